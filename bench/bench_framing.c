@@ -1,0 +1,436 @@
+/* bench_framing: how fast wirerig cuts a stream into gen_tcp packets,
+ * against what a C programmer would write by hand for one framing.
+ *
+ *   packet4 64B / 16KiB  repeated wr_frame_next   vs a length-prefix walk
+ *   line 80B             repeated wr_frame_next   vs a memchr scan for '\n'
+ *   http 8 headers       wr_frame_next (http_bin, then httph_bin) and
+ *                        wr_http_parse on every line
+ *                                                 vs Debian's libhttp-parser
+ *
+ * Each case decodes one large stream generated at start (deterministic, so
+ * every run and machine sees the same bytes). Both sides run the same number
+ * of samples, interleaved, and the best sample of each is kept; the ratio is
+ * wirerig's throughput over the baseline's. Ratios and goals are printed
+ * for people: the exit status is 0 whatever the timings, and non-zero only
+ * when the sides disagree on what the stream contains (see docs/benchmarks.md).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench_streams.h"
+#include "bench_util.h"
+#include "wirerig/framing.h"
+
+#if WR_BENCH_HAVE_HTTP_PARSER
+#include <http_parser.h>
+#endif
+
+#ifndef WR_BENCH_BUILD_TYPE
+#define WR_BENCH_BUILD_TYPE "unknown"
+#endif
+
+#ifdef __clang__
+#define BENCH_COMPILER "clang " __clang_version__
+#else
+#define BENCH_COMPILER "gcc " __VERSION__
+#endif
+
+#define MIB ((size_t)1 << 20)
+#define SEED 0x77697265726967u /* "wirerig" */
+
+/* ---- packet 4 and line: wr_frame_next over the whole stream ------------ */
+
+/* Checksums fold only the delivered lengths: that is all both sides of a
+ * framing case deliver, and anything more would be extra work for both. */
+static bench_result wirerig_frames(wr_packet_type type, const uint8_t *buf,
+                                   size_t n) {
+  const wr_framing cfg = wr_framing_default(type);
+  bench_result r = {0, 0, 0};
+  size_t off = 0;
+  while (off < n) {
+    wr_frame f;
+    if (wr_frame_next(&cfg, WR_HTTP_REQUEST_LINE, buf + off, n - off, &f) !=
+        WR_FRAME_PACKET)
+      break;
+    r.packets++;
+    r.checksum += f.packet.len;
+    off += f.consumed;
+  }
+  r.consumed = off;
+  return r;
+}
+
+static bench_result wirerig_packet4(const uint8_t *buf, size_t n) {
+  return wirerig_frames(WR_PACKET_4, buf, n);
+}
+
+static bench_result wirerig_line(const uint8_t *buf, size_t n) {
+  return wirerig_frames(WR_PACKET_LINE, buf, n);
+}
+
+/* The hand-written {packet,4} reader: big-endian length, bounds check, skip. */
+static bench_result walk_packet4(const uint8_t *buf, size_t n) {
+  bench_result r = {0, 0, 0};
+  size_t off = 0;
+  while (n - off >= 4) {
+    const uint8_t *h = buf + off;
+    size_t len = (size_t)h[0] << 24 | (size_t)h[1] << 16 | (size_t)h[2] << 8 |
+                 (size_t)h[3];
+    if (len > n - off - 4)
+      break;
+    r.packets++;
+    r.checksum += len;
+    off += 4 + len;
+  }
+  r.consumed = off;
+  return r;
+}
+
+/* The hand-written line reader: memchr to the next '\n'. */
+static bench_result memchr_lines(const uint8_t *buf, size_t n) {
+  bench_result r = {0, 0, 0};
+  size_t off = 0;
+  while (off < n) {
+    const uint8_t *nl = memchr(buf + off, '\n', n - off);
+    if (!nl)
+      break;
+    size_t len = (size_t)(nl - (buf + off)) + 1;
+    r.packets++;
+    r.checksum += len;
+    off += len;
+  }
+  r.consumed = off;
+  return r;
+}
+
+/* ---- http: one parsed request, recorded the same way by both sides ----- */
+
+#define MSG_MAX_HEADERS 32
+
+/* What an HTTP server keeps of a request: spans into the stream. */
+typedef struct http_msg {
+  wr_span uri;
+  int major, minor;
+  size_t nheaders;
+  struct {
+    wr_span name, value;
+    int index; /* wirerig only: the known-header index (0 = other) */
+  } headers[MSG_MAX_HEADERS];
+} http_msg;
+
+static void msg_begin(http_msg *m) {
+  m->uri.ptr = NULL;
+  m->uri.len = 0;
+  m->major = m->minor = 0;
+  m->nheaders = 0;
+}
+
+/* Order-sensitive fold of every field's length, so a header attributed to
+ * the wrong request or a value cut short changes the checksum. */
+static uint64_t msg_fold(uint64_t h, const http_msg *m) {
+  h = h * 31 + m->uri.len;
+  h = h * 31 + (uint64_t)(m->major * 10 + m->minor);
+  h = h * 31 + m->nheaders;
+  for (size_t i = 0; i < m->nheaders && i < MSG_MAX_HEADERS; i++) {
+    h = h * 31 + m->headers[i].name.len;
+    h = h * 31 + m->headers[i].value.len;
+  }
+  return h;
+}
+
+static bench_result wirerig_http(const uint8_t *buf, size_t n) {
+  /* gen_tcp's {packet,http_bin} socket framing: the request line, then
+   * header lines (which need one byte of look-ahead for folding). */
+  const wr_framing request_line = wr_framing_default(WR_PACKET_HTTP_BIN);
+  const wr_framing header_line = wr_framing_default(WR_PACKET_HTTPH_BIN);
+  bench_result r = {0, 0, 0};
+  int state = WR_HTTP_REQUEST_LINE;
+  http_msg m;
+  wr_http_packet pkt;
+  size_t off = 0;
+  msg_begin(&m);
+  while (off < n) {
+    wr_frame f;
+    const wr_framing *cfg =
+        state == WR_HTTP_REQUEST_LINE ? &request_line : &header_line;
+    if (wr_frame_next(cfg, state, buf + off, n - off, &f) != WR_FRAME_PACKET)
+      break;
+    wr_http_kind kind = wr_http_parse(f.packet.ptr, f.packet.len, &state, &pkt);
+    if (kind == WR_HTTP_REQUEST) {
+      msg_begin(&m);
+      m.uri = pkt.uri.s1; /* the generated URIs are all abs_path */
+      m.major = pkt.major;
+      m.minor = pkt.minor;
+    } else if (kind == WR_HTTP_HEADER) {
+      if (m.nheaders < MSG_MAX_HEADERS) {
+        m.headers[m.nheaders].name = pkt.raw_field;
+        m.headers[m.nheaders].value = pkt.value;
+        m.headers[m.nheaders].index = pkt.header_index;
+      }
+      m.nheaders++;
+    } else if (kind == WR_HTTP_EOH) {
+      r.packets++;
+      r.checksum = msg_fold(r.checksum, &m);
+    } else {
+      fprintf(stderr, "bench: wirerig: unexpected http result %d at byte %zu: "
+                      "%.*s\n",
+              (int)kind, off, (int)f.packet.len, (const char *)f.packet.ptr);
+      break;
+    }
+    off += f.consumed;
+  }
+  r.consumed = off;
+  return r;
+}
+
+#if WR_BENCH_HAVE_HTTP_PARSER
+/* Minimal recording callbacks: remember each field's span, nothing more.
+ * http-parser may deliver a field in several calls; within one buffer they
+ * are contiguous, so a span is extended rather than copied. */
+typedef struct hp_ctx {
+  http_msg m;
+  int in_field; /* the last callback was on_header_field */
+  bench_result r;
+} hp_ctx;
+
+static void span_extend(wr_span *s, const char *at, size_t len) {
+  if (s->len == 0)
+    s->ptr = (const uint8_t *)at;
+  s->len += len;
+}
+
+static int hp_message_begin(http_parser *p) {
+  hp_ctx *c = p->data;
+  msg_begin(&c->m);
+  c->in_field = 0;
+  return 0;
+}
+
+static int hp_url(http_parser *p, const char *at, size_t len) {
+  span_extend(&((hp_ctx *)p->data)->m.uri, at, len);
+  return 0;
+}
+
+static int hp_header_field(http_parser *p, const char *at, size_t len) {
+  hp_ctx *c = p->data;
+  if (!c->in_field) {
+    if (c->m.nheaders < MSG_MAX_HEADERS) {
+      wr_span empty = {NULL, 0};
+      c->m.headers[c->m.nheaders].name = empty;
+      c->m.headers[c->m.nheaders].value = empty;
+      c->m.headers[c->m.nheaders].index = 0;
+    }
+    c->m.nheaders++;
+    c->in_field = 1;
+  }
+  if (c->m.nheaders <= MSG_MAX_HEADERS)
+    span_extend(&c->m.headers[c->m.nheaders - 1].name, at, len);
+  return 0;
+}
+
+static int hp_header_value(http_parser *p, const char *at, size_t len) {
+  hp_ctx *c = p->data;
+  c->in_field = 0;
+  if (c->m.nheaders >= 1 && c->m.nheaders <= MSG_MAX_HEADERS)
+    span_extend(&c->m.headers[c->m.nheaders - 1].value, at, len);
+  return 0;
+}
+
+static int hp_headers_complete(http_parser *p) {
+  hp_ctx *c = p->data;
+  c->m.major = p->http_major;
+  c->m.minor = p->http_minor;
+  return 0;
+}
+
+static int hp_message_complete(http_parser *p) {
+  hp_ctx *c = p->data;
+  c->r.packets++;
+  c->r.checksum = msg_fold(c->r.checksum, &c->m);
+  return 0;
+}
+
+static const http_parser_settings hp_settings = {
+    .on_message_begin = hp_message_begin,
+    .on_url = hp_url,
+    .on_header_field = hp_header_field,
+    .on_header_value = hp_header_value,
+    .on_headers_complete = hp_headers_complete,
+    .on_message_complete = hp_message_complete,
+};
+
+static bench_result httpparser_http(const uint8_t *buf, size_t n) {
+  hp_ctx c;
+  http_parser p;
+  memset(&c, 0, sizeof c);
+  http_parser_init(&p, HTTP_REQUEST);
+  p.data = &c;
+  c.r.consumed =
+      http_parser_execute(&p, &hp_settings, (const char *)buf, n);
+  if (p.http_errno != HPE_OK)
+    fprintf(stderr, "bench: http-parser: %s at byte %zu: %s\n",
+            http_errno_name((enum http_errno)p.http_errno), c.r.consumed,
+            http_errno_description((enum http_errno)p.http_errno));
+  return c.r;
+}
+
+#define HP_STR2(x) #x
+#define HP_STR(x) HP_STR2(x)
+#define HP_NAME                                                                \
+  "http-parser " HP_STR(HTTP_PARSER_VERSION_MAJOR) "." HP_STR(                 \
+      HTTP_PARSER_VERSION_MINOR) "." HP_STR(HTTP_PARSER_VERSION_PATCH)
+#endif
+
+/* ---- the cases ---------------------------------------------------------- */
+
+typedef enum stream_kind { STREAM_PACKET4, STREAM_LINES, STREAM_HTTP } stream_kind;
+
+typedef struct case_spec {
+  bench_case c;
+  stream_kind stream;
+  size_t param;    /* payload or line length */
+  size_t full_mib; /* stream size of a full run */
+} case_spec;
+
+static case_spec cases[] = {
+    {{"packet4 64B", "pkt", "length-prefix walk", 0.8, NULL, 0,
+      wirerig_packet4, walk_packet4},
+     STREAM_PACKET4, 64, 128},
+    {{"packet4 16KiB", "pkt", "length-prefix walk", 0.8, NULL, 0,
+      wirerig_packet4, walk_packet4},
+     STREAM_PACKET4, 16384, 128},
+    {{"line 80B", "line", "memchr scan", 0.7, NULL, 0, wirerig_line,
+      memchr_lines},
+     STREAM_LINES, 80, 128},
+#if WR_BENCH_HAVE_HTTP_PARSER
+    {{"http 8 headers", "req", HP_NAME, 1.0, NULL, 0, wirerig_http,
+      httpparser_http},
+     STREAM_HTTP, 0, 64},
+#endif
+};
+
+#define CASE_COUNT (sizeof cases / sizeof cases[0])
+
+static uint8_t *make_stream(const case_spec *s, size_t target, size_t *len) {
+  switch (s->stream) {
+  case STREAM_PACKET4:
+    return bench_stream_packet4(target, s->param, SEED, len);
+  case STREAM_LINES:
+    return bench_stream_lines(target, s->param, SEED, len);
+  case STREAM_HTTP:
+    return bench_stream_http(target, SEED, len);
+  }
+  return NULL;
+}
+
+static void usage(FILE *out) {
+  fprintf(out,
+          "usage: bench_framing [--quick] [--reps N] [--size MIB] "
+          "[--case TEXT]\n"
+          "  --quick      1 MiB streams, 2 samples: a smoke run for CI\n"
+          "  --reps N     samples per side, best kept (default 5, 1..100)\n"
+          "  --size MIB   stream size for every case (default 128, http 64;"
+          " 1..4096)\n"
+          "  --case TEXT  only the cases whose name contains TEXT\n"
+          "Prints throughput beside a baseline measured in the same run; "
+          "exits 0\nunless the two sides of a case disagree on the stream.\n");
+}
+
+/* A whole number in [lo, hi] or -1, so a typo is reported, not ignored. */
+static long parse_count(const char *s, long lo, long hi) {
+  char *end;
+  long v = strtol(s, &end, 10);
+  if (end == s || *end != '\0' || v < lo || v > hi)
+    return -1;
+  return v;
+}
+
+int main(int argc, char **argv) {
+  bench_opts o = {5, 0.05, 10.0};
+  long size_mib = 0; /* 0 = each case's default */
+  int quick = 0;
+  const char *only = NULL;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+      usage(stdout);
+      return 0;
+    } else if (strcmp(a, "--quick") == 0) {
+      quick = 1;
+    } else if ((strcmp(a, "--reps") == 0 || strcmp(a, "--size") == 0 ||
+                strcmp(a, "--case") == 0) &&
+               i + 1 < argc) {
+      const char *v = argv[++i];
+      long n = 0;
+      if (strcmp(a, "--case") == 0)
+        only = v;
+      else if (strcmp(a, "--reps") == 0 && (n = parse_count(v, 1, 100)) > 0)
+        o.reps = (int)n;
+      else if (strcmp(a, "--size") == 0 && (n = parse_count(v, 1, 4096)) > 0)
+        size_mib = n;
+      else {
+        fprintf(stderr, "bench_framing: %s expects a whole number in %s, "
+                        "got '%s'\n",
+                a, strcmp(a, "--reps") == 0 ? "1..100" : "1..4096", v);
+        return 2;
+      }
+    } else {
+      fprintf(stderr, "bench_framing: unknown or incomplete argument '%s'\n",
+              a);
+      usage(stderr);
+      return 2;
+    }
+  }
+  if (quick) {
+    if (size_mib == 0)
+      size_mib = 1;
+    o.reps = o.reps < 2 ? o.reps : 2;
+    o.min_sample_s = 0.002;
+    o.case_budget_s = 2.0;
+  }
+
+  printf("bench_framing: %s, best of %d interleaved samples per side, "
+         "build %s, %s\n\n",
+         quick ? "quick run" : "full run", o.reps, WR_BENCH_BUILD_TYPE,
+         BENCH_COMPILER);
+  fflush(stdout);
+
+  bench_row rows[CASE_COUNT];
+  size_t nrows = 0;
+  for (size_t i = 0; i < CASE_COUNT; i++) {
+    case_spec *s = &cases[i];
+    if (only && !strstr(s->c.name, only))
+      continue;
+    size_t target = (size_t)(size_mib ? (size_t)size_mib : s->full_mib) * MIB;
+    size_t len = 0;
+    uint8_t *buf = make_stream(s, target, &len);
+    if (!buf) {
+      fprintf(stderr, "bench_framing: %s: cannot allocate %zu MiB for the "
+                      "stream; try a smaller --size\n",
+              s->c.name, target / MIB);
+      return 1;
+    }
+    s->c.buf = buf;
+    s->c.len = len;
+    int rc = bench_run_case(&s->c, &o, &rows[nrows]);
+    free(buf);
+    s->c.buf = NULL;
+    if (rc != 0)
+      return 1;
+    nrows++;
+  }
+  if (nrows == 0) {
+    fprintf(stderr, "bench_framing: no case name contains '%s'\n",
+            only ? only : "");
+    return 2;
+  }
+  bench_print_table(stdout, rows, nrows);
+#if !WR_BENCH_HAVE_HTTP_PARSER
+  printf("\nhttp case skipped: built without libhttp-parser "
+         "(install libhttp-parser-dev and reconfigure)\n");
+#endif
+  printf("\nratio = wirerig throughput / baseline throughput; goals are "
+         "informational.\n");
+  return 0;
+}

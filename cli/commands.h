@@ -1,0 +1,8 @@
+/* The subcommands of `wirerig`. Each returns the process exit code:
+ * 0 success, 1 a failed check or comparison, 2 bad input or usage. */
+#ifndef WIRERIG_CLI_COMMANDS_H
+#define WIRERIG_CLI_COMMANDS_H
+
+int wr_cmd_decode(int argc, char **argv);
+
+#endif

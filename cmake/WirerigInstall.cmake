@@ -1,0 +1,20 @@
+# Install rules, the CMake package (find_package(wirerig)) and wirerig.pc.
+include(CMakePackageConfigHelpers)
+
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/wirerig DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(TARGETS wirerig_framing EXPORT wirerigTargets
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(EXPORT wirerigTargets NAMESPACE wirerig:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/wirerig)
+
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/wirerigConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/wirerigConfig.cmake
+  INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/wirerig)
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/wirerigConfigVersion.cmake
+  COMPATIBILITY SameMajorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/wirerigConfig.cmake ${PROJECT_BINARY_DIR}/wirerigConfigVersion.cmake
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/wirerig)
+
+configure_file(${PROJECT_SOURCE_DIR}/cmake/wirerig.pc.in ${PROJECT_BINARY_DIR}/wirerig.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/wirerig.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -1,0 +1,246 @@
+/* The length function: how long is the first packet in the input?
+ *
+ * One switch over the packet type, as in OTP's packet_get_length(): the
+ * answer is "the packet occupies T bytes" (T may exceed what has arrived),
+ * "cannot tell yet", or "invalid". Finding the boundary is kept apart from
+ * interpreting the packet (http.c parses a line only once it is complete).
+ */
+#include <limits.h>
+#include <string.h>
+
+#include "deliver.h"
+#include "wirerig/framing.h"
+
+static inline uint32_t be16(const uint8_t *p) {
+  return (uint32_t)p[0] << 8 | p[1];
+}
+static inline uint32_t be24(const uint8_t *p) {
+  return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+}
+static inline uint32_t be32(const uint8_t *p) {
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+         p[3];
+}
+static inline uint32_t le32(const uint8_t *p) {
+  return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 |
+         p[0];
+}
+
+/* The size rule shared by every header-based type (SEMANTICS.md 1.2):
+ * packet_size bounds the body only, strictly; independently, the whole
+ * packet must fit a signed 32-bit int, because OTP computes it in one. */
+static inline wr_len_result size_rule(const wr_framing *cfg, uint32_t hlen,
+                                      uint32_t body, size_t *total) {
+  if (cfg->packet_size != 0 && body > cfg->packet_size)
+    return WR_LEN_INVALID;
+  if (body > (uint32_t)INT_MAX - hlen)
+    return WR_LEN_INVALID;
+  *total = (size_t)hlen + body;
+  return WR_LEN_TOTAL;
+}
+
+/* ASN.1 BER: identifier (one byte, or 0x1F-form multi-byte tag), then a
+ * short-form length byte or 0x8k followed by k length bytes. Only k <= 4 is
+ * supported; k == 0 (indefinite form) is taken as length 0, as OTP does.
+ * Availability is checked before k is validated, so 0x85 waits for data. */
+static wr_len_result asn1_length(const wr_framing *cfg, const uint8_t *buf,
+                                 size_t n, size_t *total) {
+  if (n < 2)
+    return WR_LEN_MORE;
+  size_t p = 1;      /* index of the next unexamined byte */
+  size_t left = n - 1; /* bytes from p to the end */
+  if ((buf[0] & 0x1f) == 0x1f) {
+    while (left > 0 && (buf[p] & 0x80)) {
+      p++;
+      left--;
+    }
+    if (left < 2) /* the tag's last byte and one length byte */
+      return WR_LEN_MORE;
+    p++;
+    left--;
+  }
+  uint32_t body;
+  uint8_t lb = buf[p];
+  if (lb & 0x80) {
+    uint32_t k = lb & 0x7f;
+    p++;
+    left--;
+    if (left < k)
+      return WR_LEN_MORE;
+    switch (k) {
+    case 0:
+      body = 0;
+      break;
+    case 1:
+      body = buf[p];
+      break;
+    case 2:
+      body = be16(buf + p);
+      break;
+    case 3:
+      body = be24(buf + p);
+      break;
+    case 4:
+      body = be32(buf + p);
+      break;
+    default:
+      return WR_LEN_INVALID;
+    }
+    p += k;
+  } else {
+    body = lb;
+    p++;
+  }
+  return size_rule(cfg, (uint32_t)p, body, total);
+}
+
+/* A line ends at the delimiter. Without one, a line longer than packet_size
+ * is invalid and one of at least trunc_len bytes is cut there; with one,
+ * packet_size (delimiter included) is checked before truncation. Truncation
+ * never discards: the rest of the line starts the next packet. */
+static wr_len_result line_length(const wr_framing *cfg, const uint8_t *buf,
+                                 size_t n, size_t *total) {
+  const uint8_t *d = n ? memchr(buf, cfg->delimiter, n) : NULL;
+  size_t ps = cfg->packet_size, tl = cfg->trunc_len;
+  if (d == NULL) {
+    if (ps != 0 && n > ps)
+      return WR_LEN_INVALID;
+    if (tl != 0 && n >= tl) {
+      *total = tl;
+      return WR_LEN_TOTAL;
+    }
+    return WR_LEN_MORE;
+  }
+  size_t len = (size_t)(d - buf) + 1;
+  if (ps != 0 && len > ps)
+    return WR_LEN_INVALID;
+  *total = (tl != 0 && len > tl) ? tl : len;
+  return WR_LEN_TOTAL;
+}
+
+/* HTTP lines end at LF. A header line is only complete once the byte after
+ * its LF is known, because a following SP or HT folds the next line into
+ * it. The limit is packet_size, or trunc_len when that is 0 (decode_packet's
+ * line_length; a socket's buffer size). A lone "\n" or "\r\n" is always a
+ * complete packet, whatever the limit. */
+static wr_len_result http_length(const wr_framing *cfg, int headers,
+                                 const uint8_t *buf, size_t n,
+                                 size_t *total) {
+  if ((n == 1 && buf[0] == '\n') ||
+      (n == 2 && buf[0] == '\r' && buf[1] == '\n')) {
+    *total = n;
+    return WR_LEN_TOTAL;
+  }
+  size_t max = cfg->packet_size ? cfg->packet_size : cfg->trunc_len;
+  size_t from = 0;
+  for (;;) {
+    const uint8_t *lf = n > from ? memchr(buf + from, '\n', n - from) : NULL;
+    if (lf == NULL)
+      return (max != 0 && n >= max) ? WR_LEN_INVALID : WR_LEN_MORE;
+    size_t len = (size_t)(lf - buf) + 1;
+    if (max != 0 && len > max)
+      return WR_LEN_INVALID;
+    if (!headers) {
+      *total = len;
+      return WR_LEN_TOTAL;
+    }
+    if (len == n)
+      return WR_LEN_MORE; /* the look-ahead byte has not arrived */
+    if ((buf[len] == ' ' || buf[len] == '\t') && len > 2) {
+      from = len; /* folded header: the value continues on the next line */
+      continue;
+    }
+    *total = len;
+    return WR_LEN_TOTAL;
+  }
+}
+
+wr_len_result wr_frame_length(const wr_framing *cfg, int http_state,
+                              const uint8_t *buf, size_t n, size_t *total) {
+  switch (cfg->type) {
+  case WR_PACKET_RAW:
+    if (n == 0)
+      return WR_LEN_MORE;
+    *total = n;
+    return WR_LEN_TOTAL;
+
+  case WR_PACKET_1: /* [len:8 | body] */
+    if (n < 1)
+      return WR_LEN_MORE;
+    return size_rule(cfg, 1, buf[0], total);
+
+  case WR_PACKET_2: /* [len:16 big-endian | body] */
+    if (n < 2)
+      return WR_LEN_MORE;
+    return size_rule(cfg, 2, be16(buf), total);
+
+  case WR_PACKET_4: /* [len:32 big-endian | body] */
+    if (n < 4)
+      return WR_LEN_MORE;
+    return size_rule(cfg, 4, be32(buf), total);
+
+  case WR_PACKET_SUNRM: /* [last:1 len:31 | fragment]; the flag is ignored */
+    if (n < 4)
+      return WR_LEN_MORE;
+    return size_rule(cfg, 4, be32(buf) & 0x7fffffffu, total);
+
+  case WR_PACKET_ASN1:
+    return asn1_length(cfg, buf, n, total);
+
+  case WR_PACKET_CDR:
+    /* GIOP: "GIOP" major minor flags type size:32 (byte order: flags bit 0) */
+    if (n < 12)
+      return WR_LEN_MORE;
+    if (memcmp(buf, "GIOP", 4) != 0)
+      return WR_LEN_INVALID;
+    return size_rule(cfg, 12, (buf[6] & 1) ? le32(buf + 8) : be32(buf + 8),
+                     total);
+
+  case WR_PACKET_FCGI:
+    /* version=1 type id:16 content:16 padding:8 reserved | content padding */
+    if (n < 8)
+      return WR_LEN_MORE;
+    if (buf[0] != 1)
+      return WR_LEN_INVALID;
+    return size_rule(cfg, 8, be16(buf + 4) + buf[6], total);
+
+  case WR_PACKET_TPKT:
+    /* version=3 reserved length:16 (header included) | body. A length below
+     * 4 underflows and fails the size rule, as in OTP. */
+    if (n < 4)
+      return WR_LEN_MORE;
+    if (buf[0] != 3)
+      return WR_LEN_INVALID;
+    return size_rule(cfg, 4, be16(buf + 2) - 4u, total);
+
+  case WR_PACKET_LINE:
+    return line_length(cfg, buf, n, total);
+
+  case WR_PACKET_HTTP:
+  case WR_PACKET_HTTP_BIN:
+    return http_length(cfg, http_state != WR_HTTP_REQUEST_LINE, buf, n, total);
+
+  case WR_PACKET_HTTPH:
+  case WR_PACKET_HTTPH_BIN:
+    return http_length(cfg, 1, buf, n, total);
+
+  default:
+    return WR_LEN_INVALID;
+  }
+}
+
+wr_frame_status wr_frame_next(const wr_framing *cfg, int http_state,
+                              const uint8_t *buf, size_t n, wr_frame *out) {
+  size_t total = 0;
+  wr_len_result r = wr_frame_length(cfg, http_state, buf, n, &total);
+  if (r == WR_LEN_INVALID)
+    return WR_FRAME_INVALID;
+  if (r == WR_LEN_MORE || total > n) {
+    out->need = r == WR_LEN_MORE ? 0 : total;
+    return WR_FRAME_MORE;
+  }
+  out->packet = wr_deliver_span_(cfg->type, buf, total);
+  out->consumed = total;
+  out->need = 0;
+  return WR_FRAME_PACKET;
+}

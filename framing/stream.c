@@ -1,0 +1,177 @@
+/* The socket-side receive buffer (inet_drv's i_buf) over the framing
+ * engine. See include/wirerig/stream.h for the model. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "deliver.h"
+#include "wirerig/stream.h"
+
+static size_t buffer_option(uint32_t b) { return b < 1 ? 1 : b; }
+
+void wr_stream_init(wr_stream *s, wr_packet_type type) {
+  memset(s, 0, sizeof *s);
+  s->type = type;
+  s->delimiter = '\n';
+  s->buffer = WR_STREAM_DEFAULT_BUFFER;
+  s->cap = WR_STREAM_DEFAULT_BUFFER;
+  s->http_state = WR_HTTP_REQUEST_LINE;
+}
+
+void wr_stream_free(wr_stream *s) {
+  free(s->buf);
+  s->buf = NULL;
+  s->alloc = s->start = s->end = 0;
+}
+
+void wr_stream_set_type(wr_stream *s, wr_packet_type type) {
+  s->type = type;
+  s->remain = 0;
+  s->http_state = WR_HTTP_REQUEST_LINE;
+}
+
+void wr_stream_set_packet_size(wr_stream *s, uint32_t packet_size) {
+  s->packet_size = packet_size;
+  s->remain = 0;
+}
+
+void wr_stream_set_delimiter(wr_stream *s, uint8_t delimiter) {
+  s->delimiter = delimiter;
+}
+
+void wr_stream_set_buffer(wr_stream *s, uint32_t buffer) {
+  s->buffer = (uint32_t)buffer_option(buffer);
+  if (s->remain == 0)
+    s->cap = s->buffer;
+}
+
+size_t wr_stream_buffered(const wr_stream *s) { return s->end - s->start; }
+
+/* Makes room for `more` bytes after end, moving the buffered bytes to the
+ * front first so storage does not creep forward. */
+static int ensure_room(wr_stream *s, size_t more) {
+  if (s->start > 0 && s->alloc - s->end < more) {
+    memmove(s->buf, s->buf + s->start, s->end - s->start);
+    s->end -= s->start;
+    s->start = 0;
+  }
+  if (s->alloc - s->end >= more)
+    return 0;
+  size_t want = s->end + more, n = s->alloc ? s->alloc : 256;
+  while (n < want) {
+    if (n > SIZE_MAX / 2)
+      return WR_ENOMEM;
+    n *= 2;
+  }
+  uint8_t *p = realloc(s->buf, n);
+  if (p == NULL)
+    return WR_ENOMEM;
+  s->buf = p;
+  s->alloc = n;
+  return 0;
+}
+
+int wr_stream_reserve(wr_stream *s, uint8_t **dst, size_t *len) {
+  if (s->error)
+    return s->error;
+  size_t avail = s->end - s->start, want;
+  if (s->remain > avail)
+    want = s->remain - avail;
+  else
+    want = s->cap > avail ? s->cap - avail : 0;
+  int rc = ensure_room(s, want ? want : 1);
+  if (rc != 0)
+    return rc;
+  *dst = s->buf + s->end;
+  *len = want;
+  return 0;
+}
+
+void wr_stream_commit(wr_stream *s, size_t n) { s->end += n; }
+
+int wr_stream_feed(wr_stream *s, const uint8_t *p, size_t n) {
+  if (s->error)
+    return s->error;
+  if (n == 0)
+    return 0;
+  int rc = ensure_room(s, n);
+  if (rc != 0)
+    return rc;
+  memcpy(s->buf + s->end, p, n);
+  s->end += n;
+  return 0;
+}
+
+/* After a delivery the driver goes back to a `buffer`-sized buffer. */
+static void consumed(wr_stream *s, size_t t) {
+  s->start += t;
+  s->remain = 0;
+  s->cap = s->buffer;
+  if (s->start == s->end)
+    s->start = s->end = 0;
+}
+
+static int fail(wr_stream *s) {
+  s->error = WR_EMSGSIZE;
+  return s->error;
+}
+
+int wr_stream_next(wr_stream *s, wr_stream_packet *out) {
+  if (s->error)
+    return s->error;
+  for (;;) {
+    const uint8_t *p = s->buf + s->start;
+    size_t avail = s->end - s->start;
+    /* The driver has read at most cap bytes of what is buffered here. */
+    size_t seen = avail < s->cap ? avail : s->cap;
+    wr_framing f = {s->type, s->packet_size, (uint32_t)s->cap, s->delimiter};
+    size_t total = 0;
+    wr_len_result r = wr_frame_length(&f, s->http_state, p, seen, &total);
+    if (r == WR_LEN_INVALID)
+      return fail(s);
+    if (r == WR_LEN_MORE) {
+      if (seen < s->cap)
+        return WR_FRAME_MORE;
+      /* The buffer is full and still no boundary: inet_drv grows it to
+       * packet_size when that is larger, else it is a framing error (an
+       * HTTP header line that leaves no room for its look-ahead byte). */
+      if (s->packet_size > s->cap) {
+        s->cap = s->packet_size;
+        continue;
+      }
+      return fail(s);
+    }
+    if (total > avail) {
+      s->remain = total;
+      if (total > s->cap)
+        s->cap = total;
+      return WR_FRAME_MORE;
+    }
+    wr_span packet = wr_deliver_span_(s->type, p, total);
+    out->data = packet;
+    out->is_http = wr_packet_type_is_http(s->type);
+    if (out->is_http) {
+      int state = s->type == WR_PACKET_HTTPH || s->type == WR_PACKET_HTTPH_BIN
+                      ? WR_HTTP_HEADERS
+                      : s->http_state;
+      wr_http_parse(packet.ptr, packet.len, &state, &out->http);
+      s->http_state = state;
+    }
+    consumed(s, total);
+    return WR_FRAME_PACKET;
+  }
+}
+
+void wr_stream_discard(wr_stream *s) {
+  s->start = s->end = 0;
+  s->remain = 0;
+  s->cap = s->buffer;
+}
+
+size_t wr_stream_take(wr_stream *s, uint8_t *dst, size_t max) {
+  size_t avail = s->end - s->start, n = avail < max ? avail : max;
+  if (n) {
+    memcpy(dst, s->buf + s->start, n);
+    consumed(s, n);
+  }
+  return n;
+}

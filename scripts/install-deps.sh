@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The one list of what wirerig needs on a Debian 12 machine. Both README
+# commands (scripts/main.sh and scripts/test.sh) call this first, so a fresh
+# machine gets the same packages whichever command runs first.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config git ca-certificates
+  libcmocka-dev libpcap-dev
+  clang libclang-rt-14-dev          # libFuzzer, sanitizers, the clang -Werror build
+  erlang-nox                        # differential and interop tests against real gen_tcp
+  libhttp-parser-dev                # benchmark baseline
+  tshark wireshark-common tcpdump tcpflow  # pcap export checks, captures, benchmarks
+  iproute2 procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing packages: ${missing[*]}" >&2
+  echo "install-deps: run as root (or with sudo) to install them" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# wireshark-common asks whether non-root users may capture; answer it up front.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
