@@ -80,8 +80,8 @@ static const char *const agents[] = {
     "(KHTML, like Gecko) Version/17.1 Safari/605.1.15",
 };
 
-static const char *const words[] = {"news",  "sport", "travel", "main",
-                                     "vendor", "app",  "gallery", "home"};
+static const char *const words[] = {"news",   "sport", "travel",  "main",
+                                    "vendor", "app",   "gallery", "home"};
 
 static const char *const hosts[] = {"www.example.com", "shop.example.org",
                                     "static.example.net"};
@@ -91,30 +91,35 @@ static const char *const hosts[] = {"www.example.com", "shop.example.org",
 /* Formats one request into out (cap bytes); returns its length, or 0 if it
  * did not fit. */
 static size_t one_request(uint64_t *seed, char *out, size_t cap) {
+  /* Draw every random choice in a fixed order before formatting: the order
+   * in which function arguments are evaluated is unspecified, and gcc and
+   * clang differ, which would make the stream depend on the compiler. */
   const resource *res = &resources[bench_rand_below(seed, COUNT(resources))];
   const char *word = words[bench_rand_below(seed, COUNT(words))];
   const char *host = hosts[bench_rand_below(seed, COUNT(hosts))];
+  unsigned file = bench_rand_below(seed, 0xffffffffu);
+  const char *method = bench_rand_below(seed, 16) == 0 ? "HEAD" : "GET";
+  const char *agent = agents[bench_rand_below(seed, COUNT(agents))];
+  unsigned long long sid = bench_rand(seed);
+  const char *theme = bench_rand_below(seed, 2) ? "dark" : "light";
+  unsigned ga1 = bench_rand_below(seed, 1000000000u);
+  unsigned ga2 = bench_rand_below(seed, 2000000000u);
   char path[128];
-  snprintf(path, sizeof path, "%s%s%s%u%s", res->pre, word, res->mid,
-           bench_rand_below(seed, 0xffffffffu), res->post);
-  int n = snprintf(
-      out, cap,
-      "%s %s HTTP/1.1\r\n"
-      "Host: %s\r\n"
-      "User-Agent: %s\r\n"
-      "Accept: %s\r\n"
-      "Accept-Language: en-US,en;q=0.5\r\n"
-      "Accept-Encoding: gzip, deflate, br\r\n"
-      "Referer: https://%s/%s/\r\n"
-      "Cookie: sid=%016llx; theme=%s; _ga=GA1.2.%u.%u\r\n"
-      "%s\r\n"
-      "\r\n",
-      bench_rand_below(seed, 16) == 0 ? "HEAD" : "GET", path, host,
-      agents[bench_rand_below(seed, COUNT(agents))], res->accept, host, word,
-      (unsigned long long)bench_rand(seed),
-      bench_rand_below(seed, 2) ? "dark" : "light",
-      bench_rand_below(seed, 1000000000u), bench_rand_below(seed, 2000000000u),
-      res->last_header);
+  snprintf(path, sizeof path, "%s%s%s%u%s", res->pre, word, res->mid, file,
+           res->post);
+  int n = snprintf(out, cap,
+                   "%s %s HTTP/1.1\r\n"
+                   "Host: %s\r\n"
+                   "User-Agent: %s\r\n"
+                   "Accept: %s\r\n"
+                   "Accept-Language: en-US,en;q=0.5\r\n"
+                   "Accept-Encoding: gzip, deflate, br\r\n"
+                   "Referer: https://%s/%s/\r\n"
+                   "Cookie: sid=%016llx; theme=%s; _ga=GA1.2.%u.%u\r\n"
+                   "%s\r\n"
+                   "\r\n",
+                   method, path, host, agent, res->accept, host, word, sid,
+                   theme, ga1, ga2, res->last_header);
   return n > 0 && (size_t)n < cap ? (size_t)n : 0;
 }
 

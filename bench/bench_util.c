@@ -29,8 +29,8 @@ static int check_side(const bench_case *c, const char *side,
     fprintf(stderr,
             "bench: %s: %s stopped at byte %zu of %zu after %llu %s "
             "(expected to consume the whole generated stream)\n",
-            c->name, side, r->consumed, c->len,
-            (unsigned long long)r->packets, c->unit);
+            c->name, side, r->consumed, c->len, (unsigned long long)r->packets,
+            c->unit);
     return -1;
   }
   if (ref && (r->packets != ref->packets || r->checksum != ref->checksum)) {
@@ -99,8 +99,9 @@ int bench_run_case(const bench_case *c, const bench_opts *o, bench_row *row) {
       bench_fn fn = wirerig_turn ? c->wirerig : c->baseline;
       double t = time_side(c, fn, row->passes, &rb);
       if (t < 0) {
-        fprintf(stderr, "bench: %s: %s delivered different packets on "
-                        "sample %d\n",
+        fprintf(stderr,
+                "bench: %s: %s delivered different packets on "
+                "sample %d\n",
                 c->name, wirerig_turn ? "wirerig" : c->baseline_name, rep);
         return -1;
       }
@@ -130,7 +131,7 @@ static void fmt_si(double v, char *buf, size_t cap) {
 }
 
 void bench_print_table(FILE *out, const bench_row *rows, size_t n) {
-  fprintf(out, "%-16s %13s %9s %13s %9s %6s %5s  %s\n", "case",
+  fprintf(out, "%-16s %13s %11s %13s %11s %6s %5s  %s\n", "case",
           "wirerig MB/s", "/s", "baseline MB/s", "/s", "ratio", "goal",
           "result");
   for (size_t i = 0; i < n; i++) {
@@ -143,12 +144,12 @@ void bench_print_table(FILE *out, const bench_row *rows, size_t n) {
     snprintf(wps, sizeof wps, "%s %s", wp, r->c->unit);
     snprintf(bps, sizeof bps, "%s %s", bp, r->c->unit);
     double ratio = r->baseline_s / r->wirerig_s;
-    fprintf(out, "%-16s %13.1f %9s %13.1f %9s %6.2f %5.2f  %s\n", r->c->name,
-            mb / r->wirerig_s, wps, mb / r->baseline_s, bps, ratio,
-            r->c->goal, ratio >= r->c->goal ? "meets goal" : "below goal");
+    fprintf(out, "%-16s %13.1f %11s %13.1f %11s %6.2f %5.2f  %s\n", r->c->name,
+            mb / r->wirerig_s, wps, mb / r->baseline_s, bps, ratio, r->c->goal,
+            ratio >= r->c->goal ? "meets goal" : "below goal");
   }
   fprintf(out, "\n%-16s %-22s %10s %10s %16s %s\n", "case", "baseline",
-           "stream MB", "packets", "checksum", "samples x passes");
+          "stream MB", "packets", "checksum", "samples x passes");
   for (size_t i = 0; i < n; i++) {
     const bench_row *r = &rows[i];
     fprintf(out, "%-16s %-22s %10.1f %10llu %016llx %d x %u\n", r->c->name,

@@ -99,10 +99,22 @@ char *wr_cli_quote(const char *text, size_t len, char *out, size_t cap) {
     char tmp[5];
     size_t t;
     switch (c) {
-    case '\n': memcpy(tmp, "\\n", 2); t = 2; break;
-    case '\r': memcpy(tmp, "\\r", 2); t = 2; break;
-    case '\t': memcpy(tmp, "\\t", 2); t = 2; break;
-    case '\\': memcpy(tmp, "\\\\", 2); t = 2; break;
+    case '\n':
+      memcpy(tmp, "\\n", 2);
+      t = 2;
+      break;
+    case '\r':
+      memcpy(tmp, "\\r", 2);
+      t = 2;
+      break;
+    case '\t':
+      memcpy(tmp, "\\t", 2);
+      t = 2;
+      break;
+    case '\\':
+      memcpy(tmp, "\\\\", 2);
+      t = 2;
+      break;
     default:
       if (c >= 0x20 && c < 0x7F) {
         tmp[0] = (char)c;
@@ -183,18 +195,30 @@ static int byte_value(const char *text) {
     return -1;
   if (n == 2) {
     switch (text[1]) {
-    case 'n': return '\n';
-    case 'r': return '\r';
-    case 't': return '\t';
-    case '0': return 0;
-    case 'a': return '\a';
-    case 'b': return '\b';
-    case 'f': return '\f';
-    case 'v': return '\v';
-    case '\\': return '\\';
-    case '\'': return '\'';
-    case '"': return '"';
-    default: return -1;
+    case 'n':
+      return '\n';
+    case 'r':
+      return '\r';
+    case 't':
+      return '\t';
+    case '0':
+      return 0;
+    case 'a':
+      return '\a';
+    case 'b':
+      return '\b';
+    case 'f':
+      return '\f';
+    case 'v':
+      return '\v';
+    case '\\':
+      return '\\';
+    case '\'':
+      return '\'';
+    case '"':
+      return '"';
+    default:
+      return -1;
     }
   }
   if (text[1] == 'x' && (n == 3 || n == 4)) {

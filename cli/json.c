@@ -23,7 +23,8 @@ typedef struct arena_block {
 } arena_block;
 
 #define ARENA_MIN_BLOCK ((size_t)16 << 10)
-#define ALIGN_UP(n) (((n) + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1))
+#define ALIGN_UP(n)                                                            \
+  (((n) + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1))
 
 struct wr_json_doc {
   arena_block *blocks; /* newest first */
@@ -150,7 +151,8 @@ static void fail_at_pos(parser *ps, wr_json_pos pos, const char *fmt, ...) {
            pos.column, e->what);
 }
 
-#define fail_at(ps, off, ...) fail_at_pos((ps), pos_at((ps), (off)), __VA_ARGS__)
+#define fail_at(ps, off, ...)                                                  \
+  fail_at_pos((ps), pos_at((ps), (off)), __VA_ARGS__)
 
 /* How the byte at offset off reads in a message: 'x', end of input, or a
  * byte value for anything unprintable. */
@@ -285,7 +287,7 @@ static size_t utf8_put(char *d, unsigned long cp) {
 }
 
 /* Decodes the string starting at the opening quote ps->i into the arena.
- * On success *out/*out_len are set and ps->i is past the closing quote. */
+ * On success out and out_len are set and ps->i is past the closing quote. */
 static int parse_string(parser *ps, const char **out, size_t *out_len) {
   wr_json_doc *doc = ps->doc;
   size_t start = ps->i;
@@ -348,15 +350,32 @@ static int parse_string(parser *ps, const char **out, size_t *out_len) {
     ps->i += 2;
     char simple = 0;
     switch (e) {
-    case '"': simple = '"'; break;
-    case '\\': simple = '\\'; break;
-    case '/': simple = '/'; break;
-    case 'b': simple = '\b'; break;
-    case 'f': simple = '\f'; break;
-    case 'n': simple = '\n'; break;
-    case 'r': simple = '\r'; break;
-    case 't': simple = '\t'; break;
-    case 'u': break;
+    case '"':
+      simple = '"';
+      break;
+    case '\\':
+      simple = '\\';
+      break;
+    case '/':
+      simple = '/';
+      break;
+    case 'b':
+      simple = '\b';
+      break;
+    case 'f':
+      simple = '\f';
+      break;
+    case 'n':
+      simple = '\n';
+      break;
+    case 'r':
+      simple = '\r';
+      break;
+    case 't':
+      simple = '\t';
+      break;
+    case 'u':
+      break;
     default: {
       char buf[16];
       fail_at(ps, esc,
@@ -588,8 +607,7 @@ static void quote_key(const char *k, size_t n, char *out, size_t cap) {
 /* Rejects duplicate keys among m[0..count). Small objects are checked pair
  * by pair; large ones are sorted so that a crafted object with many keys
  * cannot make the check quadratic. Reports the earliest second occurrence. */
-static int check_duplicates(parser *ps, const wr_json_member *m,
-                            size_t count) {
+static int check_duplicates(parser *ps, const wr_json_member *m, size_t count) {
   const wr_json_member *dup = NULL;
   if (count <= 16) {
     for (size_t j = 1; j < count && !dup; j++)
@@ -722,8 +740,10 @@ static const wr_json *parse_value(parser *ps) {
   skip_ws(ps);
   if (ps->i < ps->len) {
     switch (ps->s[ps->i]) {
-    case '{': return parse_object(ps);
-    case '[': return parse_array(ps);
+    case '{':
+      return parse_object(ps);
+    case '[':
+      return parse_array(ps);
     case '"': {
       size_t start = ps->i;
       const char *p;
@@ -737,9 +757,12 @@ static const wr_json *parse_value(parser *ps) {
       v->u.str.len = n;
       return v;
     }
-    case 't': return parse_literal(ps, "true", WR_JSON_BOOL, 1);
-    case 'f': return parse_literal(ps, "false", WR_JSON_BOOL, 0);
-    case 'n': return parse_literal(ps, "null", WR_JSON_NULL, 0);
+    case 't':
+      return parse_literal(ps, "true", WR_JSON_BOOL, 1);
+    case 'f':
+      return parse_literal(ps, "false", WR_JSON_BOOL, 0);
+    case 'n':
+      return parse_literal(ps, "null", WR_JSON_NULL, 0);
     default:
       if (ps->s[ps->i] == '-' || is_digit(ps->s[ps->i]))
         return parse_number(ps);
@@ -793,12 +816,18 @@ const wr_json *wr_json_parse(wr_json_doc *doc, const char *text, size_t len,
 
 const char *wr_json_type_name(wr_json_type type) {
   switch (type) {
-  case WR_JSON_NULL: return "null";
-  case WR_JSON_BOOL: return "boolean";
-  case WR_JSON_NUMBER: return "number";
-  case WR_JSON_STRING: return "string";
-  case WR_JSON_ARRAY: return "array";
-  case WR_JSON_OBJECT: return "object";
+  case WR_JSON_NULL:
+    return "null";
+  case WR_JSON_BOOL:
+    return "boolean";
+  case WR_JSON_NUMBER:
+    return "number";
+  case WR_JSON_STRING:
+    return "string";
+  case WR_JSON_ARRAY:
+    return "array";
+  case WR_JSON_OBJECT:
+    return "object";
   }
   return "?";
 }
@@ -815,28 +844,33 @@ const wr_json *wr_json_get(const wr_json *v, const char *key) {
   return NULL;
 }
 
-static void path_append(char *path, size_t size, size_t at, const char *fmt,
-                        const char *key, size_t key_len, size_t index) {
+/* Path steps for wr_json_equal: ".key" (no dot at the root) and "[i]". */
+static void path_key(char *path, size_t size, size_t at, const char *key,
+                     size_t key_len) {
   if (!path || at >= size)
     return;
-  if (key) {
-    char q[64];
-    quote_key(key, key_len, q, sizeof q);
-    snprintf(path + at, size - at, fmt, q);
-  } else {
-    snprintf(path + at, size - at, fmt, index);
-  }
+  char q[64];
+  quote_key(key, key_len, q, sizeof q);
+  snprintf(path + at, size - at, "%s%s", at ? "." : "", q);
 }
 
-static int equal_at(const wr_json *a, const wr_json *b, char *path,
-                    size_t size, size_t at) {
+static void path_index(char *path, size_t size, size_t at, size_t index) {
+  if (!path || at >= size)
+    return;
+  snprintf(path + at, size - at, "[%zu]", index);
+}
+
+static int equal_at(const wr_json *a, const wr_json *b, char *path, size_t size,
+                    size_t at) {
   if (path && at < size)
     path[at] = '\0';
   if (a->type != b->type)
     return 0;
   switch (a->type) {
-  case WR_JSON_NULL: return 1;
-  case WR_JSON_BOOL: return !a->u.boolean == !b->u.boolean;
+  case WR_JSON_NULL:
+    return 1;
+  case WR_JSON_BOOL:
+    return !a->u.boolean == !b->u.boolean;
   case WR_JSON_NUMBER:
     if (a->u.num.is_integer && b->u.num.is_integer)
       return a->u.num.integer == b->u.num.integer;
@@ -846,22 +880,21 @@ static int equal_at(const wr_json *a, const wr_json *b, char *path,
            memcmp(a->u.str.ptr, b->u.str.ptr, a->u.str.len) == 0;
   case WR_JSON_ARRAY:
     for (size_t j = 0; j < a->u.arr.count && j < b->u.arr.count; j++) {
-      path_append(path, size, at, "[%zu]", NULL, 0, j);
+      path_index(path, size, at, j);
       size_t sub = path ? strlen(path) : 0;
       if (!equal_at(a->u.arr.items[j], b->u.arr.items[j], path, size, sub))
         return 0;
     }
     if (a->u.arr.count != b->u.arr.count) {
-      size_t j = a->u.arr.count < b->u.arr.count ? a->u.arr.count
-                                                 : b->u.arr.count;
-      path_append(path, size, at, "[%zu]", NULL, 0, j);
+      size_t j =
+          a->u.arr.count < b->u.arr.count ? a->u.arr.count : b->u.arr.count;
+      path_index(path, size, at, j);
       return 0;
     }
     if (path && at < size)
       path[at] = '\0';
     return 1;
   case WR_JSON_OBJECT: {
-    const char *dot = at ? ".%s" : "%s";
     /* Keys are unique (the parser enforces it), so "every member of a is
      * in b with an equal value, and the counts match" is equality. */
     for (size_t j = 0; j < a->u.obj.count; j++) {
@@ -875,7 +908,7 @@ static int equal_at(const wr_json *a, const wr_json *b, char *path,
           break;
         }
       }
-      path_append(path, size, at, dot, m->key, m->key_len, 0);
+      path_key(path, size, at, m->key, m->key_len);
       if (!other)
         return 0;
       size_t sub = path ? strlen(path) : 0;
@@ -891,7 +924,7 @@ static int equal_at(const wr_json *a, const wr_json *b, char *path,
           found = a->u.obj.members[j].key_len == o->key_len &&
                   memcmp(a->u.obj.members[j].key, o->key, o->key_len) == 0;
         if (!found) {
-          path_append(path, size, at, dot, o->key, o->key_len, 0);
+          path_key(path, size, at, o->key, o->key_len);
           break;
         }
       }
@@ -1083,8 +1116,12 @@ static const char hexdigits[] = "0123456789abcdef";
 
 /* \uXXXX for a code point below 0x10000. */
 static void put_u(wr_json_writer *w, unsigned long cp) {
-  char e[6] = {'\\', 'u', hexdigits[(cp >> 12) & 15], hexdigits[(cp >> 8) & 15],
-               hexdigits[(cp >> 4) & 15], hexdigits[cp & 15]};
+  char e[6] = {'\\',
+               'u',
+               hexdigits[(cp >> 12) & 15],
+               hexdigits[(cp >> 8) & 15],
+               hexdigits[(cp >> 4) & 15],
+               hexdigits[cp & 15]};
   put(w, e, 6);
 }
 
@@ -1173,13 +1210,19 @@ void wr_jw_str(wr_json_writer *w, const char *s) {
 
 void wr_jw_value(wr_json_writer *w, const wr_json *v) {
   switch (v->type) {
-  case WR_JSON_NULL: wr_jw_null(w); break;
-  case WR_JSON_BOOL: wr_jw_bool(w, v->u.boolean); break;
+  case WR_JSON_NULL:
+    wr_jw_null(w);
+    break;
+  case WR_JSON_BOOL:
+    wr_jw_bool(w, v->u.boolean);
+    break;
   case WR_JSON_NUMBER:
     before_value(w);
     put(w, v->u.num.text, strlen(v->u.num.text));
     break;
-  case WR_JSON_STRING: (void)wr_jw_utf8(w, v->u.str.ptr, v->u.str.len); break;
+  case WR_JSON_STRING:
+    (void)wr_jw_utf8(w, v->u.str.ptr, v->u.str.len);
+    break;
   case WR_JSON_ARRAY:
     wr_jw_array_begin(w);
     for (size_t j = 0; j < v->u.arr.count; j++)

@@ -178,12 +178,18 @@ static int method_index(const uint8_t *m, size_t len) {
   return 0;
 }
 
-/* Known headers are looked up by their canonical form; bucketing by length
- * keeps the comparisons to a handful without any table built at run time. */
+/* Known headers are looked up by their canonical form. Comparing the length
+ * and first byte before the bytes keeps a lookup to a few dozen byte tests
+ * without any table built at run time (no global mutable state). */
+static const uint8_t header_lens[WR_HTTP_HEADER_COUNT] = {
+    13, 10, 4,  6,  17, 7,  3,  6,  14, 15, 15, 13, 4,  4,  17, 8,  13, 8,
+    19, 12, 19, 5,  7,  10, 3,  8,  18, 6,  11, 6,  4,  7,  16, 5,  12, 16,
+    16, 14, 16, 11, 13, 12, 4,  7,  13, 13, 10, 11, 15, 6,  10, 16};
+
 static int header_index(const uint8_t *name, size_t len) {
   for (int i = 0; i < WR_HTTP_HEADER_COUNT; i++) {
     const char *h = header_names[i];
-    if ((uint8_t)h[0] == name[0] && strlen(h) == len &&
+    if (header_lens[i] == len && (uint8_t)h[0] == name[0] &&
         memcmp(h, name, len) == 0)
       return i + 1;
   }

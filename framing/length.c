@@ -155,8 +155,11 @@ static wr_len_result http_length(const wr_framing *cfg, int headers,
   }
 }
 
-wr_len_result wr_frame_length(const wr_framing *cfg, int http_state,
-                              const uint8_t *buf, size_t n, size_t *total) {
+/* The length function proper, inlined into both public entry points: the
+ * per-packet call overhead is most of the cost for small packets. */
+static inline __attribute__((always_inline)) wr_len_result
+frame_length(const wr_framing *cfg, int http_state, const uint8_t *buf,
+             size_t n, size_t *total) {
   switch (cfg->type) {
   case WR_PACKET_RAW:
     if (n == 0)
@@ -229,10 +232,15 @@ wr_len_result wr_frame_length(const wr_framing *cfg, int http_state,
   }
 }
 
+wr_len_result wr_frame_length(const wr_framing *cfg, int http_state,
+                              const uint8_t *buf, size_t n, size_t *total) {
+  return frame_length(cfg, http_state, buf, n, total);
+}
+
 wr_frame_status wr_frame_next(const wr_framing *cfg, int http_state,
                               const uint8_t *buf, size_t n, wr_frame *out) {
   size_t total = 0;
-  wr_len_result r = wr_frame_length(cfg, http_state, buf, n, &total);
+  wr_len_result r = frame_length(cfg, http_state, buf, n, &total);
   if (r == WR_LEN_INVALID)
     return WR_FRAME_INVALID;
   if (r == WR_LEN_MORE || total > n) {

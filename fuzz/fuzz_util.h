@@ -66,7 +66,7 @@ int fz_span_in(wr_span s, const uint8_t *base, size_t n);
 void fz_check_http(const wr_http_packet *p, const uint8_t *line, size_t len,
                    int state_before, int state_after);
 
-/* HTTP token characters: 33..126 except the separators ()<>@,;:\"/[]?={} */
+/* HTTP token characters: 33..127 except the separators ()<>@,;:\"/[]?={} */
 int fz_is_token(uint8_t c);
 
 #endif

@@ -203,7 +203,7 @@ size_t tu_split_run(const char *row, const void *input, size_t len,
   tu_guard_init(&g, len ? len : 1);
   tu_str oneshot = {0}, log = {0};
   size_t runs = 0;
-  size_t *cuts = malloc((len ? len : 1) * sizeof *cuts);
+  size_t *cuts = calloc(len ? len : 1, sizeof *cuts);
   if (cuts == NULL)
     TU_FAIL("tu_split_run: out of memory");
 

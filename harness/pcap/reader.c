@@ -1,0 +1,290 @@
+/* The capture reader: libpcap for the file formats, then link layer, IP,
+ * fragments and TCP header, one record at a time.
+ *
+ * libpcap is opened with nanosecond precision whatever the file holds, so
+ * every timestamp comes out in nanoseconds. The file is opened here rather
+ * than by libpcap so that "no such file" keeps its errno and the stream
+ * gets a large buffer (reading is most of the work on big captures).
+ */
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pcap_internal.h"
+
+#define READ_BUFFER ((size_t)1 << 20)
+
+struct wr_pcap_reader {
+  pcap_t *pcap;
+  char *name;
+  int dlt;
+  int no_checksum;
+  int error; /* sticky */
+  wr_fragq *frags;
+  wr_pcap_stats st;
+  char msg[512];
+  char *iobuf;
+};
+
+static const int supported[] = {DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2,
+                                DLT_RAW,    DLT_IPV4,      DLT_IPV6,
+                                DLT_NULL,   DLT_LOOP};
+
+int wr_pcap_linktype_supported(int dlt) {
+  for (size_t i = 0; i < sizeof supported / sizeof supported[0]; i++)
+    if (supported[i] == dlt)
+      return 1;
+  return 0;
+}
+
+const char *wr_pcap_linktype_name(int dlt) {
+  const char *n = pcap_datalink_val_to_name(dlt);
+  return n ? n : "unknown";
+}
+
+static void set_msg(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void set_msg(char *buf, size_t len, const char *fmt, ...) {
+  if (!buf || len == 0)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, len, fmt, ap);
+  va_end(ap);
+}
+
+/* libpcap's open errors are sentences of its own; "unknown file format" is
+ * the one people hit, so it gets a plainer wording. */
+static int open_failed(const char *name, const char *why, char *err,
+                       size_t errlen) {
+  if (strstr(why, "unknown file format"))
+    set_msg(err, errlen,
+            "%s: not a pcap or pcapng file (libpcap: unknown file format)",
+            name);
+  else
+    set_msg(err, errlen, "%s: cannot read the capture: %s", name, why);
+  return WR_EPROTO;
+}
+
+int wr_pcap_open_stream(wr_pcap_reader **out, FILE *fp, const char *name,
+                        const wr_pcap_options *opt, char *err, size_t errlen) {
+  *out = NULL;
+  wr_pcap_options dflt = {0};
+  if (!opt)
+    opt = &dflt;
+  wr_pcap_reader *r = calloc(1, sizeof *r);
+  if (!r || !(r->name = strdup(name))) {
+    free(r);
+    fclose(fp);
+    set_msg(err, errlen, "%s: out of memory", name);
+    return WR_ENOMEM;
+  }
+  char ebuf[PCAP_ERRBUF_SIZE] = "";
+  r->pcap = pcap_fopen_offline_with_tstamp_precision(
+      fp, PCAP_TSTAMP_PRECISION_NANO, ebuf);
+  if (!r->pcap) {
+    fclose(fp); /* libpcap leaves the stream to us when it fails */
+    int rc = open_failed(name, ebuf, err, errlen);
+    wr_pcap_close(r);
+    return rc;
+  }
+  r->dlt = pcap_datalink(r->pcap);
+  if (!wr_pcap_linktype_supported(r->dlt)) {
+    set_msg(err, errlen,
+            "%s: link type %d (%s) is not supported; wirerig reads EN10MB "
+            "(Ethernet, with VLAN tags), LINUX_SLL, LINUX_SLL2, RAW, IPV4, "
+            "IPV6, NULL and LOOP",
+            name, r->dlt, wr_pcap_linktype_name(r->dlt));
+    wr_pcap_close(r);
+    return WR_ENOTSUP;
+  }
+  if (opt->filter && *opt->filter) {
+    struct bpf_program prog;
+    if (pcap_compile(r->pcap, &prog, opt->filter, 1,
+                     PCAP_NETMASK_UNKNOWN) != 0) {
+      set_msg(err, errlen, "%s: bad filter \"%s\": %s", name, opt->filter,
+              pcap_geterr(r->pcap));
+      wr_pcap_close(r);
+      return WR_EINVAL;
+    }
+    int rc = pcap_setfilter(r->pcap, &prog);
+    pcap_freecode(&prog);
+    if (rc != 0) {
+      set_msg(err, errlen, "%s: cannot apply filter \"%s\": %s", name,
+              opt->filter, pcap_geterr(r->pcap));
+      wr_pcap_close(r);
+      return WR_EINVAL;
+    }
+  }
+  r->no_checksum = opt->no_checksum;
+  r->frags = wr_fragq_new(opt->frag_mem);
+  if (!r->frags) {
+    set_msg(err, errlen, "%s: out of memory", name);
+    wr_pcap_close(r);
+    return WR_ENOMEM;
+  }
+  *out = r;
+  return 0;
+}
+
+int wr_pcap_open(wr_pcap_reader **out, const char *path,
+                 const wr_pcap_options *opt, char *err, size_t errlen) {
+  *out = NULL;
+  FILE *fp = fopen(path, "rb");
+  if (!fp) {
+    int e = errno;
+    set_msg(err, errlen, "%s: %s", path, strerror(e));
+    return wr_err_from_errno(e);
+  }
+  char *iobuf = malloc(READ_BUFFER);
+  if (iobuf)
+    setvbuf(fp, iobuf, _IOFBF, READ_BUFFER);
+  int rc = wr_pcap_open_stream(out, fp, path, opt, err, errlen);
+  if (rc != 0)
+    free(iobuf); /* the stream is closed by now */
+  else
+    (*out)->iobuf = iobuf;
+  return rc;
+}
+
+void wr_pcap_close(wr_pcap_reader *r) {
+  if (!r)
+    return;
+  if (r->pcap)
+    pcap_close(r->pcap);
+  free(r->iobuf);
+  wr_fragq_free(r->frags);
+  free(r->name);
+  free(r);
+}
+
+const char *wr_pcap_error(const wr_pcap_reader *r) { return r->msg; }
+const wr_pcap_stats *wr_pcap_get_stats(const wr_pcap_reader *r) {
+  return &r->st;
+}
+int wr_pcap_linktype(const wr_pcap_reader *r) { return r->dlt; }
+
+static int fail(wr_pcap_reader *r, int rc, const char *what) {
+  set_msg(r->msg, sizeof r->msg, "%s: record %llu: %s", r->name,
+          (unsigned long long)r->st.records + 1, what);
+  r->error = rc;
+  return rc;
+}
+
+/* Takes one IP datagram (or fragment) to a TCP segment. Returns 1 with
+ * *seg filled, 0 when the record holds no TCP segment, or an error. */
+static int from_ip(wr_pcap_reader *r, int family, const uint8_t *p,
+                   size_t caplen, int64_t ts, wr_tcp_segment *seg) {
+  ip_info ip;
+  ip_result ir = wr_ip_parse(family, p, caplen, &ip);
+  if (ir == IP_OK && ip.is_frag) {
+    r->st.fragments++;
+    ip_info whole;
+    int rc = wr_fragq_add(r->frags, &ip, ts, &r->st, &whole);
+    if (rc == WR_ENOMEM)
+      return fail(r, WR_ENOMEM, "out of memory reassembling IP fragments");
+    if (rc < 0) {
+      r->st.malformed++;
+      return 0;
+    }
+    if (rc == 0)
+      return 0;
+    ip = whole;
+    if (ip.family == 6) {
+      ir = wr_ipv6_walk(whole.proto, whole.payload, whole.cap_len, whole.len,
+                        &ip);
+      if (ir == IP_OK && ip.is_frag)
+        ir = IP_MALFORMED; /* a fragment inside a fragment */
+    }
+  }
+  switch (ir) {
+  case IP_OK:
+    break;
+  case IP_SHORT:
+    r->st.short_headers++;
+    return 0;
+  case IP_MALFORMED:
+    r->st.malformed++;
+    return 0;
+  case IP_NO_PAYLOAD:
+    r->st.not_tcp++;
+    return 0;
+  }
+  if (ip.proto != 6) {
+    r->st.not_tcp++;
+    return 0;
+  }
+  switch (wr_tcp_parse(&ip, r->no_checksum, seg)) {
+  case TCP_OK:
+    break;
+  case TCP_SHORT:
+    r->st.short_headers++;
+    return 0;
+  case TCP_MALFORMED:
+    r->st.malformed++;
+    return 0;
+  }
+  if (seg->csum == WR_CSUM_BAD)
+    r->st.csum_bad++;
+  else if (seg->csum == WR_CSUM_OFFLOADED)
+    r->st.csum_offloaded++;
+  return 1;
+}
+
+int wr_pcap_next(wr_pcap_reader *r, wr_tcp_segment *seg) {
+  if (r->error)
+    return r->error;
+  for (;;) {
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    int rc = pcap_next_ex(r->pcap, &h, &data);
+    if (rc == PCAP_ERROR_BREAK) {
+      /* Datagrams still missing fragments will never complete. */
+      r->st.frag_dropped += wr_fragq_pending(r->frags);
+      wr_fragq_free(r->frags);
+      r->frags = wr_fragq_new(0);
+      if (!r->frags)
+        return fail(r, WR_ENOMEM, "out of memory");
+      return 0;
+    }
+    if (rc != 1) {
+      char what[PCAP_ERRBUF_SIZE + 96];
+      const char *why = pcap_geterr(r->pcap);
+      if (strstr(why, "different from the type of the first interface"))
+        snprintf(what, sizeof what,
+                 "interfaces with different link types in one pcapng file "
+                 "are not supported; split it by interface first (libpcap: "
+                 "%s)",
+                 why);
+      else
+        snprintf(what, sizeof what, "%s", why);
+      return fail(r, WR_EPROTO, what);
+    }
+    int64_t ts = (int64_t)h->ts.tv_sec * 1000000000LL + h->ts.tv_usec;
+    size_t caplen = h->caplen;
+    size_t off = 0;
+    link_result lr = wr_link_strip(r->dlt, data, caplen, &off);
+    if (lr == LINK_SHORT) {
+      r->st.records++;
+      r->st.short_headers++;
+      continue;
+    }
+    if (lr == LINK_OTHER) {
+      r->st.records++;
+      r->st.not_ip++;
+      continue;
+    }
+    int got = from_ip(r, lr, data + off, caplen - off, ts, seg);
+    r->st.records++;
+    if (got < 0)
+      return got;
+    if (got == 0)
+      continue;
+    seg->ts_ns = ts;
+    seg->record = r->st.records;
+    r->st.tcp_segments++;
+    return 1;
+  }
+}

@@ -1,0 +1,92 @@
+/* TCP reassembly internals shared by the flow table (reasm.c) and the
+ * per-direction stream (tcpstream.c). Not installed. */
+#ifndef WIRERIG_REASM_INTERNAL_H
+#define WIRERIG_REASM_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wirerig/tcpreasm.h"
+
+/* A segment that arrived ahead of a hole, waiting for it to fill. The list
+ * is sorted by offset and its segments never overlap (overlapping parts
+ * are cut off on insertion: the first copy wins). */
+typedef struct ooo_seg {
+  struct ooo_seg *prev, *next;
+  uint64_t off;
+  uint32_t len;
+  int64_t ts;
+  uint8_t data[];
+} ooo_seg;
+
+/* One direction of a flow. Offsets count bytes from the first byte of the
+ * stream (the byte after the SYN, or the first byte captured). */
+typedef struct tcp_dir {
+  int have_base;
+  uint32_t base; /* sequence number of offset 0 */
+  uint64_t next; /* offset of the next byte to deliver */
+  int have_ack;
+  uint64_t acked; /* highest offset the peer acknowledged */
+  int fin;
+  uint64_t fin_off;     /* the FIN's offset: the stream ends there */
+  uint64_t trunc_until; /* bytes before this that the snaplen cut are lost */
+  int done;             /* finished: everything delivered, buffers freed */
+  /* Delivered bytes: buf[0..len) is the stream from buf_off on. The sink
+   * has taken buf[0..used); some of that stays as history to compare
+   * retransmissions with. `pieces` describe buf[used..len). */
+  uint8_t *buf;
+  size_t len, cap, used;
+  uint64_t buf_off;
+  wr_tcp_piece *pieces;
+  size_t npieces, pieces_cap;
+  size_t flush_at; /* offer data once len - used reaches this */
+  uint64_t dropping; /* bytes given up to the cap since the buffer filled */
+  ooo_seg *head, *tail;
+  size_t ooo_bytes;
+} tcp_dir;
+
+typedef struct rflow {
+  wr_tcp_flow pub;
+  struct rflow *hnext;         /* hash chain */
+  struct rflow *fprev, *fnext; /* queue of finished flows */
+  int in_fifo;
+  uint64_t hash;
+  int skip;     /* the sink wants no data from this flow */
+  int rst;      /* a RST was seen: nothing more is delivered */
+  int finished; /* RST, or FIN both ways */
+  tcp_dir d[2];
+  struct wr_tcp_reasm *r;
+} rflow;
+
+struct wr_tcp_reasm {
+  wr_tcp_sink sink;
+  size_t cap, flush, hist;
+  int64_t idle_ns;
+  int error; /* sticky */
+  wr_tcp_stats st;
+  rflow **buckets;
+  size_t nbuckets, count;
+  rflow *fin_head, *fin_tail;
+  uint64_t next_id;
+};
+
+/* tcpstream.c */
+
+/* The offset of sequence number seq in direction t (which has a base):
+ * the value nearest the current position, so wraparound is invisible.
+ * Negative: before the first byte of the stream. */
+int64_t wr_stream_offset(const tcp_dir *t, uint32_t seq);
+
+/* Payload bytes data[0..len) at offset off (may be negative); `lost` more
+ * bytes followed on the wire but the snaplen cut them. */
+void wr_stream_segment(rflow *f, int dir, int64_t off, const uint8_t *data,
+                       uint32_t len, uint32_t lost, int64_t ts);
+/* The peer acknowledged everything before offset `acked` of dir. */
+void wr_stream_ack(rflow *f, int dir, int64_t acked, int64_t ts);
+/* If dir has delivered everything up to its FIN, finish it now. */
+void wr_stream_check_complete(rflow *f, int dir);
+/* Ends dir: holes become gaps, the rest goes to the sink, buffers go. */
+void wr_stream_finish(rflow *f, int dir);
+void wr_stream_free(tcp_dir *t);
+
+#endif

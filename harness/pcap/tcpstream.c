@@ -1,0 +1,457 @@
+/* One direction of a TCP flow: segments in, ordered bytes and gaps out.
+ *
+ * The hot path is a segment that starts exactly where the stream stands with
+ * nothing queued: its bytes are appended to a contiguous buffer, and every
+ * flush_size bytes the sink is offered what waits. Segments ahead of a hole
+ * go to a sorted list until the hole fills or is declared a gap. Bytes at
+ * offsets already delivered are compared with the buffer's history (the
+ * last `hist` bytes the sink took): equal means a retransmission, different
+ * means an overlap, and the first copy stays either way.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "reasm_internal.h"
+
+int64_t wr_stream_offset(const tcp_dir *t, uint32_t seq) {
+  uint32_t here = t->base + (uint32_t)t->next;
+  return (int64_t)t->next + (int32_t)(seq - here);
+}
+
+static void fail_nomem(rflow *f) {
+  if (!f->r->error)
+    f->r->error = WR_ENOMEM;
+}
+
+/* Drops the pieces that describe bytes before buffer index `used`. */
+static void trim_pieces(tcp_dir *t) {
+  uint64_t upto = t->buf_off + t->used;
+  size_t i = 0;
+  while (i < t->npieces && t->pieces[i].offset + t->pieces[i].len <= upto)
+    i++;
+  if (i > 0) {
+    memmove(t->pieces, t->pieces + i, (t->npieces - i) * sizeof *t->pieces);
+    t->npieces -= i;
+  }
+  if (t->npieces > 0 && t->pieces[0].offset < upto) {
+    uint32_t cut = (uint32_t)(upto - t->pieces[0].offset);
+    t->pieces[0].offset += cut;
+    t->pieces[0].len -= cut;
+  }
+}
+
+/* Offers buf[used..len) to the sink. With `final`, whatever it leaves is
+ * dropped (a gap or the end follows). */
+static void offer(rflow *f, int dir, int final) {
+  tcp_dir *t = &f->d[dir];
+  wr_tcp_reasm *r = f->r;
+  size_t avail = t->len - t->used;
+  if (avail == 0)
+    return;
+  size_t k = avail;
+  if (r->sink.data && !r->error) {
+    wr_tcp_chunk c = {t->buf + t->used, avail, t->buf_off + t->used,
+                      t->pieces,        t->npieces, final};
+    k = r->sink.data(r->sink.ctx, &f->pub, dir, &c);
+    if (k == WR_TCP_SINK_ABORT) {
+      r->error = WR_EIO;
+      k = avail;
+    } else if (k > avail) {
+      k = avail;
+    }
+  }
+  if (final)
+    k = avail;
+  t->used += k;
+  trim_pieces(t);
+  /* What the sink left is offered again once it has doubled and another
+   * flush_size arrived, not after every segment: a sink that keeps whole
+   * streams, or waits for a large packet, is not asked quadratically. */
+  t->flush_at = 2 * (avail - k) + r->flush;
+}
+
+/* Forgets all but the last `keep` bytes the sink already took. */
+static void compact(tcp_dir *t, size_t keep) {
+  size_t from = t->used > keep ? t->used - keep : 0;
+  if (from == 0)
+    return;
+  memmove(t->buf, t->buf + from, t->len - from);
+  t->len -= from;
+  t->used -= from;
+  t->buf_off += from;
+}
+
+/* Hands over the rest (final), reports bytes dropped to the cap, and
+ * empties the buffer so that it can restart at a new offset. */
+static void flush_final(rflow *f, int dir) {
+  tcp_dir *t = &f->d[dir];
+  wr_tcp_dir_stats *st = &f->pub.dir[dir];
+  offer(f, dir, 1);
+  if (t->dropping) {
+    uint64_t at = t->buf_off + t->len;
+    st->gaps++;
+    st->gap_bytes += t->dropping;
+    if (f->r->sink.gap && !f->skip)
+      f->r->sink.gap(f->r->sink.ctx, &f->pub, dir, at, t->dropping,
+                     WR_GAP_CAP);
+    t->dropping = 0;
+  }
+  t->buf_off = t->next;
+  t->len = t->used = 0;
+  t->npieces = 0;
+}
+
+/* Bytes [next, next + len) are missing: report them and move past. */
+static void gap(rflow *f, int dir, uint64_t len, wr_gap_reason reason) {
+  tcp_dir *t = &f->d[dir];
+  wr_tcp_dir_stats *st = &f->pub.dir[dir];
+  if (len == 0)
+    return;
+  uint64_t at = t->next;
+  flush_final(f, dir);
+  st->gaps++;
+  st->gap_bytes += len;
+  if (f->r->sink.gap && !f->skip)
+    f->r->sink.gap(f->r->sink.ctx, &f->pub, dir, at, len, reason);
+  t->next = at + len;
+  t->buf_off = t->next;
+}
+
+static int reserve(tcp_dir *t, size_t extra) {
+  if (t->len + extra <= t->cap)
+    return 0;
+  size_t ncap = t->cap ? t->cap : 4096;
+  while (ncap < t->len + extra)
+    ncap *= 2;
+  uint8_t *nb = realloc(t->buf, ncap);
+  if (!nb)
+    return WR_ENOMEM;
+  t->buf = nb;
+  t->cap = ncap;
+  return 0;
+}
+
+static void append(rflow *f, int dir, const uint8_t *p, size_t n,
+                   int64_t ts) {
+  tcp_dir *t = &f->d[dir];
+  if (n == 0)
+    return;
+  if (reserve(t, n)) {
+    fail_nomem(f);
+    return;
+  }
+  if (t->npieces == t->pieces_cap) {
+    size_t ncap = t->pieces_cap ? t->pieces_cap * 2 : 16;
+    wr_tcp_piece *np = realloc(t->pieces, ncap * sizeof *np);
+    if (!np) {
+      fail_nomem(f);
+      return;
+    }
+    t->pieces = np;
+    t->pieces_cap = ncap;
+  }
+  memcpy(t->buf + t->len, p, n);
+  t->pieces[t->npieces++] =
+      (wr_tcp_piece){t->buf_off + t->len, (uint32_t)n, ts};
+  t->len += n;
+}
+
+/* In-order bytes at t->next. */
+static void deliver(rflow *f, int dir, const uint8_t *p, size_t n,
+                    int64_t ts) {
+  tcp_dir *t = &f->d[dir];
+  wr_tcp_dir_stats *st = &f->pub.dir[dir];
+  wr_tcp_reasm *r = f->r;
+  t->next += n;
+  if (f->skip || r->error) {
+    st->bytes += n;
+    return;
+  }
+  if (t->dropping) { /* the buffer is full and the sink keeps it full */
+    t->dropping += n;
+    st->cap_dropped += n;
+    return;
+  }
+  if (t->len + n + t->ooo_bytes > r->cap) {
+    offer(f, dir, 0);
+    compact(t, 0); /* under pressure, history goes first */
+  }
+  size_t held = t->len + t->ooo_bytes;
+  size_t room = r->cap > held ? r->cap - held : 0;
+  size_t take = n < room ? n : room;
+  append(f, dir, p, take, ts);
+  st->bytes += take;
+  if (take < n) {
+    t->dropping = n - take;
+    st->cap_dropped += n - take;
+    return;
+  }
+  if (t->len - t->used >= t->flush_at) {
+    offer(f, dir, 0);
+    compact(t, r->hist);
+  }
+}
+
+/* Compares bytes data[0..n) that claim stream offset off (< t->next) with
+ * what was delivered. Returns the number of bytes that differ; bytes no
+ * longer held are counted as unverified. */
+static uint64_t compare_old(rflow *f, int dir, uint64_t off,
+                            const uint8_t *data, size_t n) {
+  tcp_dir *t = &f->d[dir];
+  uint64_t lo = t->buf_off, hi = t->buf_off + t->len;
+  uint64_t a = off > lo ? off : lo;
+  uint64_t b = off + n < hi ? off + n : hi;
+  uint64_t differ = 0;
+  if (a < b) {
+    const uint8_t *x = t->buf + (a - lo), *y = data + (a - off);
+    if (memcmp(x, y, b - a) != 0)
+      for (uint64_t i = 0; i < b - a; i++)
+        differ += x[i] != y[i];
+    f->pub.dir[dir].unverified += n - (b - a);
+  } else {
+    f->pub.dir[dir].unverified += n;
+  }
+  return differ;
+}
+
+static ooo_seg *new_seg(rflow *f, uint64_t off, const uint8_t *p, size_t n,
+                        int64_t ts) {
+  ooo_seg *s = malloc(sizeof *s + n);
+  if (!s) {
+    fail_nomem(f);
+    return NULL;
+  }
+  s->off = off;
+  s->len = (uint32_t)n;
+  s->ts = ts;
+  memcpy(s->data, p, n);
+  return s;
+}
+
+/* Links s before `at` (at the tail when at is NULL). */
+static void link_before(tcp_dir *t, ooo_seg *s, ooo_seg *at) {
+  s->next = at;
+  s->prev = at ? at->prev : t->tail;
+  if (s->prev)
+    s->prev->next = s;
+  else
+    t->head = s;
+  if (at)
+    at->prev = s;
+  else
+    t->tail = s;
+  t->ooo_bytes += s->len;
+}
+
+static void unlink_seg(tcp_dir *t, ooo_seg *s) {
+  if (s->prev)
+    s->prev->next = s->next;
+  else
+    t->head = s->next;
+  if (s->next)
+    s->next->prev = s->prev;
+  else
+    t->tail = s->prev;
+  t->ooo_bytes -= s->len;
+}
+
+/* Queues [off, off + n) ahead of a hole, keeping bytes already queued.
+ * Returns the number of queued bytes that differ from the new copy, and in
+ * *fresh how many bytes were new. */
+static uint64_t queue(rflow *f, int dir, uint64_t off, const uint8_t *p,
+                      size_t n, int64_t ts, uint64_t *fresh) {
+  tcp_dir *t = &f->d[dir];
+  uint64_t end = off + n, x = off, differ = 0;
+  ooo_seg *s = t->head;
+  if (t->tail && t->tail->off + t->tail->len <= off)
+    s = NULL; /* the common case: beyond everything queued */
+  while (s && s->off + s->len <= off)
+    s = s->next;
+  while (x < end && s && s->off < end) {
+    if (s->off > x) {
+      ooo_seg *ns = new_seg(f, x, p + (x - off), s->off - x, ts);
+      if (!ns)
+        return differ;
+      link_before(t, ns, s);
+      *fresh += ns->len;
+      x = s->off;
+    }
+    uint64_t b = s->off + s->len < end ? s->off + s->len : end;
+    const uint8_t *q = s->data + (x - s->off), *y = p + (x - off);
+    if (memcmp(q, y, b - x) != 0)
+      for (uint64_t i = 0; i < b - x; i++)
+        differ += q[i] != y[i];
+    x = b;
+    s = s->next;
+  }
+  if (x < end) {
+    ooo_seg *ns = new_seg(f, x, p + (x - off), end - x, ts);
+    if (ns) {
+      link_before(t, ns, s);
+      *fresh += ns->len;
+    }
+  }
+  return differ;
+}
+
+/* Delivers queued segments that now start at t->next, and declares the
+ * bytes the snaplen cut as gaps once the stream reaches them. `now` is the
+ * time the bytes become deliverable (INT64_MIN: their own arrival). */
+static void drain(rflow *f, int dir, int64_t now) {
+  tcp_dir *t = &f->d[dir];
+  for (;;) {
+    ooo_seg *s = t->head;
+    if (s && s->off <= t->next) {
+      unlink_seg(t, s);
+      uint64_t end = s->off + s->len;
+      if (end > t->next) {
+        uint64_t skip = t->next - s->off;
+        deliver(f, dir, s->data + skip, (size_t)(end - t->next),
+                s->ts > now ? s->ts : now);
+      }
+      free(s);
+      continue;
+    }
+    if (t->trunc_until > t->next) {
+      uint64_t lim = t->trunc_until;
+      if (s && s->off < lim)
+        lim = s->off;
+      gap(f, dir, lim - t->next, WR_GAP_TRUNCATED);
+      continue;
+    }
+    break;
+  }
+}
+
+/* Keeps held bytes under the cap by declaring the first hole a gap. */
+static void enforce_cap(rflow *f, int dir, int64_t now) {
+  tcp_dir *t = &f->d[dir];
+  while (t->head && t->len + t->ooo_bytes > f->r->cap) {
+    gap(f, dir, t->head->off - t->next, WR_GAP_CAP);
+    drain(f, dir, now);
+  }
+}
+
+void wr_stream_segment(rflow *f, int dir, int64_t off, const uint8_t *data,
+                       uint32_t len, uint32_t lost, int64_t ts) {
+  tcp_dir *t = &f->d[dir];
+  wr_tcp_dir_stats *st = &f->pub.dir[dir];
+  int64_t s = off, e = off + (int64_t)len, wire_end = e + (int64_t)lost;
+
+  if (t->fin) {
+    int64_t fe = (int64_t)t->fin_off;
+    if (e > fe) {
+      st->after_fin += (uint64_t)(e - (s > fe ? s : fe));
+      e = e > fe ? fe : e;
+    }
+    if (wire_end > fe)
+      wire_end = fe;
+  }
+  if (s < 0) {
+    int64_t cut = (e < 0 ? e : 0) - s;
+    st->before_start += (uint64_t)cut;
+    data += cut;
+    s = 0;
+    if (wire_end < 0)
+      wire_end = 0;
+  }
+  int inside = e > s; /* bytes left that belong to the stream */
+  if (t->done) { /* finished early (FIN reached): only old bytes remain */
+    if (inside) {
+      st->unverified += (uint64_t)(e - s);
+      st->retransmits++;
+    }
+    return;
+  }
+  if (lost > 0 && wire_end > e && (uint64_t)wire_end > t->trunc_until)
+    t->trunc_until = (uint64_t)wire_end;
+
+  uint64_t differ = 0, fresh = 0;
+  if (s < (int64_t)t->next && e > s) {
+    int64_t oe = e < (int64_t)t->next ? e : (int64_t)t->next;
+    differ += compare_old(f, dir, (uint64_t)s, data, (size_t)(oe - s));
+    data += oe - s;
+    s = oe;
+  }
+  if (e > s) {
+    if (s == (int64_t)t->next && !t->head) {
+      deliver(f, dir, data, (size_t)(e - s), ts);
+      fresh = (uint64_t)(e - s);
+    } else {
+      differ += queue(f, dir, (uint64_t)s, data, (size_t)(e - s), ts, &fresh);
+    }
+  }
+  if (differ) {
+    st->overlaps++;
+    st->overlap_bytes += differ;
+  } else if (fresh == 0 && inside) {
+    st->retransmits++;
+  }
+  drain(f, dir, ts);
+  enforce_cap(f, dir, ts);
+}
+
+void wr_stream_ack(rflow *f, int dir, int64_t acked, int64_t ts) {
+  tcp_dir *t = &f->d[dir];
+  if (acked <= 0 || t->done)
+    return;
+  if (!t->have_ack || (uint64_t)acked > t->acked) {
+    t->acked = (uint64_t)acked;
+    t->have_ack = 1;
+  }
+  /* The peer has bytes the capture missed, and later bytes wait behind
+   * them: they will not be sent again, so the hole is a gap now. */
+  uint64_t lim = t->acked;
+  if (t->fin && lim > t->fin_off)
+    lim = t->fin_off;
+  if (t->head && lim > t->next) {
+    if (t->head->off < lim)
+      lim = t->head->off;
+    gap(f, dir, lim - t->next, WR_GAP_MISSING);
+    drain(f, dir, ts);
+  }
+}
+
+void wr_stream_finish(rflow *f, int dir) {
+  tcp_dir *t = &f->d[dir];
+  if (t->done)
+    return;
+  drain(f, dir, INT64_MIN);
+  while (t->head) {
+    gap(f, dir, t->head->off - t->next, WR_GAP_MISSING);
+    drain(f, dir, INT64_MIN);
+  }
+  /* Bytes the FIN or the peer's acknowledgement show were sent but that
+   * the capture never held. An acknowledgement one past the data without
+   * a FIN seen is most likely that FIN, not a byte. */
+  uint64_t end = t->next;
+  if (t->fin)
+    end = t->fin_off;
+  else if (t->have_ack && t->acked > t->next + 1)
+    end = t->acked;
+  if (end > t->next)
+    gap(f, dir, end - t->next, WR_GAP_MISSING);
+  flush_final(f, dir);
+  wr_stream_free(t);
+  t->done = 1;
+}
+
+void wr_stream_check_complete(rflow *f, int dir) {
+  tcp_dir *t = &f->d[dir];
+  if (!t->done && t->fin && t->next >= t->fin_off && !t->head)
+    wr_stream_finish(f, dir);
+}
+
+void wr_stream_free(tcp_dir *t) {
+  while (t->head) {
+    ooo_seg *s = t->head;
+    unlink_seg(t, s);
+    free(s);
+  }
+  free(t->buf);
+  free(t->pieces);
+  t->buf = NULL;
+  t->pieces = NULL;
+  t->len = t->cap = t->used = 0;
+  t->npieces = t->pieces_cap = 0;
+}

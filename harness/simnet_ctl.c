@@ -1,0 +1,259 @@
+/* simnet controls: policies, buffer sizes, stalls, fault injection, the
+ * trace and byte accounting. Faults live here, below the wr_net interface:
+ * the code under test sees only what a kernel would show it. */
+#include "simnet_int.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+static sconn *conn_of(wr_net *n, int h, int *side) {
+  if (!wr_simnet_is(n))
+    return NULL;
+  hent *e = wr_sim_hent_(sim_of(n), h);
+  if (!e || !e->c || !wr_net_slot_(n, h))
+    return NULL;
+  if (side)
+    *side = e->side;
+  return e->c;
+}
+
+/* Policies are stored once per network and shared by index: a policy is
+ * about 600 bytes and 100,000 connections usually share two. */
+int wr_sim_policy_intern_(wr_simnet *s, const wr_policy *p, uint32_t *idx) {
+  for (uint32_t i = 0; i < s->npol; i++)
+    if (memcmp(&s->pol[i], p, sizeof *p) == 0) {
+      *idx = i;
+      return 0;
+    }
+  if (s->npol == s->polcap) {
+    uint32_t cap = s->polcap * 2;
+    wr_policy *np = realloc(s->pol, (size_t)cap * sizeof *np);
+    if (!np)
+      return WR_ENOMEM;
+    s->pol = np;
+    s->polcap = cap;
+  }
+  s->pol[s->npol] = *p;
+  *idx = s->npol++;
+  return 0;
+}
+
+int wr_simnet_set_policy(wr_net *n, int h, const wr_policy *p) {
+  int side;
+  sconn *c = conn_of(n, h, &side);
+  if (!c || !p || wr_policy_check(p, NULL, 0) < 0)
+    return WR_EINVAL;
+  wr_simnet *s = sim_of(n);
+  /* A canonical copy (unused cut slots zeroed) so equal policies intern
+   * to one entry. */
+  wr_policy canon;
+  memset(&canon, 0, sizeof canon);
+  canon.seg = p->seg;
+  canon.seg_min = p->seg_min;
+  canon.seg_max = p->seg_max;
+  canon.ncuts = p->seg == WR_SEG_CUTS ? p->ncuts : 0;
+  memcpy(canon.cuts, p->cuts, canon.ncuts * sizeof canon.cuts[0]);
+  canon.latency = p->latency;
+  canon.jitter_min = p->jitter_min;
+  canon.jitter_max = p->jitter_max;
+  canon.bandwidth = p->bandwidth;
+  uint32_t idx;
+  int rc = wr_sim_policy_intern_(s, &canon, &idx);
+  if (rc < 0)
+    return rc;
+  sdir *d = &c->d[side];
+  d->policy = idx;
+  d->shape.cut_idx = 0;
+  wr_sim_pump_(s, d);
+  return 0;
+}
+
+int wr_simnet_set_bufsizes(wr_net *n, int h, uint32_t sndbuf,
+                           uint32_t rcvbuf) {
+  int side;
+  sconn *c = conn_of(n, h, &side);
+  if (!c || sndbuf > WR_SIMNET_MAX_BUF || rcvbuf > WR_SIMNET_MAX_BUF)
+    return WR_EINVAL;
+  wr_simnet *s = sim_of(n);
+  if (sndbuf)
+    c->d[side].sndbuf = sndbuf;
+  if (rcvbuf) {
+    c->d[1 - side].rcvbuf = rcvbuf;
+    wr_sim_pump_(s, &c->d[1 - side]); /* a larger window lets bytes go */
+  }
+  wr_sim_touch_(s, h);
+  return 0;
+}
+
+int wr_simnet_stall(wr_net *n, int h, wr_time until) {
+  int side;
+  sconn *c = conn_of(n, h, &side);
+  if (!c)
+    return WR_EINVAL;
+  sdir *d = &c->d[side];
+  if (until == WR_TIME_NEVER) {
+    d->stalled = 1;
+  } else {
+    d->stall_until = until;
+  }
+  return 0;
+}
+
+int wr_simnet_release(wr_net *n, int h) {
+  int side;
+  sconn *c = conn_of(n, h, &side);
+  if (!c)
+    return WR_EINVAL;
+  sdir *d = &c->d[side];
+  d->stalled = 0;
+  d->stall_until = 0;
+  wr_sim_dir_schedule_(sim_of(n), d);
+  return 0;
+}
+
+int wr_simnet_fault_reset_after(wr_net *n, int h, uint64_t bytes) {
+  int side;
+  sconn *c = conn_of(n, h, &side);
+  if (!c)
+    return WR_EINVAL;
+  wr_simnet *s = sim_of(n);
+  sdir *d = &c->d[side];
+  if (d->dlv >= bytes) {
+    wr_sim_fault_reset_(s, c);
+    return 0;
+  }
+  d->reset_after = bytes;
+  return 0;
+}
+
+int wr_simnet_fault_reset_at(wr_net *n, int h, wr_time at) {
+  sconn *c = conn_of(n, h, NULL);
+  if (!c)
+    return WR_EINVAL;
+  wr_simnet *s = sim_of(n);
+  int rc = wr_sim_push_(s, at, EV_FAULT_RST, c, 0);
+  if (rc == 0)
+    c->refs++;
+  return rc;
+}
+
+int wr_simnet_fault_drop(wr_net *n, int h) {
+  sconn *c = conn_of(n, h, NULL);
+  if (!c)
+    return WR_EINVAL;
+  wr_simnet *s = sim_of(n);
+  wr_sim_trace_(s, WR_TR_FAULT, c->id, 0, 2, 0);
+  c->dropped = 1;
+  /* Segments in flight are lost, but to TCP they are still unacknowledged:
+   * they stay counted in the sender's queue. */
+  for (int x = 0; x < 2; x++)
+    c->d[x].qlen = 0;
+  return 0;
+}
+
+int wr_simnet_fault_refuse(wr_net *n, int lh, int count) {
+  if (!wr_simnet_is(n))
+    return WR_EINVAL;
+  hent *e = wr_sim_hent_(sim_of(n), lh);
+  if (!e || !e->l)
+    return WR_EINVAL;
+  e->l->refuse = count;
+  return 0;
+}
+
+int wr_simnet_fault_short_writes(wr_net *n, int h, uint32_t max_bytes) {
+  int side;
+  sconn *c = conn_of(n, h, &side);
+  if (!c)
+    return WR_EINVAL;
+  c->ep[side].short_write_max = max_bytes;
+  return 0;
+}
+
+int wr_simnet_fault_eagain(wr_net *n, int h, int how, uint32_t count) {
+  int side;
+  sconn *c = conn_of(n, h, &side);
+  if (!c || (how != WR_SHUT_RD && how != WR_SHUT_WR))
+    return WR_EINVAL;
+  if (how == WR_SHUT_WR)
+    c->ep[side].eagain_send = count;
+  else
+    c->ep[side].eagain_recv = count;
+  return 0;
+}
+
+/* ---- trace and accounting ------------------------------------------------ */
+
+uint64_t wr_simnet_trace_hash(const wr_net *n) {
+  return wr_simnet_is(n) ? ((const wr_simnet *)n)->hash : 0;
+}
+
+int wr_simnet_trace_keep(wr_net *n, int on) {
+  if (!wr_simnet_is(n))
+    return WR_EINVAL;
+  sim_of(n)->keep = on != 0;
+  return 0;
+}
+
+size_t wr_simnet_trace_count(const wr_net *n) {
+  return wr_simnet_is(n) ? ((const wr_simnet *)n)->ntr : 0;
+}
+
+const wr_trace_rec *wr_simnet_trace_get(const wr_net *n, size_t i) {
+  if (!wr_simnet_is(n))
+    return NULL;
+  const wr_simnet *s = (const wr_simnet *)n;
+  return i < s->ntr ? &s->tr[i] : NULL;
+}
+
+const char *wr_trace_kind_name(uint32_t kind) {
+  static const char *names[] = {
+      "?",           "connect", "syn",      "refused", "syn-drop",
+      "established", "accept",  "write",    "segment", "read",
+      "fin",         "rst",     "discard",  "shutdown", "close",
+      "timer",       "fault",   "timeout"};
+  return kind < sizeof names / sizeof names[0] ? names[kind] : "?";
+}
+
+void wr_simnet_trace_dump(const wr_net *n, FILE *out) {
+  if (!wr_simnet_is(n))
+    return;
+  const wr_simnet *s = (const wr_simnet *)n;
+  for (size_t i = 0; i < s->ntr; i++) {
+    const wr_trace_rec *r = &s->tr[i];
+    fprintf(out, "%" PRIu64 ".%09" PRIu64 " conn %u %s %s a=%" PRIu64
+                 " b=%" PRIu64 "\n",
+            (uint64_t)(r->time / WR_NS_PER_SEC),
+            (uint64_t)(r->time % WR_NS_PER_SEC), r->conn,
+            r->dir ? "s->c" : "c->s", wr_trace_kind_name(r->kind), r->a, r->b);
+  }
+}
+
+int wr_simnet_conn_id(wr_net *n, int h, uint32_t *conn, int *side) {
+  int sd;
+  sconn *c = conn_of(n, h, &sd);
+  if (!c)
+    return WR_EINVAL;
+  if (conn)
+    *conn = c->id;
+  if (side)
+    *side = sd;
+  return 0;
+}
+
+int wr_simnet_dirstats_get(wr_net *n, uint32_t conn, int dir,
+                           wr_simnet_dirstats *out) {
+  if (!wr_simnet_is(n) || !out || (dir != 0 && dir != 1))
+    return WR_EINVAL;
+  wr_simnet *s = sim_of(n);
+  if (conn < 1 || conn > s->nconn)
+    return WR_EINVAL;
+  *out = s->st[conn - 1].d[dir];
+  out->queued = out->written - out->read - out->discarded;
+  return 0;
+}
+
+uint32_t wr_simnet_conn_count(const wr_net *n) {
+  return wr_simnet_is(n) ? ((const wr_simnet *)n)->nconn : 0;
+}

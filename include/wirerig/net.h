@@ -1,0 +1,388 @@
+/* wirerig transports: one interface for the simulated network (simnet.h) and
+ * for real loopback sockets (loopback.h).
+ *
+ * A transport is a versioned table of operations (wr_net_ops) behind the
+ * static inline wrappers below. Callers use only the wrappers. The wrappers
+ * own what both transports share -- the handle table, argument checks, the
+ * interest masks -- so that the two implementations cannot drift apart in
+ * that bookkeeping; the operations own what the kernel decides (what recv and
+ * send return, which events are ready), and both follow Linux (docs/simnet.md
+ * lists where simnet knowingly differs).
+ *
+ * Handles are small non-negative integers, like file descriptors, allocated
+ * lowest-free by the wrappers. Every call is non-blocking: it returns at once
+ * with a result, WR_EAGAIN, or another negative wr_err (error.h). Waiting is
+ * done by wr_net_poll / wr_net_run, which advance virtual time instantly on
+ * simnet and wait in real time on loopback.
+ *
+ * Results follow the Linux system calls on a non-blocking TCP socket:
+ *   recv  > 0 bytes read; 0 at end of stream (peer FIN, or own shutdown(read)
+ *         with nothing buffered, or after a reset was reported); WR_EAGAIN;
+ *         a pending socket error (WR_ECONNRESET, WR_ECONNREFUSED, WR_EPIPE,
+ *         WR_ETIMEDOUT) once; WR_ENOTCONN on a listener.
+ *   send  > 0 bytes taken (possibly fewer than asked: a short write);
+ *         WR_EAGAIN when the send buffer is full or still connecting; a
+ *         pending socket error once; then WR_EPIPE after shutdown(write),
+ *         a reset or a refused connect.
+ * A pending socket error is reported exactly once, by whichever of recv,
+ * send or wr_net_sockerr comes first, as SO_ERROR is on Linux.
+ */
+#ifndef WIRERIG_NET_H
+#define WIRERIG_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wirerig/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Time in nanoseconds: virtual on simnet, CLOCK_MONOTONIC since the
+ * transport was created on loopback. */
+typedef uint64_t wr_time;
+#define WR_TIME_NEVER UINT64_MAX
+#define WR_NS_PER_MS 1000000ull
+#define WR_NS_PER_SEC 1000000000ull
+
+/* An IPv4 or IPv6 address and port. ip holds 4 or 16 bytes in network
+ * order; port is in host order. */
+typedef struct wr_addr {
+  uint8_t family; /* 4 or 6 */
+  uint16_t port;
+  uint8_t ip[16];
+} wr_addr;
+
+/* 127.0.0.1:port and [::1]:port. */
+wr_addr wr_addr_loopback4(uint16_t port);
+wr_addr wr_addr_loopback6(uint16_t port);
+/* Parses "127.0.0.1:8080", "[::1]:8080", "127.0.0.1" (port 0), "::1".
+ * Returns 0 or WR_EINVAL with a message in err. */
+int wr_addr_parse(const char *text, wr_addr *out, char *err, size_t errlen);
+/* Writes "127.0.0.1:8080" / "[::1]:8080"; returns the length. */
+int wr_addr_format(const wr_addr *a, char *buf, size_t len);
+/* Nonzero for 127.0.0.0/8 and ::1. */
+int wr_addr_is_loopback(const wr_addr *a);
+
+/* shutdown directions, as SHUT_RD / SHUT_WR / SHUT_RDWR. */
+enum { WR_SHUT_RD = 1, WR_SHUT_WR = 2, WR_SHUT_RDWR = 3 };
+
+/* Readiness bits, the same as epoll's for a TCP socket (tcp_poll):
+ * IN: data or a connection to accept, or end of stream; OUT: send would
+ * take bytes (always set after shutdown(write)); RDHUP: the read side is
+ * shut (peer FIN or own shutdown(read)); HUP: both sides are shut or the
+ * connection is closed; ERR: a socket error is pending. TIMER marks a timer
+ * event (handle -1). ERR and HUP are always reported, as with epoll. */
+enum {
+  WR_EV_IN = 1u << 0,
+  WR_EV_OUT = 1u << 1,
+  WR_EV_RDHUP = 1u << 2,
+  WR_EV_HUP = 1u << 3,
+  WR_EV_ERR = 1u << 4,
+  WR_EV_TIMER = 1u << 5,
+};
+#define WR_EV_ALWAYS_ (WR_EV_ERR | WR_EV_HUP)
+
+typedef struct wr_net_event {
+  int handle;      /* -1 for a timer */
+  uint32_t events; /* WR_EV_* bits */
+  uint64_t timer;  /* the timer id when events has WR_EV_TIMER */
+} wr_net_event;
+
+/* Formats an event mask as "IN|OUT|RDHUP" into buf ("-" when empty). */
+const char *wr_net_events_str(uint32_t events, char *buf, size_t len);
+
+typedef enum wr_slot_kind {
+  WR_SLOT_FREE = 0,
+  WR_SLOT_LISTENER = 1,
+  WR_SLOT_CONN = 2,
+} wr_slot_kind;
+
+/* The per-handle record the wrappers keep for both transports. */
+typedef struct wr_net_slot {
+  uint8_t kind;      /* wr_slot_kind */
+  uint8_t shut;      /* WR_SHUT_* bits successfully requested */
+  uint16_t reserved_;
+  uint32_t interest; /* WR_EV_* bits the owner waits for */
+} wr_net_slot;
+
+typedef struct wr_net wr_net;
+
+#define WR_NET_OPS_VERSION 1u
+
+/* The operations a transport implements. The wrappers have already checked
+ * that handles exist and have the right kind, and that arguments are sane,
+ * before an operation runs; `h` for listen/accept/connect is the handle the
+ * wrapper allocated for the new socket. */
+typedef struct wr_net_ops {
+  uint32_t version; /* WR_NET_OPS_VERSION */
+  const char *name; /* "simnet", "loopback" */
+  int (*listen)(wr_net *n, int h, const wr_addr *addr, int backlog);
+  int (*accept)(wr_net *n, int lh, int h, wr_addr *peer);
+  int (*connect)(wr_net *n, int h, const wr_addr *addr);
+  long (*send)(wr_net *n, int h, const void *buf, size_t len);
+  long (*recv)(wr_net *n, int h, void *buf, size_t len);
+  int (*shutdown)(wr_net *n, int h, int how);
+  /* Closes; with `abort` the connection is reset (SO_LINGER {1,0}). The
+   * handle is released by the wrapper whatever this returns. */
+  int (*close)(wr_net *n, int h, int abort);
+  int (*sockerr)(wr_net *n, int h);
+  uint32_t (*readiness)(wr_net *n, int h);
+  int (*watch)(wr_net *n, int h, uint32_t interest);
+  int (*poll)(wr_net *n, wr_net_event *evs, int max, wr_time deadline);
+  wr_time (*now)(wr_net *n);
+  int (*timer_start)(wr_net *n, wr_time at, uint64_t *id);
+  int (*timer_cancel)(wr_net *n, uint64_t id);
+  int (*local_addr)(wr_net *n, int h, wr_addr *out);
+  int (*peer_addr)(wr_net *n, int h, wr_addr *out);
+  void (*destroy)(wr_net *n);
+} wr_net_ops;
+
+/* The part of every transport the wrappers use. Transports embed it first
+ * in their own state. */
+struct wr_net {
+  const wr_net_ops *ops;
+  wr_net_slot *slots;
+  int nslots; /* slots in use are below nslots */
+  int cap;
+  int lowest_free; /* no free slot below this index */
+  int live;        /* handles in use */
+};
+
+/* Slot management for the wrappers and the transports' create functions. */
+int wr_net_base_init_(wr_net *n, const wr_net_ops *ops);
+void wr_net_base_free_(wr_net *n);
+int wr_net_slot_alloc_(wr_net *n, wr_slot_kind kind);
+void wr_net_slot_free_(wr_net *n, int h);
+
+static inline wr_net_slot *wr_net_slot_(wr_net *n, int h) {
+  if (h < 0 || h >= n->nslots || n->slots[h].kind == WR_SLOT_FREE)
+    return NULL;
+  return &n->slots[h];
+}
+
+/* ---- the interface ---------------------------------------------------- */
+
+/* The transport's name: "simnet" or "loopback". */
+static inline const char *wr_net_name(const wr_net *n) { return n->ops->name; }
+
+/* Listens on addr (NULL: 127.0.0.1, ephemeral port). backlog >= 0; as on
+ * Linux, backlog + 1 established connections may wait for accept. Returns
+ * the new handle (>= 0) or a negative wr_err. */
+static inline int wr_net_listen(wr_net *n, const wr_addr *addr, int backlog) {
+  if (backlog < 0)
+    return WR_EINVAL;
+  wr_addr def;
+  if (!addr) {
+    def = wr_addr_loopback4(0);
+    addr = &def;
+  }
+  if (addr->family != 4 && addr->family != 6)
+    return WR_EINVAL;
+  int h = wr_net_slot_alloc_(n, WR_SLOT_LISTENER);
+  if (h < 0)
+    return h;
+  n->slots[h].interest = WR_EV_IN;
+  int rc = n->ops->listen(n, h, addr, backlog);
+  if (rc < 0) {
+    wr_net_slot_free_(n, h);
+    return rc;
+  }
+  return h;
+}
+
+/* Takes one established connection from a listener: the new handle, or
+ * WR_EAGAIN when none waits. peer may be NULL. */
+static inline int wr_net_accept(wr_net *n, int lh, wr_addr *peer) {
+  wr_net_slot *s = wr_net_slot_(n, lh);
+  if (!s)
+    return WR_EBADF;
+  if (s->kind != WR_SLOT_LISTENER)
+    return WR_EINVAL;
+  int h = wr_net_slot_alloc_(n, WR_SLOT_CONN);
+  if (h < 0)
+    return h;
+  n->slots[h].interest = WR_EV_IN;
+  int rc = n->ops->accept(n, lh, h, peer);
+  if (rc < 0) {
+    wr_net_slot_free_(n, h);
+    return rc;
+  }
+  return h;
+}
+
+/* Starts connecting; returns the new handle at once. Completion shows as
+ * WR_EV_OUT (connected) or WR_EV_ERR (wr_net_sockerr says why: refused,
+ * timed out). Fails synchronously only for bad arguments or resources. */
+static inline int wr_net_connect(wr_net *n, const wr_addr *addr) {
+  if (!addr || (addr->family != 4 && addr->family != 6) || addr->port == 0)
+    return WR_EINVAL;
+  int h = wr_net_slot_alloc_(n, WR_SLOT_CONN);
+  if (h < 0)
+    return h;
+  n->slots[h].interest = WR_EV_OUT;
+  int rc = n->ops->connect(n, h, addr);
+  if (rc < 0) {
+    wr_net_slot_free_(n, h);
+    return rc;
+  }
+  return h;
+}
+
+/* Sends up to len bytes; see the top of this file for results. */
+static inline long wr_net_send(wr_net *n, int h, const void *buf, size_t len) {
+  wr_net_slot *s = wr_net_slot_(n, h);
+  if (!s)
+    return WR_EBADF;
+  if (!buf && len)
+    return WR_EINVAL;
+  if (len > (size_t)INT32_MAX)
+    len = (size_t)INT32_MAX; /* a short write, as Linux does past 2 GiB */
+  return n->ops->send(n, h, buf, len);
+}
+
+/* Receives up to len bytes; see the top of this file for results. */
+static inline long wr_net_recv(wr_net *n, int h, void *buf, size_t len) {
+  wr_net_slot *s = wr_net_slot_(n, h);
+  if (!s)
+    return WR_EBADF;
+  if (!buf && len)
+    return WR_EINVAL;
+  if (len > (size_t)INT32_MAX)
+    len = (size_t)INT32_MAX;
+  return n->ops->recv(n, h, buf, len);
+}
+
+/* shutdown(read / write / both). WR_ENOTCONN unless connected. */
+static inline int wr_net_shutdown(wr_net *n, int h, int how) {
+  wr_net_slot *s = wr_net_slot_(n, h);
+  if (!s)
+    return WR_EBADF;
+  if (how < WR_SHUT_RD || how > WR_SHUT_RDWR)
+    return WR_EINVAL;
+  if (s->kind != WR_SLOT_CONN)
+    return WR_ENOTCONN;
+  int rc = n->ops->shutdown(n, h, how);
+  if (rc == 0)
+    s->shut |= (uint8_t)how;
+  return rc;
+}
+
+/* Closes the handle. A connection with unread received data is reset, as
+ * on Linux; otherwise a FIN follows the data still queued. */
+static inline int wr_net_close(wr_net *n, int h) {
+  if (!wr_net_slot_(n, h))
+    return WR_EBADF;
+  int rc = n->ops->close(n, h, 0);
+  wr_net_slot_free_(n, h);
+  return rc;
+}
+
+/* Closes the handle with a reset (SO_LINGER {1,0}): queued data is
+ * discarded and the peer gets an RST. On a listener it is a plain close. */
+static inline int wr_net_abort(wr_net *n, int h) {
+  if (!wr_net_slot_(n, h))
+    return WR_EBADF;
+  int rc = n->ops->close(n, h, 1);
+  wr_net_slot_free_(n, h);
+  return rc;
+}
+
+/* Takes the pending socket error (SO_ERROR): 0 or a negative wr_err. */
+static inline int wr_net_sockerr(wr_net *n, int h) {
+  if (!wr_net_slot_(n, h))
+    return WR_EBADF;
+  return n->ops->sockerr(n, h);
+}
+
+/* The current readiness of a handle (all WR_EV_* bits that hold now,
+ * regardless of interest); 0 for an unknown handle. */
+static inline uint32_t wr_net_readiness(wr_net *n, int h) {
+  if (!wr_net_slot_(n, h))
+    return 0;
+  return n->ops->readiness(n, h);
+}
+
+/* Sets the events a handle is polled for (WR_EV_IN / WR_EV_OUT / RDHUP;
+ * ERR and HUP are always reported). Defaults: IN for listeners and
+ * accepted connections, OUT for connecting ones. */
+static inline int wr_net_watch(wr_net *n, int h, uint32_t interest) {
+  wr_net_slot *s = wr_net_slot_(n, h);
+  if (!s)
+    return WR_EBADF;
+  if (interest & ~(uint32_t)(WR_EV_IN | WR_EV_OUT | WR_EV_RDHUP))
+    return WR_EINVAL;
+  int rc = n->ops->watch(n, h, interest);
+  if (rc == 0)
+    s->interest = interest;
+  return rc;
+}
+
+/* Waits until some handle is ready for its interest or a timer fires, or
+ * until `deadline`; fills up to max events (level-triggered, in a defined
+ * order) and returns their number, 0 at the deadline. On simnet it runs
+ * the simulation: virtual time jumps to the next event; when nothing is
+ * left to happen it returns 0 at once (the network is quiet). */
+static inline int wr_net_poll(wr_net *n, wr_net_event *evs, int max,
+                              wr_time deadline) {
+  if (!evs || max <= 0)
+    return WR_EINVAL;
+  return n->ops->poll(n, evs, max, deadline);
+}
+
+/* The transport's clock (nanoseconds). */
+static inline wr_time wr_net_now(wr_net *n) { return n->ops->now(n); }
+
+/* A one-shot timer at absolute time `at`; it fires as a WR_EV_TIMER event
+ * from wr_net_poll carrying *id. */
+static inline int wr_net_timer_start(wr_net *n, wr_time at, uint64_t *id) {
+  if (!id)
+    return WR_EINVAL;
+  return n->ops->timer_start(n, at, id);
+}
+
+/* Cancels a timer that has not fired; WR_ENOENT otherwise. */
+static inline int wr_net_timer_cancel(wr_net *n, uint64_t id) {
+  return n->ops->timer_cancel(n, id);
+}
+
+static inline int wr_net_local_addr(wr_net *n, int h, wr_addr *out) {
+  if (!wr_net_slot_(n, h))
+    return WR_EBADF;
+  if (!out)
+    return WR_EINVAL;
+  return n->ops->local_addr(n, h, out);
+}
+
+static inline int wr_net_peer_addr(wr_net *n, int h, wr_addr *out) {
+  wr_net_slot *s = wr_net_slot_(n, h);
+  if (!s)
+    return WR_EBADF;
+  if (!out)
+    return WR_EINVAL;
+  if (s->kind != WR_SLOT_CONN)
+    return WR_ENOTCONN;
+  return n->ops->peer_addr(n, h, out);
+}
+
+/* Destroys the transport and everything in it (no FIN, no RST is sent on
+ * simnet; loopback closes its sockets). */
+static inline void wr_net_destroy(wr_net *n) {
+  if (n)
+    n->ops->destroy(n);
+}
+
+/* Called by wr_net_run for each event; return nonzero to stop. */
+typedef int (*wr_net_event_fn)(void *ctx, wr_net *n, const wr_net_event *ev);
+
+/* Polls and dispatches events to fn until fn returns nonzero (returns 1),
+ * the deadline passes or -- on simnet -- the network is quiet (returns 0),
+ * or an error occurs (negative). This is the "run until condition or
+ * deadline" loop for the layers above. */
+int wr_net_run(wr_net *n, wr_time deadline, wr_net_event_fn fn, void *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,137 @@
+/* wirerig pcap: TCP segments out of captured traffic.
+ *
+ * The reader opens a pcap (microsecond or nanosecond) or pcapng file through
+ * libpcap, applies an optional BPF filter, takes off the link layer
+ * (Ethernet with any stack of 802.1Q / 802.1ad tags, Linux cooked SLL and
+ * SLL2, raw IP, BSD null and OpenBSD loop), the IPv4 or IPv6 header with its
+ * extension headers, puts IP fragments back together, and hands out TCP
+ * segments one at a time with their checksum verified where the capture holds
+ * the whole segment. Everything else (ARP, UDP, ICMP, ...) is counted and
+ * skipped. What becomes of the segments -- streams, flows -- is tcpreasm.h.
+ *
+ * Errors name the file and, once reading has started, the record:
+ *   "trace.pcapng: record 17: an interface has a type 113 different from ..."
+ */
+#ifndef WIRERIG_PCAP_H
+#define WIRERIG_PCAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "wirerig/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One end of a TCP connection. IPv4 addresses fill addr[0..4). */
+typedef struct wr_endpoint {
+  uint8_t family; /* 4 or 6 */
+  uint16_t port;
+  uint8_t addr[16];
+} wr_endpoint;
+
+/* Room for "[" INET6_ADDRSTRLEN "]:65535" and its NUL. */
+#define WR_ENDPOINT_STRLEN 56
+
+/* Writes "10.0.0.1:40000" or "[::1]:80" into buf and returns buf. */
+const char *wr_endpoint_format(const wr_endpoint *e,
+                               char buf[WR_ENDPOINT_STRLEN]);
+/* 1 when a and b are the same address and port. */
+int wr_endpoint_equal(const wr_endpoint *a, const wr_endpoint *b);
+
+/* TCP header flags. */
+#define WR_TCP_FIN 0x01u
+#define WR_TCP_SYN 0x02u
+#define WR_TCP_RST 0x04u
+#define WR_TCP_PSH 0x08u
+#define WR_TCP_ACK 0x10u
+#define WR_TCP_URG 0x20u
+
+typedef enum wr_csum_state {
+  WR_CSUM_OK = 0,
+  WR_CSUM_BAD,
+  /* The sender left the checksum to the network card, which never ran: the
+   * field holds the pseudo-header sum only. Every capture taken on the
+   * sending host or on Linux loopback looks like this, so such segments are
+   * accepted (and counted in wr_pcap_stats.csum_offloaded). */
+  WR_CSUM_OFFLOADED,
+  /* Not verified: the snaplen cut the segment, or checking is off. */
+  WR_CSUM_UNVERIFIED
+} wr_csum_state;
+
+/* One TCP segment, valid until the next call on the reader. */
+typedef struct wr_tcp_segment {
+  int64_t ts_ns;   /* capture time, nanoseconds since the epoch */
+  uint64_t record; /* the record (1-based) that completed it */
+  wr_endpoint src, dst;
+  uint32_t seq, ack;
+  uint16_t window;
+  uint8_t flags; /* WR_TCP_* */
+  uint8_t csum;  /* wr_csum_state */
+  const uint8_t *payload;
+  uint32_t len;      /* payload bytes captured */
+  uint32_t wire_len; /* payload bytes sent; more than len when truncated */
+} wr_tcp_segment;
+
+#define WR_PCAP_DEFAULT_FRAG_MEM ((size_t)64 << 20)
+
+typedef struct wr_pcap_options {
+  const char *filter; /* BPF expression (pcap-filter(7)), NULL = none */
+  int no_checksum;    /* nonzero: do not verify TCP checksums */
+  /* Bytes held at most for IP datagrams waiting for fragments; when more
+   * would be needed the oldest datagram is given up (and counted). 0 means
+   * WR_PCAP_DEFAULT_FRAG_MEM. */
+  size_t frag_mem;
+} wr_pcap_options;
+
+typedef struct wr_pcap_stats {
+  uint64_t records;        /* capture records read */
+  uint64_t tcp_segments;   /* TCP segments handed out */
+  uint64_t not_ip;         /* frames carrying something other than IP */
+  uint64_t not_tcp;        /* IP datagrams of another protocol */
+  uint64_t malformed;      /* IP/TCP headers that contradict themselves */
+  uint64_t short_headers;  /* cut by the snaplen inside a header */
+  uint64_t fragments;      /* IP fragments received */
+  uint64_t reassembled;    /* datagrams rebuilt from fragments */
+  uint64_t frag_dropped;   /* datagrams never completed (expired, memory, end) */
+  uint64_t frag_overlaps;  /* fragment bytes that disagreed (first copy kept) */
+  uint64_t frag_truncated; /* fragments cut by the snaplen (datagram lost) */
+  uint64_t csum_bad;       /* TCP segments whose checksum is wrong */
+  uint64_t csum_offloaded; /* TCP checksums left to the card: accepted */
+} wr_pcap_stats;
+
+typedef struct wr_pcap_reader wr_pcap_reader;
+
+/* Opens path (pcap or pcapng). Returns 0, or a negative wr_err with a
+ * message in err naming the file: WR_ENOENT / WR_EACCES / WR_EIO when it
+ * cannot be opened, WR_EPROTO when it is not a readable capture, WR_ENOTSUP
+ * for a link type wirerig does not decode, WR_EINVAL for a filter that does
+ * not compile, WR_ENOMEM. opt may be NULL. */
+int wr_pcap_open(wr_pcap_reader **out, const char *path,
+                 const wr_pcap_options *opt, char *err, size_t errlen);
+/* The same from an open stream (fmemopen for fuzzing), called `name` in
+ * messages. The reader takes fp over and closes it, also on failure. */
+int wr_pcap_open_stream(wr_pcap_reader **out, FILE *fp, const char *name,
+                        const wr_pcap_options *opt, char *err, size_t errlen);
+
+/* The next TCP segment: returns 1 and fills *seg, 0 at the end of the file,
+ * or a negative wr_err (WR_EPROTO for a damaged record, WR_EIO, WR_ENOMEM)
+ * with wr_pcap_error() naming the file and record. Errors are sticky. */
+int wr_pcap_next(wr_pcap_reader *r, wr_tcp_segment *seg);
+
+/* The message of the last error ("" when none). */
+const char *wr_pcap_error(const wr_pcap_reader *r);
+const wr_pcap_stats *wr_pcap_get_stats(const wr_pcap_reader *r);
+/* The file's link type as a libpcap DLT_ value, and its name ("EN10MB"). */
+int wr_pcap_linktype(const wr_pcap_reader *r);
+const char *wr_pcap_linktype_name(int dlt);
+/* 1 when wirerig decodes this DLT_ link type. */
+int wr_pcap_linktype_supported(int dlt);
+void wr_pcap_close(wr_pcap_reader *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
