@@ -4,5 +4,6 @@
 #define WIRERIG_CLI_COMMANDS_H
 
 int wr_cmd_decode(int argc, char **argv);
+int wr_cmd_pcap(int argc, char **argv);
 
 #endif

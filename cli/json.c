@@ -1,4 +1,4 @@
-/* Strict JSON reader and writer; see json.h for the contract.
+/* The strict JSON reader (the writer is json_write.c); see json.h.
  *
  * The reader is a recursive-descent parser whose recursion is bounded by
  * the depth limit. Values live in an arena owned by the document. While a
@@ -7,6 +7,7 @@
  * has plain arrays and the parser never needs to know counts in advance.
  */
 #include "json.h"
+#include "json_utf8.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -92,19 +93,20 @@ void wr_json_doc_free(wr_json_doc *doc) {
   free(doc);
 }
 
-/* Grows *buf (elements of size elem) to hold at least need elements. */
-static int grow(void *bufp, size_t *cap, size_t need, size_t elem) {
+/* A buffer of elem-sized elements with room for at least need of them:
+ * buf itself, or a bigger copy (the caller stores it), or NULL when memory
+ * ran out (buf is then untouched). Returning the pointer instead of
+ * writing through a void ** keeps this free of type-punning. */
+static void *grow(void *buf, size_t *cap, size_t need, size_t elem) {
   if (need <= *cap)
-    return 0;
+    return buf;
   size_t ncap = *cap ? *cap : 16;
   while (ncap < need)
     ncap *= 2;
-  void *nb = realloc(*(void **)bufp, ncap * elem);
-  if (!nb)
-    return -1;
-  *(void **)bufp = nb;
-  *cap = ncap;
-  return 0;
+  void *nb = realloc(buf, ncap * elem);
+  if (nb)
+    *cap = ncap;
+  return nb;
 }
 
 /* ---- Parser ------------------------------------------------------------ */
@@ -233,59 +235,6 @@ static long hex4(parser *ps, size_t off) {
   return v;
 }
 
-/* Length of the valid UTF-8 sequence at off (2..4), or 0. Rejects overlong
- * forms, encoded surrogates and code points above U+10FFFF. */
-static size_t utf8_seq(const unsigned char *s, size_t n) {
-  unsigned c = s[0];
-  size_t need;
-  unsigned lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF)
-    need = 2;
-  else if (c >= 0xE0 && c <= 0xEF) {
-    need = 3;
-    if (c == 0xE0)
-      lo = 0xA0;
-    else if (c == 0xED)
-      hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    need = 4;
-    if (c == 0xF0)
-      lo = 0x90;
-    else if (c == 0xF4)
-      hi = 0x8F;
-  } else
-    return 0;
-  if (n < need || s[1] < lo || s[1] > hi)
-    return 0;
-  for (size_t k = 2; k < need; k++)
-    if ((s[k] & 0xC0) != 0x80)
-      return 0;
-  return need;
-}
-
-static size_t utf8_put(char *d, unsigned long cp) {
-  if (cp < 0x80) {
-    d[0] = (char)cp;
-    return 1;
-  }
-  if (cp < 0x800) {
-    d[0] = (char)(0xC0 | (cp >> 6));
-    d[1] = (char)(0x80 | (cp & 0x3F));
-    return 2;
-  }
-  if (cp < 0x10000) {
-    d[0] = (char)(0xE0 | (cp >> 12));
-    d[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    d[2] = (char)(0x80 | (cp & 0x3F));
-    return 3;
-  }
-  d[0] = (char)(0xF0 | (cp >> 18));
-  d[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-  d[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-  d[3] = (char)(0x80 | (cp & 0x3F));
-  return 4;
-}
-
 /* Decodes the string starting at the opening quote ps->i into the arena.
  * On success out and out_len are set and ps->i is past the closing quote. */
 static int parse_string(parser *ps, const char **out, size_t *out_len) {
@@ -304,10 +253,13 @@ static int parse_string(parser *ps, const char **out, size_t *out_len) {
     }
     /* Room for the run and for what the special byte after it can add (an
      * escape or a UTF-8 sequence decodes to at most 4 bytes). */
-    if (grow(&doc->scratch, &doc->scratch_cap, n + (run - ps->i) + 4, 1)) {
+    char *scratch =
+        grow(doc->scratch, &doc->scratch_cap, n + (run - ps->i) + 4, 1);
+    if (!scratch) {
       fail_at(ps, start, "out of memory");
       return -1;
     }
+    doc->scratch = scratch;
     memcpy(doc->scratch + n, ps->s + ps->i, run - ps->i);
     n += run - ps->i;
     ps->i = run;
@@ -329,7 +281,7 @@ static int parse_string(parser *ps, const char **out, size_t *out_len) {
       return -1;
     }
     if (c >= 0x80) {
-      size_t k = utf8_seq(ps->s + ps->i, ps->len - ps->i);
+      size_t k = json_utf8_seq(ps->s + ps->i, ps->len - ps->i);
       if (!k) {
         fail_at(ps, ps->i, "invalid UTF-8 byte 0x%02x in a string", c);
         return -1;
@@ -417,7 +369,7 @@ static int parse_string(parser *ps, const char **out, size_t *out_len) {
       ps->i += 6;
       cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
     }
-    n += utf8_put(doc->scratch + n, (unsigned long)cp);
+    n += json_utf8_put(doc->scratch + n, (unsigned long)cp);
   }
   char *d = arena_strdup(ps, doc->scratch, n, start);
   if (!d)
@@ -537,11 +489,13 @@ static const wr_json *parse_array(parser *ps) {
       const wr_json *item = parse_value(ps);
       if (!item)
         return NULL;
-      if (grow(&doc->items, &doc->items_cap, doc->items_len + 1,
-               sizeof *doc->items)) {
+      const wr_json **items = grow(doc->items, &doc->items_cap,
+                                   doc->items_len + 1, sizeof *doc->items);
+      if (!items) {
         fail_at(ps, ps->i, "out of memory");
         return NULL;
       }
+      doc->items = items;
       doc->items[doc->items_len++] = item;
       skip_ws(ps);
       if (ps->i < ps->len && ps->s[ps->i] == ',') {
@@ -678,11 +632,14 @@ static const wr_json *parse_object(parser *ps) {
       m.value = parse_value(ps);
       if (!m.value)
         return NULL;
-      if (grow(&doc->members, &doc->members_cap, doc->members_len + 1,
-               sizeof *doc->members)) {
+      wr_json_member *members =
+          grow(doc->members, &doc->members_cap, doc->members_len + 1,
+               sizeof *doc->members);
+      if (!members) {
         fail_at(ps, ps->i, "out of memory");
         return NULL;
       }
+      doc->members = members;
       doc->members[doc->members_len++] = m;
       skip_ws(ps);
       if (ps->i < ps->len && ps->s[ps->i] == ',') {
@@ -945,33 +902,6 @@ int wr_json_equal(const wr_json *a, const wr_json *b, char *path,
   return equal_at(a, b, path, path_size, 0);
 }
 
-/* Decodes one code point from valid UTF-8 (the parser guarantees it). */
-static unsigned long utf8_get(const unsigned char *s, size_t *k) {
-  unsigned c = s[*k];
-  if (c < 0x80) {
-    *k += 1;
-    return c;
-  }
-  if (c < 0xE0) {
-    unsigned long cp = ((unsigned long)(c & 0x1F) << 6) | (s[*k + 1] & 0x3F);
-    *k += 2;
-    return cp;
-  }
-  if (c < 0xF0) {
-    unsigned long cp = ((unsigned long)(c & 0x0F) << 12) |
-                       ((unsigned long)(s[*k + 1] & 0x3F) << 6) |
-                       (s[*k + 2] & 0x3F);
-    *k += 3;
-    return cp;
-  }
-  unsigned long cp = ((unsigned long)(c & 0x07) << 18) |
-                     ((unsigned long)(s[*k + 1] & 0x3F) << 12) |
-                     ((unsigned long)(s[*k + 2] & 0x3F) << 6) |
-                     (s[*k + 3] & 0x3F);
-  *k += 4;
-  return cp;
-}
-
 int wr_json_string_bytes(const wr_json *s, uint8_t *out, size_t *out_len,
                          size_t *bad_char) {
   if (!s || s->type != WR_JSON_STRING)
@@ -979,7 +909,7 @@ int wr_json_string_bytes(const wr_json *s, uint8_t *out, size_t *out_len,
   const unsigned char *p = (const unsigned char *)s->u.str.ptr;
   size_t n = s->u.str.len, k = 0, o = 0, chars = 0;
   while (k < n) {
-    unsigned long cp = utf8_get(p, &k);
+    unsigned long cp = json_utf8_get(p, &k);
     if (cp > 0xFF) {
       if (bad_char)
         *bad_char = chars;
@@ -990,259 +920,4 @@ int wr_json_string_bytes(const wr_json *s, uint8_t *out, size_t *out_len,
   }
   *out_len = o;
   return 0;
-}
-
-/* ---- Writer ------------------------------------------------------------ */
-
-void wr_jw_init(wr_json_writer *w) { memset(w, 0, sizeof *w); }
-
-void wr_jw_free(wr_json_writer *w) {
-  free(w->buf);
-  memset(w, 0, sizeof *w);
-}
-
-void wr_jw_reset(wr_json_writer *w) {
-  w->len = 0;
-  if (w->buf)
-    w->buf[0] = '\0';
-  w->failed = 0;
-  w->depth = 0;
-  w->after_key = 0;
-}
-
-static int reserve(wr_json_writer *w, size_t n) {
-  if (w->failed)
-    return -1;
-  if (w->cap - w->len > n)
-    return 0;
-  size_t ncap = w->cap ? w->cap : 256;
-  while (ncap - w->len <= n)
-    ncap *= 2;
-  char *nb = realloc(w->buf, ncap);
-  if (!nb) {
-    w->failed = 1;
-    return -1;
-  }
-  w->buf = nb;
-  w->cap = ncap;
-  return 0;
-}
-
-static void put(wr_json_writer *w, const char *s, size_t n) {
-  if (reserve(w, n))
-    return;
-  memcpy(w->buf + w->len, s, n);
-  w->len += n;
-  w->buf[w->len] = '\0';
-}
-
-void wr_jw_raw(wr_json_writer *w, const char *s, size_t n) { put(w, s, n); }
-
-/* The comma (or nothing) before a value, and bookkeeping for it. */
-static void before_value(wr_json_writer *w) {
-  if (w->after_key) {
-    w->after_key = 0;
-    return;
-  }
-  if (w->depth > 0) {
-    if (w->has_items[w->depth - 1])
-      put(w, ",", 1);
-    w->has_items[w->depth - 1] = 1;
-  }
-}
-
-static void container_open(wr_json_writer *w, char c) {
-  before_value(w);
-  if (w->depth >= WR_JSON_WRITER_MAX_DEPTH) {
-    w->failed = 1;
-    return;
-  }
-  w->has_items[w->depth++] = 0;
-  put(w, &c, 1);
-}
-
-static void container_close(wr_json_writer *w, char c) {
-  if (w->depth == 0 || w->after_key) {
-    w->failed = 1;
-    return;
-  }
-  w->depth--;
-  put(w, &c, 1);
-}
-
-void wr_jw_object_begin(wr_json_writer *w) { container_open(w, '{'); }
-void wr_jw_object_end(wr_json_writer *w) { container_close(w, '}'); }
-void wr_jw_array_begin(wr_json_writer *w) { container_open(w, '['); }
-void wr_jw_array_end(wr_json_writer *w) { container_close(w, ']'); }
-
-void wr_jw_key(wr_json_writer *w, const char *key) {
-  if (w->after_key) {
-    w->failed = 1;
-    return;
-  }
-  wr_jw_str(w, key);
-  put(w, ":", 1);
-  w->after_key = 1;
-}
-
-void wr_jw_null(wr_json_writer *w) {
-  before_value(w);
-  put(w, "null", 4);
-}
-
-void wr_jw_bool(wr_json_writer *w, int b) {
-  before_value(w);
-  if (b)
-    put(w, "true", 4);
-  else
-    put(w, "false", 5);
-}
-
-void wr_jw_int(wr_json_writer *w, int64_t v) {
-  char buf[24];
-  before_value(w);
-  int n = snprintf(buf, sizeof buf, "%lld", (long long)v);
-  put(w, buf, (size_t)n);
-}
-
-void wr_jw_uint(wr_json_writer *w, uint64_t v) {
-  char buf[24];
-  before_value(w);
-  int n = snprintf(buf, sizeof buf, "%llu", (unsigned long long)v);
-  put(w, buf, (size_t)n);
-}
-
-static const char hexdigits[] = "0123456789abcdef";
-
-/* \uXXXX for a code point below 0x10000. */
-static void put_u(wr_json_writer *w, unsigned long cp) {
-  char e[6] = {'\\',
-               'u',
-               hexdigits[(cp >> 12) & 15],
-               hexdigits[(cp >> 8) & 15],
-               hexdigits[(cp >> 4) & 15],
-               hexdigits[cp & 15]};
-  put(w, e, 6);
-}
-
-void wr_jw_bytes(wr_json_writer *w, const void *p, size_t n) {
-  const unsigned char *s = p;
-  before_value(w);
-  /* Worst case every byte becomes six characters. */
-  if (reserve(w, n * 6 + 2))
-    return;
-  char *d = w->buf + w->len;
-  *d++ = '"';
-  for (size_t k = 0; k < n; k++) {
-    unsigned c = s[k];
-    if (c == '"' || c == '\\') {
-      *d++ = '\\';
-      *d++ = (char)c;
-    } else if (c < 0x20 || c >= 0x7F) {
-      memcpy(d, "\\u00", 4);
-      d[4] = hexdigits[c >> 4];
-      d[5] = hexdigits[c & 15];
-      d += 6;
-    } else {
-      *d++ = (char)c;
-    }
-  }
-  *d++ = '"';
-  *d = '\0';
-  w->len = (size_t)(d - w->buf);
-}
-
-int wr_jw_utf8(wr_json_writer *w, const char *str, size_t n) {
-  const unsigned char *s = (const unsigned char *)str;
-  int rc = 0;
-  before_value(w);
-  put(w, "\"", 1);
-  size_t k = 0;
-  while (k < n) {
-    unsigned c = s[k];
-    if (c == '"' || c == '\\') {
-      char e[2] = {'\\', (char)c};
-      put(w, e, 2);
-      k++;
-    } else if (c == '\n') {
-      put(w, "\\n", 2);
-      k++;
-    } else if (c == '\t') {
-      put(w, "\\t", 2);
-      k++;
-    } else if (c == '\r') {
-      put(w, "\\r", 2);
-      k++;
-    } else if (c < 0x20 || c == 0x7F) {
-      put_u(w, c);
-      k++;
-    } else if (c < 0x80) {
-      char ch = (char)c;
-      put(w, &ch, 1);
-      k++;
-    } else {
-      size_t len = utf8_seq(s + k, n - k);
-      if (!len) {
-        put_u(w, 0xFFFD);
-        rc = -1;
-        k++;
-        continue;
-      }
-      size_t kk = k;
-      unsigned long cp = utf8_get(s, &kk);
-      k += len;
-      if (cp >= 0x10000) {
-        cp -= 0x10000;
-        put_u(w, 0xD800 + (cp >> 10));
-        put_u(w, 0xDC00 + (cp & 0x3FF));
-      } else {
-        put_u(w, cp);
-      }
-    }
-  }
-  put(w, "\"", 1);
-  return rc;
-}
-
-void wr_jw_str(wr_json_writer *w, const char *s) {
-  (void)wr_jw_utf8(w, s, strlen(s));
-}
-
-void wr_jw_value(wr_json_writer *w, const wr_json *v) {
-  switch (v->type) {
-  case WR_JSON_NULL:
-    wr_jw_null(w);
-    break;
-  case WR_JSON_BOOL:
-    wr_jw_bool(w, v->u.boolean);
-    break;
-  case WR_JSON_NUMBER:
-    before_value(w);
-    put(w, v->u.num.text, strlen(v->u.num.text));
-    break;
-  case WR_JSON_STRING:
-    (void)wr_jw_utf8(w, v->u.str.ptr, v->u.str.len);
-    break;
-  case WR_JSON_ARRAY:
-    wr_jw_array_begin(w);
-    for (size_t j = 0; j < v->u.arr.count; j++)
-      wr_jw_value(w, v->u.arr.items[j]);
-    wr_jw_array_end(w);
-    break;
-  case WR_JSON_OBJECT:
-    wr_jw_object_begin(w);
-    for (size_t j = 0; j < v->u.obj.count; j++) {
-      const wr_json_member *m = &v->u.obj.members[j];
-      if (w->after_key) {
-        w->failed = 1;
-        return;
-      }
-      (void)wr_jw_utf8(w, m->key, m->key_len);
-      put(w, ":", 1);
-      w->after_key = 1;
-      wr_jw_value(w, m->value);
-    }
-    wr_jw_object_end(w);
-    break;
-  }
 }

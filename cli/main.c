@@ -12,6 +12,7 @@ typedef struct {
 
 static const command commands[] = {
     {"decode", wr_cmd_decode, "cut a byte stream into gen_tcp packets"},
+    {"pcap", wr_cmd_pcap, "TCP flows out of a pcap/pcapng capture"},
 };
 
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])

@@ -101,13 +101,15 @@ int wr_stream_feed(wr_stream *s, const uint8_t *p, size_t n) {
   return 0;
 }
 
-/* After a delivery the driver goes back to a `buffer`-sized buffer. */
+/* inet_drv keeps a grown buffer while bytes remain in it and goes back to a
+ * `buffer`-sized one only once it is empty. */
 static void consumed(wr_stream *s, size_t t) {
   s->start += t;
   s->remain = 0;
-  s->cap = s->buffer;
-  if (s->start == s->end)
+  if (s->start == s->end) {
     s->start = s->end = 0;
+    s->cap = s->buffer;
+  }
 }
 
 static int fail(wr_stream *s) {
@@ -118,6 +120,8 @@ static int fail(wr_stream *s) {
 int wr_stream_next(wr_stream *s, wr_stream_packet *out) {
   if (s->error)
     return s->error;
+  if (s->buf == NULL)
+    return WR_FRAME_MORE; /* nothing has arrived yet */
   for (;;) {
     const uint8_t *p = s->buf + s->start;
     size_t avail = s->end - s->start;

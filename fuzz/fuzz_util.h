@@ -58,15 +58,11 @@ void fz_fail(const char *file, int line, const char *cond, const char *fmt,
  * integers: the span may point anywhere when the library is wrong. */
 int fz_span_in(wr_span s, const uint8_t *base, size_t n);
 
-/* Checks one wr_http_parse result against the rules of SEMANTICS.md 3.2
- * that can be stated without re-implementing the parser: the kind is
- * allowed in the state it was parsed in, the state moved as documented,
- * every span lies inside the line, names and methods agree with their
- * tables, and header names/values sit where the grammar puts them. */
-void fz_check_http(const wr_http_packet *p, const uint8_t *line, size_t len,
-                   int state_before, int state_after);
-
 /* HTTP token characters: 33..127 except the separators ()<>@,;:\"/[]?={} */
 int fz_is_token(uint8_t c);
+
+/* p[0..n) as C-escaped text (first 96 bytes), for messages. The result
+ * lives in a static buffer until the next call. */
+const char *fz_escape(const uint8_t *p, size_t n);
 
 #endif

@@ -83,6 +83,7 @@ for t in http http_bin; do
   seed split_$t response "${C}${RSP}"
   seed split_$t folded "${O}POST /x HTTP/1.0\r\nX-Long: a\r\n b\r\n\tc\r\n\r\n"
   seed split_$t absolute-uri "${O}GET http://h:8080/p?q HTTP/1.1\r\nhost:h\r\n\r\n"
+  seed split_$t absolute-no-path "${O}GET HTTP://h:80 HTTP/1.1\r\n\r\n"
   seed split_$t options-star "${O}OPTIONS * HTTP/1.1\r\n\r\n"
   seed split_$t http09 "${O}GET /\r\n"
   seed split_$t leading-crlf "${O}\r\nGET / HTTP/1.0\r\n\r\n"
@@ -109,6 +110,7 @@ seed http_parse request-text-method '\x00PATCH /x HTTP/1.1\r\n'
 seed http_parse request-http09 '\x00GET /\r\n'
 seed http_parse request-extra '\x00GET / HTTP/1.1 extra\r\n'
 seed http_parse request-absolute '\x00GET https://host:443/p HTTP/1.1\r\n'
+seed http_parse request-absolute-no-path '\x00GET http://h:80 HTTP/1.1\r\n'
 seed http_parse request-ipv6 '\x00GET http://[::1]:4000/x HTTP/1.1\r\n'
 seed http_parse request-scheme '\x00CONNECT host:443 HTTP/1.1\r\n'
 seed http_parse request-star '\x00OPTIONS * HTTP/1.0\r\n'

@@ -1,5 +1,7 @@
 #include "ref_length.h"
 
+#include <string.h>
+
 #define FZ_INT_MAX 0x7fffffffu
 
 static uint32_t be(const uint8_t *p, size_t k) {
@@ -103,10 +105,10 @@ fz_ref fz_ref_length(wr_packet_type type, uint32_t ps, const uint8_t *b,
       return more();
     if (b[0] != 'G' || b[1] != 'I' || b[2] != 'O' || b[3] != 'P')
       return invalid();
-    uint32_t size = (b[6] & 1) ? (uint32_t)b[8] | (uint32_t)b[9] << 8 |
-                                     (uint32_t)b[10] << 16 |
-                                     (uint32_t)b[11] << 24
-                               : be(b + 8, 4);
+    uint32_t size = (b[6] & 1)
+                        ? (uint32_t)b[8] | (uint32_t)b[9] << 8 |
+                              (uint32_t)b[10] << 16 | (uint32_t)b[11] << 24
+                        : be(b + 8, 4);
     return sized(ps, 12, size);
   }
   case WR_PACKET_FCGI: {
@@ -129,4 +131,72 @@ fz_ref fz_ref_length(wr_packet_type type, uint32_t ps, const uint8_t *b,
   default:
     return invalid();
   }
+}
+
+/* SEMANTICS.md 2.10: packet_size is checked before the truncation length
+ * and counts the delimiter. */
+static fz_ref line(const wr_framing *cfg, const uint8_t *b, size_t n) {
+  const uint8_t *d = n ? memchr(b, cfg->delimiter, n) : NULL;
+  size_t ps = cfg->packet_size, tl = cfg->trunc_len, len;
+  if (d == NULL) {
+    if (ps != 0 && n > ps)
+      return invalid();
+    if (tl == 0 || n < tl)
+      return more();
+    len = tl;
+  } else {
+    len = (size_t)(d - b) + 1;
+    if (ps != 0 && len > ps)
+      return invalid();
+    if (tl != 0 && len > tl)
+      len = tl;
+  }
+  fz_ref r = {WR_LEN_TOTAL, len, 0, len};
+  return r;
+}
+
+/* SEMANTICS.md 3.1: one line, or in the header state one line plus its
+ * continuation lines, with a byte of look-ahead. */
+static fz_ref http(const wr_framing *cfg, int state, const uint8_t *b,
+                   size_t n) {
+  size_t m = cfg->packet_size ? cfg->packet_size : cfg->trunc_len;
+  if (n == 0)
+    return more();
+  if ((n == 1 && b[0] == '\n') || (n == 2 && b[0] == '\r' && b[1] == '\n')) {
+    fz_ref r = {WR_LEN_TOTAL, n, 0, n};
+    return r;
+  }
+  size_t from = 0;
+  for (;;) {
+    const uint8_t *lf = memchr(b + from, '\n', n - from);
+    if (lf == NULL)
+      return m != 0 && n >= m ? invalid() : more();
+    size_t len = (size_t)(lf - b) + 1;
+    if (m != 0 && len > m)
+      return invalid();
+    if (state == WR_HTTP_HEADERS) {
+      if (len == n)
+        return more(); /* the next byte decides */
+      if ((b[len] == ' ' || b[len] == '\t') && len > 2) {
+        from = len; /* folded: the value goes on */
+        continue;
+      }
+    }
+    fz_ref r = {WR_LEN_TOTAL, len, 0, len};
+    return r;
+  }
+}
+
+fz_ref fz_ref_frame(const wr_framing *cfg, int http_state, const uint8_t *buf,
+                    size_t n) {
+  if (fz_ref_has_header(cfg->type))
+    return fz_ref_length(cfg->type, cfg->packet_size, buf, n);
+  if (cfg->type == WR_PACKET_RAW) {
+    fz_ref r = {WR_LEN_TOTAL, n, 0, n};
+    return n ? r : more();
+  }
+  if (cfg->type == WR_PACKET_LINE)
+    return line(cfg, buf, n);
+  int hdr = cfg->type == WR_PACKET_HTTPH || cfg->type == WR_PACKET_HTTPH_BIN;
+  return http(cfg, hdr ? WR_HTTP_HEADERS : http_state, buf, n);
 }

@@ -37,7 +37,8 @@ static void check_encode_header(wr_packet_type t, size_t len) {
            wr_packet_type_name(t), h, len, want);
   for (size_t i = 0; i < want; i++) {
     uint8_t b = (uint8_t)((unsigned long long)len >> (8 * (want - 1 - i)));
-    FZ_CHECK(hdr[i] == b, "%s: header byte %zu is %02x for size %zu, "
+    FZ_CHECK(hdr[i] == b,
+             "%s: header byte %zu is %02x for size %zu, "
              "expected %02x (size modulo 2^%zu)",
              wr_packet_type_name(t), i, hdr[i], len, b, 8 * want);
   }
@@ -48,7 +49,8 @@ static void check_encode_header(wr_packet_type t, size_t len) {
              "%s strict: %d for %zu bytes, expected the wrapped header",
              wr_packet_type_name(t), s, len);
   } else {
-    FZ_CHECK(s == WR_EMSGSIZE, "%s strict: %d for %zu bytes, expected "
+    FZ_CHECK(s == WR_EMSGSIZE,
+             "%s strict: %d for %zu bytes, expected "
              "WR_EMSGSIZE",
              wr_packet_type_name(t), s, len);
   }
@@ -81,8 +83,8 @@ static void check_layout(wr_packet_type t, const uint8_t *f, size_t size,
              "cdr: not a GIOP 1.0 big-endian header of message type 0");
     break;
   case WR_PACKET_FCGI:
-    FZ_CHECK(size % 8 == 0 && size >= 8 + len && size < 16 + len &&
-                 f[0] == 1 && f[1] == 5 && f[2] == 0 && f[3] == 1 &&
+    FZ_CHECK(size % 8 == 0 && size >= 8 + len && size < 16 + len && f[0] == 1 &&
+                 f[1] == 5 && f[2] == 0 && f[3] == 1 &&
                  ((size_t)f[4] << 8 | f[5]) == len && f[6] == size - 8 - len,
              "fcgi: %zu bytes for %zu: not version 1, FCGI_STDIN, id 1, "
              "padded to a multiple of 8",
@@ -120,12 +122,14 @@ static uint8_t *build(wr_packet_type t, uint8_t delim, const uint8_t *p,
                       size_t len, size_t *size) {
   long long want = wr_frame_build(t, delim, p, len, NULL, 0);
   if (unbuildable(t, delim, p, len)) {
-    FZ_CHECK(want == WR_EMSGSIZE, "%s: %zu-byte payload should not build, "
+    FZ_CHECK(want == WR_EMSGSIZE,
+             "%s: %zu-byte payload should not build, "
              "size query returned %lld",
              wr_packet_type_name(t), len, want);
     return NULL;
   }
-  FZ_CHECK(want >= (long long)len, "%s: size query returned %lld for a "
+  FZ_CHECK(want >= (long long)len,
+           "%s: size query returned %lld for a "
            "%zu-byte payload",
            wr_packet_type_name(t), want, len);
   uint8_t *out = fz_xmalloc((size_t)want);
@@ -178,7 +182,8 @@ static void check_decode(wr_packet_type t, uint8_t delim, uint32_t ps,
     FZ_CHECK(st == WR_FRAME_MORE || n > 0, "raw: nothing is MORE");
     return;
   }
-  FZ_CHECK(st == WR_FRAME_PACKET, "%s (packet_size %u): %zu-byte frame of a "
+  FZ_CHECK(st == WR_FRAME_PACKET,
+           "%s (packet_size %u): %zu-byte frame of a "
            "%zu-byte payload decodes to %d",
            wr_packet_type_name(t), ps, size, len, (int)st);
   if (t == WR_PACKET_RAW)

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_http.h"
 #include "fuzz_util.h"
 #include "ref_length.h"
 
@@ -85,8 +86,8 @@ static void run_push(run *r, step s) {
 }
 
 /* The delivered span must be the part SEMANTICS.md 1.3 names. */
-static void check_delivered(const wr_framing *cfg, const uint8_t *buf,
-                            size_t n, const wr_frame *f) {
+static void check_delivered(const wr_framing *cfg, const uint8_t *buf, size_t n,
+                            const wr_frame *f) {
   size_t off = (size_t)((uintptr_t)f->packet.ptr - (uintptr_t)buf);
   size_t len = f->packet.len;
   switch (cfg->type) {
@@ -107,8 +108,7 @@ static void check_delivered(const wr_framing *cfg, const uint8_t *buf,
              "cut at line_length %u",
              len, cfg->trunc_len);
     FZ_CHECK(cfg->packet_size == 0 || len <= cfg->packet_size,
-             "line of %zu bytes exceeds packet_size %u", len,
-             cfg->packet_size);
+             "line of %zu bytes exceeds packet_size %u", len, cfg->packet_size);
     return;
   }
   default:
@@ -153,8 +153,8 @@ static wr_frame_status step_once(const wr_framing *cfg, run *r,
              "packet (len %zu) not inside the %zu consumed bytes",
              f->packet.len, f->consumed);
     FZ_CHECK(lr == WR_LEN_TOTAL && total == f->consumed,
-             "wr_frame_length says %d/%zu, wr_frame_next consumed %zu",
-             (int)lr, total, f->consumed);
+             "wr_frame_length says %d/%zu, wr_frame_next consumed %zu", (int)lr,
+             total, f->consumed);
     check_delivered(cfg, buf, n, f);
     break;
   case WR_FRAME_MORE:
@@ -177,18 +177,22 @@ static wr_frame_status step_once(const wr_framing *cfg, run *r,
     FZ_CHECK(0, "wr_frame_next returned %d", (int)st);
   }
 
-  if (fz_ref_has_header(cfg->type)) {
-    fz_ref ref = fz_ref_length(cfg->type, cfg->packet_size, buf, n);
+  {
+    fz_ref ref = fz_ref_frame(cfg, state, buf, n);
     wr_frame_status want = ref.result == WR_LEN_INVALID ? WR_FRAME_INVALID
                            : ref.result == WR_LEN_MORE  ? WR_FRAME_MORE
                            : ref.total <= n             ? WR_FRAME_PACKET
                                                         : WR_FRAME_MORE;
     size_t want_need = ref.result == WR_LEN_TOTAL ? ref.total : 0;
-    FZ_CHECK(st == want && (st != WR_FRAME_MORE || f->need == want_need),
-             "%s over %zu bytes (first %02x): got %d need %zu, reference "
-             "says %d need %zu",
-             wr_packet_type_name(cfg->type), n, n ? buf[0] : 0, (int)st,
-             st == WR_FRAME_MORE ? f->need : 0, (int)want, want_need);
+    FZ_CHECK(st == want && (st != WR_FRAME_MORE || f->need == want_need) &&
+                 (st != WR_FRAME_PACKET || f->consumed == ref.total),
+             "%s (packet_size %u, line_length %u, state %d) over %zu bytes "
+             "\"%s\": got %d need %zu consumed %zu, reference (ref_length.c) "
+             "says %d total %zu",
+             wr_packet_type_name(cfg->type), cfg->packet_size, cfg->trunc_len,
+             state, n, fz_escape(buf, n), (int)st,
+             st == WR_FRAME_MORE ? f->need : 0,
+             st == WR_FRAME_PACKET ? f->consumed : 0, (int)want, ref.total);
   }
 
   if (st == WR_FRAME_PACKET && is_http()) {
@@ -231,9 +235,8 @@ static void decode_whole(const wr_framing *cfg, const uint8_t *data, size_t n,
 /* The same stream arriving in chunks: after each chunk, the unconsumed
  * bytes are copied to a fresh buffer of exactly their size and decoded as
  * far as they go. */
-static void decode_chunked(const wr_framing *cfg, const uint8_t *data,
-                           size_t n, const uint8_t *sizes, size_t nsizes,
-                           run *r) {
+static void decode_chunked(const wr_framing *cfg, const uint8_t *data, size_t n,
+                           const uint8_t *sizes, size_t nsizes, run *r) {
   size_t sum = 0;
   for (size_t i = 0; i < nsizes; i++)
     sum += sizes[i];
@@ -261,8 +264,8 @@ static void decode_chunked(const wr_framing *cfg, const uint8_t *data,
       st = step_once(cfg, r, buf + off, arrived - base - off, &f);
       if (st != WR_FRAME_PACKET)
         break;
-      step s = {base + off + (size_t)(f.packet.ptr - (buf + off)),
-                f.packet.len, f.consumed};
+      step s = {base + off + (size_t)(f.packet.ptr - (buf + off)), f.packet.len,
+                f.consumed};
       run_push(r, s);
       r->raw_bytes += f.packet.len;
       off += f.consumed;
@@ -276,8 +279,7 @@ static void decode_chunked(const wr_framing *cfg, const uint8_t *data,
     uint8_t *buf = fz_copy(data, 0);
     st = step_once(cfg, r, buf, 0, &f);
     free(buf);
-    FZ_CHECK(st == WR_FRAME_MORE, "empty input must be MORE, got %d",
-             (int)st);
+    FZ_CHECK(st == WR_FRAME_MORE, "empty input must be MORE, got %d", (int)st);
   }
   r->final = st;
   r->final_off = base;
@@ -294,8 +296,7 @@ static void compare(const wr_framing *cfg, const run *a, const run *b) {
   size_t n = a->count < b->count ? a->count : b->count;
   for (size_t i = 0; i < n; i++) {
     const step *x = &a->steps[i], *y = &b->steps[i];
-    FZ_CHECK(x->off == y->off && x->len == y->len &&
-                 x->consumed == y->consumed,
+    FZ_CHECK(x->off == y->off && x->len == y->len && x->consumed == y->consumed,
              "packet %zu differs: one-shot off %zu len %zu consumed %zu, "
              "chunked off %zu len %zu consumed %zu",
              i, x->off, x->len, x->consumed, y->off, y->len, y->consumed);

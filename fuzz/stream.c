@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_http.h"
 #include "fuzz_util.h"
 #include "ref_length.h"
 #include "wirerig/stream.h"
@@ -67,8 +68,8 @@ static void set_packet_size(model *m, uint32_t ps) {
 
 static void set_type(model *m, wr_packet_type t) {
   wr_stream_set_type(&m->s, t);
-  FZ_CHECK(m->s.type == t, "set_type(%s) left type %d",
-           wr_packet_type_name(t), (int)m->s.type);
+  FZ_CHECK(m->s.type == t, "set_type(%s) left type %d", wr_packet_type_name(t),
+           (int)m->s.type);
   FZ_CHECK(m->s.http_state == WR_HTTP_REQUEST_LINE,
            "changing the type must reset the http state");
   if (big_header(t) && m->s.packet_size == 0)
@@ -77,8 +78,8 @@ static void set_type(model *m, wr_packet_type t) {
 
 static void account(const model *m, const char *after) {
   size_t buffered = wr_stream_buffered(&m->s);
-  FZ_CHECK(m->off == m->consumed + m->taken + m->discarded,
-           "model offset %zu", m->off);
+  FZ_CHECK(m->off == m->consumed + m->taken + m->discarded, "model offset %zu",
+           m->off);
   FZ_CHECK(m->fed == m->off + buffered,
            "after %s: %zu bytes committed, but %zu consumed + %zu taken + "
            "%zu discarded + %zu buffered = %zu",
@@ -99,8 +100,8 @@ static void shadow_add(model *m, const uint8_t *p, size_t n) {
 /* After the first EMSGSIZE, every call that can fail fails the same way. */
 static void check_rc(model *m, int rc, const char *what) {
   if (m->failed)
-    FZ_CHECK(rc == WR_EMSGSIZE, "%s returned %d after the framing error",
-             what, rc);
+    FZ_CHECK(rc == WR_EMSGSIZE, "%s returned %d after the framing error", what,
+             rc);
   else
     FZ_CHECK(rc == 0 || rc == WR_EMSGSIZE, "%s returned %d", what, rc);
 }
@@ -132,8 +133,8 @@ static void read_feed(model *m, const uint8_t *p, size_t n) {
   check_rc(m, rc, "wr_stream_feed");
   size_t got = wr_stream_buffered(&m->s) - before;
   FZ_CHECK(got <= n, "feeding %zu bytes buffered %zu", n, got);
-  FZ_CHECK(rc != 0 || got == n, "feed succeeded but buffered %zu of %zu",
-           got, n);
+  FZ_CHECK(rc != 0 || got == n, "feed succeeded but buffered %zu of %zu", got,
+           n);
   shadow_add(m, p, got);
   account(m, "wr_stream_feed");
 }
@@ -144,11 +145,12 @@ static void check_header_packet(model *m, int rc, const wr_stream_packet *pkt,
   wr_framing cfg = wr_framing_default(m->s.type);
   cfg.packet_size = m->s.packet_size;
   wr_frame f;
-  wr_frame_status st = wr_frame_next(&cfg, WR_HTTP_REQUEST_LINE,
-                                     m->shadow + m->off, avail, &f);
+  wr_frame_status st =
+      wr_frame_next(&cfg, WR_HTTP_REQUEST_LINE, m->shadow + m->off, avail, &f);
   const char *name = wr_packet_type_name(m->s.type);
   if (rc == WR_FRAME_PACKET) {
-    FZ_CHECK(st == WR_FRAME_PACKET, "%s: stream delivered a packet where "
+    FZ_CHECK(st == WR_FRAME_PACKET,
+             "%s: stream delivered a packet where "
              "wr_frame_next says %d over the same %zu bytes",
              name, (int)st, avail);
     FZ_CHECK(f.consumed == consumed && f.packet.len == pkt->data.len &&
@@ -158,7 +160,8 @@ static void check_header_packet(model *m, int rc, const wr_stream_packet *pkt,
              "wr_frame_next's (%zu bytes, consumed %zu)",
              name, pkt->data.len, consumed, f.packet.len, f.consumed);
   } else if (rc == WR_FRAME_MORE) {
-    FZ_CHECK(st == WR_FRAME_MORE, "%s: stream says MORE, wr_frame_next %d "
+    FZ_CHECK(st == WR_FRAME_MORE,
+             "%s: stream says MORE, wr_frame_next %d "
              "over the same %zu bytes",
              name, (int)st, avail);
   } else {
@@ -169,16 +172,15 @@ static void check_header_packet(model *m, int rc, const wr_stream_packet *pkt,
     int short_buffer = 0;
     if (avail >= m->s.cap) {
       wr_frame g;
-      short_buffer = wr_frame_next(&cfg, WR_HTTP_REQUEST_LINE,
-                                   m->shadow + m->off, m->s.cap,
-                                   &g) == WR_FRAME_MORE &&
-                     g.need == 0;
+      short_buffer =
+          wr_frame_next(&cfg, WR_HTTP_REQUEST_LINE, m->shadow + m->off,
+                        m->s.cap, &g) == WR_FRAME_MORE &&
+          g.need == 0;
     }
     FZ_CHECK(st == WR_FRAME_INVALID || short_buffer,
              "%s: stream says EMSGSIZE, wr_frame_next %d (need %zu) over the "
              "same %zu bytes, buffer capacity %zu",
-             name, (int)st, st == WR_FRAME_MORE ? f.need : 0, avail,
-             m->s.cap);
+             name, (int)st, st == WR_FRAME_MORE ? f.need : 0, avail, m->s.cap);
   }
 }
 
@@ -193,14 +195,14 @@ static void check_capped_packet(model *m, const wr_stream_packet *pkt,
   cfg.trunc_len = cap > 0xffffffffu ? 0xffffffffu : (uint32_t)cap;
   size_t seen = avail < cap ? avail : cap;
   wr_frame f;
-  wr_frame_status st = wr_frame_next(&cfg, WR_HTTP_REQUEST_LINE,
-                                     m->shadow + m->off, seen, &f);
+  wr_frame_status st =
+      wr_frame_next(&cfg, WR_HTTP_REQUEST_LINE, m->shadow + m->off, seen, &f);
   FZ_CHECK(st == WR_FRAME_PACKET && f.consumed == consumed &&
                f.packet.len == pkt->data.len,
            "%s: stream packet of %zu bytes (consumed %zu) with %zu buffered "
            "and capacity %zu; wr_frame_next over %zu bytes says %d, %zu bytes",
-           wr_packet_type_name(m->s.type), pkt->data.len, consumed, avail,
-           cap, seen, (int)st, st == WR_FRAME_PACKET ? f.consumed : 0);
+           wr_packet_type_name(m->s.type), pkt->data.len, consumed, avail, cap,
+           seen, (int)st, st == WR_FRAME_PACKET ? f.consumed : 0);
 }
 
 /* One wr_stream_next; returns its result. */
@@ -213,8 +215,8 @@ static int next(model *m) {
   size_t cap = m->s.cap;
   int rc = wr_stream_next(&m->s, &pkt);
   size_t after = wr_stream_buffered(&m->s);
-  FZ_CHECK(after <= before, "wr_stream_next grew the buffer %zu -> %zu",
-           before, after);
+  FZ_CHECK(after <= before, "wr_stream_next grew the buffer %zu -> %zu", before,
+           after);
   size_t consumed = before - after;
   const uint8_t *expect = m->shadow + m->off;
 
@@ -241,8 +243,8 @@ static int next(model *m) {
   }
 
   FZ_CHECK(consumed > 0, "a packet that consumed nothing");
-  FZ_CHECK(!pkt.is_http == !wr_packet_type_is_http(type),
-           "is_http %d for %s", pkt.is_http, wr_packet_type_name(type));
+  FZ_CHECK(!pkt.is_http == !wr_packet_type_is_http(type), "is_http %d for %s",
+           pkt.is_http, wr_packet_type_name(type));
   if (!fz_ref_has_header(type)) {
     /* raw, line and http deliver exactly what they consume */
     FZ_CHECK(pkt.data.len == consumed &&
@@ -268,14 +270,14 @@ static int next(model *m) {
              "http line does not end with LF");
     size_t limit = m->s.packet_size > cap ? m->s.packet_size : cap;
     FZ_CHECK(pkt.data.len <= limit,
-             "http line of %zu bytes, buffer %zu, packet_size %u",
-             pkt.data.len, cap, m->s.packet_size);
+             "http line of %zu bytes, buffer %zu, packet_size %u", pkt.data.len,
+             cap, m->s.packet_size);
     /* httph parses every line in the header state whatever the stream
      * keeps, so its "state after" is the parser's own. */
     int now = m->s.http_state;
     if (is_httph(type))
-      now = pkt.http.kind == WR_HTTP_EOH ? WR_HTTP_REQUEST_LINE
-                                         : WR_HTTP_HEADERS;
+      now =
+          pkt.http.kind == WR_HTTP_EOH ? WR_HTTP_REQUEST_LINE : WR_HTTP_HEADERS;
     fz_check_http(&pkt.http, pkt.data.ptr, pkt.data.len, state, now);
   }
   m->consumed += consumed;
@@ -315,8 +317,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   FZ_CHECK(m.s.type == t && m.s.buffer == WR_STREAM_DEFAULT_BUFFER &&
                m.s.packet_size == 0 && m.s.delimiter == '\n' &&
                wr_stream_buffered(&m.s) == 0,
-           "wr_stream_init(%s) is not at the defaults",
-           wr_packet_type_name(t));
+           "wr_stream_init(%s) is not at the defaults", wr_packet_type_name(t));
   wr_stream_set_buffer(&m.s, buffer_value(fz_u8(&in)));
   FZ_CHECK(m.s.buffer >= 1, "buffer %u below 1", m.s.buffer);
   set_packet_size(&m, fz_limit(fz_u8(&in)));

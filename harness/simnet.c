@@ -415,8 +415,20 @@ static void dir_purge(wr_simnet *s, sdir *d) {
     wr_sim_trace_(s, WR_TR_DISCARD, d->conn->id, d->idx, d->dlv, lost);
   }
   d->snt = d->wr = d->dlv;
-  d->qlen = 0;
   d->fin_pending = 0;
+  /* An RST already on its way still arrives (to whatever is there). */
+  seg rst = {0, 0, 0, 0};
+  for (uint32_t i = 0; i < d->qlen; i++) {
+    const seg *g = &d->q[(d->qhead + i) & (d->qcap - 1)];
+    if (g->flags & SEG_RST)
+      rst = *g;
+  }
+  d->qlen = 0;
+  if (rst.flags) {
+    rst.end = d->wr;
+    segq_push(d, rst);
+    wr_sim_dir_schedule_(s, d);
+  }
 }
 
 /* Discards what the receiver of d has not read (its receive queue). */
@@ -472,6 +484,8 @@ static void rst_send(wr_simnet *s, sconn *c, int x, int drop_unread) {
  * (they come out before the error). */
 static void rst_receive(wr_simnet *s, sconn *c, int x) {
   sep *e = &c->ep[x];
+  stat_of(s, c)->d[1 - x].rst = 1;
+  wr_sim_trace_(s, WR_TR_RST, c->id, (uint32_t)(1 - x), c->d[1 - x].dlv, 0);
   if (e->state == ST_CLOSED)
     return;
   if (e->state == ST_TIME_WAIT) {
@@ -484,8 +498,6 @@ static void rst_receive(wr_simnet *s, sconn *c, int x) {
   dir_purge(s, &c->d[x]);
   e->state = ST_CLOSED;
   e->shut = RCV_SHUT | SEND_SHUT;
-  stat_of(s, c)->d[1 - x].rst = 1;
-  wr_sim_trace_(s, WR_TR_RST, c->id, (uint32_t)(1 - x), c->d[1 - x].dlv, 0);
   wr_sim_touch_(s, e->handle);
 }
 
@@ -1113,6 +1125,7 @@ static int sim_close(wr_net *n, int h, int abort) {
       uint64_t unsent = out->wr - out->snt;
       if (unsent) {
         stat_of(s, c)->d[x].discarded += unsent;
+        wr_sim_trace_(s, WR_TR_DISCARD, c->id, (uint32_t)x, out->snt, unsent);
         out->wr = out->snt;
       }
       e->state = ST_CLOSED;

@@ -106,13 +106,13 @@ static void test_parse_byte(void **state) {
     const char *text;
     int value; /* -1: rejected */
   } rows[] = {
-      {"10", 10},    {"0", 0},       {"255", 255},   {"256", -1},
-      {"5", 5},      {",", ','},     {"a", 'a'},     {" ", ' '},
-      {"\\n", '\n'}, {"\\r", '\r'},  {"\\t", '\t'},  {"\\0", 0},
-      {"\\\\", '\\'}, {"\\'", '\''}, {"\\\"", '"'},  {"\\x00", 0},
+      {"10", 10},      {"0", 0},        {"255", 255},   {"256", -1},
+      {"5", 5},        {",", ','},      {"a", 'a'},     {" ", ' '},
+      {"\\n", '\n'},   {"\\r", '\r'},   {"\\t", '\t'},  {"\\0", 0},
+      {"\\\\", '\\'},  {"\\'", '\''},   {"\\\"", '"'},  {"\\x00", 0},
       {"\\x7f", 0x7f}, {"\\xFF", 0xff}, {"\\xa", 0x0a}, {"\\x", -1},
-      {"\\xg0", -1}, {"\\x100", -1}, {"\\q", -1},    {"ab", -1},
-      {"", -1},      {"-1", -1},     {"1a", -1},     {"\\", '\\'},
+      {"\\xg0", -1},   {"\\x100", -1},  {"\\q", -1},    {"ab", -1},
+      {"", -1},        {"-1", -1},      {"1a", -1},     {"\\", '\\'},
   };
   for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
     uint8_t b = 0x55;
@@ -126,8 +126,8 @@ static void test_parse_byte(void **state) {
                "'%s': message '%s'", rows[i].text, msg);
     } else {
       TU_CHECK(rc == 0, "'%s' rejected: %s", rows[i].text, msg);
-      TU_CHECK(b == rows[i].value, "'%s' gave %d, expected %d", rows[i].text,
-               b, rows[i].value);
+      TU_CHECK(b == rows[i].value, "'%s' gave %d, expected %d", rows[i].text, b,
+               rows[i].value);
       TU_CHECK(msg[0] == '\0', "'%s' printed '%s'", rows[i].text, msg);
     }
   }
@@ -159,9 +159,8 @@ static void test_read_all_errors(void **state) {
   const char *msg = capture_end(&c);
   assert_int_equal(rc, -1);
   assert_string_equal(
-      msg,
-      "prog: cannot open '/nonexistent/wirerig-test': No such file or "
-      "directory\n");
+      msg, "prog: cannot open '/nonexistent/wirerig-test': No such file or "
+           "directory\n");
   capture_begin(&c);
   rc = wr_cli_read_all("prog", "/", &data, &len);
   msg = capture_end(&c);

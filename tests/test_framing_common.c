@@ -8,13 +8,20 @@
 
 const char *fr_type_erl(wr_packet_type t) {
   static const char *const names[WR_PACKET_TYPE_COUNT] = {
-      [WR_PACKET_RAW] = "raw",         [WR_PACKET_1] = "1",
-      [WR_PACKET_2] = "2",             [WR_PACKET_4] = "4",
-      [WR_PACKET_ASN1] = "asn1",       [WR_PACKET_SUNRM] = "sunrm",
-      [WR_PACKET_CDR] = "cdr",         [WR_PACKET_FCGI] = "fcgi",
-      [WR_PACKET_TPKT] = "tpkt",       [WR_PACKET_LINE] = "line",
-      [WR_PACKET_HTTP] = "http",       [WR_PACKET_HTTPH] = "httph",
-      [WR_PACKET_HTTP_BIN] = "http_bin", [WR_PACKET_HTTPH_BIN] = "httph_bin",
+      [WR_PACKET_RAW] = "raw",
+      [WR_PACKET_1] = "1",
+      [WR_PACKET_2] = "2",
+      [WR_PACKET_4] = "4",
+      [WR_PACKET_ASN1] = "asn1",
+      [WR_PACKET_SUNRM] = "sunrm",
+      [WR_PACKET_CDR] = "cdr",
+      [WR_PACKET_FCGI] = "fcgi",
+      [WR_PACKET_TPKT] = "tpkt",
+      [WR_PACKET_LINE] = "line",
+      [WR_PACKET_HTTP] = "http",
+      [WR_PACKET_HTTPH] = "httph",
+      [WR_PACKET_HTTP_BIN] = "http_bin",
+      [WR_PACKET_HTTPH_BIN] = "httph_bin",
   };
   return (unsigned)t < WR_PACKET_TYPE_COUNT ? names[t] : "?";
 }
@@ -39,7 +46,8 @@ wr_framing fr_cfg(const fr_row *r) {
   return cfg;
 }
 
-/* ---- canonical text -------------------------------------------------------- */
+/* ---- canonical text --------------------------------------------------------
+ */
 
 static void quote_span(tu_str *o, wr_span s) { tu_str_quote(o, s.ptr, s.len); }
 
@@ -108,8 +116,9 @@ void fr_fmt_http(tu_str *o, const wr_http_packet *p) {
     if (p->method_index != 0) {
       const char *m = wr_http_method_name(p->method_index);
       TU_CHECK(m != NULL, "method_index %d has no name", p->method_index);
-      TU_CHECK(span_eq(p->method, m), "method_index %d (%s) but method text differs",
-               p->method_index, m);
+      TU_CHECK(span_eq(p->method, m),
+               "method_index %d (%s) but method text differs", p->method_index,
+               m);
       tu_str_printf(o, "'%s'", m);
     } else {
       quote_span(o, p->method);
@@ -199,8 +208,8 @@ static wr_frame_status decode_one(const wr_framing *cfg, int *state,
     TU_CHECK(f->packet.len <= f->consumed,
              "packet of %zu bytes but only %zu consumed", f->packet.len,
              f->consumed);
-    TU_CHECK(f->packet.len == 0 ||
-                 (f->packet.ptr >= buf && f->packet.ptr + f->packet.len <= buf + n),
+    TU_CHECK(f->packet.len == 0 || (f->packet.ptr >= buf &&
+                                    f->packet.ptr + f->packet.len <= buf + n),
              "packet span points outside the input");
     TU_CHECK(lr == WR_LEN_TOTAL && total == f->consumed,
              "wr_frame_length says %d/%zu but wr_frame_next found a packet of "
@@ -266,7 +275,8 @@ void fr_fmt_decode(tu_str *out, const wr_framing *cfg, int state,
   tu_str_free(&pkt);
 }
 
-/* ---- row checks ----------------------------------------------------------- */
+/* ---- row checks -----------------------------------------------------------
+ */
 
 /* Header size of a header-based packet (bytes needed before its length is
  * known); 0 for the types without a header; SIZE_MAX when the input is too
@@ -476,7 +486,7 @@ static void split_drain(split_ctx *c, tu_str *log) {
     tu_str_free(&pkt);
     if (s == WR_FRAME_MORE && f.need && !c->recording &&
         c->cfg.type != WR_PACKET_RAW) {
-      size_t want = c->idx < c->nref               ? c->ref[c->idx]
+      size_t want = c->idx < c->nref                ? c->ref[c->idx]
                     : c->ref_final == WR_FRAME_MORE ? c->ref_need
                                                     : 0;
       TU_CHECK(f.need == want,
@@ -490,8 +500,7 @@ static void split_drain(split_ctx *c, tu_str *log) {
   }
 }
 
-static void split_feed(void *vc, const uint8_t *chunk, size_t n,
-                       tu_str *log) {
+static void split_feed(void *vc, const uint8_t *chunk, size_t n, tu_str *log) {
   split_ctx *c = vc;
   grow(&c->acc, &c->cap, c->len + n);
   if (n)
@@ -516,8 +525,8 @@ static void split_end(void *vc, tu_str *log) {
   tu_str_printf(log, " left %zu", c->len);
 }
 
-void fr_split(const char *row, const wr_framing *cfg, int track,
-              const void *in, size_t len, const char *expect) {
+void fr_split(const char *row, const wr_framing *cfg, int track, const void *in,
+              size_t len, const char *expect) {
   static const tu_split_ops ops = {split_begin, split_feed, split_end};
   split_ctx c;
   memset(&c, 0, sizeof c);
@@ -545,7 +554,8 @@ void fr_split(const char *row, const wr_framing *cfg, int track,
   tu_guard_free(&c.g);
 }
 
-/* ---- oracle dump ------------------------------------------------------------ */
+/* ---- oracle dump ------------------------------------------------------------
+ */
 
 static void erl_string(FILE *f, const char *s) {
   fputc('"', f);

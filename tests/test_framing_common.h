@@ -97,8 +97,8 @@ void fr_check_rows(const fr_row *rows, size_t n);
  * logs the concatenation of its packets instead, since raw packets depend
  * on how the bytes arrived. When expect is NULL the one-shot log is the
  * reference. */
-void fr_split(const char *row, const wr_framing *cfg, int track,
-              const void *in, size_t len, const char *expect);
+void fr_split(const char *row, const wr_framing *cfg, int track, const void *in,
+              size_t len, const char *expect);
 
 /* A table for the oracle dump. */
 typedef struct fr_table {

@@ -6,15 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- wr_encode_header ------------------------------------------------------ */
+/* ---- wr_encode_header ------------------------------------------------------
+ */
 
 static const struct {
   const char *name;
   wr_packet_type type;
   size_t len;
   wr_encode_mode mode;
-  int rc;             /* header length or WR_EMSGSIZE */
-  const char *hdr;    /* expected header bytes (rc of them) */
+  int rc;          /* header length or WR_EMSGSIZE */
+  const char *hdr; /* expected header bytes (rc of them) */
 } header_rows[] = {
     /* wrap mode: the size modulo 2^8 / 2^16 / 2^32, never checked */
     {"p1 300 wraps to 44", WR_PACKET_1, 300, WR_ENCODE_WRAP, 1, "\x2c"},
@@ -107,8 +108,7 @@ static void test_encode_header_verbatim(void **st) {
 /* gen_tcp:send then recv: the header + payload decodes to the payload. */
 static void test_encode_header_round_trip(void **st) {
   (void)st;
-  static const wr_packet_type types[] = {WR_PACKET_1, WR_PACKET_2,
-                                         WR_PACKET_4};
+  static const wr_packet_type types[] = {WR_PACKET_1, WR_PACKET_2, WR_PACKET_4};
   static const size_t sizes[] = {0, 1, 2, 100, 255, 256, 1000, 65535, 65536};
   tu_guard g;
   tu_guard_init(&g, 70000);
@@ -140,7 +140,8 @@ static void test_encode_header_round_trip(void **st) {
   tu_guard_free(&g);
 }
 
-/* ---- wr_frame_build ------------------------------------------------------------ */
+/* ---- wr_frame_build
+ * ------------------------------------------------------------ */
 
 /* Where the payload sits in a built frame of `type`, from the frame's own
  * bytes (the decoder checks are separate). */
@@ -186,8 +187,8 @@ static void build_round_trip(wr_packet_type type, uint8_t delim,
   const char *tn = fr_type_erl(type);
   long long size = wr_frame_build(type, delim, payload, len, NULL, 0);
   if (len > max_payload(type)) {
-    TU_CHECK(size == WR_EMSGSIZE, "%s, %zu bytes: size %lld, want emsgsize",
-             tn, len, size);
+    TU_CHECK(size == WR_EMSGSIZE, "%s, %zu bytes: size %lld, want emsgsize", tn,
+             len, size);
     return;
   }
   TU_CHECK(size > 0 || (size == 0 && len == 0 &&
@@ -200,7 +201,8 @@ static void build_round_trip(wr_packet_type type, uint8_t delim,
   tu_guard out;
   tu_guard_init(&out, (size_t)size);
   uint8_t *buf = out.end - size;
-  long long wrote = wr_frame_build(type, delim, payload, len, buf, (size_t)size);
+  long long wrote =
+      wr_frame_build(type, delim, payload, len, buf, (size_t)size);
   TU_CHECK(wrote == size, "%s, %zu bytes: built %lld, sized %lld", tn, len,
            wrote, size);
 
@@ -261,7 +263,8 @@ static void build_round_trip(wr_packet_type type, uint8_t delim,
   TU_CHECK(len == 0 || memcmp(buf + off, payload, len) == 0,
            "%s, %zu bytes: payload not at offset %zu", tn, len, off);
   if (type == WR_PACKET_LINE)
-    TU_CHECK(buf[size - 1] == delim, "line: frame does not end in the delimiter");
+    TU_CHECK(buf[size - 1] == delim,
+             "line: frame does not end in the delimiter");
 
   /* Decode it back. */
   if (!fr_is_http(type)) {
@@ -272,10 +275,10 @@ static void build_round_trip(wr_packet_type type, uint8_t delim,
     TU_CHECK(s == WR_FRAME_PACKET && f.consumed == (size_t)size,
              "%s, %zu bytes: frame decodes as status %d consumed %zu of %lld",
              tn, len, (int)s, f.consumed, size);
-    size_t kept = (type == WR_PACKET_1 || type == WR_PACKET_2 ||
-                   type == WR_PACKET_4)
-                      ? 0
-                      : off;
+    size_t kept =
+        (type == WR_PACKET_1 || type == WR_PACKET_2 || type == WR_PACKET_4)
+            ? 0
+            : off;
     TU_CHECK(f.packet.len == kept + len + tail &&
                  memcmp(f.packet.ptr + kept, payload, len) == 0,
              "%s, %zu bytes: decoded packet of %zu bytes is not the payload",
@@ -287,8 +290,8 @@ static void build_round_trip(wr_packet_type type, uint8_t delim,
 
 static void test_build_round_trip(void **st) {
   (void)st;
-  static const size_t sizes[] = {0,   1,   5,    7,     8,     9,     15,
-                                 16,  127, 128,  255,   256,   300,   1000,
+  static const size_t sizes[] = {0,    1,     5,     7,     8,     9,    15,
+                                 16,   127,   128,   255,   256,   300,  1000,
                                  4096, 65531, 65532, 65535, 65536, 70000};
   uint8_t *payload = malloc(70000);
   TU_CHECK(payload != NULL, "out of memory");

@@ -19,7 +19,8 @@
 #define HB WR_PACKET_HTTP_BIN
 #define HHB WR_PACKET_HTTPH_BIN
 
-/* ---- 3.1 line framing -------------------------------------------------------- */
+/* ---- 3.1 line framing
+ * -------------------------------------------------------- */
 static const fr_row framing_rows[] = {
     {"req no LF", HB, IN("GET /index.html HTTP/1.1"), MORE_U},
     {"req CR is not an end", HB, IN("GET /index.html HTTP/1.1\r"), MORE_U},
@@ -39,6 +40,9 @@ static const fr_row framing_rows[] = {
      TERM("{http_header,14,'Host',\"Host\",\"example.com\"}", 2)},
     {"hdr LF only", HH, IN("Host: example.com\n\n"),
      TERM("{http_header,14,'Host',\"Host\",\"example.com\"}", 1)},
+    {"a\\n alone waits for look-ahead", HHB, IN("a\n"), MORE_U},
+    {"X\\r\\n alone waits for look-ahead", HHB, IN("X\r\n"), MORE_U},
+    {"a\\n alone over PS 1", HHB, IN("a\n"), PS(1), INVALID},
     {"eoh CRLF alone", HHB, IN("\r\n"), TERM("http_eoh", 0)},
     {"eoh LF alone", HH, IN("\n"), TERM("http_eoh", 0)},
     {"eoh then body", HHB, IN("\r\nBODY"), TERM("http_eoh", 4)},
@@ -95,7 +99,8 @@ static const fr_row framing_rows[] = {
     {"CRLF + byte vs PS 1", HHB, IN("\r\nX"), PS(1), INVALID},
 };
 
-/* ---- 3.2 request lines --------------------------------------------------------- */
+/* ---- 3.2 request lines
+ * --------------------------------------------------------- */
 static const fr_row request_rows[] = {
     {"bin request", HB, IN("GET /index.html HTTP/1.1\r\n"),
      TERM("{http_request,'GET',{abs_path,\"/index.html\"},{1,1}}", 0)},
@@ -144,6 +149,12 @@ static const fr_row request_rows[] = {
     {"leading space", H, IN(" GET / HTTP/1.1\r\n"),
      TERM("{http_error,\" GET / HTTP/1.1\\r\\n\"}", 0)},
     {"bin error", HB, IN("GET\r\n"), TERM("{http_error,\"GET\\r\\n\"}", 0)},
+    {"empty method", HB, IN(" / HTTP/1.1\r\n"),
+     TERM("{http_error,\" / HTTP/1.1\\r\\n\"}", 0)},
+    {"empty method, tab", HB, IN("\t/\r\n"),
+     TERM("{http_error,\"\\t/\\r\\n\"}", 0)},
+    {"version HTTPx1.1", HB, IN("GET / HTTPx1.1\r\n"),
+     TERM("{http_error,\"GET / HTTPx1.1\\r\\n\"}", 0)},
     {"header line in request state", H, IN("Host: x\r\n"),
      TERM("{http_error,\"Host: x\\r\\n\"}", 0)},
     {"spaces and tabs between", H, IN("GET  /a \t HTTP/1.1\r\n"),
@@ -192,8 +203,10 @@ static const fr_row request_rows[] = {
      TERM("{http_request,'GET',{abs_path,\"a\"},{1,1}}", 0)},
     {"uri plain string", H, IN("GET foo HTTP/1.1\r\n"),
      TERM("{http_request,'GET',\"foo\",{1,1}}", 0)},
-    {"uri absoluteURI with port", H, IN("GET http://host:8080/p?q=1 HTTP/1.1\r\n"),
-     TERM("{http_request,'GET',{absoluteURI,http,\"host\",8080,\"/p?q=1\"},{1,1}}",
+    {"uri absoluteURI with port", H,
+     IN("GET http://host:8080/p?q=1 HTTP/1.1\r\n"),
+     TERM("{http_request,'GET',{absoluteURI,http,\"host\",8080,\"/"
+          "p?q=1\"},{1,1}}",
           0)},
     {"uri absoluteURI bin", HB, IN("GET http://h:81/p HTTP/1.1\r\n"),
      TERM("{http_request,'GET',{absoluteURI,http,\"h\",81,\"/p\"},{1,1}}", 0)},
@@ -202,8 +215,9 @@ static const fr_row request_rows[] = {
           "1}}",
           0)},
     {"uri HtTp mixed case", HB, IN("GET HtTp://h/x HTTP/1.1\r\n"),
-     TERM("{http_request,'GET',{absoluteURI,http,\"h\",undefined,\"/x\"},{1,1}}",
-          0)},
+     TERM(
+         "{http_request,'GET',{absoluteURI,http,\"h\",undefined,\"/x\"},{1,1}}",
+         0)},
     {"uri port 0 is undefined", H, IN("GET http://host:0/x HTTP/1.1\r\n"),
      TERM("{http_request,'GET',{absoluteURI,http,\"host\",undefined,\"/x\"},{1,"
           "1}}",
@@ -217,7 +231,8 @@ static const fr_row request_rows[] = {
           "1}}",
           0)},
     {"uri port 99999", H, IN("GET http://h:99999/ HTTP/1.1\r\n"),
-     TERM("{http_request,'GET',{absoluteURI,http,\"h\",99999,\"/\"},{1,1}}", 0)},
+     TERM("{http_request,'GET',{absoluteURI,http,\"h\",99999,\"/\"},{1,1}}",
+          0)},
     {"uri port leading zero", H, IN("GET http://h:08/ HTTP/1.1\r\n"),
      TERM("{http_request,'GET',{absoluteURI,http,\"h\",8,\"/\"},{1,1}}", 0)},
     {"uri port 2^31 wraps negative", HB,
@@ -240,8 +255,9 @@ static const fr_row request_rows[] = {
           "1}}",
           0)},
     {"uri IPv6 host in OTP 25", H, IN("GET http://[::1]:4000/x HTTP/1.1\r\n"),
-     TERM("{http_request,'GET',{absoluteURI,http,\"[\",undefined,\"/x\"},{1,1}}",
-          0)},
+     TERM(
+         "{http_request,'GET',{absoluteURI,http,\"[\",undefined,\"/x\"},{1,1}}",
+         0)},
     {"uri empty host", H, IN("GET http:// HTTP/1.1\r\n"),
      TERM("{http_request,'GET',{absoluteURI,http,\"\",undefined,\"/\"},{1,1}}",
           0)},
@@ -256,9 +272,50 @@ static const fr_row request_rows[] = {
      TERM("{http_request,'GET',{scheme,\"http\",\"/x\"},{1,1}}", 0)},
     {"uri http:x is a scheme", HB, IN("GET http:x HTTP/1.1\r\n"),
      TERM("{http_request,'GET',{scheme,\"http\",\"x\"},{1,1}}", 0)},
+    {"version .12 (no major digit)", HB, IN("GET / HTTP/.12\r\n"),
+     TERM("{http_error,\"GET / HTTP/.12\\r\\n\"}", 0)},
+    {"version 12. (no minor digit)", HB, IN("GET / HTTP/12.\r\n"),
+     TERM("{http_error,\"GET / HTTP/12.\\r\\n\"}", 0)},
+    {"version 1.x1", HB, IN("GET / HTTP/1.x1\r\n"),
+     TERM("{http_error,\"GET / HTTP/1.x1\\r\\n\"}", 0)},
+    {"version 1x1x", HB, IN("GET / HTTP/1x1x\r\n"),
+     TERM("{http_error,\"GET / HTTP/1x1x\\r\\n\"}", 0)},
+    {"version XTTP", HB, IN("GET / XTTP/1.1\r\n"),
+     TERM("{http_error,\"GET / XTTP/1.1\\r\\n\"}", 0)},
+    {"version then NUL ignored", HB, IN("GET / HTTP/1.1\0\r\n"),
+     TERM("{http_request,'GET',{abs_path,\"/\"},{1,1}}", 0)},
+    {"version then CR x: one byte stripped", HB, IN("GET / HTTP/1.1\rx\n"),
+     TERM("{http_request,'GET',{abs_path,\"/\"},{1,1}}", 0)},
+    {"CR CR CR LF ending", HB, IN("GET / HTTP/1.1\r\r\r\n"),
+     TERM("{http_request,'GET',{abs_path,\"/\"},{1,1}}", 0)},
+    {"HTTP/0.9 LF only", HB, IN("GET /\n"),
+     TERM("{http_request,'GET',{abs_path,\"/\"},{0,9}}", 0)},
+    {"HTTP/0.9 tabs", HB, IN("GET\t\t/\r\n"),
+     TERM("{http_request,'GET',{abs_path,\"/\"},{0,9}}", 0)},
+    {"NUL in the uri", HB, IN("GET /\0 HTTP/1.1\r\n"),
+     TERM("{http_request,'GET',{abs_path,\"/\\x00\"},{1,1}}", 0)},
+    {"uri empty host with port", HB, IN("GET http://:80/x HTTP/1.1\r\n"),
+     TERM("{http_request,'GET',{absoluteURI,http,\"\",80,\"/x\"},{1,1}}", 0)},
+    {"uri port with sign", HB, IN("GET http://h:+80/ HTTP/1.1\r\n"),
+     TERM("{http_request,'GET',{absoluteURI,http,\"h\",undefined,\"/\"},{1,"
+          "1}}",
+          0)},
+    {"uri port, no path", HB, IN("GET http://h:80 HTTP/1.1\r\n"),
+     TERM("{http_request,'GET',{absoluteURI,http,\"h\",80,\"/\"},{1,1}}", 0)},
+    {"uri port INT_MAX", HB, IN("GET http://h:2147483647/ HTTP/1.1\r\n"),
+     TERM("{http_request,'GET',{absoluteURI,http,\"h\",2147483647,\"/\"},{1,"
+          "1}}",
+          0)},
+    {"uri https: is a scheme", HB, IN("GET https: HTTP/1.1\r\n"),
+     TERM("{http_request,'GET',{scheme,\"https\",\"\"},{1,1}}", 0)},
+    {"uri : is abs_path (one byte)", HB, IN("GET : HTTP/1.1\r\n"),
+     TERM("{http_request,'GET',{abs_path,\":\"},{1,1}}", 0)},
+    {"uri :x is an empty scheme", HB, IN("GET :x HTTP/1.1\r\n"),
+     TERM("{http_request,'GET',{scheme,\"\",\"x\"},{1,1}}", 0)},
 };
 
-/* ---- 3.2 status lines ---------------------------------------------------------- */
+/* ---- 3.2 status lines
+ * ---------------------------------------------------------- */
 static const fr_row status_rows[] = {
     {"status 200 OK", H, IN("HTTP/1.1 200 OK\r\n"),
      TERM("{http_response,{1,1},200,\"OK\"}", 0)},
@@ -298,9 +355,28 @@ static const fr_row status_rows[] = {
      TERM("{http_error,\"http/1.1 200 OK\\r\\n\"}", 0)},
     {"status HTTP/ alone", H, IN("HTTP/\r\n"),
      TERM("{http_error,\"HTTP/\\r\\n\"}", 0)},
+    {"status .1 (no major digit)", HB, IN("HTTP/.1 200 OK\r\n"),
+     TERM("{http_error,\"HTTP/.1 200 OK\\r\\n\"}", 0)},
+    {"status 1. (no minor digit)", HB, IN("HTTP/1. 200 OK\r\n"),
+     TERM("{http_error,\"HTTP/1. 200 OK\\r\\n\"}", 0)},
+    {"status HTTP/. 200", HB, IN("HTTP/. 200\r\n"),
+     TERM("{http_error,\"HTTP/. 200\\r\\n\"}", 0)},
+    {"status no reason, no space", HB, IN("HTTP/1.1 200\r\n"),
+     TERM("{http_response,{1,1},200,\"\"}", 0)},
+    {"status mixed whitespace", HB, IN("HTTP/1.1 200 \t OK\r\n"),
+     TERM("{http_response,{1,1},200,\"OK\"}", 0)},
+    {"status LF only", HB, IN("HTTP/1.1 200 OK\n"),
+     TERM("{http_response,{1,1},200,\"OK\"}", 0)},
+    {"status CR is not a separator", HB, IN("HTTP/1.1\r200\r\n"),
+     TERM("{http_error,\"HTTP/1.1\\r200\\r\\n\"}", 0)},
+    {"status negative", HB, IN("HTTP/1.1 -1 x\r\n"),
+     TERM("{http_error,\"HTTP/1.1 -1 x\\r\\n\"}", 0)},
+    {"status reason with NUL", HB, IN("HTTP/1.1 200 OK\0\r\n"),
+     TERM("{http_response,{1,1},200,\"OK\\x00\"}", 0)},
 };
 
-/* ---- 3.2 header lines ------------------------------------------------------------ */
+/* ---- 3.2 header lines
+ * ------------------------------------------------------------ */
 static const fr_row header_rows[] = {
     {"known header, bin", HHB, IN("Host: example.com\r\n\r\n"),
      TERM("{http_header,14,'Host',\"Host\",\"example.com\"}", 2)},
@@ -334,7 +410,8 @@ static const fr_row header_rows[] = {
     {"ETag", HH, IN("ETag: x\r\n\r\n"),
      TERM("{http_header,43,'Etag',\"ETag\",\"x\"}", 2)},
     {"Sec-WebSocket-Key unknown", HH, IN("Sec-WebSocket-Key: k\r\n\r\n"),
-     TERM("{http_header,0,\"Sec-Websocket-Key\",\"Sec-WebSocket-Key\",\"k\"}", 2)},
+     TERM("{http_header,0,\"Sec-Websocket-Key\",\"Sec-WebSocket-Key\",\"k\"}",
+          2)},
     {"Te unknown", HH, IN("Te: a\r\n\r\n"),
      TERM("{http_header,0,\"Te\",\"Te\",\"a\"}", 2)},
     /* the canonicalisation walk: a '-' in the upper-case position does not
@@ -354,12 +431,14 @@ static const fr_row header_rows[] = {
     /* HTTP_MAX_NAME_LEN: names up to 50 bytes are canonicalised */
     {"name 50 bytes canonicalised", HH,
      IN("abcdefghij-abcdefghij-abcdefghij-abcdefghij-abcdef: v\r\n\r\n"),
-     TERM("{http_header,0,\"Abcdefghij-Abcdefghij-Abcdefghij-Abcdefghij-Abcdef\","
+     TERM("{http_header,0,\"Abcdefghij-Abcdefghij-Abcdefghij-Abcdefghij-"
+          "Abcdef\","
           "\"abcdefghij-abcdefghij-abcdefghij-abcdefghij-abcdef\",\"v\"}",
           2)},
     {"name 51 bytes unmodified", HH,
      IN("abcdefghij-abcdefghij-abcdefghij-abcdefghij-abcdefg: v\r\n\r\n"),
-     TERM("{http_header,0,\"abcdefghij-abcdefghij-abcdefghij-abcdefghij-abcdefg\","
+     TERM("{http_header,0,\"abcdefghij-abcdefghij-abcdefghij-abcdefghij-"
+          "abcdefg\","
           "\"abcdefghij-abcdefghij-abcdefghij-abcdefghij-abcdefg\",\"v\"}",
           2)},
     {"name 52 bytes unmodified", HH,
@@ -375,7 +454,8 @@ static const fr_row header_rows[] = {
           "abcdefghij\",\"v\"}",
           2)},
     /* errors keep the whole line, terminator included */
-    {"no colon", HH, IN("Bogus\r\n\r\n"), TERM("{http_error,\"Bogus\\r\\n\"}", 2)},
+    {"no colon", HH, IN("Bogus\r\n\r\n"),
+     TERM("{http_error,\"Bogus\\r\\n\"}", 2)},
     {"space before colon", HH, IN("Name : v\r\n\r\n"),
      TERM("{http_error,\"Name : v\\r\\n\"}", 2)},
     {"empty name", HH, IN(": v\r\n\r\n"),
@@ -400,12 +480,23 @@ static const fr_row header_rows[] = {
      TERM("{http_error,\"GET / HTTP/1.1\\r\\n\"}", 2)},
     {"folded error keeps both lines", HHB, IN("Bad Name: x\r\n y\r\n\r\n"),
      TERM("{http_error,\"Bad Name: x\\r\\n y\\r\\n\"}", 2)},
+    {"CR inside the value", HHB, IN("X: a\rb\r\n\r\n"),
+     TERM("{http_header,0,\"X\",\"X\",\"a\\rb\"}", 2)},
+    {"value only whitespace", HHB, IN("X:   \r\n\r\n"),
+     TERM("{http_header,0,\"X\",\"X\",\"\"}", 2)},
+    {"value keeps CR CR", HHB, IN("X: v\r\r\r\n\r\n"),
+     TERM("{http_header,0,\"X\",\"X\",\"v\\r\\r\"}", 2)},
+    {"NUL in the value", HHB, IN("Host: x\0y\r\n\r\n"),
+     TERM("{http_header,14,'Host',\"Host\",\"x\\x00y\"}", 2)},
 };
 
-/* ---- the 52 known headers (3.2), spelled canonically ------------------------------ */
+/* ---- the 52 known headers (3.2), spelled canonically
+ * ------------------------------ */
 #define KNOWN(i, name)                                                         \
-  {"known " #i " " name, HHB, IN(name ": v\r\n\r\n"),                          \
-   TERM("{http_header," #i ",'" name "',\"" name "\",\"v\"}", 2)}
+  {                                                                            \
+    "known " #i " " name, HHB, IN(name ": v\r\n\r\n"),                         \
+        TERM("{http_header," #i ",'" name "',\"" name "\",\"v\"}", 2)          \
+  }
 static const fr_row known_rows[] = {
     KNOWN(1, "Cache-Control"),
     KNOWN(2, "Connection"),
@@ -565,8 +656,8 @@ static void test_parse_state(void **st) {
        WR_HTTP_REQUEST_LINE},
       {"eoh LF -> request", WR_HTTP_HEADERS, "\n", WR_HTTP_EOH,
        WR_HTTP_REQUEST_LINE},
-      {"bad header keeps state", WR_HTTP_HEADERS, "bad line\r\n",
-       WR_HTTP_ERROR, WR_HTTP_HEADERS},
+      {"bad header keeps state", WR_HTTP_HEADERS, "bad line\r\n", WR_HTTP_ERROR,
+       WR_HTTP_HEADERS},
       {"request line as header", WR_HTTP_HEADERS, "GET / HTTP/1.1\r\n",
        WR_HTTP_ERROR, WR_HTTP_HEADERS},
   };
@@ -579,9 +670,8 @@ static void test_parse_state(void **st) {
     wr_http_packet pk;
     wr_http_kind k = wr_http_parse(p, len, &state, &pk);
     TU_CHECK(k == rows[i].kind && pk.kind == k && state == rows[i].state_out,
-             "row '%s': kind %d state %d, want kind %d state %d",
-             rows[i].name, (int)k, state, (int)rows[i].kind,
-             rows[i].state_out);
+             "row '%s': kind %d state %d, want kind %d state %d", rows[i].name,
+             (int)k, state, (int)rows[i].kind, rows[i].state_out);
     TU_CHECK(pk.line.ptr == p && pk.line.len == len,
              "row '%s': line span is not the whole line", rows[i].name);
     tu_count(1);
@@ -610,8 +700,8 @@ static void test_long_field(void **st) {
     TU_CHECK(p.raw_field.ptr == in && p.raw_field.len == n,
              "name of %zu bytes: raw_field wrong", n);
     if (n > WR_HTTP_MAX_NAME_LEN) {
-      TU_CHECK(memcmp(f.ptr, line, n) == 0,
-               "name of %zu bytes was modified", n);
+      TU_CHECK(memcmp(f.ptr, line, n) == 0, "name of %zu bytes was modified",
+               n);
     } else {
       /* canonical: upper after start or a '-' that was not itself the
        * upper-case position, lower elsewhere */
@@ -631,7 +721,8 @@ static void test_long_field(void **st) {
   tu_guard_free(&g);
 }
 
-/* ---- whole conversations with the state carried along (3.3) ----------------- */
+/* ---- whole conversations with the state carried along (3.3) -----------------
+ */
 
 static const struct {
   const char *name;
@@ -681,10 +772,14 @@ static void test_conversations(void **st) {
 
 int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_line_framing),  cmocka_unit_test(test_request_lines),
-      cmocka_unit_test(test_status_lines),  cmocka_unit_test(test_header_lines),
-      cmocka_unit_test(test_known_headers), cmocka_unit_test(test_name_tables),
-      cmocka_unit_test(test_parse_state),   cmocka_unit_test(test_long_field),
+      cmocka_unit_test(test_line_framing),
+      cmocka_unit_test(test_request_lines),
+      cmocka_unit_test(test_status_lines),
+      cmocka_unit_test(test_header_lines),
+      cmocka_unit_test(test_known_headers),
+      cmocka_unit_test(test_name_tables),
+      cmocka_unit_test(test_parse_state),
+      cmocka_unit_test(test_long_field),
       cmocka_unit_test(test_conversations),
   };
   return fr_main(argc, argv, "framing_http", tests, FR_COUNT(tests), tables,

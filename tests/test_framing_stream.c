@@ -69,8 +69,8 @@ static void st_drain(st_ctx *c, tu_str *log) {
     }
     TU_CHECK(rc == WR_FRAME_PACKET, "wr_stream_next returned %d (%s)", rc,
              wr_err_name(rc));
-    TU_CHECK(!p.is_http == !fr_is_http(c->s.type),
-             "is_http %d for a %s stream", p.is_http, fr_type_erl(c->s.type));
+    TU_CHECK(!p.is_http == !fr_is_http(c->s.type), "is_http %d for a %s stream",
+             p.is_http, fr_type_erl(c->s.type));
     if (p.is_http) {
       fr_fmt_http(log, &p.http);
       tu_str_printf(log, " ");
@@ -157,9 +157,11 @@ static void run_rows(const st_row *rows, size_t n) {
 
 #define A20 "aaaaaaaaaaaaaaaaaaaa"
 /* wr_stream_feed of a string literal, its length counted by the compiler. */
-#define FEED(s, lit) wr_stream_feed((s), (const uint8_t *)(lit), sizeof(lit) - 1)
+#define FEED(s, lit)                                                           \
+  wr_stream_feed((s), (const uint8_t *)(lit), sizeof(lit) - 1)
 
-/* ---- line (2.10, 5.1) ------------------------------------------------------ */
+/* ---- line (2.10, 5.1) ------------------------------------------------------
+ */
 static const st_row line_rows[] = {
     /* packet_size does not enlarge the buffer for lines */
     {"line 21 bytes, buffer 8, PS 30", WR_PACKET_LINE, 8, 30, 0, 0,
@@ -182,7 +184,8 @@ static const st_row line_rows[] = {
      "\"a\" \"b\" \"\\n\" more buffered 0"},
 };
 
-/* ---- header types grow the buffer (5.1) ------------------------------------------ */
+/* ---- header types grow the buffer (5.1)
+ * ------------------------------------------ */
 static const st_row header_rows[] = {
     {"p2 packets, empty one too", WR_PACKET_2, 1460, 0, 0, 0,
      TU_B("\0\5hello\0\0\0\1x"), "\"hello\" \"\" \"x\" more buffered 0"},
@@ -204,8 +207,8 @@ static const st_row header_rows[] = {
      * treats as an error unless packet_size lets the buffer grow. */
     {"asn1 header beyond buffer 2", WR_PACKET_ASN1, 2, 0, 0, 0,
      TU_B("\4\x81\3xyz"), "emsgsize"},
-    {"p4 header beyond buffer 2", WR_PACKET_4, 2, 0, 0, 0,
-     TU_B("\0\0\0\1x"), "emsgsize"},
+    {"p4 header beyond buffer 2", WR_PACKET_4, 2, 0, 0, 0, TU_B("\0\0\0\1x"),
+     "emsgsize"},
     {"p4 header beyond buffer 2, PS 10 grows", WR_PACKET_4, 2, 10, 0, 0,
      TU_B("\0\0\0\1x"), "\"x\" more buffered 0"},
     {"fcgi padding dropped", WR_PACKET_FCGI, 8, 0, 0, 0,
@@ -222,7 +225,8 @@ static const st_row header_rows[] = {
      "\"\\x00\\x00\\x00\\x01a\" \"\\x80\\x00\\x00\\x01b\" more buffered 0"},
 };
 
-/* ---- raw (2.1, 5.1) ------------------------------------------------------------- */
+/* ---- raw (2.1, 5.1)
+ * ------------------------------------------------------------- */
 static const st_row raw_rows[] = {
     {"raw 20 bytes, buffer 8", WR_PACKET_RAW, 8, 0, 0, 0, TU_B(A20),
      "raw \"" A20 "\" more buffered 0"},
@@ -232,7 +236,8 @@ static const st_row raw_rows[] = {
      "raw \"xyz\" more buffered 0"},
 };
 
-/* ---- http state (3.3) --------------------------------------------------------------- */
+/* ---- http state (3.3)
+ * --------------------------------------------------------------- */
 static const st_row http_rows[] = {
     {"request, header, eoh, request", WR_PACKET_HTTP_BIN, 1460, 0, 0, 0,
      TU_B("GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\n"),
@@ -283,7 +288,8 @@ static void test_http_state(void **st) {
   run_rows(http_rows, FR_COUNT(http_rows));
 }
 
-/* ---- HTTP line limits (3.1): buffer 64, with and without packet_size ------------- */
+/* ---- HTTP line limits (3.1): buffer 64, with and without packet_size
+ * ------------- */
 
 /* A request line of exactly len bytes: "GET /aaa... HTTP/1.1\r\n". */
 static size_t make_request(char *out, size_t len) {
@@ -411,7 +417,8 @@ static void test_http_default_buffer_limit(void **st) {
   }
 }
 
-/* ---- buffer growth, reserve sizes ----------------------------------------------------- */
+/* ---- buffer growth, reserve sizes
+ * ----------------------------------------------------- */
 
 static void test_reserve_grows_to_packet(void **st) {
   (void)st;
@@ -451,6 +458,94 @@ static void test_reserve_grows_to_packet(void **st) {
            "100000-byte packet through buffer 8 not delivered whole");
   wr_stream_free(&s);
   tu_count(5);
+}
+
+/* A stream that has received nothing: every call is well-defined. */
+static void test_fresh_stream(void **st) {
+  (void)st;
+  for (int t = 0; t < WR_PACKET_TYPE_COUNT; t++) {
+    wr_stream s;
+    wr_stream_packet p;
+    uint8_t out[4];
+    wr_stream_init(&s, (wr_packet_type)t);
+    TU_CHECK(wr_stream_buffered(&s) == 0, "%s: buffered",
+             fr_type_erl((wr_packet_type)t));
+    TU_CHECK(wr_stream_next(&s, &p) == WR_FRAME_MORE,
+             "%s: next on a fresh stream is not more",
+             fr_type_erl((wr_packet_type)t));
+    TU_CHECK(wr_stream_take(&s, out, sizeof out) == 0, "%s: take",
+             fr_type_erl((wr_packet_type)t));
+    wr_stream_discard(&s);
+    TU_CHECK(wr_stream_feed(&s, out, 0) == 0, "%s: empty feed",
+             fr_type_erl((wr_packet_type)t));
+    TU_CHECK(wr_stream_next(&s, &p) == WR_FRAME_MORE, "%s: next after nothing",
+             fr_type_erl((wr_packet_type)t));
+    wr_stream_free(&s);
+    tu_count(1);
+  }
+}
+
+/* cap grows to a packet whose size is known, and goes back to `buffer`
+ * once it is delivered: the next raw read is buffer-sized again. */
+static void test_cap_back_to_buffer(void **st) {
+  (void)st;
+  wr_stream s;
+  wr_stream_packet p;
+  uint8_t *dst;
+  size_t len;
+  wr_stream_init(&s, WR_PACKET_2);
+  wr_stream_set_buffer(&s, 8);
+  TU_CHECK(wr_stream_reserve(&s, &dst, &len) == 0 && len == 8, "reserve %zu",
+           len);
+  memcpy(dst, "\0\24", 2); /* a 20-byte body */
+  wr_stream_commit(&s, 2);
+  TU_CHECK(wr_stream_next(&s, &p) == WR_FRAME_MORE, "header only: more");
+  TU_CHECK(s.cap >= 22, "cap %zu after a header saying 22 bytes", s.cap);
+  TU_CHECK(wr_stream_reserve(&s, &dst, &len) == 0 && len == 20,
+           "reserve offers %zu, want the 20 bytes of the body", len);
+  memset(dst, 'b', 20);
+  wr_stream_commit(&s, 20);
+  TU_CHECK(wr_stream_next(&s, &p) == WR_FRAME_PACKET && p.data.len == 20,
+           "20-byte packet");
+  TU_CHECK(s.cap == 8, "cap %zu after delivery, want the buffer (8)", s.cap);
+  wr_stream_set_type(&s, WR_PACKET_RAW);
+  TU_CHECK(wr_stream_reserve(&s, &dst, &len) == 0 && len == 8,
+           "raw read after a big packet offers %zu, want 8", len);
+  wr_stream_free(&s);
+  tu_count(7);
+}
+
+/* Many small packets through a small buffer: storage stays small (buffered
+ * bytes move to the front instead of creeping forward). */
+static void test_storage_does_not_creep(void **st) {
+  (void)st;
+  wr_stream s;
+  wr_stream_packet p;
+  wr_stream_init(&s, WR_PACKET_1);
+  wr_stream_set_buffer(&s, 16);
+  /* 10 bytes, 4 packets ending at 3, 5, 9 and 10 (the last one empty) */
+  static const uint8_t unit[10] = "\2ab\1c\3def\0";
+  size_t fed = 0, packets = 0;
+  for (int round = 0; round < 20000; round++) {
+    uint8_t *dst;
+    size_t len;
+    TU_CHECK(wr_stream_reserve(&s, &dst, &len) == 0 && len > 0,
+             "round %d: reserve", round);
+    size_t k = len < 7 ? len : 7; /* reads that cut packets anywhere */
+    for (size_t i = 0; i < k; i++)
+      dst[i] = unit[(fed + i) % 10];
+    wr_stream_commit(&s, k);
+    fed += k;
+    while (wr_stream_next(&s, &p) == WR_FRAME_PACKET)
+      packets++;
+  }
+  TU_CHECK(packets == fed / 10 * 4 + (fed % 10 >= 3) + (fed % 10 >= 5) +
+                          (fed % 10 >= 9),
+           "%zu packets from %zu bytes", packets, fed);
+  TU_CHECK(s.alloc <= 1024, "storage grew to %zu bytes for a 16-byte buffer",
+           s.alloc);
+  wr_stream_free(&s);
+  tu_count(2);
 }
 
 /* wr_stream_feed stores everything; raw then comes out buffer-sized. */
@@ -507,7 +602,8 @@ static void test_feed_line(void **st) {
   tu_count(3);
 }
 
-/* ---- option changes -------------------------------------------------------------------- */
+/* ---- option changes
+ * -------------------------------------------------------------------- */
 
 static void test_switch_type_keeps_bytes(void **st) {
   (void)st;
@@ -552,8 +648,7 @@ static void test_switch_type_keeps_bytes(void **st) {
 
   /* setting the type resets the HTTP state to the request line */
   wr_stream_init(&s, WR_PACKET_HTTP_BIN);
-  TU_CHECK(FEED(&s, "GET / HTTP/1.1\r\n") == 0,
-           "feed failed");
+  TU_CHECK(FEED(&s, "GET / HTTP/1.1\r\n") == 0, "feed failed");
   TU_CHECK(wr_stream_next(&s, &p) == WR_FRAME_PACKET &&
                p.http.kind == WR_HTTP_REQUEST,
            "request");
@@ -562,8 +657,7 @@ static void test_switch_type_keeps_bytes(void **st) {
   wr_stream_set_type(&s, WR_PACKET_HTTP_BIN);
   TU_CHECK(s.http_state == WR_HTTP_REQUEST_LINE,
            "set_type did not reset the state");
-  TU_CHECK(FEED(&s, "GET /2 HTTP/1.1\r\n") == 0,
-           "feed failed");
+  TU_CHECK(FEED(&s, "GET /2 HTTP/1.1\r\n") == 0, "feed failed");
   TU_CHECK(wr_stream_next(&s, &p) == WR_FRAME_PACKET &&
                p.http.kind == WR_HTTP_REQUEST,
            "second request after the reset parsed as kind %d",
@@ -614,9 +708,7 @@ static void test_discard_and_take(void **st) {
 
   /* discard in the middle of HTTP headers */
   wr_stream_init(&s, WR_PACKET_HTTP_BIN);
-  TU_CHECK(FEED(&s, "GET / HTTP/1.1\r\nHo") ==
-               0,
-           "feed");
+  TU_CHECK(FEED(&s, "GET / HTTP/1.1\r\nHo") == 0, "feed");
   TU_CHECK(wr_stream_next(&s, &p) == WR_FRAME_PACKET, "request");
   wr_stream_discard(&s);
   TU_CHECK(wr_stream_buffered(&s) == 0, "discard left bytes");
@@ -638,6 +730,7 @@ static void test_discard_and_take(void **st) {
 
 int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_fresh_stream),
       cmocka_unit_test(test_line),
       cmocka_unit_test(test_header_types),
       cmocka_unit_test(test_raw),
@@ -645,12 +738,13 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_http_limits),
       cmocka_unit_test(test_http_default_buffer_limit),
       cmocka_unit_test(test_reserve_grows_to_packet),
+      cmocka_unit_test(test_cap_back_to_buffer),
+      cmocka_unit_test(test_storage_does_not_creep),
       cmocka_unit_test(test_feed_raw_chunks),
       cmocka_unit_test(test_feed_line),
       cmocka_unit_test(test_switch_type_keeps_bytes),
       cmocka_unit_test(test_set_buffer_and_delimiter),
       cmocka_unit_test(test_discard_and_take),
   };
-  return fr_main(argc, argv, "framing_stream", tests, FR_COUNT(tests), NULL,
-                 0);
+  return fr_main(argc, argv, "framing_stream", tests, FR_COUNT(tests), NULL, 0);
 }

@@ -172,9 +172,12 @@ static const reject_row reject_rows[] = {
     {"\"\xf4\x90\x80\x80\"", 0, 1, 2, "invalid UTF-8"},       /* > U+10FFFF */
     {"\"\xff\"", 0, 1, 2, "invalid UTF-8 byte 0xff"},
     {"\"\xe2\x82\"", 0, 1, 2, "invalid UTF-8"}, /* cut short */
-    {"\xef\xbb\xbf" "1", 0, 1, 1, "found byte 0xef"}, /* no BOM */
+    {"\xef\xbb\xbf"
+     "1",
+     0, 1, 1, "found byte 0xef"}, /* no BOM */
     {"{\"a\":1,\"a\":2}", 0, 1, 8, "duplicate key \"a\""},
-    {"[1]\n\n  x", 0, 3, 3, "expected end of input after the value but found 'x'"},
+    {"[1]\n\n  x", 0, 3, 3,
+     "expected end of input after the value but found 'x'"},
     {"[1,\r\n 2,\n\t}", 0, 3, 2, "expected a value"},
     /* Columns count characters: the 'x' is the 5th character. */
     {"\"\xc3\xa9\" x", 0, 1, 5, "found 'x'"},
@@ -196,8 +199,8 @@ static void test_rejects(void **state) {
     TU_CHECK(err.pos.line == r->line && err.pos.column == r->column,
              "position line %zu column %zu, expected line %zu column %zu (%s)",
              err.pos.line, err.pos.column, r->line, r->column, err.text);
-    TU_CHECK(strstr(err.what, r->words) != NULL,
-             "message '%s' lacks '%s'", err.what, r->words);
+    TU_CHECK(strstr(err.what, r->words) != NULL, "message '%s' lacks '%s'",
+             err.what, r->words);
     /* The full text is the position followed by the message. */
     char prefix[64];
     snprintf(prefix, sizeof prefix, "line %zu, column %zu: ", err.pos.line,
@@ -407,10 +410,10 @@ static void test_equal(void **state) {
   };
   for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
     wr_json_error err;
-    const wr_json *a = wr_json_parse(f->doc, rows[i].a, strlen(rows[i].a),
-                                     NULL, &err);
-    const wr_json *b = wr_json_parse(other, rows[i].b, strlen(rows[i].b),
-                                     NULL, &err);
+    const wr_json *a =
+        wr_json_parse(f->doc, rows[i].a, strlen(rows[i].a), NULL, &err);
+    const wr_json *b =
+        wr_json_parse(other, rows[i].b, strlen(rows[i].b), NULL, &err);
     assert_non_null(a);
     assert_non_null(b);
     char path[64];
@@ -503,8 +506,7 @@ static void test_writer_bytes(void **state) {
   wr_jw_reset(&w);
   wr_jw_bytes(&w, all, sizeof all);
   for (size_t k = 0; k < w.len; k++)
-    TU_CHECK((unsigned char)w.buf[k] >= 0x20 &&
-                 (unsigned char)w.buf[k] < 0x7f,
+    TU_CHECK((unsigned char)w.buf[k] >= 0x20 && (unsigned char)w.buf[k] < 0x7f,
              "byte 0x%02x at %zu is not printable ASCII",
              (unsigned char)w.buf[k], k);
   wr_json_error err;
@@ -532,7 +534,11 @@ static void test_writer_utf8(void **state) {
   assert_memory_equal(v->u.str.ptr, text, sizeof text - 1);
   /* Invalid UTF-8 is reported and replaced, never passed through. */
   wr_jw_reset(&w);
-  assert_int_equal(wr_jw_utf8(&w, "a\xff" "b\xc3", 4), -1);
+  assert_int_equal(wr_jw_utf8(&w,
+                              "a\xff"
+                              "b\xc3",
+                              4),
+                   -1);
   assert_string_equal(w.buf, "\"a\\ufffdb\\ufffd\"");
   wr_jw_free(&w);
 }
@@ -542,8 +548,8 @@ static void test_writer_utf8(void **state) {
 static void test_writer_round_trip(void **state) {
   fixture *f = *state;
   static const char *const docs[] = {
-      "{ \"a\" : [ 1 , -2.5e3 , \"x\\u0000y\" , true , false , null ] ,"
-      " \"b\" : { \"\" : { } , \"c\\\"\" : [ [ ] ] } }",
+      ("{ \"a\" : [ 1 , -2.5e3 , \"x\\u0000y\" , true , false , null ] ,"
+       " \"b\" : { \"\" : { } , \"c\\\"\" : [ [ ] ] } }"),
       "\"\\ud83d\\ude00\\u00e9\\t\"",
       "[9007199254740993, 0.1, -0, 1E+2]",
       "{\"result\":\"ok\",\"packet\":\"\\u0000\\u00ff\",\"rest\":\"\"}",
@@ -566,12 +572,11 @@ static void test_writer_round_trip(void **state) {
     TU_CHECK(v2 != NULL, "doc %zu rewritten '%s': %s", i, w1.buf, err.text);
     if (!v2)
       continue;
-    TU_CHECK(wr_json_equal(v, v2, NULL, 0), "doc %zu changed: '%s'", i,
-             w1.buf);
+    TU_CHECK(wr_json_equal(v, v2, NULL, 0), "doc %zu changed: '%s'", i, w1.buf);
     wr_jw_reset(&w2);
     wr_jw_value(&w2, v2);
-    TU_CHECK(strcmp(w1.buf, w2.buf) == 0, "doc %zu: '%s' then '%s'", i,
-             w1.buf, w2.buf);
+    TU_CHECK(strcmp(w1.buf, w2.buf) == 0, "doc %zu: '%s' then '%s'", i, w1.buf,
+             w2.buf);
   }
   wr_jw_free(&w1);
   wr_jw_free(&w2);

@@ -30,8 +30,7 @@ static void str_reserve(tu_str *b, size_t more) {
   b->cap = cap;
 }
 
-static void str_vprintf(tu_str *b, const char *fmt, va_list ap)
-    TU_PRINTF(2, 0);
+static void str_vprintf(tu_str *b, const char *fmt, va_list ap) TU_PRINTF(2, 0);
 static void str_vprintf(tu_str *b, const char *fmt, va_list ap) {
   va_list ap2;
   va_copy(ap2, ap);

@@ -33,7 +33,8 @@ typedef struct tu_bytes {
   const char *p;
   size_t n;
 } tu_bytes;
-#define TU_B(lit) {(lit), sizeof(lit) - 1}
+#define TU_B(lit)                                                              \
+  { (lit), sizeof(lit) - 1 }
 
 /* ---- growable strings (event logs, messages) -------------------------- */
 

@@ -145,6 +145,7 @@ int wr_pcap_collect(const char *path, const wr_pcap_options *popt,
     wr_pcap_capture_free(out);
     return rc;
   }
-  qsort(out->flows, out->count, sizeof *out->flows, by_id);
+  if (out->count > 1)
+    qsort(out->flows, out->count, sizeof *out->flows, by_id);
   return 0;
 }

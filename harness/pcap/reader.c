@@ -15,6 +15,7 @@
 #include "pcap_internal.h"
 
 #define READ_BUFFER ((size_t)1 << 20)
+#define MAX_TS_SEC (INT64_MAX / 1000000000LL - 1)
 
 struct wr_pcap_reader {
   pcap_t *pcap;
@@ -262,7 +263,15 @@ int wr_pcap_next(wr_pcap_reader *r, wr_tcp_segment *seg) {
         snprintf(what, sizeof what, "%s", why);
       return fail(r, WR_EPROTO, what);
     }
-    int64_t ts = (int64_t)h->ts.tv_sec * 1000000000LL + h->ts.tv_usec;
+    /* pcapng holds 64-bit times: keep them where nanoseconds fit in an
+     * int64 (up to the year 2262) and never negative, so that differences
+     * of two times cannot overflow either. */
+    int64_t sec = (int64_t)h->ts.tv_sec;
+    if (sec < 0)
+      sec = 0;
+    else if (sec > MAX_TS_SEC)
+      sec = MAX_TS_SEC;
+    int64_t ts = sec * 1000000000LL + (int64_t)h->ts.tv_usec;
     size_t caplen = h->caplen;
     size_t off = 0;
     link_result lr = wr_link_strip(r->dlt, data, caplen, &off);

@@ -33,7 +33,7 @@ typedef struct wr_stream {
   /* Bytes [start, end) of buf (alloc bytes of storage) are received and not
    * yet delivered. cap is the driver's buffer size: `buffer`, grown to the
    * size of a packet whose header is known or to packet_size for an HTTP
-   * line, and back to `buffer` once a packet is delivered. The framing sees
+   * line, and back to `buffer` once the buffer is empty. The framing sees
    * at most cap bytes at a time, as inet_drv reads at most that much, so
    * raw packets and line pieces are at most cap bytes however the bytes
    * were fed in. */

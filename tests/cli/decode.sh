@@ -38,7 +38,10 @@ check() {
   fi
 }
 
-input() { printf "$@" >"$tmp/in"; }
+# input FORMAT: the next checks read printf FORMAT (escapes like \000 are
+# the point, so the format is deliberately the argument).
+# shellcheck disable=SC2059
+input() { printf "$1" >"$tmp/in"; }
 
 # ---- usage errors: exit 2, a message naming the problem ----
 input ''
@@ -186,12 +189,12 @@ cat >"$tmp/expect" <<'LINES'
 {"result":"bad_input","detail":"line 12, column 27: unknown field \"foo\"; expected packet, input, packet_size, line_length, line_delimiter"}
 {"result":"bad_input","detail":"line 13, column 29: \"packet_size\": expected an integer 0..4294967295, found -1"}
 {"result":"bad_input","detail":"line 14, column 29: \"packet_size\": expected an integer 0..4294967295, found 1.5"}
-{"result":"bad_input","detail":"line 15, column 37: \"line_delimiter\": expected an integer 0..255, found 256"}
+{"result":"bad_input","detail":"line 15, column 35: \"line_delimiter\": expected an integer 0..255, found 256"}
 {"result":"bad_input","detail":"line 16, column 15: expected ',' or '}' but found '\"'"}
 {"result":"bad_input","detail":"line 17: missing field \"input\""}
 {"result":"bad_input","detail":"line 18: missing field \"packet\""}
 {"result":"bad_input","detail":"line 19, column 11: \"packet\": expected a string, found number"}
-{"result":"bad_input","detail":"line 20, column 22: \"input\": expected a string, found null"}
+{"result":"bad_input","detail":"line 20, column 23: \"input\": expected a string, found null"}
 {"result":"bad_input","detail":"line 21, column 1: expected an object, found array"}
 {"result":"bad_input","detail":"line 22, column 26: duplicate key \"input\" in object"}
 LINES

@@ -99,7 +99,10 @@ int main(int argc, char **argv) {
       fprintf(stderr,
               PROG ": the files have different numbers of lines: after line "
                    "%zu, %s ended first\n",
-              total, !c ? argv[1] : !e ? argv[2] : argv[3]);
+              total,
+              !c   ? argv[1]
+              : !e ? argv[2]
+                   : argv[3]);
       rc = 2;
       break;
     }
@@ -141,8 +144,8 @@ int main(int argc, char **argv) {
     if (shown++ < max_shown)
       printf("DISAGREE case %zu (line %zu of %s), differs at %s\n"
              "  input:   %.*s\n  erlang:  %.*s\n  wirerig: %.*s\n",
-             total, total, argv[1], path[0] ? path : "(top level)", (int)nc,
-             c, (int)ne, e, (int)na, a);
+             total, total, argv[1], path[0] ? path : "(top level)", (int)nc, c,
+             (int)ne, e, (int)na, a);
   }
   if (rc == 0) {
     if (shown > max_shown)

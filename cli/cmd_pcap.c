@@ -1,0 +1,371 @@
+/* `wirerig pcap`: TCP flows out of a capture file.
+ *
+ *   wirerig pcap flows FILE         one line per flow
+ *   wirerig pcap extract FILE       one file per flow direction + manifest
+ *   wirerig pcap decode FILE        each direction cut into packets
+ *   wirerig pcap to-corpus FILE     packets as fuzz seeds
+ *
+ * This file parses the options all of them share and runs `flows`; the
+ * others live in pcap_extract.c and pcap_frames.c.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_util.h"
+#include "commands.h"
+#include "pcap_cli.h"
+
+static const char usage_text[] =
+    "usage: wirerig pcap flows FILE [--json] [OPTIONS]\n"
+    "       wirerig pcap extract FILE --out DIR [OPTIONS]\n"
+    "       wirerig pcap decode FILE --packet TYPE [--flow N | --port P]\n"
+    "                          [--dir c2s|s2c] [--json] [OPTIONS]\n"
+    "       wirerig pcap to-corpus FILE --packet TYPE --out DIR\n"
+    "                          [--flow N | --port P] [--dir c2s|s2c] "
+    "[OPTIONS]\n"
+    "\n"
+    "Reads a pcap or pcapng capture (Ethernet with VLAN tags, Linux cooked\n"
+    "SLL/SLL2, raw IP, BSD null/loop; IPv4 and IPv6; fragments put back\n"
+    "together) and reassembles every TCP connection into two byte streams:\n"
+    "client to server (c2s) and server to client (s2c). The client is the\n"
+    "side that sent the first SYN, or without one the side with the higher\n"
+    "port.\n"
+    "\n"
+    "  flows      one line per flow: endpoints, bytes and packets each way,\n"
+    "             first and last packet time, anomalies\n"
+    "  extract    DIR/flowN-c2s.bin and DIR/flowN-s2c.bin per flow (the\n"
+    "             captured bytes in order; a gap is not filled) and\n"
+    "             DIR/manifest.json\n"
+    "  decode     each direction cut into gen_tcp packets, with the time\n"
+    "             each packet was complete\n"
+    "  to-corpus  each packet's bytes as a file in DIR (fuzzing seeds)\n"
+    "\n"
+    "Options:\n"
+    "  --filter EXPR        BPF filter, as for tcpdump (pcap-filter(7))\n"
+    "  --cap BYTES          memory per stream direction (default 64M; K, M, G\n"
+    "                       suffixes); what does not fit is reported\n"
+    "  --no-checksum        accept segments whose TCP checksum is wrong\n"
+    "  --json               JSON output (flows: one document; decode: one\n"
+    "                       object per line)\n"
+    "  --out DIR            where extract and to-corpus write\n"
+    "  --packet TYPE        raw 0 1 2 4 asn1 sunrm cdr fcgi tpkt line http\n"
+    "                       httph http_bin httph_bin (raw: one packet per\n"
+    "                       segment as captured)\n"
+    "  --packet-size N, --line-length N, --line-delimiter BYTE\n"
+    "                       as for `wirerig decode`\n"
+    "  --flow N             only flow N (as numbered by `flows`)\n"
+    "  --port P             only flows with an endpoint on port P\n"
+    "  --dir c2s|s2c        only one direction\n"
+    "\n"
+    "Exit status: 0 success, 1 decode found a framing error, 2 bad usage, or\n"
+    "a file that cannot be read (the message names the file and record).\n";
+
+int wr_pcap_usage_error(const pcap_opts *o, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, WR_PCAP_PROG "%s%s: ", o->sub ? " " : "",
+          o->sub ? o->sub : "");
+  vfprintf(stderr, fmt, ap);
+  fprintf(stderr, "\nTry 'wirerig pcap --help'.\n");
+  va_end(ap);
+  return 2;
+}
+
+/* "--name VALUE" or "--name=VALUE": 1 taken, 0 not this option, -1 error. */
+static int take_value(const pcap_opts *o, int argc, char **argv, int *i,
+                      const char *name, const char **value, int *status) {
+  const char *a = argv[*i];
+  size_t n = strlen(name);
+  if (strncmp(a, name, n) != 0 || (a[n] != '\0' && a[n] != '='))
+    return 0;
+  if (*value) {
+    *status = wr_pcap_usage_error(o, "%s is given more than once", name);
+    return -1;
+  }
+  if (a[n] == '=') {
+    *value = a + n + 1;
+    return 1;
+  }
+  if (*i + 1 >= argc) {
+    *status = wr_pcap_usage_error(o, "%s needs a value", name);
+    return -1;
+  }
+  *value = argv[++*i];
+  return 1;
+}
+
+static int parse_args(int argc, char **argv, pcap_opts *o, int *status) {
+  int only_files = 0;
+  for (int i = 2; i < argc; i++) {
+    const char *a = argv[i];
+    if (!only_files && a[0] == '-' && a[1] != '\0') {
+      int r;
+      if (strcmp(a, "--") == 0) {
+        only_files = 1;
+        continue;
+      }
+      if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+        fputs(usage_text, stdout);
+        *status = 0;
+        return -1;
+      }
+      if (strcmp(a, "--json") == 0) {
+        o->json = 1;
+        continue;
+      }
+      if (strcmp(a, "--no-checksum") == 0) {
+        o->no_checksum = 1;
+        continue;
+      }
+      if ((r = take_value(o, argc, argv, &i, "--filter", &o->filter,
+                          status)) ||
+          (r = take_value(o, argc, argv, &i, "--cap", &o->cap, status)) ||
+          (r = take_value(o, argc, argv, &i, "--out", &o->out, status)) ||
+          (r = take_value(o, argc, argv, &i, "--packet", &o->packet,
+                          status)) ||
+          (r = take_value(o, argc, argv, &i, "--packet-size", &o->packet_size,
+                          status)) ||
+          (r = take_value(o, argc, argv, &i, "--line-length", &o->line_length,
+                          status)) ||
+          (r = take_value(o, argc, argv, &i, "--line-delimiter",
+                          &o->line_delimiter, status)) ||
+          (r = take_value(o, argc, argv, &i, "--flow", &o->flow, status)) ||
+          (r = take_value(o, argc, argv, &i, "--port", &o->port, status)) ||
+          (r = take_value(o, argc, argv, &i, "--dir", &o->dir, status))) {
+        if (r < 0)
+          return -1;
+        continue;
+      }
+      *status = wr_pcap_usage_error(o, "unknown option '%s'", a);
+      return -1;
+    }
+    if (o->file) {
+      *status =
+          wr_pcap_usage_error(o, "more than one capture file given ('%s')", a);
+      return -1;
+    }
+    o->file = a;
+  }
+  if (!o->file) {
+    *status = wr_pcap_usage_error(o, "no capture file given");
+    return -1;
+  }
+  return 0;
+}
+
+/* "64M", "4096", "1G": bytes. 0 on success, -1 after a message. */
+static int parse_size(const pcap_opts *o, const char *text, size_t *out) {
+  size_t n = strlen(text);
+  uint64_t mult = 1;
+  char digits[32];
+  if (n > 0 && n < sizeof digits) {
+    char last = text[n - 1];
+    if (last == 'K' || last == 'k')
+      mult = 1u << 10;
+    else if (last == 'M' || last == 'm')
+      mult = 1u << 20;
+    else if (last == 'G' || last == 'g')
+      mult = 1u << 30;
+  }
+  if (n == 0 || n >= sizeof digits) {
+    wr_pcap_usage_error(o, "--cap: expected a size like 4096, 512K or 64M, "
+                           "found '%s'",
+                        text);
+    return -1;
+  }
+  memcpy(digits, text, n + 1);
+  if (mult != 1)
+    digits[n - 1] = 0;
+  uint64_t v;
+  if (wr_cli_uint_value(digits, 4096 / mult ? 4096 / mult : 1,
+                        (UINT64_C(1) << 40) / mult, &v)) {
+    wr_pcap_usage_error(o, "--cap: expected a size from 4096 bytes to 1T "
+                           "like 4096, 512K or 64M, found '%s'",
+                        text);
+    return -1;
+  }
+  *out = (size_t)(v * mult);
+  return 0;
+}
+
+static int parse_common(pcap_opts *o) {
+  o->popt.filter = o->filter;
+  o->popt.no_checksum = o->no_checksum;
+  if (o->cap && parse_size(o, o->cap, &o->topt.stream_cap))
+    return -1;
+  return 0;
+}
+
+/* ---- flows ------------------------------------------------------------- */
+
+typedef struct flows_ctx {
+  pcap_flowrec *recs;
+  size_t count, cap;
+  int failed;
+} flows_ctx;
+
+/* The bytes are not needed, but they are kept (briefly, with no data
+ * callback) so that retransmissions can be compared: overlaps are among the
+ * anomalies `flows` reports. */
+static int flows_open(void *ctx, wr_tcp_flow *f) {
+  (void)ctx;
+  f->user = calloc(1, sizeof(pcap_flowrec));
+  return 0;
+}
+
+static void flows_gap(void *ctx, wr_tcp_flow *f, int dir, uint64_t off,
+                      uint64_t len, wr_gap_reason reason) {
+  flows_ctx *c = ctx;
+  if (!f->user || wr_pcap_rec_gap(f->user, dir, off, len, reason))
+    c->failed = 1;
+}
+
+static void flows_close(void *ctx, wr_tcp_flow *f) {
+  flows_ctx *c = ctx;
+  pcap_flowrec *r = f->user;
+  if (!r) {
+    c->failed = 1;
+    return;
+  }
+  if (c->count == c->cap) {
+    size_t n = c->cap ? c->cap * 2 : 64;
+    pcap_flowrec *nr = realloc(c->recs, n * sizeof *nr);
+    if (!nr) {
+      c->failed = 1;
+      wr_pcap_rec_free(r);
+      free(r);
+      return;
+    }
+    c->recs = nr;
+    c->cap = n;
+  }
+  r->flow = *f;
+  r->flow.user = NULL;
+  c->recs[c->count++] = *r;
+  free(r);
+}
+
+static int by_id(const void *a, const void *b) {
+  const pcap_flowrec *x = a, *y = b;
+  return x->flow.id < y->flow.id ? -1 : x->flow.id > y->flow.id;
+}
+
+typedef struct line_ctx {
+  FILE *out;
+  int n;
+} line_ctx;
+
+static void print_anomaly(void *ctx, const char *text) {
+  line_ctx *l = ctx;
+  fprintf(l->out, "%s%s", l->n++ ? "; " : " anomalies: ", text);
+}
+
+static void print_flow_line(FILE *out, const pcap_flowrec *r) {
+  const wr_tcp_flow *f = &r->flow;
+  char a[WR_ENDPOINT_STRLEN], b[WR_ENDPOINT_STRLEN], t0[32], t1[32];
+  fprintf(out,
+          "flow %" PRIu64 " %s > %s c2s %" PRIu64 " bytes %" PRIu64
+          " packets s2c %" PRIu64 " bytes %" PRIu64 " packets start %s end %s",
+          f->id, wr_endpoint_format(&f->client, a),
+          wr_endpoint_format(&f->server, b), f->dir[WR_C2S].bytes,
+          f->dir[WR_C2S].packets, f->dir[WR_S2C].bytes, f->dir[WR_S2C].packets,
+          wr_pcap_fmt_ts(f->first_ts, t0), wr_pcap_fmt_ts(f->last_ts, t1));
+  line_ctx l = {out, 0};
+  if (wr_pcap_anomalies(r, print_anomaly, &l) == 0)
+    fputs(" ok", out);
+  putc('\n', out);
+}
+
+static int cmd_flows(pcap_opts *o) {
+  flows_ctx c = {0};
+  wr_tcp_sink sink = {&c, flows_open, NULL, flows_gap, flows_close};
+  wr_pcap_stats ps;
+  wr_tcp_stats ts;
+  char err[600];
+  int rc = wr_pcap_run(o->file, &o->popt, &o->topt, &sink, &ps, &ts, err,
+                       sizeof err);
+  int status = 0;
+  if (rc != 0) {
+    fprintf(stderr, WR_PCAP_PROG " flows: %s\n", err);
+    status = 2;
+  } else if (c.failed) {
+    fprintf(stderr, WR_PCAP_PROG " flows: out of memory\n");
+    status = 2;
+  }
+  if (status == 0) {
+    if (c.count > 1)
+      qsort(c.recs, c.count, sizeof *c.recs, by_id);
+    if (o->json) {
+      wr_json_writer w;
+      wr_jw_init(&w);
+      wr_jw_object_begin(&w);
+      wr_jw_key(&w, "flows");
+      wr_jw_array_begin(&w);
+      for (size_t i = 0; i < c.count; i++)
+        wr_pcap_json_flow(&w, &c.recs[i], 0);
+      wr_jw_array_end(&w);
+      wr_jw_key(&w, "capture");
+      wr_pcap_json_capture(&w, o->file, &ps, &ts);
+      wr_jw_object_end(&w);
+      wr_jw_raw(&w, "\n", 1);
+      if (w.failed || fwrite(w.buf, 1, w.len, stdout) != w.len)
+        status = 2;
+      wr_jw_free(&w);
+    } else {
+      for (size_t i = 0; i < c.count; i++)
+        print_flow_line(stdout, &c.recs[i]);
+      wr_pcap_print_capture_notes(stdout, "capture: ", &ps, &ts);
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+      fprintf(stderr, WR_PCAP_PROG " flows: cannot write the output: %s\n",
+              strerror(errno));
+      status = 2;
+    }
+  }
+  for (size_t i = 0; i < c.count; i++)
+    wr_pcap_rec_free(&c.recs[i]);
+  free(c.recs);
+  return status;
+}
+
+int wr_cmd_pcap(int argc, char **argv) {
+  pcap_opts o = {0};
+  if (argc < 2) {
+    fputs(usage_text, stderr);
+    return 2;
+  }
+  const char *sub = argv[1];
+  if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 ||
+      strcmp(sub, "help") == 0) {
+    fputs(usage_text, stdout);
+    return 0;
+  }
+  static const char *const subs[] = {"flows", "extract", "decode",
+                                     "to-corpus"};
+  for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
+    if (strcmp(sub, subs[i]) == 0)
+      o.sub = subs[i];
+  if (!o.sub) {
+    if (strcmp(sub, "replay") == 0 || strcmp(sub, "to-scenario") == 0)
+      return wr_pcap_usage_error(&o, "'%s' is not available yet", sub);
+    return wr_pcap_usage_error(
+        &o, "unknown subcommand '%s'; expected flows, extract, decode or "
+            "to-corpus",
+        sub);
+  }
+  int status = 2;
+  if (parse_args(argc, argv, &o, &status))
+    return status;
+  if (parse_common(&o))
+    return 2;
+  if (strcmp(o.sub, "flows") == 0)
+    return cmd_flows(&o);
+  if (strcmp(o.sub, "extract") == 0)
+    return wr_pcap_cmd_extract(&o);
+  if (strcmp(o.sub, "decode") == 0)
+    return wr_pcap_cmd_decode(&o);
+  return wr_pcap_cmd_to_corpus(&o);
+}

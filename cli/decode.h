@@ -1,0 +1,35 @@
+/* The parts of `wirerig decode`: options and stream mode (cmd_decode.c),
+ * batch mode (decode_batch.c) and how packets are shown
+ * (decode_render.c). */
+#ifndef WIRERIG_CLI_DECODE_H
+#define WIRERIG_CLI_DECODE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "json.h"
+#include "wirerig/framing.h"
+
+#define WR_DECODE_PROG "wirerig decode"
+
+/* An HTTP packet as the schema's object: {"type":"http_request",...}. */
+void wr_decode_json_http(wr_json_writer *w, const wr_http_packet *p);
+/* The "packet" value of an ok answer: a byte string, or for the http types
+ * the parsed line (wr_http_parse runs here and updates *state). */
+void wr_decode_json_packet(wr_json_writer *w, const wr_framing *cfg,
+                           const wr_frame *fr, int *state);
+/* Writes w's text and a newline to stdout, then empties w. Returns 0, or
+ * -1 (after a message) when w failed or the write did. */
+int wr_decode_write_line(wr_json_writer *w);
+
+/* Bytes as a double-quoted string: printable ASCII as is, \" \\ \r \n \t,
+ * and \xHH for everything else. */
+void wr_decode_print_bytes(FILE *out, const uint8_t *p, size_t n);
+/* An HTTP packet as the Erlang term decode_packet returns, strings quoted
+ * as above (for http_bin read "..." as <<"...">>). */
+void wr_decode_print_http(FILE *out, const wr_http_packet *p);
+
+/* `wirerig decode --batch [FILE]`; returns the exit status. */
+int wr_decode_batch(const char *file);
+
+#endif

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Short, time-boxed libFuzzer run of every fuzz target (docs/fuzzing.md).
+#
+#   scripts/fuzz-smoke.sh [SECONDS_PER_TARGET]     (default 15)
+#
+# Configures and builds the clang fuzz build in build-fuzz/ (or
+# $WIRERIG_FUZZ_BUILD_DIR), then runs each target for SECONDS_PER_TARGET
+# seconds, one at a time, seeded read-only from fuzz/corpus/<target>/ with
+# new inputs going to a scratch directory (the repository's corpus does not
+# grow). $WIRERIG_FUZZ_TARGETS="split_http stream" limits the run to those
+# targets.
+#
+# On a crash, leak, timeout or out-of-memory the input is copied to
+# fuzz/corpus/<target>/crash-<sha1> (so ctest replays it from then on), its
+# hex and the commands that reproduce it are printed, and the script exits
+# 1 after the remaining targets have run. Without clang it exits 1 too,
+# unless WIRERIG_ALLOW_NO_CLANG=1.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+secs=${1:-15}
+if ! [[ $secs =~ ^[1-9][0-9]*$ ]]; then
+  echo "fuzz-smoke: SECONDS_PER_TARGET must be a positive integer, got '$secs'" >&2
+  exit 2
+fi
+build=${WIRERIG_FUZZ_BUILD_DIR:-$root/build-fuzz}
+
+if ! command -v clang >/dev/null 2>&1; then
+  echo "fuzz-smoke: clang not found; libFuzzer needs clang (scripts/install-deps.sh installs it)" >&2
+  if [ "${WIRERIG_ALLOW_NO_CLANG:-0}" = 1 ]; then
+    echo "fuzz-smoke: WIRERIG_ALLOW_NO_CLANG=1, skipping the fuzz run" >&2
+    exit 0
+  fi
+  exit 1
+fi
+
+echo "== fuzz-smoke: configuring and building $build"
+# Tests and benchmarks are off: this build only needs the fuzzers, and so
+# does not depend on cmocka or on the rest of the tree building.
+if ! cmake -S "$root" -B "$build" -DCMAKE_C_COMPILER=clang \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWIRERIG_FUZZ=ON -DWIRERIG_WERROR=ON \
+  -DWIRERIG_TESTS=OFF -DWIRERIG_BENCH=OFF >"$build.configure.log" 2>&1; then
+  cat "$build.configure.log" >&2
+  echo "fuzz-smoke: configuring the fuzz build failed" >&2
+  exit 1
+fi
+if ! cmake --build "$build" -j2 --target wirerig_fuzzers wirerig_fuzz_replays; then
+  echo "fuzz-smoke: building the fuzz targets failed" >&2
+  exit 1
+fi
+list=$build/fuzz/fuzz-targets.tsv
+if [ ! -s "$list" ]; then
+  echo "fuzz-smoke: $list is missing or empty" >&2
+  exit 1
+fi
+
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/wirerig-fuzz.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+ntargets=$(wc -l <"$list")
+echo "== fuzz-smoke: $ntargets targets, ${secs}s each (about $((ntargets * secs))s)"
+
+failed=()
+while IFS=$'\t' read -r name bin dict corpus; do
+  if [ -n "${WIRERIG_FUZZ_TARGETS:-}" ] && [[ " $WIRERIG_FUZZ_TARGETS " != *" $name "* ]]; then
+    continue
+  fi
+  out=$scratch/$name/new
+  art=$scratch/$name/artifacts
+  log=$scratch/$name/log
+  mkdir -p "$out" "$art" "$corpus"
+  # `timeout` bounds the run even if libFuzzer itself wedges: -max_total_time
+  # is only checked between inputs.
+  timeout --kill-after=10 $((secs + 60)) "$bin" -max_total_time="$secs" \
+    -timeout=10 -rss_limit_mb=2048 -dict="$dict" -artifact_prefix="$art/" \
+    -print_final_stats=1 "$out" "$corpus" </dev/null >"$log" 2>&1
+  rc=$?
+  runs=$(grep -o 'Done [0-9]* runs' "$log" | tail -1)
+  cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -1)
+  printf '%-18s rc=%-3s %s, %s, %s new inputs\n' "$name" "$rc" \
+    "${runs:-no summary}" "${cov:-no coverage line}" "$(ls "$out" | wc -l)"
+  if [ "$rc" -eq 0 ]; then
+    continue
+  fi
+  failed+=("$name")
+  echo "---- $name failed (exit $rc); last lines of its log:"
+  grep -v '^#\|^INFO:' "$log" | tail -40
+  found=0
+  for a in "$art"/*; do
+    [ -f "$a" ] || continue
+    found=1
+    kind=$(basename "$a" | cut -d- -f1)
+    sha=$(sha1sum "$a" | cut -d' ' -f1)
+    dest=$corpus/crash-$sha
+    if [ -e "$dest" ]; then
+      echo "---- $kind input already in the corpus: ${dest#"$root"/}"
+    else
+      cp "$a" "$dest"
+      echo "---- $kind input saved as ${dest#"$root"/}"
+    fi
+    echo "hex ($(wc -c <"$a") bytes):"
+    od -An -tx1 -v "$a" | head -64
+    echo "reproduce: $bin $dest"
+    echo "   or, without libFuzzer: ${bin}_replay $dest"
+  done
+  if [ "$found" = 0 ]; then
+    echo "---- no crashing input was written (exit $rc; 124 = killed by timeout)"
+  fi
+done <"$list"
+
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "== fuzz-smoke: FAILED: ${failed[*]}"
+  exit 1
+fi
+echo "== fuzz-smoke: all targets ran ${secs}s without a finding"
