@@ -16,5 +16,9 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/wirerigConfigVersion.cmak
 install(FILES ${PROJECT_BINARY_DIR}/wirerigConfig.cmake ${PROJECT_BINARY_DIR}/wirerigConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/wirerig)
 
+# The .pc file finds its prefix from its own location, so an install moved
+# with `cmake --install --prefix` (or DESTDIR) still works.
+file(RELATIVE_PATH WR_PC_TO_PREFIX ${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig ${CMAKE_INSTALL_PREFIX})
+string(REGEX REPLACE "/$" "" WR_PC_TO_PREFIX "${WR_PC_TO_PREFIX}")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/wirerig.pc.in ${PROJECT_BINARY_DIR}/wirerig.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/wirerig.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

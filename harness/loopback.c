@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -123,9 +124,7 @@ void wr_lb_register_(wr_loopback *l, lsock *s, int h) {
   }
   if (s->sh && shaped(s)) {
     want &= ~(uint32_t)EPOLLOUT;
-    if (!s->connected || (!wr_lb_shaper_empty_(s) && s->sh->chdone == (size_t)-1))
-      want |= EPOLLOUT;
-    if (!s->connected && h >= 0)
+    if (!s->connected || s->sh->blocked)
       want |= EPOLLOUT;
   }
   if (s->orphan)
@@ -165,13 +164,11 @@ static void set_bufs(wr_loopback *l, int fd) {
   }
 }
 
+/* Only loopback unless the configuration says otherwise; that includes
+ * listening on "any", which would open the port to the outside. */
 static int check_addr(wr_loopback *l, const wr_addr *a) {
-  static const uint8_t any[16];
   if (l->cfg.allow_any_addr || wr_addr_is_loopback(a))
     return 0;
-  /* Listening on "any" is allowed only when asked for, like any other
-   * address: it would open the port to the outside. */
-  (void)any;
   return WR_EADDRNOTAVAIL;
 }
 
@@ -294,6 +291,8 @@ static long lb_send(wr_net *n, int h, const void *buf, size_t len) {
     return r;
   }
   ssize_t r = send(s->fd, buf, len, MSG_NOSIGNAL);
+  if (r > 0)
+    s->sent += (uint64_t)r;
   return r < 0 ? err_now() : (long)r;
 }
 

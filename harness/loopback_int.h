@@ -27,6 +27,7 @@ typedef struct lshaper {
   int active;       /* a policy is set */
   int shut_pending; /* shutdown(write) once the queue is empty */
   int failed;       /* the kernel refused a write: queue dropped */
+  int blocked;      /* the kernel's buffer is full: wait for EPOLLOUT */
 } lshaper;
 
 typedef struct lsock {
@@ -35,6 +36,7 @@ typedef struct lsock {
   int orphan;           /* closed by the application, flushing its queue */
   uint32_t registered;  /* epoll events currently asked for */
   int connected;        /* the kernel once said OUT (connect finished) */
+  uint64_t sent;        /* bytes written before any shaping */
   lshaper *sh;
 } lsock;
 
