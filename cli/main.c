@@ -13,6 +13,7 @@ typedef struct {
 static const command commands[] = {
     {"decode", wr_cmd_decode, "cut a byte stream into gen_tcp packets"},
     {"pcap", wr_cmd_pcap, "TCP flows out of a pcap/pcapng capture"},
+    {"check", wr_cmd_check, "parse scenario files without running them"},
 };
 
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])

@@ -134,7 +134,8 @@ void wr_lb_register_(wr_loopback *l, lsock *s, int h) {
   struct epoll_event ev;
   memset(&ev, 0, sizeof ev);
   ev.events = want;
-  ev.data.u64 = s->orphan ? ORPHAN_TAG | (uint64_t)(uint32_t)s->fd : (uint64_t)(uint32_t)h;
+  ev.data.u64 = s->orphan ? ORPHAN_TAG | (uint64_t)(uint32_t)s->fd
+                          : (uint64_t)(uint32_t)h;
   epoll_ctl(l->epfd, EPOLL_CTL_MOD, s->fd, &ev);
   s->registered = want;
 }
@@ -172,7 +173,8 @@ static int check_addr(wr_loopback *l, const wr_addr *a) {
   return WR_EADDRNOTAVAIL;
 }
 
-/* ---- the operations -------------------------------------------------------- */
+/* ---- the operations --------------------------------------------------------
+ */
 
 static int lb_listen(wr_net *n, int h, const wr_addr *addr, int backlog) {
   wr_loopback *l = lb_of(n);
@@ -317,7 +319,9 @@ static int lb_shutdown(wr_net *n, int h, int how) {
       return err_now();
     return 0;
   }
-  int sh = how == WR_SHUT_RD ? SHUT_RD : how == WR_SHUT_WR ? SHUT_WR : SHUT_RDWR;
+  int sh = how == WR_SHUT_RD   ? SHUT_RD
+           : how == WR_SHUT_WR ? SHUT_WR
+                               : SHUT_RDWR;
   if (shutdown(s->fd, sh) < 0)
     return err_now();
   return 0;
@@ -396,7 +400,8 @@ static int lb_watch(wr_net *n, int h, uint32_t interest) {
   return 0;
 }
 
-/* ---- timers --------------------------------------------------------------- */
+/* ---- timers ---------------------------------------------------------------
+ */
 
 static int tm_less(const ltimer *a, const ltimer *b) {
   return a->at < b->at || (a->at == b->at && a->id < b->id);
@@ -462,7 +467,8 @@ static int lb_timer_cancel(wr_net *n, uint64_t id) {
   return 0;
 }
 
-/* ---- poll -------------------------------------------------------------------- */
+/* ---- poll
+ * -------------------------------------------------------------------- */
 
 static int add_event(wr_net_event *evs, int k, int max, int h, uint32_t bits) {
   for (int i = 0; i < k; i++)
@@ -487,6 +493,13 @@ static int lb_poll(wr_net *n, wr_net_event *evs, int max, wr_time deadline) {
       if (s->fd < 0 || !s->sh || wr_lb_shaper_empty_(s))
         continue;
       more |= wr_lb_shaper_flush_(l, s);
+      if (wr_lb_shaper_empty_(s) && s->sh->shut_pending && !s->sh->failed) {
+        /* The postponed shutdown(write) of a live socket (added by the
+         * sock helper): done now, and the kernel answers from here on. */
+        shutdown(s->fd, SHUT_WR);
+        s->sh->failed = 1;
+        continue;
+      }
       wr_time t = wr_lb_shaper_next_(s);
       if (t < next)
         next = t;

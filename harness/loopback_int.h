@@ -33,10 +33,10 @@ typedef struct lshaper {
 typedef struct lsock {
   int fd; /* -1 for a free entry */
   int listener;
-  int orphan;           /* closed by the application, flushing its queue */
-  uint32_t registered;  /* epoll events currently asked for */
-  int connected;        /* the kernel once said OUT (connect finished) */
-  uint64_t sent;        /* bytes written before any shaping */
+  int orphan;          /* closed by the application, flushing its queue */
+  uint32_t registered; /* epoll events currently asked for */
+  int connected;       /* the kernel once said OUT (connect finished) */
+  uint64_t sent;       /* bytes written before any shaping */
   lshaper *sh;
 } lsock;
 
@@ -67,8 +67,7 @@ wr_time wr_lb_clock_(wr_loopback *l);
 void wr_lb_register_(wr_loopback *l, lsock *s, int h);
 
 /* The shaper (loopback_shaper.c). */
-long wr_lb_shaper_send_(wr_loopback *l, lsock *s, const void *buf,
-                        size_t len);
+long wr_lb_shaper_send_(wr_loopback *l, lsock *s, const void *buf, size_t len);
 /* Writes due chunks of s (at most one per call); returns 1 if more are
  * due now, 0 otherwise. */
 int wr_lb_shaper_flush_(wr_loopback *l, lsock *s);

@@ -61,8 +61,7 @@ static int buf_reserve(lshaper *sh, size_t n) {
   return 0;
 }
 
-long wr_lb_shaper_send_(wr_loopback *l, lsock *s, const void *buf,
-                        size_t len) {
+long wr_lb_shaper_send_(wr_loopback *l, lsock *s, const void *buf, size_t len) {
   lshaper *sh = s->sh;
   size_t room = l->cfg.shaper_queue - sh->len;
   if (!room)

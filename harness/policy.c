@@ -93,10 +93,8 @@ int wr_parse_time(const char *text, wr_time *out, char *err, size_t errlen) {
   static const struct {
     const char *suffix;
     uint64_t ns;
-  } units[] = {{"ns", 1},
-               {"us", 1000},
-               {"ms", WR_NS_PER_MS},
-               {"s", WR_NS_PER_SEC}};
+  } units[] = {
+      {"ns", 1}, {"us", 1000}, {"ms", WR_NS_PER_MS}, {"s", WR_NS_PER_SEC}};
   size_t nl = numlen(text);
   const char *suf = text + nl;
   uint64_t unit = 0;
@@ -124,14 +122,9 @@ int wr_parse_rate(const char *text, uint64_t *out, char *err, size_t errlen) {
   static const struct {
     const char *suffix;
     uint64_t bps;
-  } units[] = {{"B/s", 1},
-               {"kB/s", 1000},
-               {"KB/s", 1000},
-               {"KiB/s", 1024},
-               {"MB/s", 1000000},
-               {"MiB/s", 1048576},
-               {"GB/s", 1000000000},
-               {"GiB/s", 1073741824}};
+  } units[] = {{"B/s", 1},           {"kB/s", 1000},       {"KB/s", 1000},
+               {"KiB/s", 1024},      {"MB/s", 1000000},    {"MiB/s", 1048576},
+               {"GB/s", 1000000000}, {"GiB/s", 1073741824}};
   size_t nl = numlen(text);
   const char *suf = text + nl;
   uint64_t unit = 0;
@@ -178,7 +171,7 @@ static int apply_item(wr_policy *p, const char *item, size_t len, int idx,
   const char *key = buf;
 #define ITEM_ERR(...)                                                          \
   (snprintf(sub, sizeof sub, __VA_ARGS__),                                     \
-   perr(err, errlen, "policy item %d '%.*s': %s", idx,                    \
+   perr(err, errlen, "policy item %d '%.*s': %s", idx,                         \
         (int)(len > 80 ? 80 : len), item, sub))
 
   if (strcmp(key, "whole") == 0) {
@@ -244,8 +237,9 @@ static int apply_item(wr_policy *p, const char *item, size_t len, int idx,
     return 0;
   }
   if (strcmp(key, "latency") == 0)
-    return wr_parse_time(val, &p->latency, why, sizeof why) < 0 ? ITEM_ERR("%s", why)
-                                                                  : 0;
+    return wr_parse_time(val, &p->latency, why, sizeof why) < 0
+               ? ITEM_ERR("%s", why)
+               : 0;
   if (strcmp(key, "jitter") == 0) {
     /* The separator is the '-' that follows a unit letter. */
     char *dash = NULL;
@@ -255,7 +249,8 @@ static int apply_item(wr_policy *p, const char *item, size_t len, int idx,
         break;
       }
     if (!dash && (dash = strchr(val, '-')) == NULL)
-      return ITEM_ERR("expected jitter:MIN-MAX like 1ms-5ms, found '%.64s'", val);
+      return ITEM_ERR("expected jitter:MIN-MAX like 1ms-5ms, found '%.64s'",
+                      val);
     *dash = 0;
     wr_time a, b;
     if (wr_parse_time(val, &a, why, sizeof why) < 0 ||
@@ -271,9 +266,10 @@ static int apply_item(wr_policy *p, const char *item, size_t len, int idx,
     return wr_parse_rate(val, &p->bandwidth, why, sizeof why) < 0
                ? ITEM_ERR("%s", why)
                : 0;
-  return ITEM_ERR("unknown policy '%.64s'; expected whole, fixed, random, cuts, "
-                  "latency, jitter or bandwidth",
-                  key);
+  return ITEM_ERR(
+      "unknown policy '%.64s'; expected whole, fixed, random, cuts, "
+      "latency, jitter or bandwidth",
+      key);
 #undef ITEM_ERR
 }
 
@@ -391,7 +387,8 @@ int wr_policy_format(const wr_policy *p, char *buf, size_t len) {
   do {                                                                         \
     int w_ = snprintf(tmp + used, sizeof tmp - used, __VA_ARGS__);             \
     if (w_ > 0)                                                                \
-      used += (size_t)w_ < sizeof tmp - used ? (size_t)w_ : sizeof tmp - used - 1; \
+      used +=                                                                  \
+          (size_t)w_ < sizeof tmp - used ? (size_t)w_ : sizeof tmp - used - 1; \
   } while (0)
   switch (p->seg) {
   case WR_SEG_FIXED:
@@ -436,8 +433,9 @@ int wr_cut_iter_init(wr_cut_iter *it, uint64_t len, uint32_t max_cuts,
   if (!it)
     return perr(err, errlen, "no iterator given");
   if (len < 1)
-    return perr(err, errlen, "a cut schedule needs a stream of at least 1 "
-                             "byte, found 0");
+    return perr(err, errlen,
+                "a cut schedule needs a stream of at least 1 "
+                "byte, found 0");
   if (max_cuts > len - 1)
     max_cuts = (uint32_t)(len - 1);
   if (max_cuts > WR_POLICY_MAX_CUTS)

@@ -6,8 +6,8 @@
 #include "wirerig/policy.h"
 
 typedef struct wr_shape {
-  uint32_t cut_idx;    /* first cut not yet passed (cuts policy) */
-  wr_time link_free;   /* when the link finishes the previous segment */
+  uint32_t cut_idx;     /* first cut not yet passed (cuts policy) */
+  wr_time link_free;    /* when the link finishes the previous segment */
   wr_time last_arrival; /* arrival of the previous segment: never earlier */
 } wr_shape;
 

@@ -98,7 +98,9 @@ void wr_sim_trace_(wr_simnet *s, uint32_t kind, uint32_t conn, uint32_t dir,
   s->tr[s->ntr++] = (wr_trace_rec){s->now, kind, conn, dir, a, b};
 }
 
-static cstat *stat_of(wr_simnet *s, const sconn *c) { return &s->st[c->id - 1]; }
+static cstat *stat_of(wr_simnet *s, const sconn *c) {
+  return &s->st[c->id - 1];
+}
 
 /* Readiness candidates: handles whose state changed since they were last
  * found not ready, in the order they changed. wr_net_poll scans only
@@ -363,7 +365,8 @@ static uint16_t port_next(wr_simnet *s, uint8_t family) {
   return 0;
 }
 
-/* ---- the data path -------------------------------------------------------- */
+/* ---- the data path --------------------------------------------------------
+ */
 
 static uint32_t ack_pos(const sconn *c, int x) {
   const sdir *o = &c->d[1 - x];
@@ -390,8 +393,8 @@ void wr_sim_pump_(wr_simnet *s, sdir *d) {
         avail > d->reset_after - d->snt)
       avail = d->reset_after - d->snt; /* the fault lands on a boundary */
     uint64_t len = wr_shape_seg_len(p, &s->rng, &d->shape, d->snt, avail);
-    seg g = {wr_shape_arrival(p, &s->rng, &d->shape, s->now, len),
-             d->snt + len, ack_pos(c, d->idx), 0};
+    seg g = {wr_shape_arrival(p, &s->rng, &d->shape, s->now, len), d->snt + len,
+             ack_pos(c, d->idx), 0};
     if (segq_push(d, g) < 0)
       break; /* out of memory: the bytes wait for the next pump */
     d->snt += len;
@@ -445,7 +448,8 @@ static void pcap_ctl(wr_simnet *s, sconn *c, int from, uint8_t flags,
                      uint64_t seqoff) {
   if (!s->pcap)
     return;
-  uint32_t ack = (flags & TCPF_ACK_) ? c->isn[1 - from] + 1 + ack_pos(c, from) : 0;
+  uint32_t ack =
+      (flags & TCPF_ACK_) ? c->isn[1 - from] + 1 + ack_pos(c, from) : 0;
   wr_sim_pcap_packet_(s, c, from, flags, c->isn[from] + 1 + (uint32_t)seqoff,
                       ack, NULL, 0, NULL, 0);
 }
@@ -472,9 +476,9 @@ static void rst_send(wr_simnet *s, sconn *c, int x, int drop_unread) {
   out->rst_sent = 1;
   if (c->dropped)
     return;
-  seg g = {wr_shape_arrival(&s->pol[out->policy], &s->rng, &out->shape, s->now,
-                            0),
-           out->wr, ack_pos(c, x), SEG_RST};
+  seg g = {
+      wr_shape_arrival(&s->pol[out->policy], &s->rng, &out->shape, s->now, 0),
+      out->wr, ack_pos(c, x), SEG_RST};
   if (segq_push(out, g) == 0)
     wr_sim_dir_schedule_(s, out);
 }
@@ -492,7 +496,7 @@ static void rst_receive(wr_simnet *s, sconn *c, int x) {
     e->state = ST_CLOSED;
     return;
   }
-  e->err = e->state == ST_SYN_SENT    ? WR_ECONNREFUSED
+  e->err = e->state == ST_SYN_SENT     ? WR_ECONNREFUSED
            : e->state == ST_CLOSE_WAIT ? WR_EPIPE
                                        : WR_ECONNRESET;
   dir_purge(s, &c->d[x]);
@@ -572,7 +576,7 @@ static void dir_deliver(wr_simnet *s, sdir *d) {
   sep *r = &c->ep[y];
   if (g.flags & SEG_RST) {
     if (r->state != ST_CLOSED)
-      pcap_ctl(s, c, x, TCPF_RST_ | TCPF_ACK_, g.end);
+      pcap_ctl(s, c, x, TCPF_RST_ | TCPF_ACK_, g.end + d->fin_sent);
     rst_receive(s, c, y);
   } else if (g.flags & SEG_FIN) {
     pcap_ctl(s, c, x, TCPF_FIN_ | TCPF_ACK_, g.end);
@@ -659,8 +663,8 @@ static void on_syn(wr_simnet *s, sconn *c) {
   }
   if (l->qlen + l->syn_pending > l->backlog) {
     wr_sim_trace_(s, WR_TR_SYN_DROP, c->id, 0, c->syn_tries, 0);
-    wr_time next = c->syn_first +
-                   ((((wr_time)2) << c->syn_tries) - 1) * WR_NS_PER_SEC;
+    wr_time next =
+        c->syn_first + ((((wr_time)2) << c->syn_tries) - 1) * WR_NS_PER_SEC;
     push_conn_ev(s, c, next, EV_SYN_RETRY);
     return;
   }
@@ -736,8 +740,8 @@ static void on_refuse(wr_simnet *s, sconn *c) {
   if (cl->state != ST_SYN_SENT)
     return;
   if (s->pcap)
-    wr_sim_pcap_packet_(s, c, 1, TCPF_RST_ | TCPF_ACK_, 0, c->isn[0] + 1,
-                        NULL, 0, NULL, 0);
+    wr_sim_pcap_packet_(s, c, 1, TCPF_RST_ | TCPF_ACK_, 0, c->isn[0] + 1, NULL,
+                        0, NULL, 0);
   rst_receive(s, c, 0);
 }
 
@@ -758,7 +762,8 @@ static void on_syn_retry(wr_simnet *s, sconn *c) {
   push_conn_ev(s, c, s->now + hs_latency(s, c, 0), EV_SYN);
 }
 
-/* ---- the dispatcher -------------------------------------------------------- */
+/* ---- the dispatcher --------------------------------------------------------
+ */
 
 static void fire_timer(wr_simnet *s, uint64_t id) {
   if (id > s->ntimers || s->tstate[id - 1] != 1)
@@ -841,7 +846,8 @@ size_t wr_simnet_pending(const wr_net *n) {
   return wr_simnet_is(n) ? ((const wr_simnet *)n)->nev : 0;
 }
 
-/* ---- the operations -------------------------------------------------------- */
+/* ---- the operations --------------------------------------------------------
+ */
 
 static sep *ep_of(wr_simnet *s, int h, sconn **cp, int *side) {
   hent *e = wr_sim_hent_(s, h);

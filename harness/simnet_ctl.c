@@ -69,8 +69,7 @@ int wr_simnet_set_policy(wr_net *n, int h, const wr_policy *p) {
   return 0;
 }
 
-int wr_simnet_set_bufsizes(wr_net *n, int h, uint32_t sndbuf,
-                           uint32_t rcvbuf) {
+int wr_simnet_set_bufsizes(wr_net *n, int h, uint32_t sndbuf, uint32_t rcvbuf) {
   int side;
   sconn *c = conn_of(n, h, &side);
   if (!c || sndbuf > WR_SIMNET_MAX_BUF || rcvbuf > WR_SIMNET_MAX_BUF)
@@ -209,10 +208,9 @@ const wr_trace_rec *wr_simnet_trace_get(const wr_net *n, size_t i) {
 
 const char *wr_trace_kind_name(uint32_t kind) {
   static const char *names[] = {
-      "?",           "connect", "syn",      "refused", "syn-drop",
-      "established", "accept",  "write",    "segment", "read",
-      "fin",         "rst",     "discard",  "shutdown", "close",
-      "timer",       "fault",   "timeout"};
+      "?",       "connect",  "syn",     "refused", "syn-drop", "established",
+      "accept",  "write",    "segment", "read",    "fin",      "rst",
+      "discard", "shutdown", "close",   "timer",   "fault",    "timeout"};
   return kind < sizeof names / sizeof names[0] ? names[kind] : "?";
 }
 
@@ -222,8 +220,9 @@ void wr_simnet_trace_dump(const wr_net *n, FILE *out) {
   const wr_simnet *s = (const wr_simnet *)n;
   for (size_t i = 0; i < s->ntr; i++) {
     const wr_trace_rec *r = &s->tr[i];
-    fprintf(out, "%" PRIu64 ".%09" PRIu64 " conn %u %s %s a=%" PRIu64
-                 " b=%" PRIu64 "\n",
+    fprintf(out,
+            "%" PRIu64 ".%09" PRIu64 " conn %u %s %s a=%" PRIu64 " b=%" PRIu64
+            "\n",
             (uint64_t)(r->time / WR_NS_PER_SEC),
             (uint64_t)(r->time % WR_NS_PER_SEC), r->conn,
             r->dir ? "s->c" : "c->s", wr_trace_kind_name(r->kind), r->a, r->b);

@@ -64,7 +64,7 @@ typedef struct sep {
   int handle; /* -1 once closed (an orphan) or before accept */
   uint8_t state;
   uint8_t shut;
-  uint8_t done; /* FIN received (SOCK_DONE) */
+  uint8_t done;   /* FIN received (SOCK_DONE) */
   uint8_t closed; /* the application closed it */
   int err;        /* pending socket error, 0 or a negative wr_err */
   wr_addr addr;
@@ -77,15 +77,15 @@ struct sconn {
   uint8_t dropped;
   uint8_t in_acceptq;
   uint8_t syn_tries;
-  uint8_t dead; /* freed at the next chance */
+  uint8_t dead;         /* freed at the next chance */
   uint32_t listener_id; /* the listener holding a SYN slot, 0 = none */
   int refs;             /* queued events that point at this connection */
   uint32_t isn[2];
   wr_time syn_first;
   sep ep[2];
   sdir d[2];
-  sconn *next, *prev;    /* all connections */
-  sconn *accept_next;    /* the listener's accept queue */
+  sconn *next, *prev; /* all connections */
+  sconn *accept_next; /* the listener's accept queue */
 };
 
 typedef struct slisten {
@@ -174,12 +174,25 @@ int wr_sim_push_(wr_simnet *s, wr_time at, uint32_t kind, void *p,
 int wr_sim_policy_intern_(wr_simnet *s, const wr_policy *p, uint32_t *idx);
 hent *wr_sim_hent_(wr_simnet *s, int h);
 
-enum { EV_DIR = 1, EV_SYN, EV_SYNACK, EV_ACK, EV_REFUSE, EV_SYN_RETRY,
-       EV_TIMER, EV_FAULT_RST };
+enum {
+  EV_DIR = 1,
+  EV_SYN,
+  EV_SYNACK,
+  EV_ACK,
+  EV_REFUSE,
+  EV_SYN_RETRY,
+  EV_TIMER,
+  EV_FAULT_RST
+};
 
 /* pcap (simnet_pcap.c); flags are TCP header flags. */
-enum { TCPF_FIN_ = 0x01, TCPF_SYN_ = 0x02, TCPF_RST_ = 0x04, TCPF_PSH_ = 0x08,
-       TCPF_ACK_ = 0x10 };
+enum {
+  TCPF_FIN_ = 0x01,
+  TCPF_SYN_ = 0x02,
+  TCPF_RST_ = 0x04,
+  TCPF_PSH_ = 0x08,
+  TCPF_ACK_ = 0x10
+};
 void wr_sim_pcap_packet_(wr_simnet *s, sconn *c, int from, uint8_t flags,
                          uint32_t seq, uint32_t ack, const uint8_t *p1,
                          size_t l1, const uint8_t *p2, size_t l2);

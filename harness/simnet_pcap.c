@@ -145,8 +145,7 @@ void wr_sim_pcap_free_(wr_simnet *s) {
   s->pcap = NULL;
 }
 
-int wr_simnet_pcap_open(wr_net *n, const char *path, char *err,
-                        size_t errlen) {
+int wr_simnet_pcap_open(wr_net *n, const char *path, char *err, size_t errlen) {
   if (!wr_simnet_is(n) || !path) {
     if (err && errlen)
       snprintf(err, errlen, "pcap export needs a simnet and a file name");

@@ -36,10 +36,11 @@ fi
 echo "== fuzz-smoke: configuring and building $build"
 # Tests and benchmarks are off: this build only needs the fuzzers, and so
 # does not depend on cmocka or on the rest of the tree building.
+mkdir -p "$build"
 if ! cmake -S "$root" -B "$build" -DCMAKE_C_COMPILER=clang \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWIRERIG_FUZZ=ON -DWIRERIG_WERROR=ON \
-  -DWIRERIG_TESTS=OFF -DWIRERIG_BENCH=OFF >"$build.configure.log" 2>&1; then
-  cat "$build.configure.log" >&2
+  -DWIRERIG_TESTS=OFF -DWIRERIG_BENCH=OFF >"$build/fuzz-smoke-configure.log" 2>&1; then
+  cat "$build/fuzz-smoke-configure.log" >&2
   echo "fuzz-smoke: configuring the fuzz build failed" >&2
   exit 1
 fi

@@ -124,8 +124,7 @@ static void test_shaper_fixed_and_fin(void **state) {
   static char data[3000];
   for (size_t i = 0; i < sizeof data; i++)
     data[i] = (char)(i * 7);
-  assert_int_equal(wr_net_send(p.n, p.c, data, sizeof data),
-                   (long)sizeof data);
+  assert_int_equal(wr_net_send(p.n, p.c, data, sizeof data), (long)sizeof data);
   /* shutdown(write) and close wait for the queue: the peer gets all the
    * bytes, then end of stream. */
   assert_int_equal(wr_net_shutdown(p.n, p.c, WR_SHUT_WR), 0);

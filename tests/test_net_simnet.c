@@ -247,8 +247,7 @@ static void test_cut_iter(void **state) {
   /* Bad parameters. */
   assert_int_equal(wr_cut_iter_init(&it, 0, 1, err, sizeof err), WR_EINVAL);
   assert_non_null(strstr(err, "at least 1 byte"));
-  assert_int_equal(wr_cut_iter_init(&it, 1000, 65, err, sizeof err),
-                   WR_EINVAL);
+  assert_int_equal(wr_cut_iter_init(&it, 1000, 65, err, sizeof err), WR_EINVAL);
 }
 
 /* Each schedule of the iterator, applied to a simulated connection, is
@@ -286,7 +285,8 @@ static void test_cut_iter_on_simnet(void **state) {
   assert_int_equal(schedules, 64);
 }
 
-/* ---- connection life ------------------------------------------------------ */
+/* ---- connection life ------------------------------------------------------
+ */
 
 static void test_connect_send_recv(void **state) {
   (void)state;

@@ -12,10 +12,10 @@
 
 /* What one end of a connection does. */
 typedef struct nw_ep {
-  int h;             /* -1 when closed */
-  int side;          /* 0 client, 1 server */
-  uint32_t conn;     /* simnet conn id, once known */
-  uint64_t to_send;  /* bytes this end will write in total */
+  int h;            /* -1 when closed */
+  int side;         /* 0 client, 1 server */
+  uint32_t conn;    /* simnet conn id, once known */
+  uint64_t to_send; /* bytes this end will write in total */
   uint64_t sent;
   uint64_t got;      /* bytes read so far (the next expected offset) */
   uint64_t abort_at; /* abort once this many bytes were sent (UINT64_MAX: no) */
@@ -39,7 +39,8 @@ typedef struct nw {
   char *err;
 } nw;
 
-static void fail(nw *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail(nw *w, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void fail(nw *w, const char *fmt, ...) {
   if (w->err[0])
     return; /* keep the first failure */
@@ -206,8 +207,9 @@ static void ep_recv(nw *w, nw_ep *e) {
     }
     for (long i = 0; i < r; i++)
       if (buf[i] != pattern(e->conn, 1 - e->side, e->got + (uint64_t)i)) {
-        fail(w, "conn %u dir %d: byte at offset %llu is 0x%02x, expected "
-                "0x%02x",
+        fail(w,
+             "conn %u dir %d: byte at offset %llu is 0x%02x, expected "
+             "0x%02x",
              e->conn, 1 - e->side, (unsigned long long)(e->got + (uint64_t)i),
              buf[i], pattern(e->conn, 1 - e->side, e->got + (uint64_t)i));
         e->error = 1;
@@ -386,17 +388,20 @@ static void check_conservation(nw *w) {
           app_read = w->ep[i].got;
       }
       if (st.written != app_sent)
-        fail(w, "conn %u dir %d: simnet counted %llu bytes written, the "
-                "application sent %llu",
+        fail(w,
+             "conn %u dir %d: simnet counted %llu bytes written, the "
+             "application sent %llu",
              c, dir, (unsigned long long)st.written,
              (unsigned long long)app_sent);
       if (st.read != app_read)
-        fail(w, "conn %u dir %d: simnet counted %llu bytes read, the "
-                "application got %llu",
+        fail(w,
+             "conn %u dir %d: simnet counted %llu bytes read, the "
+             "application got %llu",
              c, dir, (unsigned long long)st.read, (unsigned long long)app_read);
       if (st.queued != 0)
-        fail(w, "conn %u dir %d: %llu bytes still queued after every end "
-                "closed (written %llu read %llu discarded %llu)",
+        fail(w,
+             "conn %u dir %d: %llu bytes still queued after every end "
+             "closed (written %llu read %llu discarded %llu)",
              c, dir, (unsigned long long)st.queued,
              (unsigned long long)st.written, (unsigned long long)st.read,
              (unsigned long long)st.discarded);
@@ -412,15 +417,17 @@ static void check_conservation(nw *w) {
       const tsum *t = &sums[c - 1][dir];
       if (t->write != st.written || t->read != st.read ||
           t->discard != st.discarded)
-        fail(w, "conn %u dir %d: the trace does not add up (write %llu/%llu "
-                "read %llu/%llu discard %llu/%llu)",
+        fail(w,
+             "conn %u dir %d: the trace does not add up (write %llu/%llu "
+             "read %llu/%llu discard %llu/%llu)",
              c, dir, (unsigned long long)t->write,
              (unsigned long long)st.written, (unsigned long long)t->read,
              (unsigned long long)st.read, (unsigned long long)t->discard,
              (unsigned long long)st.discarded);
       if (t->segment != st.delivered)
-        fail(w, "conn %u dir %d: segments in the trace carry %llu bytes, "
-                "stats say %llu delivered",
+        fail(w,
+             "conn %u dir %d: segments in the trace carry %llu bytes, "
+             "stats say %llu delivered",
              c, dir, (unsigned long long)t->segment,
              (unsigned long long)st.delivered);
     }

@@ -3,18 +3,21 @@
  *
  * libpcap is opened with nanosecond precision whatever the file holds, so
  * every timestamp comes out in nanoseconds. The file is opened here rather
- * than by libpcap so that "no such file" keeps its errno and the stream
- * gets a large buffer (reading is most of the work on big captures).
+ * than by libpcap so that "no such file" keeps its errno, and with a
+ * buffer smaller than large records: glibc then reads those straight into
+ * libpcap's buffer (one copy) while small records still share a read.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pcap/pcap.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pcap_internal.h"
 
-#define READ_BUFFER ((size_t)1 << 20)
+#define READ_BUFFER ((size_t)16 << 10)
 #define MAX_TS_SEC (INT64_MAX / 1000000000LL - 1)
 
 struct wr_pcap_reader {
@@ -133,9 +136,16 @@ int wr_pcap_open_stream(wr_pcap_reader **out, FILE *fp, const char *name,
 int wr_pcap_open(wr_pcap_reader **out, const char *path,
                  const wr_pcap_options *opt, char *err, size_t errlen) {
   *out = NULL;
-  FILE *fp = fopen(path, "rb");
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    int e = errno;
+    set_msg(err, errlen, "%s: %s", path, strerror(e));
+    return wr_err_from_errno(e);
+  }
+  FILE *fp = fdopen(fd, "rb");
   if (!fp) {
     int e = errno;
+    close(fd);
     set_msg(err, errlen, "%s: %s", path, strerror(e));
     return wr_err_from_errno(e);
   }

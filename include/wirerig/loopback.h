@@ -34,10 +34,10 @@ extern "C" {
 #define WR_LOOPBACK_SHAPER_QUEUE (256u * 1024u)
 
 typedef struct wr_loopback_config {
-  uint64_t seed;        /* for random segment sizes and jitter */
-  int allow_any_addr;   /* nonzero: accept addresses beyond loopback */
-  uint32_t sndbuf;      /* SO_SNDBUF for new sockets, 0 = kernel default */
-  uint32_t rcvbuf;      /* SO_RCVBUF for new sockets, 0 = kernel default */
+  uint64_t seed;         /* for random segment sizes and jitter */
+  int allow_any_addr;    /* nonzero: accept addresses beyond loopback */
+  uint32_t sndbuf;       /* SO_SNDBUF for new sockets, 0 = kernel default */
+  uint32_t rcvbuf;       /* SO_RCVBUF for new sockets, 0 = kernel default */
   uint32_t shaper_queue; /* bytes a shaped socket queues, 0 = default */
 } wr_loopback_config;
 

@@ -101,8 +101,8 @@ typedef enum wr_slot_kind {
 
 /* The per-handle record the wrappers keep for both transports. */
 typedef struct wr_net_slot {
-  uint8_t kind;      /* wr_slot_kind */
-  uint8_t shut;      /* WR_SHUT_* bits successfully requested */
+  uint8_t kind; /* wr_slot_kind */
+  uint8_t shut; /* WR_SHUT_* bits successfully requested */
   uint16_t reserved_;
   uint32_t interest; /* WR_EV_* bits the owner waits for */
 } wr_net_slot;

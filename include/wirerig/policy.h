@@ -42,7 +42,7 @@ typedef enum wr_seg_kind {
 } wr_seg_kind;
 
 #define WR_POLICY_MAX_CUTS 64
-#define WR_POLICY_MAX_SEG (64u * 1024u * 1024u) /* largest segment size */
+#define WR_POLICY_MAX_SEG (64u * 1024u * 1024u)       /* largest segment size */
 #define WR_POLICY_MAX_DELAY (3600ull * WR_NS_PER_SEC) /* one hour */
 
 typedef struct wr_policy {

@@ -106,12 +106,12 @@ typedef enum wr_trace_kind {
   WR_TR_SYN_DROP,    /* SYN dropped, accept queue full */
   WR_TR_ESTABLISHED, /* dir 0: client side, 1: server side */
   WR_TR_ACCEPT,
-  WR_TR_WRITE,   /* a: stream offset, b: bytes taken */
-  WR_TR_SEGMENT, /* a: stream offset, b: bytes delivered */
-  WR_TR_READ,    /* a: stream offset, b: bytes read */
-  WR_TR_FIN,     /* FIN delivered; a: stream length */
-  WR_TR_RST,     /* RST delivered to the receiver of dir */
-  WR_TR_DISCARD, /* a: stream offset, b: bytes of dir lost to a reset */
+  WR_TR_WRITE,    /* a: stream offset, b: bytes taken */
+  WR_TR_SEGMENT,  /* a: stream offset, b: bytes delivered */
+  WR_TR_READ,     /* a: stream offset, b: bytes read */
+  WR_TR_FIN,      /* FIN delivered; a: stream length */
+  WR_TR_RST,      /* RST delivered to the receiver of dir */
+  WR_TR_DISCARD,  /* a: stream offset, b: bytes of dir lost to a reset */
   WR_TR_SHUTDOWN, /* a: how */
   WR_TR_CLOSE,    /* a: 1 if it sent an RST */
   WR_TR_TIMER,    /* a: timer id */

@@ -2,11 +2,12 @@
  * tool extracted from a capture of it is exactly that traffic.
  *
  *   run --addr A --port P --flows N [--concurrency K] [--max BYTES]
- *       [--seed S] --expect FILE
+ *       [--seed S] [--client-base C] --expect FILE
  *       N connections to A:P, at most K at a time. Connection i sends
  *       c2s bytes, shuts its side down, and the server answers with s2c
  *       bytes and closes. Sizes (0..BYTES) and bytes follow from (S, i);
  *       FILE gets one line per connection: "client-port i c2s s2c".
+ *       With --client-base, connection i uses client port C + i.
  *   verify-manifest DIR FILE   `wirerig pcap extract` output (gap-aware)
  *   verify-tcpflow DIR FILE    `tcpflow -r` output
  *   verify-tshark FIELDS FILE  tshark -T fields -e tcp.srcport
@@ -99,7 +100,7 @@ static int set_nb(int fd) {
 static int cmd_run(int argc, char **argv) {
   const char *addr = "127.0.0.1", *expect = NULL;
   unsigned port = 0;
-  uint64_t flows = 10, conc = 8, max = 65536, seed = 1;
+  uint64_t flows = 10, conc = 8, max = 65536, seed = 1, client_base = 0;
   for (int i = 2; i + 1 < argc; i += 2) {
     if (!strcmp(argv[i], "--addr"))
       addr = argv[i + 1];
@@ -115,6 +116,8 @@ static int cmd_run(int argc, char **argv) {
       seed = strtoull(argv[i + 1], NULL, 10);
     else if (!strcmp(argv[i], "--expect"))
       expect = argv[i + 1];
+    else if (!strcmp(argv[i], "--client-base"))
+      client_base = strtoull(argv[i + 1], NULL, 10);
   }
   if (!port || !expect || !conc) {
     fprintf(stderr, "wr_pcap_traffic run: --port and --expect are needed\n");
@@ -176,6 +179,22 @@ static int cmd_run(int argc, char **argv) {
       gen_init(&x->g[1], seed, x->idx, 1);
       x->sfd = -1;
       x->cfd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+      if (x->cfd >= 0 && client_base) {
+        /* One port per connection: tools that name outputs by port (and
+         * the checks here) never see a four-tuple twice. */
+        struct sockaddr_storage me = sa;
+        uint16_t cp = htons((uint16_t)(client_base + x->idx));
+        if (v6)
+          ((struct sockaddr_in6 *)&me)->sin6_port = cp;
+        else
+          ((struct sockaddr_in *)&me)->sin_port = cp;
+        setsockopt(x->cfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (bind(x->cfd, (struct sockaddr *)&me, salen) != 0) {
+          fprintf(stderr, "wr_pcap_traffic: bind to client port %u: %s\n",
+                  (unsigned)(client_base + x->idx), strerror(errno));
+          return 2;
+        }
+      }
       if (x->cfd < 0 || connect(x->cfd, (struct sockaddr *)&sa, salen) != 0) {
         fprintf(stderr, "wr_pcap_traffic: connect: %s\n", strerror(errno));
         return 2;

@@ -1,0 +1,606 @@
+/* The socket environment: the event loop over one transport, socket and
+ * mailbox bookkeeping, connecting, options (sock.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sock_int.h"
+#include "wirerig/simnet.h"
+
+/* ---- environment and event loop ----------------------------------------- */
+
+int wr_sockenv_create(wr_net *net, wr_sockenv **out) {
+  if (!net || !out)
+    return WR_EINVAL;
+  wr_sockenv *env = calloc(1, sizeof *env);
+  if (!env)
+    return WR_ENOMEM;
+  env->net = net;
+  *out = env;
+  return 0;
+}
+
+wr_net *wr_sockenv_net(wr_sockenv *env) { return env->net; }
+
+void wr_sockenv_destroy(wr_sockenv *env) {
+  if (!env)
+    return;
+  for (int i = 0; i < env->nsocks; i++) {
+    wr_sock *s = env->socks[i];
+    if (s->h >= 0)
+      wr_net_abort(env->net, s->h);
+    wr_stream_free(&s->rx);
+    free(s->q);
+    free(s);
+  }
+  for (int i = 0; i < env->nboxes; i++)
+    wr_mailbox_free_(env->boxes[i]);
+  free(env->socks);
+  free(env->by_handle);
+  free(env->boxes);
+  free(env);
+}
+
+wr_time wr_sock_deadline_(wr_sockenv *env, long timeout_ms) {
+  if (timeout_ms < 0)
+    return WR_TIME_NEVER;
+  return wr_net_now(env->net) + (wr_time)timeout_ms * WR_NS_PER_MS;
+}
+
+static wr_sock *by_handle(wr_sockenv *env, int h) {
+  if (h < 0 || h >= env->caph)
+    return NULL;
+  return env->by_handle[h];
+}
+
+static int map_handle(wr_sockenv *env, int h, wr_sock *s) {
+  if (h >= env->caph) {
+    int cap = env->caph ? env->caph : 16;
+    while (cap <= h)
+      cap *= 2;
+    wr_sock **p = realloc(env->by_handle, (size_t)cap * sizeof *p);
+    if (!p)
+      return WR_ENOMEM;
+    memset(p + env->caph, 0, (size_t)(cap - env->caph) * sizeof *p);
+    env->by_handle = p;
+    env->caph = cap;
+  }
+  env->by_handle[h] = s;
+  return 0;
+}
+
+static void on_event(wr_sockenv *env, const wr_net_event *ev) {
+  wr_sock *s = by_handle(env, ev->handle);
+  if (!s || s->listener || s->connecting)
+    return; /* the waiting call looks at readiness itself */
+  if ((ev->events & WR_EV_OUT) && s->qlen)
+    wr_sock_flush_(s);
+  if (s->h >= 0 && (ev->events & (WR_EV_IN | WR_EV_HUP | WR_EV_ERR)))
+    wr_sock_input_(s, ev->events);
+}
+
+int wr_sockenv_pump_(wr_sockenv *env, wr_time deadline) {
+  wr_net_event evs[64];
+  int k = wr_net_poll(env->net, evs, 64, deadline);
+  for (int i = 0; i < k; i++)
+    on_event(env, &evs[i]);
+  return k;
+}
+
+int wr_sockenv_run(wr_sockenv *env, long ms) {
+  if (!env || ms < 0)
+    return WR_EINVAL;
+  wr_time deadline = wr_sock_deadline_(env, ms);
+  for (;;) {
+    int k = wr_sockenv_pump_(env, deadline);
+    if (k < 0)
+      return k;
+    if (k == 0 || wr_net_now(env->net) >= deadline)
+      return 0;
+  }
+}
+
+/* Runs the loop until done(ctx) or the deadline: 0 when done, WR_TIMEOUT,
+ * or a transport error. */
+typedef int (*cond_fn)(void *ctx);
+static int wait_until(wr_sockenv *env, wr_time deadline, cond_fn done,
+                      void *ctx) {
+  for (;;) {
+    if (done(ctx))
+      return 0;
+    if (wr_net_now(env->net) >= deadline)
+      return WR_TIMEOUT;
+    int k = wr_sockenv_pump_(env, deadline);
+    if (k < 0)
+      return k;
+    /* A quiet simulated network: nothing can happen any more. */
+    if (k == 0 && wr_simnet_is(env->net) && !done(ctx))
+      return WR_TIMEOUT;
+  }
+}
+
+/* ---- sockets ------------------------------------------------------------- */
+
+void wr_sock_watch_(wr_sock *s) {
+  if (s->h < 0)
+    return;
+  uint32_t want = 0;
+  if (s->listener)
+    want = s->accepting ? WR_EV_IN : 0;
+  else if (s->connecting)
+    want = WR_EV_OUT;
+  else {
+    if (s->in_recv || (s->active != WR_ACTIVE_FALSE && !s->rd_done))
+      want |= WR_EV_IN;
+    if (s->qlen)
+      want |= WR_EV_OUT;
+  }
+  if (want != s->watched && wr_net_watch(s->env->net, s->h, want) == 0)
+    s->watched = want;
+}
+
+void wr_sock_release_(wr_sock *s, int abort) {
+  if (s->h >= 0) {
+    s->env->by_handle[s->h] = NULL;
+    if (abort)
+      wr_net_abort(s->env->net, s->h);
+    else
+      wr_net_close(s->env->net, s->h);
+    s->h = -1;
+  }
+  free(s->q);
+  s->q = NULL;
+  s->qoff = s->qlen = s->qcap = 0;
+  s->busy = 0;
+  s->shut_pending = 0;
+}
+
+void wr_sock_close_port_(wr_sock *s, int abort) {
+  wr_sock_release_(s, abort);
+  s->port_closed = 1;
+  s->active = WR_ACTIVE_FALSE;
+  wr_stream_discard(&s->rx);
+}
+
+int wr_sock_post_(wr_sock *s, wr_msg_kind kind, int reason, const uint8_t *p,
+                  size_t len, int http_state) {
+  wr_msg m = {kind, s, reason, NULL, len, http_state};
+  if (kind == WR_MSG_TCP || kind == WR_MSG_HTTP) {
+    m.data = malloc(len ? len : 1);
+    if (!m.data)
+      return WR_ENOMEM;
+    if (len)
+      memcpy(m.data, p, len);
+  }
+  int rc = wr_mailbox_push_(s->owner, &m);
+  if (rc)
+    free(m.data);
+  return rc;
+}
+
+static void set_defaults(wr_sock *s) {
+  s->active = WR_ACTIVE_TRUE; /* gen_tcp's default when none is given */
+  s->packet = WR_PACKET_RAW;
+  s->delimiter = '\n';
+  s->buffer = WR_STREAM_DEFAULT_BUFFER;
+  s->exit_on_close = 1;
+  s->send_timeout = WR_SEND_TIMEOUT_INFINITY;
+  s->high = 8192;
+  s->low = 4096;
+  s->backlog = 5;
+}
+
+static wr_sock *sock_new(wr_sockenv *env, wr_mailbox *owner) {
+  if (env->nsocks == env->capsocks) {
+    int cap = env->capsocks ? env->capsocks * 2 : 16;
+    wr_sock **p = realloc(env->socks, (size_t)cap * sizeof *p);
+    if (!p)
+      return NULL;
+    env->socks = p;
+    env->capsocks = cap;
+  }
+  wr_sock *s = calloc(1, sizeof *s);
+  if (!s)
+    return NULL;
+  s->env = env;
+  s->id = env->nsocks;
+  s->h = -1;
+  s->owner = owner;
+  set_defaults(s);
+  wr_stream_init(&s->rx, WR_PACKET_RAW);
+  env->socks[env->nsocks++] = s;
+  return s;
+}
+
+wr_mailbox *wr_mailbox_create(wr_sockenv *env) {
+  if (!env)
+    return NULL;
+  if (env->nboxes == env->capboxes) {
+    int cap = env->capboxes ? env->capboxes * 2 : 8;
+    wr_mailbox **p = realloc(env->boxes, (size_t)cap * sizeof *p);
+    if (!p)
+      return NULL;
+    env->boxes = p;
+    env->capboxes = cap;
+  }
+  wr_mailbox *mb = calloc(1, sizeof *mb);
+  if (!mb)
+    return NULL;
+  mb->env = env;
+  env->boxes[env->nboxes++] = mb;
+  return mb;
+}
+
+static int mailbox_nonempty(void *ctx) { return ((wr_mailbox *)ctx)->len > 0; }
+
+int wr_mailbox_recv(wr_mailbox *mb, long timeout_ms, wr_msg *out) {
+  if (!mb || !out)
+    return WR_EINVAL;
+  int rc = wait_until(mb->env, wr_sock_deadline_(mb->env, timeout_ms),
+                      mailbox_nonempty, mb);
+  if (rc)
+    return rc;
+  return wr_mailbox_take(mb, out);
+}
+
+/* ---- options ------------------------------------------------------------- */
+
+/* Applies one checked option (SEMANTICS.md 4.1, 5.1, 5.2). */
+static int apply_opt(wr_sock *s, const wr_sockopt *o, int *armed) {
+  switch (o->name) {
+  case WR_OPT_ACTIVE:
+    if (o->value == WR_ACTIVE_N) {
+      /* Added to the counter when already counting, else from 0; the sum
+       * must stay in 16 bits; <= 0 turns passive with tcp_passive. */
+      int64_t base = s->active == WR_ACTIVE_N ? s->count : 0;
+      int64_t sum = base + o->value2;
+      if (sum < -32768 || sum > 32767)
+        return WR_EINVAL;
+      if (sum <= 0) {
+        s->active = WR_ACTIVE_FALSE;
+        s->count = 0;
+        if (!s->listener)
+          wr_sock_post_(s, WR_MSG_TCP_PASSIVE, 0, NULL, 0, 0);
+        return 0;
+      }
+      s->active = WR_ACTIVE_N;
+      s->count = (int)sum;
+    } else {
+      s->active = (int)o->value;
+      s->count = 0;
+    }
+    if (s->active != WR_ACTIVE_FALSE)
+      *armed = 1;
+    return 0;
+  case WR_OPT_PACKET:
+    s->packet = (wr_packet_type)o->value;
+    wr_stream_set_type(&s->rx, s->packet);
+    return 0;
+  case WR_OPT_PACKET_SIZE:
+    s->packet_size = (uint32_t)o->value; /* modulo 2^32, as the driver */
+    wr_stream_set_packet_size(&s->rx, s->packet_size);
+    return 0;
+  case WR_OPT_LINE_DELIMITER:
+    s->delimiter = (uint8_t)o->value;
+    wr_stream_set_delimiter(&s->rx, s->delimiter);
+    return 0;
+  case WR_OPT_BUFFER: {
+    /* A 32-bit signed value in the driver: < 1 (and >= 2^31) become 1. */
+    int32_t v = (int32_t)(uint32_t)o->value;
+    s->buffer = v < 1 ? 1 : v;
+    wr_stream_set_buffer(&s->rx, (uint32_t)s->buffer);
+    return 0;
+  }
+  case WR_OPT_HEADER:
+    s->header = (uint32_t)o->value;
+    return 0;
+  case WR_OPT_EXIT_ON_CLOSE:
+    s->exit_on_close = (int)o->value;
+    return 0;
+  case WR_OPT_SHOW_ECONNRESET:
+    s->show_econnreset = (int)o->value;
+    return 0;
+  case WR_OPT_SEND_TIMEOUT:
+    s->send_timeout = o->value;
+    return 0;
+  case WR_OPT_SEND_TIMEOUT_CLOSE:
+    s->send_timeout_close = (int)o->value;
+    return 0;
+  case WR_OPT_HIGH_WATERMARK: {
+    /* low <= high is kept by dragging low down. */
+    uint32_t v = o->value < 0 ? 0 : (uint32_t)o->value;
+    s->high = v;
+    if (s->low > v)
+      s->low = v;
+    return 0;
+  }
+  case WR_OPT_LOW_WATERMARK: {
+    uint32_t v = o->value < 0 ? 0 : (uint32_t)o->value;
+    s->low = v;
+    if (s->high < v)
+      s->high = v;
+    return 0;
+  }
+  case WR_OPT_DELAY_SEND:
+    s->delay_send = (int)o->value;
+    return 0;
+  case WR_OPT_NODELAY:
+    s->nodelay = (int)o->value;
+    return 0;
+  case WR_OPT_LINGER:
+    s->linger_on = (int)o->value;
+    s->linger_s = o->value2;
+    return 0;
+  case WR_OPT_REUSEADDR:
+    s->reuseaddr = (int)o->value;
+    return 0;
+  case WR_OPT_BACKLOG:
+    s->backlog = (int)o->value;
+    return 0;
+  default:
+    return WR_EINVAL;
+  }
+}
+
+/* Checks and applies a list as inet:setopts does: the driver receives the
+ * list reversed, so the last element is applied first and the first
+ * occurrence of an option is the one that stays. Values are checked before
+ * anything is applied; an active counter overflow stops there. */
+static int apply_list(wr_sock *s, const wr_sockopt *opts, size_t n,
+                      int listen_opts) {
+  if (n && !opts)
+    return WR_EINVAL;
+  for (size_t i = 0; i < n; i++) {
+    if (wr_sockopt_check(&opts[i], NULL, 0) != 0)
+      return WR_EINVAL;
+    if (opts[i].name == WR_OPT_BACKLOG && !listen_opts)
+      return WR_EINVAL; /* a listen option only */
+  }
+  int armed = 0;
+  for (size_t i = n; i-- > 0;) {
+    int rc = apply_opt(s, &opts[i], &armed);
+    if (rc)
+      return rc;
+  }
+  if (armed && !s->listener && !s->connecting)
+    wr_sock_armed_(s);
+  wr_sock_watch_(s);
+  return 0;
+}
+
+int wr_sock_setopts(wr_sock *s, const wr_sockopt *opts, size_t n) {
+  if (!s || s->port_closed)
+    return WR_EINVAL; /* inet:setopts on a closed port */
+  return apply_list(s, opts, n, 0);
+}
+
+int wr_sock_getopt(wr_sock *s, wr_sockopt *o) {
+  if (!s || !o || s->port_closed)
+    return WR_EINVAL;
+  o->value2 = 0;
+  switch (o->name) {
+  case WR_OPT_ACTIVE:
+    o->value = s->active;
+    o->value2 = s->active == WR_ACTIVE_N ? s->count : 0;
+    return 0;
+  case WR_OPT_PACKET:
+    o->value = s->packet;
+    return 0;
+  case WR_OPT_PACKET_SIZE:
+    o->value = s->packet_size;
+    return 0;
+  case WR_OPT_BUFFER:
+    o->value = s->buffer;
+    return 0;
+  case WR_OPT_HEADER:
+    o->value = s->header;
+    return 0;
+  case WR_OPT_EXIT_ON_CLOSE:
+    o->value = s->exit_on_close;
+    return 0;
+  case WR_OPT_SHOW_ECONNRESET:
+    o->value = s->show_econnreset;
+    return 0;
+  case WR_OPT_SEND_TIMEOUT:
+    o->value = s->send_timeout;
+    return 0;
+  case WR_OPT_SEND_TIMEOUT_CLOSE:
+    o->value = s->send_timeout_close;
+    return 0;
+  case WR_OPT_HIGH_WATERMARK:
+    o->value = s->high;
+    return 0;
+  case WR_OPT_LOW_WATERMARK:
+    o->value = s->low;
+    return 0;
+  case WR_OPT_DELAY_SEND:
+    o->value = s->delay_send;
+    return 0;
+  case WR_OPT_NODELAY:
+    o->value = s->nodelay;
+    return 0;
+  case WR_OPT_LINGER:
+    o->value = s->linger_on;
+    o->value2 = s->linger_s;
+    return 0;
+  case WR_OPT_REUSEADDR:
+    o->value = s->reuseaddr;
+    return 0;
+  default:
+    /* line_delimiter is write-only in inet_drv; backlog is not readable. */
+    return WR_EINVAL;
+  }
+}
+
+/* ---- connecting ---------------------------------------------------------- */
+
+static int copy_opts(wr_sock *to, const wr_sock *from) {
+  wr_stream rx = to->rx;
+  int id = to->id, h = to->h;
+  wr_mailbox *owner = to->owner;
+  wr_sockenv *env = to->env;
+  memcpy(to, from, sizeof *to);
+  to->rx = rx;
+  to->id = id;
+  to->h = h;
+  to->owner = owner;
+  to->env = env;
+  to->listener = to->accepting = to->connecting = 0;
+  to->q = NULL;
+  to->qoff = to->qlen = to->qcap = 0;
+  to->watched = 0;
+  wr_stream_set_type(&to->rx, to->packet);
+  wr_stream_set_packet_size(&to->rx, to->packet_size);
+  wr_stream_set_delimiter(&to->rx, to->delimiter);
+  wr_stream_set_buffer(&to->rx, (uint32_t)to->buffer);
+  return 0;
+}
+
+int wr_sock_listen(wr_sockenv *env, wr_mailbox *owner, const wr_addr *addr,
+                   const wr_sockopt *opts, size_t nopts, wr_sock **out) {
+  if (!env || !owner || !out)
+    return WR_EINVAL;
+  wr_sock *s = sock_new(env, owner);
+  if (!s)
+    return WR_ENOMEM;
+  s->listener = 1;
+  int rc = apply_list(s, opts, nopts, 1);
+  if (rc == 0) {
+    rc = wr_net_listen(env->net, addr, s->backlog);
+    if (rc >= 0) {
+      s->h = rc;
+      rc = map_handle(env, s->h, s);
+      wr_sock_watch_(s);
+    }
+  }
+  if (rc < 0) {
+    wr_sock_close_port_(s, 0);
+    return rc;
+  }
+  *out = s;
+  return 0;
+}
+
+int wr_sock_sockname(wr_sock *s, wr_addr *out) {
+  if (!s || !out)
+    return WR_EINVAL;
+  if (s->h < 0)
+    return s->port_closed ? WR_CLOSED : WR_ENOTCONN;
+  return wr_net_local_addr(s->env->net, s->h, out);
+}
+
+typedef struct accept_ctx {
+  wr_sock *ls;
+  int h;
+} accept_ctx;
+
+static int try_accept(void *ctx) {
+  accept_ctx *a = ctx;
+  if (a->ls->h < 0)
+    return 1;
+  a->h = wr_net_accept(a->ls->env->net, a->ls->h, NULL);
+  return a->h != WR_EAGAIN;
+}
+
+int wr_sock_accept(wr_sock *ls, wr_mailbox *owner, long timeout_ms,
+                   wr_sock **out) {
+  if (!ls || !owner || !out)
+    return WR_EINVAL;
+  if (ls->port_closed)
+    return WR_CLOSED;
+  if (!ls->listener)
+    return WR_EINVAL;
+  wr_sockenv *env = ls->env;
+  accept_ctx a = {ls, WR_EAGAIN};
+  ls->accepting = 1;
+  wr_sock_watch_(ls);
+  int rc = wait_until(env, wr_sock_deadline_(env, timeout_ms), try_accept, &a);
+  ls->accepting = 0;
+  wr_sock_watch_(ls);
+  if (rc)
+    return rc;
+  if (ls->h < 0)
+    return WR_CLOSED;
+  if (a.h < 0)
+    return a.h;
+  wr_sock *s = sock_new(env, owner);
+  if (!s) {
+    wr_net_abort(env->net, a.h);
+    return WR_ENOMEM;
+  }
+  copy_opts(s, ls); /* accepted sockets inherit the listener's options */
+  s->h = a.h;
+  if (map_handle(env, a.h, s) != 0) {
+    wr_sock_close_port_(s, 1);
+    return WR_ENOMEM;
+  }
+  s->watched = WR_EV_IN; /* the transport's default for accepted handles */
+  wr_sock_watch_(s);
+  if (s->active != WR_ACTIVE_FALSE)
+    wr_sock_armed_(s);
+  *out = s;
+  return 0;
+}
+
+static int connect_done(void *ctx) {
+  wr_sock *s = ctx;
+  return (wr_net_readiness(s->env->net, s->h) &
+          (WR_EV_OUT | WR_EV_ERR | WR_EV_HUP)) != 0;
+}
+
+int wr_sock_connect(wr_sockenv *env, wr_mailbox *owner, const wr_addr *addr,
+                    const wr_sockopt *opts, size_t nopts, long timeout_ms,
+                    wr_sock **out) {
+  if (!env || !owner || !addr || !out)
+    return WR_EINVAL;
+  wr_sock *s = sock_new(env, owner);
+  if (!s)
+    return WR_ENOMEM;
+  s->connecting = 1;
+  int rc = apply_list(s, opts, nopts, 0);
+  if (rc == 0) {
+    rc = wr_net_connect(env->net, addr);
+    if (rc >= 0) {
+      s->h = rc;
+      s->watched = WR_EV_OUT;
+      rc = map_handle(env, s->h, s);
+    }
+  }
+  if (rc == 0)
+    rc = wait_until(env, wr_sock_deadline_(env, timeout_ms), connect_done, s);
+  if (rc == 0) {
+    int err = wr_net_sockerr(env->net, s->h);
+    if (err < 0)
+      rc = err;
+    else if (!(wr_net_readiness(env->net, s->h) & WR_EV_OUT))
+      rc = WR_ECONNREFUSED;
+  }
+  if (rc < 0) {
+    wr_sock_close_port_(s, 1);
+    return rc;
+  }
+  s->connecting = 0;
+  wr_sock_watch_(s);
+  if (s->active != WR_ACTIVE_FALSE)
+    wr_sock_armed_(s);
+  *out = s;
+  return 0;
+}
+
+int wr_sock_controlling_process(wr_sock *s, wr_mailbox *mb) {
+  if (!s || !mb || mb->env != s->env)
+    return WR_EINVAL;
+  if (s->port_closed)
+    return WR_CLOSED;
+  int rc = wr_mailbox_move_(s->owner, mb, s);
+  if (rc == 0)
+    s->owner = mb;
+  return rc;
+}
+
+wr_mailbox *wr_sock_owner(const wr_sock *s) { return s ? s->owner : NULL; }
+size_t wr_sock_queued(const wr_sock *s) { return s ? s->qlen : 0; }
+size_t wr_sock_buffered(const wr_sock *s) {
+  return s ? wr_stream_buffered(&s->rx) : 0;
+}
+int wr_sock_id(const wr_sock *s) { return s ? s->id : -1; }
+int wr_sock_handle(const wr_sock *s) { return s ? s->h : -1; }

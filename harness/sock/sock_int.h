@@ -1,0 +1,107 @@
+/* Internals of the gen_tcp socket model, shared by the files of
+ * harness/sock/. Not installed. */
+#ifndef WIRERIG_SOCK_INT_H
+#define WIRERIG_SOCK_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wirerig/sock.h"
+#include "wirerig/stream.h"
+
+struct wr_mailbox {
+  wr_sockenv *env;
+  wr_msg *msgs; /* a ring: len messages from head */
+  size_t head, len, cap;
+  size_t bytes, peak;
+};
+
+struct wr_sock {
+  wr_sockenv *env;
+  int id;
+  int h; /* transport handle, -1 once released */
+  int listener, connecting, accepting;
+  wr_mailbox *owner;
+
+  /* options */
+  int active;    /* WR_ACTIVE_* */
+  int count;     /* the {active, N} counter, signed 16-bit */
+  wr_packet_type packet;
+  uint32_t packet_size;
+  uint8_t delimiter;
+  int64_t buffer; /* as set; the stream holds the effective value */
+  uint32_t header;
+  int exit_on_close, show_econnreset, send_timeout_close, delay_send;
+  int nodelay, reuseaddr, backlog;
+  int64_t send_timeout; /* ms, or WR_SEND_TIMEOUT_INFINITY */
+  uint32_t high, low;
+  int linger_on;
+  int64_t linger_s;
+
+  wr_stream rx;
+
+  /* receive-side state (SEMANTICS.md 4.3) */
+  int port_closed; /* the port is gone: everything returns closed */
+  int fd_closed;   /* descriptor closed, port alive: enotconn */
+  int send_once;   /* the next send returns this code, then enotconn */
+  int rd_done;     /* end of stream seen; rd_reason says how */
+  int rd_reason;   /* WR_CLOSED, WR_ECONNRESET */
+  int rd_reported; /* a passive recv returned the close */
+  int closed_msg;  /* tcp_closed was sent */
+  int in_recv;     /* a recv is waiting for this socket */
+
+  /* send side (SEMANTICS.md 5.3, 5.4) */
+  uint8_t *q;
+  size_t qoff, qlen, qcap;
+  int busy;
+  int shut_pending; /* WR_SHUT_* postponed until the queue is empty */
+  int wr_shut;      /* shutdown(write) done */
+  uint32_t watched; /* interest last given to the transport */
+};
+
+struct wr_sockenv {
+  wr_net *net;
+  wr_sock **socks; /* by id */
+  int nsocks, capsocks;
+  wr_sock **by_handle; /* by transport handle */
+  int caph;
+  wr_mailbox **boxes;
+  int nboxes, capboxes;
+  uint8_t scratch[64 * 1024];
+};
+
+/* mailbox.c */
+int wr_mailbox_push_(wr_mailbox *mb, const wr_msg *m);
+void wr_mailbox_free_(wr_mailbox *mb);
+/* Moves the messages of s from `from` to the end of `to`, in order. */
+int wr_mailbox_move_(wr_mailbox *from, wr_mailbox *to, const wr_sock *s);
+
+/* sock.c: one pass of the event loop until deadline; >0 events handled,
+ * 0 at the deadline or when a simulated network is quiet. */
+int wr_sockenv_pump_(wr_sockenv *env, wr_time deadline);
+wr_time wr_sock_deadline_(wr_sockenv *env, long timeout_ms);
+
+#endif
+
+/* sock_env.c */
+void wr_sock_watch_(wr_sock *s);
+/* Releases the transport handle (abort: with an RST) and the send queue. */
+void wr_sock_release_(wr_sock *s, int abort);
+/* Closes the port: every later call returns closed. */
+void wr_sock_close_port_(wr_sock *s, int abort);
+int wr_sock_post_(wr_sock *s, wr_msg_kind kind, int reason, const uint8_t *p,
+                  size_t len, int http_state);
+
+/* sock_recv.c */
+/* An input event (IN / HUP / ERR) for a connection. */
+void wr_sock_input_(wr_sock *s, uint32_t events);
+/* Delivers buffered packets to an active socket's owner (after a read or
+ * when the socket is armed); reports the close once the stream ended. */
+void wr_sock_deliver_(wr_sock *s, int after_read);
+/* The connection failed under a send (EPIPE, ECONNRESET). */
+void wr_sock_fail_io_(wr_sock *s, int err);
+/* The socket was made active: deliver, or report a close seen earlier. */
+void wr_sock_armed_(wr_sock *s);
+
+/* sock_send.c */
+void wr_sock_flush_(wr_sock *s);

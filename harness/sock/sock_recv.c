@@ -1,0 +1,319 @@
+/* The receive side of the gen_tcp model: reading into the driver buffer,
+ * active delivery, passive recv, and how the end of a stream is reported
+ * (SEMANTICS.md 4.1-4.4). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sock_int.h"
+
+/* Reads once from the transport into the driver buffer, as inet_drv sizes
+ * its reads (wr_stream_reserve); `extra` asks for at least that many more
+ * bytes (raw recv of an exact length grows the buffer). Returns the bytes
+ * read (> 0), 0 at end of stream, WR_EAGAIN, or a transport error. */
+static long read_some(wr_sock *s, size_t extra) {
+  wr_sockenv *env = s->env;
+  uint8_t *dst;
+  size_t len;
+  int rc = wr_stream_reserve(&s->rx, &dst, &len);
+  if (rc < 0)
+    return rc;
+  if (extra > len) {
+    size_t want = extra < sizeof env->scratch ? extra : sizeof env->scratch;
+    long n = wr_net_recv(env->net, s->h, env->scratch, want);
+    if (n > 0 && wr_stream_feed(&s->rx, env->scratch, (size_t)n) != 0)
+      return WR_ENOMEM;
+    return n;
+  }
+  if (len == 0)
+    return WR_EAGAIN; /* the buffer is full of undelivered packets */
+  long n = wr_net_recv(env->net, s->h, dst, len);
+  if (n > 0)
+    wr_stream_commit(&s->rx, (size_t)n);
+  return n;
+}
+
+/* The end of the stream: FIN (0) or an error from recv. */
+static void saw_end(wr_sock *s, long n) {
+  s->rd_done = 1;
+  s->rd_reason = n == WR_ECONNRESET ? WR_ECONNRESET : WR_CLOSED;
+  wr_sock_watch_(s);
+}
+
+/* The reason a close is reported with: a reset shows as a plain close
+ * unless show_econnreset is set. */
+static int close_reason(const wr_sock *s) {
+  if (s->rd_reason == WR_ECONNRESET && s->show_econnreset)
+    return WR_ECONNRESET;
+  return WR_CLOSED;
+}
+
+/* Active: tcp_error (if any), tcp_closed; with exit_on_close the port
+ * closes, else only the read side is done and sending still works. */
+static void report_close_active(wr_sock *s, int error) {
+  if (error)
+    wr_sock_post_(s, WR_MSG_TCP_ERROR, error, NULL, 0, 0);
+  wr_sock_post_(s, WR_MSG_TCP_CLOSED, 0, NULL, 0, 0);
+  s->closed_msg = 1;
+  s->rd_done = 1;
+  wr_stream_discard(&s->rx);
+  if (s->exit_on_close || error == WR_EMSGSIZE ||
+      s->rd_reason == WR_ECONNRESET)
+    wr_sock_close_port_(s, 0);
+  else
+    wr_sock_watch_(s);
+}
+
+/* The HTTP state the next line is parsed in (httph types: headers). */
+static int line_state(const wr_sock *s) {
+  if (s->rx.type == WR_PACKET_HTTPH || s->rx.type == WR_PACKET_HTTPH_BIN)
+    return WR_HTTP_HEADERS;
+  return s->rx.http_state;
+}
+
+static int post_packet(wr_sock *s, const wr_stream_packet *p, int state) {
+  return wr_sock_post_(s, p->is_http ? WR_MSG_HTTP : WR_MSG_TCP, 0,
+                       p->data.ptr, p->data.len, state);
+}
+
+void wr_sock_deliver_(wr_sock *s, int after_read) {
+  int delivered = 0;
+  (void)after_read;
+  while (s->active != WR_ACTIVE_FALSE && !s->port_closed) {
+    wr_stream_packet p;
+    int state = line_state(s);
+    int r = wr_stream_next(&s->rx, &p);
+    if (r == WR_FRAME_PACKET) {
+      post_packet(s, &p, state);
+      delivered++;
+      if (s->active == WR_ACTIVE_ONCE) {
+        s->active = WR_ACTIVE_FALSE;
+      } else if (s->active == WR_ACTIVE_N && --s->count == 0) {
+        s->active = WR_ACTIVE_FALSE;
+        wr_sock_post_(s, WR_MSG_TCP_PASSIVE, 0, NULL, 0, 0);
+      }
+      continue;
+    }
+    if (r == WR_FRAME_MORE) {
+      if (s->rd_done && !s->closed_msg) {
+        int reason = close_reason(s);
+        report_close_active(s, reason == WR_ECONNRESET ? reason : 0);
+      }
+      break;
+    }
+    /* A framing error found after packets of the same pass is left in the
+     * buffer until the next input event (the deferred-error quirk). */
+    if (delivered == 0)
+      report_close_active(s, WR_EMSGSIZE);
+    break;
+  }
+  wr_sock_watch_(s);
+}
+
+void wr_sock_armed_(wr_sock *s) {
+  if (s->port_closed)
+    return;
+  if (s->rd_reported && !s->closed_msg) {
+    /* The close was seen by a passive recv: becoming active reports it. */
+    report_close_active(s, 0);
+    return;
+  }
+  if (s->fd_closed)
+    return;
+  wr_sock_deliver_(s, 0);
+}
+
+/* A passive socket not being read saw HUP or ERR: the kernel will keep
+ * reporting it, so take what it holds now into the driver buffer and let
+ * the handle go; a later recv delivers the packets, then the close. */
+static void hangup(wr_sock *s) {
+  for (int guard = 0; guard < 100000; guard++) {
+    long n = wr_net_recv(s->env->net, s->h, s->env->scratch,
+                         sizeof s->env->scratch);
+    if (n > 0) {
+      if (wr_stream_feed(&s->rx, s->env->scratch, (size_t)n) != 0)
+        break;
+      continue;
+    }
+    if (!s->rd_done && n != WR_EAGAIN)
+      saw_end(s, n);
+    break;
+  }
+  if (!s->rd_done)
+    saw_end(s, 0);
+  wr_sock_release_(s, 0);
+}
+
+void wr_sock_input_(wr_sock *s, uint32_t events) {
+  if (s->port_closed || s->h < 0)
+    return;
+  if (s->in_recv)
+    return; /* the waiting recv reads for itself */
+  if (s->active == WR_ACTIVE_FALSE || s->rd_done) {
+    if (events & (WR_EV_HUP | WR_EV_ERR))
+      hangup(s);
+    return;
+  }
+  if (s->rx.error) {
+    /* The deferred framing error shows on this input event. */
+    report_close_active(s, WR_EMSGSIZE);
+    return;
+  }
+  long n = read_some(s, 0);
+  if (n == WR_EAGAIN)
+    return;
+  if (n <= 0)
+    saw_end(s, n);
+  wr_sock_deliver_(s, 1);
+}
+
+void wr_sock_fail_io_(wr_sock *s, int err) {
+  wr_sock_release_(s, 0);
+  if (!s->rd_done) {
+    s->rd_done = 1;
+    s->rd_reason = err == WR_ECONNRESET ? WR_ECONNRESET : WR_CLOSED;
+  }
+  if (s->active != WR_ACTIVE_FALSE && !s->closed_msg) {
+    int reason = close_reason(s);
+    report_close_active(s, reason == WR_ECONNRESET ? reason : 0);
+  }
+}
+
+/* ---- passive recv -------------------------------------------------------- */
+
+void wr_sock_data_free(wr_sock_data *d) {
+  if (!d)
+    return;
+  free(d->data);
+  memset(d, 0, sizeof *d);
+}
+
+int wr_sock_data_http(const wr_sock_data *d, wr_http_packet *out) {
+  if (!d || !out || !d->is_http)
+    return WR_EINVAL;
+  int state = d->http_state;
+  wr_http_parse(d->data, d->len, &state, out);
+  return 0;
+}
+
+static int give(wr_sock_data *out, const uint8_t *p, size_t n, int is_http,
+                int state) {
+  out->data = malloc(n ? n : 1);
+  if (!out->data)
+    return WR_ENOMEM;
+  if (n)
+    memcpy(out->data, p, n);
+  out->len = n;
+  out->is_http = is_http;
+  out->http_state = state;
+  return 1;
+}
+
+/* One packet from the buffer: 1 taken, 0 need more, or WR_EMSGSIZE. */
+static int try_take(wr_sock *s, size_t length, wr_sock_data *out) {
+  if (length) {
+    if (wr_stream_buffered(&s->rx) < length)
+      return 0;
+    out->data = malloc(length);
+    if (!out->data)
+      return WR_ENOMEM;
+    out->len = wr_stream_take(&s->rx, out->data, length);
+    out->is_http = 0;
+    return 1;
+  }
+  wr_stream_packet p;
+  int state = line_state(s);
+  int r = wr_stream_next(&s->rx, &p);
+  if (r == WR_FRAME_PACKET)
+    return give(out, p.data.ptr, p.data.len, p.is_http, state);
+  if (r == WR_FRAME_MORE)
+    return 0;
+  return r;
+}
+
+/* Passive: the close is returned once; with exit_on_close the descriptor
+ * closes (later recv -> enotconn, the first send -> closed). */
+static int report_close_passive(wr_sock *s, int reason) {
+  s->rd_reported = 1;
+  wr_stream_discard(&s->rx);
+  if (reason == WR_EMSGSIZE || reason == WR_ECONNRESET || s->exit_on_close) {
+    wr_sock_release_(s, 0);
+    s->fd_closed = 1;
+    s->send_once = reason == WR_CLOSED ? WR_CLOSED : 0;
+  }
+  wr_sock_watch_(s);
+  return reason;
+}
+
+int wr_sock_recv(wr_sock *s, size_t length, long timeout_ms,
+                 wr_sock_data *out) {
+  if (!s || !out)
+    return WR_EINVAL;
+  memset(out, 0, sizeof *out);
+  if (s->port_closed)
+    return WR_CLOSED;
+  if (s->listener || s->connecting)
+    return WR_ENOTCONN;
+  if (s->active != WR_ACTIVE_FALSE)
+    return WR_EINVAL;
+  if (length && s->packet != WR_PACKET_RAW)
+    return WR_EINVAL;
+  if (length > WR_SOCK_MAX_RECV)
+    return WR_ENOMEM;
+  if (s->fd_closed)
+    return WR_ENOTCONN;
+  if (s->rd_reported)
+    return WR_CLOSED; /* exit_on_close false: the read side stays closed */
+  wr_sockenv *env = s->env;
+  wr_time deadline = wr_sock_deadline_(env, timeout_ms);
+  s->in_recv = 1;
+  wr_sock_watch_(s);
+  int rc;
+  for (;;) {
+    rc = try_take(s, length, out);
+    if (rc == 1) {
+      rc = 0;
+      break;
+    }
+    if (rc < 0) {
+      if (rc == WR_EMSGSIZE)
+        rc = report_close_passive(s, WR_EMSGSIZE);
+      break;
+    }
+    if (s->rd_done) {
+      /* Complete packets went first; a partial one is dropped. */
+      rc = report_close_passive(s, close_reason(s));
+      break;
+    }
+    if (s->h >= 0) {
+      size_t have = wr_stream_buffered(&s->rx);
+      long n = read_some(s, length > have ? length - have : 0);
+      if (n > 0)
+        continue;
+      if (n != WR_EAGAIN) {
+        if (n == WR_ENOMEM) {
+          rc = n;
+          break;
+        }
+        saw_end(s, n);
+        continue;
+      }
+    }
+    /* Timeout 0 still made one read above. */
+    if (wr_net_now(env->net) >= deadline) {
+      rc = WR_TIMEOUT;
+      break;
+    }
+    int k = wr_sockenv_pump_(env, deadline);
+    if (k < 0) {
+      rc = k;
+      break;
+    }
+    if (k == 0 && deadline == WR_TIME_NEVER) {
+      rc = WR_TIMEOUT; /* a quiet simulated network */
+      break;
+    }
+  }
+  s->in_recv = 0;
+  wr_sock_watch_(s);
+  return rc;
+}

@@ -1,0 +1,237 @@
+/* The send side of the gen_tcp model: the driver queue, the high and low
+ * watermarks, send_timeout, the postponed shutdown and close with linger
+ * (SEMANTICS.md 1.4, 5.3, 5.4). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sock_int.h"
+
+static int queue_append(wr_sock *s, const uint8_t *p, size_t n) {
+  if (!n)
+    return 0;
+  if (s->qoff && s->qoff + s->qlen + n > s->qcap) {
+    memmove(s->q, s->q + s->qoff, s->qlen);
+    s->qoff = 0;
+  }
+  if (s->qlen + n > s->qcap) {
+    size_t cap = s->qcap ? s->qcap : 4096;
+    while (cap < s->qlen + n)
+      cap *= 2;
+    uint8_t *q = realloc(s->q, cap);
+    if (!q)
+      return WR_ENOMEM;
+    s->q = q;
+    s->qcap = cap;
+  }
+  memcpy(s->q + s->qoff + s->qlen, p, n);
+  s->qlen += n;
+  return 0;
+}
+
+/* Is a transport send result the end of the connection? */
+static int send_failed(long n) { return n < 0 && n != WR_EAGAIN; }
+
+void wr_sock_flush_(wr_sock *s) {
+  while (s->qlen && s->h >= 0) {
+    long n = wr_net_send(s->env->net, s->h, s->q + s->qoff, s->qlen);
+    if (n == WR_EAGAIN)
+      break;
+    if (send_failed(n)) {
+      wr_sock_fail_io_(s, (int)n);
+      return;
+    }
+    s->qoff += (size_t)n;
+    s->qlen -= (size_t)n;
+  }
+  if (s->qlen == 0)
+    s->qoff = 0;
+  if (s->busy && s->qlen <= s->low)
+    s->busy = 0;
+  if (s->qlen == 0 && s->shut_pending && s->h >= 0) {
+    int how = s->shut_pending;
+    s->shut_pending = 0;
+    if (wr_net_shutdown(s->env->net, s->h, how) == 0 && (how & WR_SHUT_WR))
+      s->wr_shut = 1;
+  }
+  wr_sock_watch_(s);
+}
+
+/* Writes what the kernel takes now and queues the rest. */
+static int put(wr_sock *s, const uint8_t *p, size_t n) {
+  if (!s->qlen && !s->delay_send) {
+    while (n) {
+      long w = wr_net_send(s->env->net, s->h, p, n);
+      if (w == WR_EAGAIN)
+        break;
+      if (send_failed(w))
+        return (int)w;
+      p += w;
+      n -= (size_t)w;
+    }
+  }
+  return queue_append(s, p, n);
+}
+
+/* The result of a send on a connection that has failed. */
+static int failed_send_result(wr_sock *s, int err) {
+  wr_sock_fail_io_(s, err);
+  if (err == WR_ECONNRESET && s->show_econnreset)
+    return WR_ECONNRESET;
+  return WR_CLOSED;
+}
+
+static int not_busy(wr_sock *s) { return !s->busy || s->h < 0; }
+
+static int close_reason_send(const wr_sock *s) {
+  if (s->rd_reason == WR_ECONNRESET && s->show_econnreset)
+    return WR_ECONNRESET;
+  return WR_CLOSED;
+}
+
+int wr_sock_send(wr_sock *s, const void *data, size_t len) {
+  if (!s || (!data && len))
+    return WR_EINVAL;
+  if (s->port_closed)
+    return WR_CLOSED;
+  if (s->listener || s->connecting)
+    return WR_ENOTCONN;
+  if (s->fd_closed) {
+    int rc = s->send_once ? s->send_once : WR_ENOTCONN;
+    s->send_once = 0;
+    return rc;
+  }
+  if (s->h < 0) {
+    /* The connection ended under the socket (a hangup or a failed
+     * background send): this send reports it, later ones enotconn. */
+    s->fd_closed = 1;
+    return close_reason_send(s);
+  }
+  if (s->wr_shut || s->shut_pending) {
+    /* A send after shutdown(write), or while it waits for the queue:
+     * closed, and the socket closes, discarding the queue. */
+    wr_sock_close_port_(s, 0);
+    return WR_CLOSED;
+  }
+  uint8_t hdr[4];
+  int hl = wr_encode_header(s->packet, len, WR_ENCODE_WRAP, hdr);
+  if (hl <= 0 && len == 0)
+    return 0; /* nothing goes on the wire */
+  int was_queued = s->qlen > 0;
+  int rc = 0;
+  if (hl > 0) {
+    /* One write for header and payload when it is small, as writev. */
+    if (len <= sizeof s->env->scratch - 4) {
+      memcpy(s->env->scratch, hdr, (size_t)hl);
+      if (len)
+        memcpy(s->env->scratch + hl, data, len);
+      rc = put(s, s->env->scratch, (size_t)hl + len);
+    } else {
+      rc = put(s, hdr, (size_t)hl);
+      if (rc == 0)
+        rc = put(s, data, len);
+    }
+  } else {
+    rc = put(s, data, len);
+  }
+  if (rc == WR_ENOMEM)
+    return rc;
+  if (rc < 0)
+    return failed_send_result(s, rc);
+  wr_sock_watch_(s);
+  /* The busy check runs only when the queue already held data. */
+  if (was_queued && s->qlen >= s->high)
+    s->busy = 1;
+  if (!s->busy)
+    return 0;
+  wr_sockenv *env = s->env;
+  long ms = s->send_timeout == WR_SEND_TIMEOUT_INFINITY ? WR_SOCK_INFINITY
+                                                         : (long)s->send_timeout;
+  wr_time deadline = wr_sock_deadline_(env, ms);
+  for (;;) {
+    if (not_busy(s))
+      break;
+    if (wr_net_now(env->net) >= deadline)
+      break;
+    int k = wr_sockenv_pump_(env, deadline);
+    if (k < 0)
+      return k;
+    if (k == 0 && deadline == WR_TIME_NEVER)
+      break;
+  }
+  if (s->port_closed)
+    return WR_CLOSED;
+  if (s->h < 0)
+    return close_reason_send(s);
+  if (!s->busy)
+    return 0;
+  /* Timed out: the data stays queued. */
+  if (s->send_timeout_close) {
+    wr_sock_release_(s, 0);
+    s->fd_closed = 1;
+  }
+  return WR_TIMEOUT;
+}
+
+int wr_sock_shutdown(wr_sock *s, int how) {
+  if (!s || how < WR_SHUT_RD || how > WR_SHUT_RDWR)
+    return WR_EINVAL;
+  if (s->port_closed)
+    return WR_CLOSED;
+  if (s->listener || s->connecting || s->fd_closed || s->h < 0)
+    return WR_ENOTCONN;
+  if (how == WR_SHUT_RD)
+    return wr_net_shutdown(s->env->net, s->h, how);
+  if (s->qlen) {
+    /* Postponed until the queue has drained (flush does it). */
+    s->shut_pending = how;
+    return 0;
+  }
+  int rc = wr_net_shutdown(s->env->net, s->h, how);
+  if (rc == 0)
+    s->wr_shut = 1;
+  return rc;
+}
+
+/* The default linger: give up after 180 s, or after 5 s without progress. */
+#define LINGER_TOTAL_MS 180000L
+#define LINGER_STALL_MS 5000L
+
+int wr_sock_close(wr_sock *s) {
+  if (!s)
+    return WR_EINVAL;
+  if (s->port_closed)
+    return 0;
+  if (s->h < 0 || s->listener) {
+    wr_sock_close_port_(s, 0);
+    return 0;
+  }
+  if (s->linger_on && s->linger_s == 0) {
+    wr_sock_close_port_(s, 1); /* RST, the queue is discarded */
+    return 0;
+  }
+  wr_sockenv *env = s->env;
+  /* Drain the queue first; the socket stops reading meanwhile. */
+  s->active = WR_ACTIVE_FALSE;
+  wr_sock_watch_(s);
+  long total = s->linger_on ? (long)s->linger_s * 1000L : LINGER_TOTAL_MS;
+  wr_time end = wr_sock_deadline_(env, total);
+  size_t last = s->qlen;
+  wr_time progress_by = wr_sock_deadline_(env, LINGER_STALL_MS);
+  while (s->qlen && s->h >= 0) {
+    wr_time now = wr_net_now(env->net);
+    if (now >= end || (!s->linger_on && now >= progress_by))
+      break;
+    wr_time d = end;
+    if (!s->linger_on && progress_by < d)
+      d = progress_by;
+    int k = wr_sockenv_pump_(env, d);
+    if (k < 0)
+      break;
+    if (s->qlen < last) {
+      last = s->qlen;
+      progress_by = wr_sock_deadline_(env, LINGER_STALL_MS);
+    }
+  }
+  wr_sock_close_port_(s, 0);
+  return 0;
+}

@@ -1,0 +1,52 @@
+/* The messages an active gen_tcp socket sends its controlling process, and
+ * the mailbox (sock.h) that stands for that process. Kind names are
+ * Erlang's atoms, so a test can compare them with Erlang's printed terms.
+ */
+#ifndef WIRERIG_MAILBOX_H
+#define WIRERIG_MAILBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum wr_msg_kind {
+  WR_MSG_TCP = 0,     /* {tcp, S, Data} */
+  WR_MSG_HTTP,        /* {http, S, HttpPacket} for the http types */
+  WR_MSG_TCP_CLOSED,  /* {tcp_closed, S} */
+  WR_MSG_TCP_ERROR,   /* {tcp_error, S, Reason} */
+  WR_MSG_TCP_PASSIVE, /* {tcp_passive, S} */
+} wr_msg_kind;
+
+struct wr_sock;
+
+typedef struct wr_msg {
+  wr_msg_kind kind;
+  struct wr_sock *sock;
+  int reason;     /* tcp_error: a negative wr_err (WR_EMSGSIZE, ...) */
+  uint8_t *data;  /* tcp / http: the packet (http: the line), malloc'd */
+  size_t len;
+  int http_state; /* http: the state the line was parsed in */
+} wr_msg;
+
+typedef struct wr_mailbox wr_mailbox;
+
+/* "tcp", "http", "tcp_closed", "tcp_error", "tcp_passive". */
+const char *wr_msg_kind_name(wr_msg_kind kind);
+void wr_msg_free(wr_msg *m);
+
+/* Messages waiting, their data bytes, and the most messages ever waiting
+ * (for flood measurements). */
+size_t wr_mailbox_len(const wr_mailbox *mb);
+size_t wr_mailbox_bytes(const wr_mailbox *mb);
+size_t wr_mailbox_peak(const wr_mailbox *mb);
+/* Takes the oldest message without running the event loop: 0, or
+ * WR_EAGAIN when empty. */
+int wr_mailbox_take(wr_mailbox *mb, wr_msg *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,268 @@
+/* wirerig scenarios: the scenario language (docs/scenarios.md) parsed and
+ * checked into a typed, in-memory form that a runner executes.
+ *
+ * Parsing does all the work that does not need a network: names are
+ * resolved to endpoints, data terms are evaluated to bytes (file() read,
+ * frame() built, repetitions expanded up to a size cap), options, policies,
+ * durations and expectations are checked. What is left for the runner is to
+ * act and compare. Every step keeps its source position so that a failure
+ * report can cite the line it comes from.
+ *
+ * A parse collects every error of a file (up to a cap) instead of stopping
+ * at the first: a statement with an error is dropped and parsing resumes at
+ * the next line. A scenario with errors must not be run.
+ */
+#ifndef WIRERIG_SCENARIO_H
+#define WIRERIG_SCENARIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wirerig/framing.h"
+#include "wirerig/net.h"
+#include "wirerig/policy.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Largest byte string one data expression may evaluate to (repetitions,
+ * pattern(), file() included), unless wr_scn_config says otherwise. */
+#define WR_SCN_MAX_DATA (256u * 1024u * 1024u)
+/* Errors collected per file before parsing gives up. */
+#define WR_SCN_MAX_ERRORS 20
+/* Longest error message, terminating NUL included. */
+#define WR_SCN_MSG_MAX 320
+
+/* Where a step comes from: file (the scenario's own string), 1-based line
+ * and column of its first token. */
+typedef struct wr_scn_pos {
+  const char *file;
+  uint32_t line, col;
+} wr_scn_pos;
+
+typedef struct wr_scn_bytes {
+  uint8_t *ptr; /* NULL when len is 0 */
+  size_t len;
+} wr_scn_bytes;
+
+/* One gen_tcp option as written: name and value text, checked against the
+ * option table (harness/scenario/options.c) unless the statement expects
+ * `-> error einval`. The runner converts it with the sockets' own parser. */
+typedef struct wr_scn_opt {
+  const char *name;
+  const char *value; /* string values unescaped */
+  wr_scn_pos pos;
+} wr_scn_opt;
+
+/* ---- endpoints ---------------------------------------------------------- */
+
+typedef enum wr_scn_ep_kind {
+  WR_SCN_EP_LISTENER, /* `NAME listen` */
+  WR_SCN_EP_SOCKET,   /* `NAME connect`, `as ACC`, `ACC accept` */
+  WR_SCN_EP_TARGET,   /* `target NAME ...` */
+  WR_SCN_EP_MAILBOX   /* `owner MAILBOX` with a new name */
+} wr_scn_ep_kind;
+
+typedef struct wr_scn_endpoint {
+  const char *name;
+  wr_scn_ep_kind kind;
+  wr_scn_pos pos; /* where it was declared */
+  /* A listener's name also names its first accepted connection (the one a
+   * `connect` without `as` creates): set once that connection exists. From
+   * then on, socket verbs on the name act on that accepted socket. */
+  int listener_named_conn;
+  /* target */
+  const char *command; /* start: with {port} still in it; NULL for `at` */
+  const char *ready;   /* NULL: ready when the port accepts */
+  wr_time timeout;     /* start: 0 = the runner's default */
+  const char *host;    /* at */
+  uint16_t port;       /* at */
+} wr_scn_endpoint;
+
+/* ---- expectations -------------------------------------------------------- */
+
+typedef enum wr_scn_expect_kind {
+  WR_SCN_EXPECT_OK = 0, /* `ok` (send, setopts, shutdown default) */
+  WR_SCN_EXPECT_BYTES,  /* DATA...: exactly these bytes */
+  WR_SCN_EXPECT_COUNT,  /* `bytes N` */
+  WR_SCN_EXPECT_HTTP,   /* `http TERM` */
+  WR_SCN_EXPECT_ERROR,  /* `error REASON` */
+  WR_SCN_EXPECT_ANY     /* `any` */
+} wr_scn_expect_kind;
+
+/* What arrives in a mailbox (`message`, `messages`). */
+typedef enum wr_scn_msg_kind {
+  WR_SCN_MSG_NONE = 0, /* not a message expectation */
+  WR_SCN_MSG_TCP,      /* tcp DATA / tcp bytes N / tcp any */
+  WR_SCN_MSG_HTTP,     /* http TERM */
+  WR_SCN_MSG_TCP_CLOSED,
+  WR_SCN_MSG_TCP_ERROR, /* tcp_error REASON */
+  WR_SCN_MSG_TCP_PASSIVE
+} wr_scn_msg_kind;
+
+typedef struct wr_scn_expect {
+  wr_scn_expect_kind kind;
+  wr_scn_msg_kind msg;
+  wr_scn_pos pos;     /* of the token after `->` */
+  wr_scn_bytes bytes; /* BYTES */
+  uint64_t count;     /* COUNT */
+  /* HTTP: the term normalised as wr_scn_http_render writes a packet: no
+   * spaces, strings re-escaped canonically, quotes dropped from atoms that
+   * need none. Compare with strcmp. */
+  const char *http;
+  int error;          /* ERROR / tcp_error: a wr_err code (< 0) */
+  const char *reason; /* its name as written */
+} wr_scn_expect;
+
+/* ---- steps -------------------------------------------------------------- */
+
+typedef enum wr_scn_kind {
+  WR_SCN_LISTEN,       /* ep; opts */
+  WR_SCN_CONNECT,      /* ep connects to peer; acc = accepted name or -1
+                          (manual, or a target); opts */
+  WR_SCN_ACCEPT,       /* ep (new) accepts on listener peer; timeout;
+                          expect OK or ERROR */
+  WR_SCN_TARGET_START, /* ep: a target (see its endpoint) */
+  WR_SCN_TARGET_AT,    /* ep */
+  WR_SCN_SEND,         /* ep; data; expect OK or ERROR */
+  WR_SCN_RECV,         /* ep; n = LEN; timeout; expect */
+  WR_SCN_MESSAGE,      /* ep = mailbox name; timeout; expect (msg set) */
+  WR_SCN_MESSAGES,     /* same, n messages */
+  WR_SCN_NOTHING,      /* ep; t = the quiet period */
+  WR_SCN_DRAIN,        /* ep; timeout; n = bytes */
+  WR_SCN_SETOPTS,      /* ep; opts; expect OK or ERROR */
+  WR_SCN_GETOPTS,      /* ep; opts[0] = name and expected value */
+  WR_SCN_SHUTDOWN,     /* ep; how; expect OK or ERROR */
+  WR_SCN_CLOSE,        /* ep */
+  WR_SCN_OWNER,        /* ep's messages go to mailbox peer */
+  WR_SCN_WAIT,         /* t */
+  WR_SCN_REPEAT,       /* n times body */
+  WR_SCN_MAILBOX,      /* ep; cmp n */
+  WR_SCN_STATE,        /* ep; state */
+  WR_SCN_SENT,         /* ep; cmp n */
+  WR_SCN_RECEIVED,     /* ep; cmp n */
+  WR_SCN_ELAPSED,      /* cmp t */
+  WR_SCN_NET_POLICY,   /* ep->peer (both); policy */
+  WR_SCN_NET_BUFFERS,  /* ep->peer (both); sndbuf, rcvbuf (0 = unchanged) */
+  WR_SCN_NET_RESET,    /* ep->peer; n bytes (has_n) or at time t */
+  WR_SCN_NET_DROP,     /* ep->peer */
+  WR_SCN_NET_STALL,    /* ep->peer; t (0 = until released) */
+  WR_SCN_NET_RELEASE,  /* ep->peer */
+  WR_SCN_NET_REFUSE    /* ep = listener; on */
+} wr_scn_kind;
+
+typedef enum wr_scn_cmp {
+  WR_SCN_EQ,
+  WR_SCN_NE,
+  WR_SCN_LT,
+  WR_SCN_LE,
+  WR_SCN_GT,
+  WR_SCN_GE
+} wr_scn_cmp;
+
+typedef enum wr_scn_shut { WR_SCN_SHUT_READ, WR_SCN_SHUT_WRITE,
+                           WR_SCN_SHUT_READ_WRITE } wr_scn_shut;
+
+typedef enum wr_scn_state {
+  WR_SCN_STATE_OPEN,
+  WR_SCN_STATE_CLOSED,
+  WR_SCN_STATE_READ_CLOSED,
+  WR_SCN_STATE_WRITE_CLOSED
+} wr_scn_state;
+
+struct wr_scn_step;
+typedef struct wr_scn_block {
+  struct wr_scn_step *steps;
+  size_t n;
+} wr_scn_block;
+
+typedef struct wr_scn_step {
+  wr_scn_kind kind;
+  wr_scn_pos pos;
+  int ep;   /* endpoint index (subject), -1 for wait/elapsed/repeat */
+  int peer; /* connect/accept: the listener or target; net: B; owner: the
+               mailbox; -1 otherwise */
+  int acc;  /* connect: the accepted socket's endpoint (may equal peer, see
+               listener_named_conn), -1 when nothing is accepted */
+  int both; /* net A<->B */
+  const wr_scn_opt *opts;
+  size_t nopts;
+  wr_scn_bytes data; /* send */
+  uint64_t n;        /* recv LEN, messages N, drain bytes, repeat count,
+                        compared value, reset after N */
+  int has_n;         /* recv: LEN given; reset: `after` */
+  wr_time t;         /* wait, nothing within, elapsed, stall, reset at */
+  wr_time timeout;   /* timeout=T; has_timeout says whether it was given */
+  int has_timeout;
+  wr_scn_cmp cmp;
+  wr_scn_shut how;
+  wr_scn_state state;
+  int on;                   /* refuse on|off */
+  uint64_t sndbuf, rcvbuf;  /* net buffers, 0 = not set */
+  const wr_policy *policy;  /* net policy */
+  wr_scn_expect expect;
+  wr_scn_block body; /* repeat; not expanded */
+} wr_scn_step;
+
+typedef enum wr_scn_transports {
+  WR_SCN_BOTH = 0,
+  WR_SCN_SIM,
+  WR_SCN_LOOPBACK
+} wr_scn_transports;
+
+typedef struct wr_scn_error {
+  uint32_t line, col; /* 0, 0 for an error about the whole file */
+  char msg[WR_SCN_MSG_MAX];
+} wr_scn_error;
+
+typedef struct wr_scenario {
+  const char *file;  /* as given to the parser */
+  const char *title; /* `scenario "..."`, else the file's base name */
+  uint64_t seeds;    /* 0 = not set */
+  wr_scn_transports transports;
+  int exhaustive;         /* -1 off, 0 not set, 1 set: limit below */
+  uint64_t exhaustive_limit;
+  wr_scn_endpoint *endpoints;
+  size_t nendpoints;
+  wr_scn_block steps;
+  /* Errors in source order; nerrors_total counts those beyond the cap. */
+  wr_scn_error *errors;
+  size_t nerrors;
+  size_t nerrors_total;
+  void *arena_; /* internal */
+} wr_scenario;
+
+typedef struct wr_scn_config {
+  size_t max_data;     /* 0: WR_SCN_MAX_DATA */
+  unsigned max_errors; /* 0: WR_SCN_MAX_ERRORS */
+  int no_files;        /* refuse file() (fuzzing) */
+} wr_scn_config;
+
+/* Parses text[0..len) as the scenario file `file` (used in messages and as
+ * the directory file() paths are relative to). Returns the scenario, with
+ * errors in s->errors (a scenario with nerrors > 0 must not be run), or
+ * NULL when memory ran out. cfg may be NULL. */
+wr_scenario *wr_scn_parse(const char *file, const char *text, size_t len,
+                          const wr_scn_config *cfg);
+/* Reads and parses a file; an unreadable file is one error at line 0. */
+wr_scenario *wr_scn_load(const char *file, const wr_scn_config *cfg);
+void wr_scn_free(wr_scenario *s);
+
+/* "FILE:LINE:COL: message" (or "FILE: message" at line 0); snprintf-style
+ * return. */
+int wr_scn_error_format(const wr_scenario *s, const wr_scn_error *e,
+                        char *buf, size_t len);
+
+/* Names for reports: "send", "net" ...; "==" ... */
+const char *wr_scn_kind_name(wr_scn_kind k);
+const char *wr_scn_cmp_name(wr_scn_cmp c);
+
+/* An HTTP packet as the normalised Erlang term the parser makes of
+ * `http TERM` (and as `wirerig decode` prints it): snprintf-style. */
+int wr_scn_http_render(const wr_http_packet *p, char *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,150 @@
+/* wirerig sockets: gen_tcp's socket model (inet_drv) over a wirerig
+ * transport (net.h), on simnet and on loopback alike.
+ *
+ * A wr_sockenv owns every socket on one transport and runs its event loop.
+ * A wr_mailbox stands for an Erlang process: active sockets deliver their
+ * messages into their owner's mailbox, in order, as the driver does --
+ * `tcp` / `http` data, `tcp_closed`, `tcp_error` with a reason,
+ * `tcp_passive`. Everything is single-threaded: a call that blocks in
+ * gen_tcp (recv with a timeout, a send held at the high watermark, close
+ * draining the queue, a mailbox read) runs the transport's event loop until
+ * its condition holds or its deadline passes -- in virtual time on simnet,
+ * in real time on loopback. While it waits, every other socket of the
+ * environment keeps working as its driver would: active sockets read and
+ * fill their owners' mailboxes, send queues drain; passive sockets leave
+ * their data in the kernel.
+ *
+ * Results are 0 / positive counts, or a negative wr_err whose name is
+ * gen_tcp's atom (wr_err_name): closed, timeout, einval, emsgsize,
+ * econnreset, enotconn, ealready, enomem, ... SEMANTICS.md sections 4 and 5
+ * are the specification; docs/sockets.md describes the model.
+ *
+ * A wr_sock stays valid until its environment is destroyed, so using a
+ * closed socket returns `closed` instead of touching freed memory.
+ */
+#ifndef WIRERIG_SOCK_H
+#define WIRERIG_SOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wirerig/framing.h"
+#include "wirerig/mailbox.h"
+#include "wirerig/net.h"
+#include "wirerig/sockopt.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Timeouts are in milliseconds, as in gen_tcp; this is `infinity`. On a
+ * quiet simnet an infinite wait can never end and returns WR_TIMEOUT at
+ * once (nothing is left to happen). */
+#define WR_SOCK_INFINITY (-1L)
+
+/* recv lengths above this return WR_ENOMEM, as prim_inet does. */
+#define WR_SOCK_MAX_RECV (64u * 1024u * 1024u)
+
+typedef struct wr_sockenv wr_sockenv;
+typedef struct wr_sock wr_sock;
+
+/* ---- the environment --------------------------------------------------- */
+
+/* Wraps a transport; the environment does not own it (destroy it after the
+ * environment). 0 or WR_ENOMEM. */
+int wr_sockenv_create(wr_net *net, wr_sockenv **out);
+/* Frees every socket and mailbox of the environment; open sockets are
+ * aborted at the transport without further messages. */
+void wr_sockenv_destroy(wr_sockenv *env);
+wr_net *wr_sockenv_net(wr_sockenv *env);
+
+/* Runs the event loop for `ms` milliseconds (0: handle what is ready now),
+ * as time passing while no call blocks. Returns 0 or a negative wr_err. */
+int wr_sockenv_run(wr_sockenv *env, long ms);
+
+/* ---- mailboxes (the controlling processes) ------------------------------ */
+
+/* A new empty mailbox, freed with the environment. NULL on ENOMEM. */
+wr_mailbox *wr_mailbox_create(wr_sockenv *env);
+/* Takes the oldest message, waiting up to timeout_ms (WR_SOCK_INFINITY)
+ * while the event loop runs. 0 with *out filled (free it with wr_msg_free),
+ * or WR_TIMEOUT. */
+int wr_mailbox_recv(wr_mailbox *mb, long timeout_ms, wr_msg *out);
+
+/* ---- connecting --------------------------------------------------------- */
+
+/* gen_tcp:listen. addr NULL: 127.0.0.1 with an ephemeral port. The options
+ * (backlog, and every socket option, inherited by accepted sockets) are
+ * checked first: WR_EINVAL for a bad one. */
+int wr_sock_listen(wr_sockenv *env, wr_mailbox *owner, const wr_addr *addr,
+                   const wr_sockopt *opts, size_t nopts, wr_sock **out);
+/* gen_tcp:accept: the new socket, owned by `owner`, with the listener's
+ * options. WR_TIMEOUT, WR_CLOSED (listener closed), WR_EINVAL. */
+int wr_sock_accept(wr_sock *ls, wr_mailbox *owner, long timeout_ms,
+                   wr_sock **out);
+/* gen_tcp:connect. WR_ECONNREFUSED, WR_TIMEOUT, WR_EINVAL. */
+int wr_sock_connect(wr_sockenv *env, wr_mailbox *owner, const wr_addr *addr,
+                    const wr_sockopt *opts, size_t nopts, long timeout_ms,
+                    wr_sock **out);
+/* The listening address (port chosen by the system included). */
+int wr_sock_sockname(wr_sock *s, wr_addr *out);
+
+/* ---- data --------------------------------------------------------------- */
+
+/* gen_tcp:send: frames the payload for packet 1/2/4 (size modulo 2^8/2^16
+ * /2^32, never checked) and queues it; returns once queued. Blocks at the
+ * high watermark as SEMANTICS.md 5.3 says; WR_TIMEOUT leaves the data
+ * queued. */
+int wr_sock_send(wr_sock *s, const void *data, size_t len);
+
+/* One received packet: bytes for `tcp`, and the parsed line for `http`. */
+typedef struct wr_sock_data {
+  uint8_t *data; /* malloc'd, freed by wr_sock_data_free */
+  size_t len;
+  int is_http;
+  int http_state; /* the HTTP state the line was parsed in */
+} wr_sock_data;
+void wr_sock_data_free(wr_sock_data *d);
+/* Parses an http packet again (the line is kept, not the parse). */
+int wr_sock_data_http(const wr_sock_data *d, wr_http_packet *out);
+
+/* gen_tcp:recv(S, length, timeout). WR_EINVAL on an active socket or with
+ * a length in a packet mode, WR_ENOMEM over 64 MiB, WR_TIMEOUT (received
+ * bytes are kept), WR_CLOSED, WR_ECONNRESET, WR_EMSGSIZE, WR_ENOTCONN. */
+int wr_sock_recv(wr_sock *s, size_t length, long timeout_ms,
+                 wr_sock_data *out);
+
+/* gen_tcp:shutdown; how is WR_SHUT_RD / WR_SHUT_WR / WR_SHUT_RDWR. */
+int wr_sock_shutdown(wr_sock *s, int how);
+/* gen_tcp:close: waits for the send queue under the linger rules. Closing
+ * twice returns 0 (the port is gone, as in Erlang's close). */
+int wr_sock_close(wr_sock *s);
+/* gen_tcp:controlling_process: moves the socket, and its messages still
+ * waiting in the old owner's mailbox, to mb. */
+int wr_sock_controlling_process(wr_sock *s, wr_mailbox *mb);
+wr_mailbox *wr_sock_owner(const wr_sock *s);
+
+/* ---- options ------------------------------------------------------------ */
+
+/* inet:setopts: applies the list as gen_tcp does (the first occurrence of
+ * an option wins). WR_EINVAL, with nothing applied, for an unknown option,
+ * a value out of range or an option that does not fit the socket. */
+int wr_sock_setopts(wr_sock *s, const wr_sockopt *opts, size_t n);
+/* inet:getopts for one option; opt->name chooses it. */
+int wr_sock_getopt(wr_sock *s, wr_sockopt *opt);
+
+/* ---- observation --------------------------------------------------------- */
+
+/* Bytes in the user-level send queue (the driver queue). */
+size_t wr_sock_queued(const wr_sock *s);
+/* Bytes received into the driver buffer and not yet delivered. */
+size_t wr_sock_buffered(const wr_sock *s);
+/* A short name for messages: "sock#3". */
+int wr_sock_id(const wr_sock *s);
+/* The transport handle (-1 once the descriptor is closed). */
+int wr_sock_handle(const wr_sock *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

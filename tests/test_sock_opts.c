@@ -1,0 +1,145 @@
+/* Socket options (SEMANTICS.md 5.2, 4.1): defaults, gen_tcp's order,
+ * watermark dragging, the ranges inet:setopts accepts, the text form with
+ * its errors, and use after close. */
+#include <stdarg.h>
+#include <setjmp.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sock/sockfix.h"
+#include "testutil.h"
+
+static int64_t get(wr_sock *s, wr_sockopt_name name) {
+  wr_sockopt o = {name, 0, 0};
+  int rc = wr_sock_getopt(s, &o);
+  TU_CHECK(rc == 0, "getopt %s: %s", wr_sockopt_name_str(name),
+           wr_err_name(rc));
+  return o.value;
+}
+
+static int set_text(wr_sock *s, const char *text) {
+  wr_sockopt o[16];
+  char err[256];
+  int n = wr_sockopt_parse(text, o, 16, err, sizeof err);
+  TU_CHECK(n >= 0, "parse '%s': %s", text, err);
+  return wr_sock_setopts(s, o, (size_t)n);
+}
+
+static void defaults(sx *x) {
+  wr_sock *s = x->s; /* accepted, listener given active=false only */
+  TU_CHECK(get(s, WR_OPT_ACTIVE) == WR_ACTIVE_FALSE, "active");
+  TU_CHECK(get(s, WR_OPT_PACKET) == WR_PACKET_RAW, "packet");
+  TU_CHECK(get(s, WR_OPT_PACKET_SIZE) == 0, "packet_size");
+  TU_CHECK(get(s, WR_OPT_BUFFER) == 1460, "buffer");
+  TU_CHECK(get(s, WR_OPT_HEADER) == 0, "header");
+  TU_CHECK(get(s, WR_OPT_EXIT_ON_CLOSE) == 1, "exit_on_close");
+  TU_CHECK(get(s, WR_OPT_SHOW_ECONNRESET) == 0, "show_econnreset");
+  TU_CHECK(get(s, WR_OPT_DELAY_SEND) == 0, "delay_send");
+  TU_CHECK(get(s, WR_OPT_SEND_TIMEOUT) == WR_SEND_TIMEOUT_INFINITY, "st");
+  TU_CHECK(get(s, WR_OPT_SEND_TIMEOUT_CLOSE) == 0, "stc");
+  TU_CHECK(get(s, WR_OPT_HIGH_WATERMARK) == 8192, "high");
+  TU_CHECK(get(s, WR_OPT_LOW_WATERMARK) == 4096, "low");
+  TU_CHECK(get(s, WR_OPT_LINGER) == 0, "linger");
+  TU_CHECK(get(s, WR_OPT_NODELAY) == 0, "nodelay");
+  /* The client gave nothing: gen_tcp's default is active true. */
+  TU_CHECK(get(x->c, WR_OPT_ACTIVE) == WR_ACTIVE_TRUE, "client active");
+  /* line_delimiter cannot be read, as in inet_drv. */
+  wr_sockopt o = {WR_OPT_LINE_DELIMITER, 0, 0};
+  TU_CHECK(wr_sock_getopt(s, &o) == WR_EINVAL, "line_delimiter");
+
+  /* The first occurrence wins. */
+  TU_CHECK(set_text(s, "packet=2 packet=4") == 0, "set");
+  TU_CHECK(get(s, WR_OPT_PACKET) == WR_PACKET_2, "first wins");
+  /* Watermarks drag each other; applied last to first: 100/100. */
+  TU_CHECK(set_text(s, "high_watermark=100 low_watermark=200") == 0, "wm");
+  TU_CHECK(get(s, WR_OPT_HIGH_WATERMARK) == 100 &&
+               get(s, WR_OPT_LOW_WATERMARK) == 100,
+           "watermarks 100/100");
+  /* buffer < 1 becomes 1; packet_size is kept modulo 2^32. */
+  TU_CHECK(set_text(s, "buffer=-1 packet_size=4294967301") == 0, "buf");
+  TU_CHECK(get(s, WR_OPT_BUFFER) == 1 && get(s, WR_OPT_PACKET_SIZE) == 5,
+           "buffer 1, packet_size 5");
+
+  /* einval, nothing applied. */
+  const char *bad[] = {"header=-1", "packet_size=-1", "send_timeout=-1",
+                       "backlog=5", "active=32768"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    wr_sockopt b[4];
+    char err[256];
+    int n = wr_sockopt_parse(bad[i], b, 4, err, sizeof err);
+    if (n < 0)
+      continue; /* refused by the parser already, with a message */
+    TU_CHECK(wr_sock_setopts(s, b, (size_t)n) == WR_EINVAL, "%s", bad[i]);
+  }
+  wr_sockopt unknown = {(wr_sockopt_name)99, 0, 0};
+  TU_CHECK(wr_sock_setopts(s, &unknown, 1) == WR_EINVAL, "unknown");
+  wr_sockopt mix[2] = {{WR_OPT_PACKET, WR_PACKET_4, 0},
+                       {WR_OPT_HEADER, -1, 0}};
+  TU_CHECK(wr_sock_setopts(s, mix, 2) == WR_EINVAL, "mixed list");
+  TU_CHECK(get(s, WR_OPT_PACKET) == WR_PACKET_2, "nothing applied");
+
+  /* Use after close. */
+  wr_sock_close(s);
+  TU_CHECK(wr_sock_send(s, "x", 1) == WR_CLOSED, "send");
+  SX_EQ(sx_recv(x, s, 0, 0), "error closed");
+  TU_CHECK(set_text(s, "active=true") == WR_EINVAL, "setopts");
+  wr_sockopt a = {WR_OPT_ACTIVE, 0, 0};
+  TU_CHECK(wr_sock_getopt(s, &a) == WR_EINVAL, "getopts");
+  TU_CHECK(wr_sock_shutdown(s, WR_SHUT_WR) == WR_CLOSED, "shutdown");
+  TU_CHECK(wr_sock_close(s) == 0, "close again");
+}
+static void test_defaults_and_rules(void **st) {
+  (void)st;
+  sx_each(defaults, "", "active=false");
+}
+
+static void test_parser_errors(void **st) {
+  (void)st;
+  static const struct {
+    const char *text, *msg;
+  } rows[] = {
+      {"packet=7", "option item 1 'packet=7': packet: expected a packet type"},
+      {"active=2 bogus=1", "option item 2 'bogus=1': unknown option 'bogus'"},
+      {"active=40000", "option item 1 'active=40000': active: expected false, "
+                       "true, once or -32768..32767, found 40000"},
+      {"linger=yes", "option item 1 'linger=yes': linger: expected "
+                     "true,SECONDS or false,SECONDS, found 'yes'"},
+      {"nodelay", "option item 1 'nodelay': expected NAME=VALUE"},
+      {"exit_on_close=1", "option item 1 'exit_on_close=1': exit_on_close: "
+                          "expected true or false, found '1'"},
+  };
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    wr_sockopt o[8];
+    char err[256] = "";
+    int n = wr_sockopt_parse(rows[i].text, o, 8, err, sizeof err);
+    TU_CHECK(n == WR_EINVAL, "'%s' refused", rows[i].text);
+    TU_CHECK(strncmp(err, rows[i].msg, strlen(rows[i].msg)) == 0,
+             "'%s': message [%s]", rows[i].text, err);
+  }
+  wr_sockopt o[8];
+  char err[256];
+  int n = wr_sockopt_parse(
+      "packet=httph_bin active=-3 line_delimiter=\\r linger=true,5 "
+      "send_timeout=infinity",
+      o, 8, err, sizeof err);
+  TU_CHECK(n == 5, "parsed: %s", err);
+  TU_CHECK(o[0].value == WR_PACKET_HTTPH_BIN, "packet");
+  TU_CHECK(o[1].value == WR_ACTIVE_N && o[1].value2 == -3, "active");
+  TU_CHECK(o[2].value == '\r', "delimiter");
+  TU_CHECK(o[3].value == 1 && o[3].value2 == 5, "linger");
+  TU_CHECK(o[4].value == WR_SEND_TIMEOUT_INFINITY, "send_timeout");
+  char buf[64];
+  wr_sockopt_format(&o[3], buf, sizeof buf);
+  TU_CHECK(strcmp(buf, "linger=true,5") == 0, "format: %s", buf);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_defaults_and_rules),
+      cmocka_unit_test(test_parser_errors),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

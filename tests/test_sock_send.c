@@ -1,0 +1,244 @@
+/* Sending (SEMANTICS.md 1.4, 5.3, 5.4): framing on send, the driver queue
+ * and its watermarks, send_timeout, shutdown and close, on every transport
+ * variant (sock/sockfix.h). */
+#include <stdarg.h>
+#include <setjmp.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sock/sockfix.h"
+#include "testutil.h"
+
+#define P "active=false"
+
+/* Bulk transfers run where segments are not one byte (a one-byte schedule
+ * of megabytes would only measure the simulator). */
+static int bulk_ok(const sx *x) { return strstr(x->v->policy, "whole") != NULL; }
+
+/* packet 1 wraps the size: 300 bytes get header 44. */
+static void wrap(sx *x) {
+  char big[300];
+  memset(big, 'x', sizeof big);
+  sx_send(x->c, big, sizeof big);
+  sx_setopts(x->c, "packet=2");
+  sx_send(x->c, "", 0); /* an empty packet: <<0,0>> */
+  sx_setopts(x->c, "packet=raw");
+  sx_send(x->c, "", 0); /* nothing on the wire */
+  SX_SEND(x->c, "!");
+  SX_EQ(sx_recv(x, x->s, 1, 5000), "ok \",\"");
+  wr_sock_data d;
+  TU_CHECK(wr_sock_recv(x->s, 300, 5000, &d) == 0 && d.len == 300, "body");
+  wr_sock_data_free(&d);
+  SX_EQ(sx_recv(x, x->s, 3, 5000), "ok \"\\x00\\x00!\"");
+}
+static void test_send_framing(void **st) {
+  (void)st;
+  sx_each(wrap, "active=false packet=1", P);
+}
+
+/* Reads n bytes from s, checking every byte against the pattern; an error
+ * that ends it is kept in drain_err. */
+static int drain_err;
+static size_t drain(sx *x, wr_sock *s, size_t n) {
+  size_t got = 0;
+  drain_err = 0;
+  for (int i = 0; got < n && i < 100000; i++) {
+    wr_sock_data d;
+    int rc = wr_sock_recv(s, 0, 5000, &d);
+    if (rc) {
+      drain_err = rc;
+      break;
+    }
+    for (size_t k = 0; k < d.len; k++)
+      TU_CHECK(d.data[k] == (uint8_t)((got + k) % 251), "byte %zu", got + k);
+    got += d.len;
+    wr_sock_data_free(&d);
+  }
+  (void)x;
+  return got;
+}
+
+static uint8_t *pattern(size_t n, size_t from) {
+  uint8_t *p = malloc(n);
+  for (size_t i = 0; i < n; i++)
+    p[i] = (uint8_t)((from + i) % 251);
+  return p;
+}
+
+/* The first send into an empty queue returns ok at once; the next one at
+ * the high watermark blocks and times out; its data stays queued and is
+ * delivered. */
+#define BIG (6u * 1024u * 1024u)
+static void watermark(sx *x) {
+  if (!bulk_ok(x))
+    return;
+  uint8_t *a = pattern(BIG, 0), *b = pattern(1000, BIG);
+  TU_CHECK(wr_sock_send(x->c, a, BIG) == 0, "first send");
+  TU_CHECK(wr_sock_queued(x->c) > 0, "the kernel did not take everything");
+  TU_CHECK(wr_sock_send(x->c, b, 1000) == WR_TIMEOUT, "second send blocks");
+  size_t q = wr_sock_queued(x->c);
+  TU_CHECK(wr_sock_send(x->c, b, 0) == 0, "an empty raw send is ok");
+  TU_CHECK(q >= 1000, "timed-out data stays queued");
+  /* send_timeout 0: a timeout at once, data queued as well. */
+  sx_setopts(x->c, "send_timeout=0");
+  uint8_t *c2 = pattern(10, BIG + 1000);
+  TU_CHECK(wr_sock_send(x->c, c2, 10) == WR_TIMEOUT, "send_timeout 0");
+  size_t got = drain(x, x->s, BIG + 1010);
+  TU_CHECK(got == BIG + 1010, "peer got %zu of %u bytes", got, BIG + 1010);
+  TU_CHECK(wr_sock_queued(x->c) == 0, "queue drained");
+  free(a);
+  free(b);
+  free(c2);
+}
+static void test_watermark_send_timeout(void **st) {
+  (void)st;
+  sx_each(watermark, P " send_timeout=100", P);
+}
+
+static void timeout_close(sx *x) {
+  if (!bulk_ok(x))
+    return;
+  uint8_t *a = pattern(BIG, 0);
+  TU_CHECK(wr_sock_send(x->c, a, BIG) == 0, "first send");
+  TU_CHECK(wr_sock_send(x->c, a, 10) == WR_TIMEOUT, "timeout");
+  TU_CHECK(wr_sock_send(x->c, a, 10) == WR_ENOTCONN, "then enotconn");
+  SX_EQ(sx_recv(x, x->c, 0, 0), "error enotconn");
+  free(a);
+}
+static void test_send_timeout_close(void **st) {
+  (void)st;
+  sx_each(timeout_close, P " send_timeout=50 send_timeout_close=true", P);
+}
+
+/* shutdown(write) with a queue: ok now, FIN after the queue. */
+static void shut_pending(sx *x) {
+  if (!bulk_ok(x))
+    return;
+  uint8_t *a = pattern(BIG, 0);
+  TU_CHECK(wr_sock_send(x->c, a, BIG) == 0, "send");
+  TU_CHECK(wr_sock_queued(x->c) > 0, "queued");
+  TU_CHECK(wr_sock_shutdown(x->c, WR_SHUT_WR) == 0, "shutdown");
+  TU_CHECK(drain(x, x->s, BIG) == BIG, "everything arrives");
+  SX_EQ(sx_recv(x, x->s, 0, 5000), "error closed");
+  free(a);
+}
+static void test_shutdown_postponed(void **st) {
+  (void)st;
+  sx_each(shut_pending, P, P);
+}
+
+/* A send while the shutdown waits: closed, the socket closes and the
+ * queue is dropped (the peer gets less than was sent). */
+static void shut_then_send(sx *x) {
+  if (!bulk_ok(x))
+    return;
+  uint8_t *a = pattern(BIG, 0);
+  TU_CHECK(wr_sock_send(x->c, a, BIG) == 0, "send");
+  TU_CHECK(wr_sock_shutdown(x->c, WR_SHUT_WR) == 0, "shutdown");
+  TU_CHECK(wr_sock_send(x->c, "x", 1) == WR_CLOSED, "send while pending");
+  SX_EQ(sx_recv(x, x->c, 0, 0), "error closed");
+  size_t got = drain(x, x->s, BIG);
+  TU_CHECK(got < BIG, "the queue was discarded (%zu)", got);
+  free(a);
+}
+static void test_send_during_pending_shutdown(void **st) {
+  (void)st;
+  sx_each(shut_then_send, P, P);
+}
+
+/* shutdown(write) with an empty queue: reading still works; a send says
+ * closed and closes the socket. */
+static void shut_now(sx *x) {
+  TU_CHECK(wr_sock_shutdown(x->c, WR_SHUT_WR) == 0, "shutdown");
+  SX_EQ(sx_recv(x, x->s, 0, 5000), "error closed");
+  SX_SEND(x->s, "back");
+  SX_EQ(sx_recv(x, x->c, 4, 5000), "ok \"back\"");
+  TU_CHECK(wr_sock_send(x->c, "x", 1) == WR_CLOSED, "send after shutdown");
+  SX_EQ(sx_recv(x, x->c, 0, 0), "error closed");
+  SX_EQ(sx_recv(x, x->s, 0, 0), "error closed");
+}
+static void test_shutdown_write_immediate(void **st) {
+  (void)st;
+  sx_each(shut_now, P, P " exit_on_close=false");
+}
+
+/* close waits for the queue: the peer gets every byte. */
+static void close_drains(sx *x) {
+  if (!bulk_ok(x))
+    return;
+  uint8_t *a = pattern(BIG, 0);
+  TU_CHECK(wr_sock_send(x->c, a, BIG) == 0, "send");
+  /* The peer reads while close waits only on loopback (the kernel); on
+   * simnet close runs the loop and the peer's window drains it. */
+  sx_setopts(x->s, "active=true");
+  TU_CHECK(wr_sock_close(x->c) == 0, "close");
+  size_t got = 0;
+  wr_msg m;
+  while (wr_mailbox_recv(x->ms, 5000, &m) == 0) {
+    int closed = m.kind == WR_MSG_TCP_CLOSED;
+    got += m.len;
+    wr_msg_free(&m);
+    if (closed)
+      break;
+  }
+  TU_CHECK(got == BIG, "peer got %zu of %u", got, BIG);
+  TU_CHECK(wr_sock_send(x->c, "x", 1) == WR_CLOSED, "use after close");
+  SX_EQ(sx_recv(x, x->c, 0, 0), "error closed");
+  TU_CHECK(wr_sock_close(x->c) == 0, "second close");
+  free(a);
+}
+static void test_close_drains_queue(void **st) {
+  (void)st;
+  sx_each(close_drains, P, P);
+}
+
+/* linger {true, 0}: RST, the peer sees econnreset. */
+static void linger0(sx *x) {
+  SX_SEND(x->c, "data");
+  sx_settle(x, 100);
+  TU_CHECK(wr_sock_close(x->c) == 0, "close");
+  SX_EQ(sx_recv(x, x->s, 4, 5000), "ok \"data\"");
+  SX_EQ(sx_recv(x, x->s, 4, 5000), "error econnreset");
+}
+
+/* ... and the driver queue is discarded. */
+static void linger0_queue(sx *x) {
+  if (!bulk_ok(x))
+    return;
+  uint8_t *a = pattern(BIG, 0);
+  TU_CHECK(wr_sock_send(x->c, a, BIG) == 0, "send");
+  TU_CHECK(wr_sock_queued(x->c) > 0, "queued");
+  TU_CHECK(wr_sock_close(x->c) == 0, "close");
+  size_t got = drain(x, x->s, BIG);
+  TU_CHECK(got < BIG, "queue discarded, peer got %zu", got);
+  TU_CHECK(drain_err == WR_ECONNRESET, "reset seen, got %s",
+           wr_err_name(drain_err));
+  free(a);
+}
+static void test_linger_zero_discards(void **st) {
+  (void)st;
+  sx_each(linger0_queue, P " linger=true,0", P " show_econnreset=true");
+}
+static void test_linger_zero_resets(void **st) {
+  (void)st;
+  sx_each(linger0, P " linger=true,0", P " show_econnreset=true");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_send_framing),
+      cmocka_unit_test(test_watermark_send_timeout),
+      cmocka_unit_test(test_send_timeout_close),
+      cmocka_unit_test(test_shutdown_postponed),
+      cmocka_unit_test(test_send_during_pending_shutdown),
+      cmocka_unit_test(test_shutdown_write_immediate),
+      cmocka_unit_test(test_close_drains_queue),
+      cmocka_unit_test(test_linger_zero_resets),
+      cmocka_unit_test(test_linger_zero_discards),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
