@@ -6,7 +6,8 @@
 # tmpfs. Then, each timed on that one file:
 #   wirerig pcap extract FILE --out DIR   (tmpfs; best of 3 by CPU time)
 #   tcpflow -r FILE -o DIR                (tmpfs; best of 3)
-#   tshark -r FILE -T fields -e tcp.srcport -e tcp.dstport -e tcp.payload
+#   tshark -r FILE -T fields -e tcp.srcport -e tcp.dstport -e tcp.seq
+#          -e tcp.payload
 #                                         (every payload, to tmpfs; once)
 # and every flow of all three outputs is checked byte for byte against
 # what was sent. Goals: wirerig at least 2x tcpflow and 20x tshark.
@@ -112,7 +113,7 @@ echo "== tshark, every payload"
 /usr/bin/time -f "%e %U %S" -o "$T/tshark.time" \
   tshark -r "$T/cap.pcap" -d "tcp.port==$PORT,data" \
   -o tcp.desegment_tcp_streams:FALSE -T fields -e tcp.srcport \
-  -e tcp.dstport -e tcp.payload >"$T/tshark.txt" 2>"$T/tshark.err" ||
+  -e tcp.dstport -e tcp.seq -e tcp.payload >"$T/tshark.txt" 2>"$T/tshark.err" ||
   { cat "$T/tshark.err"; exit 1; }
 read -r WALL_tshark u s <"$T/tshark.time"
 CPU_tshark=$(echo "$u + $s" | bc -l)

@@ -70,8 +70,9 @@ static int has_scn_ext(const char *name) {
 /* Files in name order so that the output is the same on every machine. */
 static void check_dir(const char *dir, int depth, check_stats *st) {
   if (depth > DIR_DEPTH_MAX) {
-    fprintf(stderr, PROG ": %s: directories nested deeper than %d; not "
-                         "searched\n",
+    fprintf(stderr,
+            PROG ": %s: directories nested deeper than %d; not "
+                 "searched\n",
             dir, DIR_DEPTH_MAX);
     st->io_failed = 1;
     return;
@@ -133,8 +134,9 @@ int wr_cmd_check(int argc, char **argv) {
     } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
       quiet = 1;
     } else {
-      fprintf(stderr, PROG ": unknown flag '%s'; expected -q, --help or "
-                           "paths\n",
+      fprintf(stderr,
+              PROG ": unknown flag '%s'; expected -q, --help or "
+                   "paths\n",
               a);
       usage(stderr);
       return 2;

@@ -142,6 +142,36 @@ static void test_shaper_fixed_and_fin(void **state) {
   wr_net_destroy(p.n);
 }
 
+/* shutdown(write) with bytes still queued, the handle kept open: the FIN
+ * follows the queue, the read side keeps working, later sends fail. */
+static void test_shaper_postponed_shutdown(void **state) {
+  (void)state;
+  lpair p = open_pair(0);
+  wr_policy pol;
+  wr_policy_parse("fixed:3", &pol, NULL, 0);
+  wr_loopback_set_policy(p.n, p.c, &pol);
+  assert_int_equal(wr_net_send(p.n, p.c, "abcdefgh", 8), 8);
+  assert_int_equal(wr_net_shutdown(p.n, p.c, WR_SHUT_WR), 0);
+  assert_int_equal(wr_net_send(p.n, p.c, "x", 1), WR_EPIPE);
+  char buf[64];
+  int nreads, eof;
+  size_t got = read_all(&p, buf, 0, NULL, &nreads, &eof);
+  assert_int_equal(got, 8);
+  assert_memory_equal(buf, "abcdefgh", 8);
+  assert_true(eof);
+  assert_int_equal(wr_net_send(p.n, p.s, "back", 4), 4);
+  wr_time end = wr_net_now(p.n) + WAIT_LIMIT;
+  wr_net_event ev[8];
+  long r = WR_EAGAIN;
+  while (r == WR_EAGAIN && wr_net_now(p.n) < end) {
+    wr_net_poll(p.n, ev, 8, end);
+    r = wr_net_recv(p.n, p.c, buf, sizeof buf);
+  }
+  assert_int_equal(r, 4);
+  assert_int_equal(wr_net_send(p.n, p.c, "y", 1), WR_EPIPE);
+  wr_net_destroy(p.n);
+}
+
 static void test_shaper_queue_limit_and_stall(void **state) {
   (void)state;
   lpair p = open_pair(100);
@@ -220,6 +250,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_shaper_cuts),
       cmocka_unit_test(test_shaper_fixed_and_fin),
+      cmocka_unit_test(test_shaper_postponed_shutdown),
       cmocka_unit_test(test_shaper_queue_limit_and_stall),
       cmocka_unit_test(test_timers_and_run),
       cmocka_unit_test(test_refuses_other_addresses),

@@ -1,8 +1,8 @@
 /* Socket options (SEMANTICS.md 5.2, 4.1): defaults, gen_tcp's order,
  * watermark dragging, the ranges inet:setopts accepts, the text form with
  * its errors, and use after close. */
-#include <stdarg.h>
 #include <setjmp.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -76,8 +76,7 @@ static void defaults(sx *x) {
   }
   wr_sockopt unknown = {(wr_sockopt_name)99, 0, 0};
   TU_CHECK(wr_sock_setopts(s, &unknown, 1) == WR_EINVAL, "unknown");
-  wr_sockopt mix[2] = {{WR_OPT_PACKET, WR_PACKET_4, 0},
-                       {WR_OPT_HEADER, -1, 0}};
+  wr_sockopt mix[2] = {{WR_OPT_PACKET, WR_PACKET_4, 0}, {WR_OPT_HEADER, -1, 0}};
   TU_CHECK(wr_sock_setopts(s, mix, 2) == WR_EINVAL, "mixed list");
   TU_CHECK(get(s, WR_OPT_PACKET) == WR_PACKET_2, "nothing applied");
 

@@ -1,7 +1,7 @@
 /* Passive receiving (SEMANTICS.md 4.2, 4.3, 3.3, 5.1), the passive column
  * of the table in 4.4, on every transport variant (sock/sockfix.h). */
-#include <stdarg.h>
 #include <setjmp.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>

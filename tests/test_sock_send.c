@@ -1,8 +1,8 @@
 /* Sending (SEMANTICS.md 1.4, 5.3, 5.4): framing on send, the driver queue
  * and its watermarks, send_timeout, shutdown and close, on every transport
  * variant (sock/sockfix.h). */
-#include <stdarg.h>
 #include <setjmp.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,7 +17,9 @@
 
 /* Bulk transfers run where segments are not one byte (a one-byte schedule
  * of megabytes would only measure the simulator). */
-static int bulk_ok(const sx *x) { return strstr(x->v->policy, "whole") != NULL; }
+static int bulk_ok(const sx *x) {
+  return strstr(x->v->policy, "whole") != NULL;
+}
 
 /* packet 1 wraps the size: 300 bytes get header 44. */
 static void wrap(sx *x) {

@@ -13,11 +13,14 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pcap_internal.h"
 
 #define READ_BUFFER ((size_t)16 << 10)
+#define MAP_BUFFER ((size_t)256)
 #define MAX_TS_SEC (INT64_MAX / 1000000000LL - 1)
 
 struct wr_pcap_reader {
@@ -133,6 +136,73 @@ int wr_pcap_open_stream(wr_pcap_reader **out, FILE *fp, const char *name,
   return 0;
 }
 
+/* A regular file is mapped and handed to libpcap as a stream over the
+ * mapping: reading it costs one copy out of the page cache, where read(2)
+ * also walks the page cache and enters the kernel every time. The stream
+ * keeps a small buffer: glibc then copies records larger than it straight
+ * into libpcap's buffer (one memcpy) and serves only small ones from it. */
+typedef struct mapped {
+  uint8_t *base;
+  size_t size, pos;
+} mapped;
+
+static ssize_t mapped_read(void *cookie, char *buf, size_t n) {
+  mapped *m = cookie;
+  size_t left = m->size - m->pos;
+  if (n > left)
+    n = left;
+  memcpy(buf, m->base + m->pos, n);
+  m->pos += n;
+  return (ssize_t)n;
+}
+
+static int mapped_seek(void *cookie, off64_t *off, int whence) {
+  mapped *m = cookie;
+  off64_t base = whence == SEEK_SET   ? 0
+                 : whence == SEEK_CUR ? (off64_t)m->pos
+                                      : (off64_t)m->size;
+  off64_t to = base + *off;
+  if (to < 0 || to > (off64_t)m->size)
+    return -1;
+  m->pos = (size_t)to;
+  *off = to;
+  return 0;
+}
+
+static int mapped_close(void *cookie) {
+  mapped *m = cookie;
+  munmap(m->base, m->size);
+  free(m);
+  return 0;
+}
+
+/* The mapped stream, or NULL when fd is not a mappable regular file. */
+static FILE *open_mapped(int fd, char *iobuf) {
+  struct stat sb;
+  if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size <= 0 ||
+      (uint64_t)sb.st_size > SIZE_MAX)
+    return NULL;
+  mapped *m = malloc(sizeof *m);
+  if (!m)
+    return NULL;
+  m->size = (size_t)sb.st_size;
+  m->pos = 0;
+  m->base = mmap(NULL, m->size, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (m->base == MAP_FAILED) {
+    free(m);
+    return NULL;
+  }
+  madvise(m->base, m->size, MADV_SEQUENTIAL);
+  cookie_io_functions_t io = {mapped_read, NULL, mapped_seek, mapped_close};
+  FILE *fp = fopencookie(m, "rb", io);
+  if (!fp) {
+    mapped_close(m);
+    return NULL;
+  }
+  setvbuf(fp, iobuf, _IOFBF, MAP_BUFFER);
+  return fp;
+}
+
 int wr_pcap_open(wr_pcap_reader **out, const char *path,
                  const wr_pcap_options *opt, char *err, size_t errlen) {
   *out = NULL;
@@ -142,16 +212,22 @@ int wr_pcap_open(wr_pcap_reader **out, const char *path,
     set_msg(err, errlen, "%s: %s", path, strerror(e));
     return wr_err_from_errno(e);
   }
-  FILE *fp = fdopen(fd, "rb");
-  if (!fp) {
-    int e = errno;
-    close(fd);
-    set_msg(err, errlen, "%s: %s", path, strerror(e));
-    return wr_err_from_errno(e);
-  }
   char *iobuf = malloc(READ_BUFFER);
-  if (iobuf)
-    setvbuf(fp, iobuf, _IOFBF, READ_BUFFER);
+  FILE *fp = iobuf ? open_mapped(fd, iobuf) : NULL;
+  if (fp) {
+    close(fd); /* the mapping stays */
+  } else {
+    fp = fdopen(fd, "rb");
+    if (!fp) {
+      int e = errno;
+      close(fd);
+      free(iobuf);
+      set_msg(err, errlen, "%s: %s", path, strerror(e));
+      return wr_err_from_errno(e);
+    }
+    if (iobuf)
+      setvbuf(fp, iobuf, _IOFBF, READ_BUFFER);
+  }
   int rc = wr_pcap_open_stream(out, fp, path, opt, err, errlen);
   if (rc != 0)
     free(iobuf); /* the stream is closed by now */

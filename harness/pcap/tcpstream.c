@@ -5,8 +5,9 @@
  * flush_size bytes the sink is offered what waits. Segments ahead of a hole
  * go to a sorted list until the hole fills or is declared a gap. Bytes at
  * offsets already delivered are compared with the buffer's history (the
- * last `hist` bytes the sink took): equal means a retransmission, different
- * means an overlap, and the first copy stays either way.
+ * last bytes the sink took: 16 KiB, or 64 KiB once the direction has shown
+ * retransmissions): equal means a retransmission, different means an
+ * overlap, and the first copy stays either way.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -188,7 +189,11 @@ static void deliver(rflow *f, int dir, const uint8_t *p, size_t n,
   }
   if (t->len - t->used >= t->flush_at) {
     offer(f, dir, 0);
-    compact(t, r->hist);
+    /* History costs a copy per flush, so a direction keeps a little until
+     * it shows retransmissions, and the full amount from then on. */
+    compact(t, (st->retransmits || st->overlaps || st->unverified)
+                   ? r->hist
+                   : r->hist / 4);
   }
 }
 

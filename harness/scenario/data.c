@@ -42,8 +42,7 @@ static int dbuf_put(scn_parser *p, dbuf *b, const void *d, size_t n) {
 }
 
 static int too_big(scn_parser *p, const tok *t, unsigned long long n) {
-  return scn_err(p, t,
-                 "data too large: %llu bytes; the limit is %zu bytes", n,
+  return scn_err(p, t, "data too large: %llu bytes; the limit is %zu bytes", n,
                  p->cfg.max_data);
 }
 
@@ -167,8 +166,9 @@ static int term_pattern(scn_parser *p, const tok *name, dbuf *out) {
   const tok *t = scn_peek(p);
   uint64_t n;
   if (t->kind == T_RP || t->kind == T_EOL)
-    return scn_err(p, t, "missing length for pattern(); expected a number, "
-                         "found %s",
+    return scn_err(p, t,
+                   "missing length for pattern(); expected a number, "
+                   "found %s",
                    SCN_FOUND(p, t));
   if (scn_number(p, t, "pattern() length", 0, p->cfg.max_data, &n))
     return -1;
@@ -220,8 +220,9 @@ static int term(scn_parser *p, const char *what, int depth, dbuf *out) {
   const tok *nt = scn_peek(p);
   uint64_t n;
   if (nt->kind != T_ATOM)
-    return scn_err(p, nt, "missing repeat count after '*'; expected a number, "
-                          "found %s",
+    return scn_err(p, nt,
+                   "missing repeat count after '*'; expected a number, "
+                   "found %s",
                    SCN_FOUND(p, nt));
   if (scn_number(p, nt, "repeat count", 0, UINT64_MAX, &n))
     return -1;

@@ -10,15 +10,19 @@
 /* Statement keywords cannot name endpoints: `net listen` would read as a
  * network directive. */
 static const char *const reserved[] = {
-    "scenario", "seeds", "transports", "exhaustive", "target",
-    "wait",     "repeat", "elapsed",   "net",        NULL};
+    "scenario", "seeds",  "transports", "exhaustive", "target",
+    "wait",     "repeat", "elapsed",    "net",        NULL};
 
 static const char *kind_name(wr_scn_ep_kind k) {
   switch (k) {
-  case WR_SCN_EP_LISTENER: return "a listener";
-  case WR_SCN_EP_SOCKET: return "a socket";
-  case WR_SCN_EP_TARGET: return "a target";
-  case WR_SCN_EP_MAILBOX: return "a mailbox";
+  case WR_SCN_EP_LISTENER:
+    return "a listener";
+  case WR_SCN_EP_SOCKET:
+    return "a socket";
+  case WR_SCN_EP_TARGET:
+    return "a target";
+  case WR_SCN_EP_MAILBOX:
+    return "a mailbox";
   }
   return "?";
 }
@@ -38,8 +42,9 @@ static int check_name(scn_parser *p, const tok *t, const char *role) {
     return scn_err(p, t, "missing %s; expected a name, found end of line",
                    role);
   if (!scn_is_name(t) || t->kind != T_ATOM)
-    return scn_err(p, t, "bad %s; expected a name ([A-Za-z_][A-Za-z0-9_.-]*), "
-                         "found %s",
+    return scn_err(p, t,
+                   "bad %s; expected a name ([A-Za-z_][A-Za-z0-9_.-]*), "
+                   "found %s",
                    role, SCN_FOUND(p, t));
   if (t->len > 64)
     return scn_err(p, t, "bad %s; names are at most 64 characters", role);
@@ -67,8 +72,10 @@ int scn_declare(scn_parser *p, const tok *t, wr_scn_ep_kind k) {
                    "declared once per round); declare it before the block",
                    (int)t->len, t->text);
   wr_scenario *s = p->s;
-  wr_scn_endpoint *ne =
-      realloc(s->endpoints, (s->nendpoints + 1) * sizeof *ne);
+  if (s->nendpoints >= WR_SCN_MAX_ENDPOINTS)
+    return scn_err(p, t, "too many endpoints (more than %d)",
+                   WR_SCN_MAX_ENDPOINTS);
+  wr_scn_endpoint *ne = realloc(s->endpoints, (s->nendpoints + 1) * sizeof *ne);
   if (!ne) {
     p->oom = 1;
     return -1;
@@ -103,8 +110,8 @@ int scn_use(scn_parser *p, const tok *t, unsigned mask, const char *role) {
                        : mask == (SCN_M_LISTENER | SCN_M_TARGET)
                            ? "a listener or a target"
                        : (mask & SCN_M_MAILBOX) ? "a socket or a mailbox"
-                       : (mask & SCN_M_TARGET) ? "a socket or a target"
-                                               : "a socket";
+                       : (mask & SCN_M_TARGET)  ? "a socket or a target"
+                                                : "a socket";
     return scn_err(p, t, "'%.*s' is %s; %s needs %s", (int)t->len, t->text,
                    kind_name(kind), role, want);
   }

@@ -69,7 +69,8 @@ int scn_expect_result(scn_parser *p, wr_scn_expect *e) {
                  SCN_FOUND(p, t));
 }
 
-/* ---- HTTP terms ------------------------------------------------------------ */
+/* ---- HTTP terms ------------------------------------------------------------
+ */
 
 typedef struct sbuf {
   char *p;
@@ -105,11 +106,26 @@ static int sb_quote(scn_parser *p, sbuf *b, const uint8_t *s, size_t n) {
     const char *out = tmp;
     size_t len = 1;
     switch (c) {
-    case '"': out = "\\\""; len = 2; break;
-    case '\\': out = "\\\\"; len = 2; break;
-    case '\r': out = "\\r"; len = 2; break;
-    case '\n': out = "\\n"; len = 2; break;
-    case '\t': out = "\\t"; len = 2; break;
+    case '"':
+      out = "\\\"";
+      len = 2;
+      break;
+    case '\\':
+      out = "\\\\";
+      len = 2;
+      break;
+    case '\r':
+      out = "\\r";
+      len = 2;
+      break;
+    case '\n':
+      out = "\\n";
+      len = 2;
+      break;
+    case '\t':
+      out = "\\t";
+      len = 2;
+      break;
     default:
       if (c >= 0x20 && c < 0x7f)
         tmp[0] = (char)c;
@@ -279,7 +295,8 @@ fail:
   return -1;
 }
 
-/* ---- recv / message expectations ------------------------------------------ */
+/* ---- recv / message expectations ------------------------------------------
+ */
 
 static int count_or_data(scn_parser *p, wr_scn_expect *e, const char *what) {
   const tok *t = scn_peek(p);
@@ -287,8 +304,9 @@ static int count_or_data(scn_parser *p, wr_scn_expect *e, const char *what) {
     scn_next(p);
     const tok *n = scn_peek(p);
     if (n->kind == T_EOL)
-      return scn_err(p, n, "missing byte count after 'bytes'; expected a "
-                           "number, found end of line");
+      return scn_err(p, n,
+                     "missing byte count after 'bytes'; expected a "
+                     "number, found end of line");
     if (scn_number(p, n, "byte count", 0, UINT64_MAX, &e->count))
       return -1;
     scn_next(p);

@@ -33,11 +33,21 @@ static void quote(out *o, const uint8_t *s, size_t n) {
   for (size_t k = 0; k < n; k++) {
     unsigned c = s[k];
     switch (c) {
-    case '"': put(o, "\\\"", 2); break;
-    case '\\': put(o, "\\\\", 2); break;
-    case '\r': put(o, "\\r", 2); break;
-    case '\n': put(o, "\\n", 2); break;
-    case '\t': put(o, "\\t", 2); break;
+    case '"':
+      put(o, "\\\"", 2);
+      break;
+    case '\\':
+      put(o, "\\\\", 2);
+      break;
+    case '\r':
+      put(o, "\\r", 2);
+      break;
+    case '\n':
+      put(o, "\\n", 2);
+      break;
+    case '\t':
+      put(o, "\\t", 2);
+      break;
     default:
       if (c >= 0x20 && c < 0x7f) {
         char ch = (char)c;
@@ -72,7 +82,8 @@ static void uri(out *o, const wr_http_uri *u) {
     break;
   case WR_URI_HTTP:
   case WR_URI_HTTPS:
-    puts_(o, u->kind == WR_URI_HTTP ? "{absoluteURI,http," : "{absoluteURI,https,");
+    puts_(o, u->kind == WR_URI_HTTP ? "{absoluteURI,http,"
+                                    : "{absoluteURI,https,");
     span(o, u->s1);
     puts_(o, ",");
     if (u->port)

@@ -37,15 +37,16 @@ static void adv(scn_lexer *lx) {
 /* A `\` that ends the line (before "\n" or "\r\n"). */
 static int at_continuation(const scn_lexer *lx) {
   return peekc(lx, 0) == '\\' &&
-         (peekc(lx, 1) == '\n' || (peekc(lx, 1) == '\r' && peekc(lx, 2) == '\n'));
+         (peekc(lx, 1) == '\n' ||
+          (peekc(lx, 1) == '\r' && peekc(lx, 2) == '\n'));
 }
 
 /* Characters that end an atom. */
 static int atom_stop(int c) {
-  return c < 0 || c == ' ' || c == '\t' || c == '\r' || c == '\n' ||
-         c == '"' || c == '\'' || c == '#' || c == '(' || c == ')' ||
-         c == ',' || c == '{' || c == '}' || c == '*' || c == '=' ||
-         c == '<' || c == '>' || c == '!' || c == '\\' || c == 0;
+  return c < 0 || c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '"' ||
+         c == '\'' || c == '#' || c == '(' || c == ')' || c == ',' ||
+         c == '{' || c == '}' || c == '*' || c == '=' || c == '<' || c == '>' ||
+         c == '!' || c == '\\' || c == 0;
 }
 
 static int sput(scn_parser *p, scn_lexer *lx, uint8_t b) {
@@ -134,12 +135,24 @@ static int lex_string(scn_parser *p, scn_lexer *lx, tok *t) {
     int e = peekc(lx, 1);
     int b;
     switch (e) {
-    case '\\': b = '\\'; break;
-    case '"': b = '"'; break;
-    case 'n': b = '\n'; break;
-    case 'r': b = '\r'; break;
-    case 't': b = '\t'; break;
-    case '0': b = 0; break;
+    case '\\':
+      b = '\\';
+      break;
+    case '"':
+      b = '"';
+      break;
+    case 'n':
+      b = '\n';
+      break;
+    case 'r':
+      b = '\r';
+      break;
+    case 't':
+      b = '\t';
+      break;
+    case '0':
+      b = 0;
+      break;
     case 'x': {
       int h1 = hexval(peekc(lx, 2)), h2 = h1 < 0 ? -1 : hexval(peekc(lx, 3));
       if (h1 < 0 || h2 < 0) {
@@ -308,15 +321,18 @@ static int lex_one(scn_parser *p, scn_lexer *lx, tok **out) {
     tok_kind k;
     wr_scn_cmp cmp;
   } punct[] = {
-      {"<->", T_BIARROW, 0}, {"->", T_ARROW, 0},     {"==", T_CMP, WR_SCN_EQ},
-      {"!=", T_CMP, WR_SCN_NE}, {"<=", T_CMP, WR_SCN_LE}, {">=", T_CMP, WR_SCN_GE},
-      {"<", T_CMP, WR_SCN_LT}, {">", T_CMP, WR_SCN_GT}, {"(", T_LP, 0},
-      {")", T_RP, 0},         {",", T_COMMA, 0},      {"{", T_LB, 0},
-      {"}", T_RB, 0},         {"*", T_STAR, 0},
+      {"<->", T_BIARROW, 0},    {"->", T_ARROW, 0},
+      {"==", T_CMP, WR_SCN_EQ}, {"!=", T_CMP, WR_SCN_NE},
+      {"<=", T_CMP, WR_SCN_LE}, {">=", T_CMP, WR_SCN_GE},
+      {"<", T_CMP, WR_SCN_LT},  {">", T_CMP, WR_SCN_GT},
+      {"(", T_LP, 0},           {")", T_RP, 0},
+      {",", T_COMMA, 0},        {"{", T_LB, 0},
+      {"}", T_RB, 0},           {"*", T_STAR, 0},
   };
   for (size_t k = 0; k < sizeof punct / sizeof punct[0]; k++) {
     size_t n = strlen(punct[k].s);
-    if (lx->len - lx->pos >= n && memcmp(lx->buf + lx->pos, punct[k].s, n) == 0) {
+    if (lx->len - lx->pos >= n &&
+        memcmp(lx->buf + lx->pos, punct[k].s, n) == 0) {
       if (!(t = push(p, lx, punct[k].k)))
         return -1;
       t->cmp = punct[k].cmp;

@@ -42,8 +42,7 @@ static int net_policy(scn_parser *p, wr_scn_step *st) {
     memcpy(item, text, len);
     item[len] = 0;
     if (wr_policy_apply(pol, item, err, sizeof err) != 0)
-      return scn_err(p, first, "bad policy item '%s': %s", q,
-                     strip_item(err));
+      return scn_err(p, first, "bad policy item '%s': %s", q, strip_item(err));
   }
   char err[256];
   if (wr_policy_check(pol, err, sizeof err) != 0)
@@ -65,8 +64,9 @@ static int net_buffers(scn_parser *p, wr_scn_step *st) {
              memcmp(t->text, "rcvbuf", 6) == 0)
       dst = &st->rcvbuf;
     else if (t->kind == T_OPT)
-      return scn_err(p, t, "unknown option '%.*s' for net; expected sndbuf=N "
-                           "or rcvbuf=N",
+      return scn_err(p, t,
+                     "unknown option '%.*s' for net; expected sndbuf=N "
+                     "or rcvbuf=N",
                      (int)(t->len < 60 ? t->len : 60), t->text);
     else
       return scn_err(p, t, "expected sndbuf=N or rcvbuf=N, found %s",
@@ -87,8 +87,9 @@ int scn_net(scn_parser *p, const tok *kw) {
   wr_scn_step st = scn_step_init(p, WR_SCN_NET_POLICY, kw);
   const tok *a = scn_peek(p);
   if (a->kind == T_EOL)
-    return scn_err(p, a, "missing direction after net; expected A->B, A<->B "
-                         "or LISTENER refuse on|off, found end of line");
+    return scn_err(p, a,
+                   "missing direction after net; expected A->B, A<->B "
+                   "or LISTENER refuse on|off, found end of line");
   scn_next(p);
   const tok *dir = scn_peek(p);
   if (scn_is(dir, "refuse")) {
@@ -109,8 +110,9 @@ int scn_net(scn_parser *p, const tok *kw) {
     return scn_step_add(p, &st) ? 0 : -1;
   }
   if (dir->kind != T_ARROW && dir->kind != T_BIARROW)
-    return scn_err(p, dir, "expected '->' or '<->' after '%.*s' (a direction "
-                           "A->B), found %s",
+    return scn_err(p, dir,
+                   "expected '->' or '<->' after '%.*s' (a direction "
+                   "A->B), found %s",
                    (int)(a->len < 60 ? a->len : 60), a->text,
                    SCN_FOUND(p, dir));
   st.both = dir->kind == T_BIARROW;
@@ -120,22 +122,25 @@ int scn_net(scn_parser *p, const tok *kw) {
   if (st.ep < 0)
     return -1;
   if (b->kind == T_EOL)
-    return scn_err(p, b, "missing peer after '%s'; expected a name, found end "
-                         "of line",
+    return scn_err(p, b,
+                   "missing peer after '%s'; expected a name, found end "
+                   "of line",
                    st.both ? "<->" : "->");
   st.peer = scn_use(p, b, NET_MASK, "net");
   if (st.peer < 0)
     return -1;
   if (st.peer == st.ep)
-    return scn_err(p, b, "a direction needs two different endpoints, found "
-                         "'%s' twice",
+    return scn_err(p, b,
+                   "a direction needs two different endpoints, found "
+                   "'%s' twice",
                    p->s->endpoints[st.ep].name);
   scn_next(p);
   const tok *t = scn_peek(p);
   if (t->kind == T_EOL)
-    return scn_err(p, t, "missing policy or action after the direction; "
-                         "expected policy items, sndbuf=N, reset, drop, "
-                         "stall or release");
+    return scn_err(p, t,
+                   "missing policy or action after the direction; "
+                   "expected policy items, sndbuf=N, reset, drop, "
+                   "stall or release");
   int rc;
   if (t->kind == T_OPT) {
     rc = net_buffers(p, &st);
@@ -147,8 +152,9 @@ int scn_net(scn_parser *p, const tok *kw) {
       scn_next(p);
       const tok *n = scn_peek(p);
       if (n->kind != T_ATOM)
-        return scn_err(p, n, "missing byte count after 'reset after'; "
-                             "expected a number, found %s",
+        return scn_err(p, n,
+                       "missing byte count after 'reset after'; "
+                       "expected a number, found %s",
                        SCN_FOUND(p, n));
       rc = scn_number(p, n, "reset after", 0, UINT64_MAX, &st.n);
       st.has_n = 1;
@@ -158,8 +164,9 @@ int scn_net(scn_parser *p, const tok *kw) {
       rc = scn_duration(p, scn_peek(p), "reset at", &st.t);
       scn_next(p);
     } else {
-      return scn_err(p, how, "expected 'after N' or 'at T' after reset, "
-                             "found %s",
+      return scn_err(p, how,
+                     "expected 'after N' or 'at T' after reset, "
+                     "found %s",
                      SCN_FOUND(p, how));
     }
   } else if (scn_is(t, "drop") || scn_is(t, "release")) {

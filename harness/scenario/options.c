@@ -77,8 +77,7 @@ int scn_option(scn_parser *p, const tok *t, int check, wr_scn_opt *out) {
   if (t->len >= sizeof name || !scn_option_known(t->text, t->len)) {
     if (check) {
       char q[64];
-      snprintf(q, sizeof q, "%.*s", (int)(t->len < 60 ? t->len : 60),
-               t->text);
+      snprintf(q, sizeof q, "%.*s", (int)(t->len < 60 ? t->len : 60), t->text);
       return scn_err(p, t, "unknown option '%s'; expected one of: %s", q,
                      scn_option_names());
     }

@@ -45,8 +45,7 @@ int scn_end(scn_parser *p) {
   const tok *t = scn_peek(p);
   if (t->kind == T_EOL)
     return 0;
-  return scn_err(p, t, "extra token %s; expected end of line",
-                 SCN_FOUND(p, t));
+  return scn_err(p, t, "extra token %s; expected end of line", SCN_FOUND(p, t));
 }
 
 int scn_opts_store(scn_parser *p, wr_scn_step *st, const wr_scn_opt *o,
@@ -88,8 +87,7 @@ int scn_cmp(scn_parser *p, wr_scn_step *st) {
   return 0;
 }
 
-int scn_word(scn_parser *p, const tok **first, const char **text,
-             size_t *len) {
+int scn_word(scn_parser *p, const tok **first, const char **text, size_t *len) {
   const tok *t = scn_peek(p);
   *first = t;
   if (t->kind == T_EOL)
@@ -108,7 +106,8 @@ int scn_word(scn_parser *p, const tok **first, const char **text,
   return 0;
 }
 
-/* ---- header --------------------------------------------------------------- */
+/* ---- header ---------------------------------------------------------------
+ */
 
 static int header_only(scn_parser *p, const tok *kw) {
   if (scn_in_repeat(p))
@@ -139,8 +138,9 @@ static int st_seeds(scn_parser *p, const tok *kw) {
   if (header_only(p, kw))
     return -1;
   if (t->kind == T_EOL)
-    return scn_err(p, t, "missing seed count; expected a number, found end of "
-                         "line");
+    return scn_err(p, t,
+                   "missing seed count; expected a number, found end of "
+                   "line");
   if (scn_number(p, t, "seeds", 1, UINT32_MAX, &p->s->seeds))
     return -1;
   scn_next(p);
@@ -158,8 +158,9 @@ static int st_transports(scn_parser *p, const tok *kw) {
   else if (scn_is(t, "both"))
     p->s->transports = WR_SCN_BOTH;
   else
-    return scn_err(p, t, "%s transports; expected sim, loopback or both, "
-                         "found %s",
+    return scn_err(p, t,
+                   "%s transports; expected sim, loopback or both, "
+                   "found %s",
                    t->kind == T_EOL ? "missing" : "bad", SCN_FOUND(p, t));
   scn_next(p);
   return scn_end(p);
@@ -173,11 +174,11 @@ static int st_exhaustive(scn_parser *p, const tok *kw) {
     p->s->exhaustive = -1;
   } else {
     if (t->kind != T_ATOM)
-      return scn_err(p, t, "%s exhaustive limit; expected off or a byte count, "
-                           "found %s",
+      return scn_err(p, t,
+                     "%s exhaustive limit; expected off or a byte count, "
+                     "found %s",
                      t->kind == T_EOL ? "missing" : "bad", SCN_FOUND(p, t));
-    if (scn_number(p, t, "exhaustive", 0, UINT32_MAX,
-                   &p->s->exhaustive_limit))
+    if (scn_number(p, t, "exhaustive", 0, UINT32_MAX, &p->s->exhaustive_limit))
       return -1;
     p->s->exhaustive = 1;
   }
@@ -198,8 +199,9 @@ static int parse_hostport(scn_parser *p, const tok *t, const char *text,
   char q[80];
   snprintf(q, sizeof q, "%.*s", (int)(len < 70 ? len : 70), text);
   if (!colon || colon == text)
-    return scn_err(p, t, "bad address; expected HOST:PORT (e.g. "
-                         "127.0.0.1:8080 or [::1]:8080), found '%s'",
+    return scn_err(p, t,
+                   "bad address; expected HOST:PORT (e.g. "
+                   "127.0.0.1:8080 or [::1]:8080), found '%s'",
                    q);
   const char *ps = colon + 1;
   size_t pl = (size_t)(text + len - ps);
@@ -229,8 +231,9 @@ static int parse_hostport(scn_parser *p, const tok *t, const char *text,
 static int st_target(scn_parser *p, const tok *kw) {
   const tok *name = scn_peek(p);
   if (name->kind == T_EOL)
-    return scn_err(p, name, "missing target name; expected a name, found end "
-                            "of line");
+    return scn_err(p, name,
+                   "missing target name; expected a name, found end "
+                   "of line");
   scn_next(p);
   const tok *how = scn_peek(p);
   int start = scn_is(how, "start");
@@ -240,8 +243,8 @@ static int st_target(scn_parser *p, const tok *kw) {
   scn_next(p);
   wr_scn_endpoint e;
   memset(&e, 0, sizeof e);
-  wr_scn_step st = scn_step_init(p, start ? WR_SCN_TARGET_START : WR_SCN_TARGET_AT,
-                                 kw);
+  wr_scn_step st =
+      scn_step_init(p, start ? WR_SCN_TARGET_START : WR_SCN_TARGET_AT, kw);
   if (start) {
     const tok *cmd = scn_peek(p);
     if (cmd->kind != T_STRING)
@@ -291,8 +294,9 @@ static int st_target(scn_parser *p, const tok *kw) {
     const char *text;
     size_t len;
     if (scn_word(p, &first, &text, &len))
-      return scn_err(p, first, "missing address; expected HOST:PORT, found "
-                               "end of line");
+      return scn_err(p, first,
+                     "missing address; expected HOST:PORT, found "
+                     "end of line");
     if (parse_hostport(p, first, text, len, &e))
       return -1;
     if (scn_end(p))
@@ -390,10 +394,14 @@ static const struct {
   const char *kw;
   int (*fn)(scn_parser *p, const tok *kw);
 } keywords[] = {
-    {"scenario", st_scenario},     {"seeds", st_seeds},
-    {"transports", st_transports}, {"exhaustive", st_exhaustive},
-    {"target", st_target},         {"wait", st_wait},
-    {"repeat", st_repeat},         {"elapsed", st_elapsed},
+    {"scenario", st_scenario},
+    {"seeds", st_seeds},
+    {"transports", st_transports},
+    {"exhaustive", st_exhaustive},
+    {"target", st_target},
+    {"wait", st_wait},
+    {"repeat", st_repeat},
+    {"elapsed", st_elapsed},
     {"net", scn_net},
 };
 

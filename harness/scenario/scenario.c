@@ -40,8 +40,11 @@ char *scn_strdup(scn_parser *p, const char *text, size_t len) {
   return d;
 }
 
-/* ---- errors ---------------------------------------------------------------- */
+/* ---- errors ----------------------------------------------------------------
+ */
 
+static void add_error(scn_parser *p, uint32_t line, uint32_t col,
+                      const char *fmt, va_list ap) SCN_PRINTF(4, 0);
 static void add_error(scn_parser *p, uint32_t line, uint32_t col,
                       const char *fmt, va_list ap) {
   wr_scenario *s = p->s;
@@ -140,9 +143,8 @@ int scn_is_name(const tok *t) {
   if (t->kind != T_ATOM && t->kind != T_OPT)
     return 0;
   const char *s = t->text;
-  if (t->len == 0 ||
-      !((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z') ||
-        s[0] == '_'))
+  if (t->len == 0 || !((s[0] >= 'A' && s[0] <= 'Z') ||
+                       (s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
     return 0;
   for (size_t k = 1; k < t->len; k++) {
     char c = s[k];
@@ -237,7 +239,8 @@ int scn_duration(scn_parser *p, const tok *t, const char *what, wr_time *out) {
   return scn_duration_text(p, t->line, t->col, t->text, t->len, what, out);
 }
 
-/* ---- blocks ----------------------------------------------------------------- */
+/* ---- blocks -----------------------------------------------------------------
+ */
 
 static void free_block(wr_scn_block *b) {
   for (size_t k = 0; k < b->n; k++)
@@ -444,7 +447,7 @@ int scn_read_file(const char *path, size_t max, char **out, size_t *len,
 wr_scenario *wr_scn_load(const char *file, const wr_scn_config *cfg) {
   char *text = NULL, err[200];
   size_t len = 0;
-  if (read_file(file, WR_SCN_MAX_DATA, &text, &len, err, sizeof err) != 0) {
+  if (read_file(file, WR_SCN_MAX_SOURCE, &text, &len, err, sizeof err) != 0) {
     wr_scenario *s = wr_scn_parse(file, "", 0, cfg);
     if (!s)
       return NULL;
@@ -478,8 +481,8 @@ void wr_scn_free(wr_scenario *s) {
   free(s);
 }
 
-int wr_scn_error_format(const wr_scenario *s, const wr_scn_error *e,
-                        char *buf, size_t len) {
+int wr_scn_error_format(const wr_scenario *s, const wr_scn_error *e, char *buf,
+                        size_t len) {
   if (e->line == 0)
     return snprintf(buf, len, "%s: %s", s->file, e->msg);
   return snprintf(buf, len, "%s:%u:%u: %s", s->file, (unsigned)e->line,
@@ -488,12 +491,12 @@ int wr_scn_error_format(const wr_scenario *s, const wr_scn_error *e,
 
 const char *wr_scn_kind_name(wr_scn_kind k) {
   static const char *const names[] = {
-      "listen",   "connect", "accept",   "target start", "target at",
-      "send",     "recv",    "message",  "messages",     "nothing",
-      "drain",    "setopts", "getopts",  "shutdown",     "close",
-      "owner",    "wait",    "repeat",   "mailbox",      "state",
-      "sent",     "received", "elapsed", "net",          "net buffers",
-      "net reset", "net drop", "net stall", "net release", "net refuse"};
+      "listen",    "connect",  "accept",    "target start", "target at",
+      "send",      "recv",     "message",   "messages",     "nothing",
+      "drain",     "setopts",  "getopts",   "shutdown",     "close",
+      "owner",     "wait",     "repeat",    "mailbox",      "state",
+      "sent",      "received", "elapsed",   "net",          "net buffers",
+      "net reset", "net drop", "net stall", "net release",  "net refuse"};
   if ((unsigned)k < sizeof names / sizeof names[0])
     return names[k];
   return "?";

@@ -46,7 +46,8 @@ typedef struct tok {
   wr_scn_cmp cmp; /* T_CMP */
 } tok;
 
-/* ---- the lexer ------------------------------------------------------------ */
+/* ---- the lexer ------------------------------------------------------------
+ */
 
 typedef struct scn_lexer {
   const char *buf;
@@ -98,11 +99,10 @@ typedef struct scn_parser {
 /* Records "message" at tok's position; only the first error of a statement
  * is kept (later ones are consequences). Returns -1. */
 int scn_err(scn_parser *p, const tok *t, const char *fmt, ...) SCN_PRINTF(3, 4);
-int scn_err_at(scn_parser *p, uint32_t line, uint32_t col, const char *fmt,
-               ...) SCN_PRINTF(4, 5);
+int scn_err_at(scn_parser *p, uint32_t line, uint32_t col, const char *fmt, ...)
+    SCN_PRINTF(4, 5);
 /* Describes a token for "found ...": 'text' or "end of line". */
-const char *scn_found(const scn_parser *p, const tok *t, char *buf,
-                      size_t cap);
+const char *scn_found(const scn_parser *p, const tok *t, char *buf, size_t cap);
 #define SCN_FOUND(p, t) scn_found((p), (t), (char[96]){0}, 96)
 
 static inline const tok *scn_peek(const scn_parser *p) { return &p->t[p->i]; }
@@ -125,10 +125,12 @@ char *scn_strdup(scn_parser *p, const char *text, size_t len);
 
 /* The token's decoded string bytes. */
 static inline const uint8_t *scn_sbytes(const scn_parser *p, const tok *t) {
-  return p->lx.sbuf + t->soff;
+  /* no string bytes yet ("" as the first string): no buffer either */
+  return p->lx.sbuf ? p->lx.sbuf + t->soff : (const uint8_t *)"";
 }
 
-/* ---- values ---------------------------------------------------------------- */
+/* ---- values ----------------------------------------------------------------
+ */
 
 /* An unsigned number (decimal or 0x hex) in min..max; what names it in the
  * message ("repeat count"). */
@@ -206,8 +208,7 @@ int scn_timeout(scn_parser *p, const tok *t, wr_scn_step *st);
 int scn_cmp(scn_parser *p, wr_scn_step *st);
 /* Joins the tokens from p->i that touch each other (no space between)
  * into one word (their source text); advances past them. */
-int scn_word(scn_parser *p, const tok **first, const char **text,
-             size_t *len);
+int scn_word(scn_parser *p, const tok **first, const char **text, size_t *len);
 /* Is the parser inside a repeat block? */
 static inline int scn_in_repeat(const scn_parser *p) { return p->depth > 1; }
 

@@ -102,8 +102,9 @@ static int v_connect(scn_parser *p, wr_scn_step *st, const tok *name) {
     if (scn_is(kw, "as")) {
       acc = scn_peek(p);
       if (acc->kind == T_EOL)
-        return scn_err(p, acc, "missing name after 'as'; expected a name, "
-                               "found end of line");
+        return scn_err(p, acc,
+                       "missing name after 'as'; expected a name, "
+                       "found end of line");
       st->acc = scn_declare(p, acc, WR_SCN_EP_SOCKET);
       if (st->acc < 0)
         return -1;
@@ -160,8 +161,9 @@ static int v_message(scn_parser *p, wr_scn_step *st, const tok *name) {
   if (st->kind == WR_SCN_MESSAGES) {
     const tok *t = scn_peek(p);
     if (t->kind != T_ATOM)
-      return scn_err(p, t, "missing message count; expected a number, found "
-                           "%s",
+      return scn_err(p, t,
+                     "missing message count; expected a number, found "
+                     "%s",
                      SCN_FOUND(p, t));
     if (scn_number(p, t, "message count", 1, UINT32_MAX, &st->n))
       return -1;
@@ -211,8 +213,9 @@ static int v_setopts(scn_parser *p, wr_scn_step *st, const tok *name) {
   if (sock_opts(p, st, 0))
     return -1;
   if (st->nopts == 0)
-    return scn_err(p, scn_peek(p), "missing options for setopts; expected "
-                                   "NAME=VALUE ..., found %s",
+    return scn_err(p, scn_peek(p),
+                   "missing options for setopts; expected "
+                   "NAME=VALUE ..., found %s",
                    SCN_FOUND(p, scn_peek(p)));
   if (opt_result(p, st))
     return -1;
@@ -229,8 +232,9 @@ static int v_setopts(scn_parser *p, wr_scn_step *st, const tok *name) {
 static int v_getopts(scn_parser *p, wr_scn_step *st, const tok *name) {
   const tok *o = scn_peek(p);
   if (o->kind != T_ATOM || !scn_is_name(o))
-    return scn_err(p, o, "missing option name for getopts; expected one of: "
-                         "%s, found %s",
+    return scn_err(p, o,
+                   "missing option name for getopts; expected one of: "
+                   "%s, found %s",
                    scn_option_names(), SCN_FOUND(p, o));
   if (!scn_option_known(o->text, o->len))
     return scn_err(p, o, "unknown option %s; expected one of: %s",
@@ -242,13 +246,15 @@ static int v_getopts(scn_parser *p, wr_scn_step *st, const tok *name) {
   const char *text;
   size_t len;
   if (scn_word(p, &first, &text, &len))
-    return scn_err(p, first, "missing value after '->' for getopts; found end "
-                             "of line");
+    return scn_err(p, first,
+                   "missing value after '->' for getopts; found end "
+                   "of line");
   char oname[64];
   snprintf(oname, sizeof oname, "%.*s", (int)o->len, o->text);
   if (scn_option_value(p, first->line, first->col, oname, text, len))
     return -1;
-  wr_scn_opt opt = {scn_strdup(p, o->text, o->len), scn_strdup(p, text, len),
+  wr_scn_opt opt = {scn_strdup(p, o->text, o->len),
+                    scn_strdup(p, text, len),
                     {p->s->file, o->line, o->col}};
   if (!opt.name || !opt.value)
     return -1;
@@ -264,8 +270,9 @@ static int v_shutdown(scn_parser *p, wr_scn_step *st, const tok *name) {
   else if (scn_is(t, "read_write"))
     st->how = WR_SCN_SHUT_READ_WRITE;
   else
-    return scn_err(p, t, "%s shutdown direction; expected read, write or "
-                         "read_write, found %s",
+    return scn_err(p, t,
+                   "%s shutdown direction; expected read, write or "
+                   "read_write, found %s",
                    t->kind == T_EOL ? "missing" : "bad", SCN_FOUND(p, t));
   scn_next(p);
   return opt_result(p, st);
@@ -311,16 +318,15 @@ static int v_state(scn_parser *p, wr_scn_step *st, const tok *name) {
   else if (scn_is(t, "write_closed"))
     st->state = WR_SCN_STATE_WRITE_CLOSED;
   else
-    return scn_err(p, t, "%s state; expected open, closed, read_closed or "
-                         "write_closed, found %s",
+    return scn_err(p, t,
+                   "%s state; expected open, closed, read_closed or "
+                   "write_closed, found %s",
                    t->kind == T_EOL ? "missing" : "bad", SCN_FOUND(p, t));
   scn_next(p);
   return 0;
 }
 
-static int v_none(scn_parser *p, wr_scn_step *st, const tok *name) {
-  return 0;
-}
+static int v_none(scn_parser *p, wr_scn_step *st, const tok *name) { return 0; }
 
 /* Which names a verb takes: declared by the verb itself (0), sockets, or
  * sockets and mailboxes. */

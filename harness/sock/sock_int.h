@@ -24,8 +24,8 @@ struct wr_sock {
   wr_mailbox *owner;
 
   /* options */
-  int active;    /* WR_ACTIVE_* */
-  int count;     /* the {active, N} counter, signed 16-bit */
+  int active; /* WR_ACTIVE_* */
+  int count;  /* the {active, N} counter, signed 16-bit */
   wr_packet_type packet;
   uint32_t packet_size;
   uint8_t delimiter;

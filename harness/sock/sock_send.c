@@ -145,7 +145,7 @@ int wr_sock_send(wr_sock *s, const void *data, size_t len) {
     return 0;
   wr_sockenv *env = s->env;
   long ms = s->send_timeout == WR_SEND_TIMEOUT_INFINITY ? WR_SOCK_INFINITY
-                                                         : (long)s->send_timeout;
+                                                        : (long)s->send_timeout;
   wr_time deadline = wr_sock_deadline_(env, ms);
   for (;;) {
     if (not_busy(s))

@@ -33,7 +33,8 @@ int wr_sockopt_from_name(const char *name) {
   return -1;
 }
 
-static int bad(char *err, size_t errlen, const wr_sockopt *o, const char *want) {
+static int bad(char *err, size_t errlen, const wr_sockopt *o,
+               const char *want) {
   if (err && errlen)
     snprintf(err, errlen, "%s: expected %s, found %" PRId64,
              wr_sockopt_name_str(o->name) ? wr_sockopt_name_str(o->name) : "?",
@@ -179,7 +180,10 @@ static const char *parse_value(wr_sockopt *o, const char *v) {
       o->value = WR_SEND_TIMEOUT_INFINITY;
       return NULL;
     }
-    return parse_int(v, &o->value) ? "infinity or milliseconds" : NULL;
+    /* A literal -1 is not infinity in the text form: gen_tcp refuses it. */
+    if (parse_int(v, &o->value) || o->value < 0)
+      return "infinity or 0..4294967295 ms";
+    return NULL;
   case WR_OPT_LINE_DELIMITER:
     return parse_char(v, &o->value) ? "a character or 0..255" : NULL;
   case WR_OPT_LINGER: {
@@ -239,8 +243,8 @@ int wr_sockopt_parse(const char *text, wr_sockopt *opts, size_t max, char *err,
     *eq = 0;
     int name = wr_sockopt_from_name(tok);
     if (name < 0) {
-      snprintf(err, errlen, "option item %d '%s=%s': unknown option '%s'",
-               item, tok, eq + 1, tok);
+      snprintf(err, errlen, "option item %d '%s=%s': unknown option '%s'", item,
+               tok, eq + 1, tok);
       return WR_EINVAL;
     }
     if (n == max) {
@@ -256,8 +260,9 @@ int wr_sockopt_parse(const char *text, wr_sockopt *opts, size_t max, char *err,
       return WR_EINVAL;
     }
     if (want) {
-      snprintf(err, errlen, "option item %d '%s=%s': %s: expected %s, found '%s'",
-               item, tok, eq + 1, tok, want, eq + 1);
+      snprintf(err, errlen,
+               "option item %d '%s=%s': %s: expected %s, found '%s'", item, tok,
+               eq + 1, tok, want, eq + 1);
       return WR_EINVAL;
     }
     opts[n++] = o;
@@ -284,8 +289,8 @@ int wr_sockopt_format(const wr_sockopt *o, char *buf, size_t len) {
       return snprintf(buf, len, "send_timeout=infinity");
     break;
   case WR_OPT_LINGER:
-    return snprintf(buf, len, "linger=%s,%" PRId64,
-                    o->value ? "true" : "false", o->value2);
+    return snprintf(buf, len, "linger=%s,%" PRId64, o->value ? "true" : "false",
+                    o->value2);
   case WR_OPT_EXIT_ON_CLOSE:
   case WR_OPT_SHOW_ECONNRESET:
   case WR_OPT_SEND_TIMEOUT_CLOSE:

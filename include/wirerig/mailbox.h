@@ -25,8 +25,8 @@ struct wr_sock;
 typedef struct wr_msg {
   wr_msg_kind kind;
   struct wr_sock *sock;
-  int reason;     /* tcp_error: a negative wr_err (WR_EMSGSIZE, ...) */
-  uint8_t *data;  /* tcp / http: the packet (http: the line), malloc'd */
+  int reason;    /* tcp_error: a negative wr_err (WR_EMSGSIZE, ...) */
+  uint8_t *data; /* tcp / http: the packet (http: the line), malloc'd */
   size_t len;
   int http_state; /* http: the state the line was parsed in */
 } wr_msg;

@@ -29,6 +29,11 @@ extern "C" {
 /* Largest byte string one data expression may evaluate to (repetitions,
  * pattern(), file() included), unless wr_scn_config says otherwise. */
 #define WR_SCN_MAX_DATA (256u * 1024u * 1024u)
+/* Largest scenario file wr_scn_load reads: scenarios are written by hand;
+ * bulk data belongs in file(). */
+#define WR_SCN_MAX_SOURCE (4u * 1024u * 1024u)
+/* Most endpoints one scenario may declare (names are looked up linearly). */
+#define WR_SCN_MAX_ENDPOINTS 4096
 /* Errors collected per file before parsing gives up. */
 #define WR_SCN_MAX_ERRORS 20
 /* Longest error message, terminating NUL included. */
@@ -161,8 +166,11 @@ typedef enum wr_scn_cmp {
   WR_SCN_GE
 } wr_scn_cmp;
 
-typedef enum wr_scn_shut { WR_SCN_SHUT_READ, WR_SCN_SHUT_WRITE,
-                           WR_SCN_SHUT_READ_WRITE } wr_scn_shut;
+typedef enum wr_scn_shut {
+  WR_SCN_SHUT_READ,
+  WR_SCN_SHUT_WRITE,
+  WR_SCN_SHUT_READ_WRITE
+} wr_scn_shut;
 
 typedef enum wr_scn_state {
   WR_SCN_STATE_OPEN,
@@ -198,9 +206,9 @@ typedef struct wr_scn_step {
   wr_scn_cmp cmp;
   wr_scn_shut how;
   wr_scn_state state;
-  int on;                   /* refuse on|off */
-  uint64_t sndbuf, rcvbuf;  /* net buffers, 0 = not set */
-  const wr_policy *policy;  /* net policy */
+  int on;                  /* refuse on|off */
+  uint64_t sndbuf, rcvbuf; /* net buffers, 0 = not set */
+  const wr_policy *policy; /* net policy */
   wr_scn_expect expect;
   wr_scn_block body; /* repeat; not expanded */
 } wr_scn_step;
@@ -221,7 +229,7 @@ typedef struct wr_scenario {
   const char *title; /* `scenario "..."`, else the file's base name */
   uint64_t seeds;    /* 0 = not set */
   wr_scn_transports transports;
-  int exhaustive;         /* -1 off, 0 not set, 1 set: limit below */
+  int exhaustive; /* -1 off, 0 not set, 1 set: limit below */
   uint64_t exhaustive_limit;
   wr_scn_endpoint *endpoints;
   size_t nendpoints;
@@ -251,8 +259,8 @@ void wr_scn_free(wr_scenario *s);
 
 /* "FILE:LINE:COL: message" (or "FILE: message" at line 0); snprintf-style
  * return. */
-int wr_scn_error_format(const wr_scenario *s, const wr_scn_error *e,
-                        char *buf, size_t len);
+int wr_scn_error_format(const wr_scenario *s, const wr_scn_error *e, char *buf,
+                        size_t len);
 
 /* Names for reports: "send", "net" ...; "==" ... */
 const char *wr_scn_kind_name(wr_scn_kind k);

@@ -111,8 +111,7 @@ int wr_sock_data_http(const wr_sock_data *d, wr_http_packet *out);
 /* gen_tcp:recv(S, length, timeout). WR_EINVAL on an active socket or with
  * a length in a packet mode, WR_ENOMEM over 64 MiB, WR_TIMEOUT (received
  * bytes are kept), WR_CLOSED, WR_ECONNRESET, WR_EMSGSIZE, WR_ENOTCONN. */
-int wr_sock_recv(wr_sock *s, size_t length, long timeout_ms,
-                 wr_sock_data *out);
+int wr_sock_recv(wr_sock *s, size_t length, long timeout_ms, wr_sock_data *out);
 
 /* gen_tcp:shutdown; how is WR_SHUT_RD / WR_SHUT_WR / WR_SHUT_RDWR. */
 int wr_sock_shutdown(wr_sock *s, int how);

@@ -11,7 +11,7 @@
  *   verify-manifest DIR FILE   `wirerig pcap extract` output (gap-aware)
  *   verify-tcpflow DIR FILE    `tcpflow -r` output
  *   verify-tshark FIELDS FILE  tshark -T fields -e tcp.srcport
- *                              -e tcp.dstport -e tcp.payload
+ *                              -e tcp.dstport -e tcp.seq -e tcp.payload
  *
  * Every loop is bounded: run gives up after 120 s. Exit status 0 when all
  * is as expected, 1 when something differs, 2 on usage or system errors.
@@ -525,8 +525,9 @@ static int hexval(int c) {
   return -1;
 }
 
-/* Lines "srcport<TAB>dstport<TAB>hex": each payload must continue its
- * direction's stream (a clean loopback capture has no retransmissions). */
+/* Lines "srcport<TAB>dstport<TAB>relative-seq<TAB>hex". Each payload is
+ * checked at its place in the stream: new bytes must continue it, and
+ * bytes sent again (a tail loss probe, say) must equal what they repeat. */
 static int cmd_verify_tshark(const char *fields, expectations *e,
                              unsigned server_port) {
   FILE *f = fopen(fields, "r");
@@ -545,13 +546,17 @@ static int cmd_verify_tshark(const char *fields, expectations *e,
   char *line = NULL;
   size_t cap = 0;
   int bad = 0;
-  uint64_t bytes = 0;
+  uint64_t bytes = 0, again = 0;
   while (getline(&line, &cap, f) > 0 && !bad) {
     unsigned sp, dp;
-    char *t1 = strchr(line, '\t');
-    if (sscanf(line, "%u\t%u", &sp, &dp) != 2 || !t1 || !strchr(t1 + 1, '\t'))
+    unsigned long long seq;
+    if (sscanf(line, "%u\t%u\t%llu", &sp, &dp, &seq) != 3)
       continue;
-    char *hex = strchr(t1 + 1, '\t') + 1;
+    char *hex = line;
+    for (int tabs = 0; tabs < 3 && hex; tabs++)
+      hex = strchr(hex, '\t') ? strchr(hex, '\t') + 1 : NULL;
+    if (!hex || seq == 0 || hexval(hex[0]) < 0)
+      continue; /* no payload (the FIN and later ACKs sit past the end) */
     int d = sp == server_port;
     unsigned cport = d ? dp : sp;
     expect *x = find(e, cport);
@@ -559,6 +564,20 @@ static int cmd_verify_tshark(const char *fields, expectations *e,
       continue;
     x->seen = 1;
     pos *q = &p[(size_t)(x - e->v) * 2 + d];
+    uint64_t off = seq - 1; /* relative: the SYN is 0 */
+    gen back;                 /* for bytes sent again */
+    if (off < q->at) {
+      gen_init(&back, e->seed, x->idx, d);
+      for (uint64_t k = 0; k < off; k++) {
+        uint8_t skip;
+        gen_fill(&back, &skip, 1);
+      }
+    } else if (off > q->at) {
+      fprintf(stderr, "tshark port %u %s: a hole at %llu\n", cport,
+              d ? "s2c" : "c2s", (unsigned long long)q->at);
+      bad = 1;
+      break;
+    }
     for (char *h = hex; *h && *h != '\n';) {
       if (*h == ':') {
         h++;
@@ -568,15 +587,21 @@ static int cmd_verify_tshark(const char *fields, expectations *e,
       if (hi < 0 || lo < 0)
         break;
       uint8_t want;
-      gen_fill(&q->g, &want, 1);
-      if ((uint8_t)(hi << 4 | lo) != want || q->at >= x->len[d]) {
+      int old = off < q->at;
+      gen_fill(old ? &back : &q->g, &want, 1);
+      if ((uint8_t)(hi << 4 | lo) != want || off >= x->len[d]) {
         fprintf(stderr, "tshark port %u %s differs at %llu\n", cport,
-                d ? "s2c" : "c2s", (unsigned long long)q->at);
+                d ? "s2c" : "c2s", (unsigned long long)off);
         bad = 1;
         break;
       }
-      q->at++;
-      bytes++;
+      if (old) {
+        again++;
+      } else {
+        q->at++;
+        bytes++;
+      }
+      off++;
       h += 2;
     }
   }
@@ -593,7 +618,8 @@ static int cmd_verify_tshark(const char *fields, expectations *e,
   free(p);
   fclose(f);
   if (!bad)
-    printf("verified %zu flows, %llu bytes\n", e->n, (unsigned long long)bytes);
+    printf("verified %zu flows, %llu bytes (%llu sent again)\n", e->n,
+           (unsigned long long)bytes, (unsigned long long)again);
   return bad;
 }
 

@@ -9,7 +9,7 @@ static const char *ep_name(const wr_scenario *s, int k) {
 }
 
 static void dump_expect(const wr_scn_expect *e, tu_str *o) {
-  static const char *const msgs[] = {"",           "tcp ",      "http ",
+  static const char *const msgs[] = {"",           "tcp ",       "http ",
                                      "tcp_closed", "tcp_error ", "tcp_passive"};
   tu_str_printf(o, " expect=%s", msgs[e->msg]);
   switch (e->kind) {
@@ -105,9 +105,9 @@ void scn_dump(const wr_scenario *s, tu_str *o) {
   static const char *const kinds[] = {"listener", "socket", "target",
                                       "mailbox"};
   if (s->seeds || s->transports || s->exhaustive)
-    tu_str_printf(o, "header seeds=%" PRIu64 " transports=%d exhaustive=%d/%" PRIu64 "\n",
-                  s->seeds, (int)s->transports, s->exhaustive,
-                  s->exhaustive_limit);
+    tu_str_printf(
+        o, "header seeds=%" PRIu64 " transports=%d exhaustive=%d/%" PRIu64 "\n",
+        s->seeds, (int)s->transports, s->exhaustive, s->exhaustive_limit);
   for (size_t k = 0; k < s->nendpoints; k++) {
     const wr_scn_endpoint *e = &s->endpoints[k];
     tu_str_printf(o, "ep %s %s %u:%u", e->name, kinds[e->kind],

@@ -1,6 +1,6 @@
 /* The transport variants and text helpers of the socket tests. */
-#include <stdarg.h>
 #include <setjmp.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +27,9 @@ static void policy(sx *x, wr_sock *s) {
   char err[256];
   if (wr_policy_parse(x->v->policy, &p, err, sizeof err) != 0)
     TU_FAIL("policy %s: %s", x->v->policy, err);
-  int rc = x->v->loopback ? wr_loopback_set_policy(x->net, wr_sock_handle(s), &p)
-                          : wr_simnet_set_policy(x->net, wr_sock_handle(s), &p);
+  int rc = x->v->loopback
+               ? wr_loopback_set_policy(x->net, wr_sock_handle(s), &p)
+               : wr_simnet_set_policy(x->net, wr_sock_handle(s), &p);
   TU_CHECK(rc == 0, "set policy: %s", wr_err_name(rc));
 }
 
@@ -41,7 +42,7 @@ void sx_setopts(wr_sock *s, const char *text) {
   TU_CHECK(rc == 0, "setopts '%s': %s", text, wr_err_name(rc));
 }
 
-void sx_open(sx *x, const sx_variant *v, const char *copts, const char *sopts) {
+void sx_env_open(sx *x, const sx_variant *v) {
   memset(x, 0, sizeof *x);
   x->v = v;
   char err[256];
@@ -61,6 +62,12 @@ void sx_open(sx *x, const sx_variant *v, const char *copts, const char *sopts) {
   TU_CHECK(wr_sockenv_create(x->net, &x->env) == 0, "sockenv");
   x->mc = wr_mailbox_create(x->env);
   x->ms = wr_mailbox_create(x->env);
+}
+
+void sx_open(sx *x, const sx_variant *v, const char *copts, const char *sopts) {
+  char err[256];
+  int rc;
+  sx_env_open(x, v);
   wr_sockopt so[32], co[32];
   int ns = wr_sockopt_parse(sopts, so, 32, err, sizeof err);
   TU_CHECK(ns >= 0, "server options: %s", err);
@@ -122,6 +129,8 @@ static void put_data(tu_str *b, const uint8_t *p, size_t n, int is_http,
   } else if (h.kind == WR_HTTP_REQUEST) {
     tu_str_printf(b, " ");
     tu_str_quote(b, h.method.ptr, h.method.len);
+  } else if (h.kind == WR_HTTP_RESPONSE) {
+    tu_str_printf(b, " %d", (int)h.status);
   } else if (h.kind == WR_HTTP_ERROR) {
     tu_str_printf(b, " ");
     tu_str_quote(b, h.line.ptr, h.line.len);

@@ -35,6 +35,8 @@ extern const size_t sx_nvariants;
  * server side; applies the variant's policy to both directions. */
 void sx_open(sx *x, const sx_variant *v, const char *copts, const char *sopts);
 void sx_close(sx *x);
+/* Only the transport, the environment and the two mailboxes. */
+void sx_env_open(sx *x, const sx_variant *v);
 
 /* Runs body on every variant (or only simnet ones when simnet_only). */
 void sx_each(void (*body)(sx *x), const char *copts, const char *sopts);

@@ -1,0 +1,189 @@
+/* Sockets against the bare transport: the same bytes through a wirerig
+ * socket pair (packet 4, the receiver active true reading its mailbox)
+ * and through plain wr_net_send / wr_net_recv, on simnet and on loopback.
+ * Prints messages per second and the ratio; the goal for 16 KiB frames on
+ * loopback is >= 0.85x the bare transport. Never fails on a timing, only
+ * when the bytes delivered disagree. */
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench_util.h"
+#include "wirerig/loopback.h"
+#include "wirerig/simnet.h"
+#include "wirerig/sock.h"
+
+static int quick;
+
+static void die(const char *what) {
+  fprintf(stderr, "bench_sock: %s failed\n", what);
+  exit(1);
+}
+
+static wr_net *make_net(int loopback) {
+  wr_net *n = NULL;
+  char err[256];
+  int rc;
+  if (loopback) {
+    rc = wr_loopback_create(NULL, &n, err, sizeof err);
+  } else {
+    wr_simnet_config cfg;
+    wr_simnet_config_init(&cfg);
+    rc = wr_simnet_create(&cfg, &n, err, sizeof err);
+  }
+  if (rc < 0)
+    die(err);
+  return n;
+}
+
+/* frames of `size` bytes through sockets; returns the payload bytes seen */
+static uint64_t run_sock(int loopback, size_t size, uint64_t frames,
+                         double *secs) {
+  wr_net *n = make_net(loopback);
+  wr_sockenv *env;
+  if (wr_sockenv_create(n, &env))
+    die("sockenv");
+  wr_mailbox *mc = wr_mailbox_create(env), *ms = wr_mailbox_create(env);
+  wr_sockopt so[] = {{WR_OPT_PACKET, WR_PACKET_4, 0},
+                     {WR_OPT_ACTIVE, WR_ACTIVE_TRUE, 0}};
+  wr_sockopt co[] = {{WR_OPT_PACKET, WR_PACKET_4, 0},
+                     {WR_OPT_ACTIVE, WR_ACTIVE_FALSE, 0}};
+  wr_sock *ls, *c, *s;
+  wr_addr a;
+  if (wr_sock_listen(env, ms, NULL, so, 2, &ls) || wr_sock_sockname(ls, &a) ||
+      wr_sock_connect(env, mc, &a, co, 2, 5000, &c) ||
+      wr_sock_accept(ls, ms, 5000, &s))
+    die("socket pair");
+  uint8_t *frame = malloc(size);
+  memset(frame, 'x', size);
+  uint64_t got = 0, msgs = 0, sent = 0;
+  wr_msg m;
+  double t0 = bench_now();
+  while (msgs < frames) {
+    if (sent < frames) {
+      if (wr_sock_send(c, frame, size))
+        die("send");
+      sent++;
+    } else if (wr_mailbox_recv(ms, 5000, &m) == 0) {
+      got += m.len;
+      msgs++;
+      wr_msg_free(&m);
+      continue;
+    } else {
+      die("mailbox");
+    }
+    while (wr_mailbox_take(ms, &m) == 0) {
+      got += m.len;
+      msgs++;
+      wr_msg_free(&m);
+    }
+    if ((sent & 63) == 0)
+      wr_sockenv_run(env, 0);
+  }
+  *secs = bench_now() - t0;
+  free(frame);
+  wr_sockenv_destroy(env);
+  wr_net_destroy(n);
+  return got;
+}
+
+/* The same bytes (4-byte header + payload per frame) through the bare
+ * transport, the receiver reading whatever is there. */
+static uint64_t run_bare(int loopback, size_t size, uint64_t frames,
+                         double *secs) {
+  wr_net *n = make_net(loopback);
+  int lh = wr_net_listen(n, NULL, 5);
+  wr_addr a;
+  if (lh < 0 || wr_net_local_addr(n, lh, &a))
+    die("listen");
+  int ch = wr_net_connect(n, &a);
+  wr_net_event ev[8];
+  int sh = -1;
+  for (int i = 0; i < 1000 && sh < 0; i++) {
+    /* Level-triggered: once connected, stop asking for OUT, or the poll
+     * keeps answering it and simulated time never moves on. */
+    if (ch >= 0 && (wr_net_readiness(n, ch) & WR_EV_OUT))
+      wr_net_watch(n, ch, 0);
+    wr_net_poll(n, ev, 8, wr_net_now(n) + 10 * WR_NS_PER_MS);
+    sh = wr_net_accept(n, lh, NULL);
+    if (sh == WR_EAGAIN)
+      sh = -1;
+  }
+  if (ch < 0 || sh < 0)
+    die("bare pair");
+  wr_net_watch(n, sh, WR_EV_IN);
+  size_t flen = size + 4;
+  uint8_t *frame = malloc(flen), *rbuf = malloc(64 * 1024);
+  memset(frame, 'x', flen);
+  uint64_t total = (uint64_t)flen * frames, out = 0, in = 0;
+  double t0 = bench_now();
+  while (in < total) {
+    int progress = 0;
+    while (out < total) {
+      size_t off = (size_t)(out % flen), want = flen - off;
+      long w = wr_net_send(n, ch, frame + off, want);
+      if (w <= 0)
+        break;
+      out += (uint64_t)w;
+      progress = 1;
+    }
+    for (;;) {
+      long r = wr_net_recv(n, sh, rbuf, 64 * 1024);
+      if (r <= 0)
+        break;
+      in += (uint64_t)r;
+      progress = 1;
+    }
+    if (!progress) {
+      wr_net_watch(n, ch, out < total ? WR_EV_OUT : 0);
+      wr_net_poll(n, ev, 8, wr_net_now(n) + 100 * WR_NS_PER_MS);
+    }
+  }
+  *secs = bench_now() - t0;
+  free(frame);
+  free(rbuf);
+  wr_net_destroy(n);
+  return in - 4 * frames;
+}
+
+static void row(const char *name, int loopback, size_t size, uint64_t frames,
+                double goal) {
+  double best_s = 1e9, best_b = 1e9;
+  int reps = quick ? 1 : 3;
+  for (int r = 0; r < reps; r++) {
+    double ts, tb;
+    uint64_t gs = run_sock(loopback, size, frames, &ts);
+    uint64_t gb = run_bare(loopback, size, frames, &tb);
+    if (gs != (uint64_t)size * frames || gb != gs) {
+      fprintf(stderr, "bench_sock: %s: sockets delivered %llu bytes, bare %llu\n",
+              name, (unsigned long long)gs, (unsigned long long)gb);
+      exit(1);
+    }
+    if (ts < best_s)
+      best_s = ts;
+    if (tb < best_b)
+      best_b = tb;
+  }
+  double mps = (double)frames / best_s, bare = (double)frames / best_b;
+  printf("%-28s %12.0f msg/s %9.1f MB/s | bare %12.0f msg/s | %5.2fx",
+         name, mps, mps * (double)size / 1e6, bare, best_b / best_s);
+  if (goal > 0)
+    printf("  (goal >= %.2fx)", goal);
+  printf("\n");
+}
+
+int main(int argc, char **argv) {
+  quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
+  if (getenv("BENCH_SOCK_NOTRIM"))
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+  printf("bench_sock (%s build%s): packet 4 through a wirerig socket pair "
+         "(receiver active true) vs the bare transport\n",
+         WR_BENCH_BUILD_TYPE, quick ? ", --quick" : "");
+  uint64_t big = quick ? 2000 : 40000, small = quick ? 20000 : 400000;
+  row("loopback 16 KiB frames", 1, 16384, big, 0.85);
+  row("loopback 64 B frames", 1, 64, small, 0);
+  row("simnet 16 KiB frames", 0, 16384, big / 4, 0);
+  row("simnet 64 B frames", 0, 64, small, 0);
+  return 0;
+}

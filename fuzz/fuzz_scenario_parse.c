@@ -1,0 +1,123 @@
+/* Fuzz target: the scenario parser (harness/scenario) on arbitrary text.
+ *
+ * Beyond "no crash, no leak, no hang", every run checks what the runner
+ * relies on: a scenario without errors has every endpoint index in range,
+ * every position inside the input, every HTTP expectation normalised and
+ * every byte string within the data cap; a scenario with errors has them
+ * in source order, at real positions, with a message, and no more than the
+ * cap plus its note. file() is disabled so the fuzzer never touches the
+ * file system, and the data cap is small so that repetitions stay cheap.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wirerig/scenario.h"
+
+#define FUZZ_MAX_DATA (64u * 1024u)
+
+static void fail(const char *what) {
+  fprintf(stderr, "fuzz_scenario_parse: invariant broken: %s\n", what);
+  abort();
+}
+
+static void check_pos(const wr_scn_pos *pos, uint32_t lines) {
+  if (pos->line < 1 || pos->line > lines || pos->col < 1)
+    fail("a step's position outside the input");
+}
+
+static void check_ep(const wr_scenario *s, int k, int may_be_none) {
+  if (k == -1 && may_be_none)
+    return;
+  if (k < 0 || (size_t)k >= s->nendpoints)
+    fail("an endpoint index out of range");
+}
+
+/* Normalised: no space or tab outside strings and quoted atoms, both
+ * closed. */
+static int normalised(const char *t) {
+  char in = 0; /* the open quote, or 0 */
+  for (; *t; t++) {
+    if (in == '"' && *t == '\\' && t[1])
+      t++;
+    else if (!in && (*t == '"' || *t == '\''))
+      in = *t;
+    else if (in && *t == in)
+      in = 0;
+    else if (!in && (*t == ' ' || *t == '\t'))
+      return 0;
+  }
+  return !in;
+}
+
+static void check_expect(const wr_scn_expect *e) {
+  if (e->kind == WR_SCN_EXPECT_HTTP) {
+    if (!e->http || !e->http[0] || !normalised(e->http))
+      fail("an HTTP term not normalised");
+  }
+  if (e->kind == WR_SCN_EXPECT_ERROR && (e->error >= 0 || !e->reason))
+    fail("an error expectation without a reason");
+  if (e->bytes.len > FUZZ_MAX_DATA || (e->bytes.len && !e->bytes.ptr))
+    fail("expected bytes over the cap");
+}
+
+static void check_block(const wr_scenario *s, const wr_scn_block *b,
+                        uint32_t lines, int depth) {
+  if (depth > 64)
+    fail("repeat blocks nested deeper than the parser allows");
+  for (size_t k = 0; k < b->n; k++) {
+    const wr_scn_step *st = &b->steps[k];
+    check_pos(&st->pos, lines);
+    check_ep(s, st->ep, 1);
+    check_ep(s, st->peer, 1);
+    check_ep(s, st->acc, 1);
+    if (st->data.len > FUZZ_MAX_DATA || (st->data.len && !st->data.ptr))
+      fail("data over the cap");
+    for (size_t j = 0; j < st->nopts; j++)
+      if (!st->opts[j].name || !st->opts[j].value)
+        fail("an option without name or value");
+    check_expect(&st->expect);
+    if (st->kind == WR_SCN_REPEAT)
+      check_block(s, &st->body, lines, depth + 1);
+    else if (st->body.n)
+      fail("a body on a step that is not a repeat");
+    if (st->kind >= WR_SCN_NET_POLICY && st->kind != WR_SCN_NET_REFUSE &&
+        (st->ep < 0 || st->peer < 0))
+      fail("a net directive without its direction");
+    if (st->kind == WR_SCN_NET_POLICY && !st->policy)
+      fail("a net policy step without a policy");
+  }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  wr_scn_config cfg = {.max_data = FUZZ_MAX_DATA, .no_files = 1};
+  wr_scenario *s = wr_scn_parse("fuzz.scn", (const char *)data, size, &cfg);
+  if (!s)
+    return 0; /* out of memory is allowed, crashing is not */
+  uint32_t lines = 1;
+  for (size_t k = 0; k < size; k++)
+    lines += data[k] == '\n';
+  if (s->nerrors > WR_SCN_MAX_ERRORS + 1 || s->nerrors > s->nerrors_total)
+    fail("error count over the cap");
+  for (size_t k = 0; k < s->nerrors; k++) {
+    const wr_scn_error *e = &s->errors[k];
+    if (e->line < 1 || e->line > lines || e->col < 1 || !e->msg[0])
+      fail("an error without a real position or message");
+    if (k > 0 &&
+        (s->errors[k - 1].line > e->line ||
+         (s->errors[k - 1].line == e->line && s->errors[k - 1].col > e->col)))
+      fail("errors out of source order");
+    char buf[WR_SCN_MSG_MAX + 64];
+    if (wr_scn_error_format(s, e, buf, sizeof buf) <= 0)
+      fail("an error that formats to nothing");
+  }
+  if (s->nerrors == 0) {
+    for (size_t k = 0; k < s->nendpoints; k++)
+      if (!s->endpoints[k].name || !s->endpoints[k].name[0])
+        fail("an endpoint without a name");
+    check_block(s, &s->steps, lines, 0);
+  }
+  wr_scn_free(s);
+  return 0;
+}

@@ -1,0 +1,542 @@
+/* The scenario parser on invalid input: every row is a snippet and the
+ * exact first error it must give ("LINE:COL: message", the file name left
+ * out) and how many errors the whole snippet gives. One row per error kind
+ * of docs/scenarios.md at least: unknown verb, bad escape, missing
+ * argument, unterminated string, bad option value, unknown option, unknown
+ * and duplicate endpoints, unbalanced braces, bad numbers and durations,
+ * bad policy items, extra tokens. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "testutil.h"
+#include "wirerig/scenario.h"
+
+#define VERBS                                                                  \
+  "listen connect accept send recv message messages nothing drain setopts "    \
+  "getopts shutdown close owner mailbox state sent received"
+#define OPTS                                                                   \
+  "active packet packet_size line_delimiter buffer header exit_on_close "      \
+  "show_econnreset send_timeout send_timeout_close high_watermark "            \
+  "low_watermark delay_send nodelay linger reuseaddr backlog"
+#define REASONS                                                                \
+  "einval emsgsize enomem closed timeout econnreset enotconn ealready eagain " \
+  "econnrefused eaddrinuse eaddrnotavail epipe etimedout ehostunreach ebadf "  \
+  "eio enoent eacces enotsup eproto eoverflow eof unknown"
+
+typedef struct bad_row {
+  const char *name;
+  const char *text;
+  const char *first; /* "LINE:COL: message" */
+  size_t count;      /* errors in the snippet */
+} bad_row;
+
+static const bad_row rows[] = {
+    {"unknown verb",
+     "s listen\n"
+     "s lisen\n",
+     "2:3: unknown verb 'lisen'; expected one of: " VERBS, 1},
+    {"missing verb", "s\n",
+     "1:2: missing verb after 's'; expected one of: " VERBS, 1},
+    {"not a statement", "\"x\" listen\n",
+     "1:1: expected a statement (NAME VERB ..., or scenario, seeds, "
+     "transports, exhaustive, target, net, wait, repeat, elapsed), found "
+     "'\"x\"'",
+     1},
+    {"bad escape",
+     "s listen\n"
+     "c connect s\n"
+     "c send \"ab\\q\"\n",
+     "3:11: bad escape '\\q' in string; expected \\\\ \\\" \\n \\r \\t \\0 or "
+     "\\xHH",
+     1},
+    {"bad escape x1",
+     "s listen\n"
+     "c connect s\n"
+     "c send \"\\x4\"\n",
+     "3:9: bad escape '\\x4' in string; expected \\xHH with exactly two hex "
+     "digits",
+     1},
+    {"bad escape xg",
+     "s listen\n"
+     "c connect s\n"
+     "c send \"\\xg0\"\n",
+     "3:9: bad escape '\\x' in string; expected \\xHH with exactly two hex "
+     "digits",
+     1},
+    {"unterminated string",
+     "s listen\n"
+     "c connect s\n"
+     "c send \"abc\n",
+     "3:8: unterminated string; expected '\"' before end of line", 1},
+    {"unterminated hex",
+     "s listen\n"
+     "c connect s\n"
+     "c send x\"00 0\n",
+     "3:8: unterminated hex string; expected '\"' before end of line", 1},
+    {"bad hex digit",
+     "s listen\n"
+     "c connect s\n"
+     "c send x\"0g\"\n",
+     "3:11: bad hex string; expected a second hex digit, found 'g'", 1},
+    {"missing data",
+     "s listen\n"
+     "c connect s\n"
+     "c send\n",
+     "3:7: missing data for send; expected a string, x\"HEX\", file(), frame() "
+     "or pattern(), found end of line",
+     1},
+    {"missing data arrow",
+     "s listen\n"
+     "c connect s\n"
+     "c send -> ok\n",
+     "3:8: missing data for send; expected a string, x\"HEX\", file(), frame() "
+     "or pattern(), found '->'",
+     1},
+    {"missing recv arrow",
+     "s listen\n"
+     "s recv\n",
+     "2:7: missing '-> EXPECT' for recv; found end of line", 1},
+    {"missing expectation",
+     "s listen\n"
+     "s recv ->\n",
+     "2:10: bad expectation for recv; expected DATA, bytes N, http TERM, error "
+     "REASON or any, found end of line",
+     1},
+    {"missing peer", "c connect\n",
+     "1:10: missing endpoint name for connect; expected a name, found end of "
+     "line",
+     1},
+    {"missing title", "scenario\n",
+     "1:9: missing title; expected a string, found end of line", 1},
+    {"missing wait", "wait\n",
+     "1:5: missing duration for wait; expected a number with a unit ns us ms s "
+     "(e.g. 1.5ms), found end of line",
+     1},
+    {"missing repeat count", "repeat {\n",
+     "1:8: missing repeat count; expected a number, found '{'", 1},
+    {"missing frame type",
+     "s listen\n"
+     "c connect s\n"
+     "c send frame()\n",
+     "3:14: missing packet type for frame(); expected one of raw 0 1 2 4 asn1 "
+     "sunrm cdr fcgi tpkt line http httph http_bin httph_bin, found ')'",
+     1},
+    {"bad option value", "s listen packet=7\n",
+     "1:17: bad option value: packet: expected a packet type (raw, 0, 1, 2, 4, "
+     "asn1, sunrm, cdr, fcgi, tpkt, line, http, httph, http_bin, httph_bin), "
+     "found '7'",
+     1},
+    {"bad option active", "s listen active=maybe\n",
+     "1:17: bad option value: active: expected false, true, once or "
+     "-32768..32767, found 'maybe'",
+     1},
+    {"bad option linger", "s listen linger=on\n",
+     "1:17: bad option value: linger: expected true,SECONDS or false,SECONDS, "
+     "found 'on'",
+     1},
+    {"unknown option", "s listen pakcet=2\n",
+     "1:10: unknown option 'pakcet'; expected one of: " OPTS, 1},
+    {"unknown timeout option",
+     "s listen\n"
+     "s recv tmeout=1s -> any\n",
+     "2:8: unknown option 'tmeout' for recv; expected timeout=T", 1},
+    {"option quoted", "s listen packet=\"2\"\n",
+     "1:17: bad option value for 'packet'; expected a value without quotes, "
+     "found a string",
+     1},
+    {"option missing value", "s listen packet=\n",
+     "1:17: missing value after 'packet='; options are written NAME=VALUE "
+     "without spaces",
+     1},
+    {"unknown endpoint",
+     "s listen\n"
+     "c connect t\n",
+     "2:11: unknown endpoint 't'; expected a name declared above (by listen, "
+     "connect, accept, target or owner)",
+     1},
+    {"unknown endpoint use",
+     "s listen\n"
+     "x send \"a\"\n",
+     "2:1: unknown endpoint 'x'; expected a name declared above (by listen, "
+     "connect, accept, target or owner)",
+     1},
+    {"wrong kind",
+     "target t at 127.0.0.1:1\n"
+     "t send \"x\"\n",
+     "2:1: 't' is a target; send needs a socket", 1},
+    {"duplicate endpoint",
+     "s listen\n"
+     "s listen\n",
+     "2:1: duplicate endpoint 's'; already declared at line 1 column 1", 1},
+    {"duplicate conn name",
+     "s listen\n"
+     "a connect s\n"
+     "b connect s\n",
+     "3:11: duplicate endpoint 's': listener 's' already names its first "
+     "accepted connection; name this one with `as NAME`",
+     1},
+    {"declare in repeat",
+     "s listen\n"
+     "repeat 2 {\n"
+     "  c connect s\n"
+     "}\n",
+     "3:3: cannot declare 'c' inside a repeat block (it would be declared once "
+     "per round); declare it before the block",
+     1},
+    {"keyword name", "net listen\n",
+     "1:11: expected '->' or '<->' after 'listen' (a direction A->B), found "
+     "end of line",
+     1},
+    {"unbalanced close", "}\n", "1:1: unbalanced '}': no repeat block is open",
+     1},
+    {"unbalanced open",
+     "repeat 2 {\n"
+     "wait 1ms\n",
+     "1:1: unbalanced '{': this repeat block is never closed; expected a line "
+     "with '}' alone",
+     1},
+    {"unbalanced http open",
+     "s listen\n"
+     "s recv -> http {http_request,'GET',{abs_path,\"/\"},{1,1}\n",
+     "2:16: unbalanced '{' in http term; expected '}' before end of line", 1},
+    {"unbalanced http close",
+     "s listen\n"
+     "s recv -> http {http_request,'GET',{abs_path,\"/\"},{1,1}}}\n",
+     "2:57: unbalanced '}' in http term", 1},
+    {"http arity",
+     "s listen\n"
+     "s recv -> http {http_header,14,'Host',\"x\"}\n",
+     "2:16: bad http term; {http_header, ...} has 5 elements, found 4", 1},
+    {"http tag",
+     "s listen\n"
+     "s recv -> http {http_foo,1}\n",
+     "2:17: bad http term; expected http_request, http_response, http_header "
+     "or http_error, found 'http_foo'",
+     1},
+    {"bad number", "seeds 12x\n",
+     "1:7: bad number for seeds; expected a decimal or 0x hex number "
+     "1..4294967295, found '12x'",
+     1},
+    {"number overflow",
+     "s listen\n"
+     "s recv 99999999999999999999 -> any\n",
+     "2:8: bad number for recv length; expected 0..4294967295, found "
+     "'99999999999999999999'",
+     1},
+    {"bad hex number", "exhaustive 0xg\n",
+     "1:12: bad number for exhaustive; expected a decimal or 0x hex number "
+     "0..4294967295, found '0xg'",
+     1},
+    {"seeds zero", "seeds 0\n",
+     "1:7: bad number for seeds; expected 1..4294967295, found '0'", 1},
+    {"bad duration", "wait 5 \n",
+     "1:6: bad duration for wait; expected a number with a unit ns us ms s "
+     "(e.g. 1.5ms), found '5'",
+     1},
+    {"bad duration unit", "wait 1.5h\n",
+     "1:6: bad duration for wait; expected a number with a unit ns us ms s "
+     "(e.g. 1.5ms), found '1.5h'",
+     1},
+    {"bad timeout",
+     "s listen\n"
+     "s recv timeout=fast -> any\n",
+     "2:16: bad duration for timeout; expected a number with a unit ns us ms s "
+     "(e.g. 1.5ms), found 'fast'",
+     1},
+    {"bad policy item",
+     "s listen\n"
+     "c connect s\n"
+     "net c->s fixed:0\n",
+     "3:10: bad policy item 'fixed:0': segment size must be 1..67108864, found "
+     "'0'",
+     1},
+    {"bad policy second",
+     "s listen\n"
+     "c connect s\n"
+     "net c->s latency:1ms whole:3\n",
+     "3:22: bad policy item 'whole:3': 'whole' takes no value", 1},
+    {"bad policy word",
+     "s listen\n"
+     "c connect s\n"
+     "net c->s \"fixed\"\n",
+     "3:10: bad policy item '\"fixed\"'; expected whole, fixed:N, random:A-B, "
+     "cuts:N,N..., latency:T, jitter:T-T or bandwidth:RATE",
+     1},
+    {"extra tokens",
+     "s listen\n"
+     "c connect s\n"
+     "c close now\n",
+     "3:9: extra token 'now'; expected end of line", 1},
+    {"extra after repeat", "repeat 2 { wait 1ms\n",
+     "1:12: extra token 'wait'; expected end of line", 1},
+    {"extra after close brace",
+     "repeat 2 {\n"
+     "} x\n",
+     "2:3: extra token 'x'; expected end of line", 1},
+    {"bad reason",
+     "s listen\n"
+     "c connect s\n"
+     "c send \"x\" -> error eoops\n",
+     "3:21: unknown error reason 'eoops'; expected one of " REASONS, 1},
+    {"bad result",
+     "s listen\n"
+     "c connect s\n"
+     "c send \"x\" -> fine\n",
+     "3:15: expected ok or error REASON after '->', found 'fine'", 1},
+    {"too large",
+     "s listen\n"
+     "c connect s\n"
+     "c send \"ab\" * 200000000\n",
+     "3:13: data too large: 2 bytes * 200000000 is over the limit of 268435456 "
+     "bytes",
+     1},
+    {"pattern too large",
+     "s listen\n"
+     "c connect s\n"
+     "c send pattern(300000000)\n",
+     "3:16: bad number for pattern() length; expected 0..268435456, found "
+     "'300000000'",
+     1},
+    {"frame too long",
+     "s listen\n"
+     "c connect s\n"
+     "c send frame(1, pattern(256))\n",
+     "3:8: frame(1, ...): 256 bytes cannot be framed as 1 (too long for its "
+     "header)",
+     1},
+    {"frame line delim",
+     "s listen\n"
+     "c connect s\n"
+     "c send frame(line, \"a\\nb\")\n",
+     "3:8: frame(line, ...): 3 bytes cannot be framed as line (too long for "
+     "its header, or it contains the delimiter)",
+     1},
+    {"file missing",
+     "s listen\n"
+     "c connect s\n"
+     "c send file(\"does-not-exist.bin\")\n",
+     "3:13: cannot read file(\"does-not-exist.bin\") (./does-not-exist.bin): "
+     "cannot open: No such file or directory",
+     1},
+    {"unexpected char", "s listen !\n", "1:10: unexpected '!'", 1},
+    {"equals alone", "s listen packet = 2\n",
+     "1:17: unexpected '='; options are written NAME=VALUE without spaces, "
+     "comparisons as ==",
+     1},
+    {"stray backslash", "s listen \\ packet=2\n",
+     "1:10: unexpected '\\'; a '\\' continues a line only as its last "
+     "character (escapes belong in strings)",
+     1},
+    {"bad address", "target t at localhost\n",
+     "1:13: bad address; expected HOST:PORT (e.g. 127.0.0.1:8080 or "
+     "[::1]:8080), found 'localhost'",
+     1},
+    {"bad port", "target t at 127.0.0.1:70000\n",
+     "1:13: bad port in '127.0.0.1:70000'; expected 1..65535", 1},
+    {"net same",
+     "s listen\n"
+     "c connect s\n"
+     "net c->c whole\n",
+     "3:8: a direction needs two different endpoints, found 'c' twice", 1},
+    {"net refuse socket",
+     "s listen\n"
+     "c connect s\n"
+     "net c refuse on\n",
+     "3:5: 'c' is a socket; net ... refuse needs a listener", 1},
+    {"net missing arrow",
+     "s listen\n"
+     "net s whole\n",
+     "2:7: expected '->' or '<->' after 's' (a direction A->B), found 'whole'",
+     1},
+    {"state bad",
+     "s listen\n"
+     "s state -> half\n",
+     "2:12: bad state; expected open, closed, read_closed or write_closed, "
+     "found 'half'",
+     1},
+    {"cmp missing",
+     "s listen\n"
+     "s mailbox 3\n",
+     "2:11: missing comparison; expected == != < <= > or >=, found '3'", 1},
+    {"target as",
+     "target t at 127.0.0.1:80\n"
+     "c connect t as x\n",
+     "2:13: 'as' needs a listener; 't' is a target, which accepts on its own",
+     1},
+    {"getopts bad value",
+     "s listen\n"
+     "s getopts active -> maybe\n",
+     "2:21: bad option value: active: expected false, true, once or "
+     "-32768..32767, found 'maybe'",
+     1},
+    {"getopts unknown",
+     "s listen\n"
+     "s getopts color -> red\n",
+     "2:11: unknown option 'color'; expected one of: " OPTS, 1},
+    {"shutdown bad",
+     "s listen\n"
+     "s shutdown both\n",
+     "2:12: bad shutdown direction; expected read, write or read_write, found "
+     "'both'",
+     1},
+};
+
+/* Formats e the way `wirerig check` does, without the file name. */
+static void format_error(const wr_scenario *s, const wr_scn_error *e, char *buf,
+                         size_t len) {
+  char full[WR_SCN_MSG_MAX + 128];
+  wr_scn_error_format(s, e, full, sizeof full);
+  size_t fl = strlen(s->file);
+  snprintf(buf, len, "%s",
+           strncmp(full, s->file, fl) == 0 && full[fl] == ':' ? full + fl + 1
+                                                              : full);
+}
+
+static void test_bad_rows(void **state) {
+  (void)state;
+  for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++) {
+    const bad_row *r = &rows[k];
+    tu_where_set("row '%s'", r->name);
+    wr_scenario *s = wr_scn_parse("t.scn", r->text, strlen(r->text), NULL);
+    TU_CHECK(s != NULL, "out of memory");
+    TU_CHECK(s->nerrors > 0, "no error; expected %s", r->first);
+    char got[WR_SCN_MSG_MAX + 128];
+    format_error(s, &s->errors[0], got, sizeof got);
+    TU_CHECK(strcmp(got, r->first) == 0,
+             "first error\n  got:      %s\n  expected: %s", got, r->first);
+    TU_CHECK(s->nerrors_total == r->count, "%zu errors, expected %zu",
+             s->nerrors_total, r->count);
+    wr_scn_free(s);
+    tu_count(1);
+  }
+  tu_where_set("%s", "");
+  assert_int_equal(tu_counted(), sizeof rows / sizeof rows[0]);
+}
+
+/* Errors on separate lines are all reported, in line order, up to the cap
+ * and a note; the statements between them still parse. */
+static void test_collects_errors(void **state) {
+  (void)state;
+  const char *text = "s listen\n"
+                     "s sned \"x\"\n" /* 2:3 */
+                     "c connect s\n"
+                     "c send \"\\q\"\n" /* 4:9 */
+                     "c close\n"
+                     "repeat 2 {\n"; /* 6:1, never closed */
+  wr_scenario *s = wr_scn_parse("t.scn", text, strlen(text), NULL);
+  assert_non_null(s);
+  assert_int_equal(s->nerrors, 3);
+  assert_int_equal(s->errors[0].line, 2);
+  assert_int_equal(s->errors[0].col, 3);
+  assert_int_equal(s->errors[1].line, 4);
+  assert_int_equal(s->errors[1].col, 9);
+  assert_int_equal(s->errors[2].line, 6);
+  assert_int_equal(s->errors[2].col, 1);
+  /* listen, connect, close and the repeat survived */
+  assert_int_equal(s->steps.n, 4);
+  wr_scn_free(s);
+
+  tu_str t = {0};
+  for (int k = 0; k < 50; k++)
+    tu_str_printf(&t, "a b\n");
+  s = wr_scn_parse("t.scn", tu_str_c(&t), t.len, NULL);
+  assert_non_null(s);
+  assert_int_equal(s->nerrors, WR_SCN_MAX_ERRORS + 1);
+  assert_non_null(strstr(s->errors[WR_SCN_MAX_ERRORS].msg, "too many errors"));
+  wr_scn_free(s);
+
+  wr_scn_config cfg = {.max_errors = 3};
+  s = wr_scn_parse("t.scn", tu_str_c(&t), t.len, &cfg);
+  assert_non_null(s);
+  assert_int_equal(s->nerrors, 4);
+  wr_scn_free(s);
+  tu_str_free(&t);
+}
+
+/* Bytes a text file should not hold: NUL outside strings, a lone CR. */
+static void test_odd_bytes(void **state) {
+  (void)state;
+  static const char nul[] = "s listen\0packet=2\n";
+  wr_scenario *s = wr_scn_parse("t.scn", nul, sizeof nul - 1, NULL);
+  assert_non_null(s);
+  assert_int_equal(s->nerrors, 1);
+  assert_string_equal(s->errors[0].msg, "unexpected byte 0x00");
+  assert_int_equal(s->errors[0].col, 9);
+  wr_scn_free(s);
+
+  static const char cr[] = "s listen\rx\n";
+  s = wr_scn_parse("t.scn", cr, sizeof cr - 1, NULL);
+  assert_non_null(s);
+  assert_int_equal(s->nerrors, 1);
+  assert_string_equal(s->errors[0].msg, "unexpected byte 0x0d");
+  wr_scn_free(s);
+
+  /* CRLF line ends are fine */
+  static const char crlf[] = "s listen\r\nc connect s\r\n";
+  s = wr_scn_parse("t.scn", crlf, sizeof crlf - 1, NULL);
+  assert_non_null(s);
+  assert_int_equal(s->nerrors, 0);
+  assert_int_equal(s->steps.n, 2);
+  wr_scn_free(s);
+}
+
+/* The data cap: repetitions, pattern() and frames over it are errors and
+ * nothing near the requested size is allocated. */
+static void test_data_cap(void **state) {
+  (void)state;
+  wr_scn_config cfg = {.max_data = 16};
+  static const struct {
+    const char *line;
+    const char *first;
+  } cases[] = {
+      {"c send \"ab\" * 9",
+       "3:13: data too large: 2 bytes * 9 is over the limit of 16 bytes"},
+      {"c send \"ab\" * 8", NULL},
+      {"c send pattern(17)",
+       "3:16: bad number for pattern() length; expected 0..16, found '17'"},
+      {"c send pattern(16) \"x\"",
+       "3:20: data too large: 17 bytes; the limit is 16 bytes"},
+      {"c send frame(2, pattern(15))",
+       "3:8: data too large: 17 bytes; the limit is 16 bytes"},
+      {"c send \"a\" * 18446744073709551615",
+       "3:12: data too large: 1 bytes * 18446744073709551615 is over the limit "
+       "of 16 bytes"},
+      {"c send \"a\" * 18446744073709551616",
+       "3:14: bad number for repeat count; expected 0..18446744073709551615, "
+       "found '18446744073709551616'"},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    char text[256];
+    snprintf(text, sizeof text, "s listen\nc connect s\n%s\n", cases[k].line);
+    wr_scenario *s = wr_scn_parse("t.scn", text, strlen(text), &cfg);
+    assert_non_null(s);
+    if (!cases[k].first) {
+      TU_CHECK(s->nerrors == 0, "'%s': unexpected error %s", cases[k].line,
+               s->nerrors ? s->errors[0].msg : "");
+    } else {
+      char got[WR_SCN_MSG_MAX + 128];
+      TU_CHECK(s->nerrors == 1, "'%s': %zu errors", cases[k].line, s->nerrors);
+      format_error(s, &s->errors[0], got, sizeof got);
+      TU_CHECK(strcmp(got, cases[k].first) == 0,
+               "'%s'\n  got:      %s\n  expected: %s", cases[k].line, got,
+               cases[k].first);
+    }
+    wr_scn_free(s);
+  }
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_bad_rows),
+      cmocka_unit_test(test_collects_errors),
+      cmocka_unit_test(test_odd_bytes),
+      cmocka_unit_test(test_data_cap),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
