@@ -335,3 +335,25 @@ wr_cli_line_status wr_cli_lines_next(wr_cli_lines *r, const uint8_t **line,
       r->eof = 1;
   }
 }
+
+int wr_cli_take_value(int argc, char **argv, int *i, const char *name,
+                      const char **value, const char **problem) {
+  const char *a = argv[*i];
+  size_t n = strlen(name);
+  if (strncmp(a, name, n) != 0 || (a[n] != '\0' && a[n] != '='))
+    return 0;
+  if (*value) {
+    *problem = "is given more than once";
+    return -1;
+  }
+  if (a[n] == '=') {
+    *value = a + n + 1;
+    return 1;
+  }
+  if (*i + 1 >= argc) {
+    *problem = "needs a value";
+    return -1;
+  }
+  *value = argv[++*i];
+  return 1;
+}

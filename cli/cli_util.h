@@ -36,6 +36,13 @@ int wr_cli_parse_byte(const char *prog, const char *what, const char *text,
 int wr_cli_uint_value(const char *text, uint64_t min, uint64_t max,
                       uint64_t *out);
 
+/* Matches argv[*i] as "--name VALUE" or "--name=VALUE". Returns 1 when it
+ * is that option (*value is set and *i advanced past the value), 0 when it
+ * is not, and -1 when the value is missing or the option was given before;
+ * *problem then says which, as a phrase to follow the option's name. */
+int wr_cli_take_value(int argc, char **argv, int *i, const char *name,
+                      const char **value, const char **problem);
+
 /* Writes text for a message: printable ASCII as is, anything else as
  * \n, \t, \xHH ...; cut to fit cap (ending in "..."). Returns out. */
 char *wr_cli_quote(const char *text, size_t len, char *out, size_t cap);

@@ -219,29 +219,14 @@ static int decode_stream(const wr_framing *cfg, const decode_opts *o) {
 
 /* ---- Options ------------------------------------------------------------- */
 
-/* Matches "--name VALUE" and "--name=VALUE". Returns 1 when argv[*i] is the
- * option (then *value is set and *i advanced), 0 when it is not, -1 when
- * the value is missing or the option was already given. */
+/* One "--name VALUE" option: 1 taken, 0 not this option, -1 usage error. */
 static int take_value(int argc, char **argv, int *i, const char *name,
                       const char **value, int *status) {
-  const char *a = argv[*i];
-  size_t n = strlen(name);
-  if (strncmp(a, name, n) != 0 || (a[n] != '\0' && a[n] != '='))
-    return 0;
-  if (*value) {
-    *status = usage_error("%s is given more than once", name);
-    return -1;
-  }
-  if (a[n] == '=') {
-    *value = a + n + 1;
-    return 1;
-  }
-  if (*i + 1 >= argc) {
-    *status = usage_error("%s needs a value", name);
-    return -1;
-  }
-  *value = argv[++*i];
-  return 1;
+  const char *problem = NULL;
+  int r = wr_cli_take_value(argc, argv, i, name, value, &problem);
+  if (r < 0)
+    *status = usage_error("%s %s", name, problem);
+  return r;
 }
 
 static int parse_args(int argc, char **argv, decode_opts *o, int *status) {

@@ -74,27 +74,14 @@ int wr_pcap_usage_error(const pcap_opts *o, const char *fmt, ...) {
   return 2;
 }
 
-/* "--name VALUE" or "--name=VALUE": 1 taken, 0 not this option, -1 error. */
+/* One "--name VALUE" option: 1 taken, 0 not this option, -1 usage error. */
 static int take_value(const pcap_opts *o, int argc, char **argv, int *i,
                       const char *name, const char **value, int *status) {
-  const char *a = argv[*i];
-  size_t n = strlen(name);
-  if (strncmp(a, name, n) != 0 || (a[n] != '\0' && a[n] != '='))
-    return 0;
-  if (*value) {
-    *status = wr_pcap_usage_error(o, "%s is given more than once", name);
-    return -1;
-  }
-  if (a[n] == '=') {
-    *value = a + n + 1;
-    return 1;
-  }
-  if (*i + 1 >= argc) {
-    *status = wr_pcap_usage_error(o, "%s needs a value", name);
-    return -1;
-  }
-  *value = argv[++*i];
-  return 1;
+  const char *problem = NULL;
+  int r = wr_cli_take_value(argc, argv, i, name, value, &problem);
+  if (r < 0)
+    *status = wr_pcap_usage_error(o, "%s %s", name, problem);
+  return r;
 }
 
 static int parse_args(int argc, char **argv, pcap_opts *o, int *status) {
@@ -120,12 +107,10 @@ static int parse_args(int argc, char **argv, pcap_opts *o, int *status) {
         o->no_checksum = 1;
         continue;
       }
-      if ((r = take_value(o, argc, argv, &i, "--filter", &o->filter,
-                          status)) ||
+      if ((r = take_value(o, argc, argv, &i, "--filter", &o->filter, status)) ||
           (r = take_value(o, argc, argv, &i, "--cap", &o->cap, status)) ||
           (r = take_value(o, argc, argv, &i, "--out", &o->out, status)) ||
-          (r = take_value(o, argc, argv, &i, "--packet", &o->packet,
-                          status)) ||
+          (r = take_value(o, argc, argv, &i, "--packet", &o->packet, status)) ||
           (r = take_value(o, argc, argv, &i, "--packet-size", &o->packet_size,
                           status)) ||
           (r = take_value(o, argc, argv, &i, "--line-length", &o->line_length,
@@ -171,8 +156,9 @@ static int parse_size(const pcap_opts *o, const char *text, size_t *out) {
       mult = 1u << 30;
   }
   if (n == 0 || n >= sizeof digits) {
-    wr_pcap_usage_error(o, "--cap: expected a size like 4096, 512K or 64M, "
-                           "found '%s'",
+    wr_pcap_usage_error(o,
+                        "--cap: expected a size like 4096, 512K or 64M, "
+                        "found '%s'",
                         text);
     return -1;
   }
@@ -182,8 +168,9 @@ static int parse_size(const pcap_opts *o, const char *text, size_t *out) {
   uint64_t v;
   if (wr_cli_uint_value(digits, 4096 / mult ? 4096 / mult : 1,
                         (UINT64_C(1) << 40) / mult, &v)) {
-    wr_pcap_usage_error(o, "--cap: expected a size from 4096 bytes to 1T "
-                           "like 4096, 512K or 64M, found '%s'",
+    wr_pcap_usage_error(o,
+                        "--cap: expected a size from 4096 bytes to 1T "
+                        "like 4096, 512K or 64M, found '%s'",
                         text);
     return -1;
   }
@@ -343,17 +330,15 @@ int wr_cmd_pcap(int argc, char **argv) {
     fputs(usage_text, stdout);
     return 0;
   }
-  static const char *const subs[] = {"flows", "extract", "decode",
-                                     "to-corpus"};
+  static const char *const subs[] = {"flows", "extract", "decode", "to-corpus"};
   for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
     if (strcmp(sub, subs[i]) == 0)
       o.sub = subs[i];
   if (!o.sub) {
-    if (strcmp(sub, "replay") == 0 || strcmp(sub, "to-scenario") == 0)
-      return wr_pcap_usage_error(&o, "'%s' is not available yet", sub);
     return wr_pcap_usage_error(
-        &o, "unknown subcommand '%s'; expected flows, extract, decode or "
-            "to-corpus",
+        &o,
+        "unknown subcommand '%s'; expected flows, extract, decode or "
+        "to-corpus",
         sub);
   }
   int status = 2;

@@ -1,8 +1,10 @@
 /* How `wirerig decode` shows packets: as JSON in the documented schema
  * (tests/diff/README.md) and as readable text. */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "decode.h"
+#include "wirerig/scenario.h"
 
 /* ---- JSON ------------------------------------------------------------- */
 
@@ -166,79 +168,24 @@ void wr_decode_print_bytes(FILE *out, const uint8_t *p, size_t n) {
   putc('"', out);
 }
 
-static void print_span(FILE *out, wr_span s) {
-  wr_decode_print_bytes(out, s.ptr, s.len);
-}
-
+/* The term is written by the scenario library's renderer, the one that
+ * `http TERM` expectations are compared with, so that decode output and a
+ * scenario's failure report spell a packet the same way. */
 void wr_decode_print_http(FILE *out, const wr_http_packet *p) {
-  const wr_http_uri *u = &p->uri;
-  switch (p->kind) {
-  case WR_HTTP_REQUEST:
-    fputs("{http_request,", out);
-    if (wr_http_method_name(p->method_index))
-      fprintf(out, "'%s'", wr_http_method_name(p->method_index));
-    else
-      print_span(out, p->method);
-    putc(',', out);
-    switch (u->kind) {
-    case WR_URI_STAR:
-      fputs("'*'", out);
-      break;
-    case WR_URI_ABS_PATH:
-      fputs("{abs_path,", out);
-      print_span(out, u->s1);
-      putc('}', out);
-      break;
-    case WR_URI_HTTP:
-    case WR_URI_HTTPS:
-      fprintf(out, "{absoluteURI,%s,",
-              u->kind == WR_URI_HTTP ? "http" : "https");
-      print_span(out, u->s1);
-      if (u->port)
-        fprintf(out, ",%ld,", (long)u->port);
-      else
-        fputs(",undefined,", out);
-      print_span(out, u->s2);
-      putc('}', out);
-      break;
-    case WR_URI_SCHEME:
-      fputs("{scheme,", out);
-      print_span(out, u->s1);
-      putc(',', out);
-      print_span(out, u->s2);
-      putc('}', out);
-      break;
-    case WR_URI_STRING:
-      print_span(out, u->s1);
-      break;
-    }
-    fprintf(out, ",{%ld,%ld}}", (long)p->major, (long)p->minor);
-    break;
-  case WR_HTTP_RESPONSE:
-    fprintf(out, "{http_response,{%ld,%ld},%ld,", (long)p->major,
-            (long)p->minor, (long)p->status);
-    print_span(out, p->reason);
-    putc('}', out);
-    break;
-  case WR_HTTP_HEADER:
-    fprintf(out, "{http_header,%d,", p->header_index);
-    if (p->header_index > 0)
-      fprintf(out, "'%s'", wr_http_header_name(p->header_index));
-    else
-      print_span(out, wr_http_field(p));
-    putc(',', out);
-    print_span(out, p->raw_field);
-    putc(',', out);
-    print_span(out, p->value);
-    putc('}', out);
-    break;
-  case WR_HTTP_EOH:
-    fputs("http_eoh", out);
-    break;
-  case WR_HTTP_ERROR:
-    fputs("{http_error,", out);
-    print_span(out, p->line);
-    putc('}', out);
-    break;
+  char small[512];
+  int n = wr_scn_http_render(p, small, sizeof small);
+  if (n < 0)
+    return;
+  if ((size_t)n < sizeof small) {
+    fwrite(small, 1, (size_t)n, out);
+    return;
   }
+  char *big = malloc((size_t)n + 1);
+  if (!big) {
+    fputs("{http_error,\"<out of memory>\"}", out);
+    return;
+  }
+  wr_scn_http_render(p, big, (size_t)n + 1);
+  fwrite(big, 1, (size_t)n, out);
+  free(big);
 }

@@ -4,7 +4,8 @@
  * The reassembler hands over data in large in-order chunks (flush_size,
  * and once more when a direction ends), so each chunk is one open, one
  * write and one close: no descriptor stays open per flow, however many
- * flows there are, and the writes are large. */
+ * flows there are, and the writes are large. They happen on a second
+ * thread (pcap_writer.c) while this one goes on reading. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -14,6 +15,10 @@
 #include <unistd.h>
 
 #include "pcap_cli.h"
+#include "pcap_writer.h"
+
+/* Data waiting for the writer thread, at most. */
+#define WRITE_QUEUE ((size_t)64 << 20)
 
 #define PROG WR_PCAP_PROG " extract"
 
@@ -24,6 +29,7 @@ typedef struct ex_flow {
 
 typedef struct ex_ctx {
   int dirfd;
+  pcap_writer *writer;
   const char *dir;
   pcap_flowrec *recs;
   size_t count, cap;
@@ -46,8 +52,9 @@ static int ex_open(void *ctx, wr_tcp_flow *f) {
   return 0;
 }
 
-/* Appends p[0..n) to the direction's file (creating it the first time). */
-static int put(ex_ctx *c, ex_flow *x, int d, const uint8_t *p, size_t n) {
+/* Appends p[0..n) to the direction's file (creating it the first time),
+ * here and now. */
+static int write_now(ex_ctx *c, ex_flow *x, int d, const uint8_t *p, size_t n) {
   int flags = O_WRONLY | O_CREAT | O_CLOEXEC;
   flags |= x->created[d] ? O_APPEND : O_TRUNC;
   int fd = openat(c->dirfd, x->rec.file[d], flags, 0644);
@@ -76,6 +83,15 @@ static int put(ex_ctx *c, ex_flow *x, int d, const uint8_t *p, size_t n) {
              strerror(errno));
     return -1;
   }
+  return 0;
+}
+
+/* The same through the writer thread. */
+static int put(ex_ctx *c, ex_flow *x, int d, const uint8_t *p, size_t n) {
+  if (wr_pcap_writer_put(c->writer, x->rec.file[d], !x->created[d], p, n))
+    return -1;
+  x->created[d] = 1;
+  x->rec.written[d] += n;
   return 0;
 }
 
@@ -134,8 +150,8 @@ static int by_id(const void *a, const void *b) {
   return x->flow.id < y->flow.id ? -1 : x->flow.id > y->flow.id;
 }
 
-static int write_manifest(ex_ctx *c, const char *file,
-                          const wr_pcap_stats *ps, const wr_tcp_stats *ts) {
+static int write_manifest(ex_ctx *c, const char *file, const wr_pcap_stats *ps,
+                          const wr_tcp_stats *ts) {
   wr_json_writer w;
   wr_jw_init(&w);
   wr_jw_object_begin(&w);
@@ -155,7 +171,7 @@ static int write_manifest(ex_ctx *c, const char *file,
   } else {
     ex_flow tmp = {0};
     snprintf(tmp.rec.file[0], sizeof tmp.rec.file[0], "manifest.json");
-    rc = put(c, &tmp, 0, (const uint8_t *)w.buf, w.len);
+    rc = write_now(c, &tmp, 0, (const uint8_t *)w.buf, w.len);
   }
   wr_jw_free(&w);
   return rc;
@@ -175,12 +191,23 @@ int wr_pcap_cmd_extract(pcap_opts *o) {
     fprintf(stderr, PROG ": %s: %s\n", o->out, strerror(errno));
     return 2;
   }
+  c.writer = wr_pcap_writer_start(c.dirfd, o->out, WRITE_QUEUE);
+  if (!c.writer) {
+    fprintf(stderr, PROG ": cannot start the writer thread\n");
+    close(c.dirfd);
+    return 2;
+  }
   wr_tcp_sink sink = {&c, ex_open, ex_data, ex_gap, ex_close};
   wr_pcap_stats ps;
   wr_tcp_stats ts;
   char err[600] = "";
   int rc = wr_pcap_run(o->file, &o->popt, &o->topt, &sink, &ps, &ts, err,
                        sizeof err);
+  char werr[600] = "";
+  if (wr_pcap_writer_finish(c.writer, werr, sizeof werr)) {
+    c.failed = 1;
+    snprintf(c.err, sizeof c.err, "%s", werr);
+  }
   int status = 0;
   if (c.failed) {
     fprintf(stderr, PROG ": %s\n", c.err);
@@ -198,8 +225,8 @@ int wr_pcap_cmd_extract(pcap_opts *o) {
       uint64_t bytes = 0;
       for (size_t i = 0; i < c.count; i++)
         bytes += c.recs[i].written[0] + c.recs[i].written[1];
-      fprintf(stderr, PROG ": %zu flows, %" PRIu64 " bytes into %s\n",
-              c.count, bytes, o->out);
+      fprintf(stderr, PROG ": %zu flows, %" PRIu64 " bytes into %s\n", c.count,
+              bytes, o->out);
       wr_pcap_print_capture_notes(stderr, PROG ": ", &ps, &ts);
     }
   }

@@ -71,7 +71,8 @@ static int64_t ts_at(ts_cursor *c, size_t at) {
   const wr_tcp_stream *s = c->s;
   if (s->npieces == 0)
     return 0;
-  while (c->i + 1 < s->npieces && s->pieces[c->i].at + s->pieces[c->i].len <= at)
+  while (c->i + 1 < s->npieces &&
+         s->pieces[c->i].at + s->pieces[c->i].len <= at)
     c->i++;
   return s->pieces[c->i].ts_ns;
 }
@@ -188,14 +189,14 @@ static int parse_framing(pcap_opts *o) {
   char prog[48];
   snprintf(prog, sizeof prog, WR_PCAP_PROG " %s", o->sub);
   if (o->packet_size) {
-    if (wr_cli_parse_uint(prog, "--packet-size", o->packet_size, 0,
-                          UINT32_MAX, &v))
+    if (wr_cli_parse_uint(prog, "--packet-size", o->packet_size, 0, UINT32_MAX,
+                          &v))
       return 2;
     o->framing.packet_size = (uint32_t)v;
   }
   if (o->line_length) {
-    if (wr_cli_parse_uint(prog, "--line-length", o->line_length, 0,
-                          UINT32_MAX, &v))
+    if (wr_cli_parse_uint(prog, "--line-length", o->line_length, 0, UINT32_MAX,
+                          &v))
       return 2;
     o->framing.trunc_len = (uint32_t)v;
   }
@@ -209,8 +210,8 @@ static int parse_framing(pcap_opts *o) {
   }
   if (o->flow && o->port)
     return wr_pcap_usage_error(o, "--flow and --port exclude each other");
-  if (o->flow && wr_cli_parse_uint(prog, "--flow", o->flow, 1, UINT64_MAX,
-                                   &o->flow_id))
+  if (o->flow &&
+      wr_cli_parse_uint(prog, "--flow", o->flow, 1, UINT64_MAX, &o->flow_id))
     return 2;
   if (o->port &&
       wr_cli_parse_uint(prog, "--port", o->port, 0, 65535, &o->port_no))
@@ -267,7 +268,8 @@ static int cut_flow(const pcap_opts *o, const wr_pcap_flow *pf, events *ev) {
   return 0;
 }
 
-/* ---- decode ---------------------------------------------------------------- */
+/* ---- decode ----------------------------------------------------------------
+ */
 
 static void print_event(FILE *out, const pcap_opts *o, const wr_pcap_flow *pf,
                         const event *e, size_t number) {
@@ -277,8 +279,8 @@ static void print_event(FILE *out, const pcap_opts *o, const wr_pcap_flow *pf,
   wr_pcap_fmt_ts(e->ts, t);
   switch (e->kind) {
   case EV_PACKET:
-    fprintf(out, "%s %s packet %zu at %" PRIu64 " (%zu bytes): ", t, dn,
-            number, e->offset, e->packet.len);
+    fprintf(out, "%s %s packet %zu at %" PRIu64 " (%zu bytes): ", t, dn, number,
+            e->offset, e->packet.len);
     if (wr_packet_type_is_http(o->framing.type)) {
       int state = e->http_state;
       wr_http_packet hp;
@@ -295,9 +297,8 @@ static void print_event(FILE *out, const pcap_opts *o, const wr_pcap_flow *pf,
     break;
   case EV_LEFT:
     if (e->need)
-      fprintf(out,
-              "%s %s incomplete packet at %" PRIu64 ": %zu of %zu bytes\n", t,
-              dn, e->offset, e->consumed, e->need);
+      fprintf(out, "%s %s incomplete packet at %" PRIu64 ": %zu of %zu bytes\n",
+              t, dn, e->offset, e->consumed, e->need);
     else
       fprintf(out,
               "%s %s incomplete packet at %" PRIu64 ": %zu bytes, length "
@@ -480,8 +481,8 @@ int wr_pcap_cmd_to_corpus(pcap_opts *o) {
       const uint8_t *p = pf->dir[e->dir].data + e->at;
       char name[32];
       snprintf(name, sizeof name, "%016" PRIx64, fnv1a(p, e->consumed));
-      int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-                      0644);
+      int fd =
+          openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
       if (fd < 0 && errno == EEXIST) {
         dups++;
         continue;

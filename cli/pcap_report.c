@@ -140,9 +140,7 @@ static const char *client_by_name(wr_client_rule r) {
   }
 }
 
-static void json_anomaly(void *ctx, const char *text) {
-  wr_jw_str(ctx, text);
-}
+static void json_anomaly(void *ctx, const char *text) { wr_jw_str(ctx, text); }
 
 static void json_counters(wr_json_writer *w, const wr_tcp_dir_stats *st) {
   wr_jw_object_begin(w);

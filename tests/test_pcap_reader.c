@@ -51,22 +51,28 @@ typedef struct link_row {
 
 static const link_row link_rows[] = {
     {"ethernet", {.type = CR_LINK_ETHERNET}, 1, 1},
-    {"ethernet 802.1Q", {.type = CR_LINK_ETHERNET, .vlans = {42}, .nvlans = 1},
-     1, 1},
+    {"ethernet 802.1Q",
+     {.type = CR_LINK_ETHERNET, .vlans = {42}, .nvlans = 1},
+     1,
+     1},
     {"ethernet 802.1ad+802.1Q",
      {.type = CR_LINK_ETHERNET,
       .vlans = {100, 200},
       .vlan_tpid = {0x88A8, 0x8100},
       .nvlans = 2},
-     1, 1},
+     1,
+     1},
     {"ethernet three tags, old QinQ",
      {.type = CR_LINK_ETHERNET,
       .vlans = {1, 2, 3},
       .vlan_tpid = {0x9100, 0x88A8, 0x8100},
       .nvlans = 3},
-     1, 1},
+     1,
+     1},
     {"linux sll", {.type = CR_LINK_SLL}, 1, 1},
-    {"linux sll 802.1Q", {.type = CR_LINK_SLL, .vlans = {7}, .nvlans = 1}, 1,
+    {"linux sll 802.1Q",
+     {.type = CR_LINK_SLL, .vlans = {7}, .nvlans = 1},
+     1,
      1},
     {"linux sll2", {.type = CR_LINK_SLL2}, 1, 1},
     {"linux sll2 802.1ad+802.1Q",
@@ -74,7 +80,8 @@ static const link_row link_rows[] = {
       .vlans = {5, 6},
       .vlan_tpid = {0x88A8, 0x8100},
       .nvlans = 2},
-     1, 1},
+     1,
+     1},
     {"raw", {.type = CR_LINK_RAW}, 1, 1},
     {"ipv4", {.type = CR_LINK_IPV4}, 1, 0},
     {"ipv6", {.type = CR_LINK_IPV6}, 0, 1},
@@ -167,8 +174,8 @@ static void fragments(int fam, int drop_one, const char *path) {
   cr_conv c;
   cr_conv_init(&c, f, lt, fam == 4 ? C4 : C6, fam == 4 ? S4 : S6, 1, 2);
   cr_handshake(&c);
-  cr_tcp t = {c.client, c.server,        c.seq[0], c.seq[1], WR_TCP_ACK, 0,
-              payload,  sizeof payload, 0,        0};
+  cr_tcp t = {c.client, c.server, c.seq[0],       c.seq[1], WR_TCP_ACK,
+              0,        payload,  sizeof payload, 0,        0};
   size_t n = cr_ip_tcp(dgram, &t, 77);
   int k = cr_fragment(dgram, n, 1000, 0xBEEF, frags, lens, 8);
   assert_int_equal(k, 4);
@@ -289,7 +296,8 @@ static void test_not_tcp(void **state) {
   wr_pcap_capture_free(&cap);
 }
 
-/* ---- malformed files ------------------------------------------------------ */
+/* ---- malformed files ------------------------------------------------------
+ */
 
 static void write_bytes(const char *path, const void *p, size_t n) {
   FILE *f = fopen(path, "wb");

@@ -152,8 +152,7 @@ static void test_overlap_first_wins(void **state) {
 
   wr_pcap_capture cap;
   pt_collect(pt_path("overlap.pcap"), NULL, NULL, &cap);
-  PT_EXPECT_STR(&cap.flows[0].dir[WR_C2S], "abcdefghiJKLMNOpqrSTUvwxYZ",
-                "c2s");
+  PT_EXPECT_STR(&cap.flows[0].dir[WR_C2S], "abcdefghiJKLMNOpqrSTUvwxYZ", "c2s");
   const wr_tcp_dir_stats *d = st(&cap, 0, WR_C2S);
   assert_int_equal(d->overlaps, 3);
   assert_int_equal(d->overlap_bytes, 3 + 3 + 6);

@@ -477,6 +477,17 @@ static void test_odd_bytes(void **state) {
   assert_string_equal(s->errors[0].msg, "unexpected byte 0x0d");
   wr_scn_free(s);
 
+  /* raw control bytes in a quoted atom (the term is kept as text) */
+  static const char qa[] = "s listen\ns recv -> http {http_request,'G\001'}\n";
+  s = wr_scn_parse("t.scn", qa, sizeof qa - 1, NULL);
+  assert_non_null(s);
+  assert_int_equal(s->nerrors, 1);
+  assert_string_equal(
+      s->errors[0].msg,
+      "bad byte 0x01 in a quoted atom; expected printable ASCII");
+  assert_int_equal(s->errors[0].col, 32);
+  wr_scn_free(s);
+
   /* CRLF line ends are fine */
   static const char crlf[] = "s listen\r\nc connect s\r\n";
   s = wr_scn_parse("t.scn", crlf, sizeof crlf - 1, NULL);
@@ -531,12 +542,29 @@ static void test_data_cap(void **state) {
   }
 }
 
+/* Endpoint names are looked up linearly, so their number is capped. */
+static void test_endpoint_cap(void **state) {
+  (void)state;
+  tu_str t = {0};
+  for (int k = 0; k <= WR_SCN_MAX_ENDPOINTS; k++)
+    tu_str_printf(&t, "l%d listen\n", k);
+  wr_scenario *s = wr_scn_parse("t.scn", tu_str_c(&t), t.len, NULL);
+  assert_non_null(s);
+  assert_int_equal(s->nerrors, 1);
+  assert_int_equal(s->errors[0].line, WR_SCN_MAX_ENDPOINTS + 1);
+  assert_string_equal(s->errors[0].msg, "too many endpoints (more than 4096)");
+  assert_int_equal(s->nendpoints, WR_SCN_MAX_ENDPOINTS);
+  wr_scn_free(s);
+  tu_str_free(&t);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_bad_rows),
       cmocka_unit_test(test_collects_errors),
       cmocka_unit_test(test_odd_bytes),
       cmocka_unit_test(test_data_cap),
+      cmocka_unit_test(test_endpoint_cap),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

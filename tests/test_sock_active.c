@@ -201,6 +201,148 @@ static void test_controlling_process(void **st) {
   sx_each(move, P, P " packet=2");
 }
 
+/* controlling_process moves tcp and tcp_closed; tcp_passive, http and
+ * tcp_error stay in the old mailbox (OTP 25's tcp_sync_input); a closed
+ * port answers closed and moves nothing. */
+static void move_kinds(sx *x) {
+  SX_SEND(x->c, "\0\1a");
+  sx_setopts(x->s, "active=1");
+  sx_settle(x, 100);
+  wr_mailbox *other = wr_mailbox_create(x->env);
+  TU_CHECK(wr_sock_controlling_process(x->s, other) == 0, "move");
+  SX_EQ(sx_msgs(x, other, "tcp \"a\""), "tcp \"a\"");
+  SX_EQ(sx_msgs(x, x->ms, "tcp_passive"), "tcp_passive");
+  sx_setopts(x->s, "packet=http_bin active=true");
+  SX_SEND(x->c, "GET / HTTP/1.0\r\n\r\n");
+  sx_settle(x, 100);
+  TU_CHECK(wr_sock_controlling_process(x->s, x->ms) == 0, "move back");
+  SX_EQ(sx_msgs(x, other, "http http_request \"GET\"; http http_eoh"),
+        "http http_request \"GET\"; http http_eoh");
+  wr_sock_close(x->c);
+  SX_EQ(sx_msgs(x, x->ms, "tcp_closed"), "tcp_closed");
+  TU_CHECK(wr_sock_controlling_process(x->s, other) == WR_CLOSED,
+           "closed port");
+}
+static void test_controlling_process_kinds(void **st) {
+  (void)st;
+  sx_each(move_kinds, P, P " packet=2");
+}
+
+/* A reset with exit_on_close false: the port stays, one send reports the
+ * reset, the next says enotconn. */
+static void rst_keep_port(sx *x) {
+  sx_setopts(x->c, "linger=true,0");
+  wr_sock_close(x->c);
+  SX_EQ(sx_msgs(x, x->ms, "tcp_error econnreset; tcp_closed"),
+        "tcp_error econnreset; tcp_closed");
+  TU_CHECK(wr_sock_send(x->s, "q", 1) == WR_ECONNRESET, "first send");
+  TU_CHECK(wr_sock_send(x->s, "q", 1) == WR_ENOTCONN, "second send");
+}
+static void test_rst_exit_on_close_false(void **st) {
+  (void)st;
+  sx_each(rst_keep_port, P,
+          "active=true show_econnreset=true exit_on_close=false");
+}
+
+/* Raw: writes that wait in the kernel come as one message; at most
+ * `buffer` bytes a message (3540 bytes: 1460, 1460, 620). Read boundaries
+ * decide, so this runs where sends arrive whole. */
+static void raw_chunks(sx *x) {
+  if (!strstr(x->v->policy, "whole"))
+    return;
+  SX_SEND(x->c, "ab");
+  SX_SEND(x->c, "cd");
+  sx_settle(x, 100);
+  sx_setopts(x->s, "active=once");
+  SX_EQ(sx_msgs(x, x->ms, "tcp \"abcd\""), "tcp \"abcd\"");
+  static char big[3540];
+  memset(big, 'r', sizeof big);
+  sx_send(x->c, big, sizeof big);
+  sx_settle(x, 100);
+  sx_setopts(x->s, "active=true");
+  wr_msg m;
+  size_t sizes[4] = {0};
+  int n = 0;
+  while (n < 4 && wr_mailbox_recv(x->ms, n < 3 ? 5000 : 50, &m) == 0) {
+    sizes[n++] = m.len;
+    wr_msg_free(&m);
+  }
+  TU_CHECK(n == 3 && sizes[0] == 1460 && sizes[1] == 1460 && sizes[2] == 620,
+           "messages %d: %zu %zu %zu", n, sizes[0], sizes[1], sizes[2]);
+}
+static void test_raw_message_sizes(void **st) {
+  (void)st;
+  sx_each(raw_chunks, P, P);
+}
+
+/* true / once / false reset the counter; N after them starts from 0. */
+static void counter_reset(sx *x) {
+  sx_setopts(x->s, "active=5");
+  sx_setopts(x->s, "active=true");
+  wr_sockopt o = {WR_OPT_ACTIVE, 0, 0};
+  TU_CHECK(wr_sock_getopt(x->s, &o) == 0 && o.value == WR_ACTIVE_TRUE, "true");
+  sx_setopts(x->s, "active=2");
+  TU_CHECK(wr_sock_getopt(x->s, &o) == 0 && o.value == WR_ACTIVE_N &&
+               o.value2 == 2,
+           "counter from 0: %d", (int)o.value2);
+  sx_setopts(x->s, "active=false");
+  SX_EQ(sx_msgs(x, x->ms, ""), "");
+}
+static void test_counter_reset(void **st) {
+  (void)st;
+  sx_each(counter_reset, P, P);
+}
+
+/* A partial packet gives no message, in any active mode. */
+static void partial(sx *x) {
+  SX_SEND(x->c, "\0\5abc");
+  SX_EQ(sx_msgs(x, x->ms, ""), "");
+  sx_setopts(x->s, "active=once");
+  SX_EQ(sx_msgs(x, x->ms, ""), "");
+  SX_SEND(x->c, "de");
+  SX_EQ(sx_msgs(x, x->ms, "tcp \"abcde\""), "tcp \"abcde\"");
+}
+static void test_partial_no_message(void **st) {
+  (void)st;
+  sx_each(partial, P, "active=true packet=2");
+}
+
+/* once and a FIN: one packet per arm, then tcp_closed on the arm after
+ * the last (the partial one is dropped). */
+static void once_fin(sx *x) {
+  SX_SEND(x->c, "\0\1a\0\1b\0\7zz");
+  wr_sock_close(x->c);
+  sx_settle(x, 100);
+  sx_setopts(x->s, "active=once");
+  SX_EQ(sx_msgs(x, x->ms, "tcp \"a\""), "tcp \"a\"");
+  sx_setopts(x->s, "active=once");
+  SX_EQ(sx_msgs(x, x->ms, "tcp \"b\""), "tcp \"b\"");
+  sx_setopts(x->s, "active=once");
+  SX_EQ(sx_msgs(x, x->ms, "tcp_closed"), "tcp_closed");
+}
+static void test_once_fin(void **st) {
+  (void)st;
+  sx_each(once_fin, P, P " packet=2");
+}
+
+/* Header types grow the buffer to the packet: `buffer` does not cut them. */
+static void grow(sx *x) {
+  char frame[102];
+  frame[0] = 0;
+  frame[1] = 100;
+  memset(frame + 2, 'g', 100);
+  sx_send(x->c, frame, sizeof frame);
+  wr_msg m;
+  TU_CHECK(wr_mailbox_recv(x->ms, 5000, &m) == 0, "message");
+  TU_CHECK(m.kind == WR_MSG_TCP && m.len == 100, "one packet of 100: %zu",
+           m.len);
+  wr_msg_free(&m);
+}
+static void test_header_types_grow_buffer(void **st) {
+  (void)st;
+  sx_each(grow, P, "active=true packet=2 buffer=4");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_active_once),
@@ -214,6 +356,13 @@ int main(void) {
       cmocka_unit_test(test_deferred_error_once),
       cmocka_unit_test(test_http_active),
       cmocka_unit_test(test_controlling_process),
+      cmocka_unit_test(test_controlling_process_kinds),
+      cmocka_unit_test(test_rst_exit_on_close_false),
+      cmocka_unit_test(test_raw_message_sizes),
+      cmocka_unit_test(test_counter_reset),
+      cmocka_unit_test(test_partial_no_message),
+      cmocka_unit_test(test_once_fin),
+      cmocka_unit_test(test_header_types_grow_buffer),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,8 +5,8 @@
  * what the other side sent.
  *
  * Usage: test_sock_erlang ESCRIPT PEER_SCRIPT (ctest passes both). */
-#include <stdarg.h>
 #include <setjmp.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -104,7 +104,8 @@ static void erl_server(const char *packet) {
   peer_start(&p, "server", packet, NULL);
   char line[64];
   unsigned port = 0;
-  TU_CHECK(fgets(line, sizeof line, p.out) && sscanf(line, "PORT %u", &port) == 1,
+  TU_CHECK(fgets(line, sizeof line, p.out) &&
+               sscanf(line, "PORT %u", &port) == 1,
            "the peer did not print its port");
   sx x;
   sx_env_open(&x, &loop);

@@ -2,8 +2,8 @@
  * mailbox without bound, as in Erlang; once and N keep it bounded and the
  * data waits in the kernel; the flooding sender's queue stays bounded by
  * its watermarks. Runs where segments are whole (simnet and loopback). */
-#include <stdarg.h>
 #include <setjmp.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -43,8 +43,7 @@ static void active_true(sx *x) {
     return;
   size_t maxq;
   size_t sent = flood(x, &maxq);
-  TU_CHECK(sent == TOTAL, "a reading peer never blocks the sender (%zu)",
-           sent);
+  TU_CHECK(sent == TOTAL, "a reading peer never blocks the sender (%zu)", sent);
   for (int i = 0; i < 1000 && wr_mailbox_bytes(x->ms) < TOTAL; i++)
     wr_sockenv_run(x->env, 10);
   size_t n = wr_mailbox_len(x->ms), b = wr_mailbox_bytes(x->ms);

@@ -107,6 +107,7 @@ static void test_parser_errors(void **st) {
       {"linger=yes", "option item 1 'linger=yes': linger: expected "
                      "true,SECONDS or false,SECONDS, found 'yes'"},
       {"nodelay", "option item 1 'nodelay': expected NAME=VALUE"},
+      {"line_length=5", "option item 1 'line_length=5': unknown option"},
       {"exit_on_close=1", "option item 1 'exit_on_close=1': exit_on_close: "
                           "expected true or false, found '1'"},
   };
@@ -135,10 +136,32 @@ static void test_parser_errors(void **st) {
   TU_CHECK(strcmp(buf, "linger=true,5") == 0, "format: %s", buf);
 }
 
+/* connect to a port nobody listens on: econnrefused on both transports;
+ * an unknown option in connect: einval before anything happens. */
+static void refused(sx *x) {
+  wr_addr a;
+  TU_CHECK(wr_sock_sockname(x->ls, &a) == 0, "sockname");
+  wr_sock_close(x->ls);
+  wr_sock *c;
+  int rc = wr_sock_connect(x->env, x->mc, &a, NULL, 0, 5000, &c);
+  TU_CHECK(rc == WR_ECONNREFUSED, "connect: %s", wr_err_name(rc));
+  wr_sockopt bad = {WR_OPT_BACKLOG, 5, 0};
+  rc = wr_sock_connect(x->env, x->mc, &a, &bad, 1, 5000, &c);
+  TU_CHECK(rc == WR_EINVAL, "backlog in connect: %s", wr_err_name(rc));
+  wr_sock *acc;
+  TU_CHECK(wr_sock_accept(x->ls, x->ms, 0, &acc) == WR_CLOSED,
+           "accept on a closed listener");
+}
+static void test_connect_refused(void **st) {
+  (void)st;
+  sx_each(refused, "", "active=false");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_defaults_and_rules),
       cmocka_unit_test(test_parser_errors),
+      cmocka_unit_test(test_connect_refused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

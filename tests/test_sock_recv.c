@@ -220,6 +220,98 @@ static void test_http_state(void **st) {
   sx_each(http_flow, P, P " packet=http");
 }
 
+/* shutdown(read): what is buffered (and still arriving, on Linux) is
+ * read, then closed. */
+static void shut_read(sx *x) {
+  SX_SEND(x->c, "x");
+  sx_settle(x, 100);
+  TU_CHECK(wr_sock_shutdown(x->s, WR_SHUT_RD) == 0, "shutdown read");
+  SX_EQ(sx_recv(x, x->s, 0, 5000), "ok \"x\"");
+  SX_EQ(sx_recv(x, x->s, 0, 5000), "error closed");
+}
+static void test_shutdown_read(void **st) {
+  (void)st;
+  sx_each(shut_read, P, P);
+}
+
+/* A reset nobody read yet: the first send reports it, the next says
+ * enotconn, and a recv still reports it (OTP 25). */
+static void rst_then_send(sx *x) {
+  sx_setopts(x->c, "linger=true,0");
+  wr_sock_close(x->c);
+  sx_settle(x, 100);
+  TU_CHECK(wr_sock_send(x->s, "x", 1) == WR_CLOSED, "first send");
+  TU_CHECK(wr_sock_send(x->s, "y", 1) == WR_ENOTCONN, "second send");
+  SX_EQ(sx_recv(x, x->s, 0, 100), "error closed");
+}
+static void rst_then_send_show(sx *x) {
+  sx_setopts(x->c, "linger=true,0");
+  wr_sock_close(x->c);
+  sx_settle(x, 100);
+  TU_CHECK(wr_sock_send(x->s, "x", 1) == WR_ECONNRESET, "first send");
+  TU_CHECK(wr_sock_send(x->s, "y", 1) == WR_ENOTCONN, "second send");
+  SX_EQ(sx_recv(x, x->s, 0, 100), "error econnreset");
+}
+static void test_rst_then_send(void **st) {
+  (void)st;
+  sx_each(rst_then_send, P, P);
+  sx_each(rst_then_send_show, P, P " show_econnreset=true");
+}
+
+/* Unterminated lines and partial HTTP lines are dropped at the close. */
+static void partial_line(sx *x) {
+  SX_SEND(x->c, "one\ntw");
+  wr_sock_close(x->c);
+  SX_EQ(sx_recv(x, x->s, 0, 5000), "ok \"one\\n\"");
+  SX_EQ(sx_recv(x, x->s, 0, 5000), "error closed");
+}
+static void partial_http(sx *x) {
+  SX_SEND(x->c, "GET / HTTP/1.0\r\nHost: a");
+  wr_sock_close(x->c);
+  SX_EQ(sx_recv(x, x->s, 0, 5000), "ok http_request \"GET\"");
+  SX_EQ(sx_recv(x, x->s, 0, 5000), "error closed");
+}
+static void test_partial_lines_dropped(void **st) {
+  (void)st;
+  sx_each(partial_line, P, P " packet=line");
+  sx_each(partial_http, P, P " packet=http");
+}
+
+/* Linux: closing with unread data in the kernel sends an RST; with
+ * nothing unread a FIN, after which the peer can still send once. */
+static void close_unread(sx *x) {
+  SX_SEND(x->s, "unread");
+  sx_settle(x, 100);
+  wr_sock_close(x->c); /* c never read it */
+  SX_EQ(sx_recv(x, x->s, 0, 5000), "error econnreset");
+}
+static void test_close_with_unread_data_resets(void **st) {
+  (void)st;
+  sx_each(close_unread, P, P " show_econnreset=true");
+}
+
+static void close_clean(sx *x) {
+  wr_sock_close(x->c);
+  sx_settle(x, 100);
+  TU_CHECK(wr_sock_send(x->s, "x", 1) == 0, "one send after the FIN is ok");
+  SX_EQ(sx_recv(x, x->s, 0, 5000), "error closed");
+}
+static void test_close_clean_fin(void **st) {
+  (void)st;
+  sx_each(close_clean, P, P " show_econnreset=true");
+}
+
+/* An infinite wait that nothing can end (simnet only: quiet). */
+static void forever(sx *x) {
+  if (x->v->loopback)
+    return;
+  SX_EQ(sx_recv(x, x->s, 0, WR_SOCK_INFINITY), "error timeout");
+}
+static void test_infinite_wait_on_quiet_simnet(void **st) {
+  (void)st;
+  sx_each(forever, P, P);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_raw_exact_length),
@@ -236,6 +328,12 @@ int main(void) {
       cmocka_unit_test(test_close_then_active),
       cmocka_unit_test(test_line_truncated_at_buffer),
       cmocka_unit_test(test_http_state),
+      cmocka_unit_test(test_shutdown_read),
+      cmocka_unit_test(test_rst_then_send),
+      cmocka_unit_test(test_partial_lines_dropped),
+      cmocka_unit_test(test_close_with_unread_data_resets),
+      cmocka_unit_test(test_close_clean_fin),
+      cmocka_unit_test(test_infinite_wait_on_quiet_simnet),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

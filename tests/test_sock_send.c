@@ -230,6 +230,40 @@ static void test_linger_zero_resets(void **st) {
   sx_each(linger0, P " linger=true,0", P " show_econnreset=true");
 }
 
+/* delay_send: sends go through the queue, the bytes are the same. */
+static void delayed(sx *x) {
+  SX_SEND(x->c, "\0\1a");
+  SX_SEND(x->c, "\0\1b");
+  TU_CHECK(wr_sock_queued(x->c) == 6, "queued, not written: %zu",
+           wr_sock_queued(x->c));
+  SX_EQ(sx_recv(x, x->s, 0, 5000), "ok \"a\"");
+  SX_EQ(sx_recv(x, x->s, 0, 5000), "ok \"b\"");
+  TU_CHECK(wr_sock_queued(x->c) == 0, "flushed");
+}
+static void test_delay_send(void **st) {
+  (void)st;
+  sx_each(delayed, P " delay_send=true", P " packet=2");
+}
+
+/* linger {true, T}: close gives up on the queue after T seconds. */
+static void linger_t(sx *x) {
+  if (!bulk_ok(x))
+    return;
+  uint8_t *a = pattern(BIG, 0);
+  TU_CHECK(wr_sock_send(x->c, a, BIG) == 0, "send");
+  TU_CHECK(wr_sock_queued(x->c) > 0, "queued");
+  wr_time t0 = wr_net_now(x->net);
+  TU_CHECK(wr_sock_close(x->c) == 0, "close");
+  TU_CHECK(wr_net_now(x->net) - t0 >= WR_NS_PER_SEC, "close waited");
+  size_t got = drain(x, x->s, BIG);
+  TU_CHECK(got < BIG, "the rest of the queue was dropped: %zu", got);
+  free(a);
+}
+static void test_linger_timeout(void **st) {
+  (void)st;
+  sx_each(linger_t, P " linger=true,1", P);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_send_framing),
@@ -241,6 +275,8 @@ int main(void) {
       cmocka_unit_test(test_close_drains_queue),
       cmocka_unit_test(test_linger_zero_resets),
       cmocka_unit_test(test_linger_zero_discards),
+      cmocka_unit_test(test_delay_send),
+      cmocka_unit_test(test_linger_timeout),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -67,8 +67,7 @@ static size_t on_data(void *ctx, wr_tcp_flow *f, int dir,
   for (size_t i = 0; i < ch->npieces; i++) {
     const wr_tcp_piece *p = &ch->pieces[i];
     s->pieces[s->npieces++] = (wr_stream_piece){
-        p->offset, s->len + (size_t)(p->offset - ch->offset), p->len,
-        p->ts_ns};
+        p->offset, s->len + (size_t)(p->offset - ch->offset), p->len, p->ts_ns};
   }
   s->len += ch->len;
   return ch->len;
@@ -132,8 +131,8 @@ int wr_pcap_collect(const char *path, const wr_pcap_options *popt,
   memset(out, 0, sizeof *out);
   collector c = {select, select_ctx, NULL, 0, 0, 0};
   wr_tcp_sink sink = {&c, on_open, on_data, on_gap, on_close};
-  int rc = wr_pcap_run(path, popt, topt, &sink, &out->pcap, &out->tcp, err,
-                       errlen);
+  int rc =
+      wr_pcap_run(path, popt, topt, &sink, &out->pcap, &out->tcp, err, errlen);
   out->flows = c.flows;
   out->count = c.count;
   if (rc == 0 && c.failed) {

@@ -46,8 +46,8 @@ static ip_result parse_v4(const uint8_t *p, size_t caplen, ip_info *out) {
   return IP_OK;
 }
 
-ip_result wr_ipv6_walk(uint8_t nh, const uint8_t *p, size_t caplen,
-                       size_t len, ip_info *out) {
+ip_result wr_ipv6_walk(uint8_t nh, const uint8_t *p, size_t caplen, size_t len,
+                       ip_info *out) {
   out->is_frag = 0;
   for (int n = 0; n < MAX_EXT_HEADERS; n++) {
     size_t hl;

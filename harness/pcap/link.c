@@ -6,8 +6,8 @@
 
 #define ETHERTYPE_IPV4 0x0800u
 #define ETHERTYPE_IPV6 0x86DDu
-#define ETHERTYPE_VLAN 0x8100u   /* 802.1Q */
-#define ETHERTYPE_QINQ 0x88A8u   /* 802.1ad service tag */
+#define ETHERTYPE_VLAN 0x8100u     /* 802.1Q */
+#define ETHERTYPE_QINQ 0x88A8u     /* 802.1ad service tag */
 #define ETHERTYPE_QINQ_OLD 0x9100u /* pre-standard QinQ, still seen */
 
 /* No capture stacks tags deeper than this; a frame that claims to is
@@ -112,18 +112,18 @@ link_result wr_link_strip(int dlt, const uint8_t *p, size_t caplen,
      * number is the right one. */
     if (caplen < 4)
       return LINK_SHORT;
-    uint32_t le = (uint32_t)p[0] | (uint32_t)p[1] << 8 |
-                  (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-    uint32_t be = (uint32_t)p[3] | (uint32_t)p[2] << 8 |
-                  (uint32_t)p[1] << 16 | (uint32_t)p[0] << 24;
+    uint32_t le = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+                  (uint32_t)p[3] << 24;
+    uint32_t be = (uint32_t)p[3] | (uint32_t)p[2] << 8 | (uint32_t)p[1] << 16 |
+                  (uint32_t)p[0] << 24;
     *off = 4;
     return by_family(le <= 0xFFFF ? le : be);
   }
   case DLT_LOOP: {
     if (caplen < 4)
       return LINK_SHORT;
-    uint32_t be = (uint32_t)p[3] | (uint32_t)p[2] << 8 |
-                  (uint32_t)p[1] << 16 | (uint32_t)p[0] << 24;
+    uint32_t be = (uint32_t)p[3] | (uint32_t)p[2] << 8 | (uint32_t)p[1] << 16 |
+                  (uint32_t)p[0] << 24;
     *off = 4;
     return by_family(be);
   }

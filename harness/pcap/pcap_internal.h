@@ -13,8 +13,8 @@
 typedef enum link_result {
   LINK_IPV4 = 4,
   LINK_IPV6 = 6,
-  LINK_OTHER = 0,  /* ARP, LLC, ... */
-  LINK_SHORT = -1  /* the snaplen cut the link header */
+  LINK_OTHER = 0, /* ARP, LLC, ... */
+  LINK_SHORT = -1 /* the snaplen cut the link header */
 } link_result;
 
 /* Strips the link header (and VLAN tags) of a frame of link type dlt; on
@@ -51,8 +51,8 @@ ip_result wr_ip_parse(int family, const uint8_t *p, size_t caplen,
  * p[0..caplen) (len bytes on the wire). On IP_OK, out->proto, payload,
  * cap_len and len describe the upper layer; a fragment header fills the
  * frag_ fields. Used again on a reassembled payload. */
-ip_result wr_ipv6_walk(uint8_t nh, const uint8_t *p, size_t caplen,
-                       size_t len, ip_info *out);
+ip_result wr_ipv6_walk(uint8_t nh, const uint8_t *p, size_t caplen, size_t len,
+                       ip_info *out);
 
 /* ---- fragments (ipfrag.c) --------------------------------------------- */
 

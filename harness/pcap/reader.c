@@ -109,8 +109,8 @@ int wr_pcap_open_stream(wr_pcap_reader **out, FILE *fp, const char *name,
   }
   if (opt->filter && *opt->filter) {
     struct bpf_program prog;
-    if (pcap_compile(r->pcap, &prog, opt->filter, 1,
-                     PCAP_NETMASK_UNKNOWN) != 0) {
+    if (pcap_compile(r->pcap, &prog, opt->filter, 1, PCAP_NETMASK_UNKNOWN) !=
+        0) {
       set_msg(err, errlen, "%s: bad filter \"%s\": %s", name, opt->filter,
               pcap_geterr(r->pcap));
       wr_pcap_close(r);

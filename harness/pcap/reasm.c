@@ -53,9 +53,7 @@ wr_tcp_reasm *wr_tcp_reasm_new(const wr_tcp_options *opt,
   return r;
 }
 
-const wr_tcp_stats *wr_tcp_reasm_stats(const wr_tcp_reasm *r) {
-  return &r->st;
-}
+const wr_tcp_stats *wr_tcp_reasm_stats(const wr_tcp_reasm *r) { return &r->st; }
 
 /* ---- the flow table ---------------------------------------------------- */
 
@@ -83,11 +81,10 @@ static uint64_t flow_hash(const wr_endpoint *a, const wr_endpoint *b) {
 static rflow *lookup(wr_tcp_reasm *r, uint64_t h, const wr_endpoint *src,
                      const wr_endpoint *dst) {
   for (rflow *f = r->buckets[h & (r->nbuckets - 1)]; f; f = f->hnext)
-    if (f->hash == h &&
-        ((wr_endpoint_equal(&f->pub.client, src) &&
-          wr_endpoint_equal(&f->pub.server, dst)) ||
-         (wr_endpoint_equal(&f->pub.client, dst) &&
-          wr_endpoint_equal(&f->pub.server, src))))
+    if (f->hash == h && ((wr_endpoint_equal(&f->pub.client, src) &&
+                          wr_endpoint_equal(&f->pub.server, dst)) ||
+                         (wr_endpoint_equal(&f->pub.client, dst) &&
+                          wr_endpoint_equal(&f->pub.server, src))))
       return f;
   return NULL;
 }
@@ -308,8 +305,7 @@ int wr_tcp_reasm_add(wr_tcp_reasm *r, const wr_tcp_segment *seg) {
   if (seg->csum == WR_CSUM_BAD) {
     /* The receiving kernel drops it; so do we, and say so. */
     if (f)
-      f->pub.dir[wr_endpoint_equal(&seg->src, &f->pub.client) ? WR_C2S
-                                                              : WR_S2C]
+      f->pub.dir[wr_endpoint_equal(&seg->src, &f->pub.client) ? WR_C2S : WR_S2C]
           .bad_checksums++;
     else
       r->st.orphan_bad_checksums++;

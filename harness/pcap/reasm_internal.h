@@ -39,7 +39,7 @@ typedef struct tcp_dir {
   uint64_t buf_off;
   wr_tcp_piece *pieces;
   size_t npieces, pieces_cap;
-  size_t flush_at; /* offer data once len - used reaches this */
+  size_t flush_at;   /* offer data once len - used reaches this */
   uint64_t dropping; /* bytes given up to the cap since the buffer filled */
   ooo_seg *head, *tail;
   size_t ooo_bytes;

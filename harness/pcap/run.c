@@ -4,8 +4,8 @@
 #include "wirerig/pcapflows.h"
 
 int wr_pcap_run_reader(wr_pcap_reader *rd, const wr_tcp_options *topt,
-                       const wr_tcp_sink *sink, wr_tcp_stats *tstats,
-                       char *err, size_t errlen) {
+                       const wr_tcp_sink *sink, wr_tcp_stats *tstats, char *err,
+                       size_t errlen) {
   wr_tcp_reasm *r = wr_tcp_reasm_new(topt, sink);
   if (!r) {
     snprintf(err, errlen, "out of memory");

@@ -51,7 +51,7 @@ static void offer(rflow *f, int dir, int final) {
     return;
   size_t k = avail;
   if (r->sink.data && !r->error) {
-    wr_tcp_chunk c = {t->buf + t->used, avail, t->buf_off + t->used,
+    wr_tcp_chunk c = {t->buf + t->used, avail,      t->buf_off + t->used,
                       t->pieces,        t->npieces, final};
     k = r->sink.data(r->sink.ctx, &f->pub, dir, &c);
     if (k == WR_TCP_SINK_ABORT) {
@@ -93,8 +93,7 @@ static void flush_final(rflow *f, int dir) {
     st->gaps++;
     st->gap_bytes += t->dropping;
     if (f->r->sink.gap && !f->skip)
-      f->r->sink.gap(f->r->sink.ctx, &f->pub, dir, at, t->dropping,
-                     WR_GAP_CAP);
+      f->r->sink.gap(f->r->sink.ctx, &f->pub, dir, at, t->dropping, WR_GAP_CAP);
     t->dropping = 0;
   }
   t->buf_off = t->next;
@@ -132,8 +131,7 @@ static int reserve(tcp_dir *t, size_t extra) {
   return 0;
 }
 
-static void append(rflow *f, int dir, const uint8_t *p, size_t n,
-                   int64_t ts) {
+static void append(rflow *f, int dir, const uint8_t *p, size_t n, int64_t ts) {
   tcp_dir *t = &f->d[dir];
   if (n == 0)
     return;
@@ -158,8 +156,7 @@ static void append(rflow *f, int dir, const uint8_t *p, size_t n,
 }
 
 /* In-order bytes at t->next. */
-static void deliver(rflow *f, int dir, const uint8_t *p, size_t n,
-                    int64_t ts) {
+static void deliver(rflow *f, int dir, const uint8_t *p, size_t n, int64_t ts) {
   tcp_dir *t = &f->d[dir];
   wr_tcp_dir_stats *st = &f->pub.dir[dir];
   wr_tcp_reasm *r = f->r;
@@ -361,7 +358,7 @@ void wr_stream_segment(rflow *f, int dir, int64_t off, const uint8_t *data,
       wire_end = 0;
   }
   int inside = e > s; /* bytes left that belong to the stream */
-  if (t->done) { /* finished early (FIN reached): only old bytes remain */
+  if (t->done) {      /* finished early (FIN reached): only old bytes remain */
     if (inside) {
       st->unverified += (uint64_t)(e - s);
       st->retransmits++;

@@ -260,6 +260,13 @@ static int lex_qatom(scn_parser *p, scn_lexer *lx, tok *t) {
     if (c == '\\')
       return scn_err_at(p, lx->line, lx->col - 1,
                         "'\\' in a quoted atom is not supported");
+    /* the term is kept as a C string and compared as text: printable
+     * ASCII only */
+    if (c < 0x20 || c >= 0x7f)
+      return scn_err_at(p, lx->line, lx->col - 1,
+                        "bad byte 0x%02x in a quoted atom; expected printable "
+                        "ASCII",
+                        (unsigned)c);
   }
   t->len = (size_t)(lx->buf + lx->pos - t->text);
   return 0;

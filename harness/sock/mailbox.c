@@ -13,10 +13,42 @@ const char *wr_msg_kind_name(wr_msg_kind kind) {
   return kind_names[kind];
 }
 
-void wr_msg_free(wr_msg *m) {
-  if (!m)
+/* Message data lives behind a small header holding its capacity, so that
+ * wr_msg_free can give it back to the environment's cache. */
+typedef struct msgbuf {
+  size_t cap;
+  size_t pad_; /* keeps data 16-byte aligned */
+} msgbuf;
+
+uint8_t *wr_msgbuf_get_(wr_sockenv *env, size_t len) {
+  for (int i = env->ncache - 1; i >= 0; i--) {
+    msgbuf *b = env->cache[i];
+    if (b->cap >= len && b->cap / 4 <= len) {
+      env->cache[i] = env->cache[--env->ncache];
+      return (uint8_t *)(b + 1);
+    }
+  }
+  size_t cap = len < 64 ? 64 : len;
+  msgbuf *b = malloc(sizeof *b + cap);
+  if (!b)
+    return NULL;
+  b->cap = cap;
+  return (uint8_t *)(b + 1);
+}
+
+static void msgbuf_put(wr_sockenv *env, uint8_t *data) {
+  msgbuf *b = (msgbuf *)data - 1;
+  if (env && env->ncache < WR_MSG_CACHE && b->cap <= WR_MSG_CACHE_MAX) {
+    env->cache[env->ncache++] = b;
     return;
-  free(m->data);
+  }
+  free(b);
+}
+
+void wr_msg_free(wr_msg *m) {
+  if (!m || !m->data)
+    return;
+  msgbuf_put(m->sock ? m->sock->env : NULL, m->data);
   m->data = NULL;
   m->len = 0;
 }
@@ -65,7 +97,9 @@ int wr_mailbox_move_(wr_mailbox *from, wr_mailbox *to, const wr_sock *s) {
   size_t n = from->len, kept = 0;
   for (size_t i = 0; i < n; i++) {
     wr_msg m = from->msgs[(from->head + i) % from->cap];
-    if (m.sock == s) {
+    /* inet's tcp_sync_input moves {tcp, S, _} and {tcp_closed, S} only:
+     * http, tcp_error and tcp_passive stay behind (checked on OTP 25). */
+    if (m.sock == s && (m.kind == WR_MSG_TCP || m.kind == WR_MSG_TCP_CLOSED)) {
       from->bytes -= m.len;
       if (wr_mailbox_push_(to, &m) != 0)
         return WR_ENOMEM; /* cannot happen before the first move fails */

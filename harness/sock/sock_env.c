@@ -24,6 +24,10 @@ wr_net *wr_sockenv_net(wr_sockenv *env) { return env->net; }
 void wr_sockenv_destroy(wr_sockenv *env) {
   if (!env)
     return;
+  /* Messages still waiting first (freeing one reads its socket), then the
+   * sockets, then the buffer cache. */
+  for (int i = 0; i < env->nboxes; i++)
+    wr_mailbox_free_(env->boxes[i]);
   for (int i = 0; i < env->nsocks; i++) {
     wr_sock *s = env->socks[i];
     if (s->h >= 0)
@@ -32,8 +36,8 @@ void wr_sockenv_destroy(wr_sockenv *env) {
     free(s->q);
     free(s);
   }
-  for (int i = 0; i < env->nboxes; i++)
-    wr_mailbox_free_(env->boxes[i]);
+  for (int i = 0; i < env->ncache; i++)
+    free(env->cache[i]);
   free(env->socks);
   free(env->by_handle);
   free(env->boxes);
@@ -165,7 +169,7 @@ int wr_sock_post_(wr_sock *s, wr_msg_kind kind, int reason, const uint8_t *p,
                   size_t len, int http_state) {
   wr_msg m = {kind, s, reason, NULL, len, http_state};
   if (kind == WR_MSG_TCP || kind == WR_MSG_HTTP) {
-    m.data = malloc(len ? len : 1);
+    m.data = wr_msgbuf_get_(s->env, len);
     if (!m.data)
       return WR_ENOMEM;
     if (len)
@@ -173,7 +177,7 @@ int wr_sock_post_(wr_sock *s, wr_msg_kind kind, int reason, const uint8_t *p,
   }
   int rc = wr_mailbox_push_(s->owner, &m);
   if (rc)
-    free(m.data);
+    wr_msg_free(&m);
   return rc;
 }
 

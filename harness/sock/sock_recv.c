@@ -40,8 +40,23 @@ static long read_some(wr_sock *s, size_t extra) {
  * kernel. */
 static long read_ahead(wr_sock *s) {
   wr_sockenv *env = s->env;
-  if (s->rx.error)
-    return s->rx.error;
+  uint8_t *dst;
+  size_t len;
+  int rc = wr_stream_reserve(&s->rx, &dst, &len);
+  if (rc < 0)
+    return rc;
+  /* Read straight into the free storage behind the buffered bytes when
+   * there is plenty (it is what wr_stream_feed would copy into), saving a
+   * copy; the storage grows through the copying path below. */
+  size_t room = s->rx.alloc - s->rx.end;
+  if (room > sizeof env->scratch)
+    room = sizeof env->scratch; /* stay in memory that is warm in cache */
+  if (room >= sizeof env->scratch / 2) {
+    long n = wr_net_recv(env->net, s->h, s->rx.buf + s->rx.end, room);
+    if (n > 0)
+      wr_stream_commit(&s->rx, (size_t)n);
+    return n;
+  }
   long n = wr_net_recv(env->net, s->h, env->scratch, sizeof env->scratch);
   if (n > 0 && wr_stream_feed(&s->rx, env->scratch, (size_t)n) != 0)
     return WR_ENOMEM;
@@ -72,8 +87,10 @@ static void report_close_active(wr_sock *s, int error) {
   s->closed_msg = 1;
   s->rd_done = 1;
   wr_stream_discard(&s->rx);
-  if (s->exit_on_close || error == WR_EMSGSIZE || s->rd_reason == WR_ECONNRESET)
+  if (s->exit_on_close)
     wr_sock_close_port_(s, 0);
+  else if (s->rd_reason == WR_ECONNRESET && s->h >= 0)
+    wr_sock_release_(s, 0); /* the connection is gone, the port stays */
   else
     wr_sock_watch_(s);
 }
@@ -265,7 +282,7 @@ static int report_close_passive(wr_sock *s, int reason) {
   if (reason == WR_EMSGSIZE || reason == WR_ECONNRESET || s->exit_on_close) {
     wr_sock_release_(s, 0);
     s->fd_closed = 1;
-    s->send_once = reason == WR_CLOSED ? WR_CLOSED : 0;
+    s->send_once = reason == WR_CLOSED && !s->send_reported ? WR_CLOSED : 0;
   }
   wr_sock_watch_(s);
   return reason;

@@ -34,8 +34,8 @@ static int send_failed(long n) { return n < 0 && n != WR_EAGAIN; }
 void wr_sock_flush_(wr_sock *s) {
   while (s->qlen && s->h >= 0) {
     long n = wr_net_send(s->env->net, s->h, s->q + s->qoff, s->qlen);
-    if (n == WR_EAGAIN)
-      break;
+    if (n == WR_EAGAIN || n == 0)
+      break; /* 0 cannot happen on TCP; never spin on it */
     if (send_failed(n)) {
       wr_sock_fail_io_(s, (int)n);
       return;
@@ -61,7 +61,7 @@ static int put(wr_sock *s, const uint8_t *p, size_t n) {
   if (!s->qlen && !s->delay_send) {
     while (n) {
       long w = wr_net_send(s->env->net, s->h, p, n);
-      if (w == WR_EAGAIN)
+      if (w == WR_EAGAIN || w == 0)
         break;
       if (send_failed(w))
         return (int)w;
@@ -75,6 +75,7 @@ static int put(wr_sock *s, const uint8_t *p, size_t n) {
 /* The result of a send on a connection that has failed. */
 static int failed_send_result(wr_sock *s, int err) {
   wr_sock_fail_io_(s, err);
+  s->send_reported = 1;
   if (err == WR_ECONNRESET && s->show_econnreset)
     return WR_ECONNRESET;
   return WR_CLOSED;
@@ -102,8 +103,11 @@ int wr_sock_send(wr_sock *s, const void *data, size_t len) {
   }
   if (s->h < 0) {
     /* The connection ended under the socket (a hangup or a failed
-     * background send): this send reports it, later ones enotconn. */
-    s->fd_closed = 1;
+     * background send): one send reports it, later ones say enotconn; a
+     * recv still reports it too (checked on OTP 25). */
+    if (s->send_reported)
+      return WR_ENOTCONN;
+    s->send_reported = 1;
     return close_reason_send(s);
   }
   if (s->wr_shut || s->shut_pending) {
@@ -160,8 +164,10 @@ int wr_sock_send(wr_sock *s, const void *data, size_t len) {
   }
   if (s->port_closed)
     return WR_CLOSED;
-  if (s->h < 0)
+  if (s->h < 0) {
+    s->send_reported = 1;
     return close_reason_send(s);
+  }
   if (!s->busy)
     return 0;
   /* Timed out: the data stays queued. */

@@ -35,6 +35,9 @@ typedef struct wr_mailbox wr_mailbox;
 
 /* "tcp", "http", "tcp_closed", "tcp_error", "tcp_passive". */
 const char *wr_msg_kind_name(wr_msg_kind kind);
+/* Releases m->data (never free() it yourself: the buffer goes back to its
+ * environment for reuse). Free messages before destroying their
+ * environment; messages still in mailboxes are freed with it. */
 void wr_msg_free(wr_msg *m);
 
 /* Messages waiting, their data bytes, and the most messages ever waiting

@@ -87,16 +87,16 @@ typedef struct wr_pcap_options {
 } wr_pcap_options;
 
 typedef struct wr_pcap_stats {
-  uint64_t records;        /* capture records read */
-  uint64_t tcp_segments;   /* TCP segments handed out */
-  uint64_t not_ip;         /* frames carrying something other than IP */
-  uint64_t not_tcp;        /* IP datagrams of another protocol */
-  uint64_t malformed;      /* IP/TCP headers that contradict themselves */
-  uint64_t short_headers;  /* cut by the snaplen inside a header */
-  uint64_t fragments;      /* IP fragments received */
-  uint64_t reassembled;    /* datagrams rebuilt from fragments */
-  uint64_t frag_dropped;   /* datagrams never completed (expired, memory, end) */
-  uint64_t frag_overlaps;  /* fragment bytes that disagreed (first copy kept) */
+  uint64_t records;       /* capture records read */
+  uint64_t tcp_segments;  /* TCP segments handed out */
+  uint64_t not_ip;        /* frames carrying something other than IP */
+  uint64_t not_tcp;       /* IP datagrams of another protocol */
+  uint64_t malformed;     /* IP/TCP headers that contradict themselves */
+  uint64_t short_headers; /* cut by the snaplen inside a header */
+  uint64_t fragments;     /* IP fragments received */
+  uint64_t reassembled;   /* datagrams rebuilt from fragments */
+  uint64_t frag_dropped;  /* datagrams never completed (expired, memory, end) */
+  uint64_t frag_overlaps; /* fragment bytes that disagreed (first copy kept) */
   uint64_t frag_truncated; /* fragments cut by the snaplen (datagram lost) */
   uint64_t csum_bad;       /* TCP segments whose checksum is wrong */
   uint64_t csum_offloaded; /* TCP checksums left to the card: accepted */

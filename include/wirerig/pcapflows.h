@@ -30,15 +30,15 @@ int wr_pcap_run(const char *path, const wr_pcap_options *popt,
                 size_t errlen);
 /* The same over an open reader (closed by the caller). */
 int wr_pcap_run_reader(wr_pcap_reader *rd, const wr_tcp_options *topt,
-                       const wr_tcp_sink *sink, wr_tcp_stats *tstats,
-                       char *err, size_t errlen);
+                       const wr_tcp_sink *sink, wr_tcp_stats *tstats, char *err,
+                       size_t errlen);
 
 /* A stretch of stream in a collected direction. */
 typedef struct wr_stream_piece {
   uint64_t offset; /* in the stream (sequence space, gaps counted) */
   size_t at;       /* in wr_tcp_stream.data (gaps not counted) */
   uint32_t len;
-  int64_t ts_ns;   /* when it became deliverable in order */
+  int64_t ts_ns; /* when it became deliverable in order */
 } wr_stream_piece;
 
 typedef struct wr_stream_gap {

@@ -41,31 +41,31 @@ typedef enum wr_tcp_dir { WR_C2S = 0, WR_S2C = 1 } wr_tcp_dir;
 const char *wr_tcp_dir_name(int dir);
 
 typedef enum wr_client_rule {
-  WR_CLIENT_BY_SYN = 0,   /* sent the first SYN */
-  WR_CLIENT_BY_SYNACK,    /* received the first SYN-ACK (SYN not captured) */
-  WR_CLIENT_BY_PORT,      /* higher port (no SYN captured) */
-  WR_CLIENT_BY_FIRST      /* equal ports: sent the first segment */
+  WR_CLIENT_BY_SYN = 0, /* sent the first SYN */
+  WR_CLIENT_BY_SYNACK,  /* received the first SYN-ACK (SYN not captured) */
+  WR_CLIENT_BY_PORT,    /* higher port (no SYN captured) */
+  WR_CLIENT_BY_FIRST    /* equal ports: sent the first segment */
 } wr_client_rule;
 
 /* Counters of one direction. Segments with a bad checksum are counted only
  * in bad_checksums; every other number ignores them. */
 typedef struct wr_tcp_dir_stats {
-  uint64_t packets;        /* segments, pure ACKs included */
-  uint64_t bytes;          /* payload bytes delivered (gaps excluded) */
+  uint64_t packets; /* segments, pure ACKs included */
+  uint64_t bytes;   /* payload bytes delivered (gaps excluded) */
   uint64_t gaps, gap_bytes;
-  uint64_t retransmits;    /* segments whose data had all been seen before */
-  uint64_t overlaps;       /* segments holding bytes that disagree with ... */
-  uint64_t overlap_bytes;  /* ... bytes already received (first copy kept) */
-  uint64_t unverified;     /* old bytes no longer held, so not compared */
-  uint64_t keepalives;     /* keep-alive probes (seq = next - 1) */
-  uint64_t bad_checksums;  /* segments skipped for a wrong TCP checksum */
-  uint64_t truncated;      /* segments cut by the snaplen */
-  uint64_t cap_dropped;    /* bytes given up to the memory cap */
-  uint64_t after_rst;      /* segments after a RST (ignored) */
-  uint64_t after_fin;      /* payload bytes past the FIN (ignored) */
-  uint64_t before_start;   /* bytes before the first byte of the stream */
-  uint8_t syn, fin, rst;   /* seen in this direction */
-  uint32_t isn;            /* the SYN's sequence number, when syn */
+  uint64_t retransmits;   /* segments whose data had all been seen before */
+  uint64_t overlaps;      /* segments holding bytes that disagree with ... */
+  uint64_t overlap_bytes; /* ... bytes already received (first copy kept) */
+  uint64_t unverified;    /* old bytes no longer held, so not compared */
+  uint64_t keepalives;    /* keep-alive probes (seq = next - 1) */
+  uint64_t bad_checksums; /* segments skipped for a wrong TCP checksum */
+  uint64_t truncated;     /* segments cut by the snaplen */
+  uint64_t cap_dropped;   /* bytes given up to the memory cap */
+  uint64_t after_rst;     /* segments after a RST (ignored) */
+  uint64_t after_fin;     /* payload bytes past the FIN (ignored) */
+  uint64_t before_start;  /* bytes before the first byte of the stream */
+  uint8_t syn, fin, rst;  /* seen in this direction */
+  uint32_t isn;           /* the SYN's sequence number, when syn */
 } wr_tcp_dir_stats;
 
 /* A flow as the sink sees it. */
@@ -92,7 +92,7 @@ typedef struct wr_tcp_piece {
 typedef struct wr_tcp_chunk {
   const uint8_t *data;
   size_t len;
-  uint64_t offset; /* stream offset of data[0] */
+  uint64_t offset;            /* stream offset of data[0] */
   const wr_tcp_piece *pieces; /* exactly covering [offset, offset + len) */
   size_t npieces;
   /* Nothing contiguous follows: a gap or the end of the stream comes next,
@@ -123,8 +123,8 @@ typedef struct wr_tcp_sink {
    * May be NULL (everything counts as used). */
   size_t (*data)(void *ctx, wr_tcp_flow *f, int dir, const wr_tcp_chunk *c);
   /* Bytes [offset, offset + len) of direction dir are missing. */
-  void (*gap)(void *ctx, wr_tcp_flow *f, int dir, uint64_t offset,
-              uint64_t len, wr_gap_reason reason);
+  void (*gap)(void *ctx, wr_tcp_flow *f, int dir, uint64_t offset, uint64_t len,
+              wr_gap_reason reason);
   /* The flow is over (port reuse, idle after finishing, end of capture);
    * its counters are final and f is freed after the call. */
   void (*close)(void *ctx, wr_tcp_flow *f);

@@ -23,8 +23,8 @@ static void put(cr_file *f, const void *p, size_t n) {
 static void put32(cr_file *f, uint32_t v) { put(f, &v, 4); }
 static void put16(cr_file *f, uint16_t v) { put(f, &v, 2); }
 
-cr_file *cr_open(const char *path, cr_format fmt, const int *links,
-                 int nlinks, uint32_t snaplen) {
+cr_file *cr_open(const char *path, cr_format fmt, const int *links, int nlinks,
+                 uint32_t snaplen) {
   cr_file *f = calloc(1, sizeof *f);
   if (!f)
     return NULL;
@@ -296,7 +296,8 @@ int cr_fragment(const uint8_t *dgram, size_t n, size_t piece, uint32_t id,
   return k;
 }
 
-/* ---- conversations --------------------------------------------------------- */
+/* ---- conversations ---------------------------------------------------------
+ */
 
 void cr_conv_init(cr_conv *c, cr_file *f, int link_type, cr_end client,
                   cr_end server, uint32_t client_isn, uint32_t server_isn) {
@@ -320,8 +321,8 @@ void cr_write(cr_conv *c, const cr_tcp *t, size_t caplen_cut) {
   cr_record(c->file, 0, c->ts, frame, fl, cap);
 }
 
-void cr_send_at(cr_conv *c, int dir, uint32_t seq, uint8_t flags,
-                const void *p, size_t len) {
+void cr_send_at(cr_conv *c, int dir, uint32_t seq, uint8_t flags, const void *p,
+                size_t len) {
   cr_tcp t = {0};
   t.src = dir == CR_C2S ? c->client : c->server;
   t.dst = dir == CR_C2S ? c->server : c->client;

@@ -30,8 +30,8 @@ typedef struct cr_file cr_file;
 /* Starts a capture file. For pcapng, `links` lists one link type per
  * interface (nlinks of them); for pcap only links[0] counts. snaplen 0
  * means 262144. NULL when the file cannot be created. */
-cr_file *cr_open(const char *path, cr_format fmt, const int *links,
-                 int nlinks, uint32_t snaplen);
+cr_file *cr_open(const char *path, cr_format fmt, const int *links, int nlinks,
+                 uint32_t snaplen);
 /* One record: the frame was wire_len bytes, the first caplen are written.
  * iface picks the pcapng interface. */
 void cr_record(cr_file *f, int iface, int64_t ts_ns, const uint8_t *frame,
@@ -54,14 +54,14 @@ typedef struct cr_tcp {
   uint16_t window;
   const void *payload;
   size_t len;
-  int bad_checksum;   /* write a wrong checksum */
+  int bad_checksum;     /* write a wrong checksum */
   int partial_checksum; /* write the pseudo-header sum (checksum offload) */
 } cr_tcp;
 
 /* The link layer in front of an IP datagram. */
 typedef struct cr_link {
-  int type;          /* CR_LINK_* */
-  uint16_t vlans[4]; /* Ethernet / SLL / SLL2 tags, outermost first */
+  int type;              /* CR_LINK_* */
+  uint16_t vlans[4];     /* Ethernet / SLL / SLL2 tags, outermost first */
   uint16_t vlan_tpid[4]; /* 0 = 0x8100 */
   int nvlans;
   int null_big_endian; /* NULL: family written big-endian */
@@ -73,8 +73,7 @@ typedef struct cr_link {
 size_t cr_ip_tcp(uint8_t *out, const cr_tcp *t, uint16_t ip_id);
 /* Prefixes the link header: writes link + datagram into out, returns the
  * frame size. */
-size_t cr_frame(uint8_t *out, const cr_link *l, const uint8_t *dgram,
-                size_t n);
+size_t cr_frame(uint8_t *out, const cr_link *l, const uint8_t *dgram, size_t n);
 
 /* Cuts an IP datagram into fragments whose payload parts are `piece` bytes
  * (a multiple of 8) and returns how many were written to frags[i] (each
@@ -83,7 +82,8 @@ size_t cr_frame(uint8_t *out, const cr_link *l, const uint8_t *dgram,
 int cr_fragment(const uint8_t *dgram, size_t n, size_t piece, uint32_t id,
                 uint8_t frags[][65600], size_t *lens, int max);
 
-/* ---- conversations --------------------------------------------------------- */
+/* ---- conversations ---------------------------------------------------------
+ */
 
 /* Writes TCP segments of one connection, keeping the sequence numbers. */
 typedef struct cr_conv {
@@ -106,8 +106,8 @@ void cr_handshake(cr_conv *c);
  * by one for SYN/FIN) and the peer's as acknowledgement. */
 void cr_send(cr_conv *c, int dir, uint8_t flags, const void *p, size_t len);
 /* A segment at an explicit sequence number; nothing is advanced. */
-void cr_send_at(cr_conv *c, int dir, uint32_t seq, uint8_t flags,
-                const void *p, size_t len);
+void cr_send_at(cr_conv *c, int dir, uint32_t seq, uint8_t flags, const void *p,
+                size_t len);
 /* Writes a fully described segment through the conversation's link. */
 void cr_write(cr_conv *c, const cr_tcp *t, size_t caplen_cut);
 

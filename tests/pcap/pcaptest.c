@@ -40,9 +40,9 @@ const char *pt_dir(void) {
 }
 
 const char *pt_path(const char *name) {
-  static char ring[8][512];
+  static char ring[64][512];
   static int at;
-  char *p = ring[at++ % 8];
+  char *p = ring[at++ % 64];
   snprintf(p, 512, "%s/%s", pt_dir(), name);
   return p;
 }
@@ -61,8 +61,8 @@ const char *pt_collect_error(const char *path, const wr_pcap_options *popt,
   err[0] = 0;
   wr_pcap_capture c;
   int rc = wr_pcap_collect(path, popt, NULL, NULL, NULL, &c, err, sizeof err);
-  TU_CHECK(rc == want, "%s: expected %s, got %s (%s)", path,
-           wr_err_name(want), wr_err_name(rc), err);
+  TU_CHECK(rc == want, "%s: expected %s, got %s (%s)", path, wr_err_name(want),
+           wr_err_name(rc), err);
   TU_CHECK(c.count == 0 && c.flows == NULL, "a failed collect kept flows");
   return err;
 }

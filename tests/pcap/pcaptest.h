@@ -10,7 +10,7 @@
 
 /* A directory of its own for this test process, removed at exit. */
 const char *pt_dir(void);
-/* pt_dir()/name; the result lives until the 8th call after this one. */
+/* pt_dir()/name; the result lives until the 64th call after this one. */
 const char *pt_path(const char *name);
 
 /* wr_pcap_collect over path; fails the test (with the message) unless it
@@ -24,7 +24,8 @@ const char *pt_collect_error(const char *path, const wr_pcap_options *popt,
 /* Fails unless s holds exactly p[0..n). */
 void pt_expect_bytes(const wr_tcp_stream *s, const void *p, size_t n,
                      const char *what);
-#define PT_EXPECT_STR(s, lit, what) pt_expect_bytes((s), (lit), sizeof(lit) - 1, (what))
+#define PT_EXPECT_STR(s, lit, what)                                            \
+  pt_expect_bytes((s), (lit), sizeof(lit) - 1, (what))
 
 /* Fails unless s has exactly one gap, at stream offset `offset`, of len
  * bytes, for reason. */

@@ -65,7 +65,7 @@ capture() {
   local pid=$!
   PIDS+=("$pid")
   for _ in $(seq 100); do # up to 10 s for the capture to start
-    grep -qiE "listening on|capturing on" "$file.log" && break
+    grep -qsiE "listening on|capturing on" "$file.log" && break
     sleep 0.1
   done
   sleep 1 # dumpcap says "Capturing on" a moment before it does

@@ -76,7 +76,8 @@ static void sizes(uint64_t seed, uint64_t i, uint64_t max, uint64_t out[2]) {
   }
 }
 
-/* ---- run ------------------------------------------------------------------ */
+/* ---- run ------------------------------------------------------------------
+ */
 
 typedef struct conn {
   int cfd, sfd;
@@ -205,9 +206,8 @@ static int cmd_run(int argc, char **argv) {
       getsockname(x->cfd, (struct sockaddr *)&me, &ml);
       x->cport = ntohs(v6 ? ((struct sockaddr_in6 *)&me)->sin6_port
                           : ((struct sockaddr_in *)&me)->sin_port);
-      fprintf(ex, "%u %llu %llu %llu\n", x->cport,
-              (unsigned long long)x->idx, (unsigned long long)x->len[0],
-              (unsigned long long)x->len[1]);
+      fprintf(ex, "%u %llu %llu %llu\n", x->cport, (unsigned long long)x->idx,
+              (unsigned long long)x->len[0], (unsigned long long)x->len[1]);
     }
     /* Accept: match the server side to its client by the peer's port. */
     for (;;) {
@@ -311,7 +311,8 @@ static int cmd_run(int argc, char **argv) {
   return rc;
 }
 
-/* ---- expectations ------------------------------------------------------------ */
+/* ---- expectations
+ * ------------------------------------------------------------ */
 
 typedef struct expect {
   unsigned port;
@@ -393,8 +394,8 @@ static int compare(const expectations *e, const expect *x, int dir,
     if (gi < ngaps && off >= gaps[gi][0])
       continue;
     if (at >= n || got[at] != b) {
-      fprintf(stderr, "%s: %s differs at stream offset %llu (file %zu)\n",
-              what, dir ? "s2c" : "c2s", (unsigned long long)off, at);
+      fprintf(stderr, "%s: %s differs at stream offset %llu (file %zu)\n", what,
+              dir ? "s2c" : "c2s", (unsigned long long)off, at);
       return 1;
     }
     at++;
@@ -429,7 +430,8 @@ static int cmd_verify_manifest(const char *dir, expectations *e) {
   wr_json_doc *doc = wr_json_doc_new();
   wr_json_error jerr;
   wr_json_limits lim = {0, (size_t)1 << 30};
-  const wr_json *root = wr_json_parse(doc, (const char *)text, len, &lim, &jerr);
+  const wr_json *root =
+      wr_json_parse(doc, (const char *)text, len, &lim, &jerr);
   if (!root) {
     fprintf(stderr, "%s: %s\n", path, jerr.text);
     return 1;
@@ -565,7 +567,7 @@ static int cmd_verify_tshark(const char *fields, expectations *e,
     x->seen = 1;
     pos *q = &p[(size_t)(x - e->v) * 2 + d];
     uint64_t off = seq - 1; /* relative: the SYN is 0 */
-    gen back;                 /* for bytes sent again */
+    gen back;               /* for bytes sent again */
     if (off < q->at) {
       gen_init(&back, e->seed, x->idx, d);
       for (uint64_t k = 0; k < off; k++) {
