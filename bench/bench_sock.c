@@ -4,7 +4,6 @@
  * Prints messages per second and the ratio; the goal for 16 KiB frames on
  * loopback is >= 0.85x the bare transport. Never fails on a timing, only
  * when the bytes delivered disagree. */
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,14 +177,12 @@ static void row(const char *name, int loopback, size_t size, uint64_t frames,
 
 int main(int argc, char **argv) {
   quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
-  if (getenv("BENCH_SOCK_NOTRIM"))
-    mallopt(M_TRIM_THRESHOLD, 64 << 20);
   printf("bench_sock (%s build%s): packet 4 through a wirerig socket pair "
          "(receiver active true) vs the bare transport\n",
          WR_BENCH_BUILD_TYPE, quick ? ", --quick" : "");
   uint64_t big = quick ? 2000 : 40000, small = quick ? 20000 : 400000;
   row("loopback 16 KiB frames", 1, 16384, big, 0.85);
-  if (getenv("BENCH_SOCK_FIRST_ONLY"))
+  if (getenv("BENCH_SOCK_FIRST_ONLY")) /* for profiling the goal case */
     return 0;
   row("loopback 64 B frames", 1, 64, small, 0);
   row("simnet 16 KiB frames", 0, 16384, big / 4, 0);

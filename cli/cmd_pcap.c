@@ -26,6 +26,9 @@ static const char usage_text[] =
     "       wirerig pcap to-corpus FILE --packet TYPE --out DIR\n"
     "                          [--flow N | --port P] [--dir c2s|s2c] "
     "[OPTIONS]\n"
+    "       wirerig pcap to-scenario FILE [--flow N | --port P] [--packet "
+    "TYPE]\n"
+    "                          [--out FILE] [OPTIONS]\n"
     "\n"
     "Reads a pcap or pcapng capture (Ethernet with VLAN tags, Linux cooked\n"
     "SLL/SLL2, raw IP, BSD null/loop; IPv4 and IPv6; fragments put back\n"
@@ -42,6 +45,9 @@ static const char usage_text[] =
     "  decode     each direction cut into gen_tcp packets, with the time\n"
     "             each packet was complete\n"
     "  to-corpus  each packet's bytes as a file in DIR (fuzzing seeds)\n"
+    "  to-scenario  a flow as a scenario file (docs/scenarios.md) that\n"
+    "             replays the client side against a target and expects the\n"
+    "             captured answers (as packets with --packet)\n"
     "\n"
     "Options:\n"
     "  --filter EXPR        BPF filter, as for tcpdump (pcap-filter(7))\n"
@@ -330,15 +336,16 @@ int wr_cmd_pcap(int argc, char **argv) {
     fputs(usage_text, stdout);
     return 0;
   }
-  static const char *const subs[] = {"flows", "extract", "decode", "to-corpus"};
+  static const char *const subs[] = {"flows", "extract", "decode", "to-corpus",
+                                     "to-scenario"};
   for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
     if (strcmp(sub, subs[i]) == 0)
       o.sub = subs[i];
   if (!o.sub) {
     return wr_pcap_usage_error(
         &o,
-        "unknown subcommand '%s'; expected flows, extract, decode or "
-        "to-corpus",
+        "unknown subcommand '%s'; expected flows, extract, decode, "
+        "to-corpus or to-scenario",
         sub);
   }
   int status = 2;
@@ -352,5 +359,7 @@ int wr_cmd_pcap(int argc, char **argv) {
     return wr_pcap_cmd_extract(&o);
   if (strcmp(o.sub, "decode") == 0)
     return wr_pcap_cmd_decode(&o);
+  if (strcmp(o.sub, "to-scenario") == 0)
+    return wr_pcap_cmd_to_scenario(&o);
   return wr_pcap_cmd_to_corpus(&o);
 }

@@ -14,6 +14,7 @@ static const command commands[] = {
     {"decode", wr_cmd_decode, "cut a byte stream into gen_tcp packets"},
     {"pcap", wr_cmd_pcap, "TCP flows out of a pcap/pcapng capture"},
     {"check", wr_cmd_check, "parse scenario files without running them"},
+    {"replay", wr_cmd_replay, "replay a captured flow to a live server"},
 };
 
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])

@@ -82,5 +82,13 @@ void wr_pcap_print_capture_notes(FILE *out, const char *prefix,
 int wr_pcap_cmd_extract(pcap_opts *o);
 int wr_pcap_cmd_decode(pcap_opts *o);
 int wr_pcap_cmd_to_corpus(pcap_opts *o);
+int wr_pcap_cmd_to_scenario(pcap_opts *o);
+
+/* The framing options (--packet ..., required when need_packet) and --flow,
+ * --port, --dir. 0, or 2 after a message. */
+int wr_pcap_parse_framing(pcap_opts *o, int need_packet);
+/* The flows chosen by --flow / --port (all without), both streams in
+ * memory. 0, or 2 after a message. */
+int wr_pcap_collect_flows(pcap_opts *o, wr_pcap_capture *cap);
 
 #endif

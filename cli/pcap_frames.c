@@ -173,9 +173,7 @@ static int by_time(const void *x, const void *y) {
 
 /* ---- options ------------------------------------------------------------- */
 
-static int parse_framing(pcap_opts *o) {
-  if (!o->packet)
-    return wr_pcap_usage_error(o, "--packet TYPE is required");
+static int parse_packet(pcap_opts *o) {
   wr_packet_type type;
   if (wr_packet_type_parse(o->packet, &type) != 0) {
     char q[64];
@@ -208,6 +206,20 @@ static int parse_framing(pcap_opts *o) {
                           &o->framing.delimiter))
       return 2;
   }
+  return 0;
+}
+
+int wr_pcap_parse_framing(pcap_opts *o, int need_packet) {
+  char prog[48];
+  snprintf(prog, sizeof prog, WR_PCAP_PROG " %s", o->sub);
+  if (!o->packet) {
+    if (need_packet)
+      return wr_pcap_usage_error(o, "--packet TYPE is required");
+  } else {
+    int st = parse_packet(o);
+    if (st)
+      return st;
+  }
   if (o->flow && o->port)
     return wr_pcap_usage_error(o, "--flow and --port exclude each other");
   if (o->flow &&
@@ -238,7 +250,7 @@ static int select_flow(void *ctx, const wr_tcp_flow *f) {
   return 1;
 }
 
-static int collect(pcap_opts *o, wr_pcap_capture *cap) {
+int wr_pcap_collect_flows(pcap_opts *o, wr_pcap_capture *cap) {
   char err[600];
   int rc = wr_pcap_collect(o->file, &o->popt, &o->topt, select_flow, o, cap,
                            err, sizeof err);
@@ -362,11 +374,11 @@ static void json_event(wr_json_writer *w, const pcap_opts *o,
 }
 
 int wr_pcap_cmd_decode(pcap_opts *o) {
-  int st = parse_framing(o);
+  int st = wr_pcap_parse_framing(o, 1);
   if (st)
     return st;
   wr_pcap_capture cap;
-  if ((st = collect(o, &cap)))
+  if ((st = wr_pcap_collect_flows(o, &cap)))
     return st;
   events ev = {0};
   wr_json_writer w;
@@ -444,7 +456,7 @@ static uint64_t fnv1a(const uint8_t *p, size_t n) {
 int wr_pcap_cmd_to_corpus(pcap_opts *o) {
   if (!o->out)
     return wr_pcap_usage_error(o, "--out DIR is required");
-  int st = parse_framing(o);
+  int st = wr_pcap_parse_framing(o, 1);
   if (st)
     return st;
   if (mkdir(o->out, 0755) != 0 && errno != EEXIST) {
@@ -459,7 +471,7 @@ int wr_pcap_cmd_to_corpus(pcap_opts *o) {
     return 2;
   }
   wr_pcap_capture cap;
-  if ((st = collect(o, &cap))) {
+  if ((st = wr_pcap_collect_flows(o, &cap))) {
     close(dirfd);
     return st;
   }

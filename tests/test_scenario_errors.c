@@ -509,6 +509,7 @@ static void test_data_cap(void **state) {
       {"c send \"ab\" * 9",
        "3:13: data too large: 2 bytes * 9 is over the limit of 16 bytes"},
       {"c send \"ab\" * 8", NULL},
+      {"c send \"\" * 18446744073709551615 \"x\"", NULL},
       {"c send pattern(17)",
        "3:16: bad number for pattern() length; expected 0..16, found '17'"},
       {"c send pattern(16) \"x\"",

@@ -143,6 +143,20 @@ static void test_deferred_error(void **st) {
   sx_each(deferred, P, "active=true packet=2 packet_size=4");
 }
 
+/* ... or the FIN, when that is the next input event. */
+static void deferred_fin(sx *x) {
+  if (strstr(x->v->policy, "whole") == NULL)
+    return;
+  SX_SEND(x->c, "\0\1a\0\x09xxxxxxxxx");
+  wr_sock_close(x->c);
+  SX_EQ(sx_msgs(x, x->ms, "tcp \"a\"; tcp_error emsgsize; tcp_closed"),
+        "tcp \"a\"; tcp_error emsgsize; tcp_closed");
+}
+static void test_deferred_error_fin(void **st) {
+  (void)st;
+  sx_each(deferred_fin, P, "active=true packet=2 packet_size=4");
+}
+
 static void deferred_once(sx *x) {
   if (strstr(x->v->policy, "whole") == NULL)
     return;
@@ -354,6 +368,7 @@ int main(void) {
       cmocka_unit_test(test_framing_error_active),
       cmocka_unit_test(test_deferred_error),
       cmocka_unit_test(test_deferred_error_once),
+      cmocka_unit_test(test_deferred_error_fin),
       cmocka_unit_test(test_http_active),
       cmocka_unit_test(test_controlling_process),
       cmocka_unit_test(test_controlling_process_kinds),

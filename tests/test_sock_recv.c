@@ -301,6 +301,19 @@ static void test_close_clean_fin(void **st) {
   sx_each(close_clean, P, P " show_econnreset=true");
 }
 
+/* `buffer` is the HTTP line limit: a longer header line is emsgsize
+ * (OTP 25, buffer 20). */
+static void http_limit(sx *x) {
+  SX_SEND(x->c, "GET / HTTP/1.0\r\nX-Long-Header: 0123456789abcdef\r\n\r\n");
+  SX_EQ(sx_recv(x, x->s, 0, 5000), "ok http_request \"GET\"");
+  SX_EQ(sx_recv(x, x->s, 0, 5000), "error emsgsize");
+  SX_EQ(sx_recv(x, x->s, 0, 5000), "error enotconn");
+}
+static void test_http_line_limit(void **st) {
+  (void)st;
+  sx_each(http_limit, P, P " packet=http_bin buffer=20");
+}
+
 /* An infinite wait that nothing can end (simnet only: quiet). */
 static void forever(sx *x) {
   if (x->v->loopback)
@@ -334,6 +347,7 @@ int main(void) {
       cmocka_unit_test(test_close_with_unread_data_resets),
       cmocka_unit_test(test_close_clean_fin),
       cmocka_unit_test(test_infinite_wait_on_quiet_simnet),
+      cmocka_unit_test(test_http_line_limit),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -232,16 +232,22 @@ static int term(scn_parser *p, const char *what, int depth, dbuf *out) {
     out->n = start;
     return 0;
   }
-  if (unit != 0 && (n - 1 > (p->cfg.max_data - out->n) / unit))
+  if (unit == 0) /* "" * 10^18 is empty, at once: no loop over N */
+    return 0;
+  if (n - 1 > (p->cfg.max_data - out->n) / unit)
     return scn_err(p, star,
                    "data too large: %zu bytes * %llu is over the limit of %zu "
                    "bytes",
                    unit, (unsigned long long)n, p->cfg.max_data);
   if (dbuf_reserve(p, out, unit * (size_t)(n - 1)))
     return -1;
-  for (uint64_t k = 1; k < n; k++) {
-    memcpy(out->p + out->n, out->p + start, unit);
-    out->n += unit;
+  /* Doubling: "x" * 2^28 is 28 copies, not 2^28. */
+  uint64_t have = 1;
+  while (have < n) {
+    uint64_t more = have < n - have ? have : n - have;
+    memcpy(out->p + out->n, out->p + start, (size_t)more * unit);
+    out->n += (size_t)more * unit;
+    have += more;
   }
   return 0;
 }

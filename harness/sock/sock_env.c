@@ -1,5 +1,5 @@
 /* The socket environment: the event loop over one transport, socket and
- * mailbox bookkeeping, connecting, options (sock.h). */
+ * mailbox bookkeeping, connecting (sock.h). Options are in sock_opts.c. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -246,195 +246,6 @@ int wr_mailbox_recv(wr_mailbox *mb, long timeout_ms, wr_msg *out) {
   return wr_mailbox_take(mb, out);
 }
 
-/* ---- options ------------------------------------------------------------- */
-
-/* Applies one checked option (SEMANTICS.md 4.1, 5.1, 5.2). */
-static int apply_opt(wr_sock *s, const wr_sockopt *o, int *armed) {
-  switch (o->name) {
-  case WR_OPT_ACTIVE:
-    if (o->value == WR_ACTIVE_N) {
-      /* Added to the counter when already counting, else from 0; the sum
-       * must stay in 16 bits; <= 0 turns passive with tcp_passive. */
-      int64_t base = s->active == WR_ACTIVE_N ? s->count : 0;
-      int64_t sum = base + o->value2;
-      if (sum < -32768 || sum > 32767)
-        return WR_EINVAL;
-      if (sum <= 0) {
-        s->active = WR_ACTIVE_FALSE;
-        s->count = 0;
-        if (!s->listener)
-          wr_sock_post_(s, WR_MSG_TCP_PASSIVE, 0, NULL, 0, 0);
-        return 0;
-      }
-      s->active = WR_ACTIVE_N;
-      s->count = (int)sum;
-    } else {
-      s->active = (int)o->value;
-      s->count = 0;
-    }
-    if (s->active != WR_ACTIVE_FALSE)
-      *armed = 1;
-    return 0;
-  case WR_OPT_PACKET:
-    s->packet = (wr_packet_type)o->value;
-    wr_stream_set_type(&s->rx, s->packet);
-    return 0;
-  case WR_OPT_PACKET_SIZE:
-    s->packet_size = (uint32_t)o->value; /* modulo 2^32, as the driver */
-    wr_stream_set_packet_size(&s->rx, s->packet_size);
-    return 0;
-  case WR_OPT_LINE_DELIMITER:
-    s->delimiter = (uint8_t)o->value;
-    wr_stream_set_delimiter(&s->rx, s->delimiter);
-    return 0;
-  case WR_OPT_BUFFER: {
-    /* A 32-bit signed value in the driver: < 1 (and >= 2^31) become 1. */
-    int32_t v = (int32_t)(uint32_t)o->value;
-    s->buffer = v < 1 ? 1 : v;
-    wr_stream_set_buffer(&s->rx, (uint32_t)s->buffer);
-    return 0;
-  }
-  case WR_OPT_HEADER:
-    s->header = (uint32_t)o->value;
-    return 0;
-  case WR_OPT_EXIT_ON_CLOSE:
-    s->exit_on_close = (int)o->value;
-    return 0;
-  case WR_OPT_SHOW_ECONNRESET:
-    s->show_econnreset = (int)o->value;
-    return 0;
-  case WR_OPT_SEND_TIMEOUT:
-    s->send_timeout = o->value;
-    return 0;
-  case WR_OPT_SEND_TIMEOUT_CLOSE:
-    s->send_timeout_close = (int)o->value;
-    return 0;
-  case WR_OPT_HIGH_WATERMARK: {
-    /* low <= high is kept by dragging low down. */
-    uint32_t v = o->value < 0 ? 0 : (uint32_t)o->value;
-    s->high = v;
-    if (s->low > v)
-      s->low = v;
-    return 0;
-  }
-  case WR_OPT_LOW_WATERMARK: {
-    uint32_t v = o->value < 0 ? 0 : (uint32_t)o->value;
-    s->low = v;
-    if (s->high < v)
-      s->high = v;
-    return 0;
-  }
-  case WR_OPT_DELAY_SEND:
-    s->delay_send = (int)o->value;
-    return 0;
-  case WR_OPT_NODELAY:
-    s->nodelay = (int)o->value;
-    return 0;
-  case WR_OPT_LINGER:
-    s->linger_on = (int)o->value;
-    s->linger_s = o->value2;
-    return 0;
-  case WR_OPT_REUSEADDR:
-    s->reuseaddr = (int)o->value;
-    return 0;
-  case WR_OPT_BACKLOG:
-    s->backlog = (int)o->value;
-    return 0;
-  default:
-    return WR_EINVAL;
-  }
-}
-
-/* Checks and applies a list as inet:setopts does: the driver receives the
- * list reversed, so the last element is applied first and the first
- * occurrence of an option is the one that stays. Values are checked before
- * anything is applied; an active counter overflow stops there. */
-static int apply_list(wr_sock *s, const wr_sockopt *opts, size_t n,
-                      int listen_opts) {
-  if (n && !opts)
-    return WR_EINVAL;
-  for (size_t i = 0; i < n; i++) {
-    if (wr_sockopt_check(&opts[i], NULL, 0) != 0)
-      return WR_EINVAL;
-    if (opts[i].name == WR_OPT_BACKLOG && !listen_opts)
-      return WR_EINVAL; /* a listen option only */
-  }
-  int armed = 0;
-  for (size_t i = n; i-- > 0;) {
-    int rc = apply_opt(s, &opts[i], &armed);
-    if (rc)
-      return rc;
-  }
-  if (armed && !s->listener && !s->connecting)
-    wr_sock_armed_(s);
-  wr_sock_watch_(s);
-  return 0;
-}
-
-int wr_sock_setopts(wr_sock *s, const wr_sockopt *opts, size_t n) {
-  if (!s || s->port_closed)
-    return WR_EINVAL; /* inet:setopts on a closed port */
-  return apply_list(s, opts, n, 0);
-}
-
-int wr_sock_getopt(wr_sock *s, wr_sockopt *o) {
-  if (!s || !o || s->port_closed)
-    return WR_EINVAL;
-  o->value2 = 0;
-  switch (o->name) {
-  case WR_OPT_ACTIVE:
-    o->value = s->active;
-    o->value2 = s->active == WR_ACTIVE_N ? s->count : 0;
-    return 0;
-  case WR_OPT_PACKET:
-    o->value = s->packet;
-    return 0;
-  case WR_OPT_PACKET_SIZE:
-    o->value = s->packet_size;
-    return 0;
-  case WR_OPT_BUFFER:
-    o->value = s->buffer;
-    return 0;
-  case WR_OPT_HEADER:
-    o->value = s->header;
-    return 0;
-  case WR_OPT_EXIT_ON_CLOSE:
-    o->value = s->exit_on_close;
-    return 0;
-  case WR_OPT_SHOW_ECONNRESET:
-    o->value = s->show_econnreset;
-    return 0;
-  case WR_OPT_SEND_TIMEOUT:
-    o->value = s->send_timeout;
-    return 0;
-  case WR_OPT_SEND_TIMEOUT_CLOSE:
-    o->value = s->send_timeout_close;
-    return 0;
-  case WR_OPT_HIGH_WATERMARK:
-    o->value = s->high;
-    return 0;
-  case WR_OPT_LOW_WATERMARK:
-    o->value = s->low;
-    return 0;
-  case WR_OPT_DELAY_SEND:
-    o->value = s->delay_send;
-    return 0;
-  case WR_OPT_NODELAY:
-    o->value = s->nodelay;
-    return 0;
-  case WR_OPT_LINGER:
-    o->value = s->linger_on;
-    o->value2 = s->linger_s;
-    return 0;
-  case WR_OPT_REUSEADDR:
-    o->value = s->reuseaddr;
-    return 0;
-  default:
-    /* line_delimiter is write-only in inet_drv; backlog is not readable. */
-    return WR_EINVAL;
-  }
-}
-
 /* ---- connecting ---------------------------------------------------------- */
 
 static int copy_opts(wr_sock *to, const wr_sock *from) {
@@ -467,7 +278,7 @@ int wr_sock_listen(wr_sockenv *env, wr_mailbox *owner, const wr_addr *addr,
   if (!s)
     return WR_ENOMEM;
   s->listener = 1;
-  int rc = apply_list(s, opts, nopts, 1);
+  int rc = wr_sock_apply_list_(s, opts, nopts, 1);
   if (rc == 0) {
     rc = wr_net_listen(env->net, addr, s->backlog);
     if (rc >= 0) {
@@ -560,7 +371,7 @@ int wr_sock_connect(wr_sockenv *env, wr_mailbox *owner, const wr_addr *addr,
   if (!s)
     return WR_ENOMEM;
   s->connecting = 1;
-  int rc = apply_list(s, opts, nopts, 0);
+  int rc = wr_sock_apply_list_(s, opts, nopts, 0);
   if (rc == 0) {
     rc = wr_net_connect(env->net, addr);
     if (rc >= 0) {

@@ -105,12 +105,17 @@ void wr_sock_close_port_(wr_sock *s, int abort);
 int wr_sock_post_(wr_sock *s, wr_msg_kind kind, int reason, const uint8_t *p,
                   size_t len, int http_state);
 
+/* sock_opts.c: checks and applies a list as inet:setopts (listen_opts:
+ * backlog allowed). 0 or WR_EINVAL with nothing applied. */
+int wr_sock_apply_list_(wr_sock *s, const wr_sockopt *opts, size_t n,
+                        int listen_opts);
+
 /* sock_recv.c */
 /* An input event (IN / HUP / ERR) for a connection. */
 void wr_sock_input_(wr_sock *s, uint32_t events);
 /* Delivers buffered packets to an active socket's owner (after a read or
  * when the socket is armed); reports the close once the stream ended. */
-void wr_sock_deliver_(wr_sock *s, int after_read);
+void wr_sock_deliver_(wr_sock *s);
 /* The connection failed under a send (EPIPE, ECONNRESET). */
 void wr_sock_fail_io_(wr_sock *s, int err);
 /* The socket was made active: deliver, or report a close seen earlier. */

@@ -107,9 +107,8 @@ static int post_packet(wr_sock *s, const wr_stream_packet *p, int state) {
                        p->data.len, state);
 }
 
-void wr_sock_deliver_(wr_sock *s, int after_read) {
+void wr_sock_deliver_(wr_sock *s) {
   int delivered = 0;
-  (void)after_read;
   while (s->active != WR_ACTIVE_FALSE && !s->port_closed) {
     wr_stream_packet p;
     int state = line_state(s);
@@ -151,7 +150,7 @@ void wr_sock_armed_(wr_sock *s) {
   }
   if (s->fd_closed)
     return;
-  wr_sock_deliver_(s, 0);
+  wr_sock_deliver_(s);
 }
 
 /* A passive socket not being read saw HUP or ERR: the kernel will keep
@@ -203,7 +202,7 @@ void wr_sock_input_(wr_sock *s, uint32_t events) {
       return;
     if (n <= 0)
       saw_end(s, n);
-    wr_sock_deliver_(s, 1);
+    wr_sock_deliver_(s);
     if (n <= 0 || s->port_closed || s->h < 0 || s->rx.error ||
         s->active == WR_ACTIVE_FALSE)
       return;

@@ -122,18 +122,24 @@ int wr_sock_send(wr_sock *s, const void *data, size_t len) {
     return 0; /* nothing goes on the wire */
   int was_queued = s->qlen > 0;
   int rc = 0;
-  if (hl > 0) {
-    /* One write for header and payload when it is small, as writev. */
-    if (len <= sizeof s->env->scratch - 4) {
-      memcpy(s->env->scratch, hdr, (size_t)hl);
-      if (len)
-        memcpy(s->env->scratch + hl, data, len);
-      rc = put(s, s->env->scratch, (size_t)hl + len);
-    } else {
-      rc = put(s, hdr, (size_t)hl);
-      if (rc == 0)
-        rc = put(s, data, len);
-    }
+  if (hl > 0 && (s->qlen || s->delay_send)) {
+    /* Behind queued bytes: straight into the queue, one copy. */
+    rc = queue_append(s, hdr, (size_t)hl);
+    if (rc == 0)
+      rc = queue_append(s, data, len);
+  } else if (hl > 0) {
+    /* Header and the start of the payload in one write, as inet_drv's
+     * writev, so that the header never leaves as a segment of its own;
+     * the rest follows directly (or into the queue behind it). */
+    size_t first = sizeof s->env->scratch - (size_t)hl;
+    if (first > len)
+      first = len;
+    memcpy(s->env->scratch, hdr, (size_t)hl);
+    if (first)
+      memcpy(s->env->scratch + hl, data, first);
+    rc = put(s, s->env->scratch, (size_t)hl + first);
+    if (rc == 0 && first < len)
+      rc = put(s, (const uint8_t *)data + first, len - first);
   } else {
     rc = put(s, data, len);
   }

@@ -1,6 +1,6 @@
 /* Option names, value checks and the text form (sockopt.h). The accepted
- * ranges are what inet:setopts accepts on OTP 25 (tests/sock/ has the
- * escript that asked it): header, packet_size and send_timeout refuse
+ * ranges are what inet:setopts accepts on OTP 25 (tests/sock/rules.escript
+ * asserts them): header, packet_size and send_timeout refuse
  * negative values, buffer, watermarks, line_delimiter and the linger time
  * take any integer and the driver folds it into range. */
 #include <ctype.h>

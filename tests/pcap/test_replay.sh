@@ -1,0 +1,214 @@
+#!/usr/bin/env bash
+# `wirerig replay` and `wirerig pcap to-scenario` against a live server:
+# a conversation with a small HTTP-like server (tests/pcap/replay_server.c)
+# is captured with tcpdump on lo, then replayed at every timing, re-cut by
+# a policy, against a server that answers differently, to a closed port,
+# with bad flags and with a gap; and turned into scenarios that `wirerig
+# check` must accept. Needs root (tcpdump) and editcap; it fails, never
+# skips, without them. Every wirerig run is bounded by `timeout`.
+#
+# usage: test_replay.sh WIRERIG REPLAY_SERVER
+set -u
+WIRERIG=$1
+SERVER=$2
+T=$(mktemp -d /tmp/wirerig-replay.XXXXXX)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  [ -n "${WIRERIG_KEEP_TMP:-}" ] || rm -rf "$T"
+}
+trap cleanup EXIT
+fails=0
+passes=0
+ok() { passes=$((passes + 1)); echo "ok - $*"; }
+bad() { fails=$((fails + 1)); echo "FAIL - $*"; }
+
+# expect NAME RC PATTERN COMMAND...: the command exits with RC and its
+# output (stdout and stderr) matches the extended regex PATTERN (if any).
+expect() {
+  local name=$1 want=$2 pattern=$3
+  shift 3
+  timeout 60 "$@" >"$T/out" 2>&1
+  local rc=$?
+  if [ "$rc" -eq "$want" ] &&
+    { [ -z "$pattern" ] || grep -qE -- "$pattern" "$T/out"; }; then
+    ok "$name"
+  else
+    bad "$name (exit $rc, wanted $want and /$pattern/)"
+    sed 's/^/    /' "$T/out" | head -30
+  fi
+}
+
+for tool in tcpdump editcap tshark; do
+  if ! command -v "$tool" >/dev/null; then
+    echo "FAIL - $tool is not installed (scripts/install-deps.sh installs it)"
+    exit 1
+  fi
+done
+if [ "$(id -u)" -ne 0 ]; then
+  echo "FAIL - capturing on loopback needs root"
+  exit 1
+fi
+
+# start_server MODE NAME: starts a server, sets ${NAME}_PORT.
+start_server() {
+  rm -f "$T/$2.port"
+  "$SERVER" serve "$1" "$T/$2.port" &
+  PIDS+=("$!")
+  for _ in $(seq 100); do
+    [ -s "$T/$2.port" ] && break
+    sleep 0.05
+  done
+  printf -v "${2}_PORT" '%s' "$(cat "$T/$2.port")"
+}
+
+start_server ok good
+start_server differ other
+echo "# servers on ports $good_PORT (ok) and $other_PORT (differ)"
+
+# --- the capture ----------------------------------------------------------
+tcpdump -i lo -s 0 -B 4096 -U --immediate-mode -w "$T/conv.pcap" \
+  "tcp port $good_PORT" 2>"$T/tcpdump.log" &
+TCPDUMP=$!
+PIDS+=("$TCPDUMP")
+for _ in $(seq 100); do
+  grep -qs "listening on" "$T/tcpdump.log" && break
+  sleep 0.1
+done
+sleep 0.5
+timeout 30 "$SERVER" client "$good_PORT" || bad "the client's conversation"
+sleep 1
+kill -INT "$TCPDUMP"
+wait "$TCPDUMP" 2>/dev/null
+expect "the capture holds the conversation" 0 \
+  "c2s 167 bytes .* s2c 158 bytes .* ok$" "$WIRERIG" pcap flows "$T/conv.pcap"
+
+# --- replays that match -----------------------------------------------------
+TO=127.0.0.1:$good_PORT
+expect "replay --timing fast matches" 0 "^match: .*\(158 bytes\)" \
+  "$WIRERIG" replay "$T/conv.pcap" --to "$TO" --timing fast
+expect "replay --timing original matches, reports timing" 0 \
+  "timing \(original\): median error [0-9]+ us.* over 5 gaps" \
+  "$WIRERIG" replay "$T/conv.pcap" --to "$TO" --timing original
+expect "replay --timing scale=0.1 matches" 0 \
+  "timing \(scale=0.1\): median error [0-9]+ us" \
+  "$WIRERIG" replay "$T/conv.pcap" --to "$TO" --timing scale=0.1
+expect "replay --packet http names the packets" 0 \
+  "packet 5 matches \(17 bytes\): \{http_response,\{1,1\},200,\"OK\"\}" \
+  "$WIRERIG" replay "$T/conv.pcap" --to "$TO" --timing fast --packet http
+expect "replay --cut fixed:3 matches" 0 "re-cut by the policy" \
+  "$WIRERIG" replay "$T/conv.pcap" --to "$TO" --cut fixed:3 --seed 9 \
+  --packet http
+expect "replay --cut random with latency matches" 0 "^match:" \
+  "$WIRERIG" replay "$T/conv.pcap" --to "$TO" --cut "random:1-10 latency:1ms" \
+  --seed 3
+expect "replay --json" 0 \
+  "^\{\"flow\":1,.*\"match\":true,\"first_difference\":null," \
+  "$WIRERIG" replay "$T/conv.pcap" --to "$TO" --timing fast --json
+expect "replay to localhost:PORT" 0 "^match:" \
+  "$WIRERIG" replay "$T/conv.pcap" --to "localhost:$good_PORT" --timing fast
+
+# --- a server that answers differently -------------------------------------
+OTHER=127.0.0.1:$other_PORT
+expect "a differing server: exit 1, packet 5 named" 1 \
+  "packet 5 differs: captured \{http_response,\{1,1\},200,\"OK\"\}, live \{http_response,\{1,1\},404,\"Not Found\"\}" \
+  "$WIRERIG" replay "$T/conv.pcap" --to "$OTHER" --timing scale=0.1 \
+  --packet http
+expect "a differing server: exit 1, byte named" 1 \
+  "^differ: .* at byte 61" \
+  "$WIRERIG" replay "$T/conv.pcap" --to "$OTHER" --timing fast
+
+# --- bad input ----------------------------------------------------------------
+# A port nobody listens on: the differ server's port once it is stopped.
+start_server ok closed
+kill "${PIDS[-1]}"
+wait "${PIDS[-1]}" 2>/dev/null
+expect "connection refused: exit 2" 2 \
+  "cannot connect to 127.0.0.1:$closed_PORT: connection refused" \
+  "$WIRERIG" replay "$T/conv.pcap" --to "127.0.0.1:$closed_PORT"
+expect "non-loopback --to without --allow-remote: exit 2" 2 \
+  "not a loopback address .* needs --allow-remote" \
+  "$WIRERIG" replay "$T/conv.pcap" --to 192.0.2.1:80
+expect "bad --timing: exit 2" 2 "scale=X needs a decimal number X > 0" \
+  "$WIRERIG" replay "$T/conv.pcap" --to "$TO" --timing scale=0
+expect "bad --timing word: exit 2" 2 "expected original, fast or scale=X" \
+  "$WIRERIG" replay "$T/conv.pcap" --to "$TO" --timing slow
+expect "unknown flag: exit 2" 2 "unknown option '--bogus'" \
+  "$WIRERIG" replay "$T/conv.pcap" --to "$TO" --bogus
+expect "missing --to: exit 2" 2 "--to HOST:PORT is required" \
+  "$WIRERIG" replay "$T/conv.pcap"
+expect "bad --cut policy: exit 2" 2 "--cut: policy item 1" \
+  "$WIRERIG" replay "$T/conv.pcap" --to "$TO" --cut fixed:0
+expect "--cut with --timing original: exit 2" 2 "use --timing fast" \
+  "$WIRERIG" replay "$T/conv.pcap" --to "$TO" --cut fixed:3 --timing original
+expect "--flow that does not exist: exit 2" 2 "no flow number 7" \
+  "$WIRERIG" replay "$T/conv.pcap" --to "$TO" --flow 7
+expect "missing capture: exit 2" 2 "nothing.pcap: No such file" \
+  "$WIRERIG" replay "$T/nothing.pcap" --to "$TO"
+expect "bad --packet: exit 2" 2 "unknown packet type 'htp'" \
+  "$WIRERIG" replay "$T/conv.pcap" --to "$TO" --packet htp
+
+# --- a gap in the client side -----------------------------------------------
+# Delete the second client segment that carries data.
+frame=$(tshark -r "$T/conv.pcap" -Y "tcp.len > 0 && tcp.dstport == $good_PORT" \
+  -T fields -e frame.number 2>/dev/null | sed -n 2p)
+editcap "$T/conv.pcap" "$T/gap.pcap" "$frame" >/dev/null 2>&1
+expect "a client gap is refused: exit 2" 2 \
+  "the client side has a gap of [0-9]+ bytes .*--skip-gaps" \
+  "$WIRERIG" replay "$T/gap.pcap" --to "$TO" --timing fast
+timeout 60 "$WIRERIG" replay "$T/gap.pcap" --to "$TO" --timing fast \
+  --timeout 2 --skip-gaps >"$T/out" 2>&1
+rc=$?
+if [ $rc -ne 2 ] && grep -q "warning: .*gap of" "$T/out" &&
+  grep -qE "^sent [0-9]+ bytes" "$T/out"; then
+  ok "--skip-gaps sends what exists and warns (exit $rc)"
+else
+  bad "--skip-gaps (exit $rc)"
+  sed 's/^/    /' "$T/out" | head -20
+fi
+
+# --- two flows: --flow is needed -------------------------------------------
+# Two conversations captured together.
+tcpdump -i lo -s 0 -B 4096 -U --immediate-mode -w "$T/two.pcap" \
+  "tcp port $good_PORT" 2>"$T/tcpdump2.log" &
+TCPDUMP=$!
+PIDS+=("$TCPDUMP")
+for _ in $(seq 100); do
+  grep -qs "listening on" "$T/tcpdump2.log" && break
+  sleep 0.1
+done
+sleep 0.5
+timeout 30 "$SERVER" client "$good_PORT" && timeout 30 "$SERVER" client "$good_PORT"
+sleep 1
+kill -INT "$TCPDUMP"
+wait "$TCPDUMP" 2>/dev/null
+expect "two flows without --flow: exit 2, flows listed" 2 \
+  "holds 2 flows; choose one with --flow N" \
+  "$WIRERIG" replay "$T/two.pcap" --to "$TO"
+expect "two flows with --flow 2 matches" 0 "^match:" \
+  "$WIRERIG" replay "$T/two.pcap" --to "$TO" --flow 2 --timing fast
+
+# --- to-scenario ----------------------------------------------------------------
+expect "to-scenario writes a scenario" 0 "" \
+  "$WIRERIG" pcap to-scenario "$T/conv.pcap" --out "$T/raw.scn"
+expect "to-scenario --packet http" 0 "" \
+  "$WIRERIG" pcap to-scenario "$T/conv.pcap" --packet http --out "$T/http.scn"
+expect "to-scenario --flow 2 --packet line" 0 "" \
+  "$WIRERIG" pcap to-scenario "$T/two.pcap" --flow 2 --packet line \
+  --out "$T/line.scn"
+expect "to-scenario of a capture with a gap" 0 "" \
+  "$WIRERIG" pcap to-scenario "$T/gap.pcap" --out "$T/gap.scn"
+expect "the raw scenario expects the captured bytes" 0 \
+  "client recv 52 -> \"HTTP/1.1 200 OK\\\\r\\\\n\"" cat "$T/raw.scn"
+expect "the http scenario expects packets" 0 \
+  "client recv -> http \{http_response,\{1,1\},200,\"OK\"\}" cat "$T/http.scn"
+expect "the gap is noted" 0 "NOTE: the capture misses [0-9]+ bytes of the client" \
+  cat "$T/gap.scn"
+expect "wirerig check accepts every generated scenario" 0 \
+  "4 files checked: all valid" \
+  "$WIRERIG" check "$T/raw.scn" "$T/http.scn" "$T/line.scn" "$T/gap.scn"
+expect "to-scenario of two flows needs --flow" 2 "holds 2 flows" \
+  "$WIRERIG" pcap to-scenario "$T/two.pcap"
+
+echo "# $passes passed, $fails failed"
+[ "$fails" -eq 0 ]
