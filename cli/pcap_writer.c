@@ -161,3 +161,10 @@ int wr_pcap_writer_finish(pcap_writer *w, char *err, size_t errlen) {
   free(w);
   return failed ? -1 : 0;
 }
+
+int wr_pcap_writer_busy(pcap_writer *w) {
+  pthread_mutex_lock(&w->mu);
+  int busy = w->queued > w->max_queued / 2;
+  pthread_mutex_unlock(&w->mu);
+  return busy;
+}

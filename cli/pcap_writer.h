@@ -19,6 +19,9 @@ pcap_writer *wr_pcap_writer_start(int dirfd, const char *dir,
  * a write has failed (the message is kept for wr_pcap_writer_finish). */
 int wr_pcap_writer_put(pcap_writer *w, const char *name, int trunc,
                        const void *p, size_t n);
+/* Nonzero while more than half of max_queued waits: the thread is not
+ * keeping up (no free core), and the caller may as well write itself. */
+int wr_pcap_writer_busy(pcap_writer *w);
 /* Waits for the queue to drain, stops the thread, frees everything.
  * Returns 0, or -1 with err set to the first failure. */
 int wr_pcap_writer_finish(pcap_writer *w, char *err, size_t errlen);

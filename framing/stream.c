@@ -8,6 +8,71 @@
 
 static size_t buffer_option(uint32_t b) { return b < 1 ? 1 : b; }
 
+/* The storage is a block with a reference count in front, so that a
+ * delivered packet can keep the bytes it points at (wr_stream_hold). The
+ * stream owns one reference; while others hold more, it never moves,
+ * reuses or reallocates bytes before `end` -- it takes new storage. */
+typedef struct sblock {
+  size_t refs;
+  size_t size; /* bytes after the header; also keeps them 16-byte aligned */
+} sblock;
+
+static sblock *block_of(uint8_t *buf) { return (sblock *)(void *)buf - 1; }
+
+static void block_release(uint8_t *buf) {
+  if (buf && --block_of(buf)->refs == 0)
+    free(block_of(buf));
+}
+
+static int shared(const wr_stream *s) {
+  return s->buf && block_of(s->buf)->refs > 1;
+}
+
+/* Storage the stream gave up while held goes on a short list where the
+ * stream keeps a reference, and is taken again once its holders are done:
+ * a socket whose messages are freed as they are read then cycles through
+ * a few blocks instead of new, page-faulting memory per read. */
+static sblock *block_take(wr_stream *s, size_t n) {
+  for (int i = 0; i < s->nretired_; i++) {
+    sblock *b = block_of(s->retired_[i]);
+    if (b->refs == 1 && b->size >= n) {
+      s->retired_[i] = s->retired_[--s->nretired_];
+      return b;
+    }
+  }
+  sblock *b = malloc(sizeof *b + n);
+  if (b) {
+    b->refs = 1;
+    b->size = n;
+  }
+  return b;
+}
+
+static void block_retire(wr_stream *s, uint8_t *buf) {
+  if (s->nretired_ == WR_STREAM_RETIRED) {
+    block_release(s->retired_[0]); /* the oldest: its holders keep it */
+    memmove(s->retired_, s->retired_ + 1,
+            (WR_STREAM_RETIRED - 1) * sizeof s->retired_[0]);
+    s->nretired_--;
+  }
+  s->retired_[s->nretired_++] = buf;
+}
+
+static void retired_free(wr_stream *s) {
+  for (int i = 0; i < s->nretired_; i++)
+    block_release(s->retired_[i]);
+  s->nretired_ = 0;
+}
+
+void *wr_stream_hold(wr_stream *s) {
+  if (!s->buf)
+    return NULL;
+  block_of(s->buf)->refs++;
+  return s->buf;
+}
+
+void wr_stream_release(void *hold) { block_release(hold); }
+
 void wr_stream_init(wr_stream *s, wr_packet_type type) {
   memset(s, 0, sizeof *s);
   s->type = type;
@@ -18,7 +83,8 @@ void wr_stream_init(wr_stream *s, wr_packet_type type) {
 }
 
 void wr_stream_free(wr_stream *s) {
-  free(s->buf);
+  block_release(s->buf);
+  retired_free(s);
   s->buf = NULL;
   s->alloc = s->start = s->end = 0;
 }
@@ -49,25 +115,57 @@ size_t wr_stream_buffered(const wr_stream *s) { return s->end - s->start; }
 /* Makes room for `more` bytes after end, moving the buffered bytes to the
  * front first so storage does not creep forward. */
 static int ensure_room(wr_stream *s, size_t more) {
-  if (s->start > 0 && s->alloc - s->end < more) {
+  int held = shared(s);
+  if (s->start == s->end && !held)
+    s->start = s->end = 0; /* empty: reads start at the front again */
+  if (s->alloc - s->end >= more)
+    return 0;
+  if (s->start > 0 && !held) {
     memmove(s->buf, s->buf + s->start, s->end - s->start);
     s->end -= s->start;
     s->start = 0;
+    if (s->alloc - s->end >= more)
+      return 0;
   }
-  if (s->alloc - s->end >= more)
-    return 0;
-  size_t want = s->end + more, n = s->alloc ? s->alloc : 256;
+  /* Held storage is left to its holders: the buffered bytes move to new
+   * storage sized for them and `more` (not the old size, so that packets
+   * stay a large part of it, see wr_stream_hold). */
+  size_t keep = s->end - s->start, want = keep + more;
+  size_t n = s->alloc && !held ? s->alloc : 256;
+  if (want < keep)
+    return WR_ENOMEM;
   while (n < want) {
     if (n > SIZE_MAX / 2)
       return WR_ENOMEM;
     n *= 2;
   }
-  uint8_t *p = realloc(s->buf, n);
-  if (p == NULL)
+  if (n > SIZE_MAX - sizeof(sblock))
     return WR_ENOMEM;
-  s->buf = p;
-  s->alloc = n;
+  sblock *b;
+  if (held) {
+    b = block_take(s, n);
+    if (b == NULL)
+      return WR_ENOMEM;
+    memcpy(b + 1, s->buf + s->start, keep);
+    block_retire(s, s->buf);
+    s->start = 0;
+    s->end = keep;
+  } else {
+    b = realloc(s->buf ? block_of(s->buf) : NULL, sizeof *b + n);
+    if (b == NULL)
+      return WR_ENOMEM;
+    b->refs = 1;
+    b->size = n;
+  }
+  s->buf = (uint8_t *)(b + 1);
+  s->alloc = b->size;
   return 0;
+}
+
+int wr_stream_room(wr_stream *s, size_t more) {
+  if (s->error)
+    return s->error;
+  return ensure_room(s, more);
 }
 
 int wr_stream_reserve(wr_stream *s, uint8_t **dst, size_t *len) {
@@ -106,10 +204,10 @@ int wr_stream_feed(wr_stream *s, const uint8_t *p, size_t n) {
 static void consumed(wr_stream *s, size_t t) {
   s->start += t;
   s->remain = 0;
-  if (s->start == s->end) {
-    s->start = s->end = 0;
+  /* Reads go back to the front in ensure_room, once it is known whether
+   * the packet is held (wr_stream_hold comes after this). */
+  if (s->start == s->end)
     s->cap = s->buffer;
-  }
 }
 
 static int fail(wr_stream *s) {
@@ -166,6 +264,12 @@ int wr_stream_next(wr_stream *s, wr_stream_packet *out) {
 }
 
 void wr_stream_discard(wr_stream *s) {
+  if (shared(s)) {
+    block_release(s->buf);
+    s->buf = NULL;
+    s->alloc = 0;
+  }
+  retired_free(s);
   s->start = s->end = 0;
   s->remain = 0;
   s->cap = s->buffer;

@@ -8,11 +8,14 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -274,7 +277,17 @@ static uint32_t lb_readiness(wr_net *n, int h) {
   return m;
 }
 
-static long lb_send(wr_net *n, int h, const void *buf, size_t len) {
+/* wr_iovec is struct iovec with a const base, so that a piece array goes
+ * to sendmsg as it is; these make sure the layouts agree. */
+_Static_assert(sizeof(wr_iovec) == sizeof(struct iovec), "wr_iovec layout");
+_Static_assert(offsetof(wr_iovec, base) == offsetof(struct iovec, iov_base),
+               "wr_iovec layout");
+_Static_assert(offsetof(wr_iovec, len) == offsetof(struct iovec, iov_len),
+               "wr_iovec layout");
+
+/* One sendmsg for all pieces: the kernel takes a prefix of their
+ * concatenation, exactly as send of the joined bytes would. */
+static long lb_sendv(wr_net *n, int h, const wr_iovec *iov, int iovcnt) {
   wr_loopback *l = lb_of(n);
   lsock *s = sock_of(l, h);
   if (!s)
@@ -284,15 +297,19 @@ static long lb_send(wr_net *n, int h, const void *buf, size_t len) {
       return WR_EPIPE;
     if (!s->connected && !(kernel_mask(s) & WR_EV_OUT)) {
       /* Still connecting (or failed): the kernel answers. */
-      ssize_t r = send(s->fd, buf, 0, MSG_NOSIGNAL);
+      ssize_t r = send(s->fd, "", 0, MSG_NOSIGNAL);
       return r < 0 ? err_now() : WR_EAGAIN;
     }
     s->connected = 1;
-    long r = wr_lb_shaper_send_(l, s, buf, len);
+    long r = wr_lb_shaper_sendv_(l, s, iov, iovcnt);
     wr_lb_register_(l, s, h);
     return r;
   }
-  ssize_t r = send(s->fd, buf, len, MSG_NOSIGNAL);
+  struct msghdr mh;
+  memset(&mh, 0, sizeof mh);
+  mh.msg_iov = (struct iovec *)(uintptr_t)iov; /* the kernel only reads it */
+  mh.msg_iovlen = (size_t)iovcnt;
+  ssize_t r = sendmsg(s->fd, &mh, MSG_NOSIGNAL);
   if (r > 0)
     s->sent += (uint64_t)r;
   return r < 0 ? err_now() : (long)r;
@@ -636,7 +653,7 @@ static const wr_net_ops loopback_ops = {
     .listen = lb_listen,
     .accept = lb_accept,
     .connect = lb_connect,
-    .send = lb_send,
+    .sendv = lb_sendv,
     .recv = lb_recv,
     .shutdown = lb_shutdown,
     .close = lb_close,

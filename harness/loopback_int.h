@@ -67,7 +67,10 @@ wr_time wr_lb_clock_(wr_loopback *l);
 void wr_lb_register_(wr_loopback *l, lsock *s, int h);
 
 /* The shaper (loopback_shaper.c). */
-long wr_lb_shaper_send_(wr_loopback *l, lsock *s, const void *buf, size_t len);
+/* Queues a prefix of the concatenated pieces as one send: the new bytes
+ * are cut together, as one write is on simnet. */
+long wr_lb_shaper_sendv_(wr_loopback *l, lsock *s, const wr_iovec *iov,
+                         int iovcnt);
 /* Writes due chunks of s (at most one per call); returns 1 if more are
  * due now, 0 otherwise. */
 int wr_lb_shaper_flush_(wr_loopback *l, lsock *s);

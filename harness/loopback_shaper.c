@@ -61,12 +61,15 @@ static int buf_reserve(lshaper *sh, size_t n) {
   return 0;
 }
 
-long wr_lb_shaper_send_(wr_loopback *l, lsock *s, const void *buf, size_t len) {
+long wr_lb_shaper_sendv_(wr_loopback *l, lsock *s, const wr_iovec *iov,
+                         int iovcnt) {
   lshaper *sh = s->sh;
   size_t room = l->cfg.shaper_queue - sh->len;
   if (!room)
     return WR_EAGAIN;
-  size_t take = len < room ? len : room;
+  size_t take = 0;
+  for (int i = 0; i < iovcnt && take < room; i++)
+    take += iov[i].len < room - take ? iov[i].len : room - take;
   if (!take)
     return 0;
   if (buf_reserve(sh, take) < 0)
@@ -88,7 +91,14 @@ long wr_lb_shaper_send_(wr_loopback *l, lsock *s, const void *buf, size_t len) {
     off += n;
     avail -= n;
   }
-  memcpy(sh->buf + sh->head + sh->len, buf, take);
+  uint8_t *dst = sh->buf + sh->head + sh->len;
+  for (size_t left = take; left; iov++) {
+    size_t k = iov->len < left ? iov->len : left;
+    if (k)
+      memcpy(dst, iov->base, k);
+    dst += k;
+    left -= k;
+  }
   sh->len += take;
   sh->off = off;
   return (long)take;

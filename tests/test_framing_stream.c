@@ -728,6 +728,67 @@ static void test_discard_and_take(void **st) {
   tu_count(12);
 }
 
+/* A held packet keeps its bytes while the stream reads on: the stream
+ * takes new storage rather than move or reuse held bytes, and reuses its
+ * old storage once nobody holds it. */
+static void test_hold(void **st) {
+  (void)st;
+  enum { N = 300, LEN = 40 };
+  wr_stream s;
+  wr_stream_packet p;
+  wr_stream_init(&s, WR_PACKET_2);
+  const uint8_t *data[N];
+  void *hold[N];
+  size_t n = 0, bad = 0;
+  uint8_t pkt[2 + LEN];
+  for (int i = 0; i < N; i++) {
+    pkt[0] = 0;
+    pkt[1] = LEN;
+    memset(pkt + 2, 'A' + i % 26, LEN);
+    /* Pieces of 7 cut packets anywhere, so storage is often short. */
+    for (size_t off = 0; off < sizeof pkt; off += 7) {
+      size_t k = sizeof pkt - off < 7 ? sizeof pkt - off : 7;
+      TU_CHECK(wr_stream_feed(&s, pkt + off, k) == 0, "feed %d", i);
+      while (wr_stream_next(&s, &p) == WR_FRAME_PACKET && n < N) {
+        data[n] = p.data.ptr;
+        hold[n] = wr_stream_hold(&s);
+        TU_CHECK(hold[n] != NULL, "hold %zu", n);
+        if (p.data.len != LEN)
+          bad++;
+        if (n % 3) { /* most are let go at once: their storage is reused */
+          wr_stream_release(hold[n]);
+          hold[n] = NULL;
+        }
+        n++;
+      }
+    }
+  }
+  TU_CHECK(n == N, "%zu packets, expected %d", n, N);
+  for (size_t i = 0; i < n; i++) {
+    if (!hold[i])
+      continue;
+    for (size_t j = 0; j < LEN; j++)
+      bad += data[i][j] != (uint8_t)('A' + i % 26);
+  }
+  TU_CHECK(bad == 0, "%zu held bytes changed", bad);
+  /* Discard and free leave held storage to its holders. */
+  TU_CHECK(FEED(&s, "\0\5he") == 0, "feed a partial packet");
+  wr_stream_discard(&s);
+  TU_CHECK(FEED(&s, "\0\2ok") == 0 && wr_stream_next(&s, &p) == WR_FRAME_PACKET,
+           "a packet after discard");
+  void *last = wr_stream_hold(&s);
+  wr_stream_free(&s);
+  TU_CHECK(memcmp(p.data.ptr, "ok", 2) == 0, "held after free");
+  wr_stream_release(last);
+  for (size_t i = 0; i < n; i++)
+    if (hold[i]) {
+      bad += data[i][0] != (uint8_t)('A' + i % 26);
+      wr_stream_release(hold[i]);
+    }
+  TU_CHECK(bad == 0, "held bytes changed by discard or free");
+  tu_count(N * 2 + 7);
+}
+
 int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fresh_stream),
@@ -745,6 +806,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_switch_type_keeps_bytes),
       cmocka_unit_test(test_set_buffer_and_delimiter),
       cmocka_unit_test(test_discard_and_take),
+      cmocka_unit_test(test_hold),
   };
   return fr_main(argc, argv, "framing_stream", tests, FR_COUNT(tests), NULL, 0);
 }

@@ -650,6 +650,124 @@ static void test_faults(void **state) {
   wr_net_destroy(n);
 }
 
+/* Counts the trace records of a kind in direction dir. */
+static int trace_count(wr_net *n, uint32_t kind, uint32_t dir) {
+  int k = 0;
+  for (size_t i = 0; i < wr_simnet_trace_count(n); i++) {
+    const wr_trace_rec *r = wr_simnet_trace_get(n, i);
+    if (r->kind == kind && r->dir == dir)
+      k++;
+  }
+  return k;
+}
+
+static void test_sendv_one_write(void **state) {
+  (void)state;
+  /* Three pieces (one empty) are one write: one WRITE record and, with
+   * whole segmentation, one segment; three sends would be three. */
+  wr_iovec iov[4] = {{"ab", 2}, {"cde", 3}, {NULL, 0}, {"fghij", 5}};
+  wr_net *n = mk("whole", NULL, 0, 0);
+  pair p = connect_pair(n);
+  assert_int_equal(wr_net_sendv(n, p.c, iov, 4), 10);
+  wr_simnet_run(n, WR_TIME_NEVER);
+  uint64_t sz[16];
+  assert_int_equal(seg_sizes(n, 0, sz, 16), 1);
+  assert_int_equal(sz[0], 10);
+  assert_int_equal(trace_count(n, WR_TR_WRITE, 0), 1);
+  char buf[64];
+  size_t got;
+  drain(n, p.s, buf, sizeof buf, &got);
+  assert_int_equal(got, 10);
+  assert_string_equal(buf, "abcdefghij");
+  uint64_t hash_v = wr_simnet_trace_hash(n);
+  wr_net_destroy(n);
+
+  n = mk("whole", NULL, 0, 0);
+  p = connect_pair(n);
+  for (int i = 0; i < 4; i++)
+    assert_int_equal(wr_net_send(n, p.c, iov[i].base, iov[i].len),
+                     (long)iov[i].len);
+  wr_simnet_run(n, WR_TIME_NEVER);
+  assert_int_equal(seg_sizes(n, 0, sz, 16), 3);
+  wr_net_destroy(n);
+
+  /* The same bytes as one send: the identical trace. */
+  n = mk("whole", NULL, 0, 0);
+  p = connect_pair(n);
+  assert_int_equal(sends(n, p.c, "abcdefghij"), 10);
+  wr_simnet_run(n, WR_TIME_NEVER);
+  drain(n, p.s, buf, sizeof buf, &got);
+  assert_true(wr_simnet_trace_hash(n) == hash_v);
+  wr_net_destroy(n);
+
+  /* And a one-piece sendv is a send, under a random policy too. */
+  uint64_t h[2];
+  for (int v = 0; v < 2; v++) {
+    n = mk("random:1-4", "fixed:3", 0, 0);
+    p = connect_pair(n);
+    static char data[3000];
+    memset(data, 'v', sizeof data);
+    wr_iovec one = {data, sizeof data};
+    long r = v ? wr_net_sendv(n, p.c, &one, 1)
+               : wr_net_send(n, p.c, data, sizeof data);
+    assert_int_equal(r, (long)sizeof data);
+    wr_simnet_run(n, WR_TIME_NEVER);
+    char rb[4096];
+    drain(n, p.s, rb, sizeof rb, &got);
+    assert_int_equal(got, sizeof data);
+    h[v] = wr_simnet_trace_hash(n);
+    wr_net_destroy(n);
+  }
+  assert_true(h[0] == h[1]);
+}
+
+static void test_sendv_short_and_eagain(void **state) {
+  (void)state;
+  /* A send buffer of 10: the first 10 bytes of the concatenation. */
+  wr_net *n = mk(NULL, NULL, 10, 0);
+  pair p = connect_pair(n);
+  wr_iovec iov[3] = {{"abc", 3}, {"defgh", 5}, {"ijklmn", 6}};
+  assert_int_equal(wr_net_sendv(n, p.c, iov, 3), 10);
+  assert_int_equal(wr_net_sendv(n, p.c, iov, 3), WR_EAGAIN);
+  wr_simnet_run(n, WR_TIME_NEVER);
+  char buf[64];
+  size_t got;
+  drain(n, p.s, buf, sizeof buf, &got);
+  assert_string_equal(buf, "abcdefghij");
+  wr_net_destroy(n);
+
+  /* Injected short writes cut across pieces; injected EAGAIN. */
+  n = mk(NULL, NULL, 0, 0);
+  p = connect_pair(n);
+  wr_simnet_fault_short_writes(n, p.c, 4);
+  assert_int_equal(wr_net_sendv(n, p.c, iov, 3), 4);
+  wr_iovec rest[2] = {{"efgh", 4}, {"ijklmn", 6}};
+  wr_simnet_fault_eagain(n, p.c, WR_SHUT_WR, 1);
+  assert_int_equal(wr_net_sendv(n, p.c, rest, 2), WR_EAGAIN);
+  assert_int_equal(wr_net_sendv(n, p.c, rest, 2), 4);
+  assert_int_equal(wr_net_sendv(n, p.c, rest + 1, 1), 4);
+  assert_int_equal(trace_count(n, WR_TR_WRITE, 0), 3);
+  wr_simnet_run(n, WR_TIME_NEVER);
+  drain(n, p.s, buf, sizeof buf, &got);
+  assert_string_equal(buf, "abcdefghijkl");
+
+  /* Bad arguments, and nothing to send. */
+  assert_int_equal(wr_net_sendv(n, p.c, iov, -1), WR_EINVAL);
+  assert_int_equal(wr_net_sendv(n, p.c, iov, WR_NET_IOV_MAX + 1), WR_EINVAL);
+  assert_int_equal(wr_net_sendv(n, p.c, NULL, 1), WR_EINVAL);
+  wr_iovec bad[2] = {{"x", 1}, {NULL, 3}};
+  assert_int_equal(wr_net_sendv(n, p.c, bad, 2), WR_EINVAL);
+  wr_iovec huge[2] = {{"x", SIZE_MAX}, {"y", 2}};
+  assert_int_equal(wr_net_sendv(n, p.c, huge, 2), WR_EINVAL);
+  assert_int_equal(wr_net_sendv(n, 99, iov, 1), WR_EBADF);
+  assert_int_equal(wr_net_sendv(n, p.c, NULL, 0), 0);
+  assert_int_equal(wr_net_sendv(n, p.lh, iov, 1), WR_EPIPE);
+  /* After shutdown(write): EPIPE, as send. */
+  assert_int_equal(wr_net_shutdown(n, p.c, WR_SHUT_WR), 0);
+  assert_int_equal(wr_net_sendv(n, p.c, iov, 3), WR_EPIPE);
+  wr_net_destroy(n);
+}
+
 static void test_timers(void **state) {
   (void)state;
   wr_net *n = mk(NULL, NULL, 0, 0);
@@ -750,6 +868,8 @@ int main(void) {
       cmocka_unit_test(test_delays),
       cmocka_unit_test(test_stall),
       cmocka_unit_test(test_faults),
+      cmocka_unit_test(test_sendv_one_write),
+      cmocka_unit_test(test_sendv_short_and_eagain),
       cmocka_unit_test(test_timers),
       cmocka_unit_test(test_independent_networks),
       cmocka_unit_test(test_addr_parse),

@@ -33,6 +33,12 @@ struct wr_pcap_reader {
   wr_pcap_stats st;
   char msg[512];
   char *iobuf;
+  /* Classic pcap over a mapping: records are read here, in place (see
+   * direct_next). NULL when libpcap reads every record. */
+  const uint8_t *map;
+  size_t map_size, map_pos;
+  int map_swapped, map_nano;
+  FILE *fp;
 };
 
 static const int supported[] = {DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2,
@@ -97,6 +103,7 @@ int wr_pcap_open_stream(wr_pcap_reader **out, FILE *fp, const char *name,
     wr_pcap_close(r);
     return rc;
   }
+  r->fp = fp;
   r->dlt = pcap_datalink(r->pcap);
   if (!wr_pcap_linktype_supported(r->dlt)) {
     set_msg(err, errlen,
@@ -177,7 +184,7 @@ static int mapped_close(void *cookie) {
 }
 
 /* The mapped stream, or NULL when fd is not a mappable regular file. */
-static FILE *open_mapped(int fd, char *iobuf) {
+static FILE *open_mapped(int fd, char *iobuf, mapped **mout) {
   struct stat sb;
   if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size <= 0 ||
       (uint64_t)sb.st_size > SIZE_MAX)
@@ -200,7 +207,71 @@ static FILE *open_mapped(int fd, char *iobuf) {
     return NULL;
   }
   setvbuf(fp, iobuf, _IOFBF, MAP_BUFFER);
+  *mout = m;
   return fp;
+}
+
+/* ---- classic pcap read in place ------------------------------------------ */
+
+/* A classic pcap file that is mapped is read here, record by record, in
+ * place: no copy into a stdio buffer and on into libpcap's. libpcap has
+ * read and checked the file header (and gives the link type, the snaplen
+ * and every message). Anything this loop does not expect -- a record cut
+ * short, a captured length above the snaplen, a filter to apply -- hands
+ * the rest of the file back to libpcap at that record, so what is reported
+ * stays exactly libpcap's. */
+static uint32_t get32(const uint8_t *p, int swapped) {
+  uint32_t v;
+  memcpy(&v, p, 4);
+  return swapped ? __builtin_bswap32(v) : v;
+}
+
+static void direct_start(wr_pcap_reader *r, const uint8_t *base, size_t size,
+                         const wr_pcap_options *opt) {
+  if ((opt && opt->filter && *opt->filter) || size < 24)
+    return;
+  uint32_t magic = get32(base, 0), swapped = __builtin_bswap32(magic);
+  if (magic == 0xa1b2c3d4 || magic == 0xa1b23c4d) {
+    r->map_swapped = 0;
+    r->map_nano = magic == 0xa1b23c4d;
+  } else if (swapped == 0xa1b2c3d4 || swapped == 0xa1b23c4d) {
+    r->map_swapped = 1;
+    r->map_nano = swapped == 0xa1b23c4d;
+  } else {
+    return; /* pcapng and the rarer variants stay with libpcap */
+  }
+  r->map = base;
+  r->map_size = size;
+  r->map_pos = 24;
+}
+
+/* 1 a record, 0 the end of the file, -1 libpcap takes over from here. */
+static int direct_next(wr_pcap_reader *r, struct pcap_pkthdr *h,
+                       const u_char **data) {
+  size_t pos = r->map_pos, left = r->map_size - pos;
+  if (left == 0)
+    return 0;
+  if (left >= 16) {
+    const uint8_t *p = r->map + pos;
+    uint32_t sec = get32(p, r->map_swapped);
+    uint32_t frac = get32(p + 4, r->map_swapped);
+    uint32_t caplen = get32(p + 8, r->map_swapped);
+    uint32_t len = get32(p + 12, r->map_swapped);
+    if (caplen <= (uint32_t)pcap_snapshot(r->pcap) && caplen <= left - 16 &&
+        frac < (r->map_nano ? 1000000000u : 1000000u)) {
+      h->ts.tv_sec = (time_t)sec;
+      h->ts.tv_usec = (suseconds_t)(r->map_nano ? frac : frac * 1000u);
+      h->caplen = caplen;
+      h->len = len;
+      *data = p + 16;
+      r->map_pos = pos + 16 + caplen;
+      return 1;
+    }
+  }
+  r->map = NULL;
+  if (fseeko(r->fp, (off_t)pos, SEEK_SET) != 0)
+    return -2;
+  return -1;
 }
 
 int wr_pcap_open(wr_pcap_reader **out, const char *path,
@@ -213,7 +284,8 @@ int wr_pcap_open(wr_pcap_reader **out, const char *path,
     return wr_err_from_errno(e);
   }
   char *iobuf = malloc(READ_BUFFER);
-  FILE *fp = iobuf ? open_mapped(fd, iobuf) : NULL;
+  mapped *m = NULL;
+  FILE *fp = iobuf ? open_mapped(fd, iobuf, &m) : NULL;
   if (fp) {
     close(fd); /* the mapping stays */
   } else {
@@ -233,6 +305,8 @@ int wr_pcap_open(wr_pcap_reader **out, const char *path,
     free(iobuf); /* the stream is closed by now */
   else
     (*out)->iobuf = iobuf;
+  if (rc == 0 && m)
+    direct_start(*out, m->base, m->size, opt);
   return rc;
 }
 
@@ -324,9 +398,19 @@ int wr_pcap_next(wr_pcap_reader *r, wr_tcp_segment *seg) {
   if (r->error)
     return r->error;
   for (;;) {
-    struct pcap_pkthdr *h;
+    struct pcap_pkthdr *h, dh;
     const u_char *data;
-    int rc = pcap_next_ex(r->pcap, &h, &data);
+    int rc, direct = r->map ? direct_next(r, &dh, &data) : -1;
+    if (direct == 1) {
+      h = &dh;
+      rc = 1;
+    } else if (direct == 0) {
+      rc = PCAP_ERROR_BREAK;
+    } else if (direct == -2) {
+      return fail(r, WR_EIO, "cannot seek in the capture");
+    } else {
+      rc = pcap_next_ex(r->pcap, &h, &data);
+    }
     if (rc == PCAP_ERROR_BREAK) {
       /* Datagrams still missing fragments will never complete. */
       r->st.frag_dropped += wr_fragq_pending(r->frags);

@@ -154,7 +154,8 @@ static int term_frame(scn_parser *p, const tok *name, int depth, dbuf *out) {
     free(in.p);
     return -1;
   }
-  wr_frame_build(type, '\n', in.p, in.n, out->p + out->n, (size_t)need);
+  if (need > 0) /* frame(raw, "") is no bytes, and maybe no buffer yet */
+    wr_frame_build(type, '\n', in.p, in.n, out->p + out->n, (size_t)need);
   out->n += (size_t)need;
   free(in.p);
   return 0;

@@ -48,8 +48,12 @@ static void msgbuf_put(wr_sockenv *env, uint8_t *data) {
 void wr_msg_free(wr_msg *m) {
   if (!m || !m->data)
     return;
-  msgbuf_put(m->sock ? m->sock->env : NULL, m->data);
+  if (m->hold_)
+    wr_stream_release(m->hold_); /* data points into receive storage */
+  else
+    msgbuf_put(m->sock ? m->sock->env : NULL, m->data);
   m->data = NULL;
+  m->hold_ = NULL;
   m->len = 0;
 }
 

@@ -40,26 +40,18 @@ static long read_some(wr_sock *s, size_t extra) {
  * kernel. */
 static long read_ahead(wr_sock *s) {
   wr_sockenv *env = s->env;
-  uint8_t *dst;
-  size_t len;
-  int rc = wr_stream_reserve(&s->rx, &dst, &len);
+  /* Read straight into the storage behind the buffered bytes, with room
+   * for half a scratch buffer at least (so reads stay large) and at most a
+   * whole one (memory that stays warm in cache). */
+  int rc = wr_stream_room(&s->rx, sizeof env->scratch / 2);
   if (rc < 0)
     return rc;
-  /* Read straight into the free storage behind the buffered bytes when
-   * there is plenty (it is what wr_stream_feed would copy into), saving a
-   * copy; the storage grows through the copying path below. */
   size_t room = s->rx.alloc - s->rx.end;
   if (room > sizeof env->scratch)
-    room = sizeof env->scratch; /* stay in memory that is warm in cache */
-  if (room >= sizeof env->scratch / 2) {
-    long n = wr_net_recv(env->net, s->h, s->rx.buf + s->rx.end, room);
-    if (n > 0)
-      wr_stream_commit(&s->rx, (size_t)n);
-    return n;
-  }
-  long n = wr_net_recv(env->net, s->h, env->scratch, sizeof env->scratch);
-  if (n > 0 && wr_stream_feed(&s->rx, env->scratch, (size_t)n) != 0)
-    return WR_ENOMEM;
+    room = sizeof env->scratch;
+  long n = wr_net_recv(env->net, s->h, s->rx.buf + s->rx.end, room);
+  if (n > 0)
+    wr_stream_commit(&s->rx, (size_t)n);
   return n;
 }
 
@@ -102,7 +94,25 @@ static int line_state(const wr_sock *s) {
   return s->rx.http_state;
 }
 
+/* Big packets are handed to their message without a copy, as inet_drv
+ * hands a packet that fills most of its buffer the buffer's binary: the
+ * message keeps the receive storage (wr_stream_hold). A packet must be a
+ * quarter of the storage at least, so a kept message never pins more than
+ * four times its size; smaller ones are copied, which is cheap. */
+#define HOLD_MIN 1024u
+
 static int post_packet(wr_sock *s, const wr_stream_packet *p, int state) {
+  const uint8_t *lo = s->rx.buf, *ptr = p->data.ptr;
+  size_t len = p->data.len;
+  if (!p->is_http && len >= HOLD_MIN && len >= s->rx.alloc / 4 && lo &&
+      ptr >= lo && len <= s->rx.alloc - (size_t)(ptr - lo)) {
+    wr_msg m = {WR_MSG_TCP, s, 0, (uint8_t *)(uintptr_t)ptr, len, state, NULL};
+    m.hold_ = wr_stream_hold(&s->rx);
+    int rc = wr_mailbox_push_(s->owner, &m);
+    if (rc)
+      wr_msg_free(&m);
+    return rc;
+  }
   return wr_sock_post_(s, p->is_http ? WR_MSG_HTTP : WR_MSG_TCP, 0, p->data.ptr,
                        p->data.len, state);
 }

@@ -56,20 +56,36 @@ void wr_sock_flush_(wr_sock *s) {
   wr_sock_watch_(s);
 }
 
-/* Writes what the kernel takes now and queues the rest. */
-static int put(wr_sock *s, const uint8_t *p, size_t n) {
+/* Writes what the kernel takes now and queues the rest. The pieces go out
+ * in one transport send, as inet_drv's writev: the {packet,N} header and
+ * its payload leave together, without a copy to join them. */
+static int putv(wr_sock *s, wr_iovec *iov, int cnt) {
   if (!s->qlen && !s->delay_send) {
-    while (n) {
-      long w = wr_net_send(s->env->net, s->h, p, n);
+    while (cnt) {
+      long w = wr_net_sendv(s->env->net, s->h, iov, cnt);
       if (w == WR_EAGAIN || w == 0)
         break;
       if (send_failed(w))
         return (int)w;
-      p += w;
-      n -= (size_t)w;
+      /* Skip what was taken: whole pieces, then the start of one. */
+      size_t left = (size_t)w;
+      while (cnt && left >= iov->len) {
+        left -= iov->len;
+        iov++;
+        cnt--;
+      }
+      if (cnt) {
+        iov->base = (const uint8_t *)iov->base + left;
+        iov->len -= left;
+      }
     }
   }
-  return queue_append(s, p, n);
+  for (int i = 0; i < cnt; i++) {
+    int rc = queue_append(s, iov[i].base, iov[i].len);
+    if (rc)
+      return rc;
+  }
+  return 0;
 }
 
 /* The result of a send on a connection that has failed. */
@@ -127,21 +143,9 @@ int wr_sock_send(wr_sock *s, const void *data, size_t len) {
     rc = queue_append(s, hdr, (size_t)hl);
     if (rc == 0)
       rc = queue_append(s, data, len);
-  } else if (hl > 0) {
-    /* Header and the start of the payload in one write, as inet_drv's
-     * writev, so that the header never leaves as a segment of its own;
-     * the rest follows directly (or into the queue behind it). */
-    size_t first = sizeof s->env->scratch - (size_t)hl;
-    if (first > len)
-      first = len;
-    memcpy(s->env->scratch, hdr, (size_t)hl);
-    if (first)
-      memcpy(s->env->scratch + hl, data, first);
-    rc = put(s, s->env->scratch, (size_t)hl + first);
-    if (rc == 0 && first < len)
-      rc = put(s, (const uint8_t *)data + first, len - first);
   } else {
-    rc = put(s, data, len);
+    wr_iovec iov[2] = {{hdr, hl > 0 ? (size_t)hl : 0}, {data, len}};
+    rc = hl > 0 ? putv(s, iov, 2) : putv(s, iov + 1, 1);
   }
   if (rc == WR_ENOMEM)
     return rc;

@@ -29,6 +29,7 @@ typedef struct wr_msg {
   uint8_t *data; /* tcp / http: the packet (http: the line), malloc'd */
   size_t len;
   int http_state; /* http: the state the line was parsed in */
+  void *hold_;    /* private: the receive storage data lies in, or NULL */
 } wr_msg;
 
 typedef struct wr_mailbox wr_mailbox;

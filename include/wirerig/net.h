@@ -24,6 +24,8 @@
  *         WR_EAGAIN when the send buffer is full or still connecting; a
  *         pending socket error once; then WR_EPIPE after shutdown(write),
  *         a reset or a refused connect.
+ *   sendv the same, for the concatenation of its pieces: one send of
+ *         those bytes in every respect (writev / sendmsg).
  * A pending socket error is reported exactly once, by whichever of recv,
  * send or wr_net_sockerr comes first, as SO_ERROR is on Linux.
  */
@@ -109,7 +111,17 @@ typedef struct wr_net_slot {
 
 typedef struct wr_net wr_net;
 
-#define WR_NET_OPS_VERSION 1u
+/* One piece of a vectored send (struct iovec, with a const base). */
+typedef struct wr_iovec {
+  const void *base;
+  size_t len;
+} wr_iovec;
+
+/* The most pieces one wr_net_sendv takes, as Linux's UIO_MAXIOV. */
+#define WR_NET_IOV_MAX 1024
+
+/* Version 2: `send` became `sendv` (wr_net_send is a one-piece sendv). */
+#define WR_NET_OPS_VERSION 2u
 
 /* The operations a transport implements. The wrappers have already checked
  * that handles exist and have the right kind, and that arguments are sane,
@@ -121,7 +133,10 @@ typedef struct wr_net_ops {
   int (*listen)(wr_net *n, int h, const wr_addr *addr, int backlog);
   int (*accept)(wr_net *n, int lh, int h, wr_addr *peer);
   int (*connect)(wr_net *n, int h, const wr_addr *addr);
-  long (*send)(wr_net *n, int h, const void *buf, size_t len);
+  /* Takes bytes from the concatenation of the pieces exactly as one send
+   * of them would: the same flow control and short writes, one write (one
+   * trace record, one write boundary on simnet). */
+  long (*sendv)(wr_net *n, int h, const wr_iovec *iov, int iovcnt);
   long (*recv)(wr_net *n, int h, void *buf, size_t len);
   int (*shutdown)(wr_net *n, int h, int how);
   /* Closes; with `abort` the connection is reset (SO_LINGER {1,0}). The
@@ -239,7 +254,33 @@ static inline long wr_net_send(wr_net *n, int h, const void *buf, size_t len) {
     return WR_EINVAL;
   if (len > (size_t)INT32_MAX)
     len = (size_t)INT32_MAX; /* a short write, as Linux does past 2 GiB */
-  return n->ops->send(n, h, buf, len);
+  wr_iovec one = {buf, len};
+  return n->ops->sendv(n, h, &one, 1);
+}
+
+/* Sends up to the total length of iov[0..iovcnt) as one send of the
+ * concatenated bytes (writev): the bytes taken are a prefix of the
+ * concatenation, and on simnet they form one write, so a header and its
+ * payload given as two pieces never leave as two writes. iovcnt is
+ * 0..WR_NET_IOV_MAX; WR_EINVAL for more, for a NULL piece with a length,
+ * or when the lengths add up past SIZE_MAX. Results as for send. */
+static inline long wr_net_sendv(wr_net *n, int h, const wr_iovec *iov,
+                                int iovcnt) {
+  wr_net_slot *s = wr_net_slot_(n, h);
+  if (!s)
+    return WR_EBADF;
+  if (iovcnt < 0 || iovcnt > WR_NET_IOV_MAX || (!iov && iovcnt))
+    return WR_EINVAL;
+  size_t total = 0;
+  for (int i = 0; i < iovcnt; i++) {
+    if (!iov[i].base && iov[i].len)
+      return WR_EINVAL;
+    if (iov[i].len > SIZE_MAX - total)
+      return WR_EINVAL;
+    total += iov[i].len;
+  }
+  /* Past 2 GiB the transports take less, a short write as with send. */
+  return n->ops->sendv(n, h, iov, iovcnt);
 }
 
 /* Receives up to len bytes; see the top of this file for results. */

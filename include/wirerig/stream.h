@@ -22,13 +22,15 @@ extern "C" {
 #endif
 
 #define WR_STREAM_DEFAULT_BUFFER 1460u /* gen_tcp's default `buffer` */
+/* How many blocks of given-up held storage a stream keeps for reuse. */
+#define WR_STREAM_RETIRED 16
 
 typedef struct wr_stream {
   wr_packet_type type;
   uint32_t packet_size; /* 0 = no limit */
   uint8_t delimiter;
-  uint32_t buffer;      /* the `buffer` option, >= 1 */
-  int http_state;       /* WR_HTTP_REQUEST_LINE / WR_HTTP_HEADERS */
+  uint32_t buffer; /* the `buffer` option, >= 1 */
+  int http_state;  /* WR_HTTP_REQUEST_LINE / WR_HTTP_HEADERS */
 
   /* Bytes [start, end) of buf (alloc bytes of storage) are received and not
    * yet delivered. cap is the driver's buffer size: `buffer`, grown to the
@@ -41,12 +43,15 @@ typedef struct wr_stream {
   size_t alloc, cap, start, end;
   size_t remain; /* total size of the packet at start when known, else 0 */
   int error;     /* sticky: WR_EMSGSIZE once a framing error was found */
+  /* private: storage given up while held, reused once free (stream.c) */
+  int nretired_;
+  uint8_t *retired_[WR_STREAM_RETIRED];
 } wr_stream;
 
 typedef struct wr_stream_packet {
-  wr_span data;         /* delivered bytes, valid until the next stream call */
-  int is_http;          /* nonzero for the http types: see http */
-  wr_http_packet http;  /* the parsed line, when is_http */
+  wr_span data;        /* delivered bytes, valid until the next stream call */
+  int is_http;         /* nonzero for the http types: see http */
+  wr_http_packet http; /* the parsed line, when is_http */
 } wr_stream_packet;
 
 /* Sets up a stream with default options for `type` (buffer 1460). */
@@ -75,9 +80,27 @@ void wr_stream_commit(wr_stream *s, size_t n);
  * WR_EMSGSIZE once the stream has failed. */
 int wr_stream_feed(wr_stream *s, const uint8_t *p, size_t n);
 
+/* Makes room for at least `more` bytes after the buffered ones (for reads
+ * larger than wr_stream_reserve offers); write them at buf + end, up to
+ * alloc - end bytes, and wr_stream_commit them. 0, WR_ENOMEM, or
+ * WR_EMSGSIZE once the stream has failed. */
+int wr_stream_room(wr_stream *s, size_t more);
+
 /* Takes out the next complete packet. Returns WR_FRAME_PACKET, WR_FRAME_MORE
  * (read more; nothing is lost) or WR_EMSGSIZE (sticky framing error). */
 int wr_stream_next(wr_stream *s, wr_stream_packet *out);
+
+/* Keeps the storage the packet wr_stream_next just returned lies in, so
+ * that its data stays valid and unchanged after later stream calls, until
+ * wr_stream_release(hold): a delivered packet handed on without a copy,
+ * as inet_drv hands its buffer's binary to a big packet's message. While
+ * storage is held the stream never moves or reuses its bytes: it takes
+ * new storage when it needs room (copying only the undelivered bytes).
+ * Holding pins the whole storage (`alloc` bytes), so hold it for packets
+ * that are a large part of it and copy small ones. Returns the hold, NULL
+ * when the stream has no storage. Single-threaded, like the stream. */
+void *wr_stream_hold(wr_stream *s);
+void wr_stream_release(void *hold);
 
 /* Bytes received and not yet delivered. */
 size_t wr_stream_buffered(const wr_stream *s);

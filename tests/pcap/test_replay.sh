@@ -188,6 +188,31 @@ expect "two flows without --flow: exit 2, flows listed" 2 \
 expect "two flows with --flow 2 matches" 0 "^match:" \
   "$WIRERIG" replay "$T/two.pcap" --to "$TO" --flow 2 --timing fast
 
+# --- the reader reads classic pcap in place: same as through libpcap ------
+# (a filter, or pcapng, sends every record through libpcap instead)
+"$WIRERIG" pcap flows "$T/two.pcap" >"$T/direct.txt" 2>&1
+"$WIRERIG" pcap flows "$T/two.pcap" --filter tcp >"$T/libpcap.txt" 2>&1
+editcap -F pcapng "$T/two.pcap" "$T/two.pcapng" >/dev/null 2>&1
+"$WIRERIG" pcap flows "$T/two.pcapng" >"$T/pcapng.txt" 2>&1
+if [ -s "$T/direct.txt" ] && cmp -s "$T/direct.txt" "$T/libpcap.txt" &&
+  cmp -s "$T/direct.txt" "$T/pcapng.txt"; then
+  ok "in-place reading agrees with libpcap and pcapng"
+else
+  bad "in-place reading differs from libpcap"
+  diff "$T/direct.txt" "$T/libpcap.txt" | head -10
+fi
+size=$(stat -c %s "$T/two.pcap")
+head -c $((size - 7)) "$T/two.pcap" >"$T/cut.pcap"
+"$WIRERIG" pcap flows "$T/cut.pcap" >"$T/cut-direct.txt" 2>&1
+"$WIRERIG" pcap flows "$T/cut.pcap" --filter tcp >"$T/cut-libpcap.txt" 2>&1
+if grep -q "truncated dump file" "$T/cut-direct.txt" &&
+  cmp -s "$T/cut-direct.txt" "$T/cut-libpcap.txt"; then
+  ok "a record cut short: libpcap's message either way"
+else
+  bad "a record cut short"
+  cat "$T/cut-direct.txt" "$T/cut-libpcap.txt" | head -10
+fi
+
 # --- to-scenario ----------------------------------------------------------------
 expect "to-scenario writes a scenario" 0 "" \
   "$WIRERIG" pcap to-scenario "$T/conv.pcap" --out "$T/raw.scn"
