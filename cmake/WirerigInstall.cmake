@@ -2,7 +2,8 @@
 include(CMakePackageConfigHelpers)
 
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/wirerig DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(TARGETS wirerig_framing wirerig_harness wirerig_sock EXPORT wirerigTargets
+install(TARGETS wirerig_framing wirerig_harness wirerig_sock wirerig_pcap wirerig_scenario
+  EXPORT wirerigTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})

@@ -1,21 +1,45 @@
-/* Decodes one {packet,2} frame through the installed library; exits 0 only
- * if the frame comes out as expected. */
+/* A user's program built against an installed wirerig: decodes a frame,
+ * parses a scenario (which pulls in sockets, transports and framing) and
+ * opens a missing capture (which pulls in libpcap). Exits 0 only if every
+ * library answers as expected, so a missing link dependency or header
+ * fails the install test. */
 #include <stdio.h>
 #include <string.h>
 
 #include <wirerig/framing.h>
+#include <wirerig/pcap.h>
+#include <wirerig/scenario.h>
+
+static int check(int ok, const char *what) {
+  if (!ok)
+    fprintf(stderr, "consumer: %s\n", what);
+  return ok;
+}
 
 int main(void) {
   const unsigned char wire[] = {0, 5, 'h', 'e', 'l', 'l', 'o', 0};
   wr_framing f = wr_framing_default(WR_PACKET_2);
   wr_frame fr;
-  if (wr_frame_next(&f, WR_HTTP_REQUEST_LINE, wire, sizeof wire, &fr) !=
-          WR_FRAME_PACKET ||
-      fr.packet.len != 5 || memcmp(fr.packet.ptr, "hello", 5) != 0 ||
-      fr.consumed != 7) {
-    fprintf(stderr, "consumer: unexpected decode result\n");
-    return 1;
-  }
-  puts("consumer: decoded \"hello\" through the installed wirerig");
-  return 0;
+  int ok = check(wr_frame_next(&f, WR_HTTP_REQUEST_LINE, wire, sizeof wire,
+                               &fr) == WR_FRAME_PACKET &&
+                     fr.packet.len == 5 &&
+                     memcmp(fr.packet.ptr, "hello", 5) == 0 && fr.consumed == 7,
+                 "unexpected decode result");
+
+  const char text[] = "server listen packet=2\nclient connect server\n"
+                      "client send \"\\x00\\x02hi\"\nserver recv -> \"hi\"\n";
+  wr_scenario *s = wr_scn_parse("consumer.scn", text, sizeof text - 1, NULL);
+  ok &= check(s != NULL && s->nerrors == 0, "the scenario did not parse");
+  wr_scn_free(s);
+
+  wr_pcap_reader *r = NULL;
+  char err[256];
+  ok &= check(wr_pcap_open(&r, "/nonexistent/capture.pcap", NULL, err,
+                           sizeof err) == WR_ENOENT,
+              "opening a missing capture did not say enoent");
+
+  if (ok)
+    puts("consumer: framing, scenario and pcap work through the installed "
+         "wirerig");
+  return ok ? 0 : 1;
 }
