@@ -7,5 +7,6 @@ int wr_cmd_decode(int argc, char **argv);
 int wr_cmd_pcap(int argc, char **argv);
 int wr_cmd_check(int argc, char **argv);
 int wr_cmd_replay(int argc, char **argv);
+int wr_cmd_run(int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@ static const command commands[] = {
     {"pcap", wr_cmd_pcap, "TCP flows out of a pcap/pcapng capture"},
     {"check", wr_cmd_check, "parse scenario files without running them"},
     {"replay", wr_cmd_replay, "replay a captured flow to a live server"},
+    {"run", wr_cmd_run, "run scenario files on simnet and loopback"},
 };
 
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])

@@ -4,39 +4,28 @@
 #include <string.h>
 
 #include "deliver.h"
+#include "stream_block.h"
 #include "wirerig/stream.h"
 
 static size_t buffer_option(uint32_t b) { return b < 1 ? 1 : b; }
 
-/* The storage is a block with a reference count in front, so that a
- * delivered packet can keep the bytes it points at (wr_stream_hold). The
- * stream owns one reference; while others hold more, it never moves,
- * reuses or reallocates bytes before `end` -- it takes new storage. */
-typedef struct sblock {
-  size_t refs;
-  size_t size; /* bytes after the header; also keeps them 16-byte aligned */
-} sblock;
-
-static sblock *block_of(uint8_t *buf) { return (sblock *)(void *)buf - 1; }
-
-static void block_release(uint8_t *buf) {
-  if (buf && --block_of(buf)->refs == 0)
-    free(block_of(buf));
-}
-
+/* Do others hold the storage? (stream_block.h) */
 static int shared(const wr_stream *s) {
   return s->buf && block_of(s->buf)->refs > 1;
 }
 
-/* Storage the stream gave up while held goes on a short list where the
+/* Storage the stream gave up while held goes on a list where the
  * stream keeps a reference, and is taken again once its holders are done:
  * a socket whose messages are freed as they are read then cycles through
  * a few blocks instead of new, page-faulting memory per read. */
 static sblock *block_take(wr_stream *s, size_t n) {
-  for (int i = 0; i < s->nretired_; i++) {
+  /* Newest first: the block most likely still in cache. */
+  for (int i = s->nretired_ - 1; i >= 0; i--) {
     sblock *b = block_of(s->retired_[i]);
     if (b->refs == 1 && b->size >= n) {
-      s->retired_[i] = s->retired_[--s->nretired_];
+      memmove(s->retired_ + i, s->retired_ + i + 1,
+              (size_t)(s->nretired_ - i - 1) * sizeof s->retired_[0]);
+      s->nretired_--;
       return b;
     }
   }
@@ -49,6 +38,13 @@ static sblock *block_take(wr_stream *s, size_t n) {
 }
 
 static void block_retire(wr_stream *s, uint8_t *buf) {
+  if (!s->retired_) {
+    s->retired_ = malloc(WR_STREAM_RETIRED * sizeof *s->retired_);
+    if (!s->retired_) {
+      block_release(buf); /* no list: its holders keep it */
+      return;
+    }
+  }
   if (s->nretired_ == WR_STREAM_RETIRED) {
     block_release(s->retired_[0]); /* the oldest: its holders keep it */
     memmove(s->retired_, s->retired_ + 1,
@@ -64,15 +60,6 @@ static void retired_free(wr_stream *s) {
   s->nretired_ = 0;
 }
 
-void *wr_stream_hold(wr_stream *s) {
-  if (!s->buf)
-    return NULL;
-  block_of(s->buf)->refs++;
-  return s->buf;
-}
-
-void wr_stream_release(void *hold) { block_release(hold); }
-
 void wr_stream_init(wr_stream *s, wr_packet_type type) {
   memset(s, 0, sizeof *s);
   s->type = type;
@@ -85,6 +72,8 @@ void wr_stream_init(wr_stream *s, wr_packet_type type) {
 void wr_stream_free(wr_stream *s) {
   block_release(s->buf);
   retired_free(s);
+  free(s->retired_);
+  s->retired_ = NULL;
   s->buf = NULL;
   s->alloc = s->start = s->end = 0;
 }

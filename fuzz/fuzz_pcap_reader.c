@@ -3,7 +3,10 @@
  * The input is the capture file itself, opened through fmemopen as libpcap
  * would read a file. It is read twice: with default options, and with the
  * smallest stream cap and a tiny flush size with checksums off, so that the
- * memory-cap and partial-consumption paths run too.
+ * memory-cap and partial-consumption paths run too. A third read opens it
+ * by path from a memfd, because files opened by path take another route:
+ * classic pcap records are then read in place from a mapping
+ * (harness/pcap/reader.c), and that parser needs fuzzing as much.
  *
  * Besides the sanitizers, a sink checks the reassembler's promises for
  * every flow direction: chunks and gaps arrive in stream order with no
@@ -14,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "wirerig/pcapflows.h"
 
@@ -105,6 +110,40 @@ static void run(const uint8_t *data, size_t size, const wr_pcap_options *po,
   wr_pcap_close(rd);
 }
 
+/* The same input opened by path, through a memfd (a regular file). */
+static void run_by_path(const uint8_t *data, size_t size) {
+  int fd = memfd_create("fuzz.pcap", 0);
+  if (fd < 0)
+    return;
+  size_t done = 0;
+  while (done < size) {
+    ssize_t w = write(fd, data + done, size - done);
+    if (w <= 0) {
+      close(fd);
+      return;
+    }
+    done += (size_t)w;
+  }
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  size_t plen = strlen(path);
+  wr_pcap_reader *rd;
+  char err[512];
+  wr_pcap_options po = {0};
+  if (wr_pcap_open(&rd, path, &po, err, sizeof err) != 0) {
+    CHECK(strncmp(err, path, plen) == 0); /* errors name the file */
+    close(fd);
+    return;
+  }
+  wr_tcp_sink sink = {NULL, on_open, on_data, on_gap, on_close};
+  wr_tcp_stats ts;
+  int rc = wr_pcap_run_reader(rd, NULL, &sink, &ts, err, sizeof err);
+  if (rc != 0 && rc != WR_ENOMEM)
+    CHECK(strncmp(err, path, plen) == 0);
+  wr_pcap_close(rd);
+  close(fd);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size == 0)
     return 0;
@@ -114,5 +153,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   po.frag_mem = 1 << 16;
   wr_tcp_options to = {.stream_cap = 4096, .flush_size = 100};
   run(data, size, &po, &to);
+  run_by_path(data, size);
   return 0;
 }

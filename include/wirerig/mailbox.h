@@ -26,7 +26,8 @@ typedef struct wr_msg {
   wr_msg_kind kind;
   struct wr_sock *sock;
   int reason;    /* tcp_error: a negative wr_err (WR_EMSGSIZE, ...) */
-  uint8_t *data; /* tcp / http: the packet (http: the line), malloc'd */
+  uint8_t *data; /* tcp / http: the packet (http: the line); a big tcp
+                    packet points into the receive storage it keeps */
   size_t len;
   int http_state; /* http: the state the line was parsed in */
   void *hold_;    /* private: the receive storage data lies in, or NULL */

@@ -22,8 +22,10 @@ extern "C" {
 #endif
 
 #define WR_STREAM_DEFAULT_BUFFER 1460u /* gen_tcp's default `buffer` */
-/* How many blocks of given-up held storage a stream keeps for reuse. */
-#define WR_STREAM_RETIRED 16
+/* How many blocks of given-up held storage a stream keeps for reuse (see
+ * wr_stream_hold): enough to cover a mailbox that fills during one wait
+ * at loopback speed; they are freed with the stream or by discard. */
+#define WR_STREAM_RETIRED 64
 
 typedef struct wr_stream {
   wr_packet_type type;
@@ -45,7 +47,7 @@ typedef struct wr_stream {
   int error;     /* sticky: WR_EMSGSIZE once a framing error was found */
   /* private: storage given up while held, reused once free (stream.c) */
   int nretired_;
-  uint8_t *retired_[WR_STREAM_RETIRED];
+  uint8_t **retired_; /* WR_STREAM_RETIRED entries, allocated on first use */
 } wr_stream;
 
 typedef struct wr_stream_packet {

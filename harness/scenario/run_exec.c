@@ -1,0 +1,809 @@
+/* One run of a scenario: the steps executed in order on gen_tcp sockets
+ * over simnet or loopback, each observation logged and checked against its
+ * expectation. The first step that does not meet its expectation ends the
+ * run; the failure keeps the step, what was expected and what was seen.
+ *
+ * Every endpoint gets its own mailbox (its "process"); a listener's name
+ * also holds its first accepted connection (scenario.h). Network
+ * directives that name a socket not connected yet wait until it exists.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "run_int.h"
+#include "wirerig/error.h"
+#include "wirerig/loopback.h"
+#include "wirerig/simnet.h"
+#include "wirerig/sock.h"
+
+#define DEFAULT_TIMEOUT_MS 5000L
+#define MAX_OPTS 32
+
+/* Copies with truncation (the reports' fixed buffers). */
+static void copy(char *dst, size_t cap, const char *src) {
+  size_t n = strlen(src);
+  if (n >= cap)
+    n = cap - 1;
+  memcpy(dst, src, n);
+  dst[n] = '\0';
+}
+
+static void obs_add(run_rt *rt, const wr_scn_step *st, const char *text,
+                    const char *key) {
+  wr_run_result *r = rt->r;
+  if (r->nobs == r->obs_cap) {
+    size_t cap = r->obs_cap ? r->obs_cap * 2 : 64;
+    wr_run_obs *o = realloc(r->obs, cap * sizeof *o);
+    if (!o)
+      return;
+    r->obs = o;
+    r->obs_cap = cap;
+  }
+  size_t tl = strlen(text) + 1, kl = strlen(key) + 1;
+  if (r->buf_len + tl + kl > r->buf_cap) {
+    size_t cap = r->buf_cap ? r->buf_cap : 4096;
+    while (cap < r->buf_len + tl + kl)
+      cap *= 2;
+    char *b = realloc(r->buf, cap);
+    if (!b)
+      return;
+    r->buf = b;
+    r->buf_cap = cap;
+  }
+  r->obs[r->nobs].step = st;
+  r->obs[r->nobs].text_off = r->buf_len;
+  memcpy(r->buf + r->buf_len, text, tl);
+  r->buf_len += tl;
+  r->obs[r->nobs].key_off = r->buf_len;
+  memcpy(r->buf + r->buf_len, key, kl);
+  r->buf_len += kl;
+  r->nobs++;
+}
+
+/* Logs the observation; ends the run unless it passed. */
+static int judge(run_rt *rt, const wr_scn_step *st, int pass, const char *text,
+                 const char *key) {
+  obs_add(rt, st, text, key);
+  if (pass)
+    return 0;
+  wr_run_result *r = rt->r;
+  r->verdict = WR_RUN_FAIL;
+  r->fail_step = st;
+  wr_run_render_expect(st, r->expected, sizeof r->expected);
+  copy(r->observed, sizeof r->observed, text);
+  return 1;
+}
+
+static int stop(run_rt *rt, wr_run_verdict v, const wr_scn_step *st,
+                const char *what) {
+  rt->r->verdict = v;
+  char pos[300] = "";
+  if (st)
+    snprintf(pos, sizeof pos, "%s:%u:%u: ", st->pos.file, st->pos.line,
+             st->pos.col);
+  copy(rt->r->reason, sizeof rt->r->reason, pos);
+  size_t n = strlen(rt->r->reason);
+  copy(rt->r->reason + n, sizeof rt->r->reason - n, what);
+  return 1;
+}
+
+static int stop_name(run_rt *rt, wr_run_verdict v, const wr_scn_step *st,
+                     int ep, const char *what) {
+  char msg[200];
+  snprintf(msg, sizeof msg, "%.80s %s", rt->s->endpoints[ep].name, what);
+  return stop(rt, v, st, msg);
+}
+
+static long ms_of(wr_time t) {
+  return (long)((t + WR_NS_PER_MS - 1) / WR_NS_PER_MS);
+}
+
+static long step_timeout(run_rt *rt, const wr_scn_step *st) {
+  if (st->has_timeout)
+    return ms_of(st->timeout);
+  return rt->default_ms;
+}
+
+static wr_mailbox *ep_mb(run_rt *rt, int i) {
+  if (!rt->eps[i].mb)
+    rt->eps[i].mb = wr_mailbox_create(rt->env);
+  return rt->eps[i].mb;
+}
+
+/* The socket verbs act on: the connection, else the listener. */
+static wr_sock *ep_sock(run_rt *rt, int i) {
+  return rt->eps[i].s ? rt->eps[i].s : rt->eps[i].ls;
+}
+
+static int conv_opts(const wr_scn_step *st, wr_sockopt *out, size_t *n) {
+  char text[512], err[256];
+  *n = 0;
+  for (size_t k = 0; k < st->nopts && *n < MAX_OPTS; k++) {
+    snprintf(text, sizeof text, "%s=%s", st->opts[k].name, st->opts[k].value);
+    int c = wr_sockopt_parse(text, out + *n, MAX_OPTS - *n, err, sizeof err);
+    if (c < 0)
+      return WR_EINVAL;
+    *n += (size_t)c;
+  }
+  return 0;
+}
+
+/* ---- the network directives ---------------------------------------------- */
+
+static wr_policy merged_policy(run_rt *rt, int ep, const wr_policy *file) {
+  wr_policy p;
+  if (file)
+    p = *file;
+  else
+    wr_policy_init(&p);
+  const wr_run_sched *sc = rt->sched;
+  if (sc && sc->ep == ep) {
+    p.seg = sc->seg.seg;
+    p.seg_min = sc->seg.seg_min;
+    p.seg_max = sc->seg.seg_max;
+    p.ncuts = sc->seg.ncuts;
+    memcpy(p.cuts, sc->seg.cuts, sizeof p.cuts);
+  }
+  return p;
+}
+
+static int set_policy(run_rt *rt, int ep, const wr_policy *p) {
+  wr_sock *s = rt->eps[ep].s;
+  if (!s || wr_sock_handle(s) < 0) {
+    rt->eps[ep].pending = *p;
+    rt->eps[ep].has_pending = 1;
+    return 0;
+  }
+  int h = wr_sock_handle(s);
+  if (rt->transport == WR_RUN_SIM)
+    return wr_simnet_set_policy(rt->net, h, p);
+  return wr_loopback_set_policy(rt->net, h, p);
+}
+
+/* A connection came to exist for ep: its waiting directives, the schedule
+ * override, and its place in the list of directions. */
+static void conn_created(run_rt *rt, int ep, int peer) {
+  run_ep *e = &rt->eps[ep];
+  e->peer = peer;
+  if (e->has_pending || (rt->sched && rt->sched->ep == ep)) {
+    wr_policy p = merged_policy(rt, ep, e->has_pending ? &e->pending : NULL);
+    e->has_pending = 0;
+    set_policy(rt, ep, &p);
+  }
+  wr_run_result *r = rt->r;
+  if (rt->transport == WR_RUN_SIM && r->ndirs < 64) {
+    uint32_t conn;
+    int side;
+    if (wr_simnet_conn_id(rt->net, wr_sock_handle(e->s), &conn, &side) == 0) {
+      rt->dconn[r->ndirs] = conn;
+      rt->dside[r->ndirs] = side;
+      r->dirs[r->ndirs].ep = ep;
+      r->dirs[r->ndirs].peer = peer;
+      r->dirs[r->ndirs].written = 0;
+      r->dirs[r->ndirs].ncuts = 0;
+      r->ndirs++;
+    }
+  }
+}
+
+static int net_dir(run_rt *rt, const wr_scn_step *st, int a, int b) {
+  (void)b;
+  int sim = rt->transport == WR_RUN_SIM;
+  wr_sock *s = rt->eps[a].s ? rt->eps[a].s : rt->eps[a].ls;
+  int h = s ? wr_sock_handle(s) : -1;
+  switch (st->kind) {
+  case WR_SCN_NET_POLICY: {
+    wr_policy p = merged_policy(rt, a, st->policy);
+    set_policy(rt, a, &p);
+    return 0;
+  }
+  default:
+    break;
+  }
+  if (h < 0)
+    return stop_name(rt, WR_RUN_ERROR, st, a,
+                     "has no open socket for this directive");
+  switch (st->kind) {
+  case WR_SCN_NET_BUFFERS:
+    if (sim)
+      return wr_simnet_set_bufsizes(rt->net, h, (uint32_t)st->sndbuf,
+                                    (uint32_t)st->rcvbuf) < 0;
+    else {
+      int fd = wr_loopback_fd(rt->net, h);
+      int v;
+      if (st->sndbuf) {
+        v = (int)st->sndbuf;
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof v);
+      }
+      if (st->rcvbuf) {
+        v = (int)st->rcvbuf;
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof v);
+      }
+    }
+    return 0;
+  case WR_SCN_NET_RESET:
+    if (!sim)
+      return stop(rt, WR_RUN_SKIP, st, "net reset needs simnet");
+    if (st->has_n)
+      return wr_simnet_fault_reset_after(rt->net, h, st->n) < 0;
+    return wr_simnet_fault_reset_at(rt->net, h, rt->start + st->t) < 0;
+  case WR_SCN_NET_DROP:
+    if (!sim)
+      return stop(rt, WR_RUN_SKIP, st, "net drop needs simnet");
+    return wr_simnet_fault_drop(rt->net, h) < 0;
+  case WR_SCN_NET_STALL: {
+    wr_time until = st->t ? wr_net_now(rt->net) + st->t : WR_TIME_NEVER;
+    if (sim)
+      return wr_simnet_stall(rt->net, h, until) < 0;
+    return wr_loopback_stall(rt->net, h, until) < 0;
+  }
+  case WR_SCN_NET_RELEASE:
+    if (sim)
+      return wr_simnet_release(rt->net, h) < 0;
+    return wr_loopback_release(rt->net, h) < 0;
+  default:
+    return 0;
+  }
+}
+
+static int exec_net(run_rt *rt, const wr_scn_step *st) {
+  if (st->kind == WR_SCN_NET_REFUSE) {
+    wr_sock *ls = rt->eps[st->ep].ls;
+    if (rt->transport != WR_RUN_SIM)
+      return stop(rt, WR_RUN_SKIP, st, "net refuse needs simnet");
+    if (!ls)
+      return stop_name(rt, WR_RUN_ERROR, st, st->ep, "is not listening");
+    wr_simnet_fault_refuse(rt->net, wr_sock_handle(ls), st->on ? -1 : 0);
+    obs_add(rt, st, "ok", "ok");
+    return 0;
+  }
+  int rc = net_dir(rt, st, st->ep, st->peer);
+  if (!rc && st->both)
+    rc = net_dir(rt, st, st->peer, st->ep);
+  if (rc && rt->r->verdict == WR_RUN_PASS)
+    return stop(rt, WR_RUN_ERROR, st, "the transport refused the directive");
+  if (!rc)
+    obs_add(rt, st, "ok", "ok");
+  return rc;
+}
+
+/* ---- results -------------------------------------------------------------- */
+
+/* ok / error REASON against an OK or ERROR expectation. */
+static int judge_rc(run_rt *rt, const wr_scn_step *st, int rc) {
+  char text[64];
+  if (rc >= 0)
+    snprintf(text, sizeof text, "ok");
+  else
+    snprintf(text, sizeof text, "error %s", wr_err_name(rc));
+  int pass = st->expect.kind == WR_SCN_EXPECT_ERROR ? rc == st->expect.error
+                                                    : rc >= 0;
+  return judge(rt, st, pass, text, text);
+}
+
+static void render_http(const uint8_t *line, size_t len, int state, char *buf,
+                        size_t cap) {
+  wr_sock_data d = {(uint8_t *)line, len, 1, state};
+  wr_http_packet p;
+  char term[400];
+  if (wr_sock_data_http(&d, &p) < 0) {
+    snprintf(buf, cap, "http ?");
+    return;
+  }
+  wr_scn_http_render(&p, term, sizeof term);
+  snprintf(buf, cap, "http %s", term);
+}
+
+/* The data part of an observation against a recv / tcp expectation.
+ * Writes the observation and its key (prefix before the data). */
+static int data_match(const wr_scn_expect *e, const uint8_t *p, size_t n,
+                      int is_http, int http_state, const char *prefix,
+                      char *text, size_t cap, char *key, size_t kcap) {
+  char body[420];
+  if (is_http)
+    render_http(p, n, http_state, body, sizeof body);
+  else
+    wr_run_render_bytes(p, n, 120, body, sizeof body);
+  snprintf(text, cap, "%s%s", prefix, body);
+  switch (e->kind) {
+  case WR_SCN_EXPECT_BYTES:
+    copy(key, kcap, text);
+    return !is_http && n == e->bytes.len &&
+           (n == 0 || memcmp(p, e->bytes.ptr, n) == 0);
+  case WR_SCN_EXPECT_COUNT:
+    snprintf(key, kcap, "%sbytes %zu", prefix, n);
+    if (!is_http)
+      snprintf(text, cap, "%s%s", prefix, body);
+    return !is_http && n == e->count;
+  case WR_SCN_EXPECT_HTTP:
+    copy(key, kcap, text);
+    return is_http && e->http && strcmp(body + 5, e->http) == 0;
+  case WR_SCN_EXPECT_ANY:
+    snprintf(key, kcap, "%sany", prefix);
+    return 1;
+  default:
+    copy(key, kcap, text);
+    return 0;
+  }
+}
+
+static int exec_recv(run_rt *rt, const wr_scn_step *st) {
+  wr_sock *s = ep_sock(rt, st->ep);
+  wr_sock_data d;
+  memset(&d, 0, sizeof d);
+  int rc = s ? wr_sock_recv(s, st->has_n ? (size_t)st->n : 0,
+                            step_timeout(rt, st), &d)
+             : WR_ENOTCONN;
+  char text[520], key[520];
+  int pass;
+  if (rc < 0) {
+    snprintf(text, sizeof text, "error %s", wr_err_name(rc));
+    copy(key, sizeof key, text);
+    pass = st->expect.kind == WR_SCN_EXPECT_ERROR && rc == st->expect.error;
+  } else {
+    pass = data_match(&st->expect, d.data, d.len, d.is_http, d.http_state, "",
+                      text, sizeof text, key, sizeof key);
+    rt->eps[st->ep].received += d.len;
+    wr_sock_data_free(&d);
+  }
+  return judge(rt, st, pass, text, key);
+}
+
+/* One message against a message expectation. */
+static int msg_match(run_rt *rt, const wr_scn_step *st, const wr_msg *m,
+                     char *text, size_t cap, char *key, size_t kcap) {
+  const wr_scn_expect *e = &st->expect;
+  switch (m->kind) {
+  case WR_MSG_TCP:
+  case WR_MSG_HTTP: {
+    int http = m->kind == WR_MSG_HTTP;
+    rt->eps[st->ep].received += m->len;
+    int want = http ? WR_SCN_MSG_HTTP : WR_SCN_MSG_TCP;
+    int pass = data_match(e, m->data, m->len, http, m->http_state,
+                          http ? "" : "tcp ", text, cap, key, kcap);
+    return pass && (int)e->msg == want;
+  }
+  case WR_MSG_TCP_CLOSED:
+    snprintf(text, cap, "tcp_closed");
+    snprintf(key, kcap, "tcp_closed");
+    return e->msg == WR_SCN_MSG_TCP_CLOSED;
+  case WR_MSG_TCP_ERROR:
+    snprintf(text, cap, "tcp_error %s", wr_err_name(m->reason));
+    copy(key, kcap, text);
+    return e->msg == WR_SCN_MSG_TCP_ERROR && m->reason == e->error;
+  case WR_MSG_TCP_PASSIVE:
+    snprintf(text, cap, "tcp_passive");
+    snprintf(key, kcap, "tcp_passive");
+    return e->msg == WR_SCN_MSG_TCP_PASSIVE;
+  }
+  return 0;
+}
+
+static int exec_message(run_rt *rt, const wr_scn_step *st) {
+  wr_mailbox *mb = ep_mb(rt, st->ep);
+  uint64_t count = st->kind == WR_SCN_MESSAGES ? st->n : 1;
+  char text[560], key[560];
+  for (uint64_t i = 0; i < count; i++) {
+    wr_msg m;
+    int rc = mb ? wr_mailbox_recv(mb, step_timeout(rt, st), &m) : WR_ENOMEM;
+    int pass;
+    if (rc < 0) {
+      snprintf(text, sizeof text, "no message (%s)", wr_err_name(rc));
+      copy(key, sizeof key, text);
+      pass = 0;
+    } else {
+      pass = msg_match(rt, st, &m, text, sizeof text, key, sizeof key);
+      wr_msg_free(&m);
+    }
+    if (!pass && count > 1) {
+      char t2[600];
+      snprintf(t2, sizeof t2, "message %llu of %llu: %.500s",
+               (unsigned long long)i + 1, (unsigned long long)count, text);
+      return judge(rt, st, 0, t2, t2);
+    }
+    if (!pass || count == 1)
+      return judge(rt, st, pass, text, key);
+  }
+  snprintf(text, sizeof text, "%llu messages", (unsigned long long)count);
+  return judge(rt, st, 1, text, text);
+}
+
+static int exec_nothing(run_rt *rt, const wr_scn_step *st) {
+  wr_mailbox *mb = ep_mb(rt, st->ep);
+  wr_msg m;
+  int rc = wr_mailbox_recv(mb, ms_of(st->t), &m);
+  if (rc < 0)
+    return judge(rt, st, 1, "nothing", "nothing");
+  char text[560], key[560];
+  msg_match(rt, st, &m, text, sizeof text, key, sizeof key);
+  wr_msg_free(&m);
+  return judge(rt, st, 0, text, text);
+}
+
+static int exec_drain(run_rt *rt, const wr_scn_step *st) {
+  wr_mailbox *mb = ep_mb(rt, st->ep);
+  wr_time deadline = wr_net_now(rt->net) + (wr_time)step_timeout(rt, st) * WR_NS_PER_MS;
+  uint64_t got = 0;
+  char text[200];
+  while (got < st->n) {
+    wr_time now = wr_net_now(rt->net);
+    long left = now >= deadline ? 0 : ms_of(deadline - now);
+    wr_msg m;
+    int rc = wr_mailbox_recv(mb, left, &m);
+    if (rc < 0) {
+      snprintf(text, sizeof text, "bytes %llu then %s", (unsigned long long)got,
+               wr_err_name(rc));
+      return judge(rt, st, 0, text, text);
+    }
+    if (m.kind != WR_MSG_TCP && m.kind != WR_MSG_HTTP) {
+      snprintf(text, sizeof text, "bytes %llu then %s", (unsigned long long)got,
+               wr_msg_kind_name(m.kind));
+      wr_msg_free(&m);
+      return judge(rt, st, 0, text, text);
+    }
+    got += m.len;
+    rt->eps[st->ep].received += m.len;
+    wr_msg_free(&m);
+  }
+  snprintf(text, sizeof text, "bytes %llu", (unsigned long long)got);
+  return judge(rt, st, got == st->n, text, text);
+}
+
+static int cmp_holds(wr_scn_cmp c, uint64_t a, uint64_t b) {
+  switch (c) {
+  case WR_SCN_EQ: return a == b;
+  case WR_SCN_NE: return a != b;
+  case WR_SCN_LT: return a < b;
+  case WR_SCN_LE: return a <= b;
+  case WR_SCN_GT: return a > b;
+  case WR_SCN_GE: return a >= b;
+  }
+  return 0;
+}
+
+static int exec_getopts(run_rt *rt, const wr_scn_step *st) {
+  wr_sock *s = ep_sock(rt, st->ep);
+  int name = st->nopts ? wr_sockopt_from_name(st->opts[0].name) : -1;
+  wr_sockopt o;
+  memset(&o, 0, sizeof o);
+  o.name = (wr_sockopt_name)(name < 0 ? 0 : name);
+  int rc = name < 0 || !s ? WR_EINVAL : wr_sock_getopt(s, &o);
+  char text[200], want[200];
+  if (rc < 0) {
+    snprintf(text, sizeof text, "error %s", wr_err_name(rc));
+    return judge(rt, st, st->expect.kind == WR_SCN_EXPECT_ERROR &&
+                             rc == st->expect.error,
+                 text, text);
+  }
+  wr_sockopt_format(&o, text, sizeof text);
+  const char *v = strchr(text, '=');
+  v = v ? v + 1 : text;
+  /* The expected value in its canonical form: through the same parser. */
+  snprintf(want, sizeof want, "%s=%s", st->opts[0].name, st->opts[0].value);
+  wr_sockopt e;
+  char err[200];
+  int pass = 0;
+  if (wr_sockopt_parse(want, &e, 1, err, sizeof err) == 1) {
+    wr_sockopt_format(&e, want, sizeof want);
+    const char *w = strchr(want, '=');
+    pass = st->expect.kind != WR_SCN_EXPECT_ERROR && w && strcmp(w + 1, v) == 0;
+  }
+  char obs[200];
+  copy(obs, sizeof obs, v);
+  return judge(rt, st, pass, obs, obs);
+}
+
+static int exec_state(run_rt *rt, const wr_scn_step *st) {
+  static const char *names[] = {"open", "closed", "read_closed",
+                                "write_closed"};
+  wr_sock *s = ep_sock(rt, st->ep);
+  int h = s ? wr_sock_handle(s) : -1;
+  wr_scn_state now = WR_SCN_STATE_CLOSED;
+  if (h >= 0) {
+    wr_net_slot *sl = wr_net_slot_(rt->net, h);
+    int shut = sl ? sl->shut : 0;
+    now = shut == WR_SHUT_RDWR  ? WR_SCN_STATE_CLOSED
+          : shut == WR_SHUT_RD  ? WR_SCN_STATE_READ_CLOSED
+          : shut == WR_SHUT_WR  ? WR_SCN_STATE_WRITE_CLOSED
+                                : WR_SCN_STATE_OPEN;
+  }
+  return judge(rt, st, now == st->state, names[now], names[now]);
+}
+
+static int exec_cmp(run_rt *rt, const wr_scn_step *st, uint64_t v,
+                    const char *unit) {
+  char text[80];
+  snprintf(text, sizeof text, "%llu%s", (unsigned long long)v, unit);
+  /* A count that depends on timing is compared by the verdict only. */
+  return judge(rt, st, cmp_holds(st->cmp, v, st->kind == WR_SCN_ELAPSED ? st->t : st->n),
+               text, "checked");
+}
+
+/* ---- connections ------------------------------------------------------- */
+
+static int exec_listen(run_rt *rt, const wr_scn_step *st) {
+  wr_sockopt o[MAX_OPTS];
+  size_t n;
+  int rc = conv_opts(st, o, &n);
+  if (rc == 0)
+    rc = wr_sock_listen(rt->env, ep_mb(rt, st->ep), NULL, o, n,
+                        &rt->eps[st->ep].ls);
+  return judge_rc(rt, st, rc);
+}
+
+static int do_accept(run_rt *rt, int acc, int listener, long ms, int client) {
+  wr_sock *ls = rt->eps[listener].ls;
+  if (!ls)
+    return WR_EINVAL;
+  wr_sock *s;
+  int rc = wr_sock_accept(ls, ep_mb(rt, acc), ms, &s);
+  if (rc < 0)
+    return rc;
+  rt->eps[acc].s = s;
+  if (client >= 0)
+    conn_created(rt, acc, client);
+  return 0;
+}
+
+static int exec_connect(run_rt *rt, const wr_scn_step *st) {
+  wr_sockopt o[MAX_OPTS];
+  size_t n;
+  int rc = conv_opts(st, o, &n);
+  wr_addr to;
+  const wr_scn_endpoint *pe = &rt->s->endpoints[st->peer];
+  if (rc == 0) {
+    if (pe->kind == WR_SCN_EP_TARGET)
+      to = rt->eps[st->peer].addr;
+    else if (rt->eps[st->peer].ls)
+      rc = wr_sock_sockname(rt->eps[st->peer].ls, &to);
+    else
+      rc = WR_ENOTCONN;
+  }
+  wr_sock *s = NULL;
+  if (rc == 0)
+    rc = wr_sock_connect(rt->env, ep_mb(rt, st->ep), &to, o, n,
+                         rt->default_ms, &s);
+  if (rc == 0) {
+    rt->eps[st->ep].s = s;
+    if (st->acc >= 0) {
+      rc = do_accept(rt, st->acc, st->peer, rt->default_ms, st->ep);
+      if (rc == 0)
+        conn_created(rt, st->ep, st->acc);
+    } else if (pe->kind == WR_SCN_EP_TARGET) {
+      conn_created(rt, st->ep, st->peer);
+    } else {
+      rt->eps[st->ep].client_of = st->peer;
+    }
+  }
+  return judge_rc(rt, st, rc);
+}
+
+static int exec_accept(run_rt *rt, const wr_scn_step *st) {
+  /* The client is the oldest manual connect to this listener not yet
+   * accepted: that is the order accept takes them in. */
+  int client = -1;
+  for (size_t i = 0; i < rt->s->nendpoints; i++)
+    if (rt->eps[i].client_of == st->peer && rt->eps[i].peer < 0) {
+      client = (int)i;
+      break;
+    }
+  int rc = do_accept(rt, st->ep, st->peer, step_timeout(rt, st), client);
+  if (rc == 0 && client >= 0)
+    conn_created(rt, client, st->ep);
+  return judge_rc(rt, st, rc);
+}
+
+/* ---- the steps ------------------------------------------------------------ */
+
+static int exec_block(run_rt *rt, const wr_scn_block *b);
+
+static int exec_step(run_rt *rt, const wr_scn_step *st) {
+  wr_sock *s;
+  int rc;
+  switch (st->kind) {
+  case WR_SCN_LISTEN:
+    return exec_listen(rt, st);
+  case WR_SCN_CONNECT:
+    return exec_connect(rt, st);
+  case WR_SCN_ACCEPT:
+    return exec_accept(rt, st);
+  case WR_SCN_TARGET_START:
+  case WR_SCN_TARGET_AT:
+    if (rt->transport == WR_RUN_SIM)
+      return stop(rt, WR_RUN_SKIP, st, "targets run on loopback only");
+    rc = wr_run_target_start(rt, st);
+    if (rc)
+      return rc;
+    obs_add(rt, st, "ok", "ok");
+    return 0;
+  case WR_SCN_SEND:
+    s = ep_sock(rt, st->ep);
+    rc = s ? wr_sock_send(s, st->data.ptr, st->data.len) : WR_ENOTCONN;
+    if (rc >= 0)
+      rt->eps[st->ep].sent += st->data.len;
+    return judge_rc(rt, st, rc);
+  case WR_SCN_RECV:
+    return exec_recv(rt, st);
+  case WR_SCN_MESSAGE:
+  case WR_SCN_MESSAGES:
+    return exec_message(rt, st);
+  case WR_SCN_NOTHING:
+    return exec_nothing(rt, st);
+  case WR_SCN_DRAIN:
+    return exec_drain(rt, st);
+  case WR_SCN_SETOPTS: {
+    wr_sockopt o[MAX_OPTS];
+    size_t n;
+    s = ep_sock(rt, st->ep);
+    rc = conv_opts(st, o, &n);
+    if (rc == 0)
+      rc = s ? wr_sock_setopts(s, o, n) : WR_EINVAL;
+    return judge_rc(rt, st, rc);
+  }
+  case WR_SCN_GETOPTS:
+    return exec_getopts(rt, st);
+  case WR_SCN_SHUTDOWN: {
+    int how = st->how == WR_SCN_SHUT_READ    ? WR_SHUT_RD
+              : st->how == WR_SCN_SHUT_WRITE ? WR_SHUT_WR
+                                             : WR_SHUT_RDWR;
+    s = ep_sock(rt, st->ep);
+    return judge_rc(rt, st, s ? wr_sock_shutdown(s, how) : WR_ENOTCONN);
+  }
+  case WR_SCN_CLOSE:
+    s = ep_sock(rt, st->ep);
+    rc = s ? wr_sock_close(s) : 0;
+    if (rt->eps[st->ep].s == NULL && rt->eps[st->ep].ls)
+      rt->eps[st->ep].ls = NULL;
+    return judge_rc(rt, st, rc);
+  case WR_SCN_OWNER:
+    s = ep_sock(rt, st->ep);
+    rc = s ? wr_sock_controlling_process(s, ep_mb(rt, st->peer)) : WR_ENOTCONN;
+    return judge_rc(rt, st, rc);
+  case WR_SCN_WAIT:
+    wr_sockenv_run(rt->env, ms_of(st->t));
+    obs_add(rt, st, "ok", "ok");
+    return 0;
+  case WR_SCN_REPEAT:
+    for (uint64_t i = 0; i < st->n; i++)
+      if (exec_block(rt, &st->body))
+        return 1;
+    return 0;
+  case WR_SCN_MAILBOX:
+    return exec_cmp(rt, st, wr_mailbox_len(ep_mb(rt, st->ep)), "");
+  case WR_SCN_STATE:
+    return exec_state(rt, st);
+  case WR_SCN_SENT:
+    return exec_cmp(rt, st, rt->eps[st->ep].sent, "");
+  case WR_SCN_RECEIVED:
+    return exec_cmp(rt, st, rt->eps[st->ep].received, "");
+  case WR_SCN_ELAPSED:
+    return exec_cmp(rt, st, wr_net_now(rt->net) - rt->start, "ns");
+  case WR_SCN_NET_POLICY:
+  case WR_SCN_NET_BUFFERS:
+  case WR_SCN_NET_RESET:
+  case WR_SCN_NET_DROP:
+  case WR_SCN_NET_STALL:
+  case WR_SCN_NET_RELEASE:
+  case WR_SCN_NET_REFUSE:
+    return exec_net(rt, st);
+  }
+  return stop(rt, WR_RUN_ERROR, st, "unknown step");
+}
+
+static int exec_block(run_rt *rt, const wr_scn_block *b) {
+  for (size_t i = 0; i < b->n; i++)
+    if (exec_step(rt, &b->steps[i]))
+      return 1;
+  return 0;
+}
+
+static int make_net(run_rt *rt, const wr_run_params *p) {
+  char err[256];
+  int rc;
+  if (p->transport == WR_RUN_SIM) {
+    wr_simnet_config cfg;
+    wr_simnet_config_init(&cfg);
+    cfg.seed = p->seed;
+    rc = wr_simnet_create(&cfg, &rt->net, err, sizeof err);
+    if (rc == 0 && p->trace)
+      wr_simnet_trace_keep(rt->net, 1);
+  } else {
+    wr_loopback_config cfg;
+    wr_loopback_config_init(&cfg);
+    cfg.seed = p->seed;
+    rc = wr_loopback_create(&cfg, &rt->net, err, sizeof err);
+  }
+  if (rc < 0)
+    {
+    char msg[300];
+    snprintf(msg, sizeof msg, "cannot create the transport: %.200s", err);
+    return stop(rt, WR_RUN_ERROR, NULL, msg);
+  }
+  if (wr_sockenv_create(rt->net, &rt->env) < 0)
+    return stop(rt, WR_RUN_ERROR, NULL, "out of memory");
+  return 0;
+}
+
+/* The segment boundaries simnet made in direction i, from the trace. */
+static void collect_cuts(run_rt *rt, size_t i) {
+  wr_run_dir *d = &rt->r->dirs[i];
+  d->ncuts = 0;
+  d->cuts_overflow = 0;
+  size_t n = wr_simnet_trace_count(rt->net);
+  for (size_t k = 0; k < n; k++) {
+    const wr_trace_rec *t = wr_simnet_trace_get(rt->net, k);
+    if (t->kind != WR_TR_SEGMENT || t->conn != rt->dconn[i] ||
+        (int)t->dir != rt->dside[i])
+      continue;
+    uint64_t end = t->a + t->b;
+    if (end >= d->written || (d->ncuts && end <= d->cuts[d->ncuts - 1]))
+      continue;
+    if (d->ncuts == WR_POLICY_MAX_CUTS) {
+      d->cuts_overflow = 1;
+      return;
+    }
+    d->cuts[d->ncuts++] = end;
+  }
+}
+
+wr_run_verdict wr_run_once(const wr_scenario *s, const wr_run_params *p,
+                           wr_run_result *r) {
+  r->verdict = WR_RUN_PASS;
+  r->fail_step = NULL;
+  r->expected[0] = r->observed[0] = r->reason[0] = '\0';
+  r->nobs = 0;
+  r->buf_len = 0;
+  r->ndirs = 0;
+  r->elapsed = 0;
+  run_rt rt;
+  memset(&rt, 0, sizeof rt);
+  rt.s = s;
+  rt.r = r;
+  rt.sched = p->sched;
+  rt.transport = p->transport;
+  rt.default_ms = p->default_timeout ? ms_of(p->default_timeout)
+                                     : DEFAULT_TIMEOUT_MS;
+  rt.eps = calloc(s->nendpoints ? s->nendpoints : 1, sizeof *rt.eps);
+  if (!rt.eps) {
+    stop(&rt, WR_RUN_ERROR, NULL, "out of memory");
+    return r->verdict;
+  }
+  for (size_t i = 0; i < s->nendpoints; i++) {
+    rt.eps[i].peer = -1;
+    rt.eps[i].client_of = -1;
+    rt.eps[i].pid = -1;
+    rt.eps[i].outfd = -1;
+  }
+  if (s->transports == WR_SCN_SIM && p->transport == WR_RUN_LOOPBACK)
+    stop(&rt, WR_RUN_SKIP, NULL, "the file says `transports sim`");
+  else if (s->transports == WR_SCN_LOOPBACK && p->transport == WR_RUN_SIM)
+    stop(&rt, WR_RUN_SKIP, NULL, "the file says `transports loopback`");
+  else if (!make_net(&rt, p)) {
+    rt.start = wr_net_now(rt.net);
+    exec_block(&rt, &s->steps);
+    r->elapsed = wr_net_now(rt.net) - rt.start;
+    if (p->transport == WR_RUN_SIM)
+      for (size_t i = 0; i < r->ndirs; i++) {
+        wr_simnet_dirstats ds;
+        if (wr_simnet_dirstats_get(rt.net, rt.dconn[i], rt.dside[i], &ds) == 0)
+          r->dirs[i].written = ds.written;
+        if (p->trace)
+          collect_cuts(&rt, i);
+      }
+  }
+  wr_run_targets_stop(&rt);
+  if (rt.env)
+    wr_sockenv_destroy(rt.env);
+  if (rt.net)
+    wr_net_destroy(rt.net);
+  free(rt.eps);
+  return r->verdict;
+}
+
+void wr_run_result_free(wr_run_result *r) {
+  free(r->obs);
+  free(r->buf);
+  memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,43 @@
+/* Internals of the runner (run_exec.c, run_target.c). */
+#ifndef WIRERIG_RUN_INT_H
+#define WIRERIG_RUN_INT_H
+
+#include <sys/types.h>
+
+#include "wirerig/runner.h"
+#include "wirerig/sock.h"
+
+typedef struct run_ep {
+  wr_sock *ls, *s; /* listener; connection (a listener's first one too) */
+  wr_mailbox *mb;
+  int peer;      /* the other end of s, -1 before it is connected */
+  int client_of; /* a manual connect: the listener it waits on */
+  uint64_t sent, received;
+  int has_pending; /* a net policy named this socket before it existed */
+  wr_policy pending;
+  wr_addr addr; /* target */
+  pid_t pid;    /* started target: its process group, -1 none */
+  int outfd;    /* its output when a ready text is awaited, else -1 */
+} run_ep;
+
+typedef struct run_rt {
+  const wr_scenario *s;
+  wr_run_result *r;
+  const wr_run_sched *sched;
+  wr_run_transport transport;
+  wr_net *net;
+  wr_sockenv *env;
+  run_ep *eps;
+  wr_time start;
+  long default_ms;
+  uint32_t dconn[64];
+  int dside[64];
+} run_rt;
+
+/* Starts (or resolves) the target of a `target` step: 0, or 1 after
+ * setting an ERROR verdict. */
+int wr_run_target_start(run_rt *rt, const wr_scn_step *st);
+/* Kills every started target's process group and reaps it. */
+void wr_run_targets_stop(run_rt *rt);
+
+#endif

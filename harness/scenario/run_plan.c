@@ -1,0 +1,319 @@
+/* A scenario's whole plan: every seed on simnet, then every cut schedule of
+ * each small direction (one direction at a time, the others at the file's
+ * policy), then loopback, then the agreement of the two transports. The
+ * first failure stops the plan of its transport: it is reported with
+ * everything needed to reproduce exactly that run, and its schedule is
+ * shrunk (run_shrink.c). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "run_plan_int.h"
+
+void wr_run_sb_printf(wr_run_sb *b, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  char tmp[2048];
+  int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+  va_end(ap);
+  if (n < 0)
+    return;
+  size_t k = (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1;
+  if (b->len + k + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap * 2 : 1024;
+    while (cap < b->len + k + 1)
+      cap *= 2;
+    char *p = realloc(b->p, cap);
+    if (!p)
+      return;
+    b->p = p;
+    b->cap = cap;
+  }
+  memcpy(b->p + b->len, tmp, k);
+  b->len += k;
+  b->p[b->len] = '\0';
+}
+
+static double mono_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The source line of a step, trimmed, for the report. */
+void wr_run_source_line(const char *file, uint32_t line, char *buf,
+                        size_t len) {
+  buf[0] = '\0';
+  FILE *f = fopen(file, "r");
+  if (!f)
+    return;
+  char tmp[1024];
+  for (uint32_t l = 1; fgets(tmp, sizeof tmp, f); l++)
+    if (l == line) {
+      size_t n = strcspn(tmp, "\r\n");
+      tmp[n] = '\0';
+      const char *p = tmp;
+      while (*p == ' ' || *p == '\t')
+        p++;
+      snprintf(buf, len, "%s", p);
+      break;
+    }
+  fclose(f);
+}
+
+void wr_run_repro(const wr_scenario *s, const wr_run_opts *o,
+                  wr_run_transport t, uint64_t seed, const wr_run_sched *sc,
+                  char *buf, size_t len) {
+  char sched[WR_POLICY_MAX_CUTS * 24 + 128] = "";
+  if (sc) {
+    char st[WR_POLICY_MAX_CUTS * 24 + 64];
+    wr_run_sched_format(s, sc, st, sizeof st);
+    snprintf(sched, sizeof sched, " --schedule '%s'", st);
+  }
+  snprintf(buf, len, "%s run %s --transport %s --seed %llu%s",
+           o->prog ? o->prog : "wirerig", s->file,
+           t == WR_RUN_SIM ? "sim" : "loopback", (unsigned long long)seed,
+           sched);
+}
+
+/* The block of the report that says where, what and how to get it back. */
+static void report_failure(const wr_scenario *s, const wr_run_opts *o,
+                           const wr_run_result *r, wr_run_transport t,
+                           uint64_t seed, const wr_run_sched *sc,
+                           wr_run_report *rep, wr_run_sb *b) {
+  const wr_scn_step *st = r->fail_step;
+  char src[512], sched[WR_POLICY_MAX_CUTS * 24 + 64] = "the file's policies";
+  if (sc)
+    wr_run_sched_format(s, sc, sched, sizeof sched);
+  wr_run_repro(s, o, t, seed, sc, rep->repro, sizeof rep->repro);
+  if (r->verdict == WR_RUN_FAIL && st) {
+    wr_run_source_line(st->pos.file, st->pos.line, src, sizeof src);
+    wr_run_sb_printf(b, "FAIL %s (%s)\n", s->file, s->title);
+    wr_run_sb_printf(b, "  %s:%u:%u: %s\n", st->pos.file, st->pos.line,
+                     st->pos.col, src);
+    wr_run_sb_printf(b, "    expected: %s\n", r->expected);
+    wr_run_sb_printf(b, "    observed: %s\n", r->observed);
+  } else {
+    wr_run_sb_printf(b, "ERROR %s (%s)\n  %s\n", s->file, s->title, r->reason);
+  }
+  wr_run_sb_printf(b, "  transport: %s, seed %llu, schedule %s\n",
+                   t == WR_RUN_SIM ? "simnet" : "loopback",
+                   (unsigned long long)seed, sched);
+  wr_run_sb_printf(b, "  reproduce: %s\n", rep->repro);
+}
+
+typedef struct plan {
+  const wr_scenario *s;
+  const wr_run_opts *o;
+  wr_run_report *rep;
+  wr_run_result *cur, *fail; /* swapped on failure */
+  uint64_t done, total;
+  double last_progress;
+} plan;
+
+static void progress(plan *pl) {
+  pl->done++;
+  if (!pl->o->progress || (pl->done & 255))
+    return;
+  double now = mono_s();
+  if (now - pl->last_progress < 0.25)
+    return;
+  pl->last_progress = now;
+  pl->o->progress(pl->o->progress_ctx, pl->s->file, pl->done, pl->total);
+}
+
+/* One run; on failure keeps it in pl->fail and returns 1. */
+static int one(plan *pl, wr_run_transport t, uint64_t seed,
+               const wr_run_sched *sc) {
+  wr_run_params p;
+  memset(&p, 0, sizeof p);
+  p.transport = t;
+  p.seed = seed;
+  p.sched = sc;
+  wr_run_verdict v = wr_run_once(pl->s, &p, pl->cur);
+  if (t == WR_RUN_SIM)
+    pl->rep->sim_runs++;
+  else
+    pl->rep->lo_runs++;
+  progress(pl);
+  if (v == WR_RUN_FAIL || v == WR_RUN_ERROR) {
+    wr_run_result *x = pl->fail;
+    pl->fail = pl->cur;
+    pl->cur = x;
+    return 1;
+  }
+  return 0;
+}
+
+/* Largest number of cuts whose schedules stay within the bound. */
+static uint32_t cuts_within(uint64_t len, uint64_t bound) {
+  uint32_t mc = len - 1 > WR_POLICY_MAX_CUTS ? WR_POLICY_MAX_CUTS
+                                             : (uint32_t)(len - 1);
+  while (mc > 0 && wr_cut_iter_count(len, mc) > bound)
+    mc--;
+  return mc;
+}
+
+static void fail_sim(plan *pl, uint64_t seed, const wr_run_sched *sc,
+                     wr_run_sb *b) {
+  wr_run_report *rep = pl->rep;
+  rep->sim = pl->fail->verdict;
+  rep->kind = pl->fail->verdict == WR_RUN_FAIL ? WR_RUN_K_FAIL : WR_RUN_K_ERROR;
+  report_failure(pl->s, pl->o, pl->fail, WR_RUN_SIM, seed, sc, rep, b);
+  if (pl->fail->verdict == WR_RUN_FAIL && !pl->o->no_shrink)
+    wr_run_shrink(pl->s, pl->o, pl->fail, seed, sc, rep, b);
+}
+
+/* The simnet part of the plan: 0 passed, 1 failed. */
+static int sim_plan(plan *pl, const wr_run_sched *pinned, uint64_t seeds,
+                    uint64_t first, uint64_t limit, wr_run_sb *b,
+                    wr_run_result *first_log) {
+  wr_run_report *rep = pl->rep;
+  rep->ran_sim = 1;
+  for (uint64_t i = 0; i < seeds; i++) {
+    uint64_t seed = first + i;
+    if (one(pl, WR_RUN_SIM, seed, pinned)) {
+      fail_sim(pl, seed, pinned, b);
+      return 1;
+    }
+    if (pl->cur->verdict == WR_RUN_SKIP) {
+      rep->sim = WR_RUN_SKIP;
+      snprintf(rep->skip_reason, sizeof rep->skip_reason, "simnet: %.200s",
+               pl->cur->reason);
+      return 0;
+    }
+    rep->seeds++;
+    if (i == 0) {
+      /* Keep the first log: the agreement compares it with loopback, and
+       * its directions size the exhaustive pass. */
+      wr_run_result x = *first_log;
+      *first_log = *pl->cur;
+      *pl->cur = x;
+    }
+  }
+  if (pinned || limit == 0)
+    return 0;
+  /* The exhaustive pass, one direction at a time, within one budget of
+   * schedules for the whole scenario (a scenario with a thousand small
+   * connections would otherwise run for minutes). */
+  uint64_t bound = pl->o->max_schedules ? pl->o->max_schedules : 2048;
+  for (size_t d = 0; d < first_log->ndirs; d++) {
+    const wr_run_dir *dir = &first_log->dirs[d];
+    if (dir->written < 2 || dir->written > limit)
+      continue;
+    uint64_t left = bound - rep->schedules;
+    if (wr_cut_iter_count(dir->written, (uint32_t)(dir->written - 1 >
+                                                           WR_POLICY_MAX_CUTS
+                                                       ? WR_POLICY_MAX_CUTS
+                                                       : dir->written - 1)) >
+        left)
+      rep->capped = 1;
+    if (left == 0)
+      break;
+    wr_cut_iter it;
+    char err[200];
+    if (wr_cut_iter_init(&it, dir->written, cuts_within(dir->written, left),
+                         err, sizeof err) < 0)
+      continue;
+    wr_run_sched sc;
+    sc.ep = dir->ep;
+    sc.peer = dir->peer;
+    while (wr_cut_iter_next(&it, NULL, &sc.seg)) {
+      rep->schedules++;
+      if (one(pl, WR_RUN_SIM, first, &sc)) {
+        fail_sim(pl, first, &sc, b);
+        return 1;
+      }
+    }
+  }
+  return 0;
+}
+
+wr_run_kind wr_run_scenario(const wr_scenario *s, const wr_run_opts *o,
+                            wr_run_report *rep) {
+  memset(rep, 0, sizeof *rep);
+  rep->agreement = -1;
+  double t0 = mono_s();
+  wr_run_sb b = {0};
+  wr_run_result r1 = {0}, r2 = {0}, first = {0}, lo = {0};
+  plan pl = {s, o, rep, &r1, &r2, 0, 0, 0};
+  wr_run_sched pinned, *pin = NULL;
+  if (o->schedule) {
+    char err[400];
+    if (wr_run_sched_parse(s, o->schedule, &pinned, err, sizeof err) < 0) {
+      wr_run_sb_printf(&b, "%s: --schedule: %s\n", s->file, err);
+      rep->kind = WR_RUN_K_BADINPUT;
+      rep->text = b.p;
+      return rep->kind;
+    }
+    pin = &pinned;
+  }
+  uint64_t seeds = o->have_seed ? 1 : s->seeds ? s->seeds
+                                   : o->seeds  ? o->seeds
+                                               : 100;
+  uint64_t first_seed = o->have_seed ? o->seed : o->seed ? o->seed : 1;
+  uint64_t limit = s->exhaustive < 0    ? 0
+                   : s->exhaustive > 0  ? s->exhaustive_limit
+                   : o->have_seed       ? 0
+                                        : o->exhaustive;
+  pl.total = seeds + (1u << 11);
+  int failed = 0;
+  if (o->sim)
+    failed = sim_plan(&pl, pin, seeds, first_seed, limit, &b, &first);
+  if (o->loopback && !failed) {
+    rep->ran_lo = 1;
+    if (one(&pl, WR_RUN_LOOPBACK, first_seed, pin)) {
+      rep->lo = pl.fail->verdict;
+      failed = 1;
+      /* A loopback failure of an expectation that simnet met is a
+       * disagreement; the plain failure is reported with it. */
+      rep->kind = pl.fail->verdict == WR_RUN_ERROR ? WR_RUN_K_ERROR
+                  : rep->ran_sim && rep->sim == WR_RUN_PASS ? WR_RUN_K_DISAGREE
+                                                          : WR_RUN_K_FAIL;
+      if (rep->kind == WR_RUN_K_DISAGREE) {
+        rep->agreement = 0;
+        wr_run_sb_printf(&b, "DISAGREE %s: simnet passed (seed %llu), "
+                             "loopback failed\n",
+                         s->file, (unsigned long long)first_seed);
+      }
+      report_failure(s, o, pl.fail, WR_RUN_LOOPBACK, first_seed, pin, rep, &b);
+    } else if (pl.cur->verdict == WR_RUN_SKIP) {
+      rep->lo = WR_RUN_SKIP;
+      snprintf(rep->skip_reason, sizeof rep->skip_reason, "loopback: %.200s",
+               pl.cur->reason);
+    } else if (rep->ran_sim && rep->sim == WR_RUN_PASS) {
+      char why[1024];
+      rep->agreement = wr_run_agree(&first, pl.cur, why, sizeof why);
+      if (!rep->agreement) {
+        failed = 1;
+        rep->kind = WR_RUN_K_DISAGREE;
+        wr_run_sb_printf(&b, "DISAGREE %s (%s)\n  %s\n", s->file, s->title,
+                         why);
+        wr_run_sb_printf(&b, "  simnet: seed %llu; loopback: seed %llu\n",
+                         (unsigned long long)first_seed,
+                         (unsigned long long)first_seed);
+        wr_run_repro(s, o, WR_RUN_SIM, first_seed, pin, rep->repro,
+                     sizeof rep->repro);
+        /* The same command on both transports. */
+        char *t = strstr(rep->repro, "--transport sim");
+        if (t)
+          memmove(t + 16, t + 15, strlen(t + 15) + 1), memcpy(t + 12, "both", 4);
+        wr_run_sb_printf(&b, "  reproduce: %s\n", rep->repro);
+      }
+    }
+  }
+  (void)lo;
+  rep->text = b.p;
+  rep->seconds = mono_s() - t0;
+  wr_run_result_free(&r1);
+  wr_run_result_free(&r2);
+  wr_run_result_free(&first);
+  return rep->kind;
+}
+
+void wr_run_report_free(wr_run_report *rep) {
+  free(rep->text);
+  rep->text = NULL;
+}

@@ -1,0 +1,215 @@
+/* The runner's text: expectations and observations in the scenario
+ * language's own spelling, schedules as `A->B=cuts:1,3`, and the two
+ * comparisons of logs (same failure, agreement between transports). One
+ * spelling for both sides is what makes "expected X, observed Y" readable
+ * and lets a shrunk scenario be checked by comparing strings. */
+#include <stdio.h>
+#include <string.h>
+
+#include "wirerig/error.h"
+#include "wirerig/runner.h"
+
+int wr_run_render_bytes(const uint8_t *p, size_t n, size_t max, char *buf,
+                        size_t len) {
+  size_t o = 0;
+#define PUT(c)                                                                 \
+  do {                                                                         \
+    if (o + 1 < len)                                                           \
+      buf[o] = (char)(c);                                                      \
+    o++;                                                                       \
+  } while (0)
+  PUT('"');
+  size_t shown = n < max ? n : max;
+  for (size_t k = 0; k < shown; k++) {
+    unsigned c = p[k];
+    const char *esc = NULL;
+    switch (c) {
+    case '"': esc = "\\\""; break;
+    case '\\': esc = "\\\\"; break;
+    case '\n': esc = "\\n"; break;
+    case '\r': esc = "\\r"; break;
+    case '\t': esc = "\\t"; break;
+    default: break;
+    }
+    if (esc) {
+      PUT(esc[0]);
+      PUT(esc[1]);
+    } else if (c < 0x20 || c >= 0x7f) {
+      static const char hex[] = "0123456789abcdef";
+      PUT('\\');
+      PUT('x');
+      PUT(hex[c >> 4]);
+      PUT(hex[c & 15]);
+    } else {
+      PUT(c);
+    }
+  }
+  PUT('"');
+  if (shown < n) {
+    char tail[48];
+    int t = snprintf(tail, sizeof tail, "... (%zu bytes)", n);
+    for (int k = 0; k < t; k++)
+      PUT(tail[k]);
+  }
+#undef PUT
+  if (len)
+    buf[o < len ? o : len - 1] = '\0';
+  return (int)o;
+}
+
+static int render_core(const wr_scn_expect *e, char *buf, size_t len) {
+  char data[400];
+  switch (e->kind) {
+  case WR_SCN_EXPECT_OK:
+    return snprintf(buf, len, "ok");
+  case WR_SCN_EXPECT_BYTES:
+    wr_run_render_bytes(e->bytes.ptr, e->bytes.len, 120, data, sizeof data);
+    return snprintf(buf, len, "%s", data);
+  case WR_SCN_EXPECT_COUNT:
+    return snprintf(buf, len, "bytes %llu", (unsigned long long)e->count);
+  case WR_SCN_EXPECT_HTTP:
+    return snprintf(buf, len, "http %s", e->http ? e->http : "?");
+  case WR_SCN_EXPECT_ERROR:
+    return snprintf(buf, len, "error %s", wr_err_name(e->error));
+  case WR_SCN_EXPECT_ANY:
+    return snprintf(buf, len, "any");
+  }
+  return snprintf(buf, len, "?");
+}
+
+int wr_run_render_expect(const wr_scn_step *st, char *buf, size_t len) {
+  const wr_scn_expect *e = &st->expect;
+  char core[480];
+  switch (st->kind) {
+  case WR_SCN_MESSAGE:
+  case WR_SCN_MESSAGES:
+    switch (e->msg) {
+    case WR_SCN_MSG_TCP:
+      render_core(e, core, sizeof core);
+      return snprintf(buf, len, "tcp %s", core);
+    case WR_SCN_MSG_HTTP:
+      return snprintf(buf, len, "http %s", e->http ? e->http : "?");
+    case WR_SCN_MSG_TCP_CLOSED:
+      return snprintf(buf, len, "tcp_closed");
+    case WR_SCN_MSG_TCP_ERROR:
+      return snprintf(buf, len, "tcp_error %s", wr_err_name(e->error));
+    case WR_SCN_MSG_TCP_PASSIVE:
+      return snprintf(buf, len, "tcp_passive");
+    default:
+      return snprintf(buf, len, "?");
+    }
+  case WR_SCN_NOTHING:
+    return snprintf(buf, len, "nothing");
+  case WR_SCN_DRAIN:
+    return snprintf(buf, len, "bytes %llu", (unsigned long long)st->n);
+  case WR_SCN_GETOPTS:
+    if (e->kind == WR_SCN_EXPECT_ERROR)
+      return render_core(e, buf, len);
+    return snprintf(buf, len, "%s", st->nopts ? st->opts[0].value : "?");
+  case WR_SCN_MAILBOX:
+  case WR_SCN_SENT:
+  case WR_SCN_RECEIVED:
+    return snprintf(buf, len, "%s %llu", wr_scn_cmp_name(st->cmp),
+                    (unsigned long long)st->n);
+  case WR_SCN_ELAPSED:
+    return snprintf(buf, len, "%s %lluns", wr_scn_cmp_name(st->cmp),
+                    (unsigned long long)st->t);
+  case WR_SCN_STATE: {
+    static const char *names[] = {"open", "closed", "read_closed",
+                                  "write_closed"};
+    return snprintf(buf, len, "%s", names[st->state]);
+  }
+  default:
+    return render_core(e, buf, len);
+  }
+}
+
+int wr_run_sched_format(const wr_scenario *s, const wr_run_sched *sc, char *buf,
+                        size_t len) {
+  wr_policy seg = sc->seg;
+  seg.latency = 0;
+  seg.jitter_min = seg.jitter_max = 0;
+  seg.bandwidth = 0;
+  char pol[WR_POLICY_MAX_CUTS * 12 + 64];
+  if (seg.seg == WR_SEG_CUTS && seg.ncuts == 0)
+    snprintf(pol, sizeof pol, "whole");
+  else
+    wr_policy_format(&seg, pol, sizeof pol);
+  return snprintf(buf, len, "%s->%s=%s", s->endpoints[sc->ep].name,
+                  s->endpoints[sc->peer].name, pol);
+}
+
+static int find_ep(const wr_scenario *s, const char *name, size_t n) {
+  for (size_t i = 0; i < s->nendpoints; i++)
+    if (strlen(s->endpoints[i].name) == n &&
+        memcmp(s->endpoints[i].name, name, n) == 0)
+      return (int)i;
+  return -1;
+}
+
+int wr_run_sched_parse(const wr_scenario *s, const char *text,
+                       wr_run_sched *out, char *err, size_t errlen) {
+  const char *arrow = strstr(text, "->");
+  const char *eq = arrow ? strchr(arrow + 2, '=') : NULL;
+  if (!arrow || !eq) {
+    snprintf(err, errlen,
+             "schedule '%s': expected A->B=POLICY (e.g. "
+             "client->server=cuts:1,3)",
+             text);
+    return WR_EINVAL;
+  }
+  int a = find_ep(s, text, (size_t)(arrow - text));
+  int b = find_ep(s, arrow + 2, (size_t)(eq - arrow - 2));
+  if (a < 0 || b < 0) {
+    snprintf(err, errlen, "schedule '%s': %s names no endpoint of %s", text,
+             a < 0 ? "the sender" : "the receiver", s->file);
+    return WR_EINVAL;
+  }
+  wr_policy p;
+  char perr[256];
+  if (wr_policy_parse(eq + 1, &p, perr, sizeof perr) < 0) {
+    snprintf(err, errlen, "schedule '%s': %s", text, perr);
+    return WR_EINVAL;
+  }
+  out->ep = a;
+  out->peer = b;
+  out->seg = p;
+  return 0;
+}
+
+int wr_run_same_failure(const wr_run_result *a, const wr_run_result *b) {
+  if (a->verdict != WR_RUN_FAIL || b->verdict != WR_RUN_FAIL)
+    return 0;
+  const wr_scn_step *x = a->fail_step, *y = b->fail_step;
+  if (!x || !y || x->kind != y->kind || x->ep != y->ep)
+    return 0;
+  return strcmp(a->observed, b->observed) == 0 &&
+         strcmp(a->expected, b->expected) == 0;
+}
+
+int wr_run_agree(const wr_run_result *sim, const wr_run_result *lo, char *why,
+                 size_t len) {
+  if (sim->verdict != lo->verdict) {
+    snprintf(why, len, "simnet %s, loopback %s",
+             sim->verdict == WR_RUN_PASS ? "passed" : "failed",
+             lo->verdict == WR_RUN_PASS ? "passed" : "failed");
+    return 0;
+  }
+  size_t n = sim->nobs < lo->nobs ? sim->nobs : lo->nobs;
+  for (size_t i = 0; i < n; i++) {
+    if (strcmp(wr_run_obs_key(sim, i), wr_run_obs_key(lo, i)) != 0) {
+      const wr_scn_step *st = sim->obs[i].step;
+      snprintf(why, len, "%s:%u:%u: %s: simnet observed %s, loopback %s",
+               st->pos.file, st->pos.line, st->pos.col,
+               wr_scn_kind_name(st->kind), wr_run_obs_text(sim, i),
+               wr_run_obs_text(lo, i));
+      return 0;
+    }
+  }
+  if (sim->nobs != lo->nobs) {
+    snprintf(why, len, "simnet observed %zu steps, loopback %zu", sim->nobs,
+             lo->nobs);
+    return 0;
+  }
+  return 1;
+}

@@ -1,0 +1,224 @@
+/* `target` steps on loopback: the user's server started with `{port}`
+ * replaced by a free port, or one already running. A started target runs
+ * in its own process group, so that the end of the run can kill everything
+ * it spawned; every wait is bounded. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "run_int.h"
+
+#define TARGET_TIMEOUT_NS (10ull * WR_NS_PER_SEC)
+
+static int fail(run_rt *rt, const wr_scn_step *st, const char *what) {
+  rt->r->verdict = WR_RUN_ERROR;
+  snprintf(rt->r->reason, sizeof rt->r->reason, "%s:%u:%u: target %s: %s",
+           st->pos.file, st->pos.line, st->pos.col,
+           rt->s->endpoints[st->ep].name, what);
+  return 1;
+}
+
+static wr_time mono(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (wr_time)ts.tv_sec * WR_NS_PER_SEC + (wr_time)ts.tv_nsec;
+}
+
+/* A free port: bind port 0, read it, close. Another process may take it
+ * before the target binds; the readiness wait then times out clearly. */
+static int free_port(uint16_t *port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0)
+    return -1;
+  struct sockaddr_in a;
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t l = sizeof a;
+  int rc = bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+                   getsockname(fd, (struct sockaddr *)&a, &l) == 0
+               ? 0
+               : -1;
+  close(fd);
+  *port = ntohs(a.sin_port);
+  return rc;
+}
+
+static int port_accepts(uint16_t port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0)
+    return 0;
+  struct sockaddr_in a;
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  int ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+  close(fd);
+  return ok;
+}
+
+static char *substitute(const char *cmd, uint16_t port) {
+  char p[8];
+  snprintf(p, sizeof p, "%u", port);
+  size_t n = strlen(cmd), cap = n * 2 + 64, o = 0;
+  char *out = malloc(cap);
+  if (!out)
+    return NULL;
+  for (size_t i = 0; i < n;) {
+    if (strncmp(cmd + i, "{port}", 6) == 0) {
+      size_t pl = strlen(p);
+      if (o + pl + 1 > cap) {
+        cap = cap * 2 + pl;
+        char *b = realloc(out, cap);
+        if (!b) {
+          free(out);
+          return NULL;
+        }
+        out = b;
+      }
+      memcpy(out + o, p, pl);
+      o += pl;
+      i += 6;
+    } else {
+      if (o + 2 > cap) {
+        cap *= 2;
+        char *b = realloc(out, cap);
+        if (!b) {
+          free(out);
+          return NULL;
+        }
+        out = b;
+      }
+      out[o++] = cmd[i++];
+    }
+  }
+  out[o] = '\0';
+  return out;
+}
+
+int wr_run_target_start(run_rt *rt, const wr_scn_step *st) {
+  const wr_scn_endpoint *e = &rt->s->endpoints[st->ep];
+  run_ep *re = &rt->eps[st->ep];
+  if (st->kind == WR_SCN_TARGET_AT) {
+    char text[300], err[200];
+    snprintf(text, sizeof text, "%s:%u", e->host ? e->host : "127.0.0.1",
+             e->port);
+    if (e->host && strchr(e->host, ':'))
+      snprintf(text, sizeof text, "[%s]:%u", e->host, e->port);
+    if (wr_addr_parse(text, &re->addr, err, sizeof err) < 0)
+      return fail(rt, st, err);
+    return 0;
+  }
+  uint16_t port;
+  if (free_port(&port) < 0)
+    return fail(rt, st, "no free loopback port");
+  char *cmd = substitute(e->command, port);
+  if (!cmd)
+    return fail(rt, st, "out of memory");
+  int pfd[2] = {-1, -1};
+  if (e->ready && pipe(pfd) < 0) {
+    free(cmd);
+    return fail(rt, st, "pipe failed");
+  }
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid < 0) {
+    free(cmd);
+    return fail(rt, st, "fork failed");
+  }
+  if (pid == 0) {
+    setpgid(0, 0);
+    if (pfd[1] >= 0) {
+      dup2(pfd[1], 1);
+      close(pfd[0]);
+      close(pfd[1]);
+    }
+    execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+    _exit(127);
+  }
+  setpgid(pid, pid);
+  free(cmd);
+  re->pid = pid;
+  re->addr = wr_addr_loopback4(port);
+  if (pfd[1] >= 0)
+    close(pfd[1]);
+  wr_time limit = e->timeout ? e->timeout : TARGET_TIMEOUT_NS;
+  wr_time deadline = mono() + limit;
+  char seen[4096];
+  size_t nseen = 0;
+  int ready = 0;
+  while (!ready && mono() < deadline) {
+    int status;
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      re->pid = -1;
+      if (pfd[0] >= 0)
+        close(pfd[0]);
+      return fail(rt, st, "exited before it was ready");
+    }
+    if (pfd[0] >= 0) {
+      struct pollfd p = {pfd[0], POLLIN, 0};
+      if (poll(&p, 1, 50) > 0) {
+        ssize_t k = read(pfd[0], seen + nseen, sizeof seen - 1 - nseen);
+        if (k > 0) {
+          nseen += (size_t)k;
+          seen[nseen] = '\0';
+          ready = strstr(seen, e->ready) != NULL;
+          if (nseen > sizeof seen / 2) { /* keep the tail */
+            memmove(seen, seen + nseen - 256, 256);
+            nseen = 256;
+          }
+        }
+      }
+    } else {
+      ready = port_accepts(port);
+      if (!ready) {
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+      }
+    }
+  }
+  /* Kept open until the target stops: a closed pipe would kill a target
+   * that prints more. */
+  re->outfd = pfd[0];
+  if (!ready)
+    return fail(rt, st, e->ready ? "the ready text did not appear in time"
+                                 : "the port did not accept in time");
+  return 0;
+}
+
+void wr_run_targets_stop(run_rt *rt) {
+  if (!rt->eps)
+    return;
+  for (size_t i = 0; i < rt->s->nendpoints; i++) {
+    pid_t pid = rt->eps[i].pid;
+    if (pid <= 0)
+      continue;
+    kill(-pid, SIGTERM);
+    for (int k = 0; k < 100; k++) { /* up to 1 s, then SIGKILL */
+      if (waitpid(pid, NULL, WNOHANG) == pid) {
+        pid = -1;
+        break;
+      }
+      struct timespec ts = {0, 10 * 1000 * 1000};
+      nanosleep(&ts, NULL);
+    }
+    if (pid > 0) {
+      kill(-pid, SIGKILL);
+      waitpid(pid, NULL, 0);
+    }
+    rt->eps[i].pid = -1;
+    if (rt->eps[i].outfd >= 0)
+      close(rt->eps[i].outfd);
+    rt->eps[i].outfd = -1;
+  }
+}

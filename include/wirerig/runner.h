@@ -1,0 +1,179 @@
+/* wirerig runner: executes a parsed scenario (scenario.h) on simnet or on
+ * loopback through the gen_tcp sockets (sock.h), and checks every
+ * expectation.
+ *
+ * One run is (scenario, transport, seed, schedule override). It yields a
+ * log of observations, one per executed step (a step inside `repeat` once
+ * per round), each rendered canonically as the scenario language writes
+ * an expectation (`"hello"`, `error closed`, `tcp_closed`, `ok`), and a
+ * verdict: the first step whose observation does not meet its expectation
+ * ends the run. Sim runs are deterministic: the seed feeds simnet's PRNG
+ * and nothing reads the wall clock.
+ *
+ * A schedule override replaces the segmentation of one direction A->B
+ * (the file's delays stay) for the whole run: the exhaustive pass and
+ * `--schedule` use it. docs/scenarios.md ("Running") describes the runner.
+ */
+#ifndef WIRERIG_RUNNER_H
+#define WIRERIG_RUNNER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wirerig/policy.h"
+#include "wirerig/scenario.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum wr_run_transport { WR_RUN_SIM = 0, WR_RUN_LOOPBACK = 1 } wr_run_transport;
+
+typedef enum wr_run_verdict {
+  WR_RUN_PASS = 0,
+  WR_RUN_FAIL,  /* an expectation did not hold */
+  WR_RUN_SKIP,  /* the scenario cannot run on this transport (reason) */
+  WR_RUN_ERROR  /* the harness could not run it (reason) */
+} wr_run_verdict;
+
+/* The segmentation of direction ep -> peer (endpoint indexes) replaced by
+ * seg's (its seg, seg_min/max and cuts; its delays are ignored). */
+typedef struct wr_run_sched {
+  int ep, peer;
+  wr_policy seg;
+} wr_run_sched;
+
+/* One observation: text and key point into the run's buffer. `key` is what
+ * the agreement between transports compares: the whole observation where
+ * the expectation fixes it, only its class ("ok", "error closed",
+ * "tcp") where the expectation admits several outcomes. */
+typedef struct wr_run_obs {
+  const wr_scn_step *step;
+  size_t text_off, key_off;
+} wr_run_obs;
+
+/* A connection seen in a run: A's bytes to B and simnet's count of them. */
+typedef struct wr_run_dir {
+  int ep, peer;
+  uint64_t written; /* sim only: bytes A handed to the transport */
+  /* With wr_run_params.trace: where simnet cut this direction (segment
+   * ends before `written`); cuts_overflow when there were more than fit. */
+  uint32_t ncuts;
+  int cuts_overflow;
+  uint64_t cuts[WR_POLICY_MAX_CUTS];
+} wr_run_dir;
+
+typedef struct wr_run_result {
+  wr_run_verdict verdict;
+  const wr_scn_step *fail_step; /* FAIL */
+  char expected[512], observed[512];
+  char reason[256]; /* SKIP / ERROR */
+  wr_time elapsed;  /* transport time at the end */
+  /* the log */
+  wr_run_obs *obs;
+  size_t nobs, obs_cap;
+  char *buf;
+  size_t buf_len, buf_cap;
+  /* the connections (for the exhaustive pass) */
+  wr_run_dir dirs[64];
+  size_t ndirs;
+} wr_run_result;
+
+typedef struct wr_run_params {
+  wr_run_transport transport;
+  uint64_t seed;
+  const wr_run_sched *sched; /* NULL: the file's policies */
+  wr_time default_timeout;   /* recv/message default; 0: 5 s */
+  int trace;                 /* sim: record the cuts of each direction */
+} wr_run_params;
+
+/* Runs once. r is reused between runs (its buffers grow, never shrink);
+ * zero it before the first use and free it with wr_run_result_free. Returns
+ * the verdict (also in r->verdict). */
+wr_run_verdict wr_run_once(const wr_scenario *s, const wr_run_params *p,
+                           wr_run_result *r);
+void wr_run_result_free(wr_run_result *r);
+
+static inline const char *wr_run_obs_text(const wr_run_result *r, size_t i) {
+  return r->buf + r->obs[i].text_off;
+}
+static inline const char *wr_run_obs_key(const wr_run_result *r, size_t i) {
+  return r->buf + r->obs[i].key_off;
+}
+
+/* "A->B=cuts:1,3" for a schedule (snprintf-style). */
+int wr_run_sched_format(const wr_scenario *s, const wr_run_sched *sc, char *buf,
+                        size_t len);
+/* Parses "A->B=POLICY" against the scenario's endpoint names: 0, or
+ * WR_EINVAL with a message. */
+int wr_run_sched_parse(const wr_scenario *s, const char *text,
+                       wr_run_sched *out, char *err, size_t errlen);
+
+/* The expectation of a step in the scenario language (`"hello"`,
+ * `error closed`, `tcp bytes 4`); snprintf-style. */
+int wr_run_render_expect(const wr_scn_step *st, char *buf, size_t len);
+/* Bytes as a scenario string ("a\x00b"), at most max bytes then `...`. */
+int wr_run_render_bytes(const uint8_t *p, size_t n, size_t max, char *buf,
+                        size_t len);
+
+/* Two runs fail "the same way": the same step (kind, subject, position in
+ * the log) with the same observation. */
+int wr_run_same_failure(const wr_run_result *a, const wr_run_result *b);
+
+/* Compares a sim log with a loopback log: 1 when they agree, else 0 with
+ * the first difference described in why. */
+int wr_run_agree(const wr_run_result *sim, const wr_run_result *lo, char *why,
+                 size_t len);
+
+/* ---- a scenario's whole plan (run_plan.c) --------------------------------
+ * Seeds on simnet, the exhaustive pass over the cut schedules of small
+ * directions, one loopback run, the agreement, and for a failure the
+ * report, the reproduction command, the shrunk schedule and its file. */
+
+typedef struct wr_run_opts {
+  uint64_t seeds;        /* 0: 100 (a file's `seeds` wins) */
+  int have_seed;         /* run only `seed` */
+  uint64_t seed;         /* first seed (default 1) */
+  int sim, loopback;     /* transports asked for */
+  uint64_t exhaustive;   /* byte limit; a file's `exhaustive` wins */
+  uint64_t max_schedules; /* per scenario; 0: 2048 */
+  const char *schedule;  /* --schedule text, NULL */
+  const char *shrink_dir; /* NULL: next to the scenario */
+  int no_shrink;
+  const char *prog;      /* "wirerig" for the reproduction command */
+  void (*progress)(void *ctx, const char *file, uint64_t done, uint64_t total);
+  void *progress_ctx;
+} wr_run_opts;
+
+typedef enum wr_run_kind {
+  WR_RUN_K_PASS = 0,
+  WR_RUN_K_FAIL,     /* an expectation did not hold */
+  WR_RUN_K_DISAGREE, /* simnet and loopback observed differently */
+  WR_RUN_K_ERROR,    /* the harness could not run it */
+  WR_RUN_K_BADINPUT  /* a bad --schedule for this file */
+} wr_run_kind;
+
+typedef struct wr_run_report {
+  wr_run_kind kind;
+  uint64_t sim_runs, lo_runs, seeds, schedules;
+  int capped; /* the exhaustive pass stopped at max_schedules */
+  wr_run_verdict sim, lo; /* PASS/FAIL/SKIP/ERROR of each transport */
+  int ran_sim, ran_lo;
+  int agreement;        /* 1 agree, 0 disagree, -1 not compared */
+  char *text;           /* the failure report (malloc'd), NULL on success */
+  char repro[1024];     /* the reproduction command, "" on success */
+  char shrunk[1024];    /* the shrunk scenario written, "" if none */
+  int shrunk_confirmed; /* it failed the same way when run again */
+  char skip_reason[256];
+  double seconds;
+} wr_run_report;
+
+/* Runs one parsed scenario (nerrors == 0). Returns the kind. */
+wr_run_kind wr_run_scenario(const wr_scenario *s, const wr_run_opts *o,
+                            wr_run_report *rep);
+void wr_run_report_free(wr_run_report *rep);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,244 @@
+/* The runner's executor (include/wirerig/runner.h) on inline scenarios:
+ * observations as logged, a failure's step, expected and observed text,
+ * determinism of sim runs, schedule overrides and their text form, the
+ * agreement check, and one loopback run that must agree with simnet. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "testutil.h"
+#include "wirerig/runner.h"
+
+static wr_scenario *parse(const char *text) {
+  wr_scenario *s = wr_scn_parse("inline.scn", text, strlen(text), NULL);
+  assert_non_null(s);
+  for (size_t k = 0; k < s->nerrors; k++) {
+    char buf[800];
+    wr_scn_error_format(s, &s->errors[k], buf, sizeof buf);
+    print_error("%s\n", buf);
+  }
+  assert_int_equal(s->nerrors_total, 0);
+  return s;
+}
+
+static wr_run_verdict run(const wr_scenario *s, wr_run_transport t,
+                          uint64_t seed, const wr_run_sched *sc,
+                          wr_run_result *r) {
+  wr_run_params p;
+  memset(&p, 0, sizeof p);
+  p.transport = t;
+  p.seed = seed;
+  p.sched = sc;
+  return wr_run_once(s, &p, r);
+}
+
+/* The whole log, one observation a line: "LINE kind -> text". */
+static char *log_text(const wr_run_result *r) {
+  size_t cap = 64 + r->nobs * 600, n = 0;
+  char *out = calloc(1, cap);
+  assert_non_null(out);
+  for (size_t i = 0; i < r->nobs; i++)
+    n += (size_t)snprintf(out + n, cap - n, "%u %s -> %s\n",
+                          r->obs[i].step->pos.line,
+                          wr_scn_kind_name(r->obs[i].step->kind),
+                          wr_run_obs_text(r, i));
+  return out;
+}
+
+static const char *packet2 =
+    "server listen packet=2 active=false\n"
+    "client connect server\n"
+    "net client->server cuts:1\n"
+    "client send \"\\x00\\x05hello\"\n"
+    "server recv -> \"hello\"\n"
+    "client close\n"
+    "server recv -> error closed\n";
+
+static void test_log_of_a_passing_run(void **state) {
+  (void)state;
+  wr_scenario *s = parse(packet2);
+  wr_run_result r = {0};
+  assert_int_equal(run(s, WR_RUN_SIM, 1, NULL, &r), WR_RUN_PASS);
+  char *log = log_text(&r);
+  assert_string_equal(log, "1 listen -> ok\n"
+                           "2 connect -> ok\n"
+                           "3 net -> ok\n"
+                           "4 send -> ok\n"
+                           "5 recv -> \"hello\"\n"
+                           "6 close -> ok\n"
+                           "7 recv -> error closed\n");
+  free(log);
+  wr_run_result_free(&r);
+  wr_scn_free(s);
+}
+
+/* A raw recv returns what has arrived: a cut inside the word shows. */
+static const char *raw_split = "server listen active=false\n"
+                               "client connect server\n"
+                               "client send \"hello\"\n"
+                               "server recv -> \"hello\"\n";
+
+static void test_failure_names_step_expected_observed(void **state) {
+  (void)state;
+  wr_scenario *s = parse(raw_split);
+  wr_run_sched sc;
+  char err[300];
+  assert_int_equal(
+      wr_run_sched_parse(s, "client->server=cuts:2", &sc, err, sizeof err), 0);
+  wr_run_result r = {0};
+  assert_int_equal(run(s, WR_RUN_SIM, 1, &sc, &r), WR_RUN_FAIL);
+  assert_non_null(r.fail_step);
+  assert_int_equal(r.fail_step->pos.line, 4);
+  assert_string_equal(r.expected, "\"hello\"");
+  assert_string_equal(r.observed, "\"he\"");
+  /* Without the override the file's policy (whole) passes. */
+  assert_int_equal(run(s, WR_RUN_SIM, 1, NULL, &r), WR_RUN_PASS);
+  wr_run_result_free(&r);
+  wr_scn_free(s);
+}
+
+static void test_schedule_text_round_trip(void **state) {
+  (void)state;
+  wr_scenario *s = parse(raw_split);
+  wr_run_sched sc;
+  char err[300], buf[300];
+  assert_int_equal(
+      wr_run_sched_parse(s, "client->server=cuts:1,3", &sc, err, sizeof err),
+      0);
+  wr_run_sched_format(s, &sc, buf, sizeof buf);
+  assert_string_equal(buf, "client->server=cuts:1,3");
+  assert_int_equal(
+      wr_run_sched_parse(s, "nobody->server=cuts:1", &sc, err, sizeof err),
+      WR_EINVAL);
+  assert_non_null(strstr(err, "names no endpoint"));
+  assert_int_equal(
+      wr_run_sched_parse(s, "client->server=cuts:0", &sc, err, sizeof err),
+      WR_EINVAL);
+  assert_int_equal(wr_run_sched_parse(s, "client", &sc, err, sizeof err),
+                   WR_EINVAL);
+  wr_scn_free(s);
+}
+
+/* Same seed, same log; the random segmentation is drawn from the seed. */
+static void test_sim_runs_are_deterministic(void **state) {
+  (void)state;
+  wr_scenario *s = parse("server listen active=true\n"
+                         "client connect server\n"
+                         "net client->server random:1-3\n"
+                         "client send \"abcdefghij\"\n"
+                         "server message -> tcp any\n"
+                         "server message -> tcp any\n");
+  wr_run_result a = {0}, b = {0};
+  int differ = 0;
+  for (uint64_t seed = 1; seed <= 20; seed++) {
+    assert_int_equal(run(s, WR_RUN_SIM, seed, NULL, &a), WR_RUN_PASS);
+    assert_int_equal(run(s, WR_RUN_SIM, seed, NULL, &b), WR_RUN_PASS);
+    char *la = log_text(&a), *lb = log_text(&b);
+    assert_string_equal(la, lb);
+    free(la);
+    free(lb);
+    assert_int_equal(run(s, WR_RUN_SIM, seed + 1000, NULL, &b), WR_RUN_PASS);
+    if (strcmp(wr_run_obs_text(&a, 4), wr_run_obs_text(&b, 4)) != 0)
+      differ = 1;
+  }
+  assert_true(differ); /* seeds do vary what the file leaves open */
+  wr_run_result_free(&a);
+  wr_run_result_free(&b);
+  wr_scn_free(s);
+}
+
+/* The exhaustive pass needs each direction's size. */
+static void test_directions_are_measured(void **state) {
+  (void)state;
+  wr_scenario *s = parse(packet2);
+  wr_run_result r = {0};
+  assert_int_equal(run(s, WR_RUN_SIM, 1, NULL, &r), WR_RUN_PASS);
+  int found = 0;
+  for (size_t i = 0; i < r.ndirs; i++)
+    if (strcmp(s->endpoints[r.dirs[i].ep].name, "client") == 0) {
+      assert_int_equal(r.dirs[i].written, 7);
+      found = 1;
+    }
+  assert_true(found);
+  wr_run_result_free(&r);
+  wr_scn_free(s);
+}
+
+static void test_messages_and_mailbox(void **state) {
+  (void)state;
+  wr_scenario *s = parse("server listen packet=2 active=2\n"
+                         "client connect server\n"
+                         "client send frame(2, \"a\") frame(2, \"b\")\n"
+                         "server message -> tcp \"a\"\n"
+                         "server message -> tcp \"b\"\n"
+                         "server message -> tcp_passive\n"
+                         "server mailbox == 0\n"
+                         "server nothing within 10ms\n"
+                         "server message timeout=10ms -> tcp_closed\n");
+  wr_run_result r = {0};
+  assert_int_equal(run(s, WR_RUN_SIM, 1, NULL, &r), WR_RUN_FAIL);
+  assert_int_equal(r.fail_step->pos.line, 9);
+  assert_string_equal(r.expected, "tcp_closed");
+  assert_string_equal(r.observed, "no message (timeout)");
+  wr_run_result_free(&r);
+  wr_scn_free(s);
+}
+
+static void test_agreement_compares_keys(void **state) {
+  (void)state;
+  wr_scenario *s = parse(packet2);
+  wr_run_result a = {0}, b = {0};
+  char why[600];
+  assert_int_equal(run(s, WR_RUN_SIM, 1, NULL, &a), WR_RUN_PASS);
+  assert_int_equal(run(s, WR_RUN_SIM, 2, NULL, &b), WR_RUN_PASS);
+  assert_int_equal(wr_run_agree(&a, &b, why, sizeof why), 1);
+  /* A log that differs in a constrained observation disagrees. */
+  wr_scenario *t = parse(raw_split);
+  wr_run_sched sc;
+  char err[200];
+  assert_int_equal(
+      wr_run_sched_parse(t, "client->server=cuts:2", &sc, err, sizeof err), 0);
+  assert_int_equal(run(t, WR_RUN_SIM, 1, NULL, &a), WR_RUN_PASS);
+  assert_int_equal(run(t, WR_RUN_SIM, 1, &sc, &b), WR_RUN_FAIL);
+  assert_int_equal(wr_run_agree(&a, &b, why, sizeof why), 0);
+  wr_run_result_free(&a);
+  wr_run_result_free(&b);
+  wr_scn_free(s);
+  wr_scn_free(t);
+}
+
+static void test_loopback_agrees_with_sim(void **state) {
+  (void)state;
+  wr_scenario *s = parse(packet2);
+  wr_run_result a = {0}, b = {0};
+  char why[600];
+  assert_int_equal(run(s, WR_RUN_SIM, 1, NULL, &a), WR_RUN_PASS);
+  wr_run_verdict v = run(s, WR_RUN_LOOPBACK, 1, NULL, &b);
+  if (v != WR_RUN_PASS)
+    print_error("loopback: %s %s %s\n", b.reason, b.expected, b.observed);
+  assert_int_equal(v, WR_RUN_PASS);
+  assert_int_equal(wr_run_agree(&a, &b, why, sizeof why), 1);
+  wr_run_result_free(&a);
+  wr_run_result_free(&b);
+  wr_scn_free(s);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_log_of_a_passing_run),
+      cmocka_unit_test(test_failure_names_step_expected_observed),
+      cmocka_unit_test(test_schedule_text_round_trip),
+      cmocka_unit_test(test_sim_runs_are_deterministic),
+      cmocka_unit_test(test_directions_are_measured),
+      cmocka_unit_test(test_messages_and_mailbox),
+      cmocka_unit_test(test_agreement_compares_keys),
+      cmocka_unit_test(test_loopback_agrees_with_sim),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
