@@ -146,14 +146,14 @@ static void fifo_push(wr_tcp_reasm *r, rflow *f) {
 
 /* Finishes both directions, tells the sink, and frees the flow. */
 static void close_flow(wr_tcp_reasm *r, rflow *f) {
-  wr_stream_finish(f, WR_C2S);
-  wr_stream_finish(f, WR_S2C);
+  wr_tcpdir_finish(f, WR_C2S);
+  wr_tcpdir_finish(f, WR_S2C);
   unhash(r, f);
   fifo_remove(r, f);
   if (r->sink.close)
     r->sink.close(r->sink.ctx, &f->pub);
-  wr_stream_free(&f->d[0]);
-  wr_stream_free(&f->d[1]);
+  wr_tcpdir_free(&f->d[0]);
+  wr_tcpdir_free(&f->d[1]);
   free(f);
 }
 
@@ -258,8 +258,8 @@ static void on_segment(wr_tcp_reasm *r, rflow *f, int dir,
      * be completed, and nothing after this is delivered. */
     st->rst = 1;
     f->rst = f->finished = 1;
-    wr_stream_finish(f, WR_C2S);
-    wr_stream_finish(f, WR_S2C);
+    wr_tcpdir_finish(f, WR_C2S);
+    wr_tcpdir_finish(f, WR_S2C);
     fifo_push(r, f);
     return;
   }
@@ -270,12 +270,12 @@ static void on_segment(wr_tcp_reasm *r, rflow *f, int dir,
     t->have_base = 1;
   }
   if (t->have_base) {
-    int64_t off = wr_stream_offset(t, data_seq);
+    int64_t off = wr_tcpdir_offset(t, data_seq);
     if (is_keepalive(t, off, seg)) {
       st->keepalives++;
     } else {
       if (seg->wire_len > 0)
-        wr_stream_segment(f, dir, off, seg->payload, seg->len,
+        wr_tcpdir_segment(f, dir, off, seg->payload, seg->len,
                           seg->wire_len - seg->len, seg->ts_ns);
       if ((fl & WR_TCP_FIN) && !t->fin) {
         int64_t end = off + (int64_t)seg->wire_len;
@@ -287,9 +287,9 @@ static void on_segment(wr_tcp_reasm *r, rflow *f, int dir,
   }
   tcp_dir *peer = &f->d[!dir];
   if ((fl & WR_TCP_ACK) && peer->have_base)
-    wr_stream_ack(f, !dir, wr_stream_offset(peer, seg->ack), seg->ts_ns);
-  wr_stream_check_complete(f, dir);
-  wr_stream_check_complete(f, !dir);
+    wr_tcpdir_ack(f, !dir, wr_tcpdir_offset(peer, seg->ack), seg->ts_ns);
+  wr_tcpdir_check_complete(f, dir);
+  wr_tcpdir_check_complete(f, !dir);
   if (f->pub.dir[0].fin && f->pub.dir[1].fin && !f->finished) {
     f->finished = 1;
     fifo_push(r, f);
@@ -366,8 +366,8 @@ void wr_tcp_reasm_free(wr_tcp_reasm *r) {
     rflow *f = r->buckets[i];
     while (f) {
       rflow *next = f->hnext;
-      wr_stream_free(&f->d[0]);
-      wr_stream_free(&f->d[1]);
+      wr_tcpdir_free(&f->d[0]);
+      wr_tcpdir_free(&f->d[1]);
       free(f);
       f = next;
     }

@@ -75,18 +75,18 @@ struct wr_tcp_reasm {
 /* The offset of sequence number seq in direction t (which has a base):
  * the value nearest the current position, so wraparound is invisible.
  * Negative: before the first byte of the stream. */
-int64_t wr_stream_offset(const tcp_dir *t, uint32_t seq);
+int64_t wr_tcpdir_offset(const tcp_dir *t, uint32_t seq);
 
 /* Payload bytes data[0..len) at offset off (may be negative); `lost` more
  * bytes followed on the wire but the snaplen cut them. */
-void wr_stream_segment(rflow *f, int dir, int64_t off, const uint8_t *data,
+void wr_tcpdir_segment(rflow *f, int dir, int64_t off, const uint8_t *data,
                        uint32_t len, uint32_t lost, int64_t ts);
 /* The peer acknowledged everything before offset `acked` of dir. */
-void wr_stream_ack(rflow *f, int dir, int64_t acked, int64_t ts);
+void wr_tcpdir_ack(rflow *f, int dir, int64_t acked, int64_t ts);
 /* If dir has delivered everything up to its FIN, finish it now. */
-void wr_stream_check_complete(rflow *f, int dir);
+void wr_tcpdir_check_complete(rflow *f, int dir);
 /* Ends dir: holes become gaps, the rest goes to the sink, buffers go. */
-void wr_stream_finish(rflow *f, int dir);
-void wr_stream_free(tcp_dir *t);
+void wr_tcpdir_finish(rflow *f, int dir);
+void wr_tcpdir_free(tcp_dir *t);
 
 #endif

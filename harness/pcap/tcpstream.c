@@ -14,7 +14,7 @@
 
 #include "reasm_internal.h"
 
-int64_t wr_stream_offset(const tcp_dir *t, uint32_t seq) {
+int64_t wr_tcpdir_offset(const tcp_dir *t, uint32_t seq) {
   uint32_t here = t->base + (uint32_t)t->next;
   return (int64_t)t->next + (int32_t)(seq - here);
 }
@@ -334,7 +334,7 @@ static void enforce_cap(rflow *f, int dir, int64_t now) {
   }
 }
 
-void wr_stream_segment(rflow *f, int dir, int64_t off, const uint8_t *data,
+void wr_tcpdir_segment(rflow *f, int dir, int64_t off, const uint8_t *data,
                        uint32_t len, uint32_t lost, int64_t ts) {
   tcp_dir *t = &f->d[dir];
   wr_tcp_dir_stats *st = &f->pub.dir[dir];
@@ -393,7 +393,7 @@ void wr_stream_segment(rflow *f, int dir, int64_t off, const uint8_t *data,
   enforce_cap(f, dir, ts);
 }
 
-void wr_stream_ack(rflow *f, int dir, int64_t acked, int64_t ts) {
+void wr_tcpdir_ack(rflow *f, int dir, int64_t acked, int64_t ts) {
   tcp_dir *t = &f->d[dir];
   if (acked <= 0 || t->done)
     return;
@@ -414,7 +414,7 @@ void wr_stream_ack(rflow *f, int dir, int64_t acked, int64_t ts) {
   }
 }
 
-void wr_stream_finish(rflow *f, int dir) {
+void wr_tcpdir_finish(rflow *f, int dir) {
   tcp_dir *t = &f->d[dir];
   if (t->done)
     return;
@@ -434,17 +434,17 @@ void wr_stream_finish(rflow *f, int dir) {
   if (end > t->next)
     gap(f, dir, end - t->next, WR_GAP_MISSING);
   flush_final(f, dir);
-  wr_stream_free(t);
+  wr_tcpdir_free(t);
   t->done = 1;
 }
 
-void wr_stream_check_complete(rflow *f, int dir) {
+void wr_tcpdir_check_complete(rflow *f, int dir) {
   tcp_dir *t = &f->d[dir];
   if (!t->done && t->fin && t->next >= t->fin_off && !t->head)
-    wr_stream_finish(f, dir);
+    wr_tcpdir_finish(f, dir);
 }
 
-void wr_stream_free(tcp_dir *t) {
+void wr_tcpdir_free(tcp_dir *t) {
   while (t->head) {
     ooo_seg *s = t->head;
     unlink_seg(t, s);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "run_plan_int.h"
 
@@ -215,6 +216,7 @@ done:
 static void shrunk_path(const wr_scenario *s, const wr_run_opts *o, char *buf,
                         size_t len) {
   if (o->shrink_dir) {
+    mkdir(o->shrink_dir, 0777); /* an existing one is fine */
     const char *base = strrchr(s->file, '/');
     base = base ? base + 1 : s->file;
     snprintf(buf, len, "%s/%s.shrunk.scn", o->shrink_dir, base);
