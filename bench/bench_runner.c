@@ -12,17 +12,16 @@
 
 /* Ten steps: listen, connect, a policy, three sends, three receives and a
  * close, with the segmentation drawn from the seed. */
-static const char scenario[] =
-    "server listen packet=2 active=false\n"
-    "client connect server packet=2\n"
-    "net client->server random:1-4\n"
-    "client send \"one\"\n"
-    "client send \"two\"\n"
-    "client send \"three\"\n"
-    "server recv -> \"one\"\n"
-    "server recv -> \"two\"\n"
-    "server recv -> \"three\"\n"
-    "client close\n";
+static const char scenario[] = "server listen packet=2 active=false\n"
+                               "client connect server packet=2\n"
+                               "net client->server random:1-4\n"
+                               "client send \"one\"\n"
+                               "client send \"two\"\n"
+                               "client send \"three\"\n"
+                               "server recv -> \"one\"\n"
+                               "server recv -> \"two\"\n"
+                               "server recv -> \"three\"\n"
+                               "client close\n";
 
 int main(int argc, char **argv) {
   int quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
@@ -50,8 +49,7 @@ int main(int argc, char **argv) {
         p.seed = seed++;
         if (wr_run_once(s, &p, &r) != WR_RUN_PASS) {
           fprintf(stderr, "bench_runner: seed %llu: %s %s %s\n",
-                  (unsigned long long)p.seed, r.reason, r.expected,
-                  r.observed);
+                  (unsigned long long)p.seed, r.reason, r.expected, r.observed);
           return 1;
         }
         runs++;

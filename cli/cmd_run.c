@@ -23,31 +23,32 @@
 #define JOBS_MAX 64
 
 static void usage(FILE *out) {
-  fprintf(out,
-          "usage: " WR_RUN_PROG " [FILES|DIRS] [--seeds N] [--seed S]\n"
-          "         [--transport sim|loopback|both] [--exhaustive-limit BYTES]\n"
-          "         [--schedule 'A->B=POLICY'] [--jobs N] [--junit FILE] [--tap]\n"
-          "         [--shrink-dir DIR] [--no-shrink] [--max-schedules N] [-v]\n"
-          "\n"
-          "Runs scenario files (docs/scenarios.md): on simnet with N seeds\n"
-          "(default 100, a file's `seeds` wins) and over every cut schedule of\n"
-          "each direction of at most BYTES bytes (default 12), and once on\n"
-          "loopback; then compares the two transports' observations.\n"
-          "Directories are searched recursively for *.scn (default: scenarios).\n"
-          "\n"
-          "  --seed S            run only seed S (no exhaustive pass)\n"
-          "  --schedule A->B=P   pin the segmentation of direction A->B\n"
-          "                      (e.g. client->server=cuts:1,3)\n"
-          "  --shrink-dir DIR    write FILE.shrunk.scn there (default: next\n"
-          "                      to FILE)\n"
-          "  --no-shrink         do not shrink failures\n"
-          "  --max-schedules N   exhaustive runs per scenario (default 2048)\n"
-          "  --jobs N            files in parallel (1..64)\n"
-          "  --junit FILE        JUnit XML; --tap: TAP 13 on stdout\n"
-          "  -v, --verbose       progress on stderr even when not a terminal\n"
-          "\n"
-          "Exit status: 0 all passed, 1 a failure or disagreement, 2 bad\n"
-          "input (a malformed scenario, a bad flag, a missing file).\n");
+  fprintf(
+      out,
+      "usage: " WR_RUN_PROG " [FILES|DIRS] [--seeds N] [--seed S]\n"
+      "         [--transport sim|loopback|both] [--exhaustive-limit BYTES]\n"
+      "         [--schedule 'A->B=POLICY'] [--jobs N] [--junit FILE] [--tap]\n"
+      "         [--shrink-dir DIR] [--no-shrink] [--max-schedules N] [-v]\n"
+      "\n"
+      "Runs scenario files (docs/scenarios.md): on simnet with N seeds\n"
+      "(default 100, a file's `seeds` wins) and over every cut schedule of\n"
+      "each direction of at most BYTES bytes (default 12), and once on\n"
+      "loopback; then compares the two transports' observations.\n"
+      "Directories are searched recursively for *.scn (default: scenarios).\n"
+      "\n"
+      "  --seed S            run only seed S (no exhaustive pass)\n"
+      "  --schedule A->B=P   pin the segmentation of direction A->B\n"
+      "                      (e.g. client->server=cuts:1,3)\n"
+      "  --shrink-dir DIR    write FILE.shrunk.scn there (default: next\n"
+      "                      to FILE)\n"
+      "  --no-shrink         do not shrink failures\n"
+      "  --max-schedules N   exhaustive runs per scenario (default 2048)\n"
+      "  --jobs N            files in parallel (1..64)\n"
+      "  --junit FILE        JUnit XML; --tap: TAP 13 on stdout\n"
+      "  -v, --verbose       progress on stderr even when not a terminal\n"
+      "\n"
+      "Exit status: 0 all passed, 1 a failure or disagreement, 2 bad\n"
+      "input (a malformed scenario, a bad flag, a missing file).\n");
 }
 
 typedef struct paths {
@@ -118,9 +119,12 @@ static double mono_s(void) {
 
 static void show_progress(void *ctx, const char *file, uint64_t done,
                           uint64_t total) {
-  (void)ctx;
   (void)total;
-  fprintf(stderr, "\r\033[K%s: %llu runs", file, (unsigned long long)done);
+  /* A terminal gets one line rewritten; a log (-v) one line a report. */
+  if (*(const int *)ctx)
+    fprintf(stderr, "\r\033[K%s: %llu runs", file, (unsigned long long)done);
+  else
+    fprintf(stderr, "%s: %llu runs\n", file, (unsigned long long)done);
 }
 
 static void run_file(const char *path, const wr_run_opts *o, run_item *it) {
@@ -151,7 +155,8 @@ static void run_file(const char *path, const wr_run_opts *o, run_item *it) {
   wr_scn_free(s);
 }
 
-/* ---- --jobs: a report through a temporary file ---------------------------- */
+/* ---- --jobs: a report through a temporary file ----------------------------
+ */
 
 static void put_str(FILE *f, const char *s) {
   size_t n = s ? strlen(s) : 0;
@@ -260,8 +265,18 @@ int wr_cmd_run(int argc, char **argv) {
   int rc = 2;
   /* One slot per valued flag: wr_cli_take_value refuses a flag given
    * twice by finding its slot already set. */
-  enum { F_SEEDS, F_SEED, F_EXH, F_JOBS, F_TRANSPORT, F_JUNIT, F_SCHED,
-         F_SHRINK, F_MAXSCHED, F_COUNT };
+  enum {
+    F_SEEDS,
+    F_SEED,
+    F_EXH,
+    F_JOBS,
+    F_TRANSPORT,
+    F_JUNIT,
+    F_SCHED,
+    F_SHRINK,
+    F_MAXSCHED,
+    F_COUNT
+  };
   const char *val[F_COUNT] = {0};
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = NULL, *problem = "";
@@ -276,30 +291,33 @@ int wr_cmd_run(int argc, char **argv) {
       out.tap = 1;
     } else if (strcmp(a, "--no-shrink") == 0) {
       o.no_shrink = 1;
-    } else if ((t = wr_cli_take_value(argc, argv, &i, "--seeds", &val[F_SEEDS], &problem)) &&
+    } else if ((t = wr_cli_take_value(argc, argv, &i, "--seeds", &val[F_SEEDS],
+                                      &problem)) &&
                (v = val[F_SEEDS], 1)) {
-      if (t < 0 || wr_cli_parse_uint(WR_RUN_PROG, "--seeds", v, 1,
-                                     UINT32_MAX, &o.seeds) < 0)
+      if (t < 0 || wr_cli_parse_uint(WR_RUN_PROG, "--seeds", v, 1, UINT32_MAX,
+                                     &o.seeds) < 0)
         goto bad_value;
-    } else if ((t = wr_cli_take_value(argc, argv, &i, "--seed", &val[F_SEED], &problem)) &&
+    } else if ((t = wr_cli_take_value(argc, argv, &i, "--seed", &val[F_SEED],
+                                      &problem)) &&
                (v = val[F_SEED], 1)) {
-      if (t < 0 ||
-          wr_cli_parse_uint(WR_RUN_PROG, "--seed", v, 0, UINT64_MAX, &o.seed) < 0)
+      if (t < 0 || wr_cli_parse_uint(WR_RUN_PROG, "--seed", v, 0, UINT64_MAX,
+                                     &o.seed) < 0)
         goto bad_value;
       o.have_seed = 1;
-    } else if ((t = wr_cli_take_value(argc, argv, &i, "--exhaustive-limit", &val[F_EXH],
-                                      &problem)) &&
+    } else if ((t = wr_cli_take_value(argc, argv, &i, "--exhaustive-limit",
+                                      &val[F_EXH], &problem)) &&
                (v = val[F_EXH], 1)) {
       if (t < 0 || wr_cli_parse_uint(WR_RUN_PROG, "--exhaustive-limit", v, 0,
                                      1u << 20, &o.exhaustive) < 0)
         goto bad_value;
-    } else if ((t = wr_cli_take_value(argc, argv, &i, "--jobs", &val[F_JOBS], &problem)) &&
+    } else if ((t = wr_cli_take_value(argc, argv, &i, "--jobs", &val[F_JOBS],
+                                      &problem)) &&
                (v = val[F_JOBS], 1)) {
       if (t < 0 ||
           wr_cli_parse_uint(WR_RUN_PROG, "--jobs", v, 1, JOBS_MAX, &jobs) < 0)
         goto bad_value;
-    } else if ((t = wr_cli_take_value(argc, argv, &i, "--transport", &val[F_TRANSPORT],
-                                      &problem)) &&
+    } else if ((t = wr_cli_take_value(argc, argv, &i, "--transport",
+                                      &val[F_TRANSPORT], &problem)) &&
                (v = val[F_TRANSPORT], 1)) {
       if (t < 0)
         goto bad_value;
@@ -314,19 +332,20 @@ int wr_cmd_run(int argc, char **argv) {
                 v);
         goto done;
       }
-    } else if ((t = wr_cli_take_value(argc, argv, &i, "--junit", &val[F_JUNIT], &problem)) &&
+    } else if ((t = wr_cli_take_value(argc, argv, &i, "--junit", &val[F_JUNIT],
+                                      &problem)) &&
                (v = val[F_JUNIT], 1)) {
       if (t < 0)
         goto bad_value;
       out.junit = v;
-    } else if ((t = wr_cli_take_value(argc, argv, &i, "--schedule", &val[F_SCHED],
-                                      &problem)) &&
+    } else if ((t = wr_cli_take_value(argc, argv, &i, "--schedule",
+                                      &val[F_SCHED], &problem)) &&
                (v = val[F_SCHED], 1)) {
       if (t < 0)
         goto bad_value;
       o.schedule = v;
-    } else if ((t = wr_cli_take_value(argc, argv, &i, "--shrink-dir", &val[F_SHRINK],
-                                      &problem)) &&
+    } else if ((t = wr_cli_take_value(argc, argv, &i, "--shrink-dir",
+                                      &val[F_SHRINK], &problem)) &&
                (v = val[F_SHRINK], 1)) {
       if (t < 0)
         goto bad_value;
@@ -371,8 +390,11 @@ int wr_cmd_run(int argc, char **argv) {
       push(&files, in.v[i]);
     }
   }
-  if ((out.verbose || isatty(2)) && jobs == 1)
+  int tty = isatty(2);
+  if ((out.verbose || tty) && jobs == 1) {
     o.progress = show_progress;
+    o.progress_ctx = &tty;
+  }
   run_item *items = calloc(files.n ? files.n : 1, sizeof *items);
   if (!items)
     goto done;
@@ -382,7 +404,7 @@ int wr_cmd_run(int argc, char **argv) {
   } else {
     for (size_t i = 0; i < files.n; i++) {
       run_file(files.v[i], &o, &items[i]);
-      if (o.progress)
+      if (o.progress && tty)
         fprintf(stderr, "\r\033[K");
     }
   }

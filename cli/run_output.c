@@ -12,10 +12,14 @@ static const char *verdict_word(const wr_run_report *r, int lo) {
   if (!ran)
     return "not run";
   switch (v) {
-  case WR_RUN_PASS: return "pass";
-  case WR_RUN_FAIL: return "FAIL";
-  case WR_RUN_SKIP: return "skipped";
-  case WR_RUN_ERROR: return "ERROR";
+  case WR_RUN_PASS:
+    return "pass";
+  case WR_RUN_FAIL:
+    return "FAIL";
+  case WR_RUN_SKIP:
+    return "skipped";
+  case WR_RUN_ERROR:
+    return "ERROR";
   }
   return "?";
 }
@@ -36,8 +40,8 @@ static void line(FILE *f, const run_item *it) {
           r->kind == WR_RUN_K_PASS ? "PASS" : "FAIL", it->path,
           verdict_word(r, 0), (unsigned long long)r->sim_runs,
           (unsigned long long)r->seeds, (unsigned long long)r->schedules,
-          verdict_word(r, 1), (unsigned long long)r->lo_runs,
-          agreement_word(r), r->seconds);
+          verdict_word(r, 1), (unsigned long long)r->lo_runs, agreement_word(r),
+          r->seconds);
   if (r->capped)
     fprintf(f, "      exhaustive pass bounded: not every schedule of every "
                "small direction was tried\n");
@@ -50,10 +54,18 @@ static void line(FILE *f, const run_item *it) {
 static void xml_text(FILE *f, const char *s) {
   for (; s && *s; s++) {
     switch (*s) {
-    case '<': fputs("&lt;", f); break;
-    case '>': fputs("&gt;", f); break;
-    case '&': fputs("&amp;", f); break;
-    case '"': fputs("&quot;", f); break;
+    case '<':
+      fputs("&lt;", f);
+      break;
+    case '>':
+      fputs("&gt;", f);
+      break;
+    case '&':
+      fputs("&amp;", f);
+      break;
+    case '"':
+      fputs("&quot;", f);
+      break;
     default:
       if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t')
         fprintf(f, "&#x%x;", (unsigned char)*s);
@@ -65,11 +77,16 @@ static void xml_text(FILE *f, const char *s) {
 
 static const char *kind_type(wr_run_kind k) {
   switch (k) {
-  case WR_RUN_K_FAIL: return "expectation";
-  case WR_RUN_K_DISAGREE: return "disagreement";
-  case WR_RUN_K_ERROR: return "error";
-  case WR_RUN_K_BADINPUT: return "bad-input";
-  default: return "pass";
+  case WR_RUN_K_FAIL:
+    return "expectation";
+  case WR_RUN_K_DISAGREE:
+    return "disagreement";
+  case WR_RUN_K_ERROR:
+    return "error";
+  case WR_RUN_K_BADINPUT:
+    return "bad-input";
+  default:
+    return "pass";
   }
 }
 
@@ -182,10 +199,10 @@ static void summary(FILE *f, const run_item *items, size_t n, double secs) {
   fprintf(f, "%-10zu %7llu %7llu %4llu %10llu %8llu %10llu %9llu %11s %8.2fs\n",
           n, pass, fail, bad, sim, seeds, sched, lo, ag, secs);
   if (secs > 0 && sim)
-    fprintf(f, "(%.0f runs/s; agreement: scenarios whose simnet and loopback "
-               "observations agree / scenarios run on both%s)\n",
-            (double)(sim + lo) / secs,
-            disagree ? "; DISAGREEMENTS above" : "");
+    fprintf(f,
+            "(%.0f runs/s; agreement: scenarios whose simnet and loopback "
+            "observations agree / scenarios run on both%s)\n",
+            (double)(sim + lo) / secs, disagree ? "; DISAGREEMENTS above" : "");
 }
 
 int wr_run_output(const run_output *o, const run_item *items, size_t n) {

@@ -44,21 +44,19 @@ static char *log_text(const wr_run_result *r) {
   char *out = calloc(1, cap);
   assert_non_null(out);
   for (size_t i = 0; i < r->nobs; i++)
-    n += (size_t)snprintf(out + n, cap - n, "%u %s -> %s\n",
-                          r->obs[i].step->pos.line,
-                          wr_scn_kind_name(r->obs[i].step->kind),
-                          wr_run_obs_text(r, i));
+    n += (size_t)snprintf(
+        out + n, cap - n, "%u %s -> %s\n", r->obs[i].step->pos.line,
+        wr_scn_kind_name(r->obs[i].step->kind), wr_run_obs_text(r, i));
   return out;
 }
 
-static const char *packet2 =
-    "server listen packet=2 active=false\n"
-    "client connect server\n"
-    "net client->server cuts:1\n"
-    "client send \"\\x00\\x05hello\"\n"
-    "server recv -> \"hello\"\n"
-    "client close\n"
-    "server recv -> error closed\n";
+static const char *packet2 = "server listen packet=2 active=false\n"
+                             "client connect server\n"
+                             "net client->server cuts:1\n"
+                             "client send \"\\x00\\x05hello\"\n"
+                             "server recv -> \"hello\"\n"
+                             "client close\n"
+                             "server recv -> error closed\n";
 
 static void test_log_of_a_passing_run(void **state) {
   (void)state;

@@ -37,6 +37,11 @@ typedef struct bad_row {
 } bad_row;
 
 static const bad_row rows[] = {
+    {"line_delimiter in listen",
+     "s listen packet=line line_delimiter=;\n",
+     "1:22: line_delimiter cannot be given to listen (gen_tcp:listen raises "
+     "badarg for it); set it with setopts on the accepted socket",
+     1},
     {"unknown verb",
      "s listen\n"
      "s lisen\n",

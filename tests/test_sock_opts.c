@@ -151,6 +151,12 @@ static void refused(sx *x) {
   wr_sock *acc;
   TU_CHECK(wr_sock_accept(x->ls, x->ms, 0, &acc) == WR_CLOSED,
            "accept on a closed listener");
+  /* OTP 25: gen_tcp:listen(0, [{line_delimiter, $;}]) raises badarg. */
+  wr_sockopt delim = {WR_OPT_LINE_DELIMITER, ';', 0};
+  wr_sock *ls2 = NULL;
+  rc = wr_sock_listen(x->env, x->ms, NULL, &delim, 1, &ls2);
+  TU_CHECK(rc == WR_EINVAL && ls2 == NULL, "line_delimiter in listen: %s",
+           wr_err_name(rc));
 }
 static void test_connect_refused(void **st) {
   (void)st;

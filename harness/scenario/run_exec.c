@@ -269,7 +269,8 @@ static int exec_net(run_rt *rt, const wr_scn_step *st) {
   return rc;
 }
 
-/* ---- results -------------------------------------------------------------- */
+/* ---- results --------------------------------------------------------------
+ */
 
 /* ok / error REASON against an OK or ERROR expectation. */
 static int judge_rc(run_rt *rt, const wr_scn_step *st, int rc) {
@@ -278,8 +279,8 @@ static int judge_rc(run_rt *rt, const wr_scn_step *st, int rc) {
     snprintf(text, sizeof text, "ok");
   else
     snprintf(text, sizeof text, "error %s", wr_err_name(rc));
-  int pass = st->expect.kind == WR_SCN_EXPECT_ERROR ? rc == st->expect.error
-                                                    : rc >= 0;
+  int pass =
+      st->expect.kind == WR_SCN_EXPECT_ERROR ? rc == st->expect.error : rc >= 0;
   return judge(rt, st, pass, text, text);
 }
 
@@ -424,7 +425,8 @@ static int exec_nothing(run_rt *rt, const wr_scn_step *st) {
 
 static int exec_drain(run_rt *rt, const wr_scn_step *st) {
   wr_mailbox *mb = ep_mb(rt, st->ep);
-  wr_time deadline = wr_net_now(rt->net) + (wr_time)step_timeout(rt, st) * WR_NS_PER_MS;
+  wr_time deadline =
+      wr_net_now(rt->net) + (wr_time)step_timeout(rt, st) * WR_NS_PER_MS;
   uint64_t got = 0;
   char text[200];
   while (got < st->n) {
@@ -453,12 +455,18 @@ static int exec_drain(run_rt *rt, const wr_scn_step *st) {
 
 static int cmp_holds(wr_scn_cmp c, uint64_t a, uint64_t b) {
   switch (c) {
-  case WR_SCN_EQ: return a == b;
-  case WR_SCN_NE: return a != b;
-  case WR_SCN_LT: return a < b;
-  case WR_SCN_LE: return a <= b;
-  case WR_SCN_GT: return a > b;
-  case WR_SCN_GE: return a >= b;
+  case WR_SCN_EQ:
+    return a == b;
+  case WR_SCN_NE:
+    return a != b;
+  case WR_SCN_LT:
+    return a < b;
+  case WR_SCN_LE:
+    return a <= b;
+  case WR_SCN_GT:
+    return a > b;
+  case WR_SCN_GE:
+    return a >= b;
   }
   return 0;
 }
@@ -473,8 +481,9 @@ static int exec_getopts(run_rt *rt, const wr_scn_step *st) {
   char text[200], want[200];
   if (rc < 0) {
     snprintf(text, sizeof text, "error %s", wr_err_name(rc));
-    return judge(rt, st, st->expect.kind == WR_SCN_EXPECT_ERROR &&
-                             rc == st->expect.error,
+    return judge(rt, st,
+                 st->expect.kind == WR_SCN_EXPECT_ERROR &&
+                     rc == st->expect.error,
                  text, text);
   }
   wr_sockopt_format(&o, text, sizeof text);
@@ -504,10 +513,10 @@ static int exec_state(run_rt *rt, const wr_scn_step *st) {
   if (h >= 0) {
     wr_net_slot *sl = wr_net_slot_(rt->net, h);
     int shut = sl ? sl->shut : 0;
-    now = shut == WR_SHUT_RDWR  ? WR_SCN_STATE_CLOSED
-          : shut == WR_SHUT_RD  ? WR_SCN_STATE_READ_CLOSED
-          : shut == WR_SHUT_WR  ? WR_SCN_STATE_WRITE_CLOSED
-                                : WR_SCN_STATE_OPEN;
+    now = shut == WR_SHUT_RDWR ? WR_SCN_STATE_CLOSED
+          : shut == WR_SHUT_RD ? WR_SCN_STATE_READ_CLOSED
+          : shut == WR_SHUT_WR ? WR_SCN_STATE_WRITE_CLOSED
+                               : WR_SCN_STATE_OPEN;
   }
   return judge(rt, st, now == st->state, names[now], names[now]);
 }
@@ -517,8 +526,9 @@ static int exec_cmp(run_rt *rt, const wr_scn_step *st, uint64_t v,
   char text[80];
   snprintf(text, sizeof text, "%llu%s", (unsigned long long)v, unit);
   /* A count that depends on timing is compared by the verdict only. */
-  return judge(rt, st, cmp_holds(st->cmp, v, st->kind == WR_SCN_ELAPSED ? st->t : st->n),
-               text, "checked");
+  return judge(
+      rt, st, cmp_holds(st->cmp, v, st->kind == WR_SCN_ELAPSED ? st->t : st->n),
+      text, "checked");
 }
 
 /* ---- connections ------------------------------------------------------- */
@@ -563,8 +573,8 @@ static int exec_connect(run_rt *rt, const wr_scn_step *st) {
   }
   wr_sock *s = NULL;
   if (rc == 0)
-    rc = wr_sock_connect(rt->env, ep_mb(rt, st->ep), &to, o, n,
-                         rt->default_ms, &s);
+    rc = wr_sock_connect(rt->env, ep_mb(rt, st->ep), &to, o, n, rt->default_ms,
+                         &s);
   if (rc == 0) {
     rt->eps[st->ep].s = s;
     if (st->acc >= 0) {
@@ -595,7 +605,8 @@ static int exec_accept(run_rt *rt, const wr_scn_step *st) {
   return judge_rc(rt, st, rc);
 }
 
-/* ---- the steps ------------------------------------------------------------ */
+/* ---- the steps ------------------------------------------------------------
+ */
 
 static int exec_block(run_rt *rt, const wr_scn_block *b);
 
@@ -715,8 +726,7 @@ static int make_net(run_rt *rt, const wr_run_params *p) {
     cfg.seed = p->seed;
     rc = wr_loopback_create(&cfg, &rt->net, err, sizeof err);
   }
-  if (rc < 0)
-    {
+  if (rc < 0) {
     char msg[300];
     snprintf(msg, sizeof msg, "cannot create the transport: %.200s", err);
     return stop(rt, WR_RUN_ERROR, NULL, msg);
@@ -763,8 +773,8 @@ wr_run_verdict wr_run_once(const wr_scenario *s, const wr_run_params *p,
   rt.r = r;
   rt.sched = p->sched;
   rt.transport = p->transport;
-  rt.default_ms = p->default_timeout ? ms_of(p->default_timeout)
-                                     : DEFAULT_TIMEOUT_MS;
+  rt.default_ms =
+      p->default_timeout ? ms_of(p->default_timeout) : DEFAULT_TIMEOUT_MS;
   rt.eps = calloc(s->nendpoints ? s->nendpoints : 1, sizeof *rt.eps);
   if (!rt.eps) {
     stop(&rt, WR_RUN_ERROR, NULL, "out of memory");

@@ -115,7 +115,7 @@ typedef struct plan {
 
 static void progress(plan *pl) {
   pl->done++;
-  if (!pl->o->progress || (pl->done & 255))
+  if (!pl->o->progress || (pl->done & 15))
     return;
   double now = mono_s();
   if (now - pl->last_progress < 0.25)
@@ -149,8 +149,8 @@ static int one(plan *pl, wr_run_transport t, uint64_t seed,
 
 /* Largest number of cuts whose schedules stay within the bound. */
 static uint32_t cuts_within(uint64_t len, uint64_t bound) {
-  uint32_t mc = len - 1 > WR_POLICY_MAX_CUTS ? WR_POLICY_MAX_CUTS
-                                             : (uint32_t)(len - 1);
+  uint32_t mc =
+      len - 1 > WR_POLICY_MAX_CUTS ? WR_POLICY_MAX_CUTS : (uint32_t)(len - 1);
   while (mc > 0 && wr_cut_iter_count(len, mc) > bound)
     mc--;
   return mc;
@@ -204,11 +204,10 @@ static int sim_plan(plan *pl, const wr_run_sched *pinned, uint64_t seeds,
     if (dir->written < 2 || dir->written > limit)
       continue;
     uint64_t left = bound - rep->schedules;
-    if (wr_cut_iter_count(dir->written, (uint32_t)(dir->written - 1 >
-                                                           WR_POLICY_MAX_CUTS
-                                                       ? WR_POLICY_MAX_CUTS
-                                                       : dir->written - 1)) >
-        left)
+    if (wr_cut_iter_count(dir->written,
+                          (uint32_t)(dir->written - 1 > WR_POLICY_MAX_CUTS
+                                         ? WR_POLICY_MAX_CUTS
+                                         : dir->written - 1)) > left)
       rep->capped = 1;
     if (left == 0)
       break;
@@ -250,14 +249,15 @@ wr_run_kind wr_run_scenario(const wr_scenario *s, const wr_run_opts *o,
     }
     pin = &pinned;
   }
-  uint64_t seeds = o->have_seed ? 1 : s->seeds ? s->seeds
-                                   : o->seeds  ? o->seeds
-                                               : 100;
+  uint64_t seeds = o->have_seed ? 1
+                   : s->seeds   ? s->seeds
+                   : o->seeds   ? o->seeds
+                                : 100;
   uint64_t first_seed = o->have_seed ? o->seed : o->seed ? o->seed : 1;
-  uint64_t limit = s->exhaustive < 0    ? 0
-                   : s->exhaustive > 0  ? s->exhaustive_limit
-                   : o->have_seed       ? 0
-                                        : o->exhaustive;
+  uint64_t limit = s->exhaustive < 0   ? 0
+                   : s->exhaustive > 0 ? s->exhaustive_limit
+                   : o->have_seed      ? 0
+                                       : o->exhaustive;
   pl.total = seeds + (1u << 11);
   int failed = 0;
   if (o->sim)
@@ -269,16 +269,21 @@ wr_run_kind wr_run_scenario(const wr_scenario *s, const wr_run_opts *o,
       failed = 1;
       /* A loopback failure of an expectation that simnet met is a
        * disagreement; the plain failure is reported with it. */
-      rep->kind = pl.fail->verdict == WR_RUN_ERROR ? WR_RUN_K_ERROR
+      rep->kind = pl.fail->verdict == WR_RUN_ERROR          ? WR_RUN_K_ERROR
                   : rep->ran_sim && rep->sim == WR_RUN_PASS ? WR_RUN_K_DISAGREE
-                                                          : WR_RUN_K_FAIL;
+                                                            : WR_RUN_K_FAIL;
       if (rep->kind == WR_RUN_K_DISAGREE) {
         rep->agreement = 0;
-        wr_run_sb_printf(&b, "DISAGREE %s: simnet passed (seed %llu), "
-                             "loopback failed\n",
+        wr_run_sb_printf(&b,
+                         "DISAGREE %s: simnet passed (seed %llu), "
+                         "loopback failed\n",
                          s->file, (unsigned long long)first_seed);
       }
       report_failure(s, o, pl.fail, WR_RUN_LOOPBACK, first_seed, pin, rep, &b);
+      if (rep->kind == WR_RUN_K_DISAGREE)
+        wr_run_sb_printf(&b, "  compare both: %s run %s --seed %llu\n",
+                         o->prog ? o->prog : "wirerig", s->file,
+                         (unsigned long long)first_seed);
     } else if (pl.cur->verdict == WR_RUN_SKIP) {
       rep->lo = WR_RUN_SKIP;
       snprintf(rep->skip_reason, sizeof rep->skip_reason, "loopback: %.200s",
@@ -299,7 +304,8 @@ wr_run_kind wr_run_scenario(const wr_scenario *s, const wr_run_opts *o,
         /* The same command on both transports. */
         char *t = strstr(rep->repro, "--transport sim");
         if (t)
-          memmove(t + 16, t + 15, strlen(t + 15) + 1), memcpy(t + 12, "both", 4);
+          memmove(t + 16, t + 15, strlen(t + 15) + 1),
+              memcpy(t + 12, "both", 4);
         wr_run_sb_printf(&b, "  reproduce: %s\n", rep->repro);
       }
     }

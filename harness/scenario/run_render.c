@@ -24,12 +24,23 @@ int wr_run_render_bytes(const uint8_t *p, size_t n, size_t max, char *buf,
     unsigned c = p[k];
     const char *esc = NULL;
     switch (c) {
-    case '"': esc = "\\\""; break;
-    case '\\': esc = "\\\\"; break;
-    case '\n': esc = "\\n"; break;
-    case '\r': esc = "\\r"; break;
-    case '\t': esc = "\\t"; break;
-    default: break;
+    case '"':
+      esc = "\\\"";
+      break;
+    case '\\':
+      esc = "\\\\";
+      break;
+    case '\n':
+      esc = "\\n";
+      break;
+    case '\r':
+      esc = "\\r";
+      break;
+    case '\t':
+      esc = "\\t";
+      break;
+    default:
+      break;
     }
     if (esc) {
       PUT(esc[0]);

@@ -83,7 +83,8 @@ static void mark_policies(const wr_scenario *s, const wr_scn_block *blk,
     char a[WR_POLICY_MAX_CUTS * 24 + 128], o[WR_POLICY_MAX_CUTS * 24 + 128];
     char line[2 * sizeof a + 200];
     policy_text(&m, a, sizeof a);
-    const char *na = s->endpoints[sc->ep].name, *nb = s->endpoints[sc->peer].name;
+    const char *na = s->endpoints[sc->ep].name,
+               *nb = s->endpoints[sc->peer].name;
     if (st->both) {
       policy_text(st->policy, o, sizeof o);
       snprintf(line, sizeof line,
@@ -147,8 +148,7 @@ static int write_shrunk(const wr_scenario *s, const wr_run_sched *sc,
     snprintf(line, sizeof line, "net %s->%s %s   # shrunk schedule",
              s->endpoints[sc->ep].name, s->endpoints[sc->peer].name, a);
     /* Past the continuation lines of that statement. */
-    while (at < n && lines[at - 1][0] &&
-           strlen(lines[at - 1]) >= 2 &&
+    while (at < n && lines[at - 1][0] && strlen(lines[at - 1]) >= 2 &&
            lines[at - 1][strcspn(lines[at - 1], "\r\n") - 1] == '\\')
       at++;
     if (at >= 1 && at < e.nlines)
@@ -171,8 +171,8 @@ static int write_shrunk(const wr_scenario *s, const wr_run_sched *sc,
     }
     while (*t == ' ' || *t == '\t')
       t++;
-    if (!e.repl[l] && (strncmp(t, "seeds", 5) == 0 ||
-                       strncmp(t, "exhaustive", 10) == 0) &&
+    if (!e.repl[l] &&
+        (strncmp(t, "seeds", 5) == 0 || strncmp(t, "exhaustive", 10) == 0) &&
         (t[t[0] == 's' ? 5 : 10] == ' ' || t[t[0] == 's' ? 5 : 10] == '\t'))
       e.repl[l] = dupf("# (replaced by the shrunk header) ", t);
   }
@@ -185,8 +185,7 @@ static int write_shrunk(const wr_scenario *s, const wr_run_sched *sc,
       continue;
     if (e.repl[l]) {
       fputs(e.repl[l], out);
-      if (!strchr(e.repl[l], '\n') ||
-          e.repl[l][strlen(e.repl[l]) - 1] != '\n')
+      if (!strchr(e.repl[l], '\n') || e.repl[l][strlen(e.repl[l]) - 1] != '\n')
         fputc('\n', out);
     } else {
       fputs(lines[l - 1], out);
@@ -289,14 +288,16 @@ write:
            (unsigned long long)seed);
   wr_run_source_line(fail->fail_step->pos.file, fail->fail_step->pos.line, src,
                      sizeof src);
-  wr_run_sb_printf(&header,
-           "# Shrunk by `wirerig run` from %s (seed %llu, schedule %s).\n"
-           "# Fails at `%s`: expected %s, observed %s.\n"
-           "# Reproduce: %s\n",
-           s->file, (unsigned long long)seed, after, src, fail->expected,
-           fail->observed, repro);
-  int wrc =
-      header.p ? write_shrunk(s, have ? &best : NULL, header.p, rep->shrunk) : -1;
+  wr_run_sb_printf(
+      &header,
+      "# Shrunk by `wirerig run` from %s (seed %llu, schedule %s).\n"
+      "# Fails at `%s`: expected %s, observed %s.\n"
+      "# Reproduce: %s\n",
+      s->file, (unsigned long long)seed, after, src, fail->expected,
+      fail->observed, repro);
+  int wrc = header.p
+                ? write_shrunk(s, have ? &best : NULL, header.p, rep->shrunk)
+                : -1;
   free(header.p);
   if (wrc < 0) {
     wr_run_sb_printf(b, "  shrunk scenario: cannot write %s\n", rep->shrunk);
@@ -306,12 +307,11 @@ write:
   wr_scenario *t = wr_scn_load(rep->shrunk, NULL);
   if (t && t->nerrors_total == 0)
     rep->shrunk_confirmed = fails_same(t, seed, NULL, fail, &probe);
-  wr_run_sb_printf(b, "  shrunk scenario: %s (%s)\n    reproduce: %s\n",
-                   rep->shrunk,
-                   rep->shrunk_confirmed
-                       ? "run again: fails the same way"
-                       : "run again: does NOT fail the same way",
-                   repro);
+  wr_run_sb_printf(
+      b, "  shrunk scenario: %s (%s)\n    reproduce: %s\n", rep->shrunk,
+      rep->shrunk_confirmed ? "run again: fails the same way"
+                            : "run again: does NOT fail the same way",
+      repro);
   wr_scn_free(t);
 out:
   wr_run_result_free(&probe);

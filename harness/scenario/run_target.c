@@ -191,8 +191,9 @@ int wr_run_target_start(run_rt *rt, const wr_scn_step *st) {
    * that prints more. */
   re->outfd = pfd[0];
   if (!ready)
-    return fail(rt, st, e->ready ? "the ready text did not appear in time"
-                                 : "the port did not accept in time");
+    return fail(rt, st,
+                e->ready ? "the ready text did not appear in time"
+                         : "the port did not accept in time");
   return 0;
 }
 

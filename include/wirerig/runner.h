@@ -27,13 +27,16 @@
 extern "C" {
 #endif
 
-typedef enum wr_run_transport { WR_RUN_SIM = 0, WR_RUN_LOOPBACK = 1 } wr_run_transport;
+typedef enum wr_run_transport {
+  WR_RUN_SIM = 0,
+  WR_RUN_LOOPBACK = 1
+} wr_run_transport;
 
 typedef enum wr_run_verdict {
   WR_RUN_PASS = 0,
-  WR_RUN_FAIL,  /* an expectation did not hold */
-  WR_RUN_SKIP,  /* the scenario cannot run on this transport (reason) */
-  WR_RUN_ERROR  /* the harness could not run it (reason) */
+  WR_RUN_FAIL, /* an expectation did not hold */
+  WR_RUN_SKIP, /* the scenario cannot run on this transport (reason) */
+  WR_RUN_ERROR /* the harness could not run it (reason) */
 } wr_run_verdict;
 
 /* The segmentation of direction ep -> peer (endpoint indexes) replaced by
@@ -131,16 +134,16 @@ int wr_run_agree(const wr_run_result *sim, const wr_run_result *lo, char *why,
  * report, the reproduction command, the shrunk schedule and its file. */
 
 typedef struct wr_run_opts {
-  uint64_t seeds;        /* 0: 100 (a file's `seeds` wins) */
-  int have_seed;         /* run only `seed` */
-  uint64_t seed;         /* first seed (default 1) */
-  int sim, loopback;     /* transports asked for */
-  uint64_t exhaustive;   /* byte limit; a file's `exhaustive` wins */
+  uint64_t seeds;         /* 0: 100 (a file's `seeds` wins) */
+  int have_seed;          /* run only `seed` */
+  uint64_t seed;          /* first seed (default 1) */
+  int sim, loopback;      /* transports asked for */
+  uint64_t exhaustive;    /* byte limit; a file's `exhaustive` wins */
   uint64_t max_schedules; /* per scenario; 0: 2048 */
-  const char *schedule;  /* --schedule text, NULL */
+  const char *schedule;   /* --schedule text, NULL */
   const char *shrink_dir; /* NULL: next to the scenario */
   int no_shrink;
-  const char *prog;      /* "wirerig" for the reproduction command */
+  const char *prog; /* "wirerig" for the reproduction command */
   void (*progress)(void *ctx, const char *file, uint64_t done, uint64_t total);
   void *progress_ctx;
 } wr_run_opts;
@@ -156,7 +159,7 @@ typedef enum wr_run_kind {
 typedef struct wr_run_report {
   wr_run_kind kind;
   uint64_t sim_runs, lo_runs, seeds, schedules;
-  int capped; /* the exhaustive pass stopped at max_schedules */
+  int capped;             /* the exhaustive pass stopped at max_schedules */
   wr_run_verdict sim, lo; /* PASS/FAIL/SKIP/ERROR of each transport */
   int ran_sim, ran_lo;
   int agreement;        /* 1 agree, 0 disagree, -1 not compared */

@@ -91,6 +91,14 @@ has "passing: line" 'PASS  pass-packet2.scn: sim pass'
 has "passing: agreement" ', agree,'
 has "passing: summary" 'agreement'
 
+# ---- simnet passes, loopback fails: a disagreement of its own kind -----------
+run "disagreement" 1 disagree-elapsed.scn --junit "$tmp/dis.xml"
+has "disagreement: line" 'sim pass (100 runs'
+has "disagreement: kind" 'DISAGREE disagree-elapsed.scn: simnet passed (seed 1), loopback failed'
+has "disagreement: step" 'disagree-elapsed.scn:8:1: elapsed <= 10ms'
+has "disagreement: both" 'compare both: wirerig run disagree-elapsed.scn --seed 1'
+has "disagreement: junit" '<failure type="disagreement"' "$tmp/dis.xml"
+
 # ---- CI formats ---------------------------------------------------------------
 run "tap" 1 pass-packet2.scn fail-split.scn --transport sim --tap --no-shrink
 has "tap: header" 'TAP version 13'
