@@ -191,6 +191,10 @@ static void conn_created(run_rt *rt, int ep, int peer) {
 static int net_dir(run_rt *rt, const wr_scn_step *st, int a, int b) {
   (void)b;
   int sim = rt->transport == WR_RUN_SIM;
+  if (rt->s->endpoints[a].kind == WR_SCN_EP_TARGET)
+    return stop_name(rt, WR_RUN_ERROR, st, a,
+                     "is a target: only what the scenario's own sockets "
+                     "send can be shaped or faulted");
   wr_sock *s = rt->eps[a].s ? rt->eps[a].s : rt->eps[a].ls;
   int h = s ? wr_sock_handle(s) : -1;
   switch (st->kind) {

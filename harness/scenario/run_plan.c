@@ -254,10 +254,10 @@ wr_run_kind wr_run_scenario(const wr_scenario *s, const wr_run_opts *o,
                    : o->seeds   ? o->seeds
                                 : 100;
   uint64_t first_seed = o->have_seed ? o->seed : o->seed ? o->seed : 1;
-  uint64_t limit = s->exhaustive < 0   ? 0
-                   : s->exhaustive > 0 ? s->exhaustive_limit
-                   : o->have_seed      ? 0
-                                       : o->exhaustive;
+  /* --seed reproduces one run: no exhaustive pass. */
+  uint64_t limit = o->have_seed || s->exhaustive < 0 ? 0
+                   : s->exhaustive > 0               ? s->exhaustive_limit
+                                                     : o->exhaustive;
   pl.total = seeds + (1u << 11);
   int failed = 0;
   if (o->sim)
