@@ -42,14 +42,14 @@ static int dbuf_put(scn_parser *p, dbuf *b, const void *d, size_t n) {
 }
 
 static int too_big(scn_parser *p, const tok *t, unsigned long long n) {
-  return scn_err(p, t, "data too large: %llu bytes; the limit is %zu bytes", n,
-                 p->cfg.max_data);
+  return wr_scnp_err(p, t, "data too large: %llu bytes; the limit is %zu bytes",
+                     n, p->cfg.max_data);
 }
 
 static int expect_tok(scn_parser *p, tok_kind k, const char *what) {
   const tok *t = scn_peek(p);
   if (t->kind != k)
-    return scn_err(p, t, "expected %s, found %s", what, SCN_FOUND(p, t));
+    return wr_scnp_err(p, t, "expected %s, found %s", what, SCN_FOUND(p, t));
   scn_next(p);
   return 0;
 }
@@ -61,17 +61,18 @@ static int term_file(scn_parser *p, const tok *name, dbuf *out) {
     return -1;
   const tok *t = scn_peek(p);
   if (t->kind != T_STRING)
-    return scn_err(p, t, "missing path for file(); expected a string, found %s",
-                   SCN_FOUND(p, t));
+    return wr_scnp_err(p, t,
+                       "missing path for file(); expected a string, found %s",
+                       SCN_FOUND(p, t));
   scn_next(p);
   if (expect_tok(p, T_RP, "')' after the path of file()"))
     return -1;
   if (p->cfg.no_files)
-    return scn_err(p, name, "file() is disabled here");
+    return wr_scnp_err(p, name, "file() is disabled here");
   const uint8_t *path = scn_sbytes(p, t);
   if (memchr(path, 0, t->slen))
-    return scn_err(p, t, "bad path for file(): it contains a NUL byte");
-  size_t dl = strlen(scn_dir(p));
+    return wr_scnp_err(p, t, "bad path for file(): it contains a NUL byte");
+  size_t dl = strlen(wr_scnp_dir(p));
   char *full = malloc(dl + t->slen + 2);
   if (!full) {
     p->oom = 1;
@@ -81,7 +82,7 @@ static int term_file(scn_parser *p, const tok *name, dbuf *out) {
     memcpy(full, path, t->slen);
     full[t->slen] = 0;
   } else {
-    memcpy(full, scn_dir(p), dl);
+    memcpy(full, wr_scnp_dir(p), dl);
     full[dl] = '/';
     memcpy(full + dl + 1, path, t->slen);
     full[dl + 1 + t->slen] = 0;
@@ -89,14 +90,14 @@ static int term_file(scn_parser *p, const tok *name, dbuf *out) {
   char *data = NULL, err[200];
   size_t len = 0;
   size_t room = p->cfg.max_data - out->n;
-  int rc = scn_read_file(full, room, &data, &len, err, sizeof err);
+  int rc = wr_scnp_read_file(full, room, &data, &len, err, sizeof err);
   if (rc != 0) {
     char q[120];
     snprintf(q, sizeof q, "%s", full);
     free(full);
-    return scn_err(p, t, "cannot read file(\"%.*s\") (%s): %s",
-                   (int)(t->slen < 80 ? t->slen : 80), (const char *)path, q,
-                   err);
+    return wr_scnp_err(p, t, "cannot read file(\"%.*s\") (%s): %s",
+                       (int)(t->slen < 80 ? t->slen : 80), (const char *)path,
+                       q, err);
   }
   free(full);
   rc = dbuf_put(p, out, data, len);
@@ -106,24 +107,25 @@ static int term_file(scn_parser *p, const tok *name, dbuf *out) {
 
 static int term_frame(scn_parser *p, const tok *name, int depth, dbuf *out) {
   if (depth >= FRAME_DEPTH_MAX)
-    return scn_err(p, name, "frame() nested too deeply (more than %d levels)",
-                   FRAME_DEPTH_MAX);
+    return wr_scnp_err(p, name,
+                       "frame() nested too deeply (more than %d levels)",
+                       FRAME_DEPTH_MAX);
   if (expect_tok(p, T_LP, "'(' after frame"))
     return -1;
   const tok *tt = scn_peek(p);
   wr_packet_type type;
   char tn[24];
   if (tt->kind != T_ATOM || tt->len >= sizeof tn)
-    return scn_err(p, tt,
-                   "missing packet type for frame(); expected one of %s, "
-                   "found %s",
-                   wr_packet_type_names(), SCN_FOUND(p, tt));
+    return wr_scnp_err(p, tt,
+                       "missing packet type for frame(); expected one of %s, "
+                       "found %s",
+                       wr_packet_type_names(), SCN_FOUND(p, tt));
   memcpy(tn, tt->text, tt->len);
   tn[tt->len] = 0;
   if (wr_packet_type_parse(tn, &type) != 0)
-    return scn_err(p, tt,
-                   "bad packet type for frame(); expected one of %s, found %s",
-                   wr_packet_type_names(), SCN_FOUND(p, tt));
+    return wr_scnp_err(
+        p, tt, "bad packet type for frame(); expected one of %s, found %s",
+        wr_packet_type_names(), SCN_FOUND(p, tt));
   scn_next(p);
   if (expect_tok(p, T_COMMA, "',' after the packet type of frame()"))
     return -1;
@@ -139,12 +141,12 @@ static int term_frame(scn_parser *p, const tok *name, int depth, dbuf *out) {
   long long need = wr_frame_build(type, '\n', in.p, in.n, NULL, 0);
   if (need < 0) {
     free(in.p);
-    return scn_err(p, name,
-                   "frame(%s, ...): %zu bytes cannot be framed as %s (too "
-                   "long for its header%s)",
-                   tn, in.n, tn,
-                   type == WR_PACKET_LINE ? ", or it contains the delimiter"
-                                          : "");
+    return wr_scnp_err(p, name,
+                       "frame(%s, ...): %zu bytes cannot be framed as %s (too "
+                       "long for its header%s)",
+                       tn, in.n, tn,
+                       type == WR_PACKET_LINE ? ", or it contains the delimiter"
+                                              : "");
   }
   if ((unsigned long long)need > p->cfg.max_data - out->n) {
     free(in.p);
@@ -167,11 +169,11 @@ static int term_pattern(scn_parser *p, const tok *name, dbuf *out) {
   const tok *t = scn_peek(p);
   uint64_t n;
   if (t->kind == T_RP || t->kind == T_EOL)
-    return scn_err(p, t,
-                   "missing length for pattern(); expected a number, "
-                   "found %s",
-                   SCN_FOUND(p, t));
-  if (scn_number(p, t, "pattern() length", 0, p->cfg.max_data, &n))
+    return wr_scnp_err(p, t,
+                       "missing length for pattern(); expected a number, "
+                       "found %s",
+                       SCN_FOUND(p, t));
+  if (wr_scnp_number(p, t, "pattern() length", 0, p->cfg.max_data, &n))
     return -1;
   scn_next(p);
   if (expect_tok(p, T_RP, "')' closing pattern()"))
@@ -199,21 +201,22 @@ static int term(scn_parser *p, const char *what, int depth, dbuf *out) {
       return -1;
     break;
   case T_ATOM:
-    if (scn_is(t, "file") || scn_is(t, "frame") || scn_is(t, "pattern")) {
+    if (wr_scnp_is(t, "file") || wr_scnp_is(t, "frame") ||
+        wr_scnp_is(t, "pattern")) {
       scn_next(p);
-      int rc = scn_is(t, "file")    ? term_file(p, t, out)
-               : scn_is(t, "frame") ? term_frame(p, t, depth, out)
-                                    : term_pattern(p, t, out);
+      int rc = wr_scnp_is(t, "file")    ? term_file(p, t, out)
+               : wr_scnp_is(t, "frame") ? term_frame(p, t, depth, out)
+                                        : term_pattern(p, t, out);
       if (rc)
         return -1;
       break;
     }
     /* fall through */
   default:
-    return scn_err(p, t,
-                   "bad data for %s; expected a string, x\"HEX\", file(), "
-                   "frame() or pattern(), found %s",
-                   what, SCN_FOUND(p, t));
+    return wr_scnp_err(p, t,
+                       "bad data for %s; expected a string, x\"HEX\", file(), "
+                       "frame() or pattern(), found %s",
+                       what, SCN_FOUND(p, t));
   }
   if (scn_peek(p)->kind != T_STAR)
     return 0;
@@ -221,11 +224,11 @@ static int term(scn_parser *p, const char *what, int depth, dbuf *out) {
   const tok *nt = scn_peek(p);
   uint64_t n;
   if (nt->kind != T_ATOM)
-    return scn_err(p, nt,
-                   "missing repeat count after '*'; expected a number, "
-                   "found %s",
-                   SCN_FOUND(p, nt));
-  if (scn_number(p, nt, "repeat count", 0, UINT64_MAX, &n))
+    return wr_scnp_err(p, nt,
+                       "missing repeat count after '*'; expected a number, "
+                       "found %s",
+                       SCN_FOUND(p, nt));
+  if (wr_scnp_number(p, nt, "repeat count", 0, UINT64_MAX, &n))
     return -1;
   scn_next(p);
   size_t unit = out->n - start;
@@ -236,10 +239,11 @@ static int term(scn_parser *p, const char *what, int depth, dbuf *out) {
   if (unit == 0) /* "" * 10^18 is empty, at once: no loop over N */
     return 0;
   if (n - 1 > (p->cfg.max_data - out->n) / unit)
-    return scn_err(p, star,
-                   "data too large: %zu bytes * %llu is over the limit of %zu "
-                   "bytes",
-                   unit, (unsigned long long)n, p->cfg.max_data);
+    return wr_scnp_err(
+        p, star,
+        "data too large: %zu bytes * %llu is over the limit of %zu "
+        "bytes",
+        unit, (unsigned long long)n, p->cfg.max_data);
   if (dbuf_reserve(p, out, unit * (size_t)(n - 1)))
     return -1;
   /* Doubling: "x" * 2^28 is 28 copies, not 2^28. */
@@ -265,15 +269,15 @@ static int data_seq(scn_parser *p, const char *what, int depth, dbuf *out) {
   }
   if (terms == 0) {
     const tok *t = scn_peek(p);
-    return scn_err(p, t,
-                   "missing data for %s; expected a string, x\"HEX\", "
-                   "file(), frame() or pattern(), found %s",
-                   what, SCN_FOUND(p, t));
+    return wr_scnp_err(p, t,
+                       "missing data for %s; expected a string, x\"HEX\", "
+                       "file(), frame() or pattern(), found %s",
+                       what, SCN_FOUND(p, t));
   }
   return 0;
 }
 
-int scn_data(scn_parser *p, const char *what, wr_scn_bytes *out) {
+int wr_scnp_data(scn_parser *p, const char *what, wr_scn_bytes *out) {
   dbuf b = {0};
   if (data_seq(p, what, 0, &b)) {
     free(b.p);
@@ -282,15 +286,16 @@ int scn_data(scn_parser *p, const char *what, wr_scn_bytes *out) {
   p->data_total += b.n;
   if (p->data_total > 4 * (uint64_t)p->cfg.max_data) {
     free(b.p);
-    return scn_err(p, &p->t[0],
-                   "data too large: the scenario's data adds up to over %llu "
-                   "bytes",
-                   4 * (unsigned long long)p->cfg.max_data);
+    return wr_scnp_err(
+        p, &p->t[0],
+        "data too large: the scenario's data adds up to over %llu "
+        "bytes",
+        4 * (unsigned long long)p->cfg.max_data);
   }
   out->len = b.n;
   out->ptr = NULL;
   if (b.n) {
-    out->ptr = scn_alloc(p, b.n);
+    out->ptr = wr_scnp_alloc(p, b.n);
     if (!out->ptr) {
       free(b.p);
       return -1;

@@ -25,11 +25,12 @@ static const char *reason_names(void) {
   return list;
 }
 
-int scn_reason(scn_parser *p, const tok *t, wr_scn_expect *e) {
+int wr_scnp_reason(scn_parser *p, const tok *t, wr_scn_expect *e) {
   char name[32];
   if (t->kind != T_ATOM)
-    return scn_err(p, t, "missing error reason; expected one of %s, found %s",
-                   reason_names(), SCN_FOUND(p, t));
+    return wr_scnp_err(p, t,
+                       "missing error reason; expected one of %s, found %s",
+                       reason_names(), SCN_FOUND(p, t));
   int code = 0;
   if (t->len < sizeof name) {
     memcpy(name, t->text, t->len);
@@ -37,8 +38,8 @@ int scn_reason(scn_parser *p, const tok *t, wr_scn_expect *e) {
     code = wr_err_from_name(name);
   }
   if (code >= 0)
-    return scn_err(p, t, "unknown error reason %s; expected one of %s",
-                   SCN_FOUND(p, t), reason_names());
+    return wr_scnp_err(p, t, "unknown error reason %s; expected one of %s",
+                       SCN_FOUND(p, t), reason_names());
   e->kind = WR_SCN_EXPECT_ERROR;
   e->error = code;
   e->reason = wr_err_name(code);
@@ -53,20 +54,20 @@ static void set_pos(scn_parser *p, wr_scn_expect *e) {
   e->pos.col = t->col;
 }
 
-int scn_expect_result(scn_parser *p, wr_scn_expect *e) {
+int wr_scnp_expect_result(scn_parser *p, wr_scn_expect *e) {
   set_pos(p, e);
   const tok *t = scn_peek(p);
-  if (scn_is(t, "ok")) {
+  if (wr_scnp_is(t, "ok")) {
     scn_next(p);
     e->kind = WR_SCN_EXPECT_OK;
     return 0;
   }
-  if (scn_is(t, "error")) {
+  if (wr_scnp_is(t, "error")) {
     scn_next(p);
-    return scn_reason(p, scn_peek(p), e);
+    return wr_scnp_reason(p, scn_peek(p), e);
   }
-  return scn_err(p, t, "expected ok or error REASON after '->', found %s",
-                 SCN_FOUND(p, t));
+  return wr_scnp_err(p, t, "expected ok or error REASON after '->', found %s",
+                     SCN_FOUND(p, t));
 }
 
 /* ---- HTTP terms ------------------------------------------------------------
@@ -168,7 +169,7 @@ static int http_elem(scn_parser *p, sbuf *b, int depth, const tok **tag,
   switch (t->kind) {
   case T_LB: {
     if (depth >= HTTP_DEPTH_MAX)
-      return scn_err(p, t, "http term nested too deeply");
+      return wr_scnp_err(p, t, "http term nested too deeply");
     scn_next(p);
     if (sb_put(p, b, "{", 1))
       return -1;
@@ -180,9 +181,10 @@ static int http_elem(scn_parser *p, sbuf *b, int depth, const tok **tag,
       if (c->kind == T_RB && n == 0)
         break;
       if (c->kind == T_EOL)
-        return scn_err(p, t,
-                       "unbalanced '{' in http term; expected '}' before end "
-                       "of line");
+        return wr_scnp_err(
+            p, t,
+            "unbalanced '{' in http term; expected '}' before end "
+            "of line");
       if (http_elem(p, b, depth + 1, NULL, NULL))
         return -1;
       n++;
@@ -196,11 +198,12 @@ static int http_elem(scn_parser *p, sbuf *b, int depth, const tok **tag,
       if (c->kind == T_RB)
         break;
       if (c->kind == T_EOL)
-        return scn_err(p, t,
-                       "unbalanced '{' in http term; expected '}' before end "
-                       "of line");
-      return scn_err(p, c, "bad http term; expected ',' or '}', found %s",
-                     SCN_FOUND(p, c));
+        return wr_scnp_err(
+            p, t,
+            "unbalanced '{' in http term; expected '}' before end "
+            "of line");
+      return wr_scnp_err(p, c, "bad http term; expected ',' or '}', found %s",
+                         SCN_FOUND(p, c));
     }
     scn_next(p);
     if (arity)
@@ -209,10 +212,11 @@ static int http_elem(scn_parser *p, sbuf *b, int depth, const tok **tag,
   }
   case T_ATOM:
     if (!bare_atom(t->text, t->len) && !integer(t->text, t->len))
-      return scn_err(p, t,
-                     "bad http term; expected an atom, a number, a string or "
-                     "'{', found %s",
-                     SCN_FOUND(p, t));
+      return wr_scnp_err(
+          p, t,
+          "bad http term; expected an atom, a number, a string or "
+          "'{', found %s",
+          SCN_FOUND(p, t));
     scn_next(p);
     return sb_put(p, b, t->text, t->len);
   case T_QATOM:
@@ -224,12 +228,12 @@ static int http_elem(scn_parser *p, sbuf *b, int depth, const tok **tag,
     scn_next(p);
     return sb_quote(p, b, scn_sbytes(p, t), t->slen);
   case T_RB:
-    return scn_err(p, t, "unbalanced '}' in http term");
+    return wr_scnp_err(p, t, "unbalanced '}' in http term");
   default:
-    return scn_err(p, t,
-                   "bad http term; expected an atom, a number, a string or "
-                   "'{', found %s",
-                   SCN_FOUND(p, t));
+    return wr_scnp_err(p, t,
+                       "bad http term; expected an atom, a number, a string or "
+                       "'{', found %s",
+                       SCN_FOUND(p, t));
   }
 }
 
@@ -246,14 +250,15 @@ static const struct {
 static int http_term(scn_parser *p, wr_scn_expect *e) {
   const tok *t = scn_peek(p);
   if (t->kind == T_EOL)
-    return scn_err(p, t,
-                   "missing http term; expected http_eoh or {http_request | "
-                   "http_response | http_header | http_error, ...}, found "
-                   "end of line");
+    return wr_scnp_err(
+        p, t,
+        "missing http term; expected http_eoh or {http_request | "
+        "http_response | http_header | http_error, ...}, found "
+        "end of line");
   sbuf b = {0};
   const tok *tag = NULL;
   int arity = 0;
-  if (scn_is(t, "http_eoh")) {
+  if (wr_scnp_is(t, "http_eoh")) {
     scn_next(p);
     if (sb_put(p, &b, "http_eoh", 8))
       goto fail;
@@ -262,32 +267,32 @@ static int http_term(scn_parser *p, wr_scn_expect *e) {
       goto fail;
     size_t k = 0;
     for (; k < sizeof http_tags / sizeof http_tags[0]; k++)
-      if (scn_is(tag, http_tags[k].tag))
+      if (wr_scnp_is(tag, http_tags[k].tag))
         break;
     if (k == sizeof http_tags / sizeof http_tags[0]) {
-      scn_err(p, tag,
-              "bad http term; expected http_request, http_response, "
-              "http_header or http_error, found %s",
-              SCN_FOUND(p, tag));
+      wr_scnp_err(p, tag,
+                  "bad http term; expected http_request, http_response, "
+                  "http_header or http_error, found %s",
+                  SCN_FOUND(p, tag));
       goto fail;
     }
     if (arity != http_tags[k].arity) {
-      scn_err(p, t, "bad http term; {%s, ...} has %d elements, found %d",
-              http_tags[k].tag, http_tags[k].arity, arity);
+      wr_scnp_err(p, t, "bad http term; {%s, ...} has %d elements, found %d",
+                  http_tags[k].tag, http_tags[k].arity, arity);
       goto fail;
     }
   } else {
-    scn_err(p, t,
-            "bad http term; expected http_eoh or {http_request | "
-            "http_response | http_header | http_error, ...}, found %s",
-            SCN_FOUND(p, t));
+    wr_scnp_err(p, t,
+                "bad http term; expected http_eoh or {http_request | "
+                "http_response | http_header | http_error, ...}, found %s",
+                SCN_FOUND(p, t));
     goto fail;
   }
   if (scn_peek(p)->kind == T_RB) {
-    scn_err(p, scn_peek(p), "unbalanced '}' in http term");
+    wr_scnp_err(p, scn_peek(p), "unbalanced '}' in http term");
     goto fail;
   }
-  e->http = scn_strdup(p, b.p, b.n);
+  e->http = wr_scnp_strdup(p, b.p, b.n);
   free(b.p);
   return e->http ? 0 : -1;
 fail:
@@ -300,88 +305,89 @@ fail:
 
 static int count_or_data(scn_parser *p, wr_scn_expect *e, const char *what) {
   const tok *t = scn_peek(p);
-  if (scn_is(t, "bytes")) {
+  if (wr_scnp_is(t, "bytes")) {
     scn_next(p);
     const tok *n = scn_peek(p);
     if (n->kind == T_EOL)
-      return scn_err(p, n,
-                     "missing byte count after 'bytes'; expected a "
-                     "number, found end of line");
-    if (scn_number(p, n, "byte count", 0, UINT64_MAX, &e->count))
+      return wr_scnp_err(p, n,
+                         "missing byte count after 'bytes'; expected a "
+                         "number, found end of line");
+    if (wr_scnp_number(p, n, "byte count", 0, UINT64_MAX, &e->count))
       return -1;
     scn_next(p);
     e->kind = WR_SCN_EXPECT_COUNT;
     return 0;
   }
-  if (scn_is(t, "any")) {
+  if (wr_scnp_is(t, "any")) {
     scn_next(p);
     e->kind = WR_SCN_EXPECT_ANY;
     return 0;
   }
-  if (t->kind == T_STRING || t->kind == T_HEX || scn_is(t, "file") ||
-      scn_is(t, "frame") || scn_is(t, "pattern")) {
+  if (t->kind == T_STRING || t->kind == T_HEX || wr_scnp_is(t, "file") ||
+      wr_scnp_is(t, "frame") || wr_scnp_is(t, "pattern")) {
     e->kind = WR_SCN_EXPECT_BYTES;
-    return scn_data(p, what, &e->bytes);
+    return wr_scnp_data(p, what, &e->bytes);
   }
   return -2;
 }
 
-int scn_expect_recv(scn_parser *p, wr_scn_expect *e) {
+int wr_scnp_expect_recv(scn_parser *p, wr_scn_expect *e) {
   set_pos(p, e);
   const tok *t = scn_peek(p);
-  if (scn_is(t, "http")) {
+  if (wr_scnp_is(t, "http")) {
     scn_next(p);
     e->kind = WR_SCN_EXPECT_HTTP;
     return http_term(p, e);
   }
-  if (scn_is(t, "error")) {
+  if (wr_scnp_is(t, "error")) {
     scn_next(p);
-    return scn_reason(p, scn_peek(p), e);
+    return wr_scnp_reason(p, scn_peek(p), e);
   }
   int rc = count_or_data(p, e, "recv");
   if (rc != -2)
     return rc;
-  return scn_err(p, t,
-                 "bad expectation for recv; expected DATA, bytes N, http "
-                 "TERM, error REASON or any, found %s",
-                 SCN_FOUND(p, t));
+  return wr_scnp_err(p, t,
+                     "bad expectation for recv; expected DATA, bytes N, http "
+                     "TERM, error REASON or any, found %s",
+                     SCN_FOUND(p, t));
 }
 
-int scn_expect_message(scn_parser *p, wr_scn_expect *e) {
+int wr_scnp_expect_message(scn_parser *p, wr_scn_expect *e) {
   set_pos(p, e);
   const tok *t = scn_peek(p);
-  if (scn_is(t, "tcp")) {
+  if (wr_scnp_is(t, "tcp")) {
     scn_next(p);
     e->msg = WR_SCN_MSG_TCP;
     int rc = count_or_data(p, e, "tcp message");
     if (rc != -2)
       return rc;
     const tok *d = scn_peek(p);
-    return scn_err(p, d,
-                   "bad tcp message; expected DATA, bytes N or any after "
-                   "'tcp', found %s",
-                   SCN_FOUND(p, d));
+    return wr_scnp_err(p, d,
+                       "bad tcp message; expected DATA, bytes N or any after "
+                       "'tcp', found %s",
+                       SCN_FOUND(p, d));
   }
-  if (scn_is(t, "http")) {
+  if (wr_scnp_is(t, "http")) {
     scn_next(p);
     e->msg = WR_SCN_MSG_HTTP;
     e->kind = WR_SCN_EXPECT_HTTP;
     return http_term(p, e);
   }
-  if (scn_is(t, "tcp_closed") || scn_is(t, "tcp_passive")) {
+  if (wr_scnp_is(t, "tcp_closed") || wr_scnp_is(t, "tcp_passive")) {
     scn_next(p);
-    e->msg = scn_is(t, "tcp_closed") ? WR_SCN_MSG_TCP_CLOSED
-                                     : WR_SCN_MSG_TCP_PASSIVE;
+    e->msg = wr_scnp_is(t, "tcp_closed") ? WR_SCN_MSG_TCP_CLOSED
+                                         : WR_SCN_MSG_TCP_PASSIVE;
     e->kind = WR_SCN_EXPECT_ANY;
     return 0;
   }
-  if (scn_is(t, "tcp_error")) {
+  if (wr_scnp_is(t, "tcp_error")) {
     scn_next(p);
     e->msg = WR_SCN_MSG_TCP_ERROR;
-    return scn_reason(p, scn_peek(p), e);
+    return wr_scnp_reason(p, scn_peek(p), e);
   }
-  return scn_err(p, t,
-                 "bad message; expected tcp, http, tcp_closed, tcp_error or "
-                 "tcp_passive, found %s",
-                 SCN_FOUND(p, t));
+  return wr_scnp_err(
+      p, t,
+      "bad message; expected tcp, http, tcp_closed, tcp_error or "
+      "tcp_passive, found %s",
+      SCN_FOUND(p, t));
 }

@@ -118,9 +118,9 @@ static int lex_string(scn_parser *p, scn_lexer *lx, tok *t) {
   for (;;) {
     int c = peekc(lx, 0);
     if (c < 0 || c == '\n' || (c == '\r' && peekc(lx, 1) == '\n'))
-      return scn_err_at(p, line, col,
-                        "unterminated string; expected '\"' before end of "
-                        "line");
+      return wr_scnp_err_at(p, line, col,
+                            "unterminated string; expected '\"' before end of "
+                            "line");
     if (c == '"') {
       adv(lx);
       break;
@@ -163,10 +163,10 @@ static int lex_string(scn_parser *p, scn_lexer *lx, tok *t) {
         for (size_t k = 2; k < 4 && hexval(peekc(lx, k)) >= 0; k++)
           shown[n++] = (char)peekc(lx, k);
         shown[n] = 0;
-        return scn_err_at(p, lx->line, ecol,
-                          "bad escape '%s' in string; expected \\xHH with "
-                          "exactly two hex digits",
-                          shown);
+        return wr_scnp_err_at(p, lx->line, ecol,
+                              "bad escape '%s' in string; expected \\xHH with "
+                              "exactly two hex digits",
+                              shown);
       }
       b = h1 * 16 + h2;
       adv(lx);
@@ -181,10 +181,10 @@ static int lex_string(scn_parser *p, scn_lexer *lx, tok *t) {
         snprintf(shown, sizeof shown, "\\");
       else
         snprintf(shown, sizeof shown, "\\<0x%02x>", (unsigned)e);
-      return scn_err_at(p, lx->line, ecol,
-                        "bad escape '%s' in string; expected \\\\ \\\" \\n "
-                        "\\r \\t \\0 or \\xHH",
-                        shown);
+      return wr_scnp_err_at(p, lx->line, ecol,
+                            "bad escape '%s' in string; expected \\\\ \\\" \\n "
+                            "\\r \\t \\0 or \\xHH",
+                            shown);
     }
     }
     adv(lx);
@@ -205,9 +205,10 @@ static int lex_hex(scn_parser *p, scn_lexer *lx, tok *t) {
   for (;;) {
     int c = peekc(lx, 0);
     if (c < 0 || c == '\n')
-      return scn_err_at(p, line, col,
-                        "unterminated hex string; expected '\"' before end of "
-                        "line");
+      return wr_scnp_err_at(
+          p, line, col,
+          "unterminated hex string; expected '\"' before end of "
+          "line");
     if (c == '"') {
       adv(lx);
       break;
@@ -218,22 +219,24 @@ static int lex_hex(scn_parser *p, scn_lexer *lx, tok *t) {
     }
     int h1 = hexval(c), h2 = hexval(peekc(lx, 1));
     if (h1 >= 0 && (peekc(lx, 1) < 0 || peekc(lx, 1) == '\n'))
-      return scn_err_at(p, line, col,
-                        "unterminated hex string; expected '\"' before end of "
-                        "line");
+      return wr_scnp_err_at(
+          p, line, col,
+          "unterminated hex string; expected '\"' before end of "
+          "line");
     if (h1 < 0 || h2 < 0) {
       char buf[32];
       if (h1 >= 0) { /* a lone digit: show what follows it */
         uint32_t c2 = lx->col + 1;
-        return scn_err_at(p, lx->line, c2,
-                          "bad hex string; expected a second hex digit, "
-                          "found %s",
-                          show_char(peekc(lx, 1), buf, sizeof buf));
+        return wr_scnp_err_at(p, lx->line, c2,
+                              "bad hex string; expected a second hex digit, "
+                              "found %s",
+                              show_char(peekc(lx, 1), buf, sizeof buf));
       }
-      return scn_err_at(p, lx->line, lx->col,
-                        "bad hex string; expected pairs of hex digits, found "
-                        "%s",
-                        show_char(c, buf, sizeof buf));
+      return wr_scnp_err_at(
+          p, lx->line, lx->col,
+          "bad hex string; expected pairs of hex digits, found "
+          "%s",
+          show_char(c, buf, sizeof buf));
     }
     if (sput(p, lx, (uint8_t)(h1 * 16 + h2)))
       return -1;
@@ -251,22 +254,24 @@ static int lex_qatom(scn_parser *p, scn_lexer *lx, tok *t) {
   for (;;) {
     int c = peekc(lx, 0);
     if (c < 0 || c == '\n' || c == '\r')
-      return scn_err_at(p, line, col,
-                        "unterminated quoted atom; expected \"'\" before end "
-                        "of line");
+      return wr_scnp_err_at(
+          p, line, col,
+          "unterminated quoted atom; expected \"'\" before end "
+          "of line");
     adv(lx);
     if (c == '\'')
       break;
     if (c == '\\')
-      return scn_err_at(p, lx->line, lx->col - 1,
-                        "'\\' in a quoted atom is not supported");
+      return wr_scnp_err_at(p, lx->line, lx->col - 1,
+                            "'\\' in a quoted atom is not supported");
     /* the term is kept as a C string and compared as text: printable
      * ASCII only */
     if (c < 0x20 || c >= 0x7f)
-      return scn_err_at(p, lx->line, lx->col - 1,
-                        "bad byte 0x%02x in a quoted atom; expected printable "
-                        "ASCII",
-                        (unsigned)c);
+      return wr_scnp_err_at(
+          p, lx->line, lx->col - 1,
+          "bad byte 0x%02x in a quoted atom; expected printable "
+          "ASCII",
+          (unsigned)c);
   }
   t->len = (size_t)(lx->buf + lx->pos - t->text);
   return 0;
@@ -289,10 +294,10 @@ static int lex_opt_value(scn_parser *p, scn_lexer *lx, tok *t) {
       adv(lx);
     }
     if (lx->buf + lx->pos == t->vtext)
-      return scn_err_at(p, lx->line, lx->col,
-                        "missing value after '%.*s='; options are written "
-                        "NAME=VALUE without spaces",
-                        (int)t->len, t->text);
+      return wr_scnp_err_at(p, lx->line, lx->col,
+                            "missing value after '%.*s='; options are written "
+                            "NAME=VALUE without spaces",
+                            (int)t->len, t->text);
   }
   t->vlen = (size_t)(lx->buf + lx->pos - t->vtext);
   return 0;
@@ -366,18 +371,19 @@ static int lex_one(scn_parser *p, scn_lexer *lx, tok **out) {
   }
   char buf[32];
   if (c == '=')
-    return scn_err_at(p, lx->line, lx->col,
-                      "unexpected '='; options are written NAME=VALUE "
-                      "without spaces, comparisons as ==");
+    return wr_scnp_err_at(p, lx->line, lx->col,
+                          "unexpected '='; options are written NAME=VALUE "
+                          "without spaces, comparisons as ==");
   if (c == '\\')
-    return scn_err_at(p, lx->line, lx->col,
-                      "unexpected '\\'; a '\\' continues a line only as its "
-                      "last character (escapes belong in strings)");
-  return scn_err_at(p, lx->line, lx->col, "unexpected %s",
-                    show_char(c, buf, sizeof buf));
+    return wr_scnp_err_at(
+        p, lx->line, lx->col,
+        "unexpected '\\'; a '\\' continues a line only as its "
+        "last character (escapes belong in strings)");
+  return wr_scnp_err_at(p, lx->line, lx->col, "unexpected %s",
+                        show_char(c, buf, sizeof buf));
 }
 
-int scn_lex_statement(scn_parser *p, scn_lexer *lx) {
+int wr_scnp_lex_statement(scn_parser *p, scn_lexer *lx) {
   lx->ntok = 0;
   lx->slen = 0;
   for (;;) {
@@ -422,7 +428,7 @@ int scn_lex_statement(scn_parser *p, scn_lexer *lx) {
   }
 }
 
-void scn_lex_free(scn_lexer *lx) {
+void wr_scnp_lex_free(scn_lexer *lx) {
   free(lx->sbuf);
   free(lx->toks);
   lx->sbuf = NULL;

@@ -20,7 +20,7 @@ static const char *strip_item(const char *err) {
 }
 
 static int net_policy(scn_parser *p, wr_scn_step *st) {
-  wr_policy *pol = scn_alloc(p, sizeof *pol);
+  wr_policy *pol = wr_scnp_alloc(p, sizeof *pol);
   if (!pol)
     return -1;
   wr_policy_init(pol);
@@ -28,25 +28,27 @@ static int net_policy(scn_parser *p, wr_scn_step *st) {
     const tok *first;
     const char *text;
     size_t len;
-    scn_word(p, &first, &text, &len);
+    wr_scnp_word(p, &first, &text, &len);
     char item[128], err[256], q[80];
     snprintf(q, sizeof q, "%.*s", (int)(len < 70 ? len : 70), text);
     if (first->kind != T_ATOM)
-      return scn_err(p, first,
-                     "bad policy item '%s'; expected whole, fixed:N, "
-                     "random:A-B, cuts:N,N..., latency:T, jitter:T-T or "
-                     "bandwidth:RATE",
-                     q);
+      return wr_scnp_err(p, first,
+                         "bad policy item '%s'; expected whole, fixed:N, "
+                         "random:A-B, cuts:N,N..., latency:T, jitter:T-T or "
+                         "bandwidth:RATE",
+                         q);
     if (len >= sizeof item)
-      return scn_err(p, first, "bad policy item '%s...'; it is too long", q);
+      return wr_scnp_err(p, first, "bad policy item '%s...'; it is too long",
+                         q);
     memcpy(item, text, len);
     item[len] = 0;
     if (wr_policy_apply(pol, item, err, sizeof err) != 0)
-      return scn_err(p, first, "bad policy item '%s': %s", q, strip_item(err));
+      return wr_scnp_err(p, first, "bad policy item '%s': %s", q,
+                         strip_item(err));
   }
   char err[256];
   if (wr_policy_check(pol, err, sizeof err) != 0)
-    return scn_err(p, &p->t[0], "bad policy: %s", err);
+    return wr_scnp_err(p, &p->t[0], "bad policy: %s", err);
   st->policy = pol;
   return 0;
 }
@@ -64,127 +66,127 @@ static int net_buffers(scn_parser *p, wr_scn_step *st) {
              memcmp(t->text, "rcvbuf", 6) == 0)
       dst = &st->rcvbuf;
     else if (t->kind == T_OPT)
-      return scn_err(p, t,
-                     "unknown option '%.*s' for net; expected sndbuf=N "
-                     "or rcvbuf=N",
-                     (int)(t->len < 60 ? t->len : 60), t->text);
+      return wr_scnp_err(p, t,
+                         "unknown option '%.*s' for net; expected sndbuf=N "
+                         "or rcvbuf=N",
+                         (int)(t->len < 60 ? t->len : 60), t->text);
     else
-      return scn_err(p, t, "expected sndbuf=N or rcvbuf=N, found %s",
-                     SCN_FOUND(p, t));
-    /* The value as an atom token of its own, for scn_number's message. */
+      return wr_scnp_err(p, t, "expected sndbuf=N or rcvbuf=N, found %s",
+                         SCN_FOUND(p, t));
+    /* The value as an atom token of its own, for wr_scnp_number's message. */
     tok v = *t;
     v.kind = t->vstring ? T_STRING : T_ATOM;
     v.text = t->vtext;
     v.len = t->vlen;
     v.col = t->vcol;
-    if (scn_number(p, &v, "buffer size", 1, UINT32_MAX, dst))
+    if (wr_scnp_number(p, &v, "buffer size", 1, UINT32_MAX, dst))
       return -1;
     scn_next(p);
   }
 }
 
-int scn_net(scn_parser *p, const tok *kw) {
-  wr_scn_step st = scn_step_init(p, WR_SCN_NET_POLICY, kw);
+int wr_scnp_net(scn_parser *p, const tok *kw) {
+  wr_scn_step st = wr_scnp_step_init(p, WR_SCN_NET_POLICY, kw);
   const tok *a = scn_peek(p);
   if (a->kind == T_EOL)
-    return scn_err(p, a,
-                   "missing direction after net; expected A->B, A<->B "
-                   "or LISTENER refuse on|off, found end of line");
+    return wr_scnp_err(p, a,
+                       "missing direction after net; expected A->B, A<->B "
+                       "or LISTENER refuse on|off, found end of line");
   scn_next(p);
   const tok *dir = scn_peek(p);
-  if (scn_is(dir, "refuse")) {
+  if (wr_scnp_is(dir, "refuse")) {
     st.kind = WR_SCN_NET_REFUSE;
-    st.ep = scn_use(p, a, SCN_M_LISTENER, "net ... refuse");
+    st.ep = wr_scnp_use(p, a, SCN_M_LISTENER, "net ... refuse");
     if (st.ep < 0)
       return -1;
     scn_next(p);
     const tok *t = scn_peek(p);
-    if (scn_is(t, "on"))
+    if (wr_scnp_is(t, "on"))
       st.on = 1;
-    else if (!scn_is(t, "off"))
-      return scn_err(p, t, "expected on or off after refuse, found %s",
-                     SCN_FOUND(p, t));
+    else if (!wr_scnp_is(t, "off"))
+      return wr_scnp_err(p, t, "expected on or off after refuse, found %s",
+                         SCN_FOUND(p, t));
     scn_next(p);
-    if (scn_end(p))
+    if (wr_scnp_end(p))
       return -1;
-    return scn_step_add(p, &st) ? 0 : -1;
+    return wr_scnp_step_add(p, &st) ? 0 : -1;
   }
   if (dir->kind != T_ARROW && dir->kind != T_BIARROW)
-    return scn_err(p, dir,
-                   "expected '->' or '<->' after '%.*s' (a direction "
-                   "A->B), found %s",
-                   (int)(a->len < 60 ? a->len : 60), a->text,
-                   SCN_FOUND(p, dir));
+    return wr_scnp_err(p, dir,
+                       "expected '->' or '<->' after '%.*s' (a direction "
+                       "A->B), found %s",
+                       (int)(a->len < 60 ? a->len : 60), a->text,
+                       SCN_FOUND(p, dir));
   st.both = dir->kind == T_BIARROW;
   scn_next(p);
   const tok *b = scn_peek(p);
-  st.ep = scn_use(p, a, NET_MASK, "net");
+  st.ep = wr_scnp_use(p, a, NET_MASK, "net");
   if (st.ep < 0)
     return -1;
   if (b->kind == T_EOL)
-    return scn_err(p, b,
-                   "missing peer after '%s'; expected a name, found end "
-                   "of line",
-                   st.both ? "<->" : "->");
-  st.peer = scn_use(p, b, NET_MASK, "net");
+    return wr_scnp_err(p, b,
+                       "missing peer after '%s'; expected a name, found end "
+                       "of line",
+                       st.both ? "<->" : "->");
+  st.peer = wr_scnp_use(p, b, NET_MASK, "net");
   if (st.peer < 0)
     return -1;
   if (st.peer == st.ep)
-    return scn_err(p, b,
-                   "a direction needs two different endpoints, found "
-                   "'%s' twice",
-                   p->s->endpoints[st.ep].name);
+    return wr_scnp_err(p, b,
+                       "a direction needs two different endpoints, found "
+                       "'%s' twice",
+                       p->s->endpoints[st.ep].name);
   scn_next(p);
   const tok *t = scn_peek(p);
   if (t->kind == T_EOL)
-    return scn_err(p, t,
-                   "missing policy or action after the direction; "
-                   "expected policy items, sndbuf=N, reset, drop, "
-                   "stall or release");
+    return wr_scnp_err(p, t,
+                       "missing policy or action after the direction; "
+                       "expected policy items, sndbuf=N, reset, drop, "
+                       "stall or release");
   int rc;
   if (t->kind == T_OPT) {
     rc = net_buffers(p, &st);
-  } else if (scn_is(t, "reset")) {
+  } else if (wr_scnp_is(t, "reset")) {
     st.kind = WR_SCN_NET_RESET;
     scn_next(p);
     const tok *how = scn_peek(p);
-    if (scn_is(how, "after")) {
+    if (wr_scnp_is(how, "after")) {
       scn_next(p);
       const tok *n = scn_peek(p);
       if (n->kind != T_ATOM)
-        return scn_err(p, n,
-                       "missing byte count after 'reset after'; "
-                       "expected a number, found %s",
-                       SCN_FOUND(p, n));
-      rc = scn_number(p, n, "reset after", 0, UINT64_MAX, &st.n);
+        return wr_scnp_err(p, n,
+                           "missing byte count after 'reset after'; "
+                           "expected a number, found %s",
+                           SCN_FOUND(p, n));
+      rc = wr_scnp_number(p, n, "reset after", 0, UINT64_MAX, &st.n);
       st.has_n = 1;
       scn_next(p);
-    } else if (scn_is(how, "at")) {
+    } else if (wr_scnp_is(how, "at")) {
       scn_next(p);
-      rc = scn_duration(p, scn_peek(p), "reset at", &st.t);
+      rc = wr_scnp_duration(p, scn_peek(p), "reset at", &st.t);
       scn_next(p);
     } else {
-      return scn_err(p, how,
-                     "expected 'after N' or 'at T' after reset, "
-                     "found %s",
-                     SCN_FOUND(p, how));
+      return wr_scnp_err(p, how,
+                         "expected 'after N' or 'at T' after reset, "
+                         "found %s",
+                         SCN_FOUND(p, how));
     }
-  } else if (scn_is(t, "drop") || scn_is(t, "release")) {
-    st.kind = scn_is(t, "drop") ? WR_SCN_NET_DROP : WR_SCN_NET_RELEASE;
+  } else if (wr_scnp_is(t, "drop") || wr_scnp_is(t, "release")) {
+    st.kind = wr_scnp_is(t, "drop") ? WR_SCN_NET_DROP : WR_SCN_NET_RELEASE;
     scn_next(p);
     rc = 0;
-  } else if (scn_is(t, "stall")) {
+  } else if (wr_scnp_is(t, "stall")) {
     st.kind = WR_SCN_NET_STALL;
     scn_next(p);
     rc = 0;
     if (scn_peek(p)->kind != T_EOL) {
-      rc = scn_duration(p, scn_peek(p), "stall", &st.t);
+      rc = wr_scnp_duration(p, scn_peek(p), "stall", &st.t);
       scn_next(p);
     }
   } else {
     rc = net_policy(p, &st);
   }
-  if (rc || scn_end(p))
+  if (rc || wr_scnp_end(p))
     return -1;
-  return scn_step_add(p, &st) ? 0 : -1;
+  return wr_scnp_step_add(p, &st) ? 0 : -1;
 }

@@ -9,7 +9,7 @@
 #include "scn_int.h"
 #include "wirerig/sockopt.h"
 
-int scn_option_known(const char *name, size_t len) {
+int wr_scnp_option_known(const char *name, size_t len) {
   char buf[64];
   if (len >= sizeof buf)
     return 0;
@@ -18,7 +18,7 @@ int scn_option_known(const char *name, size_t len) {
   return wr_sockopt_from_name(buf) >= 0;
 }
 
-const char *scn_option_names(void) {
+const char *wr_scnp_option_names(void) {
   static char list[400];
   if (!list[0]) {
     size_t o = 0;
@@ -44,42 +44,44 @@ static const char *strip_item(const char *err) {
   return err;
 }
 
-int scn_option_value(scn_parser *p, uint32_t line, uint32_t col,
-                     const char *name, const char *value, size_t vlen) {
+int wr_scnp_option_value(scn_parser *p, uint32_t line, uint32_t col,
+                         const char *name, const char *value, size_t vlen) {
   char item[160], err[256];
   size_t nl = strlen(name);
   if (nl + vlen + 2 > sizeof item)
-    return scn_err_at(p, line, col,
-                      "bad option value for '%s'; expected at most %zu "
-                      "characters, found %zu",
-                      name, sizeof item - nl - 2, vlen);
+    return wr_scnp_err_at(p, line, col,
+                          "bad option value for '%s'; expected at most %zu "
+                          "characters, found %zu",
+                          name, sizeof item - nl - 2, vlen);
   for (size_t k = 0; k < vlen; k++)
     if (value[k] == ' ' || value[k] == '\t' || value[k] == 0)
-      return scn_err_at(p, line, col,
-                        "bad option value for '%s'; expected a value without "
-                        "spaces",
-                        name);
+      return wr_scnp_err_at(
+          p, line, col,
+          "bad option value for '%s'; expected a value without "
+          "spaces",
+          name);
   memcpy(item, name, nl);
   item[nl] = '=';
   memcpy(item + nl + 1, value, vlen);
   item[nl + 1 + vlen] = 0;
   wr_sockopt o;
   if (wr_sockopt_parse(item, &o, 1, err, sizeof err) != 1)
-    return scn_err_at(p, line, col, "bad option value: %s", strip_item(err));
+    return wr_scnp_err_at(p, line, col, "bad option value: %s",
+                          strip_item(err));
   return 0;
 }
 
-int scn_option(scn_parser *p, const tok *t, int check, wr_scn_opt *out) {
-  if (!scn_is_name(t))
-    return scn_err(p, t, "bad option name; expected a name, found %s",
-                   SCN_FOUND(p, t));
+int wr_scnp_option(scn_parser *p, const tok *t, int check, wr_scn_opt *out) {
+  if (!wr_scnp_is_name(t))
+    return wr_scnp_err(p, t, "bad option name; expected a name, found %s",
+                       SCN_FOUND(p, t));
   char name[64];
-  if (t->len >= sizeof name || !scn_option_known(t->text, t->len)) {
+  if (t->len >= sizeof name || !wr_scnp_option_known(t->text, t->len)) {
     if (check) {
       char q[64];
       snprintf(q, sizeof q, "%.*s", (int)(t->len < 60 ? t->len : 60), t->text);
-      return scn_err(p, t, "unknown option '%s'; expected one of: %s", q,
-                     scn_option_names());
+      return wr_scnp_err(p, t, "unknown option '%s'; expected one of: %s", q,
+                         wr_scnp_option_names());
     }
   }
   const char *v = t->vtext;
@@ -92,15 +94,15 @@ int scn_option(scn_parser *p, const tok *t, int check, wr_scn_opt *out) {
     memcpy(name, t->text, t->len);
     name[t->len] = 0;
     if (t->vstring)
-      return scn_err_at(p, t->line, t->vcol,
-                        "bad option value for '%s'; expected a value "
-                        "without quotes, found a string",
-                        name);
-    if (scn_option_value(p, t->line, t->vcol, name, v, vlen))
+      return wr_scnp_err_at(p, t->line, t->vcol,
+                            "bad option value for '%s'; expected a value "
+                            "without quotes, found a string",
+                            name);
+    if (wr_scnp_option_value(p, t->line, t->vcol, name, v, vlen))
       return -1;
   }
-  out->name = scn_strdup(p, t->text, t->len);
-  out->value = scn_strdup(p, v, vlen);
+  out->name = wr_scnp_strdup(p, t->text, t->len);
+  out->value = wr_scnp_strdup(p, v, vlen);
   out->pos.file = p->s->file;
   out->pos.line = t->line;
   out->pos.col = t->col;

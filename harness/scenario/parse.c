@@ -10,11 +10,12 @@
 #define REPEAT_MAX 4294967295ull
 #define REPEAT_DEPTH_MAX 16
 
-const char *scn_dir(const scn_parser *p) { return p->dir; }
+const char *wr_scnp_dir(const scn_parser *p) { return p->dir; }
 
 /* ---- shared helpers --------------------------------------------------- */
 
-wr_scn_step scn_step_init(const scn_parser *p, wr_scn_kind k, const tok *t) {
+wr_scn_step wr_scnp_step_init(const scn_parser *p, wr_scn_kind k,
+                              const tok *t) {
   wr_scn_step st;
   memset(&st, 0, sizeof st);
   st.kind = k;
@@ -25,7 +26,7 @@ wr_scn_step scn_step_init(const scn_parser *p, wr_scn_kind k, const tok *t) {
   return st;
 }
 
-wr_scn_step *scn_step_add(scn_parser *p, const wr_scn_step *st) {
+wr_scn_step *wr_scnp_step_add(scn_parser *p, const wr_scn_step *st) {
   scn_blockbuild *b = &p->blocks[p->depth - 1];
   if (b->n == b->cap) {
     size_t cap = b->cap ? b->cap * 2 : 16;
@@ -41,20 +42,21 @@ wr_scn_step *scn_step_add(scn_parser *p, const wr_scn_step *st) {
   return &b->steps[b->n++];
 }
 
-int scn_end(scn_parser *p) {
+int wr_scnp_end(scn_parser *p) {
   const tok *t = scn_peek(p);
   if (t->kind == T_EOL)
     return 0;
-  return scn_err(p, t, "extra token %s; expected end of line", SCN_FOUND(p, t));
+  return wr_scnp_err(p, t, "extra token %s; expected end of line",
+                     SCN_FOUND(p, t));
 }
 
-int scn_opts_store(scn_parser *p, wr_scn_step *st, const wr_scn_opt *o,
-                   size_t n) {
+int wr_scnp_opts_store(scn_parser *p, wr_scn_step *st, const wr_scn_opt *o,
+                       size_t n) {
   st->nopts = n;
   st->opts = NULL;
   if (n == 0)
     return 0;
-  wr_scn_opt *d = scn_alloc(p, n * sizeof *d);
+  wr_scn_opt *d = wr_scnp_alloc(p, n * sizeof *d);
   if (!d)
     return -1;
   memcpy(d, o, n * sizeof *d);
@@ -62,32 +64,33 @@ int scn_opts_store(scn_parser *p, wr_scn_step *st, const wr_scn_opt *o,
   return 0;
 }
 
-int scn_timeout(scn_parser *p, const tok *t, wr_scn_step *st) {
+int wr_scnp_timeout(scn_parser *p, const tok *t, wr_scn_step *st) {
   if (st->has_timeout)
-    return scn_err(p, t, "timeout given twice");
+    return wr_scnp_err(p, t, "timeout given twice");
   if (t->vstring)
-    return scn_err_at(p, t->line, t->vcol,
-                      "bad duration for timeout; expected a number with a "
-                      "unit ns us ms s (e.g. 1.5ms), found a string");
-  if (scn_duration_text(p, t->line, t->vcol, t->vtext, t->vlen, "timeout",
-                        &st->timeout))
+    return wr_scnp_err_at(p, t->line, t->vcol,
+                          "bad duration for timeout; expected a number with a "
+                          "unit ns us ms s (e.g. 1.5ms), found a string");
+  if (wr_scnp_duration_text(p, t->line, t->vcol, t->vtext, t->vlen, "timeout",
+                            &st->timeout))
     return -1;
   st->has_timeout = 1;
   return 0;
 }
 
-int scn_cmp(scn_parser *p, wr_scn_step *st) {
+int wr_scnp_cmp(scn_parser *p, wr_scn_step *st) {
   const tok *t = scn_peek(p);
   if (t->kind != T_CMP)
-    return scn_err(p, t,
-                   "missing comparison; expected == != < <= > or >=, found %s",
-                   SCN_FOUND(p, t));
+    return wr_scnp_err(
+        p, t, "missing comparison; expected == != < <= > or >=, found %s",
+        SCN_FOUND(p, t));
   st->cmp = t->cmp;
   scn_next(p);
   return 0;
 }
 
-int scn_word(scn_parser *p, const tok **first, const char **text, size_t *len) {
+int wr_scnp_word(scn_parser *p, const tok **first, const char **text,
+                 size_t *len) {
   const tok *t = scn_peek(p);
   *first = t;
   if (t->kind == T_EOL)
@@ -111,8 +114,8 @@ int scn_word(scn_parser *p, const tok **first, const char **text, size_t *len) {
 
 static int header_only(scn_parser *p, const tok *kw) {
   if (scn_in_repeat(p))
-    return scn_err(p, kw, "'%.*s' is not allowed inside a repeat block",
-                   (int)kw->len, kw->text);
+    return wr_scnp_err(p, kw, "'%.*s' is not allowed inside a repeat block",
+                       (int)kw->len, kw->text);
   return 0;
 }
 
@@ -121,15 +124,15 @@ static int st_scenario(scn_parser *p, const tok *kw) {
   if (header_only(p, kw))
     return -1;
   if (t->kind != T_STRING)
-    return scn_err(p, t, "missing title; expected a string, found %s",
-                   SCN_FOUND(p, t));
+    return wr_scnp_err(p, t, "missing title; expected a string, found %s",
+                       SCN_FOUND(p, t));
   scn_next(p);
-  if (scn_end(p))
+  if (wr_scnp_end(p))
     return -1;
   const uint8_t *b = scn_sbytes(p, t);
   if (memchr(b, 0, t->slen))
-    return scn_err(p, t, "bad title: it contains a NUL byte");
-  p->s->title = scn_strdup(p, (const char *)b, t->slen);
+    return wr_scnp_err(p, t, "bad title: it contains a NUL byte");
+  p->s->title = wr_scnp_strdup(p, (const char *)b, t->slen);
   return p->s->title ? 0 : -1;
 }
 
@@ -138,52 +141,53 @@ static int st_seeds(scn_parser *p, const tok *kw) {
   if (header_only(p, kw))
     return -1;
   if (t->kind == T_EOL)
-    return scn_err(p, t,
-                   "missing seed count; expected a number, found end of "
-                   "line");
-  if (scn_number(p, t, "seeds", 1, UINT32_MAX, &p->s->seeds))
+    return wr_scnp_err(p, t,
+                       "missing seed count; expected a number, found end of "
+                       "line");
+  if (wr_scnp_number(p, t, "seeds", 1, UINT32_MAX, &p->s->seeds))
     return -1;
   scn_next(p);
-  return scn_end(p);
+  return wr_scnp_end(p);
 }
 
 static int st_transports(scn_parser *p, const tok *kw) {
   const tok *t = scn_peek(p);
   if (header_only(p, kw))
     return -1;
-  if (scn_is(t, "sim"))
+  if (wr_scnp_is(t, "sim"))
     p->s->transports = WR_SCN_SIM;
-  else if (scn_is(t, "loopback"))
+  else if (wr_scnp_is(t, "loopback"))
     p->s->transports = WR_SCN_LOOPBACK;
-  else if (scn_is(t, "both"))
+  else if (wr_scnp_is(t, "both"))
     p->s->transports = WR_SCN_BOTH;
   else
-    return scn_err(p, t,
-                   "%s transports; expected sim, loopback or both, "
-                   "found %s",
-                   t->kind == T_EOL ? "missing" : "bad", SCN_FOUND(p, t));
+    return wr_scnp_err(p, t,
+                       "%s transports; expected sim, loopback or both, "
+                       "found %s",
+                       t->kind == T_EOL ? "missing" : "bad", SCN_FOUND(p, t));
   scn_next(p);
-  return scn_end(p);
+  return wr_scnp_end(p);
 }
 
 static int st_exhaustive(scn_parser *p, const tok *kw) {
   const tok *t = scn_peek(p);
   if (header_only(p, kw))
     return -1;
-  if (scn_is(t, "off")) {
+  if (wr_scnp_is(t, "off")) {
     p->s->exhaustive = -1;
   } else {
     if (t->kind != T_ATOM)
-      return scn_err(p, t,
-                     "%s exhaustive limit; expected off or a byte count, "
-                     "found %s",
-                     t->kind == T_EOL ? "missing" : "bad", SCN_FOUND(p, t));
-    if (scn_number(p, t, "exhaustive", 0, UINT32_MAX, &p->s->exhaustive_limit))
+      return wr_scnp_err(p, t,
+                         "%s exhaustive limit; expected off or a byte count, "
+                         "found %s",
+                         t->kind == T_EOL ? "missing" : "bad", SCN_FOUND(p, t));
+    if (wr_scnp_number(p, t, "exhaustive", 0, UINT32_MAX,
+                       &p->s->exhaustive_limit))
       return -1;
     p->s->exhaustive = 1;
   }
   scn_next(p);
-  return scn_end(p);
+  return wr_scnp_end(p);
 }
 
 /* ---- targets ------------------------------------------------------------- */
@@ -199,10 +203,10 @@ static int parse_hostport(scn_parser *p, const tok *t, const char *text,
   char q[80];
   snprintf(q, sizeof q, "%.*s", (int)(len < 70 ? len : 70), text);
   if (!colon || colon == text)
-    return scn_err(p, t,
-                   "bad address; expected HOST:PORT (e.g. "
-                   "127.0.0.1:8080 or [::1]:8080), found '%s'",
-                   q);
+    return wr_scnp_err(p, t,
+                       "bad address; expected HOST:PORT (e.g. "
+                       "127.0.0.1:8080 or [::1]:8080), found '%s'",
+                       q);
   const char *ps = colon + 1;
   size_t pl = (size_t)(text + len - ps);
   uint64_t port = 0;
@@ -214,7 +218,7 @@ static int parse_hostport(scn_parser *p, const tok *t, const char *text,
       port = port * 10 + (uint64_t)(ps[k] - '0');
   }
   if (!ok || port < 1 || port > 65535)
-    return scn_err(p, t, "bad port in '%s'; expected 1..65535", q);
+    return wr_scnp_err(p, t, "bad port in '%s'; expected 1..65535", q);
   const char *hs = text;
   size_t hl = (size_t)(colon - text);
   if (hl >= 2 && hs[0] == '[' && hs[hl - 1] == ']') {
@@ -222,8 +226,8 @@ static int parse_hostport(scn_parser *p, const tok *t, const char *text,
     hl -= 2;
   }
   if (hl == 0)
-    return scn_err(p, t, "bad address '%s'; the host is empty", q);
-  e->host = scn_strdup(p, hs, hl);
+    return wr_scnp_err(p, t, "bad address '%s'; the host is empty", q);
+  e->host = wr_scnp_strdup(p, hs, hl);
   e->port = (uint16_t)port;
   return e->host ? 0 : -1;
 }
@@ -231,29 +235,30 @@ static int parse_hostport(scn_parser *p, const tok *t, const char *text,
 static int st_target(scn_parser *p, const tok *kw) {
   const tok *name = scn_peek(p);
   if (name->kind == T_EOL)
-    return scn_err(p, name,
-                   "missing target name; expected a name, found end "
-                   "of line");
+    return wr_scnp_err(p, name,
+                       "missing target name; expected a name, found end "
+                       "of line");
   scn_next(p);
   const tok *how = scn_peek(p);
-  int start = scn_is(how, "start");
-  if (!start && !scn_is(how, "at"))
-    return scn_err(p, how, "%s target verb; expected start or at, found %s",
-                   how->kind == T_EOL ? "missing" : "bad", SCN_FOUND(p, how));
+  int start = wr_scnp_is(how, "start");
+  if (!start && !wr_scnp_is(how, "at"))
+    return wr_scnp_err(p, how, "%s target verb; expected start or at, found %s",
+                       how->kind == T_EOL ? "missing" : "bad",
+                       SCN_FOUND(p, how));
   scn_next(p);
   wr_scn_endpoint e;
   memset(&e, 0, sizeof e);
   wr_scn_step st =
-      scn_step_init(p, start ? WR_SCN_TARGET_START : WR_SCN_TARGET_AT, kw);
+      wr_scnp_step_init(p, start ? WR_SCN_TARGET_START : WR_SCN_TARGET_AT, kw);
   if (start) {
     const tok *cmd = scn_peek(p);
     if (cmd->kind != T_STRING)
-      return scn_err(p, cmd, "missing command; expected a string, found %s",
-                     SCN_FOUND(p, cmd));
+      return wr_scnp_err(p, cmd, "missing command; expected a string, found %s",
+                         SCN_FOUND(p, cmd));
     scn_next(p);
     if (memchr(scn_sbytes(p, cmd), 0, cmd->slen))
-      return scn_err(p, cmd, "bad command: it contains a NUL byte");
-    e.command = scn_strdup(p, (const char *)scn_sbytes(p, cmd), cmd->slen);
+      return wr_scnp_err(p, cmd, "bad command: it contains a NUL byte");
+    e.command = wr_scnp_strdup(p, (const char *)scn_sbytes(p, cmd), cmd->slen);
     if (!e.command)
       return -1;
     for (;;) {
@@ -262,30 +267,31 @@ static int st_target(scn_parser *p, const tok *kw) {
         break;
       if (o->kind == T_OPT && o->len == 5 && memcmp(o->text, "ready", 5) == 0) {
         if (!o->vstring)
-          return scn_err_at(p, o->line, o->vcol,
-                            "bad option value for 'ready'; expected a string, "
-                            "found '%.*s'",
-                            (int)(o->vlen < 60 ? o->vlen : 60), o->vtext);
+          return wr_scnp_err_at(
+              p, o->line, o->vcol,
+              "bad option value for 'ready'; expected a string, "
+              "found '%.*s'",
+              (int)(o->vlen < 60 ? o->vlen : 60), o->vtext);
         if (e.ready)
-          return scn_err(p, o, "ready given twice");
+          return wr_scnp_err(p, o, "ready given twice");
         const uint8_t *b = scn_sbytes(p, o);
         if (memchr(b, 0, o->slen))
-          return scn_err(p, o, "bad ready text: it contains a NUL byte");
-        e.ready = scn_strdup(p, (const char *)b, o->slen);
+          return wr_scnp_err(p, o, "bad ready text: it contains a NUL byte");
+        e.ready = wr_scnp_strdup(p, (const char *)b, o->slen);
         if (!e.ready)
           return -1;
       } else if (o->kind == T_OPT && o->len == 7 &&
                  memcmp(o->text, "timeout", 7) == 0) {
-        if (scn_timeout(p, o, &st))
+        if (wr_scnp_timeout(p, o, &st))
           return -1;
         e.timeout = st.timeout;
       } else if (o->kind == T_OPT) {
-        return scn_err(p, o,
-                       "unknown option '%.*s' for target start; expected "
-                       "ready=\"TEXT\" or timeout=T",
-                       (int)(o->len < 60 ? o->len : 60), o->text);
+        return wr_scnp_err(p, o,
+                           "unknown option '%.*s' for target start; expected "
+                           "ready=\"TEXT\" or timeout=T",
+                           (int)(o->len < 60 ? o->len : 60), o->text);
       } else {
-        return scn_end(p);
+        return wr_scnp_end(p);
       }
       scn_next(p);
     }
@@ -293,16 +299,16 @@ static int st_target(scn_parser *p, const tok *kw) {
     const tok *first;
     const char *text;
     size_t len;
-    if (scn_word(p, &first, &text, &len))
-      return scn_err(p, first,
-                     "missing address; expected HOST:PORT, found "
-                     "end of line");
+    if (wr_scnp_word(p, &first, &text, &len))
+      return wr_scnp_err(p, first,
+                         "missing address; expected HOST:PORT, found "
+                         "end of line");
     if (parse_hostport(p, first, text, len, &e))
       return -1;
-    if (scn_end(p))
+    if (wr_scnp_end(p))
       return -1;
   }
-  int k = scn_declare(p, name, WR_SCN_EP_TARGET);
+  int k = wr_scnp_declare(p, name, WR_SCN_EP_TARGET);
   if (k < 0)
     return -1;
   wr_scn_endpoint *ep = &p->s->endpoints[k];
@@ -311,41 +317,42 @@ static int st_target(scn_parser *p, const tok *kw) {
   e.pos = ep->pos;
   *ep = e;
   st.ep = k;
-  return scn_step_add(p, &st) ? 0 : -1;
+  return wr_scnp_step_add(p, &st) ? 0 : -1;
 }
 
 /* ---- wait, repeat, elapsed --------------------------------------------- */
 
 static int st_wait(scn_parser *p, const tok *kw) {
-  wr_scn_step st = scn_step_init(p, WR_SCN_WAIT, kw);
-  if (scn_duration(p, scn_peek(p), "wait", &st.t))
+  wr_scn_step st = wr_scnp_step_init(p, WR_SCN_WAIT, kw);
+  if (wr_scnp_duration(p, scn_peek(p), "wait", &st.t))
     return -1;
   scn_next(p);
-  if (scn_end(p))
+  if (wr_scnp_end(p))
     return -1;
-  return scn_step_add(p, &st) ? 0 : -1;
+  return wr_scnp_step_add(p, &st) ? 0 : -1;
 }
 
 static int st_repeat(scn_parser *p, const tok *kw) {
-  wr_scn_step st = scn_step_init(p, WR_SCN_REPEAT, kw);
+  wr_scn_step st = wr_scnp_step_init(p, WR_SCN_REPEAT, kw);
   const tok *t = scn_peek(p);
   if (t->kind != T_ATOM)
-    return scn_err(p, t, "missing repeat count; expected a number, found %s",
-                   SCN_FOUND(p, t));
-  if (scn_number(p, t, "repeat count", 0, REPEAT_MAX, &st.n))
+    return wr_scnp_err(p, t,
+                       "missing repeat count; expected a number, found %s",
+                       SCN_FOUND(p, t));
+  if (wr_scnp_number(p, t, "repeat count", 0, REPEAT_MAX, &st.n))
     return -1;
   scn_next(p);
   const tok *lb = scn_peek(p);
   if (lb->kind != T_LB)
-    return scn_err(p, lb, "expected '{' after the repeat count, found %s",
-                   SCN_FOUND(p, lb));
+    return wr_scnp_err(p, lb, "expected '{' after the repeat count, found %s",
+                       SCN_FOUND(p, lb));
   scn_next(p);
-  if (scn_end(p))
+  if (wr_scnp_end(p))
     return -1;
   if (p->depth >= REPEAT_DEPTH_MAX)
-    return scn_err(p, kw, "repeat blocks nested too deeply (more than %d)",
-                   REPEAT_DEPTH_MAX - 1);
-  wr_scn_step *owner = scn_step_add(p, &st);
+    return wr_scnp_err(p, kw, "repeat blocks nested too deeply (more than %d)",
+                       REPEAT_DEPTH_MAX - 1);
+  wr_scn_step *owner = wr_scnp_step_add(p, &st);
   if (!owner)
     return -1;
   if (p->depth == p->bcap) {
@@ -368,24 +375,24 @@ static int st_repeat(scn_parser *p, const tok *kw) {
 
 static int st_close_block(scn_parser *p, const tok *rb) {
   if (p->depth <= 1)
-    return scn_err(p, rb, "unbalanced '}': no repeat block is open");
+    return wr_scnp_err(p, rb, "unbalanced '}': no repeat block is open");
   /* Closed even when more follows, so one stray token is one error. */
   scn_blockbuild *b = &p->blocks[--p->depth];
   b->owner->body.steps = b->steps;
   b->owner->body.n = b->n;
-  return scn_end(p);
+  return wr_scnp_end(p);
 }
 
 static int st_elapsed(scn_parser *p, const tok *kw) {
-  wr_scn_step st = scn_step_init(p, WR_SCN_ELAPSED, kw);
-  if (scn_cmp(p, &st))
+  wr_scn_step st = wr_scnp_step_init(p, WR_SCN_ELAPSED, kw);
+  if (wr_scnp_cmp(p, &st))
     return -1;
-  if (scn_duration(p, scn_peek(p), "elapsed", &st.t))
+  if (wr_scnp_duration(p, scn_peek(p), "elapsed", &st.t))
     return -1;
   scn_next(p);
-  if (scn_end(p))
+  if (wr_scnp_end(p))
     return -1;
-  return scn_step_add(p, &st) ? 0 : -1;
+  return wr_scnp_step_add(p, &st) ? 0 : -1;
 }
 
 /* ---- the dispatcher ------------------------------------------------------ */
@@ -394,31 +401,27 @@ static const struct {
   const char *kw;
   int (*fn)(scn_parser *p, const tok *kw);
 } keywords[] = {
-    {"scenario", st_scenario},
-    {"seeds", st_seeds},
-    {"transports", st_transports},
-    {"exhaustive", st_exhaustive},
-    {"target", st_target},
-    {"wait", st_wait},
-    {"repeat", st_repeat},
-    {"elapsed", st_elapsed},
-    {"net", scn_net},
+    {"scenario", st_scenario},     {"seeds", st_seeds},
+    {"transports", st_transports}, {"exhaustive", st_exhaustive},
+    {"target", st_target},         {"wait", st_wait},
+    {"repeat", st_repeat},         {"elapsed", st_elapsed},
+    {"net", wr_scnp_net},
 };
 
-int scn_statement(scn_parser *p) {
+int wr_scnp_statement(scn_parser *p) {
   const tok *first = scn_next(p);
   if (first->kind == T_RB)
     return st_close_block(p, first);
   if (first->kind == T_ATOM) {
     for (size_t k = 0; k < sizeof keywords / sizeof keywords[0]; k++)
-      if (scn_is(first, keywords[k].kw))
+      if (wr_scnp_is(first, keywords[k].kw))
         return keywords[k].fn(p, first);
-    if (scn_is_name(first))
-      return scn_verb(p, first);
+    if (wr_scnp_is_name(first))
+      return wr_scnp_verb(p, first);
   }
-  return scn_err(p, first,
-                 "expected a statement (NAME VERB ..., or scenario, seeds, "
-                 "transports, exhaustive, target, net, wait, repeat, "
-                 "elapsed), found %s",
-                 SCN_FOUND(p, first));
+  return wr_scnp_err(p, first,
+                     "expected a statement (NAME VERB ..., or scenario, seeds, "
+                     "transports, exhaustive, target, net, wait, repeat, "
+                     "elapsed), found %s",
+                     SCN_FOUND(p, first));
 }

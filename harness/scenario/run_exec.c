@@ -544,6 +544,10 @@ static int exec_listen(run_rt *rt, const wr_scn_step *st) {
   if (rc == 0)
     rc = wr_sock_listen(rt->env, ep_mb(rt, st->ep), NULL, o, n,
                         &rt->eps[st->ep].ls);
+  /* Kept so that a connect after the listener closed is refused by the
+   * transport, as it would be. */
+  if (rc == 0)
+    rc = wr_sock_sockname(rt->eps[st->ep].ls, &rt->eps[st->ep].addr);
   return judge_rc(rt, st, rc);
 }
 
@@ -568,10 +572,8 @@ static int exec_connect(run_rt *rt, const wr_scn_step *st) {
   wr_addr to;
   const wr_scn_endpoint *pe = &rt->s->endpoints[st->peer];
   if (rc == 0) {
-    if (pe->kind == WR_SCN_EP_TARGET)
+    if (pe->kind == WR_SCN_EP_TARGET || rt->eps[st->peer].ls)
       to = rt->eps[st->peer].addr;
-    else if (rt->eps[st->peer].ls)
-      rc = wr_sock_sockname(rt->eps[st->peer].ls, &to);
     else
       rc = WR_ENOTCONN;
   }
@@ -669,8 +671,6 @@ static int exec_step(run_rt *rt, const wr_scn_step *st) {
   case WR_SCN_CLOSE:
     s = ep_sock(rt, st->ep);
     rc = s ? wr_sock_close(s) : 0;
-    if (rt->eps[st->ep].s == NULL && rt->eps[st->ep].ls)
-      rt->eps[st->ep].ls = NULL;
     return judge_rc(rt, st, rc);
   case WR_SCN_OWNER:
     s = ep_sock(rt, st->ep);

@@ -15,7 +15,7 @@ typedef struct run_ep {
   uint64_t sent, received;
   int has_pending; /* a net policy named this socket before it existed */
   wr_policy pending;
-  wr_addr addr; /* target */
+  wr_addr addr; /* target, or the listener's address once listening */
   pid_t pid;    /* started target: its process group, -1 none */
   int outfd;    /* its output when a ready text is awaited, else -1 */
 } run_ep;

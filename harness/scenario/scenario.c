@@ -18,7 +18,7 @@ typedef struct arena_node {
   max_align_t data[];
 } arena_node;
 
-void *scn_alloc(scn_parser *p, size_t n) {
+void *wr_scnp_alloc(scn_parser *p, size_t n) {
   if (n > SIZE_MAX - sizeof(arena_node)) {
     p->oom = 1;
     return NULL;
@@ -33,8 +33,8 @@ void *scn_alloc(scn_parser *p, size_t n) {
   return a->data;
 }
 
-char *scn_strdup(scn_parser *p, const char *text, size_t len) {
-  char *d = scn_alloc(p, len + 1);
+char *wr_scnp_strdup(scn_parser *p, const char *text, size_t len) {
+  char *d = wr_scnp_alloc(p, len + 1);
   if (d)
     memcpy(d, text, len);
   return d;
@@ -67,8 +67,8 @@ static void add_error(scn_parser *p, uint32_t line, uint32_t col,
   vsnprintf(e->msg, sizeof e->msg, fmt, ap);
 }
 
-int scn_err_at(scn_parser *p, uint32_t line, uint32_t col, const char *fmt,
-               ...) {
+int wr_scnp_err_at(scn_parser *p, uint32_t line, uint32_t col, const char *fmt,
+                   ...) {
   if (p->failed)
     return -1;
   p->failed = 1;
@@ -79,7 +79,7 @@ int scn_err_at(scn_parser *p, uint32_t line, uint32_t col, const char *fmt,
   return -1;
 }
 
-int scn_err(scn_parser *p, const tok *t, const char *fmt, ...) {
+int wr_scnp_err(scn_parser *p, const tok *t, const char *fmt, ...) {
   if (p->failed)
     return -1;
   p->failed = 1;
@@ -116,8 +116,8 @@ static void quote_text(const char *s, size_t n, char *out, size_t cap) {
   out[o] = 0;
 }
 
-const char *scn_found(const scn_parser *p, const tok *t, char *buf,
-                      size_t cap) {
+const char *wr_scnp_found(const scn_parser *p, const tok *t, char *buf,
+                          size_t cap) {
   (void)p;
   if (t->kind == T_EOL) {
     snprintf(buf, cap, "end of line");
@@ -134,12 +134,12 @@ const char *scn_found(const scn_parser *p, const tok *t, char *buf,
 
 /* ---- token helpers ------------------------------------------------------- */
 
-int scn_is(const tok *t, const char *word) {
+int wr_scnp_is(const tok *t, const char *word) {
   size_t n = strlen(word);
   return t->kind == T_ATOM && t->len == n && memcmp(t->text, word, n) == 0;
 }
 
-int scn_is_name(const tok *t) {
+int wr_scnp_is_name(const tok *t) {
   if (t->kind != T_ATOM && t->kind != T_OPT)
     return 0;
   const char *s = t->text;
@@ -184,59 +184,60 @@ static int parse_u64(const char *s, size_t n, uint64_t *out) {
   return 0;
 }
 
-int scn_is_number(const tok *t) {
+int wr_scnp_is_number(const tok *t) {
   uint64_t v;
   return t->kind == T_ATOM && parse_u64(t->text, t->len, &v) != -1;
 }
 
-int scn_number(scn_parser *p, const tok *t, const char *what, uint64_t min,
-               uint64_t max, uint64_t *out) {
+int wr_scnp_number(scn_parser *p, const tok *t, const char *what, uint64_t min,
+                   uint64_t max, uint64_t *out) {
   uint64_t v = 0;
   int rc = t->kind == T_ATOM ? parse_u64(t->text, t->len, &v) : -1;
   if (rc == -1)
-    return scn_err(p, t,
-                   "bad number for %s; expected a decimal or 0x hex number "
-                   "%llu..%llu, found %s",
-                   what, (unsigned long long)min, (unsigned long long)max,
-                   SCN_FOUND(p, t));
+    return wr_scnp_err(p, t,
+                       "bad number for %s; expected a decimal or 0x hex number "
+                       "%llu..%llu, found %s",
+                       what, (unsigned long long)min, (unsigned long long)max,
+                       SCN_FOUND(p, t));
   if (rc == -2 || v < min || v > max)
-    return scn_err(p, t, "bad number for %s; expected %llu..%llu, found %s",
-                   what, (unsigned long long)min, (unsigned long long)max,
-                   SCN_FOUND(p, t));
+    return wr_scnp_err(p, t, "bad number for %s; expected %llu..%llu, found %s",
+                       what, (unsigned long long)min, (unsigned long long)max,
+                       SCN_FOUND(p, t));
   *out = v;
   return 0;
 }
 
-int scn_duration_text(scn_parser *p, uint32_t line, uint32_t col,
-                      const char *text, size_t len, const char *what,
-                      wr_time *out) {
+int wr_scnp_duration_text(scn_parser *p, uint32_t line, uint32_t col,
+                          const char *text, size_t len, const char *what,
+                          wr_time *out) {
   char buf[64], err[160], q[48];
   if (len >= sizeof buf) {
     quote_text(text, len, q, sizeof q);
-    return scn_err_at(p, line, col,
-                      "bad duration for %s; expected a number with a unit "
-                      "ns us ms s (e.g. 1.5ms), found '%s'",
-                      what, q);
+    return wr_scnp_err_at(p, line, col,
+                          "bad duration for %s; expected a number with a unit "
+                          "ns us ms s (e.g. 1.5ms), found '%s'",
+                          what, q);
   }
   memcpy(buf, text, len);
   buf[len] = 0;
   if (wr_parse_time(buf, out, err, sizeof err) != 0) {
     quote_text(text, len, q, sizeof q);
-    return scn_err_at(p, line, col,
-                      "bad duration for %s; expected a number with a unit "
-                      "ns us ms s (e.g. 1.5ms), found '%s'",
-                      what, q);
+    return wr_scnp_err_at(p, line, col,
+                          "bad duration for %s; expected a number with a unit "
+                          "ns us ms s (e.g. 1.5ms), found '%s'",
+                          what, q);
   }
   return 0;
 }
 
-int scn_duration(scn_parser *p, const tok *t, const char *what, wr_time *out) {
+int wr_scnp_duration(scn_parser *p, const tok *t, const char *what,
+                     wr_time *out) {
   if (t->kind != T_ATOM)
-    return scn_err(p, t,
-                   "missing duration for %s; expected a number with a unit "
-                   "ns us ms s (e.g. 1.5ms), found %s",
-                   what, SCN_FOUND(p, t));
-  return scn_duration_text(p, t->line, t->col, t->text, t->len, what, out);
+    return wr_scnp_err(p, t,
+                       "missing duration for %s; expected a number with a unit "
+                       "ns us ms s (e.g. 1.5ms), found %s",
+                       what, SCN_FOUND(p, t));
+  return wr_scnp_duration_text(p, t->line, t->col, t->text, t->len, what, out);
 }
 
 /* ---- blocks -----------------------------------------------------------------
@@ -300,7 +301,7 @@ wr_scenario *wr_scn_parse(const char *file, const char *text, size_t len,
     p.cfg.max_errors = WR_SCN_MAX_ERRORS;
   if (!file)
     file = "<input>";
-  s->file = scn_strdup(&p, file, strlen(file));
+  s->file = wr_scnp_strdup(&p, file, strlen(file));
   s->title = s->file ? base_name(s->file) : NULL;
   p.dir = dir_of(file);
   p.lx.buf = text ? text : "";
@@ -317,14 +318,14 @@ wr_scenario *wr_scn_parse(const char *file, const char *text, size_t len,
     if (s->nerrors_total >= p.cfg.max_errors)
       break; /* enough to act on; the rest is likely consequences */
     p.failed = 0;
-    int rc = scn_lex_statement(&p, &p.lx);
+    int rc = wr_scnp_lex_statement(&p, &p.lx);
     if (rc == 0 || rc == -2 || p.oom)
       break;
     if (rc < 0)
       continue;
     p.t = p.lx.toks;
     p.i = 0;
-    scn_statement(&p);
+    wr_scnp_statement(&p);
     if (p.oom)
       break;
   }
@@ -333,17 +334,18 @@ wr_scenario *wr_scn_parse(const char *file, const char *text, size_t len,
   if (s->nerrors_total >= p.cfg.max_errors && p.lx.pos < p.lx.len) {
     p.failed = 0;
     p.cfg.max_errors++; /* room for the note */
-    scn_err_at(&p, p.lx.line, 1,
-               "too many errors (%u); the rest of the file was not checked",
-               p.cfg.max_errors - 1);
+    wr_scnp_err_at(&p, p.lx.line, 1,
+                   "too many errors (%u); the rest of the file was not checked",
+                   p.cfg.max_errors - 1);
   }
   /* Repeat blocks never closed: report each at its `repeat`. */
   while (p.depth > 1) {
     scn_blockbuild *b = &p.blocks[p.depth - 1];
     p.failed = 0;
-    scn_err_at(&p, b->line, b->col,
-               "unbalanced '{': this repeat block is never closed; expected "
-               "a line with '}' alone");
+    wr_scnp_err_at(
+        &p, b->line, b->col,
+        "unbalanced '{': this repeat block is never closed; expected "
+        "a line with '}' alone");
     b->owner->body.steps = b->steps;
     b->owner->body.n = b->n;
     p.depth--;
@@ -352,7 +354,7 @@ wr_scenario *wr_scn_parse(const char *file, const char *text, size_t len,
   s->steps.n = p.blocks[0].n;
   free(p.blocks);
   free(p.dir);
-  scn_lex_free(&p.lx);
+  wr_scnp_lex_free(&p.lx);
   sort_errors(s);
   return s;
 
@@ -369,7 +371,7 @@ oom:
   }
   free(p.blocks);
   free(p.dir);
-  scn_lex_free(&p.lx);
+  wr_scnp_lex_free(&p.lx);
   wr_scn_free(s);
   return NULL;
 }
@@ -439,8 +441,8 @@ static int read_file(const char *path, size_t max, char **out, size_t *len,
   return 0;
 }
 
-int scn_read_file(const char *path, size_t max, char **out, size_t *len,
-                  char *err, size_t errlen) {
+int wr_scnp_read_file(const char *path, size_t max, char **out, size_t *len,
+                      char *err, size_t errlen) {
   return read_file(path, max, out, len, err, errlen);
 }
 

@@ -67,8 +67,8 @@ struct scn_parser;
  * Returns 1 with tokens, 0 at the end of the input, -1 after recording an
  * error (the rest of the statement is skipped); -2 out of memory. Blank and
  * comment-only lines are skipped. */
-int scn_lex_statement(struct scn_parser *p, scn_lexer *lx);
-void scn_lex_free(scn_lexer *lx);
+int wr_scnp_lex_statement(struct scn_parser *p, scn_lexer *lx);
+void wr_scnp_lex_free(scn_lexer *lx);
 
 /* ---- the parse state ----------------------------------------------------- */
 
@@ -98,12 +98,14 @@ typedef struct scn_parser {
 
 /* Records "message" at tok's position; only the first error of a statement
  * is kept (later ones are consequences). Returns -1. */
-int scn_err(scn_parser *p, const tok *t, const char *fmt, ...) SCN_PRINTF(3, 4);
-int scn_err_at(scn_parser *p, uint32_t line, uint32_t col, const char *fmt, ...)
-    SCN_PRINTF(4, 5);
+int wr_scnp_err(scn_parser *p, const tok *t, const char *fmt, ...)
+    SCN_PRINTF(3, 4);
+int wr_scnp_err_at(scn_parser *p, uint32_t line, uint32_t col, const char *fmt,
+                   ...) SCN_PRINTF(4, 5);
 /* Describes a token for "found ...": 'text' or "end of line". */
-const char *scn_found(const scn_parser *p, const tok *t, char *buf, size_t cap);
-#define SCN_FOUND(p, t) scn_found((p), (t), (char[96]){0}, 96)
+const char *wr_scnp_found(const scn_parser *p, const tok *t, char *buf,
+                          size_t cap);
+#define SCN_FOUND(p, t) wr_scnp_found((p), (t), (char[96]){0}, 96)
 
 static inline const tok *scn_peek(const scn_parser *p) { return &p->t[p->i]; }
 static inline const tok *scn_next(scn_parser *p) {
@@ -113,15 +115,15 @@ static inline const tok *scn_next(scn_parser *p) {
   return t;
 }
 /* Is t the atom `word`? */
-int scn_is(const tok *t, const char *word);
+int wr_scnp_is(const tok *t, const char *word);
 /* Is t a valid name ([A-Za-z_][A-Za-z0-9_.-]*)? */
-int scn_is_name(const tok *t);
+int wr_scnp_is_name(const tok *t);
 /* Is the atom text a number (decimal or 0x hex)? */
-int scn_is_number(const tok *t);
+int wr_scnp_is_number(const tok *t);
 
 /* Arena allocation, freed with the scenario. NULL (and p->oom) on failure. */
-void *scn_alloc(scn_parser *p, size_t n);
-char *scn_strdup(scn_parser *p, const char *text, size_t len);
+void *wr_scnp_alloc(scn_parser *p, size_t n);
+char *wr_scnp_strdup(scn_parser *p, const char *text, size_t len);
 
 /* The token's decoded string bytes. */
 static inline const uint8_t *scn_sbytes(const scn_parser *p, const tok *t) {
@@ -134,43 +136,44 @@ static inline const uint8_t *scn_sbytes(const scn_parser *p, const tok *t) {
 
 /* An unsigned number (decimal or 0x hex) in min..max; what names it in the
  * message ("repeat count"). */
-int scn_number(scn_parser *p, const tok *t, const char *what, uint64_t min,
-               uint64_t max, uint64_t *out);
+int wr_scnp_number(scn_parser *p, const tok *t, const char *what, uint64_t min,
+                   uint64_t max, uint64_t *out);
 /* A duration: "1.5ms", "0"; via wr_parse_time. */
-int scn_duration(scn_parser *p, const tok *t, const char *what, wr_time *out);
-int scn_duration_text(scn_parser *p, uint32_t line, uint32_t col,
-                      const char *text, size_t len, const char *what,
-                      wr_time *out);
+int wr_scnp_duration(scn_parser *p, const tok *t, const char *what,
+                     wr_time *out);
+int wr_scnp_duration_text(scn_parser *p, uint32_t line, uint32_t col,
+                          const char *text, size_t len, const char *what,
+                          wr_time *out);
 
 /* DATA...: terms until T_EOL or T_ARROW (or T_RP / T_COMMA inside frame()),
  * concatenated into *out (arena). At least one term is required. */
-int scn_data(scn_parser *p, const char *what, wr_scn_bytes *out);
+int wr_scnp_data(scn_parser *p, const char *what, wr_scn_bytes *out);
 
 /* After `->`: the expectation of recv (msg = 0) or message(s) (msg = 1). */
-int scn_expect_recv(scn_parser *p, wr_scn_expect *e);
-int scn_expect_message(scn_parser *p, wr_scn_expect *e);
+int wr_scnp_expect_recv(scn_parser *p, wr_scn_expect *e);
+int wr_scnp_expect_message(scn_parser *p, wr_scn_expect *e);
 /* `ok` or `error REASON` */
-int scn_expect_result(scn_parser *p, wr_scn_expect *e);
+int wr_scnp_expect_result(scn_parser *p, wr_scn_expect *e);
 /* `REASON`: a wr_err name. */
-int scn_reason(scn_parser *p, const tok *t, wr_scn_expect *e);
+int wr_scnp_reason(scn_parser *p, const tok *t, wr_scn_expect *e);
 
 /* Options: checks t (a T_OPT) against the table. check = 0 keeps the
  * syntax only (setopts -> error einval). */
-int scn_option(scn_parser *p, const tok *t, int check, wr_scn_opt *out);
+int wr_scnp_option(scn_parser *p, const tok *t, int check, wr_scn_opt *out);
 /* Is name a known option? */
-int scn_option_known(const char *name, size_t len);
+int wr_scnp_option_known(const char *name, size_t len);
 /* Checks `value` for option `name` (known) at line:col. */
-int scn_option_value(scn_parser *p, uint32_t line, uint32_t col,
-                     const char *name, const char *value, size_t vlen);
+int wr_scnp_option_value(scn_parser *p, uint32_t line, uint32_t col,
+                         const char *name, const char *value, size_t vlen);
 /* Every option name, for messages. */
-const char *scn_option_names(void);
+const char *wr_scnp_option_names(void);
 
 /* Reads a regular file whole (at most max bytes) into a malloc'd buffer;
  * -1 with a message in err. */
-int scn_read_file(const char *path, size_t max, char **out, size_t *len,
-                  char *err, size_t errlen);
+int wr_scnp_read_file(const char *path, size_t max, char **out, size_t *len,
+                      char *err, size_t errlen);
 /* The scenario file's directory (for file()). */
-const char *scn_dir(const scn_parser *p);
+const char *wr_scnp_dir(const scn_parser *p);
 
 /* ---- endpoints (endpoints.c) ------------------------------------------- */
 
@@ -184,36 +187,37 @@ enum {
 
 /* Declares the name in t (a new endpoint of kind k): its index, or -1
  * after an error (not a name, reserved, declared twice, inside repeat). */
-int scn_declare(scn_parser *p, const tok *t, wr_scn_ep_kind k);
+int wr_scnp_declare(scn_parser *p, const tok *t, wr_scn_ep_kind k);
 /* The index of the declared endpoint named by t, whose kind must be in
  * mask; role names it in messages ("send", "connect's peer"). */
-int scn_use(scn_parser *p, const tok *t, unsigned mask, const char *role);
+int wr_scnp_use(scn_parser *p, const tok *t, unsigned mask, const char *role);
 /* The index of name t, or -1 (no error). */
-int scn_find(const scn_parser *p, const tok *t);
+int wr_scnp_find(const scn_parser *p, const tok *t);
 
 /* ---- statements (parse.c, verbs.c, netdir.c) ----------------------------- */
 
 /* A step starting at token t, all else empty (ep, peer, acc = -1). */
-wr_scn_step scn_step_init(const scn_parser *p, wr_scn_kind k, const tok *t);
+wr_scn_step wr_scnp_step_init(const scn_parser *p, wr_scn_kind k, const tok *t);
 /* Appends to the current block; returns the stored step or NULL. */
-wr_scn_step *scn_step_add(scn_parser *p, const wr_scn_step *st);
+wr_scn_step *wr_scnp_step_add(scn_parser *p, const wr_scn_step *st);
 /* Checks that the statement ends here: 0, or -1 after "extra token". */
-int scn_end(scn_parser *p);
+int wr_scnp_end(scn_parser *p);
 /* Copies opts into the arena. */
-int scn_opts_store(scn_parser *p, wr_scn_step *st, const wr_scn_opt *o,
-                   size_t n);
+int wr_scnp_opts_store(scn_parser *p, wr_scn_step *st, const wr_scn_opt *o,
+                       size_t n);
 /* `timeout=T` at t (a T_OPT named timeout). */
-int scn_timeout(scn_parser *p, const tok *t, wr_scn_step *st);
+int wr_scnp_timeout(scn_parser *p, const tok *t, wr_scn_step *st);
 /* A comparison operator token. */
-int scn_cmp(scn_parser *p, wr_scn_step *st);
+int wr_scnp_cmp(scn_parser *p, wr_scn_step *st);
 /* Joins the tokens from p->i that touch each other (no space between)
  * into one word (their source text); advances past them. */
-int scn_word(scn_parser *p, const tok **first, const char **text, size_t *len);
+int wr_scnp_word(scn_parser *p, const tok **first, const char **text,
+                 size_t *len);
 /* Is the parser inside a repeat block? */
 static inline int scn_in_repeat(const scn_parser *p) { return p->depth > 1; }
 
-int scn_verb(scn_parser *p, const tok *name);
-int scn_net(scn_parser *p, const tok *kw);
-int scn_statement(scn_parser *p);
+int wr_scnp_verb(scn_parser *p, const tok *name);
+int wr_scnp_net(scn_parser *p, const tok *kw);
+int wr_scnp_statement(scn_parser *p);
 
 #endif

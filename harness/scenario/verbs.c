@@ -27,21 +27,22 @@ static int sock_opts(scn_parser *p, wr_scn_step *st, int check, int listen) {
     if (t->kind == T_EOL || t->kind == T_ARROW)
       break;
     if (t->kind != T_OPT)
-      return scn_err(p, t, "expected an option NAME=VALUE, found %s",
-                     SCN_FOUND(p, t));
+      return wr_scnp_err(p, t, "expected an option NAME=VALUE, found %s",
+                         SCN_FOUND(p, t));
     if (n == MAX_OPTS)
-      return scn_err(p, t, "too many options (more than %d)", MAX_OPTS);
+      return wr_scnp_err(p, t, "too many options (more than %d)", MAX_OPTS);
     if (listen && is_opt(t, "line_delimiter"))
-      return scn_err(p, t,
-                     "line_delimiter cannot be given to listen (gen_tcp:listen "
-                     "raises badarg for it); set it with setopts on the "
-                     "accepted socket");
-    if (scn_option(p, t, check, &o[n]))
+      return wr_scnp_err(
+          p, t,
+          "line_delimiter cannot be given to listen (gen_tcp:listen "
+          "raises badarg for it); set it with setopts on the "
+          "accepted socket");
+    if (wr_scnp_option(p, t, check, &o[n]))
       return -1;
     n++;
     scn_next(p);
   }
-  return scn_opts_store(p, st, o, n);
+  return wr_scnp_opts_store(p, st, o, n);
 }
 
 /* [timeout=T] before `->`. */
@@ -51,9 +52,10 @@ static int opt_timeout(scn_parser *p, wr_scn_step *st, const char *verb) {
     if (t->kind != T_OPT)
       return 0;
     if (!is_opt(t, "timeout"))
-      return scn_err(p, t, "unknown option '%.*s' for %s; expected timeout=T",
-                     (int)(t->len < 60 ? t->len : 60), t->text, verb);
-    if (scn_timeout(p, t, st))
+      return wr_scnp_err(p, t,
+                         "unknown option '%.*s' for %s; expected timeout=T",
+                         (int)(t->len < 60 ? t->len : 60), t->text, verb);
+    if (wr_scnp_timeout(p, t, st))
       return -1;
     scn_next(p);
   }
@@ -62,8 +64,8 @@ static int opt_timeout(scn_parser *p, wr_scn_step *st, const char *verb) {
 static int arrow(scn_parser *p, const char *verb, const char *what) {
   const tok *t = scn_peek(p);
   if (t->kind != T_ARROW)
-    return scn_err(p, t, "missing '-> %s' for %s; found %s", what, verb,
-                   SCN_FOUND(p, t));
+    return wr_scnp_err(p, t, "missing '-> %s' for %s; found %s", what, verb,
+                       SCN_FOUND(p, t));
   scn_next(p);
   return 0;
 }
@@ -76,44 +78,45 @@ static int opt_result(scn_parser *p, wr_scn_step *st) {
     return 0;
   }
   scn_next(p);
-  return scn_expect_result(p, &st->expect);
+  return wr_scnp_expect_result(p, &st->expect);
 }
 
 /* Declarations come first, so that a name whose statement has an error
  * is still known: one mistake gives one message, not one per use. */
 static int v_listen(scn_parser *p, wr_scn_step *st, const tok *name) {
-  st->ep = scn_declare(p, name, WR_SCN_EP_LISTENER);
+  st->ep = wr_scnp_declare(p, name, WR_SCN_EP_LISTENER);
   if (st->ep < 0)
     return -1;
   return sock_opts(p, st, 1, 1);
 }
 
 static int v_connect(scn_parser *p, wr_scn_step *st, const tok *name) {
-  st->ep = scn_declare(p, name, WR_SCN_EP_SOCKET);
+  st->ep = wr_scnp_declare(p, name, WR_SCN_EP_SOCKET);
   if (st->ep < 0)
     return -1;
   const tok *pt = scn_peek(p);
-  st->peer = scn_use(p, pt, SCN_M_LISTENER | SCN_M_TARGET, "connect");
+  st->peer = wr_scnp_use(p, pt, SCN_M_LISTENER | SCN_M_TARGET, "connect");
   if (st->peer < 0)
     return -1;
   scn_next(p);
   int is_target = p->s->endpoints[st->peer].kind == WR_SCN_EP_TARGET;
   const tok *kw = scn_peek(p), *acc = NULL;
   int manual = 0;
-  if (scn_is(kw, "as") || scn_is(kw, "manual")) {
+  if (wr_scnp_is(kw, "as") || wr_scnp_is(kw, "manual")) {
     if (is_target)
-      return scn_err(p, kw,
-                     "'%.*s' needs a listener; '%s' is a target, which "
-                     "accepts on its own",
-                     (int)kw->len, kw->text, p->s->endpoints[st->peer].name);
+      return wr_scnp_err(p, kw,
+                         "'%.*s' needs a listener; '%s' is a target, which "
+                         "accepts on its own",
+                         (int)kw->len, kw->text,
+                         p->s->endpoints[st->peer].name);
     scn_next(p);
-    if (scn_is(kw, "as")) {
+    if (wr_scnp_is(kw, "as")) {
       acc = scn_peek(p);
       if (acc->kind == T_EOL)
-        return scn_err(p, acc,
-                       "missing name after 'as'; expected a name, "
-                       "found end of line");
-      st->acc = scn_declare(p, acc, WR_SCN_EP_SOCKET);
+        return wr_scnp_err(p, acc,
+                           "missing name after 'as'; expected a name, "
+                           "found end of line");
+      st->acc = wr_scnp_declare(p, acc, WR_SCN_EP_SOCKET);
       if (st->acc < 0)
         return -1;
       scn_next(p);
@@ -124,11 +127,11 @@ static int v_connect(scn_parser *p, wr_scn_step *st, const tok *name) {
   if (!acc && !manual && !is_target) {
     wr_scn_endpoint *l = &p->s->endpoints[st->peer];
     if (l->listener_named_conn)
-      return scn_err(p, pt,
-                     "duplicate endpoint '%s': listener '%s' already names "
-                     "its first accepted connection; name this one with "
-                     "`as NAME`",
-                     l->name, l->name);
+      return wr_scnp_err(p, pt,
+                         "duplicate endpoint '%s': listener '%s' already names "
+                         "its first accepted connection; name this one with "
+                         "`as NAME`",
+                         l->name, l->name);
     l->listener_named_conn = 1;
     st->acc = st->peer;
   }
@@ -136,10 +139,10 @@ static int v_connect(scn_parser *p, wr_scn_step *st, const tok *name) {
 }
 
 static int v_accept(scn_parser *p, wr_scn_step *st, const tok *name) {
-  st->ep = scn_declare(p, name, WR_SCN_EP_SOCKET);
+  st->ep = wr_scnp_declare(p, name, WR_SCN_EP_SOCKET);
   if (st->ep < 0)
     return -1;
-  st->peer = scn_use(p, scn_peek(p), SCN_M_LISTENER, "accept");
+  st->peer = wr_scnp_use(p, scn_peek(p), SCN_M_LISTENER, "accept");
   if (st->peer < 0)
     return -1;
   scn_next(p);
@@ -147,7 +150,7 @@ static int v_accept(scn_parser *p, wr_scn_step *st, const tok *name) {
 }
 
 static int v_send(scn_parser *p, wr_scn_step *st, const tok *name) {
-  if (scn_data(p, "send", &st->data))
+  if (wr_scnp_data(p, "send", &st->data))
     return -1;
   return opt_result(p, st);
 }
@@ -155,41 +158,41 @@ static int v_send(scn_parser *p, wr_scn_step *st, const tok *name) {
 static int v_recv(scn_parser *p, wr_scn_step *st, const tok *name) {
   const tok *t = scn_peek(p);
   if (t->kind == T_ATOM) {
-    if (scn_number(p, t, "recv length", 0, UINT32_MAX, &st->n))
+    if (wr_scnp_number(p, t, "recv length", 0, UINT32_MAX, &st->n))
       return -1;
     st->has_n = 1;
     scn_next(p);
   }
   if (opt_timeout(p, st, "recv") || arrow(p, "recv", "EXPECT"))
     return -1;
-  return scn_expect_recv(p, &st->expect);
+  return wr_scnp_expect_recv(p, &st->expect);
 }
 
 static int v_message(scn_parser *p, wr_scn_step *st, const tok *name) {
   if (st->kind == WR_SCN_MESSAGES) {
     const tok *t = scn_peek(p);
     if (t->kind != T_ATOM)
-      return scn_err(p, t,
-                     "missing message count; expected a number, found "
-                     "%s",
-                     SCN_FOUND(p, t));
-    if (scn_number(p, t, "message count", 1, UINT32_MAX, &st->n))
+      return wr_scnp_err(p, t,
+                         "missing message count; expected a number, found "
+                         "%s",
+                         SCN_FOUND(p, t));
+    if (wr_scnp_number(p, t, "message count", 1, UINT32_MAX, &st->n))
       return -1;
     scn_next(p);
   }
   const char *verb = st->kind == WR_SCN_MESSAGES ? "messages" : "message";
   if (opt_timeout(p, st, verb) || arrow(p, verb, "MSG"))
     return -1;
-  return scn_expect_message(p, &st->expect);
+  return wr_scnp_expect_message(p, &st->expect);
 }
 
 static int v_nothing(scn_parser *p, wr_scn_step *st, const tok *name) {
   const tok *t = scn_peek(p);
-  if (!scn_is(t, "within"))
-    return scn_err(p, t, "expected 'within T' after nothing, found %s",
-                   SCN_FOUND(p, t));
+  if (!wr_scnp_is(t, "within"))
+    return wr_scnp_err(p, t, "expected 'within T' after nothing, found %s",
+                       SCN_FOUND(p, t));
   scn_next(p);
-  if (scn_duration(p, scn_peek(p), "nothing within", &st->t))
+  if (wr_scnp_duration(p, scn_peek(p), "nothing within", &st->t))
     return -1;
   scn_next(p);
   return 0;
@@ -199,15 +202,16 @@ static int v_drain(scn_parser *p, wr_scn_step *st, const tok *name) {
   if (opt_timeout(p, st, "drain") || arrow(p, "drain", "bytes N"))
     return -1;
   const tok *t = scn_peek(p);
-  if (!scn_is(t, "bytes"))
-    return scn_err(p, t, "expected 'bytes N' after '->' for drain, found %s",
-                   SCN_FOUND(p, t));
+  if (!wr_scnp_is(t, "bytes"))
+    return wr_scnp_err(p, t,
+                       "expected 'bytes N' after '->' for drain, found %s",
+                       SCN_FOUND(p, t));
   scn_next(p);
   t = scn_peek(p);
   if (t->kind != T_ATOM)
-    return scn_err(p, t, "missing byte count; expected a number, found %s",
-                   SCN_FOUND(p, t));
-  if (scn_number(p, t, "byte count", 0, UINT64_MAX, &st->n))
+    return wr_scnp_err(p, t, "missing byte count; expected a number, found %s",
+                       SCN_FOUND(p, t));
+  if (wr_scnp_number(p, t, "byte count", 0, UINT64_MAX, &st->n))
     return -1;
   scn_next(p);
   st->has_n = 1;
@@ -221,10 +225,10 @@ static int v_setopts(scn_parser *p, wr_scn_step *st, const tok *name) {
   if (sock_opts(p, st, 0, 0))
     return -1;
   if (st->nopts == 0)
-    return scn_err(p, scn_peek(p),
-                   "missing options for setopts; expected "
-                   "NAME=VALUE ..., found %s",
-                   SCN_FOUND(p, scn_peek(p)));
+    return wr_scnp_err(p, scn_peek(p),
+                       "missing options for setopts; expected "
+                       "NAME=VALUE ..., found %s",
+                       SCN_FOUND(p, scn_peek(p)));
   if (opt_result(p, st))
     return -1;
   if (st->expect.kind == WR_SCN_EXPECT_ERROR && st->expect.error == WR_EINVAL)
@@ -239,60 +243,60 @@ static int v_setopts(scn_parser *p, wr_scn_step *st, const tok *name) {
 
 static int v_getopts(scn_parser *p, wr_scn_step *st, const tok *name) {
   const tok *o = scn_peek(p);
-  if (o->kind != T_ATOM || !scn_is_name(o))
-    return scn_err(p, o,
-                   "missing option name for getopts; expected one of: "
-                   "%s, found %s",
-                   scn_option_names(), SCN_FOUND(p, o));
-  if (!scn_option_known(o->text, o->len))
-    return scn_err(p, o, "unknown option %s; expected one of: %s",
-                   SCN_FOUND(p, o), scn_option_names());
+  if (o->kind != T_ATOM || !wr_scnp_is_name(o))
+    return wr_scnp_err(p, o,
+                       "missing option name for getopts; expected one of: "
+                       "%s, found %s",
+                       wr_scnp_option_names(), SCN_FOUND(p, o));
+  if (!wr_scnp_option_known(o->text, o->len))
+    return wr_scnp_err(p, o, "unknown option %s; expected one of: %s",
+                       SCN_FOUND(p, o), wr_scnp_option_names());
   scn_next(p);
   if (arrow(p, "getopts", "VALUE"))
     return -1;
   const tok *first;
   const char *text;
   size_t len;
-  if (scn_word(p, &first, &text, &len))
-    return scn_err(p, first,
-                   "missing value after '->' for getopts; found end "
-                   "of line");
+  if (wr_scnp_word(p, &first, &text, &len))
+    return wr_scnp_err(p, first,
+                       "missing value after '->' for getopts; found end "
+                       "of line");
   char oname[64];
   snprintf(oname, sizeof oname, "%.*s", (int)o->len, o->text);
-  if (scn_option_value(p, first->line, first->col, oname, text, len))
+  if (wr_scnp_option_value(p, first->line, first->col, oname, text, len))
     return -1;
-  wr_scn_opt opt = {scn_strdup(p, o->text, o->len),
-                    scn_strdup(p, text, len),
+  wr_scn_opt opt = {wr_scnp_strdup(p, o->text, o->len),
+                    wr_scnp_strdup(p, text, len),
                     {p->s->file, o->line, o->col}};
   if (!opt.name || !opt.value)
     return -1;
-  return scn_opts_store(p, st, &opt, 1);
+  return wr_scnp_opts_store(p, st, &opt, 1);
 }
 
 static int v_shutdown(scn_parser *p, wr_scn_step *st, const tok *name) {
   const tok *t = scn_peek(p);
-  if (scn_is(t, "read"))
+  if (wr_scnp_is(t, "read"))
     st->how = WR_SCN_SHUT_READ;
-  else if (scn_is(t, "write"))
+  else if (wr_scnp_is(t, "write"))
     st->how = WR_SCN_SHUT_WRITE;
-  else if (scn_is(t, "read_write"))
+  else if (wr_scnp_is(t, "read_write"))
     st->how = WR_SCN_SHUT_READ_WRITE;
   else
-    return scn_err(p, t,
-                   "%s shutdown direction; expected read, write or "
-                   "read_write, found %s",
-                   t->kind == T_EOL ? "missing" : "bad", SCN_FOUND(p, t));
+    return wr_scnp_err(p, t,
+                       "%s shutdown direction; expected read, write or "
+                       "read_write, found %s",
+                       t->kind == T_EOL ? "missing" : "bad", SCN_FOUND(p, t));
   scn_next(p);
   return opt_result(p, st);
 }
 
 static int v_owner(scn_parser *p, wr_scn_step *st, const tok *name) {
   const tok *t = scn_peek(p);
-  int k = scn_find(p, t);
+  int k = wr_scnp_find(p, t);
   if (k >= 0)
-    k = scn_use(p, t, SCN_M_SOCKLIKE | SCN_M_MAILBOX, "owner");
+    k = wr_scnp_use(p, t, SCN_M_SOCKLIKE | SCN_M_MAILBOX, "owner");
   else
-    k = scn_declare(p, t, WR_SCN_EP_MAILBOX);
+    k = wr_scnp_declare(p, t, WR_SCN_EP_MAILBOX);
   if (k < 0)
     return -1;
   st->peer = k;
@@ -301,13 +305,13 @@ static int v_owner(scn_parser *p, wr_scn_step *st, const tok *name) {
 }
 
 static int v_compare(scn_parser *p, wr_scn_step *st, const tok *name) {
-  if (scn_cmp(p, st))
+  if (wr_scnp_cmp(p, st))
     return -1;
   const tok *t = scn_peek(p);
   if (t->kind != T_ATOM)
-    return scn_err(p, t, "missing number; expected a number, found %s",
-                   SCN_FOUND(p, t));
-  if (scn_number(p, t, wr_scn_kind_name(st->kind), 0, UINT64_MAX, &st->n))
+    return wr_scnp_err(p, t, "missing number; expected a number, found %s",
+                       SCN_FOUND(p, t));
+  if (wr_scnp_number(p, t, wr_scn_kind_name(st->kind), 0, UINT64_MAX, &st->n))
     return -1;
   scn_next(p);
   return 0;
@@ -317,19 +321,19 @@ static int v_state(scn_parser *p, wr_scn_step *st, const tok *name) {
   if (arrow(p, "state", "STATE"))
     return -1;
   const tok *t = scn_peek(p);
-  if (scn_is(t, "open"))
+  if (wr_scnp_is(t, "open"))
     st->state = WR_SCN_STATE_OPEN;
-  else if (scn_is(t, "closed"))
+  else if (wr_scnp_is(t, "closed"))
     st->state = WR_SCN_STATE_CLOSED;
-  else if (scn_is(t, "read_closed"))
+  else if (wr_scnp_is(t, "read_closed"))
     st->state = WR_SCN_STATE_READ_CLOSED;
-  else if (scn_is(t, "write_closed"))
+  else if (wr_scnp_is(t, "write_closed"))
     st->state = WR_SCN_STATE_WRITE_CLOSED;
   else
-    return scn_err(p, t,
-                   "%s state; expected open, closed, read_closed or "
-                   "write_closed, found %s",
-                   t->kind == T_EOL ? "missing" : "bad", SCN_FOUND(p, t));
+    return wr_scnp_err(p, t,
+                       "%s state; expected open, closed, read_closed or "
+                       "write_closed, found %s",
+                       t->kind == T_EOL ? "missing" : "bad", SCN_FOUND(p, t));
   scn_next(p);
   return 0;
 }
@@ -365,27 +369,27 @@ static const struct {
     {"received", WR_SCN_RECEIVED, SCN_M_SOCKLIKE, v_compare},
 };
 
-int scn_verb(scn_parser *p, const tok *name) {
+int wr_scnp_verb(scn_parser *p, const tok *name) {
   const tok *vt = scn_peek(p);
   if (vt->kind == T_EOL)
-    return scn_err(p, vt, "missing verb after '%.*s'; expected one of: %s",
-                   (int)(name->len < 60 ? name->len : 60), name->text,
-                   verb_list);
+    return wr_scnp_err(p, vt, "missing verb after '%.*s'; expected one of: %s",
+                       (int)(name->len < 60 ? name->len : 60), name->text,
+                       verb_list);
   size_t k = 0;
   for (; k < sizeof verbs / sizeof verbs[0]; k++)
-    if (scn_is(vt, verbs[k].verb))
+    if (wr_scnp_is(vt, verbs[k].verb))
       break;
   if (k == sizeof verbs / sizeof verbs[0])
-    return scn_err(p, vt, "unknown verb %s; expected one of: %s",
-                   SCN_FOUND(p, vt), verb_list);
+    return wr_scnp_err(p, vt, "unknown verb %s; expected one of: %s",
+                       SCN_FOUND(p, vt), verb_list);
   scn_next(p);
-  wr_scn_step st = scn_step_init(p, verbs[k].kind, name);
+  wr_scn_step st = wr_scnp_step_init(p, verbs[k].kind, name);
   if (verbs[k].mask != DECL) {
-    st.ep = scn_use(p, name, verbs[k].mask, verbs[k].verb);
+    st.ep = wr_scnp_use(p, name, verbs[k].mask, verbs[k].verb);
     if (st.ep < 0)
       return -1;
   }
-  if (verbs[k].fn(p, &st, name) || scn_end(p))
+  if (verbs[k].fn(p, &st, name) || wr_scnp_end(p))
     return -1;
-  return scn_step_add(p, &st) ? 0 : -1;
+  return wr_scnp_step_add(p, &st) ? 0 : -1;
 }

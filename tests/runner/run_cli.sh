@@ -78,6 +78,10 @@ run "shrunk file fails" 1 "$shrunk" --transport sim --no-shrink
 has "shrunk file: same step" 'server recv -> "hello"'
 has "shrunk file: same observation" 'observed: "h"'
 
+# A directory run leaves shrunk files alone (they fail on purpose).
+run "directory skips shrunk files" 2 "$tmp" --transport sim
+has "directory skips shrunk files: message" 'no *.scn files' "$tmp/err"
+
 # ---- a failure on a seed, shrunk from the cuts simnet made -------------------
 run "seed failure" 1 fail-random.scn --transport sim --shrink-dir "$tmp"
 has "seed failure: reproduce" \
