@@ -13,32 +13,58 @@
 #include "wirerig/framing.h"
 
 static const char *const header_names[WR_HTTP_HEADER_COUNT] = {
-    "Cache-Control",     "Connection",
-    "Date",              "Pragma",
-    "Transfer-Encoding", "Upgrade",
-    "Via",               "Accept",
-    "Accept-Charset",    "Accept-Encoding",
-    "Accept-Language",   "Authorization",
-    "From",              "Host",
-    "If-Modified-Since", "If-Match",
-    "If-None-Match",     "If-Range",
-    "If-Unmodified-Since", "Max-Forwards",
-    "Proxy-Authorization", "Range",
-    "Referer",           "User-Agent",
-    "Age",               "Location",
-    "Proxy-Authenticate", "Public",
-    "Retry-After",       "Server",
-    "Vary",              "Warning",
-    "Www-Authenticate",  "Allow",
-    "Content-Base",      "Content-Encoding",
-    "Content-Language",  "Content-Length",
-    "Content-Location",  "Content-Md5",
-    "Content-Range",     "Content-Type",
-    "Etag",              "Expires",
-    "Last-Modified",     "Accept-Ranges",
-    "Set-Cookie",        "Set-Cookie2",
-    "X-Forwarded-For",   "Cookie",
-    "Keep-Alive",        "Proxy-Connection",
+    "Cache-Control",
+    "Connection",
+    "Date",
+    "Pragma",
+    "Transfer-Encoding",
+    "Upgrade",
+    "Via",
+    "Accept",
+    "Accept-Charset",
+    "Accept-Encoding",
+    "Accept-Language",
+    "Authorization",
+    "From",
+    "Host",
+    "If-Modified-Since",
+    "If-Match",
+    "If-None-Match",
+    "If-Range",
+    "If-Unmodified-Since",
+    "Max-Forwards",
+    "Proxy-Authorization",
+    "Range",
+    "Referer",
+    "User-Agent",
+    "Age",
+    "Location",
+    "Proxy-Authenticate",
+    "Public",
+    "Retry-After",
+    "Server",
+    "Vary",
+    "Warning",
+    "Www-Authenticate",
+    "Allow",
+    "Content-Base",
+    "Content-Encoding",
+    "Content-Language",
+    "Content-Length",
+    "Content-Location",
+    "Content-Md5",
+    "Content-Range",
+    "Content-Type",
+    "Etag",
+    "Expires",
+    "Last-Modified",
+    "Accept-Ranges",
+    "Set-Cookie",
+    "Set-Cookie2",
+    "X-Forwarded-For",
+    "Cookie",
+    "Keep-Alive",
+    "Proxy-Connection",
 };
 
 static const char *const method_names[WR_HTTP_METHOD_COUNT] = {
@@ -63,9 +89,23 @@ static inline int is_token(uint8_t c) {
   if (c <= 32 || c >= 128)
     return 0;
   switch (c) {
-  case '(': case ')': case '<': case '>': case '@': case ',': case ';':
-  case ':': case '\\': case '"': case '/': case '[': case ']': case '?':
-  case '=': case '{': case '}':
+  case '(':
+  case ')':
+  case '<':
+  case '>':
+  case '@':
+  case ',':
+  case ';':
+  case ':':
+  case '\\':
+  case '"':
+  case '/':
+  case '[':
+  case ']':
+  case '?':
+  case '=':
+  case '{':
+  case '}':
     return 0;
   default:
     return 1;
@@ -182,9 +222,9 @@ static int method_index(const uint8_t *m, size_t len) {
  * and first byte before the bytes keeps a lookup to a few dozen byte tests
  * without any table built at run time (no global mutable state). */
 static const uint8_t header_lens[WR_HTTP_HEADER_COUNT] = {
-    13, 10, 4,  6,  17, 7,  3,  6,  14, 15, 15, 13, 4,  4,  17, 8,  13, 8,
-    19, 12, 19, 5,  7,  10, 3,  8,  18, 6,  11, 6,  4,  7,  16, 5,  12, 16,
-    16, 14, 16, 11, 13, 12, 4,  7,  13, 13, 10, 11, 15, 6,  10, 16};
+    13, 10, 4,  6,  17, 7,  3, 6, 14, 15, 15, 13, 4,  4, 17, 8, 13, 8,
+    19, 12, 19, 5,  7,  10, 3, 8, 18, 6,  11, 6,  4,  7, 16, 5, 12, 16,
+    16, 14, 16, 11, 13, 12, 4, 7, 13, 13, 10, 11, 15, 6, 10, 16};
 
 static int header_index(const uint8_t *name, size_t len) {
   for (int i = 0; i < WR_HTTP_HEADER_COUNT; i++) {
@@ -197,7 +237,8 @@ static int header_index(const uint8_t *name, size_t len) {
 }
 
 /* Status-Line = "HTTP/" version SP+ digits* (SP* reason | end) */
-static int parse_status_line(const uint8_t *buf, size_t n, wr_http_packet *out) {
+static int parse_status_line(const uint8_t *buf, size_t n,
+                             wr_http_packet *out) {
   size_t p = 5;
   if (read_version(buf, &p, n, out) != 0)
     return -1;

@@ -47,7 +47,7 @@ static wr_len_result asn1_length(const wr_framing *cfg, const uint8_t *buf,
                                  size_t n, size_t *total) {
   if (n < 2)
     return WR_LEN_MORE;
-  size_t p = 1;      /* index of the next unexamined byte */
+  size_t p = 1;        /* index of the next unexamined byte */
   size_t left = n - 1; /* bytes from p to the end */
   if ((buf[0] & 0x1f) == 0x1f) {
     while (left > 0 && (buf[p] & 0x80)) {
@@ -124,8 +124,7 @@ static wr_len_result line_length(const wr_framing *cfg, const uint8_t *buf,
  * line_length; a socket's buffer size). A lone "\n" or "\r\n" is always a
  * complete packet, whatever the limit. */
 static wr_len_result http_length(const wr_framing *cfg, int headers,
-                                 const uint8_t *buf, size_t n,
-                                 size_t *total) {
+                                 const uint8_t *buf, size_t n, size_t *total) {
   if ((n == 1 && buf[0] == '\n') ||
       (n == 2 && buf[0] == '\r' && buf[1] == '\n')) {
     *total = n;

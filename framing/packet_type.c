@@ -4,13 +4,20 @@
 #include "wirerig/framing.h"
 
 static const char *const type_names[WR_PACKET_TYPE_COUNT] = {
-    [WR_PACKET_RAW] = "raw",         [WR_PACKET_1] = "1",
-    [WR_PACKET_2] = "2",             [WR_PACKET_4] = "4",
-    [WR_PACKET_ASN1] = "asn1",       [WR_PACKET_SUNRM] = "sunrm",
-    [WR_PACKET_CDR] = "cdr",         [WR_PACKET_FCGI] = "fcgi",
-    [WR_PACKET_TPKT] = "tpkt",       [WR_PACKET_LINE] = "line",
-    [WR_PACKET_HTTP] = "http",       [WR_PACKET_HTTPH] = "httph",
-    [WR_PACKET_HTTP_BIN] = "http_bin", [WR_PACKET_HTTPH_BIN] = "httph_bin",
+    [WR_PACKET_RAW] = "raw",
+    [WR_PACKET_1] = "1",
+    [WR_PACKET_2] = "2",
+    [WR_PACKET_4] = "4",
+    [WR_PACKET_ASN1] = "asn1",
+    [WR_PACKET_SUNRM] = "sunrm",
+    [WR_PACKET_CDR] = "cdr",
+    [WR_PACKET_FCGI] = "fcgi",
+    [WR_PACKET_TPKT] = "tpkt",
+    [WR_PACKET_LINE] = "line",
+    [WR_PACKET_HTTP] = "http",
+    [WR_PACKET_HTTPH] = "httph",
+    [WR_PACKET_HTTP_BIN] = "http_bin",
+    [WR_PACKET_HTTPH_BIN] = "httph_bin",
 };
 
 int wr_packet_type_parse(const char *name, wr_packet_type *out) {

@@ -37,8 +37,7 @@ typedef struct bad_row {
 } bad_row;
 
 static const bad_row rows[] = {
-    {"line_delimiter in listen",
-     "s listen packet=line line_delimiter=;\n",
+    {"line_delimiter in listen", "s listen packet=line line_delimiter=;\n",
      "1:22: line_delimiter cannot be given to listen (gen_tcp:listen raises "
      "badarg for it); set it with setopts on the accepted socket",
      1},

@@ -74,8 +74,8 @@ enum { WR_HTTP_REQUEST_LINE = 0, WR_HTTP_HEADERS = 1 };
 
 /* Results of the length function (packet_get_length in OTP). */
 typedef enum wr_len_result {
-  WR_LEN_TOTAL = 0,   /* *total = bytes the first packet occupies (may be > n) */
-  WR_LEN_MORE = 1,    /* cannot tell yet: need more bytes, amount unknown */
+  WR_LEN_TOTAL = 0, /* *total = bytes the first packet occupies (may be > n) */
+  WR_LEN_MORE = 1,  /* cannot tell yet: need more bytes, amount unknown */
   WR_LEN_INVALID = -1 /* framing error (decode_packet: {error, invalid}) */
 } wr_len_result;
 
@@ -86,9 +86,9 @@ wr_len_result wr_frame_length(const wr_framing *cfg, int http_state,
                               const uint8_t *buf, size_t n, size_t *total);
 
 typedef enum wr_frame_status {
-  WR_FRAME_PACKET = 0,    /* out->packet and out->consumed are set */
-  WR_FRAME_MORE = 1,      /* out->need = total bytes needed, 0 = unknown */
-  WR_FRAME_INVALID = -1   /* framing error */
+  WR_FRAME_PACKET = 0,  /* out->packet and out->consumed are set */
+  WR_FRAME_MORE = 1,    /* out->need = total bytes needed, 0 = unknown */
+  WR_FRAME_INVALID = -1 /* framing error */
 } wr_frame_status;
 
 typedef struct wr_frame {
@@ -106,7 +106,8 @@ wr_frame_status wr_frame_next(const wr_framing *cfg, int http_state,
 
 /* ---- HTTP ------------------------------------------------------------- */
 
-#define WR_HTTP_MAX_NAME_LEN 50 /* longer header names are not canonicalised */
+#define WR_HTTP_MAX_NAME_LEN 50 /* longer header names are not canonicalised   \
+                                 */
 #define WR_HTTP_HEADER_COUNT 52
 #define WR_HTTP_METHOD_COUNT 7
 
@@ -145,13 +146,14 @@ typedef struct wr_http_packet {
   int32_t major, minor;
   /* request */
   wr_span method;
-  int method_index; /* 1..7 = OPTIONS GET HEAD POST PUT DELETE TRACE, 0 = other */
+  int method_index; /* 1..7 = OPTIONS GET HEAD POST PUT DELETE TRACE, 0 = other
+                     */
   wr_http_uri uri;
   /* response */
   int32_t status;
   wr_span reason;
   /* header */
-  int header_index; /* 1..52 (wr_http_header_name), 0 = not a known header */
+  int header_index;  /* 1..52 (wr_http_header_name), 0 = not a known header */
   wr_span raw_field; /* the name exactly as received */
   wr_span value;
   /* Canonical name storage for names up to WR_HTTP_MAX_NAME_LEN bytes; read
