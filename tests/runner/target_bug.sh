@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The example server's deliberate framing bug (examples/server, --bug: one
+# recv() taken as one frame) is caught by scenarios/target through
+# `target`, and the printed reproduction command reproduces the failure.
+# The correct server passes the same scenarios.
+# Usage (from the top of the checkout): target_bug.sh WIRERIG KVSERVER
+set -uo pipefail
+wirerig=$1
+export WIRERIG_KVSERVER=$2
+fail() { echo "target_bug: $*" >&2; exit 1; }
+
+out=$("$wirerig" run scenarios/target 2>&1)
+rc=$?
+[ $rc -eq 0 ] || { echo "$out"; fail "the correct server should pass (exit $rc)"; }
+
+export WIRERIG_KVSERVER_ARGS=--bug
+out=$("$wirerig" run scenarios/target 2>&1)
+rc=$?
+echo "$out"
+[ $rc -eq 1 ] || fail "the --bug server should fail the run with exit 1, got $rc"
+grep -q '^FAIL  scenarios/target/kv-partial-frames.scn' <<<"$out" ||
+  fail "kv-partial-frames.scn should fail against --bug"
+observed=$(grep -m1 '    observed:' <<<"$out")
+repro=$(grep -m1 '  reproduce: wirerig ' <<<"$out" | sed 's/^  reproduce: wirerig //')
+[ -n "$repro" ] || fail "no reproduction command printed"
+
+# shellcheck disable=SC2086 # the command is a list of words, as printed
+again=$("$wirerig" $repro 2>&1)
+rc=$?
+[ $rc -eq 1 ] || { echo "$again"; fail "reproduction '$repro' should fail, exit $rc"; }
+grep -qF -- "$observed" <<<"$again" ||
+  { echo "$again"; fail "reproduction should observe the same: $observed"; }
+echo "target_bug: --bug caught, and 'wirerig $repro' reproduces it"
