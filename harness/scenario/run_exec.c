@@ -511,17 +511,14 @@ static int exec_getopts(run_rt *rt, const wr_scn_step *st) {
 static int exec_state(run_rt *rt, const wr_scn_step *st) {
   static const char *names[] = {"open", "closed", "read_closed",
                                 "write_closed"};
+  /* The socket model's view, so a peer's FIN shows as read_closed. */
+  static const wr_scn_state map[] = {
+      [WR_SOCK_OPEN] = WR_SCN_STATE_OPEN,
+      [WR_SOCK_CLOSED] = WR_SCN_STATE_CLOSED,
+      [WR_SOCK_READ_CLOSED] = WR_SCN_STATE_READ_CLOSED,
+      [WR_SOCK_WRITE_CLOSED] = WR_SCN_STATE_WRITE_CLOSED};
   wr_sock *s = ep_sock(rt, st->ep);
-  int h = s ? wr_sock_handle(s) : -1;
-  wr_scn_state now = WR_SCN_STATE_CLOSED;
-  if (h >= 0) {
-    wr_net_slot *sl = wr_net_slot_(rt->net, h);
-    int shut = sl ? sl->shut : 0;
-    now = shut == WR_SHUT_RDWR ? WR_SCN_STATE_CLOSED
-          : shut == WR_SHUT_RD ? WR_SCN_STATE_READ_CLOSED
-          : shut == WR_SHUT_WR ? WR_SCN_STATE_WRITE_CLOSED
-                               : WR_SCN_STATE_OPEN;
-  }
+  wr_scn_state now = s ? map[wr_sock_get_state(s)] : WR_SCN_STATE_CLOSED;
   return judge(rt, st, now == st->state, names[now], names[now]);
 }
 

@@ -424,3 +424,17 @@ size_t wr_sock_buffered(const wr_sock *s) {
 }
 int wr_sock_id(const wr_sock *s) { return s ? s->id : -1; }
 int wr_sock_handle(const wr_sock *s) { return s ? s->h : -1; }
+
+wr_sock_state wr_sock_get_state(const wr_sock *s) {
+  if (!s || s->port_closed || s->fd_closed || s->h < 0)
+    return WR_SOCK_CLOSED;
+  if (s->listener)
+    return WR_SOCK_OPEN;
+  wr_net_slot *sl = wr_net_slot_(s->env->net, s->h);
+  int shut = sl ? sl->shut : 0;
+  int rd = s->rd_done || (shut & WR_SHUT_RD);
+  int wr = s->wr_shut || s->shut_pending || (shut & WR_SHUT_WR);
+  if (rd && wr)
+    return WR_SOCK_CLOSED;
+  return rd ? WR_SOCK_READ_CLOSED : wr ? WR_SOCK_WRITE_CLOSED : WR_SOCK_OPEN;
+}
