@@ -262,6 +262,9 @@ void wr_stream_discard(wr_stream *s) {
   s->start = s->end = 0;
   s->remain = 0;
   s->cap = s->buffer;
+  /* The bad bytes are gone with the rest: inet_drv starts over with an
+   * empty buffer (a socket with exit_on_close false reads on). */
+  s->error = 0;
 }
 
 size_t wr_stream_take(wr_stream *s, uint8_t *dst, size_t max) {

@@ -76,9 +76,15 @@ static void report_close_active(wr_sock *s, int error) {
   if (error)
     wr_sock_post_(s, WR_MSG_TCP_ERROR, error, NULL, 0, 0);
   wr_sock_post_(s, WR_MSG_TCP_CLOSED, 0, NULL, 0, 0);
+  wr_stream_discard(&s->rx);
+  if (error == WR_EMSGSIZE && !s->exit_on_close) {
+    /* OTP 25: the bad bytes are dropped and the connection goes on; later
+     * packets are delivered and sends work (checked with escripts). */
+    wr_sock_watch_(s);
+    return;
+  }
   s->closed_msg = 1;
   s->rd_done = 1;
-  wr_stream_discard(&s->rx);
   if (s->exit_on_close)
     wr_sock_close_port_(s, 0);
   else if (s->rd_reason == WR_ECONNRESET && s->h >= 0)
@@ -286,8 +292,13 @@ static int try_take(wr_sock *s, size_t length, wr_sock_data *out) {
 /* Passive: the close is returned once; with exit_on_close the descriptor
  * closes (later recv -> enotconn, the first send -> closed). */
 static int report_close_passive(wr_sock *s, int reason) {
-  s->rd_reported = 1;
   wr_stream_discard(&s->rx);
+  if (reason == WR_EMSGSIZE && !s->exit_on_close) {
+    /* OTP 25: the bad bytes are dropped and the socket reads on. */
+    wr_sock_watch_(s);
+    return reason;
+  }
+  s->rd_reported = 1;
   if (reason == WR_EMSGSIZE || reason == WR_ECONNRESET || s->exit_on_close) {
     wr_sock_release_(s, 0);
     s->fd_closed = 1;

@@ -106,7 +106,9 @@ void wr_stream_release(void *hold);
 
 /* Bytes received and not yet delivered. */
 size_t wr_stream_buffered(const wr_stream *s);
-/* Drops everything buffered (a partial packet at close is discarded). */
+/* Drops everything buffered (a partial packet at close is discarded) and
+ * with it a framing error: the stream starts over empty, as inet_drv does
+ * after reporting emsgsize on a socket that stays open. */
 void wr_stream_discard(wr_stream *s);
 /* Takes out up to max buffered bytes regardless of framing (raw recv of an
  * exact length uses this). */
