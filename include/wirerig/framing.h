@@ -106,8 +106,9 @@ wr_frame_status wr_frame_next(const wr_framing *cfg, int http_state,
 
 /* ---- HTTP ------------------------------------------------------------- */
 
-#define WR_HTTP_MAX_NAME_LEN 50 /* longer header names are not canonicalised   \
-                                 */
+/* Header names longer than this are returned as received, not
+ * canonicalised (OTP's HTTP_MAX_NAME_LEN). */
+#define WR_HTTP_MAX_NAME_LEN 50
 #define WR_HTTP_HEADER_COUNT 52
 #define WR_HTTP_METHOD_COUNT 7
 
