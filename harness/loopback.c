@@ -603,28 +603,26 @@ static int lb_poll(wr_net *n, wr_net_event *evs, int max, wr_time deadline) {
 
 static wr_time lb_now(wr_net *n) { return wr_lb_clock_(lb_of(n)); }
 
-static int lb_local_addr(wr_net *n, int h, wr_addr *out) {
+/* getsockname or getpeername of a handle, as a wr_addr. */
+static int lb_addr(wr_net *n, int h, wr_addr *out,
+                   int (*name)(int, struct sockaddr *, socklen_t *)) {
   lsock *s = sock_of(lb_of(n), h);
   if (!s)
     return WR_EBADF;
   struct sockaddr_storage ss;
   socklen_t len = sizeof ss;
-  if (getsockname(s->fd, (struct sockaddr *)&ss, &len) < 0)
+  if (name(s->fd, (struct sockaddr *)&ss, &len) < 0)
     return err_now();
   from_sockaddr(&ss, out);
   return 0;
 }
 
+static int lb_local_addr(wr_net *n, int h, wr_addr *out) {
+  return lb_addr(n, h, out, getsockname);
+}
+
 static int lb_peer_addr(wr_net *n, int h, wr_addr *out) {
-  lsock *s = sock_of(lb_of(n), h);
-  if (!s)
-    return WR_EBADF;
-  struct sockaddr_storage ss;
-  socklen_t len = sizeof ss;
-  if (getpeername(s->fd, (struct sockaddr *)&ss, &len) < 0)
-    return err_now();
-  from_sockaddr(&ss, out);
-  return 0;
+  return lb_addr(n, h, out, getpeername);
 }
 
 static void lb_destroy(wr_net *n) {

@@ -408,15 +408,26 @@ void wr_sim_pump_(wr_simnet *s, sdir *d) {
   wr_sim_dir_schedule_(s, d);
 }
 
+/* Counts and traces `lost` bytes of d from stream offset `at` as discarded,
+ * so conservation (written = read + discarded) keeps adding up. */
+static void account_discard(wr_simnet *s, sdir *d, uint64_t at, uint64_t lost) {
+  if (!lost)
+    return;
+  stat_of(s, d->conn)->d[d->idx].discarded += lost;
+  wr_sim_trace_(s, WR_TR_DISCARD, d->conn->id, d->idx, at, lost);
+}
+
+/* Discards what d's sender has written but not yet sent. */
+static void dir_drop_unsent(wr_simnet *s, sdir *d) {
+  account_discard(s, d, d->snt, d->wr - d->snt);
+  d->wr = d->snt;
+}
+
 /* Discards everything of d that was not delivered yet: in flight and
  * unsent. Used when the receiver can never get it (closed or reset) and by
  * Linux's write-queue purge on reset. */
 static void dir_purge(wr_simnet *s, sdir *d) {
-  uint64_t lost = d->wr - d->dlv;
-  if (lost) {
-    stat_of(s, d->conn)->d[d->idx].discarded += lost;
-    wr_sim_trace_(s, WR_TR_DISCARD, d->conn->id, d->idx, d->dlv, lost);
-  }
+  account_discard(s, d, d->dlv, d->wr - d->dlv);
   d->snt = d->wr = d->dlv;
   d->fin_pending = 0;
   /* An RST already on its way still arrives (to whatever is there). */
@@ -436,11 +447,7 @@ static void dir_purge(wr_simnet *s, sdir *d) {
 
 /* Discards what the receiver of d has not read (its receive queue). */
 static void dir_drop_unread(wr_simnet *s, sdir *d) {
-  uint64_t lost = d->dlv - d->rd;
-  if (lost) {
-    stat_of(s, d->conn)->d[d->idx].discarded += lost;
-    wr_sim_trace_(s, WR_TR_DISCARD, d->conn->id, d->idx, d->rd, lost);
-  }
+  account_discard(s, d, d->rd, d->dlv - d->rd);
   d->rd = d->dlv;
 }
 
@@ -462,12 +469,7 @@ static void rst_send(wr_simnet *s, sconn *c, int x, int drop_unread) {
   sdir *out = &c->d[x], *in = &c->d[1 - x];
   if (drop_unread)
     dir_drop_unread(s, in);
-  uint64_t unsent = out->wr - out->snt;
-  if (unsent) {
-    stat_of(s, c)->d[x].discarded += unsent;
-    wr_sim_trace_(s, WR_TR_DISCARD, c->id, (uint32_t)x, out->snt, unsent);
-    out->wr = out->snt;
-  }
+  dir_drop_unsent(s, out);
   out->fin_pending = 0;
   e->state = ST_CLOSED;
   e->shut = RCV_SHUT | SEND_SHUT;
@@ -1142,12 +1144,7 @@ static int sim_close(wr_net *n, int h, int abort) {
     }
     if (abort) {
       /* Linger 0 in a state without RST: whatever waits is dropped. */
-      uint64_t unsent = out->wr - out->snt;
-      if (unsent) {
-        stat_of(s, c)->d[x].discarded += unsent;
-        wr_sim_trace_(s, WR_TR_DISCARD, c->id, (uint32_t)x, out->snt, unsent);
-        out->wr = out->snt;
-      }
+      dir_drop_unsent(s, out);
       e->state = ST_CLOSED;
     }
     e->shut = RCV_SHUT | SEND_SHUT;

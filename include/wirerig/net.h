@@ -310,24 +310,25 @@ static inline int wr_net_shutdown(wr_net *n, int h, int how) {
   return rc;
 }
 
+/* The handle is released whatever the transport's close returns. */
+static inline int wr_net_close_(wr_net *n, int h, int abort) {
+  if (!wr_net_slot_(n, h))
+    return WR_EBADF;
+  int rc = n->ops->close(n, h, abort);
+  wr_net_slot_free_(n, h);
+  return rc;
+}
+
 /* Closes the handle. A connection with unread received data is reset, as
  * on Linux; otherwise a FIN follows the data still queued. */
 static inline int wr_net_close(wr_net *n, int h) {
-  if (!wr_net_slot_(n, h))
-    return WR_EBADF;
-  int rc = n->ops->close(n, h, 0);
-  wr_net_slot_free_(n, h);
-  return rc;
+  return wr_net_close_(n, h, 0);
 }
 
 /* Closes the handle with a reset (SO_LINGER {1,0}): queued data is
  * discarded and the peer gets an RST. On a listener it is a plain close. */
 static inline int wr_net_abort(wr_net *n, int h) {
-  if (!wr_net_slot_(n, h))
-    return WR_EBADF;
-  int rc = n->ops->close(n, h, 1);
-  wr_net_slot_free_(n, h);
-  return rc;
+  return wr_net_close_(n, h, 1);
 }
 
 /* Takes the pending socket error (SO_ERROR): 0 or a negative wr_err. */
