@@ -60,6 +60,12 @@ struct wr_sock {
   uint32_t watched; /* interest last given to the transport */
 };
 
+/* The most an `active true` socket reads in one call (sock_recv.c): one
+ * call takes what a sender typically writes between two turns of the
+ * event loop, and a read never takes more storage than eight 16 KiB
+ * packets, the most a held packet of that size may pin. */
+#define WR_SOCK_READ_AHEAD (128u * 1024u)
+
 #define WR_MSG_CACHE 64
 #define WR_MSG_CACHE_MAX (1u << 20) /* larger buffers are not kept */
 

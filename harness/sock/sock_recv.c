@@ -39,17 +39,16 @@ static long read_some(wr_sock *s, size_t extra) {
  * the driver's read sizes, so that what they do not deliver stays in the
  * kernel. */
 static long read_ahead(wr_sock *s) {
-  wr_sockenv *env = s->env;
   /* Read straight into the storage behind the buffered bytes, with room
-   * for half a scratch buffer at least (so reads stay large) and at most a
-   * whole one (memory that stays warm in cache). */
-  int rc = wr_stream_room(&s->rx, sizeof env->scratch / 2);
+   * for half a read-ahead at least (so reads stay large) and at most a
+   * whole one. */
+  int rc = wr_stream_room(&s->rx, WR_SOCK_READ_AHEAD / 2);
   if (rc < 0)
     return rc;
   size_t room = s->rx.alloc - s->rx.end;
-  if (room > sizeof env->scratch)
-    room = sizeof env->scratch;
-  long n = wr_net_recv(env->net, s->h, s->rx.buf + s->rx.end, room);
+  if (room > WR_SOCK_READ_AHEAD)
+    room = WR_SOCK_READ_AHEAD;
+  long n = wr_net_recv(s->env->net, s->h, s->rx.buf + s->rx.end, room);
   if (n > 0)
     wr_stream_commit(&s->rx, (size_t)n);
   return n;
@@ -102,15 +101,17 @@ static int line_state(const wr_sock *s) {
 
 /* Big packets are handed to their message without a copy, as inet_drv
  * hands a packet that fills most of its buffer the buffer's binary: the
- * message keeps the receive storage (wr_stream_hold). A packet must be a
- * quarter of the storage at least, so a kept message never pins more than
- * four times its size; smaller ones are copied, which is cheap. */
+ * message keeps the receive storage (wr_stream_hold). A packet must be an
+ * eighth of the storage at least, so a kept message never pins more than
+ * eight times its size (a read-ahead's storage holds eight 16 KiB
+ * packets); smaller ones are copied, which is cheap. */
 #define HOLD_MIN 1024u
+#define HOLD_SHARE 8u
 
 static int post_packet(wr_sock *s, const wr_stream_packet *p, int state) {
   const uint8_t *lo = s->rx.buf, *ptr = p->data.ptr;
   size_t len = p->data.len;
-  if (!p->is_http && len >= HOLD_MIN && len >= s->rx.alloc / 4 && lo &&
+  if (!p->is_http && len >= HOLD_MIN && len >= s->rx.alloc / HOLD_SHARE && lo &&
       ptr >= lo && len <= s->rx.alloc - (size_t)(ptr - lo)) {
     wr_msg m = {WR_MSG_TCP, s, 0, (uint8_t *)(uintptr_t)ptr, len, state, NULL};
     m.hold_ = wr_stream_hold(&s->rx);
