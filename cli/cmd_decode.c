@@ -134,7 +134,7 @@ static int decode_stream(const wr_framing *cfg, const decode_opts *o) {
         wr_http_packet hp;
         wr_http_parse(fr.packet.ptr, fr.packet.len, &state, &hp);
         fprintf(out, "packet %zu at offset %zu: ", count, off);
-        wr_decode_print_http(out, &hp);
+        wr_decode_print_http(out, cfg->type, &hp);
         putc('\n', out);
       } else {
         fprintf(out, "packet %zu at offset %zu (%zu bytes): ", count, off,

@@ -171,9 +171,11 @@ void wr_decode_print_bytes(FILE *out, const uint8_t *p, size_t n) {
 /* The term is written by the scenario library's renderer, the one that
  * `http TERM` expectations are compared with, so that decode output and a
  * scenario's failure report spell a packet the same way. */
-void wr_decode_print_http(FILE *out, const wr_http_packet *p) {
+void wr_decode_print_http(FILE *out, wr_packet_type type,
+                          const wr_http_packet *p) {
+  int bin = type == WR_PACKET_HTTP_BIN || type == WR_PACKET_HTTPH_BIN;
   char small[512];
-  int n = wr_scn_http_render(p, small, sizeof small);
+  int n = wr_scn_http_render_as(p, bin, small, sizeof small);
   if (n < 0)
     return;
   if ((size_t)n < sizeof small) {
@@ -185,7 +187,7 @@ void wr_decode_print_http(FILE *out, const wr_http_packet *p) {
     fputs("{http_error,\"<out of memory>\"}", out);
     return;
   }
-  wr_scn_http_render(p, big, (size_t)n + 1);
+  wr_scn_http_render_as(p, bin, big, (size_t)n + 1);
   fwrite(big, 1, (size_t)n, out);
   free(big);
 }

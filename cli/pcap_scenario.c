@@ -178,7 +178,7 @@ static void write_recvs(FILE *out, const wr_tcp_stream *s,
       int state = a->http_state;
       wr_http_parse(s->data + a->at, a->len, &state, &hp);
       fputs("http ", out);
-      wr_decode_print_http(out, &hp);
+      wr_decode_print_http(out, cfg->type, &hp);
     } else {
       write_data(out, s->data + a->at, a->len, "    ");
     }

@@ -19,7 +19,7 @@ char *wr_replay_render_packet(const wr_framing *cfg, const uint8_t *p, size_t n,
   if (wr_packet_type_is_http(cfg->type)) {
     wr_http_packet hp;
     wr_http_parse(p, n, state, &hp);
-    wr_decode_print_http(f, &hp);
+    wr_decode_print_http(f, cfg->type, &hp);
   } else {
     wr_decode_print_bytes(f, p, n);
   }

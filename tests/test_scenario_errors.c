@@ -213,6 +213,24 @@ static const bad_row rows[] = {
      "s listen\n"
      "s recv -> http {http_request,'GET',{abs_path,\"/\"},{1,1}}}\n",
      "2:57: unbalanced '}' in http term", 1},
+    {"http binary open",
+     "s listen\n"
+     "s recv -> http {http_response,{1,1},200,<\"OK\">>}\n",
+     "2:41: bad http term; expected a binary <<\"...\">> after '<', found "
+     "'\"OK\"'",
+     1},
+    {"http binary close",
+     "s listen\n"
+     "s recv -> http {http_response,{1,1},200,<<\"OK\">}\n",
+     "2:48: bad http term; a binary is <<\"...\">> or <<>>, expected '>>' to "
+     "close it, found '}'",
+     1},
+    {"http binary of an atom",
+     "s listen\n"
+     "s recv -> http {http_response,{1,1},200,<<OK>>}\n",
+     "2:43: bad http term; a binary is <<\"...\">> or <<>>, expected '>>' to "
+     "close it, found 'OK'",
+     1},
     {"http arity",
      "s listen\n"
      "s recv -> http {http_header,14,'Host',\"x\"}\n",

@@ -442,23 +442,47 @@ static void test_http_render_matches_parser(void **state) {
     const char *line;
     int state;
     const char *term; /* as a scenario would write it */
+    int binaries;     /* rendered as http_bin gives it */
   } cases[] = {
       {"GET / HTTP/1.1\r\n", WR_HTTP_REQUEST_LINE,
-       "{http_request, 'GET', {abs_path, \"/\"}, {1,1}}"},
+       "{http_request, 'GET', {abs_path, \"/\"}, {1,1}}", 0},
       {"FOO * HTTP/1.0\r\n", WR_HTTP_REQUEST_LINE,
-       "{http_request,\"FOO\",'*',{1,0}}"},
+       "{http_request,\"FOO\",'*',{1,0}}", 0},
       {"GET http://h:8080/p HTTP/1.1\r\n", WR_HTTP_REQUEST_LINE,
-       "{http_request,'GET',{absoluteURI,http,\"h\",8080,\"/p\"},{1,1}}"},
+       "{http_request,'GET',{absoluteURI,http,\"h\",8080,\"/p\"},{1,1}}", 0},
       {"GET https://h HTTP/1.1\r\n", WR_HTTP_REQUEST_LINE,
-       "{http_request,'GET',{absoluteURI,https,\"h\",undefined,\"/\"},{1,1}}"},
+       "{http_request,'GET',{absoluteURI,https,\"h\",undefined,\"/\"},{1,1}}",
+       0},
       {"HTTP/1.1 200 OK\r\n", WR_HTTP_REQUEST_LINE,
-       "{http_response,{1,1},200,\"OK\"}"},
-      {"Host: x\r\n", WR_HTTP_HEADERS,
-       "{http_header,14,'Host',\"Host\",\"x\"}"},
+       "{http_response,{1,1},200,\"OK\"}", 0},
+      {"Host: x\r\n", WR_HTTP_HEADERS, "{http_header,14,'Host',\"Host\",\"x\"}",
+       0},
       {"x-odd: \"q\"\\\r\n", WR_HTTP_HEADERS,
-       "{http_header,0,\"X-Odd\",\"x-odd\",\"\\\"q\\\"\\\\\"}"},
-      {"\r\n", WR_HTTP_HEADERS, "http_eoh"},
-      {"\x01\r\n", WR_HTTP_REQUEST_LINE, "{http_error,\"\\x01\\r\\n\"}"},
+       "{http_header,0,\"X-Odd\",\"x-odd\",\"\\\"q\\\"\\\\\"}", 0},
+      {"\r\n", WR_HTTP_HEADERS, "http_eoh", 0},
+      {"\x01\r\n", WR_HTTP_REQUEST_LINE, "{http_error,\"\\x01\\r\\n\"}", 0},
+      /* "" is [] (Erlang prints it so), whichever way it is written */
+      {"Host:\r\n", WR_HTTP_HEADERS, "{http_header,14,'Host',\"Host\",\"\"}",
+       0},
+      {"Host:\r\n", WR_HTTP_HEADERS, "{http_header,14,'Host',\"Host\",[]}", 0},
+      {"HTTP/1.1 200\r\n", WR_HTTP_REQUEST_LINE, "{http_response,{1,1},200,[]}",
+       0},
+      /* http_bin: binaries, spaces allowed inside, <<"">> is <<>> */
+      {"GET /a HTTP/1.1\r\n", WR_HTTP_REQUEST_LINE,
+       "{http_request,'GET',{abs_path,<< \"/a\" >>},{1,1}}", 1},
+      {"FOO http://h:8/p HTTP/1.1\r\n", WR_HTTP_REQUEST_LINE,
+       "{http_request,<<\"FOO\">>,{absoluteURI,http,<<\"h\">>,8,<<\"/p\">>},"
+       "{1,1}}",
+       1},
+      {"GET x:y HTTP/1.1\r\n", WR_HTTP_REQUEST_LINE,
+       "{http_request,'GET',{scheme,<<\"x\">>,<<\"y\">>},{1,1}}", 1},
+      {"HTTP/1.1 404 Not Found\r\n", WR_HTTP_REQUEST_LINE,
+       "{http_response,{1,1},404,<<\"Not Found\">>}", 1},
+      {"HTTP/1.1 200\r\n", WR_HTTP_REQUEST_LINE,
+       "{http_response,{1,1},200,<<\"\">>}", 1},
+      {"X-A:\r\n", WR_HTTP_HEADERS,
+       "{http_header,0,<<\"X-A\">>,<<\"X-A\">>,<<>>}", 1},
+      {"\x01\r\n", WR_HTTP_REQUEST_LINE, "{http_error,<<\"\\x01\\r\\n\">>}", 1},
   };
   for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
     wr_http_packet p;
@@ -466,7 +490,8 @@ static void test_http_render_matches_parser(void **state) {
     wr_http_parse((const uint8_t *)cases[k].line, strlen(cases[k].line), &st,
                   &p);
     char rendered[256];
-    int n = wr_scn_http_render(&p, rendered, sizeof rendered);
+    int n =
+        wr_scn_http_render_as(&p, cases[k].binaries, rendered, sizeof rendered);
     assert_int_equal((size_t)n, strlen(rendered));
     char text[512];
     snprintf(text, sizeof text, "s listen\ns recv -> http %s\n", cases[k].term);

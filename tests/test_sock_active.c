@@ -185,6 +185,33 @@ static void test_http_active(void **st) {
   sx_each(http_active, P, "active=true packet=http_bin");
 }
 
+/* An http message says how its strings print: as binaries when the line
+ * was framed by http_bin, as lists by http (the type at delivery). */
+static int next_http_bin(sx *x) {
+  wr_msg m;
+  int rc = wr_mailbox_recv(x->ms, 5000, &m);
+  TU_CHECK(rc == 0, "%s: no message (%d)", x->v->name, rc);
+  TU_CHECK(m.kind == WR_MSG_HTTP, "%s: kind %d", x->v->name, (int)m.kind);
+  int bin = m.http_bin;
+  wr_msg_free(&m);
+  return bin;
+}
+static void http_bin_flag(sx *x) {
+  SX_SEND(x->c, "GET / HTTP/1.1\r\n");
+  TU_CHECK(next_http_bin(x) == 1, "%s: http_bin message", x->v->name);
+  /* A header needs the next byte (a continuation line?): the empty line
+   * that ends the headers waits in the buffer for the next type. */
+  sx_setopts(x->s, "packet=httph active=once");
+  SX_SEND(x->c, "Host: x\r\n\r\n");
+  TU_CHECK(next_http_bin(x) == 0, "%s: httph message", x->v->name);
+  sx_setopts(x->s, "packet=httph_bin active=once");
+  TU_CHECK(next_http_bin(x) == 1, "%s: httph_bin message", x->v->name);
+}
+static void test_http_bin_flag(void **st) {
+  (void)st;
+  sx_each(http_bin_flag, P, "active=once packet=http_bin");
+}
+
 /* controlling_process moves waiting messages, in order. */
 static void move(sx *x) {
   SX_SEND(x->c, "\0\1a\0\1b");
@@ -420,6 +447,7 @@ int main(void) {
       cmocka_unit_test(test_deferred_error_once),
       cmocka_unit_test(test_deferred_error_fin),
       cmocka_unit_test(test_http_active),
+      cmocka_unit_test(test_http_bin_flag),
       cmocka_unit_test(test_controlling_process),
       cmocka_unit_test(test_controlling_process_kinds),
       cmocka_unit_test(test_rst_exit_on_close_false),

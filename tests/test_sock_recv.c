@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -220,6 +221,27 @@ static void test_http_state(void **st) {
   sx_each(http_flow, P, P " packet=http");
 }
 
+/* Passive http data says how its strings print: binaries for http_bin. */
+static void http_bin_data(sx *x) {
+  static const char *const types[] = {"http_bin", "http", "httph_bin", "httph"};
+  for (int k = 0; k < 4; k++) {
+    char opts[32];
+    snprintf(opts, sizeof opts, "packet=%s", types[k]);
+    sx_setopts(x->s, opts);
+    SX_SEND(x->c, "\r\n");
+    wr_sock_data d;
+    int rc = wr_sock_recv(x->s, 0, 5000, &d);
+    TU_CHECK(rc == 0 && d.is_http, "%s: %s: rc %d", x->v->name, types[k], rc);
+    TU_CHECK(d.http_bin == (k % 2 == 0), "%s: %s: http_bin %d", x->v->name,
+             types[k], d.http_bin);
+    wr_sock_data_free(&d);
+  }
+}
+static void test_http_bin_data(void **st) {
+  (void)st;
+  sx_each(http_bin_data, P, P);
+}
+
 /* shutdown(read): what is buffered (and still arriving, on Linux) is
  * read, then closed. */
 static void shut_read(sx *x) {
@@ -341,6 +363,7 @@ int main(void) {
       cmocka_unit_test(test_close_then_active),
       cmocka_unit_test(test_line_truncated_at_buffer),
       cmocka_unit_test(test_http_state),
+      cmocka_unit_test(test_http_bin_data),
       cmocka_unit_test(test_shutdown_read),
       cmocka_unit_test(test_rst_then_send),
       cmocka_unit_test(test_partial_lines_dropped),

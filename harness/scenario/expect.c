@@ -161,6 +161,46 @@ static int integer(const char *s, size_t n) {
   return 1;
 }
 
+static int is_cmp(const tok *t, wr_scn_cmp c) {
+  return t->kind == T_CMP && t->cmp == c;
+}
+
+/* A binary as http_bin gives strings: << "..." >>, or <<>> when empty;
+ * written as <<"...">> (<<"">> is <<>>) to compare with the renderer. */
+static int http_binary(scn_parser *p, sbuf *b) {
+  const tok *open = scn_peek(p);
+  scn_next(p);
+  if (!is_cmp(scn_peek(p), WR_SCN_LT))
+    return wr_scnp_err(p, open,
+                       "bad http term; expected a binary <<\"...\">> "
+                       "after '<', found %s",
+                       SCN_FOUND(p, scn_peek(p)));
+  scn_next(p);
+  const tok *t = scn_peek(p);
+  const uint8_t *bytes = NULL;
+  size_t n = 0;
+  if (t->kind == T_STRING) {
+    bytes = scn_sbytes(p, t);
+    n = t->slen;
+    scn_next(p);
+    t = scn_peek(p);
+  }
+  for (int k = 0; k < 2; k++) {
+    t = scn_peek(p);
+    if (!is_cmp(t, WR_SCN_GT))
+      return wr_scnp_err(p, t,
+                         "bad http term; a binary is <<\"...\">> or <<>>, "
+                         "expected '>>' to close it, found %s",
+                         SCN_FOUND(p, t));
+    scn_next(p);
+  }
+  if (sb_put(p, b, "<<", 2))
+    return -1;
+  if (n && sb_quote(p, b, bytes, n))
+    return -1;
+  return sb_put(p, b, ">>", 2);
+}
+
 /* One element; *tag receives the first atom of a tuple (for the top-level
  * check), *arity its element count. */
 static int http_elem(scn_parser *p, sbuf *b, int depth, const tok **tag,
@@ -211,6 +251,10 @@ static int http_elem(scn_parser *p, sbuf *b, int depth, const tok **tag,
     return sb_put(p, b, "}", 1);
   }
   case T_ATOM:
+    if (t->len == 2 && memcmp(t->text, "[]", 2) == 0) {
+      scn_next(p); /* the empty string, as Erlang prints "" */
+      return sb_put(p, b, "[]", 2);
+    }
     if (!bare_atom(t->text, t->len) && !integer(t->text, t->len))
       return wr_scnp_err(
           p, t,
@@ -226,15 +270,22 @@ static int http_elem(scn_parser *p, sbuf *b, int depth, const tok **tag,
     return sb_put(p, b, t->text, t->len);
   case T_STRING:
     scn_next(p);
+    if (t->slen == 0)
+      return sb_put(p, b, "[]", 2); /* "" is [] */
     return sb_quote(p, b, scn_sbytes(p, t), t->slen);
+  case T_CMP:
+    if (t->cmp == WR_SCN_LT)
+      return http_binary(p, b);
+    break;
   case T_RB:
     return wr_scnp_err(p, t, "unbalanced '}' in http term");
   default:
-    return wr_scnp_err(p, t,
-                       "bad http term; expected an atom, a number, a string or "
-                       "'{', found %s",
-                       SCN_FOUND(p, t));
+    break;
   }
+  return wr_scnp_err(p, t,
+                     "bad http term; expected an atom, a number, a string, "
+                     "a binary or '{', found %s",
+                     SCN_FOUND(p, t));
 }
 
 /* The packets decode_packet returns for the http types, by tag: arity

@@ -1,7 +1,9 @@
 /* An HTTP packet as the Erlang term decode_packet returns, in the one
  * normalised spelling the scenario parser gives `http TERM` (expect.c):
  * no spaces, strings as "..." with \" \\ \r \n \t and \xHH for other
- * non-printable bytes, known methods and header names as quoted atoms.
+ * non-printable bytes ([] when empty, as Erlang prints "") -- or, for
+ * http_bin and httph_bin, as binaries <<"...">> (<<>> when empty) with the
+ * same escapes -- known methods and header names as quoted atoms.
  * This is also what `wirerig decode` prints (cli/decode_render.c), so a
  * failure report and a decode of the same bytes read alike. */
 #include <stdio.h>
@@ -12,6 +14,7 @@
 typedef struct out {
   char *buf;
   size_t cap, n;
+  int binaries; /* strings are binaries (http_bin, httph_bin) */
 } out;
 
 static void put(out *o, const char *s, size_t n) {
@@ -62,7 +65,19 @@ static void quote(out *o, const uint8_t *s, size_t n) {
   put(o, "\"", 1);
 }
 
-static void span(out *o, wr_span s) { quote(o, s.ptr, s.len); }
+static void span(out *o, wr_span s) {
+  if (!o->binaries) {
+    if (s.len)
+      quote(o, s.ptr, s.len);
+    else
+      put(o, "[]", 2); /* "" is [], and Erlang prints it so */
+    return;
+  }
+  put(o, "<<", 2);
+  if (s.len)
+    quote(o, s.ptr, s.len);
+  put(o, ">>", 2);
+}
 
 static void atom_q(out *o, const char *name) {
   put(o, "'", 1);
@@ -108,7 +123,12 @@ static void uri(out *o, const wr_http_uri *u) {
 }
 
 int wr_scn_http_render(const wr_http_packet *p, char *buf, size_t len) {
-  out o = {buf, len, 0};
+  return wr_scn_http_render_as(p, 0, buf, len);
+}
+
+int wr_scn_http_render_as(const wr_http_packet *p, int binaries, char *buf,
+                          size_t len) {
+  out o = {buf, len, 0, binaries != 0};
   switch (p->kind) {
   case WR_HTTP_REQUEST:
     puts_(&o, "{http_request,");

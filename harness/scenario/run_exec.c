@@ -288,27 +288,38 @@ static int judge_rc(run_rt *rt, const wr_scn_step *st, int rc) {
   return judge(rt, st, pass, text, text);
 }
 
-static void render_http(const uint8_t *line, size_t len, int state, char *buf,
-                        size_t cap) {
-  wr_sock_data d = {(uint8_t *)line, len, 1, state};
+static void render_http(const uint8_t *line, size_t len, int state,
+                        int http_bin, char *buf, size_t cap) {
+  wr_sock_data d = {(uint8_t *)line, len, 1, state, http_bin};
   wr_http_packet p;
   char term[400];
   if (wr_sock_data_http(&d, &p) < 0) {
     snprintf(buf, cap, "http ?");
     return;
   }
-  wr_scn_http_render(&p, term, sizeof term);
+  wr_scn_http_render_as(&p, http_bin, term, sizeof term);
   snprintf(buf, cap, "http %s", term);
 }
 
+/* What was received: the bytes, and for an http packet how to parse and
+ * print the line again. */
+typedef struct received {
+  const uint8_t *p;
+  size_t n;
+  int is_http, http_state, http_bin;
+} received;
+
 /* The data part of an observation against a recv / tcp expectation.
  * Writes the observation and its key (prefix before the data). */
-static int data_match(const wr_scn_expect *e, const uint8_t *p, size_t n,
-                      int is_http, int http_state, const char *prefix,
-                      char *text, size_t cap, char *key, size_t kcap) {
+static int data_match(const wr_scn_expect *e, const received *r,
+                      const char *prefix, char *text, size_t cap, char *key,
+                      size_t kcap) {
+  const uint8_t *p = r->p;
+  size_t n = r->n;
+  int is_http = r->is_http;
   char body[420];
   if (is_http)
-    render_http(p, n, http_state, body, sizeof body);
+    render_http(p, n, r->http_state, r->http_bin, body, sizeof body);
   else
     wr_run_render_bytes(p, n, 120, body, sizeof body);
   snprintf(text, cap, "%s%s", prefix, body);
@@ -348,8 +359,8 @@ static int exec_recv(run_rt *rt, const wr_scn_step *st) {
     copy(key, sizeof key, text);
     pass = st->expect.kind == WR_SCN_EXPECT_ERROR && rc == st->expect.error;
   } else {
-    pass = data_match(&st->expect, d.data, d.len, d.is_http, d.http_state, "",
-                      text, sizeof text, key, sizeof key);
+    received r = {d.data, d.len, d.is_http, d.http_state, d.http_bin};
+    pass = data_match(&st->expect, &r, "", text, sizeof text, key, sizeof key);
     rt->eps[st->ep].received += d.len;
     wr_sock_data_free(&d);
   }
@@ -366,8 +377,8 @@ static int msg_match(run_rt *rt, const wr_scn_step *st, const wr_msg *m,
     int http = m->kind == WR_MSG_HTTP;
     rt->eps[st->ep].received += m->len;
     int want = http ? WR_SCN_MSG_HTTP : WR_SCN_MSG_TCP;
-    int pass = data_match(e, m->data, m->len, http, m->http_state,
-                          http ? "" : "tcp ", text, cap, key, kcap);
+    received r = {m->data, m->len, http, m->http_state, m->http_bin};
+    int pass = data_match(e, &r, http ? "" : "tcp ", text, cap, key, kcap);
     return pass && (int)e->msg == want;
   }
   case WR_MSG_TCP_CLOSED:

@@ -167,7 +167,9 @@ void wr_sock_close_port_(wr_sock *s, int abort) {
 
 int wr_sock_post_(wr_sock *s, wr_msg_kind kind, int reason, const uint8_t *p,
                   size_t len, int http_state) {
-  wr_msg m = {kind, s, reason, NULL, len, http_state, NULL};
+  wr_msg m = {kind, s, reason, NULL, len, http_state, NULL, 0};
+  if (kind == WR_MSG_HTTP)
+    m.http_bin = wr_sock_http_bin_(s);
   if (kind == WR_MSG_TCP || kind == WR_MSG_HTTP) {
     m.data = wr_msgbuf_get_(s->env, len);
     if (!m.data)

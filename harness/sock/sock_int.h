@@ -100,7 +100,11 @@ int wr_mailbox_move_(wr_mailbox *from, wr_mailbox *to, const wr_sock *s);
 int wr_sockenv_pump_(wr_sockenv *env, wr_time deadline);
 wr_time wr_sock_deadline_(wr_sockenv *env, long timeout_ms);
 
-#endif
+/* Is the receive side framing http_bin or httph_bin (strings in the
+ * packets' terms are binaries)? */
+static inline int wr_sock_http_bin_(const wr_sock *s) {
+  return s->rx.type == WR_PACKET_HTTP_BIN || s->rx.type == WR_PACKET_HTTPH_BIN;
+}
 
 /* sock_env.c */
 void wr_sock_watch_(wr_sock *s);
@@ -129,3 +133,5 @@ void wr_sock_armed_(wr_sock *s);
 
 /* sock_send.c */
 void wr_sock_flush_(wr_sock *s);
+
+#endif

@@ -113,7 +113,8 @@ static int post_packet(wr_sock *s, const wr_stream_packet *p, int state) {
   size_t len = p->data.len;
   if (!p->is_http && len >= HOLD_MIN && len >= s->rx.alloc / HOLD_SHARE && lo &&
       ptr >= lo && len <= s->rx.alloc - (size_t)(ptr - lo)) {
-    wr_msg m = {WR_MSG_TCP, s, 0, (uint8_t *)(uintptr_t)ptr, len, state, NULL};
+    wr_msg m = {WR_MSG_TCP, s,     0,    (uint8_t *)(uintptr_t)ptr,
+                len,        state, NULL, 0};
     m.hold_ = wr_stream_hold(&s->rx);
     int rc = wr_mailbox_push_(s->owner, &m);
     if (rc)
@@ -255,8 +256,8 @@ int wr_sock_data_http(const wr_sock_data *d, wr_http_packet *out) {
   return 0;
 }
 
-static int give(wr_sock_data *out, const uint8_t *p, size_t n, int is_http,
-                int state) {
+static int give(const wr_sock *s, wr_sock_data *out, const uint8_t *p, size_t n,
+                int is_http, int state) {
   out->data = malloc(n ? n : 1);
   if (!out->data)
     return WR_ENOMEM;
@@ -265,6 +266,7 @@ static int give(wr_sock_data *out, const uint8_t *p, size_t n, int is_http,
   out->len = n;
   out->is_http = is_http;
   out->http_state = state;
+  out->http_bin = is_http && wr_sock_http_bin_(s);
   return 1;
 }
 
@@ -284,7 +286,7 @@ static int try_take(wr_sock *s, size_t length, wr_sock_data *out) {
   int state = line_state(s);
   int r = wr_stream_next(&s->rx, &p);
   if (r == WR_FRAME_PACKET)
-    return give(out, p.data.ptr, p.data.len, p.is_http, state);
+    return give(s, out, p.data.ptr, p.data.len, p.is_http, state);
   if (r == WR_FRAME_MORE)
     return 0;
   return r;

@@ -103,6 +103,7 @@ typedef struct wr_sock_data {
   size_t len;
   int is_http;
   int http_state; /* the HTTP state the line was parsed in */
+  int http_bin;   /* parsed as http_bin / httph_bin: strings are binaries */
 } wr_sock_data;
 void wr_sock_data_free(wr_sock_data *d);
 /* Parses an http packet again (the line is kept, not the parse). */

@@ -132,6 +132,13 @@ packet 2 at offset 17: {http_header,14,'Host',\"host\",\"a\"}
 packet 3 at offset 26: {http_header,0,\"X-Foo\",\"X-foo\",\"b\"}
 packet 4 at offset 36: http_eoh
 packet 5 at offset 38: {http_request,\"BODYGET\",{abs_path,\"/\"},{1,0}}
+end: complete at offset 58 (5 packets)" "" -- --packet http
+# http_bin: the same terms with binaries for strings, as Erlang prints them.
+check "http_bin stream" 0 "packet 1 at offset 0: {http_request,'GET',{abs_path,<<\"/x\">>},{1,1}}
+packet 2 at offset 17: {http_header,14,'Host',<<\"host\">>,<<\"a\">>}
+packet 3 at offset 26: {http_header,0,<<\"X-Foo\">>,<<\"X-foo\">>,<<\"b\">>}
+packet 4 at offset 36: http_eoh
+packet 5 at offset 38: {http_request,<<\"BODYGET\">>,{abs_path,<<\"/\">>},{1,0}}
 end: complete at offset 58 (5 packets)" "" -- --packet http_bin
 check "http stream json" 0 '{"result":"ok","offset":0,"packet":{"type":"http_request","method":"GET","method_known":true,"uri":{"type":"abs_path","path":"/x"},"version":[1,1]}}
 {"result":"ok","offset":17,"packet":{"type":"http_header","index":14,"field":"Host","field_known":true,"raw_field":"host","value":"a"}}

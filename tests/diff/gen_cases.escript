@@ -45,9 +45,11 @@ run(OutDir, Seed) ->
     ok = file:close(In),
     ok = file:close(Ex),
     NStreams = write_streams(OutDir),
-    io:format("generated ~b decode_packet cases and ~b streams with seed ~b "
-              "(OTP ~s)~n",
-              [length(Cases), NStreams, Seed, erlang:system_info(otp_release)]).
+    {NTermStreams, NTerms} = write_term_streams(OutDir),
+    io:format("generated ~b decode_packet cases, ~b streams and ~b HTTP "
+              "streams with ~b printed terms with seed ~b (OTP ~s)~n",
+              [length(Cases), NStreams, NTermStreams, NTerms, Seed,
+               erlang:system_info(otp_release)]).
 
 decode(Type, Bin, Opts) ->
     try erlang:decode_packet(Type, Bin, Opts)
@@ -511,6 +513,72 @@ stream_loop(T, St, Opts, B, Off, Count, Acc) ->
             lists:reverse([["{\"result\":\"error\",", O, ",\"reason\":\"",
                             atom_to_list(R), "\"}"] | Acc])
     end.
+
+%% ---- HTTP terms as Erlang prints them -------------------------------------
+%%
+%% `wirerig decode --packet T` (text) prints each HTTP packet as the Erlang
+%% term: strings as lists for http/httph, binaries for http_bin/httph_bin.
+%% HTTP streams of printable ASCII lines (the escapes of other bytes are
+%% wirerig's own, \xHH) are walked as a socket would, and each packet is
+%% printed with io_lib:print on one line. Written as OUTDIR/terms/tN.bin,
+%% OUTDIR/term_streams.txt ("tN.bin --packet T" per line) and
+%% OUTDIR/term_expected.txt ("tN.bin TERM" per packet).
+
+-define(TERM_STREAMS_PER_TYPE, 150).
+
+printable_line(L) ->
+    lists:all(fun(C) -> (C >= 16#20 andalso C =< 16#7e) orelse C =:= $\t end, L).
+
+term_start_lines() ->
+    Reqs = [M ++ " " ++ U ++ " HTTP/1.1" || M <- methods(), U <- ["/", "*", "http://h:8/x"]] ++
+        ["GET " ++ U ++ " HTTP/1.1" || U <- uris()] ++
+        ["GET " ++ U || U <- uris()] ++
+        ["GET / " ++ V || V <- versions()],
+    Statuses = ["HTTP/1.1 200 OK", "HTTP/1.1 200", "HTTP/1.1 200 ",
+                "HTTP/1.1 404 Not Found", "HTTP/1.0 301 Moved  Permanently",
+                "HTTP/1.1 2147483648 OK", "HTTP/2 200 OK", "HTTP/1.1 OK",
+                "HTTP/1.1 200 a:b", "HTTP/1.1\t200\tOK"],
+    [L || L <- Reqs ++ Statuses ++ ["Host: x", "", "BODY"], printable_line(L)].
+
+term_header_lines() ->
+    [L || L <- header_lines(), printable_line(L)] ++ ["Host:", "X-Empty: ", "Host:v"].
+
+term_stream(T) when T =:= httph; T =:= httph_bin ->
+    Hs = [[pick(term_header_lines()), pick(["\r\n", "\n"])]
+          || _ <- lists:seq(1, rand:uniform(6))],
+    list_to_binary([Hs, "\r\n"]);
+term_stream(_) ->
+    Msgs = [[pick(term_start_lines()), "\r\n",
+             [[pick(term_header_lines()), "\r\n"] || _ <- lists:seq(1, rand:uniform(5) - 1)],
+             "\r\n"]
+            || _ <- lists:seq(1, rand:uniform(2))],
+    list_to_binary(Msgs).
+
+term_loop(T, St, B, Acc) ->
+    case catch erlang:decode_packet(state_type(T, St), B, []) of
+        {ok, P, Rest} when Rest =/= B ->
+            term_loop(T, next_state(T, St, P), Rest,
+                      [lists:flatten(io_lib:print(P, 1, 1000000, -1)) | Acc]);
+        _ -> lists:reverse(Acc)
+    end.
+
+write_term_streams(OutDir) ->
+    Dir = filename:join(OutDir, "terms"),
+    ok = filelib:ensure_dir(filename:join(Dir, "x")),
+    Streams = [{T, term_stream(T)} || T <- [http, httph, http_bin, httph_bin],
+                                      _ <- lists:seq(1, ?TERM_STREAMS_PER_TYPE)],
+    Numbered = lists:zip(lists:seq(1, length(Streams)), Streams),
+    Name = fun(N) -> ["t", integer_to_list(N), ".bin"] end,
+    ok = file:write_file(filename:join(OutDir, "term_streams.txt"),
+                         [[Name(N), " --packet ", type_name(T), "\n"]
+                          || {N, {T, _}} <- Numbered]),
+    Terms = [[[Name(N), " ", Term, "\n"] || Term <- term_loop(T, req, B, [])]
+             || {N, {T, B}} <- Numbered],
+    ok = file:write_file(filename:join(OutDir, "term_expected.txt"), Terms),
+    lists:foreach(fun({N, {_, B}}) ->
+                          ok = file:write_file(filename:join(Dir, Name(N)), B)
+                  end, Numbered),
+    {length(Streams), length(lists:append(Terms))}.
 
 %% ---- JSON -------------------------------------------------------------------
 

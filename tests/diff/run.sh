@@ -28,8 +28,8 @@ if ! command -v escript >/dev/null 2>&1; then
 fi
 
 mkdir -p "$work"
-rm -rf "$work/streams"
-rm -f "$work"/*.jsonl "$work/streams.txt"
+rm -rf "$work/streams" "$work/terms"
+rm -f "$work"/*.jsonl "$work/streams.txt" "$work"/term_*.txt
 
 # shellcheck disable=SC2086  # $seed is empty or one number
 escript "$here/gen_cases.escript" "$work" $seed
@@ -72,8 +72,29 @@ done <"$work/streams.txt"
 "$compare" "$work/stream_cases.jsonl" "$work/stream_expected.jsonl" \
   "$work/stream_actual.jsonl" || status=1
 
+# 3. HTTP packets printed as Erlang terms (wirerig decode, text output):
+#    lists for http/httph, binaries for http_bin/httph_bin.
+echo "== HTTP terms (wirerig decode --packet http*)"
+: >"$work/term_actual.txt"
+while read -r file args; do
+  # shellcheck disable=SC2086  # args are flags written by the generator
+  "$wirerig" decode $args "$work/terms/$file" >"$work/term.out" || true
+  sed -n "s/^packet [0-9]* at offset [0-9]*: /$file /p" "$work/term.out" \
+    >>"$work/term_actual.txt"
+done <"$work/term_streams.txt"
+if ! diff -u "$work/term_expected.txt" "$work/term_actual.txt" \
+  >"$work/term.diff"; then
+  echo "differential_erlang: printed HTTP terms differ from Erlang's" \
+    "(expected: io_lib:print of decode_packet's packet):" >&2
+  head -n 20 "$work/term.diff" >&2
+  status=1
+else
+  echo "$(wc -l <"$work/term_expected.txt") terms agree"
+fi
+
 if [ "$status" -ne 0 ]; then
-  echo "The cases are in $work (cases/expected/actual.jsonl, stream_*.jsonl, streams/)."
+  echo "The cases are in $work (cases/expected/actual.jsonl, stream_*.jsonl, streams/," \
+    "term_*.txt, terms/)."
   echo "Reproduce: $0 $wirerig $compare $work ${seed:-}"
   echo "One case:  sed -n 'Np' $work/cases.jsonl | $wirerig decode --batch"
 fi
