@@ -213,6 +213,15 @@ static const bad_row rows[] = {
      "s listen\n"
      "s recv -> http {http_request,'GET',{abs_path,\"/\"},{1,1}}}\n",
      "2:57: unbalanced '}' in http term", 1},
+    {"connect result",
+     "s listen\n"
+     "c connect s -> maybe\n",
+     "2:16: expected ok or error REASON after '->', found 'maybe'", 1},
+    {"listen option under a result", "s listen packet=9 -> ok\n",
+     "1:17: bad option value: packet: expected a packet type (raw, 0, 1, 2, "
+     "4, asn1, sunrm, cdr, fcgi, tpkt, line, http, httph, http_bin, "
+     "httph_bin), found '9'",
+     1},
     {"http binary open",
      "s listen\n"
      "s recv -> http {http_response,{1,1},200,<\"OK\">>}\n",

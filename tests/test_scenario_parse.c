@@ -296,6 +296,24 @@ static const good_row rows[] = {
      "12:1 net release c->s\n"
      "13:1 net refuse s on\n"
      "14:1 net refuse s off\n"},
+    {"listen and connect results",
+     "s listen backlog=1 -> ok\n"
+     "b listen packet=9 -> error einval\n"
+     "c connect s manual timeout=300ms -> error timeout\n"
+     "d connect s as a packet=2 timeout=2s -> ok\n"
+     "e connect s manual active=40000 -> error einval\n",
+     "ep s listener 1:1\n"
+     "ep b listener 2:1\n"
+     "ep c socket 3:1\n"
+     "ep d socket 4:1\n"
+     "ep a socket 4:16\n"
+     "ep e socket 5:1\n"
+     "1:1 listen s opts=[backlog=1] expect=ok@1:23\n"
+     "2:1 listen b opts=[packet=9] expect=error einval@2:22\n"
+     "3:1 connect c peer=s timeout=300000000ns expect=error timeout@3:37\n"
+     "4:1 connect d peer=s acc=a opts=[packet=2] timeout=2000000000ns "
+     "expect=ok@4:41\n"
+     "5:1 connect e peer=s opts=[active=40000] expect=error einval@5:36\n"},
 };
 
 static void test_good_rows(void **state) {

@@ -163,11 +163,45 @@ static void test_connect_refused(void **st) {
   sx_each(refused, "", "active=false");
 }
 
+/* Connections nobody accepts wait in the backlog (Linux holds backlog + 1)
+ * and connect says ok; past that the kernel drops the SYN and connect
+ * times out. A regression: the listener kept asking the transport for
+ * IN while not accepting, so a second waiting connection made every poll
+ * answer at once and a simulated connect never saw time move (a hang). */
+static void backlog_waits(sx *x) {
+  /* A listener that has never accepted: the regression needs one. */
+  wr_sockopt lo[] = {{WR_OPT_BACKLOG, 1, 0},
+                     {WR_OPT_ACTIVE, WR_ACTIVE_FALSE, 0}};
+  wr_sock *ls;
+  TU_CHECK(wr_sock_listen(x->env, x->ms, NULL, lo, 2, &ls) == 0, "listen");
+  wr_addr a;
+  TU_CHECK(wr_sock_sockname(ls, &a) == 0, "sockname");
+  wr_sock *c[4];
+  for (int i = 0; i < 2; i++) {
+    int rc = wr_sock_connect(x->env, x->mc, &a, NULL, 0, 2000, &c[i]);
+    TU_CHECK(rc == 0, "%s: connect %d: %s", x->v->name, i + 1, wr_err_name(rc));
+  }
+  int rc = wr_sock_connect(x->env, x->mc, &a, NULL, 0, 300, &c[2]);
+  TU_CHECK(rc == WR_TIMEOUT, "%s: connect past the backlog: %s", x->v->name,
+           wr_err_name(rc));
+  wr_sock *acc;
+  rc = wr_sock_accept(ls, x->ms, 2000, &acc);
+  TU_CHECK(rc == 0, "%s: accept: %s", x->v->name, wr_err_name(rc));
+  rc = wr_sock_connect(x->env, x->mc, &a, NULL, 0, 2000, &c[3]);
+  TU_CHECK(rc == 0, "%s: connect after an accept: %s", x->v->name,
+           wr_err_name(rc));
+}
+static void test_backlog_waits(void **st) {
+  (void)st;
+  sx_each(backlog_waits, "", "active=false");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_defaults_and_rules),
       cmocka_unit_test(test_parser_errors),
       cmocka_unit_test(test_connect_refused),
+      cmocka_unit_test(test_backlog_waits),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -587,8 +587,8 @@ static int exec_connect(run_rt *rt, const wr_scn_step *st) {
   }
   wr_sock *s = NULL;
   if (rc == 0)
-    rc = wr_sock_connect(rt->env, ep_mb(rt, st->ep), &to, o, n, rt->default_ms,
-                         &s);
+    rc = wr_sock_connect(rt->env, ep_mb(rt, st->ep), &to, o, n,
+                         step_timeout(rt, st), &s);
   if (rc == 0) {
     rt->eps[st->ep].s = s;
     if (st->acc >= 0) {

@@ -291,6 +291,10 @@ int wr_sock_listen(wr_sockenv *env, wr_mailbox *owner, const wr_addr *addr,
     if (rc >= 0) {
       s->h = rc;
       rc = map_handle(env, s->h, s);
+      /* A new listener waits for IN (net.h); only an accept may: a
+       * connection left in the backlog would otherwise be reported at
+       * every poll, and a simulated wait would never see time move. */
+      s->watched = WR_EV_IN;
       wr_sock_watch_(s);
     }
   }

@@ -93,6 +93,12 @@ static void dump_block(const wr_scenario *s, const wr_scn_block *b, int depth,
         st->kind == WR_SCN_SETOPTS || st->kind == WR_SCN_SHUTDOWN ||
         st->kind == WR_SCN_ACCEPT)
       dump_expect(&st->expect, o);
+    /* listen and connect: only a result the file writes (an implied ok
+     * cites the statement itself). */
+    if ((st->kind == WR_SCN_LISTEN || st->kind == WR_SCN_CONNECT) &&
+        (st->expect.pos.line != st->pos.line ||
+         st->expect.pos.col != st->pos.col))
+      dump_expect(&st->expect, o);
     tu_str_printf(o, "\n");
     if (st->kind == WR_SCN_REPEAT) {
       dump_block(s, &st->body, depth + 1, o);
