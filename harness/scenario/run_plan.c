@@ -12,30 +12,6 @@
 
 #include "run_plan_int.h"
 
-void wr_run_sb_printf(wr_run_sb *b, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  char tmp[2048];
-  int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-  va_end(ap);
-  if (n < 0)
-    return;
-  size_t k = (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1;
-  if (b->len + k + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap * 2 : 1024;
-    while (cap < b->len + k + 1)
-      cap *= 2;
-    char *p = realloc(b->p, cap);
-    if (!p)
-      return;
-    b->p = p;
-    b->cap = cap;
-  }
-  memcpy(b->p + b->len, tmp, k);
-  b->len += k;
-  b->p[b->len] = '\0';
-}
-
 static double mono_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -4,18 +4,8 @@
 
 #include <stddef.h>
 
+#include "run_sb.h"
 #include "wirerig/runner.h"
-
-/* A growing string for reports. */
-typedef struct wr_run_sb {
-  char *p;
-  size_t len, cap;
-} wr_run_sb;
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-void wr_run_sb_printf(wr_run_sb *b, const char *fmt, ...);
 
 void wr_run_source_line(const char *file, uint32_t line, char *buf, size_t len);
 void wr_run_repro(const wr_scenario *s, const wr_run_opts *o,

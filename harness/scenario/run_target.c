@@ -1,5 +1,6 @@
 /* `target` steps on loopback: the user's server started with `{port}`
- * replaced by a free port, or one already running. A started target runs
+ * replaced by a free port and `{dir}` by the scenario's directory, or one
+ * already running. A started target runs
  * in its own process group, so that the end of the run can kill everything
  * it spawned; every wait is bounded. */
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "run_int.h"
+#include "run_sb.h"
 
 #define TARGET_TIMEOUT_NS (10ull * WR_NS_PER_SEC)
 
@@ -67,43 +69,49 @@ static int port_accepts(uint16_t port) {
   return ok;
 }
 
-static char *substitute(const char *cmd, uint16_t port) {
+/* s in single quotes for /bin/sh, whatever it holds ('\'' for a quote). */
+static void put_quoted(wr_run_sb *b, const char *s, size_t n) {
+  wr_run_sb_put(b, "'", 1);
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] == '\'')
+      wr_run_sb_put(b, "'\\''", 4);
+    else
+      wr_run_sb_put(b, s + i, 1);
+  }
+  wr_run_sb_put(b, "'", 1);
+}
+
+/* The command with {port} (the free port) and {dir} (the scenario file's
+ * directory, as the run was given it, quoted for the shell so that any
+ * path works: "{dir}/server.sh" runs the script beside the file). */
+static char *substitute(const char *cmd, uint16_t port, const char *file) {
   char p[8];
   snprintf(p, sizeof p, "%u", port);
-  size_t n = strlen(cmd), cap = n * 2 + 64, o = 0;
-  char *out = malloc(cap);
-  if (!out)
-    return NULL;
-  for (size_t i = 0; i < n;) {
+  const char *slash = file ? strrchr(file, '/') : NULL;
+  wr_run_sb b = {0};
+  wr_run_sb_put(&b, "", 0);
+  for (size_t i = 0; cmd[i];) {
     if (strncmp(cmd + i, "{port}", 6) == 0) {
-      size_t pl = strlen(p);
-      if (o + pl + 1 > cap) {
-        cap = cap * 2 + pl;
-        char *b = realloc(out, cap);
-        if (!b) {
-          free(out);
-          return NULL;
-        }
-        out = b;
-      }
-      memcpy(out + o, p, pl);
-      o += pl;
+      wr_run_sb_put(&b, p, strlen(p));
       i += 6;
+    } else if (strncmp(cmd + i, "{dir}", 5) == 0) {
+      if (!slash)
+        put_quoted(&b, ".", 1);
+      else if (slash == file)
+        put_quoted(&b, "/", 1);
+      else
+        put_quoted(&b, file, (size_t)(slash - file));
+      i += 5;
     } else {
-      if (o + 2 > cap) {
-        cap *= 2;
-        char *b = realloc(out, cap);
-        if (!b) {
-          free(out);
-          return NULL;
-        }
-        out = b;
-      }
-      out[o++] = cmd[i++];
+      wr_run_sb_put(&b, cmd + i, 1);
+      i++;
     }
   }
-  out[o] = '\0';
-  return out;
+  if (b.oom) {
+    free(b.p);
+    return NULL;
+  }
+  return b.p;
 }
 
 int wr_run_target_start(run_rt *rt, const wr_scn_step *st) {
@@ -122,7 +130,7 @@ int wr_run_target_start(run_rt *rt, const wr_scn_step *st) {
   uint16_t port;
   if (free_port(&port) < 0)
     return fail(rt, st, "no free loopback port");
-  char *cmd = substitute(e->command, port);
+  char *cmd = substitute(e->command, port, st->pos.file);
   if (!cmd)
     return fail(rt, st, "out of memory");
   int pfd[2] = {-1, -1};

@@ -42,8 +42,13 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
-# A port unlikely to be busy, different per run.
-PORT=$((20000 + $$ % 20000))
+# A port unlikely to be busy, different per run, and below the kernel's
+# ephemeral range: there, another test's connection (ctest runs tests in
+# parallel) could take the same port as its local end, and the capture
+# filter would catch its flows too.
+low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+[ "$low" -gt 11000 ] 2>/dev/null || low=32768
+PORT=$((10000 + $$ % (low - 10004)))
 
 # capture IFACE FILE PORT CMD...: runs CMD while a capture of IFACE runs.
 capture() {

@@ -31,3 +31,17 @@ rc=$?
 grep -qF -- "$observed" <<<"$again" ||
   { echo "$again"; fail "reproduction should observe the same: $observed"; }
 echo "target_bug: --bug caught, and 'wirerig $repro' reproduces it"
+
+# {dir}: the scenario's directory, quoted for the shell, so a target file
+# runs from anywhere, even from a directory whose name has a space and a
+# quote in it.
+unset WIRERIG_KVSERVER_ARGS
+odd=$(mktemp -d)/"a b'c"
+mkdir -p "$odd"
+trap 'rm -rf "$(dirname "$odd")"' EXIT
+cp scenarios/target/kvserver.sh scenarios/target/kv-basic.scn "$odd/"
+case $wirerig in /*) ;; *) wirerig=$PWD/$wirerig ;; esac
+out=$(cd / && "$wirerig" run "$odd/kv-basic.scn" 2>&1) ||
+  { echo "$out"; fail "kv-basic.scn from '$odd' should pass: {dir} not found"; }
+grep -q '^PASS' <<<"$out" || { echo "$out"; fail "no PASS line"; }
+echo "target_bug: {dir} finds the server beside a scenario in '$odd'"
