@@ -173,7 +173,7 @@ void wr_decode_print_bytes(FILE *out, const uint8_t *p, size_t n) {
  * scenario's failure report spell a packet the same way. */
 void wr_decode_print_http(FILE *out, wr_packet_type type,
                           const wr_http_packet *p) {
-  int bin = type == WR_PACKET_HTTP_BIN || type == WR_PACKET_HTTPH_BIN;
+  int bin = wr_packet_type_is_http_bin(type);
   char small[512];
   int n = wr_scn_http_render_as(p, bin, small, sizeof small);
   if (n < 0)

@@ -52,6 +52,10 @@ int wr_packet_type_is_http(wr_packet_type type) {
          type == WR_PACKET_HTTP_BIN || type == WR_PACKET_HTTPH_BIN;
 }
 
+int wr_packet_type_is_http_bin(wr_packet_type type) {
+  return type == WR_PACKET_HTTP_BIN || type == WR_PACKET_HTTPH_BIN;
+}
+
 wr_framing wr_framing_default(wr_packet_type type) {
   wr_framing f;
   f.type = type;

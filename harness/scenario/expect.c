@@ -183,7 +183,6 @@ static int http_binary(scn_parser *p, sbuf *b) {
     bytes = scn_sbytes(p, t);
     n = t->slen;
     scn_next(p);
-    t = scn_peek(p);
   }
   for (int k = 0; k < 2; k++) {
     t = scn_peek(p);

@@ -16,14 +16,18 @@ static int is_opt(const tok *t, const char *name) {
 }
 
 /* gen_tcp options up to the end of the statement (or `->`). */
-/* Options up to the end of the line or `->`. `listen` refuses
- * line_delimiter: OTP 25's gen_tcp:listen raises badarg for it (SEMANTICS.md
- * 2.10), and listen has no `-> error` form. */
-/* Socket options up to the end or `->`. `timeout=T` among them is the
- * step's timeout where the verb takes one (connect): timeout 1 reads it,
- * 2 passes over it (read already). */
+/* What `timeout=T` among the options is. */
+typedef enum opt_timeout_use {
+  TIMEOUT_NONE, /* an option like any other (none is called timeout) */
+  TIMEOUT_READ, /* the step's timeout (connect) */
+  TIMEOUT_SKIP  /* the step's timeout, read already by an earlier pass */
+} opt_timeout_use;
+
+/* Options up to the end of the line or `->`. With `listen`, line_delimiter
+ * is refused: OTP 25's gen_tcp:listen raises badarg for it (SEMANTICS.md
+ * 2.10); a file that means to pin that writes `-> error einval`. */
 static int sock_opts_t(scn_parser *p, wr_scn_step *st, int check, int listen,
-                       int timeout) {
+                       opt_timeout_use timeout) {
   wr_scn_opt o[MAX_OPTS];
   size_t n = 0;
   for (;;) {
@@ -33,8 +37,8 @@ static int sock_opts_t(scn_parser *p, wr_scn_step *st, int check, int listen,
     if (t->kind != T_OPT)
       return wr_scnp_err(p, t, "expected an option NAME=VALUE, found %s",
                          SCN_FOUND(p, t));
-    if (timeout && is_opt(t, "timeout")) {
-      if (timeout == 1 && wr_scnp_timeout(p, t, st))
+    if (timeout != TIMEOUT_NONE && is_opt(t, "timeout")) {
+      if (timeout == TIMEOUT_READ && wr_scnp_timeout(p, t, st))
         return -1;
       scn_next(p);
       continue;
@@ -56,7 +60,7 @@ static int sock_opts_t(scn_parser *p, wr_scn_step *st, int check, int listen,
 }
 
 static int sock_opts(scn_parser *p, wr_scn_step *st, int check, int listen) {
-  return sock_opts_t(p, st, check, listen, 0);
+  return sock_opts_t(p, st, check, listen, TIMEOUT_NONE);
 }
 
 /* [timeout=T] before `->`. */
@@ -102,13 +106,14 @@ static int opt_result(scn_parser *p, wr_scn_step *st) {
 static int opts_then_result(scn_parser *p, wr_scn_step *st, int listen,
                             int timeout) {
   size_t start = p->i;
-  if (sock_opts_t(p, st, 0, 0, timeout) || opt_result(p, st))
+  if (sock_opts_t(p, st, 0, 0, timeout ? TIMEOUT_READ : TIMEOUT_NONE) ||
+      opt_result(p, st))
     return -1;
   if (st->expect.kind == WR_SCN_EXPECT_ERROR && st->expect.error == WR_EINVAL)
     return 0;
   size_t end = p->i;
   p->i = start;
-  if (sock_opts_t(p, st, 1, listen, timeout ? 2 : 0))
+  if (sock_opts_t(p, st, 1, listen, timeout ? TIMEOUT_SKIP : TIMEOUT_NONE))
     return -1;
   p->i = end;
   return 0;

@@ -138,8 +138,10 @@ void wr_sock_watch_(wr_sock *s) {
     if (s->qlen)
       want |= WR_EV_OUT;
   }
-  if (want != s->watched && wr_net_watch(s->env->net, s->h, want) == 0)
-    s->watched = want;
+  /* Compared with what the transport holds, defaults included: a listener
+   * starts out watching IN, and must stop until an accept asks for it. */
+  if (want != wr_net_interest(s->env->net, s->h))
+    wr_net_watch(s->env->net, s->h, want);
 }
 
 void wr_sock_release_(wr_sock *s, int abort) {
@@ -169,7 +171,7 @@ int wr_sock_post_(wr_sock *s, wr_msg_kind kind, int reason, const uint8_t *p,
                   size_t len, int http_state) {
   wr_msg m = {kind, s, reason, NULL, len, http_state, NULL, 0};
   if (kind == WR_MSG_HTTP)
-    m.http_bin = wr_sock_http_bin_(s);
+    m.http_bin = wr_packet_type_is_http_bin(s->rx.type);
   if (kind == WR_MSG_TCP || kind == WR_MSG_HTTP) {
     m.data = wr_msgbuf_get_(s->env, len);
     if (!m.data)
@@ -264,7 +266,6 @@ static int copy_opts(wr_sock *to, const wr_sock *from) {
   to->listener = to->accepting = to->connecting = 0;
   to->q = NULL;
   to->qoff = to->qlen = to->qcap = 0;
-  to->watched = 0;
   wr_stream_set_type(&to->rx, to->packet);
   wr_stream_set_packet_size(&to->rx, to->packet_size);
   wr_stream_set_delimiter(&to->rx, to->delimiter);
@@ -291,10 +292,6 @@ int wr_sock_listen(wr_sockenv *env, wr_mailbox *owner, const wr_addr *addr,
     if (rc >= 0) {
       s->h = rc;
       rc = map_handle(env, s->h, s);
-      /* A new listener waits for IN (net.h); only an accept may: a
-       * connection left in the backlog would otherwise be reported at
-       * every poll, and a simulated wait would never see time move. */
-      s->watched = WR_EV_IN;
       wr_sock_watch_(s);
     }
   }
@@ -359,7 +356,6 @@ int wr_sock_accept(wr_sock *ls, wr_mailbox *owner, long timeout_ms,
     wr_sock_close_port_(s, 1);
     return WR_ENOMEM;
   }
-  s->watched = WR_EV_IN; /* the transport's default for accepted handles */
   wr_sock_watch_(s);
   if (s->active != WR_ACTIVE_FALSE)
     wr_sock_armed_(s);
@@ -387,7 +383,6 @@ int wr_sock_connect(wr_sockenv *env, wr_mailbox *owner, const wr_addr *addr,
     rc = wr_net_connect(env->net, addr);
     if (rc >= 0) {
       s->h = rc;
-      s->watched = WR_EV_OUT;
       rc = map_handle(env, s->h, s);
     }
   }

@@ -57,7 +57,6 @@ struct wr_sock {
   int busy;
   int shut_pending; /* WR_SHUT_* postponed until the queue is empty */
   int wr_shut;      /* shutdown(write) done */
-  uint32_t watched; /* interest last given to the transport */
 };
 
 /* The most an `active true` socket reads in one call (sock_recv.c): one
@@ -99,12 +98,6 @@ int wr_mailbox_move_(wr_mailbox *from, wr_mailbox *to, const wr_sock *s);
  * 0 at the deadline or when a simulated network is quiet. */
 int wr_sockenv_pump_(wr_sockenv *env, wr_time deadline);
 wr_time wr_sock_deadline_(wr_sockenv *env, long timeout_ms);
-
-/* Is the receive side framing http_bin or httph_bin (strings in the
- * packets' terms are binaries)? */
-static inline int wr_sock_http_bin_(const wr_sock *s) {
-  return s->rx.type == WR_PACKET_HTTP_BIN || s->rx.type == WR_PACKET_HTTPH_BIN;
-}
 
 /* sock_env.c */
 void wr_sock_watch_(wr_sock *s);

@@ -266,7 +266,7 @@ static int give(const wr_sock *s, wr_sock_data *out, const uint8_t *p, size_t n,
   out->len = n;
   out->is_http = is_http;
   out->http_state = state;
-  out->http_bin = is_http && wr_sock_http_bin_(s);
+  out->http_bin = is_http && wr_packet_type_is_http_bin(s->rx.type);
   return 1;
 }
 

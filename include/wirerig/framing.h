@@ -50,6 +50,9 @@ const char *wr_packet_type_name(wr_packet_type type);
 const char *wr_packet_type_names(void);
 /* Nonzero for http, httph, http_bin and httph_bin. */
 int wr_packet_type_is_http(wr_packet_type type);
+/* Nonzero for http_bin and httph_bin, whose terms have binaries where
+ * http and httph have strings. */
+int wr_packet_type_is_http_bin(wr_packet_type type);
 
 /* Limits and options of one framing (decode_packet's options). */
 typedef struct wr_framing {

@@ -346,6 +346,13 @@ static inline uint32_t wr_net_readiness(wr_net *n, int h) {
   return n->ops->readiness(n, h);
 }
 
+/* The events a handle is polled for now (its default, or the last
+ * wr_net_watch); 0 for an unknown handle. */
+static inline uint32_t wr_net_interest(wr_net *n, int h) {
+  wr_net_slot *s = wr_net_slot_(n, h);
+  return s ? s->interest : 0;
+}
+
 /* Sets the events a handle is polled for (WR_EV_IN / WR_EV_OUT / RDHUP;
  * ERR and HUP are always reported). Defaults: IN for listeners and
  * accepted connections, OUT for connecting ones. */
