@@ -1,6 +1,8 @@
 /* Shared CLI helpers; see cli_util.h. */
 #include "cli_util.h"
 
+#include "base/hex.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -170,16 +172,6 @@ int wr_cli_parse_uint(const char *prog, const char *what, const char *text,
   return -1;
 }
 
-static int hexval(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 /* The byte named by text, or -1. */
 static int byte_value(const char *text) {
   size_t n = strlen(text);
@@ -222,8 +214,8 @@ static int byte_value(const char *text) {
     }
   }
   if (text[1] == 'x' && (n == 3 || n == 4)) {
-    int hi = hexval(text[2]);
-    int lo = n == 4 ? hexval(text[3]) : 0;
+    int hi = wr_hexval(text[2]);
+    int lo = n == 4 ? wr_hexval(text[3]) : 0;
     if (hi < 0 || lo < 0)
       return -1;
     return n == 4 ? hi * 16 + lo : hi;

@@ -175,7 +175,7 @@ void wr_decode_print_http(FILE *out, wr_packet_type type,
                           const wr_http_packet *p) {
   int bin = wr_packet_type_is_http_bin(type);
   char small[512];
-  int n = wr_scn_http_render_as(p, bin, small, sizeof small);
+  int n = wr_http_render(p, bin, small, sizeof small);
   if (n < 0)
     return;
   if ((size_t)n < sizeof small) {
@@ -187,7 +187,7 @@ void wr_decode_print_http(FILE *out, wr_packet_type type,
     fputs("{http_error,\"<out of memory>\"}", out);
     return;
   }
-  wr_scn_http_render_as(p, bin, big, (size_t)n + 1);
+  wr_http_render(p, bin, big, (size_t)n + 1);
   fwrite(big, 1, (size_t)n, out);
   free(big);
 }

@@ -2,13 +2,16 @@
 include(CMakePackageConfigHelpers)
 
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/wirerig DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(TARGETS wirerig_framing wirerig_harness wirerig_sock wirerig_pcap wirerig_scenario
+get_property(_wr_libs GLOBAL PROPERTY WIRERIG_LIBRARIES)
+list(TRANSFORM _wr_libs PREPEND wirerig_ OUTPUT_VARIABLE _wr_targets)
+install(TARGETS ${_wr_targets}
   EXPORT wirerigTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT wirerigTargets NAMESPACE wirerig:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/wirerig)
 
+string(JOIN " " WR_LIBRARY_LIST ${_wr_libs})
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/wirerigConfig.cmake.in
   ${PROJECT_BINARY_DIR}/wirerigConfig.cmake
   INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/wirerig)

@@ -8,23 +8,9 @@
 #include <limits.h>
 #include <string.h>
 
+#include "base/bytes.h"
 #include "deliver.h"
 #include "wirerig/framing.h"
-
-static inline uint32_t be16(const uint8_t *p) {
-  return (uint32_t)p[0] << 8 | p[1];
-}
-static inline uint32_t be24(const uint8_t *p) {
-  return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
-}
-static inline uint32_t be32(const uint8_t *p) {
-  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
-         p[3];
-}
-static inline uint32_t le32(const uint8_t *p) {
-  return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 |
-         p[0];
-}
 
 /* The size rule shared by every header-based type (SEMANTICS.md 1.2):
  * packet_size bounds the body only, strictly; independently, the whole
@@ -75,13 +61,13 @@ static wr_len_result asn1_length(const wr_framing *cfg, const uint8_t *buf,
       body = buf[p];
       break;
     case 2:
-      body = be16(buf + p);
+      body = wr_be16(buf + p);
       break;
     case 3:
-      body = be24(buf + p);
+      body = wr_be24(buf + p);
       break;
     case 4:
-      body = be32(buf + p);
+      body = wr_be32(buf + p);
       break;
     default:
       return WR_LEN_INVALID;
@@ -174,17 +160,17 @@ frame_length(const wr_framing *cfg, int http_state, const uint8_t *buf,
   case WR_PACKET_2: /* [len:16 big-endian | body] */
     if (n < 2)
       return WR_LEN_MORE;
-    return size_rule(cfg, 2, be16(buf), total);
+    return size_rule(cfg, 2, wr_be16(buf), total);
 
   case WR_PACKET_4: /* [len:32 big-endian | body] */
     if (n < 4)
       return WR_LEN_MORE;
-    return size_rule(cfg, 4, be32(buf), total);
+    return size_rule(cfg, 4, wr_be32(buf), total);
 
   case WR_PACKET_SUNRM: /* [last:1 len:31 | fragment]; the flag is ignored */
     if (n < 4)
       return WR_LEN_MORE;
-    return size_rule(cfg, 4, be32(buf) & 0x7fffffffu, total);
+    return size_rule(cfg, 4, wr_be32(buf) & 0x7fffffffu, total);
 
   case WR_PACKET_ASN1:
     return asn1_length(cfg, buf, n, total);
@@ -195,8 +181,8 @@ frame_length(const wr_framing *cfg, int http_state, const uint8_t *buf,
       return WR_LEN_MORE;
     if (memcmp(buf, "GIOP", 4) != 0)
       return WR_LEN_INVALID;
-    return size_rule(cfg, 12, (buf[6] & 1) ? le32(buf + 8) : be32(buf + 8),
-                     total);
+    return size_rule(cfg, 12,
+                     (buf[6] & 1) ? wr_le32(buf + 8) : wr_be32(buf + 8), total);
 
   case WR_PACKET_FCGI:
     /* version=1 type id:16 content:16 padding:8 reserved | content padding */
@@ -204,7 +190,7 @@ frame_length(const wr_framing *cfg, int http_state, const uint8_t *buf,
       return WR_LEN_MORE;
     if (buf[0] != 1)
       return WR_LEN_INVALID;
-    return size_rule(cfg, 8, be16(buf + 4) + buf[6], total);
+    return size_rule(cfg, 8, wr_be16(buf + 4) + buf[6], total);
 
   case WR_PACKET_TPKT:
     /* version=3 reserved length:16 (header included) | body. A length below
@@ -213,7 +199,7 @@ frame_length(const wr_framing *cfg, int http_state, const uint8_t *buf,
       return WR_LEN_MORE;
     if (buf[0] != 3)
       return WR_LEN_INVALID;
-    return size_rule(cfg, 4, be16(buf + 2) - 4u, total);
+    return size_rule(cfg, 4, wr_be16(buf + 2) - 4u, total);
 
   case WR_PACKET_LINE:
     return line_length(cfg, buf, n, total);

@@ -16,6 +16,8 @@
 #include <cmocka.h>
 #include <pcap/pcap.h>
 
+#include "wirerig/pcap.h"
+
 #include "testutil.h"
 #include "wirerig/simnet.h"
 
@@ -146,7 +148,7 @@ static void run_conversation(const char *path, uint8_t *c2s, size_t nc,
   wr_net *n;
   char err[256];
   assert_int_equal(wr_simnet_create(&cfg, &n, err, sizeof err), 0);
-  if (wr_simnet_pcap_open(n, path, err, sizeof err) < 0)
+  if (wr_pcap_export_open(n, path, err, sizeof err) < 0)
     fail_msg("%s", err);
   int l = wr_net_listen(n, NULL, 1);
   wr_addr a;
@@ -176,8 +178,8 @@ static void run_conversation(const char *path, uint8_t *c2s, size_t nc,
   assert_int_equal(wr_net_recv(n, s2, buf, 1), WR_ECONNRESET);
   wr_net_close(n, r);
   wr_net_close(n, s2);
-  assert_int_equal(wr_simnet_pcap_close(n), 0);
-  assert_int_equal(wr_simnet_pcap_close(n), WR_ENOENT);
+  assert_int_equal(wr_pcap_export_close(n), 0);
+  assert_int_equal(wr_pcap_export_close(n), WR_ENOENT);
   wr_net_destroy(n);
 }
 
@@ -316,10 +318,10 @@ static void test_pcap_bad_path(void **state) {
   assert_int_equal(wr_simnet_create(NULL, &n, NULL, 0), 0);
   char err[256] = "";
   assert_int_equal(
-      wr_simnet_pcap_open(n, "/nonexistent-dir/x.pcap", err, sizeof err),
+      wr_pcap_export_open(n, "/nonexistent-dir/x.pcap", err, sizeof err),
       WR_EIO);
   assert_non_null(strstr(err, "/nonexistent-dir/x.pcap"));
-  assert_int_equal(wr_simnet_pcap_close(n), WR_ENOENT);
+  assert_int_equal(wr_pcap_export_close(n), WR_ENOENT);
   wr_net_destroy(n);
 }
 

@@ -508,8 +508,7 @@ static void test_http_render_matches_parser(void **state) {
     wr_http_parse((const uint8_t *)cases[k].line, strlen(cases[k].line), &st,
                   &p);
     char rendered[256];
-    int n =
-        wr_scn_http_render_as(&p, cases[k].binaries, rendered, sizeof rendered);
+    int n = wr_http_render(&p, cases[k].binaries, rendered, sizeof rendered);
     assert_int_equal((size_t)n, strlen(rendered));
     char text[512];
     snprintf(text, sizeof text, "s listen\ns recv -> http %s\n", cases[k].term);
@@ -527,7 +526,7 @@ static void test_http_render_matches_parser(void **state) {
   int st = WR_HTTP_REQUEST_LINE;
   wr_http_parse((const uint8_t *)"GET / HTTP/1.1\r\n", 16, &st, &p);
   char small[8];
-  int n = wr_scn_http_render(&p, small, sizeof small);
+  int n = wr_http_render(&p, 0, small, sizeof small);
   assert_int_equal(n,
                    (int)strlen("{http_request,'GET',{abs_path,\"/\"},{1,1}}"));
   assert_string_equal(small, "{http_r");

@@ -1,6 +1,6 @@
 /* Expectations after `->`: results, error reasons, recv's EXPECT, the
  * MSG of message(s), and HTTP terms normalised for comparison with
- * wr_scn_http_render. */
+ * wr_http_render. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -8,17 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/hex.h"
 #include "scn_int.h"
-
-static int hexval(int c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
 
 static int peekc(const scn_lexer *lx, size_t k) {
   return lx->pos + k < lx->len ? (unsigned char)lx->buf[lx->pos + k] : -1;
@@ -154,13 +145,14 @@ static int lex_string(scn_parser *p, scn_lexer *lx, tok *t) {
       b = 0;
       break;
     case 'x': {
-      int h1 = hexval(peekc(lx, 2)), h2 = h1 < 0 ? -1 : hexval(peekc(lx, 3));
+      int h1 = wr_hexval(peekc(lx, 2)),
+          h2 = h1 < 0 ? -1 : wr_hexval(peekc(lx, 3));
       if (h1 < 0 || h2 < 0) {
         char shown[8];
         size_t n = 0;
         shown[n++] = '\\';
         shown[n++] = 'x';
-        for (size_t k = 2; k < 4 && hexval(peekc(lx, k)) >= 0; k++)
+        for (size_t k = 2; k < 4 && wr_hexval(peekc(lx, k)) >= 0; k++)
           shown[n++] = (char)peekc(lx, k);
         shown[n] = 0;
         return wr_scnp_err_at(p, lx->line, ecol,
@@ -217,7 +209,7 @@ static int lex_hex(scn_parser *p, scn_lexer *lx, tok *t) {
       adv(lx);
       continue;
     }
-    int h1 = hexval(c), h2 = hexval(peekc(lx, 1));
+    int h1 = wr_hexval(c), h2 = wr_hexval(peekc(lx, 1));
     if (h1 >= 0 && (peekc(lx, 1) < 0 || peekc(lx, 1) == '\n'))
       return wr_scnp_err_at(
           p, line, col,

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/file.h"
 #include "scn_int.h"
 
 /* ---- the arena: every allocation of a scenario, freed at once ---------- */
@@ -376,80 +377,20 @@ oom:
   return NULL;
 }
 
-/* Reads a regular file whole; a fifo or device is refused rather than
- * waited on. */
-static int read_file(const char *path, size_t max, char **out, size_t *len,
-                     char *err, size_t errlen) {
-  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) {
-    snprintf(err, errlen, "cannot open: %s", strerror(errno));
-    return -1;
-  }
-  struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    snprintf(err, errlen, "cannot read: not a regular file");
-    close(fd);
-    return -1;
-  }
-  if ((uint64_t)st.st_size > max) {
-    snprintf(err, errlen, "file too large: %lld bytes, the limit is %zu",
-             (long long)st.st_size, max);
-    close(fd);
-    return -1;
-  }
-  size_t cap = (size_t)st.st_size + 1, n = 0;
-  char *buf = malloc(cap);
-  if (!buf) {
-    snprintf(err, errlen, "out of memory reading it");
-    close(fd);
-    return -1;
-  }
-  for (;;) {
-    if (n == cap) { /* it grew while we read: stop at the limit */
-      if (cap > max) {
-        snprintf(err, errlen, "file too large: over %zu bytes", max);
-        free(buf);
-        close(fd);
-        return -1;
-      }
-      char *nb = realloc(buf, cap * 2);
-      if (!nb) {
-        free(buf);
-        close(fd);
-        snprintf(err, errlen, "out of memory reading it");
-        return -1;
-      }
-      buf = nb;
-      cap *= 2;
-    }
-    ssize_t r = read(fd, buf + n, cap - n);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r < 0) {
-      snprintf(err, errlen, "cannot read: %s", strerror(errno));
-      free(buf);
-      close(fd);
-      return -1;
-    }
-    if (r == 0)
-      break;
-    n += (size_t)r;
-  }
-  close(fd);
-  *out = buf;
-  *len = n;
-  return 0;
-}
-
 int wr_scnp_read_file(const char *path, size_t max, char **out, size_t *len,
                       char *err, size_t errlen) {
-  return read_file(path, max, out, len, err, errlen);
+  uint8_t *buf = NULL;
+  if (wr_read_file(path, max, 1, &buf, len, err, errlen) != 0)
+    return -1;
+  *out = (char *)buf;
+  return 0;
 }
 
 wr_scenario *wr_scn_load(const char *file, const wr_scn_config *cfg) {
   char *text = NULL, err[200];
   size_t len = 0;
-  if (read_file(file, WR_SCN_MAX_SOURCE, &text, &len, err, sizeof err) != 0) {
+  if (wr_scnp_read_file(file, WR_SCN_MAX_SOURCE, &text, &len, err,
+                        sizeof err) != 0) {
     wr_scenario *s = wr_scn_parse(file, "", 0, cfg);
     if (!s)
       return NULL;

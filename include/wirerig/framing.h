@@ -172,6 +172,17 @@ typedef struct wr_http_packet {
 wr_http_kind wr_http_parse(const uint8_t *line, size_t len, int *state,
                            wr_http_packet *out);
 
+/* The packet as the Erlang term decode_packet returns, in one normalised
+ * spelling (no spaces; known methods and header names as quoted atoms),
+ * snprintf-style: writes at most len bytes with a NUL and returns the
+ * length the whole term needs. Strings print as the http and httph types
+ * give them, "..." lists ([] when empty); with `binaries` as http_bin and
+ * httph_bin give them, <<"...">> (<<>> when empty). The escapes are \" \\
+ * \r \n \t and \xHH for other bytes outside printable ASCII. This is what
+ * `wirerig decode` prints and what scenario reports show. */
+int wr_http_render(const wr_http_packet *p, int binaries, char *buf,
+                   size_t len);
+
 /* The canonical header name ('Host', "X-Custom-Header"); names longer than
  * WR_HTTP_MAX_NAME_LEN come back exactly as received, as in OTP. */
 wr_span wr_http_field(const wr_http_packet *p);

@@ -32,7 +32,7 @@ typedef struct wr_msg {
   int http_state; /* http: the state the line was parsed in */
   void *hold_;    /* private: the receive storage data lies in, or NULL */
   int http_bin;   /* http: parsed as http_bin / httph_bin, so the term's
-                     strings are binaries (wr_scn_http_render_as) */
+                     strings are binaries (wr_http_render) */
 } wr_msg;
 
 typedef struct wr_mailbox wr_mailbox;

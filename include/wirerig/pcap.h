@@ -20,6 +20,7 @@
 #include <stdio.h>
 
 #include "wirerig/error.h"
+#include "wirerig/net.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -130,6 +131,18 @@ const char *wr_pcap_linktype_name(int dlt);
 /* 1 when wirerig decodes this DLT_ link type. */
 int wr_pcap_linktype_supported(int dlt);
 void wr_pcap_close(wr_pcap_reader *r);
+
+/* ---- writing a simulated run as a capture ------------------------------ */
+
+/* From now on, writes every packet of simnet n's run to a pcap file
+ * (libpcap, raw IP link type, nanosecond timestamps = virtual time): SYN,
+ * SYN-ACK, ACK, data, FIN and RST, with consistent sequence and
+ * acknowledgement numbers and valid checksums. One file per network at a
+ * time; destroying the network closes it. 0, WR_EINVAL (not a simnet),
+ * WR_EALREADY (one is open) or WR_EIO (message in err). */
+int wr_pcap_export_open(wr_net *n, const char *path, char *err, size_t errlen);
+/* Flushes and closes the file: 0, or WR_ENOENT when none is open. */
+int wr_pcap_export_close(wr_net *n);
 
 #ifdef __cplusplus
 }

@@ -27,8 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "wirerig/net.h"
-#include "wirerig/prng.h"
+#include "wirerig/error.h"
+#include "wirerig/types.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -19,8 +19,8 @@
 #include <stdint.h>
 
 #include "wirerig/framing.h"
-#include "wirerig/net.h"
 #include "wirerig/policy.h"
+#include "wirerig/types.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -112,7 +112,7 @@ typedef struct wr_scn_expect {
   wr_scn_pos pos;     /* of the token after `->` */
   wr_scn_bytes bytes; /* BYTES */
   uint64_t count;     /* COUNT */
-  /* HTTP: the term normalised as wr_scn_http_render_as writes a packet:
+  /* HTTP: the term normalised as wr_http_render writes a packet:
    * no spaces, strings and binaries re-escaped canonically (<<"">> as
    * <<>>), quotes dropped from atoms that need none. Compare with strcmp
    * against the rendering for the socket's packet type. */
@@ -266,15 +266,6 @@ int wr_scn_error_format(const wr_scenario *s, const wr_scn_error *e, char *buf,
 /* Names for reports: "send", "net" ...; "==" ... */
 const char *wr_scn_kind_name(wr_scn_kind k);
 const char *wr_scn_cmp_name(wr_scn_cmp c);
-
-/* An HTTP packet as the normalised Erlang term the parser makes of
- * `http TERM` (and as `wirerig decode` prints it): snprintf-style.
- * Strings print as the http and httph types give them, "..." (lists);
- * wr_scn_http_render_as with `binaries` prints them as http_bin and
- * httph_bin do, <<"...">>. */
-int wr_scn_http_render(const wr_http_packet *p, char *buf, size_t len);
-int wr_scn_http_render_as(const wr_http_packet *p, int binaries, char *buf,
-                          size_t len);
 
 #ifdef __cplusplus
 }

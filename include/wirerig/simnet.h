@@ -20,6 +20,7 @@
 
 #include "wirerig/net.h"
 #include "wirerig/policy.h"
+#include "wirerig/prng.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -151,16 +152,40 @@ int wr_simnet_dirstats_get(wr_net *n, uint32_t conn, int dir,
 /* Connections created so far (ids run 1..count). */
 uint32_t wr_simnet_conn_count(const wr_net *n);
 
-/* ---- pcap export -------------------------------------------------------- */
+/* ---- the packet hook ---------------------------------------------------- */
 
-/* From now on, writes every packet of the run to a pcap file (libpcap,
- * raw IP link type, nanosecond timestamps = virtual time): SYN, SYN-ACK,
- * ACK, data, FIN and RST, with consistent sequence and acknowledgement
- * numbers. Only one file at a time. 0, WR_EINVAL or WR_EIO (message in
- * err). */
-int wr_simnet_pcap_open(wr_net *n, const char *path, char *err, size_t errlen);
-/* Flushes and closes the file. */
-int wr_simnet_pcap_close(wr_net *n);
+/* TCP header flags of a wr_sim_packet. */
+enum {
+  WR_TCPF_FIN = 0x01,
+  WR_TCPF_SYN = 0x02,
+  WR_TCPF_RST = 0x04,
+  WR_TCPF_PSH = 0x08,
+  WR_TCPF_ACK = 0x10
+};
+
+/* One segment as it would appear on the wire: SYN, SYN-ACK, ACK, data, FIN
+ * or RST, with consistent sequence and acknowledgement numbers (from a
+ * per-connection ISN), stamped with the virtual time it arrived. Data comes
+ * in at most two pieces (p1, p2) because it sits in a ring. */
+typedef struct wr_sim_packet {
+  wr_time at;
+  const wr_addr *src, *dst;
+  uint8_t flags; /* WR_TCPF_* */
+  uint32_t seq, ack;
+  const uint8_t *p1, *p2;
+  size_t l1, l2;
+} wr_sim_packet;
+
+/* Called with each packet; with pkt NULL once, when the hook is replaced or
+ * the network is destroyed, so its owner can flush and free ctx. */
+typedef void (*wr_sim_packet_fn)(void *ctx, const wr_sim_packet *pkt);
+
+/* Installs fn (NULL removes the hook). simnet itself writes no files: the
+ * pcap export lives in wirerig::capture (wr_pcap_export_open, pcap.h) so
+ * that the network library does not link libpcap. 0 or WR_EINVAL. */
+int wr_simnet_packet_hook(wr_net *n, wr_sim_packet_fn fn, void *ctx);
+/* The installed hook's context when its function is fn, else NULL. */
+void *wr_simnet_packet_hook_ctx(const wr_net *n, wr_sim_packet_fn fn);
 
 #ifdef __cplusplus
 }

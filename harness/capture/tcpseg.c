@@ -2,13 +2,8 @@
 #include <arpa/inet.h>
 #include <string.h>
 
+#include "base/bytes.h"
 #include "pcap_internal.h"
-
-static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static uint32_t be32(const uint8_t *p) {
-  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
-         p[3];
-}
 
 /* The one's-complement sum does not care about byte order as long as every
  * word is read the same way (RFC 1071), so words are loaded in native order,
@@ -107,12 +102,12 @@ tcp_result wr_tcp_parse(const ip_info *ip, int no_checksum,
   seg->src.family = seg->dst.family = (uint8_t)ip->family;
   memcpy(seg->src.addr, ip->src, 16);
   memcpy(seg->dst.addr, ip->dst, 16);
-  seg->src.port = be16(p);
-  seg->dst.port = be16(p + 2);
-  seg->seq = be32(p + 4);
-  seg->ack = be32(p + 8);
+  seg->src.port = wr_be16(p);
+  seg->dst.port = wr_be16(p + 2);
+  seg->seq = wr_be32(p + 4);
+  seg->ack = wr_be32(p + 8);
   seg->flags = p[13] & 0x3Fu;
-  seg->window = be16(p + 14);
+  seg->window = wr_be16(p + 14);
   seg->payload = p + doff;
   seg->len = (uint32_t)(ip->cap_len - doff);
   seg->wire_len = (uint32_t)(ip->len - doff);

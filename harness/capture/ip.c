@@ -1,17 +1,12 @@
 /* IPv4 and IPv6 headers, IPv6 extension headers, fragment fields. */
 #include <string.h>
 
+#include "base/bytes.h"
 #include "pcap_internal.h"
 
 /* More extension headers than this in one datagram is an attack or
  * garbage; stop rather than walk a crafted chain. */
 #define MAX_EXT_HEADERS 16
-
-static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static uint32_t be32(const uint8_t *p) {
-  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
-         p[3];
-}
 
 static ip_result parse_v4(const uint8_t *p, size_t caplen, ip_info *out) {
   if (caplen < 20)
@@ -21,7 +16,7 @@ static ip_result parse_v4(const uint8_t *p, size_t caplen, ip_info *out) {
     return IP_MALFORMED;
   if (caplen < ihl)
     return IP_SHORT;
-  size_t total = be16(p + 2);
+  size_t total = wr_be16(p + 2);
   /* A total length of 0 is what a capture on the sending host shows for a
    * segment the card will cut up (TSO): the frame is the datagram. */
   if (total == 0)
@@ -29,7 +24,7 @@ static ip_result parse_v4(const uint8_t *p, size_t caplen, ip_info *out) {
   if (total < ihl)
     return IP_MALFORMED;
   size_t avail = caplen < total ? caplen : total;
-  uint16_t frag = be16(p + 6);
+  uint16_t frag = wr_be16(p + 6);
   out->family = 4;
   memset(out->src, 0, sizeof out->src);
   memset(out->dst, 0, sizeof out->dst);
@@ -42,7 +37,7 @@ static ip_result parse_v4(const uint8_t *p, size_t caplen, ip_info *out) {
   out->frag_off = (uint32_t)(frag & 0x1FFFu) * 8;
   out->frag_more = (frag & 0x2000u) != 0;
   out->is_frag = out->frag_off != 0 || out->frag_more;
-  out->frag_id = be16(p + 4);
+  out->frag_id = wr_be16(p + 4);
   return IP_OK;
 }
 
@@ -69,7 +64,7 @@ ip_result wr_ipv6_walk(uint8_t nh, const uint8_t *p, size_t caplen, size_t len,
         return IP_MALFORMED;
       if (caplen < 8)
         return IP_SHORT;
-      uint16_t offlg = be16(p + 2);
+      uint16_t offlg = wr_be16(p + 2);
       if ((offlg & 0xFFF8u) == 0 && (offlg & 1u) == 0) {
         /* An atomic fragment (RFC 6946): whole, just labelled. */
         hl = 8;
@@ -78,7 +73,7 @@ ip_result wr_ipv6_walk(uint8_t nh, const uint8_t *p, size_t caplen, size_t len,
       out->is_frag = 1;
       out->frag_off = offlg & 0xFFF8u;
       out->frag_more = offlg & 1u;
-      out->frag_id = be32(p + 4);
+      out->frag_id = wr_be32(p + 4);
       out->proto = p[0];
       out->payload = p + 8;
       out->cap_len = caplen - 8;
@@ -110,7 +105,7 @@ ip_result wr_ipv6_walk(uint8_t nh, const uint8_t *p, size_t caplen, size_t len,
 static ip_result parse_v6(const uint8_t *p, size_t caplen, ip_info *out) {
   if (caplen < 40)
     return IP_SHORT;
-  size_t plen = be16(p + 4);
+  size_t plen = wr_be16(p + 4);
   /* 0 is a jumbogram or a TSO segment on the sending host: take the frame. */
   if (plen == 0)
     plen = caplen - 40;

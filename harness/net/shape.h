@@ -4,6 +4,7 @@
 #define WIRERIG_HARNESS_SHAPE_H
 
 #include "wirerig/policy.h"
+#include "wirerig/prng.h"
 
 typedef struct wr_shape {
   uint32_t cut_idx;     /* first cut not yet passed (cuts policy) */

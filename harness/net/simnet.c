@@ -201,7 +201,7 @@ static void ring_get(sdir *d, uint8_t *dst, uint64_t n) {
   }
 }
 
-/* The bytes [off, off + n) as at most two pieces (for pcap). */
+/* The bytes [off, off + n) as at most two pieces (for the packet hook). */
 static void ring_span(const sdir *d, uint64_t off, uint64_t n,
                       const uint8_t **p1, size_t *l1, const uint8_t **p2,
                       size_t *l2) {
@@ -451,14 +451,32 @@ static void dir_drop_unread(wr_simnet *s, sdir *d) {
   d->rd = d->dlv;
 }
 
-static void pcap_ctl(wr_simnet *s, sconn *c, int from, uint8_t flags,
-                     uint64_t seqoff) {
-  if (!s->pcap)
+void wr_sim_packet_(wr_simnet *s, sconn *c, int from, uint8_t flags,
+                    uint32_t seq, uint32_t ack, const uint8_t *p1, size_t l1,
+                    const uint8_t *p2, size_t l2) {
+  if (!s->pkt_fn)
+    return;
+  wr_sim_packet pkt = {.at = s->now,
+                       .src = &c->ep[from].addr,
+                       .dst = &c->ep[1 - from].addr,
+                       .flags = flags,
+                       .seq = seq,
+                       .ack = ack,
+                       .p1 = p1,
+                       .l1 = l1,
+                       .p2 = p2,
+                       .l2 = l2};
+  s->pkt_fn(s->pkt_ctx, &pkt);
+}
+
+static void packet_ctl(wr_simnet *s, sconn *c, int from, uint8_t flags,
+                       uint64_t seqoff) {
+  if (!s->pkt_fn)
     return;
   uint32_t ack =
-      (flags & TCPF_ACK_) ? c->isn[1 - from] + 1 + ack_pos(c, from) : 0;
-  wr_sim_pcap_packet_(s, c, from, flags, c->isn[from] + 1 + (uint32_t)seqoff,
-                      ack, NULL, 0, NULL, 0);
+      (flags & WR_TCPF_ACK) ? c->isn[1 - from] + 1 + ack_pos(c, from) : 0;
+  wr_sim_packet_(s, c, from, flags, c->isn[from] + 1 + (uint32_t)seqoff, ack,
+                 NULL, 0, NULL, 0);
 }
 
 /* Side x sends an RST (close with unread data, abort, data after close):
@@ -516,7 +534,7 @@ void wr_sim_fault_reset_(wr_simnet *s, sconn *c) {
   for (int x = 0; x < 2; x++) {
     if (c->ep[x].state == ST_CLOSED)
       continue;
-    pcap_ctl(s, c, 1 - x, TCPF_RST_ | TCPF_ACK_, c->d[1 - x].wr);
+    packet_ctl(s, c, 1 - x, WR_TCPF_RST | WR_TCPF_ACK, c->d[1 - x].wr);
     rst_receive(s, c, x);
   }
 }
@@ -578,10 +596,10 @@ static void dir_deliver(wr_simnet *s, sdir *d) {
   sep *r = &c->ep[y];
   if (g.flags & SEG_RST) {
     if (r->state != ST_CLOSED)
-      pcap_ctl(s, c, x, TCPF_RST_ | TCPF_ACK_, g.end + d->fin_sent);
+      packet_ctl(s, c, x, WR_TCPF_RST | WR_TCPF_ACK, g.end + d->fin_sent);
     rst_receive(s, c, y);
   } else if (g.flags & SEG_FIN) {
-    pcap_ctl(s, c, x, TCPF_FIN_ | TCPF_ACK_, g.end);
+    packet_ctl(s, c, x, WR_TCPF_FIN | WR_TCPF_ACK, g.end);
     fin_receive(s, c, y);
   } else {
     uint64_t len = g.end - d->dlv;
@@ -592,13 +610,13 @@ static void dir_deliver(wr_simnet *s, sdir *d) {
                  ((r->state == ST_FIN_WAIT1 || r->state == ST_FIN_WAIT2) &&
                   (r->shut & RCV_SHUT));
     if (refuse) {
-      if (s->pcap) {
+      if (s->pkt_fn) {
         const uint8_t *p1, *p2;
         size_t l1, l2;
         ring_span(d, d->dlv, len, &p1, &l1, &p2, &l2);
-        wr_sim_pcap_packet_(s, c, x, TCPF_ACK_ | TCPF_PSH_,
-                            c->isn[x] + 1 + (uint32_t)d->dlv,
-                            c->isn[y] + 1 + g.ack, p1, l1, p2, l2);
+        wr_sim_packet_(s, c, x, WR_TCPF_ACK | WR_TCPF_PSH,
+                       c->isn[x] + 1 + (uint32_t)d->dlv, c->isn[y] + 1 + g.ack,
+                       p1, l1, p2, l2);
       }
       dir_purge(s, d);
       if (r->state != ST_CLOSED) {
@@ -612,13 +630,13 @@ static void dir_deliver(wr_simnet *s, sdir *d) {
         r->shut = RCV_SHUT | SEND_SHUT;
       }
     } else {
-      if (s->pcap) {
+      if (s->pkt_fn) {
         const uint8_t *p1, *p2;
         size_t l1, l2;
         ring_span(d, d->dlv, len, &p1, &l1, &p2, &l2);
-        wr_sim_pcap_packet_(s, c, x, TCPF_ACK_ | TCPF_PSH_,
-                            c->isn[x] + 1 + (uint32_t)d->dlv,
-                            c->isn[y] + 1 + g.ack, p1, l1, p2, l2);
+        wr_sim_packet_(s, c, x, WR_TCPF_ACK | WR_TCPF_PSH,
+                       c->isn[x] + 1 + (uint32_t)d->dlv, c->isn[y] + 1 + g.ack,
+                       p1, l1, p2, l2);
       }
       wr_sim_trace_(s, WR_TR_SEGMENT, c->id, (uint32_t)x, d->dlv, len);
       d->dlv = g.end;
@@ -674,7 +692,7 @@ static void on_syn(wr_simnet *s, sconn *c) {
   c->listener_id = l->id;
   c->ep[1].state = ST_SYN_RCVD;
   wr_sim_trace_(s, WR_TR_SYN, c->id, 0, cl->addr.port, l->addr.port);
-  pcap_ctl(s, c, 0, TCPF_SYN_, (uint64_t)-1);
+  packet_ctl(s, c, 0, WR_TCPF_SYN, (uint64_t)-1);
   push_conn_ev(s, c, s->now + hs_latency(s, c, 1), EV_SYNACK);
 }
 
@@ -693,9 +711,9 @@ static void on_synack(wr_simnet *s, sconn *c) {
     c->ep[1].state = ST_CLOSED;
     return;
   }
-  if (s->pcap) {
-    wr_sim_pcap_packet_(s, c, 1, TCPF_SYN_ | TCPF_ACK_, c->isn[1],
-                        c->isn[0] + 1, NULL, 0, NULL, 0);
+  if (s->pkt_fn) {
+    wr_sim_packet_(s, c, 1, WR_TCPF_SYN | WR_TCPF_ACK, c->isn[1], c->isn[0] + 1,
+                   NULL, 0, NULL, 0);
   }
   cl->state = ST_ESTABLISHED;
   wr_sim_trace_(s, WR_TR_ESTABLISHED, c->id, 0, 0, 0);
@@ -711,9 +729,9 @@ static void on_synack(wr_simnet *s, sconn *c) {
 static void on_ack(wr_simnet *s, sconn *c) {
   sep *sv = &c->ep[1];
   slisten *l = c->listener_id ? listener_by_id(s, c->listener_id) : NULL;
-  if (s->pcap && !c->dropped)
-    wr_sim_pcap_packet_(s, c, 0, TCPF_ACK_, c->isn[0] + 1, c->isn[1] + 1, NULL,
-                        0, NULL, 0);
+  if (s->pkt_fn && !c->dropped)
+    wr_sim_packet_(s, c, 0, WR_TCPF_ACK, c->isn[0] + 1, c->isn[1] + 1, NULL, 0,
+                   NULL, 0);
   if (c->dropped)
     return;
   sv->state = ST_ESTABLISHED;
@@ -741,9 +759,9 @@ static void on_refuse(wr_simnet *s, sconn *c) {
   sep *cl = &c->ep[0];
   if (cl->state != ST_SYN_SENT)
     return;
-  if (s->pcap)
-    wr_sim_pcap_packet_(s, c, 1, TCPF_RST_ | TCPF_ACK_, 0, c->isn[0] + 1, NULL,
-                        0, NULL, 0);
+  if (s->pkt_fn)
+    wr_sim_packet_(s, c, 1, WR_TCPF_RST | WR_TCPF_ACK, 0, c->isn[0] + 1, NULL,
+                   0, NULL, 0);
   rst_receive(s, c, 0);
 }
 
@@ -759,8 +777,8 @@ static void on_syn_retry(wr_simnet *s, sconn *c) {
     wr_sim_touch_(s, cl->handle);
     return;
   }
-  if (s->pcap)
-    pcap_ctl(s, c, 0, TCPF_SYN_, (uint64_t)-1);
+  if (s->pkt_fn)
+    packet_ctl(s, c, 0, WR_TCPF_SYN, (uint64_t)-1);
   push_conn_ev(s, c, s->now + hs_latency(s, c, 0), EV_SYN);
 }
 
@@ -1311,7 +1329,8 @@ static int sim_peer_addr(wr_net *n, int h, wr_addr *out) {
 
 static void sim_destroy(wr_net *n) {
   wr_simnet *s = sim_of(n);
-  wr_sim_pcap_free_(s);
+  if (s->pkt_fn) /* the hook's owner lets go of its state */
+    s->pkt_fn(s->pkt_ctx, NULL);
   while (s->conns)
     conn_free(s, s->conns);
   for (int i = 0; i < s->nls; i++)

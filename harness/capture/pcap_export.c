@@ -7,7 +7,11 @@
  * stream position when the segment was cut. Data segments larger than one
  * IP packet are split into packets of at most 65,495 bytes, as a kernel
  * with a 64 KiB MTU would. */
-#include "simnet_int.h"
+#include "base/bytes.h"
+#include "pcap_internal.h"
+#include "wirerig/error.h"
+#include "wirerig/pcap.h"
+#include "wirerig/simnet.h"
 
 #include <pcap/pcap.h>
 #include <stdlib.h>
@@ -23,33 +27,7 @@ typedef struct pcap_out {
   uint8_t tmp[65535]; /* one packet's payload, gathered from the ring */
 } pcap_out;
 
-static uint32_t sum16(uint32_t sum, const uint8_t *p, size_t n) {
-  for (size_t i = 0; i + 1 < n; i += 2)
-    sum += (uint32_t)p[i] << 8 | p[i + 1];
-  if (n & 1)
-    sum += (uint32_t)p[n - 1] << 8;
-  return sum;
-}
-
-static uint16_t fold(uint32_t sum) {
-  while (sum >> 16)
-    sum = (sum & 0xffff) + (sum >> 16);
-  return (uint16_t)~sum;
-}
-
-static void put16(uint8_t *p, uint16_t v) {
-  p[0] = (uint8_t)(v >> 8);
-  p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)(v >> 24);
-  p[1] = (uint8_t)(v >> 16);
-  p[2] = (uint8_t)(v >> 8);
-  p[3] = (uint8_t)v;
-}
-
-static void write_one(wr_simnet *s, pcap_out *o, const wr_addr *src,
+static void write_one(pcap_out *o, wr_time now, const wr_addr *src,
                       const wr_addr *dst, uint8_t flags, uint32_t seq,
                       uint32_t ack, const uint8_t *data, size_t len) {
   size_t iph = src->family == 6 ? 40 : 20;
@@ -58,59 +36,70 @@ static void write_one(wr_simnet *s, pcap_out *o, const wr_addr *src,
   memset(o->pkt, 0, iph + 20);
   if (src->family == 6) {
     ip[0] = 0x60;
-    put16(ip + 4, (uint16_t)(20 + len));
+    wr_put_be16(ip + 4, (uint16_t)(20 + len));
     ip[6] = 6;  /* next header: TCP */
     ip[7] = 64; /* hop limit */
     memcpy(ip + 8, src->ip, 16);
     memcpy(ip + 24, dst->ip, 16);
   } else {
     ip[0] = 0x45;
-    put16(ip + 2, (uint16_t)total);
-    put16(ip + 4, o->ipid++);
-    put16(ip + 6, 0x4000); /* don't fragment */
+    wr_put_be16(ip + 2, (uint16_t)total);
+    wr_put_be16(ip + 4, o->ipid++);
+    wr_put_be16(ip + 6, 0x4000); /* don't fragment */
     ip[8] = 64;
     ip[9] = 6;
     memcpy(ip + 12, src->ip, 4);
     memcpy(ip + 16, dst->ip, 4);
-    put16(ip + 10, fold(sum16(0, ip, 20)));
+    uint16_t ipsum = (uint16_t)~wr_csum_fold(wr_csum_add(0, ip, 20));
+    memcpy(ip + 10, &ipsum, 2); /* the sum is in memory order, see tcpseg.c */
   }
-  put16(tcp, src->port);
-  put16(tcp + 2, dst->port);
-  put32(tcp + 4, seq);
-  put32(tcp + 8, ack);
+  wr_put_be16(tcp, src->port);
+  wr_put_be16(tcp + 2, dst->port);
+  wr_put_be32(tcp + 4, seq);
+  wr_put_be32(tcp + 8, ack);
   tcp[12] = 5 << 4;
   tcp[13] = flags;
-  put16(tcp + 14, 65535);
+  wr_put_be16(tcp + 14, 65535);
   if (len)
     memcpy(tcp + 20, data, len);
   /* The checksum covers a pseudo-header: addresses, protocol, length. */
   size_t alen = src->family == 6 ? 16 : 4;
-  uint32_t sum = sum16(0, src->ip, alen);
-  sum = sum16(sum, dst->ip, alen);
-  sum += 6;
-  sum += (uint32_t)(20 + len) & 0xffff;
-  sum += (uint32_t)((20 + len) >> 16);
-  sum = sum16(sum, tcp, 20 + len);
-  put16(tcp + 16, fold(sum));
+  uint8_t tail[8] = {0};
+  wr_put_be32(tail, (uint32_t)(20 + len));
+  tail[7] = 6; /* protocol; IPv4's 12-byte form sums the same */
+  uint64_t sum = wr_csum_add(0, src->ip, alen);
+  sum = wr_csum_add(sum, dst->ip, alen);
+  sum = wr_csum_add(sum, tail, sizeof tail);
+  sum = wr_csum_add(sum, tcp, 20 + len);
+  uint16_t tcpsum = (uint16_t)~wr_csum_fold(sum);
+  memcpy(tcp + 16, &tcpsum, 2);
 
   struct pcap_pkthdr hdr;
   memset(&hdr, 0, sizeof hdr);
-  hdr.ts.tv_sec = (time_t)(s->now / WR_NS_PER_SEC);
-  hdr.ts.tv_usec = (suseconds_t)(s->now % WR_NS_PER_SEC); /* nanoseconds */
+  hdr.ts.tv_sec = (time_t)(now / WR_NS_PER_SEC);
+  hdr.ts.tv_usec = (suseconds_t)(now % WR_NS_PER_SEC); /* nanoseconds */
   hdr.caplen = hdr.len = (bpf_u_int32)total;
   pcap_dump((u_char *)o->d, &hdr, o->pkt);
 }
 
-void wr_sim_pcap_packet_(wr_simnet *s, sconn *c, int from, uint8_t flags,
-                         uint32_t seq, uint32_t ack, const uint8_t *p1,
-                         size_t l1, const uint8_t *p2, size_t l2) {
-  pcap_out *o = s->pcap;
-  if (!o)
+static void close_out(pcap_out *o) {
+  pcap_dump_close(o->d);
+  pcap_close(o->p);
+  free(o);
+}
+
+static void on_packet(void *ctx, const wr_sim_packet *pkt) {
+  pcap_out *o = ctx;
+  if (!pkt) { /* unhooked or the network is going away */
+    close_out(o);
     return;
-  const wr_addr *src = &c->ep[from].addr, *dst = &c->ep[1 - from].addr;
+  }
+  const wr_addr *src = pkt->src, *dst = pkt->dst;
+  const uint8_t *p1 = pkt->p1, *p2 = pkt->p2;
+  size_t l1 = pkt->l1, l2 = pkt->l2;
   size_t total = l1 + l2, maxseg = src->family == 6 ? 65515 : 65495;
   if (total == 0) {
-    write_one(s, o, src, dst, flags, seq, ack, NULL, 0);
+    write_one(o, pkt->at, src, dst, pkt->flags, pkt->seq, pkt->ack, NULL, 0);
     return;
   }
   /* Gather the (possibly wrapped) bytes chunk by chunk. */
@@ -127,32 +116,22 @@ void wr_sim_pcap_packet_(wr_simnet *s, sconn *c, int from, uint8_t flags,
       memcpy(tmp + i, src_p, run);
       i += run;
     }
-    uint8_t f = flags;
+    uint8_t f = pkt->flags;
     if (done + n < total)
-      f &= (uint8_t)~TCPF_PSH_;
-    write_one(s, o, src, dst, f, seq + (uint32_t)done, ack, tmp, n);
+      f &= (uint8_t)~WR_TCPF_PSH;
+    write_one(o, pkt->at, src, dst, f, pkt->seq + (uint32_t)done, pkt->ack, tmp,
+              n);
     done += n;
   }
 }
 
-void wr_sim_pcap_free_(wr_simnet *s) {
-  pcap_out *o = s->pcap;
-  if (!o)
-    return;
-  pcap_dump_close(o->d);
-  pcap_close(o->p);
-  free(o);
-  s->pcap = NULL;
-}
-
-int wr_simnet_pcap_open(wr_net *n, const char *path, char *err, size_t errlen) {
+int wr_pcap_export_open(wr_net *n, const char *path, char *err, size_t errlen) {
   if (!wr_simnet_is(n) || !path) {
     if (err && errlen)
       snprintf(err, errlen, "pcap export needs a simnet and a file name");
     return WR_EINVAL;
   }
-  wr_simnet *s = sim_of(n);
-  if (s->pcap) {
+  if (wr_simnet_packet_hook_ctx(n, on_packet)) {
     if (err && errlen)
       snprintf(err, errlen, "a pcap export is already open; close it first");
     return WR_EALREADY;
@@ -177,17 +156,14 @@ int wr_simnet_pcap_open(wr_net *n, const char *path, char *err, size_t errlen) {
     free(o);
     return WR_EIO;
   }
-  s->pcap = o;
-  return 0;
+  return wr_simnet_packet_hook(n, on_packet, o);
 }
 
-int wr_simnet_pcap_close(wr_net *n) {
+int wr_pcap_export_close(wr_net *n) {
   if (!wr_simnet_is(n))
     return WR_EINVAL;
-  wr_simnet *s = sim_of(n);
-  if (!s->pcap)
+  if (!wr_simnet_packet_hook_ctx(n, on_packet))
     return WR_ENOENT;
-  pcap_dump_flush(((pcap_out *)s->pcap)->d);
-  wr_sim_pcap_free_(s);
-  return 0;
+  /* Removing the hook hands it NULL, which closes (and flushes) the file. */
+  return wr_simnet_packet_hook(n, NULL, NULL);
 }

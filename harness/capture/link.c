@@ -2,6 +2,7 @@
 #include <pcap/dlt.h>
 #include <stdint.h>
 
+#include "base/bytes.h"
 #include "pcap_internal.h"
 
 #define ETHERTYPE_IPV4 0x0800u
@@ -14,15 +15,13 @@
  * treated as not IP rather than walked forever. */
 #define MAX_VLAN_TAGS 8
 
-static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-
 /* The ethertype at p[*off..]; skips VLAN tags (4 bytes each: the tag
  * control information, then the next ethertype). */
 static link_result by_ethertype(const uint8_t *p, size_t caplen, size_t *off) {
   for (int tags = 0; tags <= MAX_VLAN_TAGS; tags++) {
     if (caplen < *off + 2)
       return LINK_SHORT;
-    uint16_t type = be16(p + *off);
+    uint16_t type = wr_be16(p + *off);
     *off += 2;
     switch (type) {
     case ETHERTYPE_IPV4:
@@ -88,7 +87,7 @@ link_result wr_link_strip(int dlt, const uint8_t *p, size_t caplen,
      * address length(1) address(8) */
     if (caplen < 20)
       return LINK_SHORT;
-    uint16_t type = be16(p);
+    uint16_t type = wr_be16(p);
     if (type == ETHERTYPE_IPV4 || type == ETHERTYPE_IPV6) {
       *off = 20;
       return type == ETHERTYPE_IPV4 ? LINK_IPV4 : LINK_IPV6;

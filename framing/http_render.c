@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "wirerig/scenario.h"
+#include "wirerig/framing.h"
 
 typedef struct out {
   char *buf;
@@ -122,12 +122,8 @@ static void uri(out *o, const wr_http_uri *u) {
   }
 }
 
-int wr_scn_http_render(const wr_http_packet *p, char *buf, size_t len) {
-  return wr_scn_http_render_as(p, 0, buf, len);
-}
-
-int wr_scn_http_render_as(const wr_http_packet *p, int binaries, char *buf,
-                          size_t len) {
+int wr_http_render(const wr_http_packet *p, int binaries, char *buf,
+                   size_t len) {
   out o = {buf, len, 0, binaries != 0};
   switch (p->kind) {
   case WR_HTTP_REQUEST:

@@ -1,5 +1,5 @@
 /* Internal state of simnet, shared by simnet.c (the engine), simnet_ctl.c
- * (policies, faults, trace, stats) and simnet_pcap.c (export). */
+ * (policies, faults, trace, stats). */
 #ifndef WIRERIG_HARNESS_SIMNET_INT_H
 #define WIRERIG_HARNESS_SIMNET_INT_H
 
@@ -157,12 +157,16 @@ typedef struct wr_simnet {
   wr_trace_rec *tr;
   size_t ntr, trcap;
 
-  void *pcap; /* simnet_pcap.c state */
+  /* The packet hook (wr_simnet_packet_hook): every segment as it would
+   * appear on the wire, for exporters such as wirerig::capture's pcap
+   * writer. NULL when nobody listens, so the engine skips the work. */
+  wr_sim_packet_fn pkt_fn;
+  void *pkt_ctx;
 } wr_simnet;
 
 static inline wr_simnet *sim_of(wr_net *n) { return (wr_simnet *)n; }
 
-/* The engine's services for simnet_ctl.c and simnet_pcap.c. */
+/* The engine's services for simnet_ctl.c. */
 void wr_sim_trace_(wr_simnet *s, uint32_t kind, uint32_t conn, uint32_t dir,
                    uint64_t a, uint64_t b);
 void wr_sim_touch_(wr_simnet *s, int handle);
@@ -185,17 +189,9 @@ enum {
   EV_FAULT_RST
 };
 
-/* pcap (simnet_pcap.c); flags are TCP header flags. */
-enum {
-  TCPF_FIN_ = 0x01,
-  TCPF_SYN_ = 0x02,
-  TCPF_RST_ = 0x04,
-  TCPF_PSH_ = 0x08,
-  TCPF_ACK_ = 0x10
-};
-void wr_sim_pcap_packet_(wr_simnet *s, sconn *c, int from, uint8_t flags,
-                         uint32_t seq, uint32_t ack, const uint8_t *p1,
-                         size_t l1, const uint8_t *p2, size_t l2);
-void wr_sim_pcap_free_(wr_simnet *s);
+/* Hands one segment to the packet hook (simnet.c); flags are WR_TCPF_*. */
+void wr_sim_packet_(wr_simnet *s, sconn *c, int from, uint8_t flags,
+                    uint32_t seq, uint32_t ack, const uint8_t *p1, size_t l1,
+                    const uint8_t *p2, size_t l2);
 
 #endif

@@ -297,7 +297,7 @@ static void render_http(const uint8_t *line, size_t len, int state,
     snprintf(buf, cap, "http ?");
     return;
   }
-  wr_scn_http_render_as(&p, http_bin, term, sizeof term);
+  wr_http_render(&p, http_bin, term, sizeof term);
   snprintf(buf, cap, "http %s", term);
 }
 

@@ -182,6 +182,26 @@ int wr_simnet_fault_eagain(wr_net *n, int h, int how, uint32_t count) {
   return 0;
 }
 
+/* ---- the packet hook ----------------------------------------------------- */
+
+int wr_simnet_packet_hook(wr_net *n, wr_sim_packet_fn fn, void *ctx) {
+  if (!wr_simnet_is(n))
+    return WR_EINVAL;
+  wr_simnet *s = sim_of(n);
+  if (s->pkt_fn)
+    s->pkt_fn(s->pkt_ctx, NULL);
+  s->pkt_fn = fn;
+  s->pkt_ctx = fn ? ctx : NULL;
+  return 0;
+}
+
+void *wr_simnet_packet_hook_ctx(const wr_net *n, wr_sim_packet_fn fn) {
+  if (!wr_simnet_is(n))
+    return NULL;
+  const wr_simnet *s = (const wr_simnet *)n;
+  return s->pkt_fn == fn && fn ? s->pkt_ctx : NULL;
+}
+
 /* ---- trace and accounting ------------------------------------------------ */
 
 uint64_t wr_simnet_trace_hash(const wr_net *n) {
