@@ -12,7 +12,7 @@
 #include "deliver.h"
 #include "wirerig/framing.h"
 
-/* The size rule shared by every header-based type (SEMANTICS.md 1.2):
+/* The size rule shared by every header-based type (semantics §1.2):
  * packet_size bounds the body only, strictly; independently, the whole
  * packet must fit a signed 32-bit int, because OTP computes it in one. */
 static inline wr_len_result size_rule(const wr_framing *cfg, uint32_t hlen,

@@ -111,7 +111,7 @@ void fz_check_http(const wr_http_packet *p, const uint8_t *line, size_t len,
 
   fz_http_ref r = fz_ref_http(line, len, before);
   FZ_CHECK(p->kind == r.kind,
-           "parsed as %s in the %s state, the reference (SEMANTICS.md 3.2) "
+           "parsed as %s in the %s state, the reference (semantics §3.2) "
            "says %s: \"%s\"",
            kind_name(p->kind),
            before == WR_HTTP_HEADERS ? "header" : "request-line",

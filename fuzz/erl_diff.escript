@@ -5,8 +5,9 @@
 %% `wirerig decode` with the same options; the packets (offsets, bytes,
 %% HTTP terms) and the end (more N / more undefined / invalid, at an
 %% offset) must agree. Catches what the in-process oracles cannot: a rule
-%% that SEMANTICS.md, the library and fuzz/ref_*.c all have wrong the same
-%% way. A development tool, not part of ctest (it needs one fork per input).
+%% that docs/semantics.md, the library and fuzz/ref_*.c all have wrong the
+%% same way. A development tool, not part of ctest (it needs one fork per
+%% input).
 %%
 %% Usage: fuzz/erl_diff.escript WIRERIG TYPE FILE_OR_DIR...
 %%   e.g. fuzz/erl_diff.escript build/wirerig http fuzz/corpus/split_http

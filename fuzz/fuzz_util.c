@@ -25,7 +25,7 @@ const uint8_t *fz_bytes(fz_in *in, size_t n, size_t *got) {
 uint32_t fz_limit(uint8_t code) {
   /* Where the framing rules change: around 1460 (gen_tcp's default buffer),
    * 2^16 (packet 2, tpkt), INT_MAX minus a header length (the size rule of
-   * SEMANTICS.md 1.2) and 2^32 - 1 (the largest option value). */
+   * semantics §1.2) and 2^32 - 1 (the largest option value). */
   static const uint32_t edges[] = {
       1459u,       1460u,       1461u,       65535u,
       65536u,      65537u,      1u << 20,    0x7ffffff0u,
@@ -86,7 +86,8 @@ int fz_span_in(wr_span s, const uint8_t *base, size_t n) {
 
 int fz_is_token(uint8_t c) {
   /* 127 included: OTP's table leaves DEL unset, so Erlang accepts
-   * "X\177y: v" (SEMANTICS.md 3.2 says 33..126; the experiment wins). */
+   * "X\177y: v" (an earlier reference said 33..126; checked against
+   * OTP 25, semantics §3.2). */
   if (c < 33 || c > 127)
     return 0;
   return strchr("()<>@,;:\\\"/[]?={}", c) == NULL;

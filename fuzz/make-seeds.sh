@@ -2,7 +2,7 @@
 # Writes the hand-made seed inputs under fuzz/corpus/<target>/. Re-running it
 # rewrites the same files byte for byte; it never touches other files there
 # (crash-* inputs found by fuzzing stay). Input layouts are described at the
-# top of each target's source file; the cases come from SEMANTICS.md.
+# top of each target's source file; the cases come from docs/semantics.md.
 #
 # Usage: fuzz/make-seeds.sh
 set -euo pipefail

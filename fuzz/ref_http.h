@@ -1,4 +1,4 @@
-/* A plain re-statement of OTP 25's HTTP line parser (SEMANTICS.md 3.2),
+/* A plain re-statement of OTP 25's HTTP line parser (semantics §3.2),
  * written from the specification and not from framing/http.c, used as a
  * differential oracle for wr_http_parse. Spans are offsets into the line.
  */
@@ -30,7 +30,7 @@ typedef struct fz_http_ref {
   int header_index;                    /* header */
 } fz_http_ref;
 
-/* The known header (1..52) and method (1..7) names of SEMANTICS.md 3.2;
+/* The known header (1..52) and method (1..7) names of semantics §3.2;
  * NULL out of range. */
 const char *fz_ref_header_name(int index);
 const char *fz_ref_method_name(int index);

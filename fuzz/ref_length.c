@@ -21,7 +21,7 @@ static fz_ref invalid(void) {
   return r;
 }
 
-/* SEMANTICS.md 1.2: the body bound and the signed 32-bit total, decided
+/* semantics §1.2: the body bound and the signed 32-bit total, decided
  * from the header alone. body is 64-bit so that tpkt's "length - 4" can go
  * negative the way OTP's int arithmetic does. */
 static fz_ref sized(uint32_t packet_size, size_t hdr, long long body) {
@@ -133,7 +133,7 @@ fz_ref fz_ref_length(wr_packet_type type, uint32_t ps, const uint8_t *b,
   }
 }
 
-/* SEMANTICS.md 2.10: packet_size is checked before the truncation length
+/* semantics §2.10: packet_size is checked before the truncation length
  * and counts the delimiter. */
 static fz_ref line(const wr_framing *cfg, const uint8_t *b, size_t n) {
   const uint8_t *d = n ? memchr(b, cfg->delimiter, n) : NULL;
@@ -155,7 +155,7 @@ static fz_ref line(const wr_framing *cfg, const uint8_t *b, size_t n) {
   return r;
 }
 
-/* SEMANTICS.md 3.1: one line, or in the header state one line plus its
+/* semantics §3.1: one line, or in the header state one line plus its
  * continuation lines, with a byte of look-ahead. */
 static fz_ref http(const wr_framing *cfg, int state, const uint8_t *b,
                    size_t n) {

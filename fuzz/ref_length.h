@@ -1,5 +1,5 @@
 /* A second, deliberately plain statement of the length rules
- * (SEMANTICS.md 1.2, 1.3, 2.1-2.7, 2.10, 3.1), used as a
+ * (semantics §1.2, §1.3, §2.1-2.7, §2.10, §3.1), used as a
  * differential oracle for wr_frame_length / wr_frame_next. Written from the
  * specification, not from framing/, so the two can disagree.
  */

@@ -2,7 +2,7 @@
  *
  * wr_encode_header: for 1/2/4 the header is the big-endian size modulo
  * 2^8/2^16/2^32 (WRAP) or WR_EMSGSIZE when it does not fit (STRICT); every
- * other type has no header (SEMANTICS.md 1.4). Checked on the real payload
+ * other type has no header (semantics §1.4). Checked on the real payload
  * size and on a fuzzer-chosen size up to 2^40.
  *
  * wr_frame_build: the size query (cap 0) and the build agree, a too-small
@@ -157,7 +157,7 @@ static uint8_t *build(wr_packet_type t, uint8_t delim, const uint8_t *p,
   return out;
 }
 
-/* The body that packet_size bounds (SEMANTICS.md 1.2, 2.9). */
+/* The body that packet_size bounds (semantics §1.2, §2.9). */
 static size_t body_len(wr_packet_type t, size_t frame, size_t payload) {
   switch (t) {
   case WR_PACKET_FCGI:

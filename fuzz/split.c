@@ -9,7 +9,7 @@
  * Every single step is also checked on its own: the packet lies inside the
  * input, consumed <= available, a known need exceeds what is available,
  * wr_frame_length agrees with wr_frame_next, the delivered part is the one
- * SEMANTICS.md 1.3 names, the header-based types agree with the plain
+ * semantics §1.3 names, the header-based types agree with the plain
  * reference in ref_length.c, and every http line goes through
  * wr_http_parse and fz_check_http.
  *
@@ -62,9 +62,9 @@ static int is_httph(void) {
  * - raw delivers whatever has arrived, so only the byte total is compared;
  * - line with packet_size >= line_length != 0: a long line is INVALID when
  *   the delimiter is visible but cut at line_length when it is not yet
- *   (SEMANTICS.md 2.10 checks packet_size first);
+ *   (semantics §2.10 checks packet_size first);
  * - http with a line limit of 1: an input that is exactly "\r\n" is a
- *   complete packet whatever the limit (3.1 rule 1), but "\r\n" followed by
+ *   complete packet whatever the limit (§3.1 rule 1), but "\r\n" followed by
  *   more bytes is a 2-byte line over the limit. */
 static int split_invariant(const wr_framing *cfg) {
   if (cfg->type == WR_PACKET_LINE)
@@ -85,7 +85,7 @@ static void run_push(run *r, step s) {
   r->steps[r->count++] = s;
 }
 
-/* The delivered span must be the part SEMANTICS.md 1.3 names. */
+/* The delivered span must be the part semantics §1.3 names. */
 static void check_delivered(const wr_framing *cfg, const uint8_t *buf, size_t n,
                             const wr_frame *f) {
   size_t off = (size_t)((uintptr_t)f->packet.ptr - (uintptr_t)buf);

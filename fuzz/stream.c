@@ -5,7 +5,7 @@
  * After every operation the bytes are accounted for: committed == consumed
  * by delivered packets + taken + discarded + still buffered. Every packet
  * must be the next bytes of the shadow; for the header-based types (which
- * the `buffer` option does not affect, SEMANTICS.md 5.1) it must be exactly
+ * the `buffer` option does not affect, semantics §5.1) it must be exactly
  * the packet wr_frame_next finds in the same bytes, and MORE / EMSGSIZE must
  * match MORE / INVALID. http packets go through fz_check_http. Errors are
  * sticky. LeakSanitizer checks wr_stream_free.
@@ -186,7 +186,7 @@ static void check_header_packet(model *m, int rc, const wr_stream_packet *pkt,
 
 /* raw and line see at most cap bytes (stream.h): the packet must be what
  * wr_frame_next finds in the first min(buffered, cap) bytes with the
- * truncation length at cap (SEMANTICS.md 2.1, 2.10, 5.1). */
+ * truncation length at cap (semantics §2.1, §2.10, §5.1). */
 static void check_capped_packet(model *m, const wr_stream_packet *pkt,
                                 size_t consumed, size_t avail, size_t cap) {
   wr_framing cfg = wr_framing_default(m->s.type);

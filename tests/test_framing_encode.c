@@ -1,5 +1,5 @@
-/* Encoders: wr_encode_header (gen_tcp:send's 1/2/4 header, SEMANTICS.md
- * 1.4) and wr_frame_build (a well-formed frame of any type), checked by
+/* Encoders: wr_encode_header (gen_tcp:send's 1/2/4 header, semantics
+ * §1.4) and wr_frame_build (a well-formed frame of any type), checked by
  * decoding what they produce with wr_frame_next. */
 #include "test_framing_common.h"
 

@@ -1,4 +1,4 @@
-/* The http, httph, http_bin and httph_bin packet types (SEMANTICS.md 3):
+/* The http, httph, http_bin and httph_bin packet types (semantics §3):
  * line framing with one byte of look-ahead, the line limits, and the
  * parsing of request, status and header lines.
  *

@@ -1,5 +1,5 @@
 /* Framing of the byte-oriented packet types: raw, 1, 2, 4, asn1, sunrm,
- * cdr, fcgi, tpkt and line (SEMANTICS.md sections 1 and 2).
+ * cdr, fcgi, tpkt and line (semantics §1 and §2).
  *
  * Every row is one erlang:decode_packet/3 call and OTP 25's answer; see
  * test_framing_common.h for how each row is checked (one-shot, every
@@ -558,7 +558,7 @@ static void test_framing_defaults(void **st) {
   }
 }
 
-/* Empty input is {more,undefined} for every type (experiments, part 1). */
+/* Empty input is {more,undefined} for every type (semantics §1.1). */
 static void test_empty_every_type(void **st) {
   (void)st;
   tu_guard g;

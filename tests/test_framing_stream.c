@@ -5,7 +5,7 @@
  * many, commit, take out every complete packet, repeat. Each row runs
  * one-shot, byte at a time and split at every point (tu_split_run), and
  * must give the same log in every run: the socket rules below come from
- * socket experiments (SEMANTICS.md 2.10, 3.1, 3.3, 5.1) that do not depend
+ * socket experiments (semantics §2.10, §3.1, §3.3, §5.1) that do not depend
  * on how the peer's bytes were segmented.
  *
  * Log: one token per packet (quoted bytes, or the HTTP term), then either
@@ -203,7 +203,7 @@ static const st_row header_rows[] = {
     {"asn1 long form beyond buffer 3", WR_PACKET_ASN1, 3, 0, 0, 0,
      TU_B("\4\x81\3xyz"), "\"\\x04\\x81\\x03xyz\" more buffered 0"},
     /* A header that does not fit in the buffer: the length stays unknown
-     * with the buffer full, which inet_drv (tcp_remain, SEMANTICS.md 6)
+     * with the buffer full, which inet_drv (tcp_remain, semantics §6)
      * treats as an error unless packet_size lets the buffer grow. */
     {"asn1 header beyond buffer 2", WR_PACKET_ASN1, 2, 0, 0, 0,
      TU_B("\4\x81\3xyz"), "emsgsize"},

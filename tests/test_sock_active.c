@@ -1,5 +1,5 @@
-/* Active modes and the mailbox (SEMANTICS.md 4.1, 4.3, the active columns
- * of the table in 4.4), on every transport variant (sock/sockfix.h). */
+/* Active modes and the mailbox (semantics §4.1, §4.3, the active columns
+ * of the table in §4.4), on every transport variant (sock/sockfix.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* Socket options (SEMANTICS.md 5.2, 4.1): defaults, gen_tcp's order,
+/* Socket options (semantics §5.2, §4.1): defaults, gen_tcp's order,
  * watermark dragging, the ranges inet:setopts accepts, the text form with
  * its errors, and use after close. */
 #include <setjmp.h>

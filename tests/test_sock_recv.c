@@ -1,5 +1,5 @@
-/* Passive receiving (SEMANTICS.md 4.2, 4.3, 3.3, 5.1), the passive column
- * of the table in 4.4, on every transport variant (sock/sockfix.h). */
+/* Passive receiving (semantics §4.2, §4.3, §3.3, §5.1), the passive column
+ * of the table in §4.4, on every transport variant (sock/sockfix.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* Sending (SEMANTICS.md 1.4, 5.3, 5.4): framing on send, the driver queue
+/* Sending (semantics §1.4, §5.3, §5.4): framing on send, the driver queue
  * and its watermarks, send_timeout, shutdown and close, on every transport
  * variant (sock/sockfix.h). */
 #include <setjmp.h>

@@ -24,8 +24,8 @@ typedef enum opt_timeout_use {
 } opt_timeout_use;
 
 /* Options up to the end of the line or `->`. With `listen`, line_delimiter
- * is refused: OTP 25's gen_tcp:listen raises badarg for it (SEMANTICS.md
- * 2.10); a file that means to pin that writes `-> error einval`. */
+ * is refused: OTP 25's gen_tcp:listen raises badarg for it (semantics
+ * §2.10); a file that means to pin that writes `-> error einval`. */
 static int sock_opts_t(scn_parser *p, wr_scn_step *st, int check, int listen,
                        opt_timeout_use timeout) {
   wr_scn_opt o[MAX_OPTS];

@@ -277,8 +277,8 @@ int wr_sock_listen(wr_sockenv *env, wr_mailbox *owner, const wr_addr *addr,
                    const wr_sockopt *opts, size_t nopts, wr_sock **out) {
   if (!env || !owner || !out)
     return WR_EINVAL;
-  /* OTP 25's gen_tcp:listen raises badarg for line_delimiter (SEMANTICS.md
-   * 2.10); it can only be set on a socket with setopts. */
+  /* OTP 25's gen_tcp:listen raises badarg for line_delimiter (semantics
+   * §2.10); it can only be set on a socket with setopts. */
   for (size_t i = 0; i < nopts; i++)
     if (opts[i].name == WR_OPT_LINE_DELIMITER)
       return WR_EINVAL;

@@ -40,7 +40,7 @@ struct wr_sock {
 
   wr_stream rx;
 
-  /* receive-side state (SEMANTICS.md 4.3) */
+  /* receive-side state (semantics §4.3) */
   int port_closed;   /* the port is gone: everything returns closed */
   int fd_closed;     /* descriptor closed, port alive: enotconn */
   int send_once;     /* the next send returns this code, then enotconn */
@@ -51,7 +51,7 @@ struct wr_sock {
   int in_recv;       /* a recv is waiting for this socket */
   int send_reported; /* a send returned the end of the connection */
 
-  /* send side (SEMANTICS.md 5.3, 5.4) */
+  /* send side (semantics §5.3, §5.4) */
   uint8_t *q;
   size_t qoff, qlen, qcap;
   int busy;

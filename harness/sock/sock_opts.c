@@ -2,7 +2,7 @@
  * does, and reading them back (sock.h, sockopt.h). */
 #include "sock_int.h"
 
-/* Applies one checked option (SEMANTICS.md 4.1, 5.1, 5.2). */
+/* Applies one checked option (semantics §4.1, §5.1, §5.2). */
 static int apply_opt(wr_sock *s, const wr_sockopt *o, int *armed) {
   switch (o->name) {
   case WR_OPT_ACTIVE:

@@ -1,6 +1,6 @@
 /* The receive side of the gen_tcp model: reading into the driver buffer,
  * active delivery, passive recv, and how the end of a stream is reported
- * (SEMANTICS.md 4.1-4.4). */
+ * (semantics §4.1-4.4). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -211,7 +211,7 @@ void wr_sock_input_(wr_sock *s, uint32_t events) {
   }
   /* One read and one delivery pass per round, as inet_drv per input
    * event; a few rounds per event (newer OTP reads repeatedly too, see
-   * SEMANTICS.md 7) save a poll per read without changing what a pass
+   * semantics §7) save a poll per read without changing what a pass
    * sees: the framing, the message sizes and the deferred error are
    * decided per read exactly as before. */
   for (int round = 0; round < READS_PER_EVENT; round++) {

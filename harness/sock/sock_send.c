@@ -1,6 +1,6 @@
 /* The send side of the gen_tcp model: the driver queue, the high and low
  * watermarks, send_timeout, the postponed shutdown and close with linger
- * (SEMANTICS.md 1.4, 5.3, 5.4). */
+ * (semantics §1.4, §5.3, §5.4). */
 #include <stdlib.h>
 #include <string.h>
 

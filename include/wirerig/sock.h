@@ -16,8 +16,8 @@
  *
  * Results are 0 / positive counts, or a negative wr_err whose name is
  * gen_tcp's atom (wr_err_name): closed, timeout, einval, emsgsize,
- * econnreset, enotconn, ealready, enomem, ... SEMANTICS.md sections 4 and 5
- * are the specification; docs/sockets.md describes the model.
+ * econnreset, enotconn, ealready, enomem, ... docs/semantics.md §4 and
+ * §5 are the specification; docs/sockets.md describes the model.
  *
  * A wr_sock stays valid until its environment is destroyed, so using a
  * closed socket returns `closed` instead of touching freed memory.
@@ -93,7 +93,7 @@ int wr_sock_sockname(wr_sock *s, wr_addr *out);
 
 /* gen_tcp:send: frames the payload for packet 1/2/4 (size modulo 2^8/2^16
  * /2^32, never checked) and queues it; returns once queued. Blocks at the
- * high watermark as SEMANTICS.md 5.3 says; WR_TIMEOUT leaves the data
+ * high watermark as semantics §5.3 says; WR_TIMEOUT leaves the data
  * queued. */
 int wr_sock_send(wr_sock *s, const void *data, size_t len);
 

@@ -5,9 +5,9 @@
  * it to the size of a packet whose header says how long it is, cuts lines
  * at the buffer size, uses the buffer size as the HTTP line limit, and
  * carries the HTTP state request line -> headers -> request line across
- * packets (SEMANTICS.md 2.10, 3.1, 3.3, 5.1, 6). This is that buffer: the
- * socket layer asks it where to read, commits what arrived, and takes
- * packets out one at a time.
+ * packets (docs/semantics.md §2.10, §3.1, §3.3, §5.1, §6). This is that
+ * buffer: the socket layer asks it where to read, commits what arrived, and
+ * takes packets out one at a time.
  */
 #ifndef WIRERIG_STREAM_H
 #define WIRERIG_STREAM_H
@@ -61,9 +61,10 @@ void wr_stream_init(wr_stream *s, wr_packet_type type);
 void wr_stream_free(wr_stream *s);
 
 /* Option changes take effect for the next packet; buffered bytes are kept,
- * so switching http -> raw after http_eoh reads a body (SEMANTICS.md 3.3).
- * Changing the type resets the HTTP state to the request line. buffer
- * values below 1 become 1, as in inet_drv. */
+ * so switching http -> raw after http_eoh reads a body (semantics §3.3).
+ * Changing the type resets the HTTP state to the request line (OTP 25
+ * keeps the state instead, semantics §3.3). buffer values below 1 become
+ * 1, as in inet_drv. */
 void wr_stream_set_type(wr_stream *s, wr_packet_type type);
 void wr_stream_set_packet_size(wr_stream *s, uint32_t packet_size);
 void wr_stream_set_delimiter(wr_stream *s, uint8_t delimiter);

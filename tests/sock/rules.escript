@@ -1,7 +1,8 @@
 #!/usr/bin/env escript
-%% The gen_tcp behaviours the socket model takes from experiments rather
-%% than from SEMANTICS.md, asserted against the installed Erlang (OTP 25,
-%% inet_drv): if Erlang changes, this fails and the model needs a look.
+%% The gen_tcp behaviours the socket model took from experiments (the
+%% "checked against OTP 25" notes of docs/semantics.md), asserted against
+%% the installed Erlang (OTP 25, inet_drv): if Erlang changes, this fails
+%% and the model needs a look.
 %% Each check is a pattern match; a mismatch crashes with the values.
 -mode(compile).
 
