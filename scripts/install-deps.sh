@@ -9,7 +9,7 @@ packages=(
   libcmocka-dev libpcap-dev
   clang libclang-rt-14-dev          # libFuzzer, sanitizers, the clang -Werror build
   erlang-nox                        # differential and interop tests against real gen_tcp
-  libhttp-parser-dev                # benchmark baseline
+  libhttp-parser-dev libh2o-dev     # benchmark baselines, examples/check adapters
   tshark wireshark-common tcpdump tcpflow  # pcap export checks, captures, benchmarks
   iproute2 procps
 )
