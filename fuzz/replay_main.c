@@ -11,6 +11,9 @@
  * ran, 1 when there was nothing to run (a misconfigured corpus path must
  * not pass as an empty success), 2 on a usage or I/O error.
  */
+/* scandir and alphasort are POSIX 2008; users' builds may be strict C. */
+#define _POSIX_C_SOURCE 200809L
+
 #include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
@@ -20,6 +23,8 @@
 #include <sys/stat.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* Optional in a target, as under libFuzzer. */
+__attribute__((weak)) int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 static int run_file(const char *path, size_t *count) {
   FILE *f = fopen(path, "rb");
@@ -107,6 +112,8 @@ int main(int argc, char **argv) {
             argv[0]);
     return argc < 2 ? 2 : 0;
   }
+  if (LLVMFuzzerInitialize)
+    LLVMFuzzerInitialize(&argc, &argv);
   size_t count = 0;
   int rc = 0;
   for (int i = 1; i < argc; i++) {

@@ -4,11 +4,18 @@
 #   scripts/fuzz-smoke.sh [SECONDS_PER_TARGET]     (default 15)
 #
 # Configures and builds the clang fuzz build in build-fuzz/ (or
-# $WIRERIG_FUZZ_BUILD_DIR), then runs each target for SECONDS_PER_TARGET
-# seconds, one at a time, seeded read-only from fuzz/corpus/<target>/ with
-# new inputs going to a scratch directory (the repository's corpus does not
-# grow). $WIRERIG_FUZZ_TARGETS="split_http stream" limits the run to those
+# $WIRERIG_FUZZ_BUILD_DIR) the way OSS-Fuzz does: the sanitizers and the
+# coverage instrumentation are in CFLAGS, the engine is linked by
+# wirerig_add_fuzz_target. Then runs each target for SECONDS_PER_TARGET
+# seconds, one at a time, seeded read-only from its corpus with new inputs
+# going to a scratch directory (the repository's corpus does not grow).
+# $WIRERIG_FUZZ_TARGETS="split_http stream" limits the run to those
 # targets.
+#
+# Last, the planted bug of examples/check (fuzz_lenprefix_bug) must be
+# found, shrunk to one cut, and reproduced by the command its report
+# prints: the check that the whole user path -- check.h's fuzz layout,
+# WR_CHECK_FUZZ_TARGET, wirerig_add_fuzz_target -- finds what it should.
 #
 # On a crash, leak, timeout or out-of-memory the input is copied to
 # fuzz/corpus/<target>/crash-<sha1> (so ctest replays it from then on), its
@@ -37,18 +44,22 @@ echo "== fuzz-smoke: configuring and building $build"
 # Tests and benchmarks are off: this build only needs the fuzzers, and so
 # does not depend on cmocka or on the rest of the tree building.
 mkdir -p "$build"
-if ! cmake -S "$root" -B "$build" -DCMAKE_C_COMPILER=clang \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWIRERIG_FUZZ=ON -DWIRERIG_WERROR=ON \
-  -DWIRERIG_TESTS=OFF -DWIRERIG_BENCH=OFF >"$build/fuzz-smoke-configure.log" 2>&1; then
+# UBSan must abort, or libFuzzer would not see its findings as crashes.
+fuzz_cflags="-fsanitize=address,undefined -fno-sanitize-recover=all -fsanitize=fuzzer-no-link -fno-omit-frame-pointer -g"
+if ! CC=clang CFLAGS="$fuzz_cflags" LIB_FUZZING_ENGINE=-fsanitize=fuzzer \
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DWIRERIG_FUZZ=ON -DWIRERIG_WERROR=ON -DWIRERIG_TESTS=OFF \
+  -DWIRERIG_BENCH=OFF >"$build/fuzz-smoke-configure.log" 2>&1; then
   cat "$build/fuzz-smoke-configure.log" >&2
   echo "fuzz-smoke: configuring the fuzz build failed" >&2
   exit 1
 fi
-if ! cmake --build "$build" -j2 --target wirerig_fuzzers wirerig_fuzz_replays; then
+if ! cmake --build "$build" -j2 --target wirerig_fuzzers wirerig_fuzz_replays \
+  fuzz_lenprefix fuzz_lenprefix_bug; then
   echo "fuzz-smoke: building the fuzz targets failed" >&2
   exit 1
 fi
-list=$build/fuzz/fuzz-targets.tsv
+list=$build/wirerig-fuzz-targets.tsv
 if [ ! -s "$list" ]; then
   echo "fuzz-smoke: $list is missing or empty" >&2
   exit 1
@@ -56,11 +67,12 @@ fi
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/wirerig-fuzz.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
-ntargets=$(wc -l <"$list")
+ntargets=$(grep -vc '_bug	' "$list")
 echo "== fuzz-smoke: $ntargets targets, ${secs}s each (about $((ntargets * secs))s)"
 
 failed=()
-while IFS=$'\t' read -r name bin dict corpus; do
+while IFS=$'\t' read -r name bin dict corpus options; do
+  [[ $name == *_bug ]] && continue # planted bugs: checked below
   if [ -n "${WIRERIG_FUZZ_TARGETS:-}" ] && [[ " $WIRERIG_FUZZ_TARGETS " != *" $name "* ]]; then
     continue
   fi
@@ -70,8 +82,10 @@ while IFS=$'\t' read -r name bin dict corpus; do
   mkdir -p "$out" "$art" "$corpus"
   # `timeout` bounds the run even if libFuzzer itself wedges: -max_total_time
   # is only checked between inputs.
+  dictarg=()
+  [ -n "$dict" ] && dictarg=(-dict="$dict")
   timeout --kill-after=10 $((secs + 60)) "$bin" -max_total_time="$secs" \
-    -timeout=10 -rss_limit_mb=2048 -dict="$dict" -artifact_prefix="$art/" \
+    -timeout=10 -rss_limit_mb=2048 "${dictarg[@]}" -artifact_prefix="$art/" \
     -print_final_stats=1 "$out" "$corpus" </dev/null >"$log" 2>&1
   rc=$?
   runs=$(grep -o 'Done [0-9]* runs' "$log" | tail -1)
@@ -106,6 +120,37 @@ while IFS=$'\t' read -r name bin dict corpus; do
     echo "---- no crashing input was written (exit $rc; 124 = killed by timeout)"
   fi
 done <"$list"
+
+# ---- the planted bug must be found -------------------------------------
+if [ -z "${WIRERIG_FUZZ_TARGETS:-}" ]; then
+  bug=$(awk -F'\t' '$1 == "fuzz_lenprefix_bug" { print $2 }' "$list")
+  work=$scratch/planted
+  mkdir -p "$work/corpus"
+  cp "$root"/examples/check/corpus/* "$work/corpus/"
+  echo "== fuzz-smoke: the planted bug of examples/check must be found"
+  (cd "$work" && timeout --kill-after=10 180 "$bug" -max_total_time=120 \
+    -seed=1 -artifact_prefix="$work/" corpus </dev/null >"$work/log" 2>&1)
+  rc=$?
+  line=$(sed -n 's/^  reproduce: //p' "$work/log" | head -1)
+  if [ "$rc" -eq 0 ] || ! grep -q '^  cuts (1): ' "$work/log" || [ -z "$line" ]; then
+    tail -40 "$work/log"
+    echo "---- fuzz_lenprefix_bug: not found, or not shrunk to one cut (exit $rc)"
+    failed+=(fuzz_lenprefix_bug)
+  else
+    report() { sed -n '/failed (/,$p' "$1" | sed '1d;/^  reproduce: /,$d'; }
+    report "$work/log" >"$work/want"
+    (cd "$work" && bash -c "$line") >"$work/again" 2>&1
+    report "$work/again" >"$work/got"
+    if cmp -s "$work/want" "$work/got" && [ -s "$work/want" ]; then
+      echo "fuzz_lenprefix_bug: found, one cut: $(grep '^  cuts (1): ' "$work/log")"
+      echo "  the printed command reproduced it: $line"
+    else
+      diff "$work/want" "$work/got" | head -20
+      echo "---- fuzz_lenprefix_bug: the printed command did not reproduce the report"
+      failed+=(fuzz_lenprefix_bug)
+    fi
+  fi
+fi
 
 if [ ${#failed[@]} -gt 0 ]; then
   echo "== fuzz-smoke: FAILED: ${failed[*]}"

@@ -83,6 +83,7 @@ int wr_check_fuzz_one(const wr_check_decoder *dec, const wr_check_options *opt,
   static _Thread_local chk_ctx c;
   c.dec = dec;
   c.opt = opt;
+  c.fuzz = 1;
   if (wr_chk_guard_reserve(&c.guard, len + dec->spare)) {
     fprintf(stderr, "wirerig check: cannot map %zu bytes of guarded memory\n",
             len + dec->spare);

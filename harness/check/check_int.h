@@ -75,6 +75,7 @@ typedef struct chk_ctx {
   chk_guard guard;
   chk_outcome whole, cut, ref;
   const char *oracle; /* set by wr_chk_judge when it fails */
+  int fuzz; /* a libFuzzer run: reproduce with the program and a file */
 } chk_ctx;
 
 /* The one-shot oracles on stream (reference, round trip) into c->whole. 0

@@ -93,8 +93,10 @@ static void shell_quote(wr_strbuf *b, const char *s) {
   wr_strbuf_puts(b, "'");
 }
 
-/* The test program's own command line, quoted for a shell. */
-static void own_command(wr_strbuf *b, const wr_check_options *opt) {
+/* The test program's own command line (or only the program), quoted for
+ * a shell. */
+static void own_command(wr_strbuf *b, const wr_check_options *opt,
+                        int program_only) {
   if (opt->argv0) {
     shell_quote(b, opt->argv0);
     return;
@@ -114,6 +116,8 @@ static void own_command(wr_strbuf *b, const wr_check_options *opt) {
     if (i)
       wr_strbuf_puts(b, " ");
     shell_quote(b, arg);
+    if (program_only)
+      break;
     i += strlen(arg) + 1;
   }
   free(cmd);
@@ -244,43 +248,55 @@ int wr_chk_report(chk_ctx *c, const char *mode, uint64_t schedules,
   wr_strbuf_printf(&t, "  observed (%s):\n%s", got_what, o.p ? o.p : "");
   first_difference(&t, want, got);
 
-  /* The reproducing command. */
-  wr_strbuf rtext = {0};
-  replay_text(&rtext, name, stream, len, cuts, ncuts);
-  wr_strbuf_printf(&rp, "%s=", WR_CHECK_REPLAY_ENV);
+  /* The reproducing command: under libFuzzer the program and a file with
+   * the case in the check layout (libFuzzer and the replay binary both
+   * run a file named on their command line); elsewhere the case in
+   * WR_CHECK_REPLAY before the test's own command line. */
   char path[4096];
-  if (rtext.len > INLINE_REPLAY_MAX && rtext.p) {
-    const char *dir = opt->case_dir ? opt->case_dir : "/tmp";
-    char fname[64];
-    snprintf(fname, sizeof fname, "wirerig-check-%016llx.case",
-             (unsigned long long)fnv1a(stream, len));
-    if (write_file(dir, fname, rtext.p, rtext.len, path, sizeof path) == 0) {
-      wr_strbuf_puts(&rp, "@");
-      shell_quote(&rp, path);
-    } else {
-      shell_quote(&rp, rtext.p);
-    }
+  char fname[64];
+  snprintf(fname, sizeof fname, "wirerig-case-%016llx",
+           (unsigned long long)fnv1a(stream, len) ^ ncuts);
+  uint8_t *fz = NULL;
+  size_t fzlen = 0;
+  int have_fz = wr_check_fuzz_encode(stream, len, cuts, ncuts, &fz, &fzlen) == 0;
+  wr_strbuf rtext = {0};
+  if (c->fuzz && have_fz &&
+      write_file(opt->case_dir ? opt->case_dir : ".", fname, fz, fzlen, path,
+                 sizeof path) == 0) {
+    own_command(&rp, opt, 1);
+    wr_strbuf_puts(&rp, " ");
+    shell_quote(&rp, path);
   } else {
-    shell_quote(&rp, rtext.p ? rtext.p : "");
+    replay_text(&rtext, name, stream, len, cuts, ncuts);
+    wr_strbuf_printf(&rp, "%s=", WR_CHECK_REPLAY_ENV);
+    if (rtext.len > INLINE_REPLAY_MAX && rtext.p) {
+      const char *dir = opt->case_dir ? opt->case_dir : "/tmp";
+      char rname[80];
+      snprintf(rname, sizeof rname, "%s.case", fname);
+      if (write_file(dir, rname, rtext.p, rtext.len, path, sizeof path) == 0) {
+        wr_strbuf_puts(&rp, "@");
+        shell_quote(&rp, path);
+      } else {
+        shell_quote(&rp, rtext.p);
+      }
+    } else {
+      shell_quote(&rp, rtext.p ? rtext.p : "");
+    }
+    wr_strbuf_puts(&rp, " ");
+    own_command(&rp, opt, 0);
   }
-  wr_strbuf_puts(&rp, " ");
-  own_command(&rp, opt);
   wr_strbuf_printf(&t, "  reproduce: %s\n", rp.p ? rp.p : "");
 
-  if (opt->case_dir) {
-    uint8_t *fz = NULL;
-    size_t fzlen = 0;
-    char fname[64];
-    snprintf(fname, sizeof fname, "case-%016llx",
-             (unsigned long long)fnv1a(stream, len));
-    if (wr_check_fuzz_encode(stream, len, cuts, ncuts, &fz, &fzlen) == 0 &&
-        write_file(opt->case_dir, fname, fz, fzlen, path, sizeof path) == 0)
+  if (opt->case_dir && !c->fuzz) {
+    if (have_fz && write_file(opt->case_dir, fname, fz, fzlen, path,
+                              sizeof path) == 0)
       wr_strbuf_printf(&t, "  fuzz input: %s\n", path);
-    else if (ncuts <= 255)
-      wr_strbuf_printf(&t, "  fuzz input: could not write one in %s\n",
-                       opt->case_dir);
-    free(fz);
+    else
+      wr_strbuf_printf(&t, "  fuzz input: none (%s)\n",
+                       have_fz ? "could not write it" :
+                       "a read over 256 bytes does not fit the layout");
   }
+  free(fz);
 
   r->expected = wr_strbuf_take(&e);
   r->observed = wr_strbuf_take(&o);
