@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/json_write.h"
 #include "base/json_utf8.h"
+#include "base/json_write.h"
 
 void wr_jw_init(wr_json_writer *w) { memset(w, 0, sizeof *w); }
 

@@ -215,7 +215,8 @@ static void print_flow_line(FILE *out, const wr_flowrec *r) {
           f->id, wr_endpoint_format(&f->client, a),
           wr_endpoint_format(&f->server, b), f->dir[WR_C2S].bytes,
           f->dir[WR_C2S].packets, f->dir[WR_S2C].bytes, f->dir[WR_S2C].packets,
-          wr_pcap_format_ts(f->first_ts, t0), wr_pcap_format_ts(f->last_ts, t1));
+          wr_pcap_format_ts(f->first_ts, t0),
+          wr_pcap_format_ts(f->last_ts, t1));
   line_ctx l = {out, 0};
   if (wr_flowrec_anomalies(r, print_anomaly, &l) == 0)
     fputs(" ok", out);

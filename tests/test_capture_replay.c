@@ -240,8 +240,8 @@ static void test_compare_sides(void **state) {
   int st = WR_HTTP_REQUEST_LINE;
   wr_framing http = wr_framing_default(WR_PACKET_HTTP);
   const char *req = "GET / HTTP/1.1\r\n";
-  char *t = wr_replay_render_packet(&http, (const uint8_t *)req, strlen(req),
-                                    &st);
+  char *t =
+      wr_replay_render_packet(&http, (const uint8_t *)req, strlen(req), &st);
   assert_non_null(t);
   assert_string_equal(t, "{http_request,'GET',{abs_path,\"/\"},{1,1}}");
   free(t);
@@ -271,8 +271,8 @@ static void test_replay_refused(void **state) {
   int rc = wr_replay_run(&p, &r, err, sizeof err);
   assert_int_equal(rc, WR_ECONNREFUSED);
   char want[80];
-  snprintf(want, sizeof want, "cannot connect to 127.0.0.1:%u: ",
-           (unsigned)e.port);
+  snprintf(want, sizeof want,
+           "cannot connect to 127.0.0.1:%u: ", (unsigned)e.port);
   TU_CHECK(strncmp(err, want, strlen(want)) == 0, "message: %s", err);
   TU_CHECK(strstr(err, "(econnrefused)") != NULL, "message: %s", err);
   wr_replay_result_free(&r);

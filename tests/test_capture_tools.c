@@ -32,7 +32,10 @@ static const char *write_capture(const char *name, int gap) {
   cr_conv_init(&c, f, lt, C, S, 100, 200);
   cr_handshake(&c);
   cr_send(&c, CR_C2S, 0, "\x00\x05hel", 5);
-  cr_send(&c, CR_C2S, 0, "lo\x00\x03" "abc", 7);
+  cr_send(&c, CR_C2S, 0,
+          "lo\x00\x03"
+          "abc",
+          7);
   if (gap) {
     c.seq[CR_C2S] += 4;
     cr_send(&c, CR_C2S, 0, "\x00\x01z", 3);
@@ -46,7 +49,10 @@ static const char *write_capture(const char *name, int gap) {
   cr_conv_init(&d, f, lt, C, s2, 1000, 2000);
   d.ts = c.ts;
   cr_handshake(&d);
-  cr_send(&d, CR_C2S, 0, "\x00\x04" "8080", 6);
+  cr_send(&d, CR_C2S, 0,
+          "\x00\x04"
+          "8080",
+          6);
   assert_int_equal(cr_close(f), 0);
   return path;
 }
@@ -182,7 +188,10 @@ static void test_extract(void **state) {
   snprintf(path, sizeof path, "%s/flow1-c2s.bin", dir);
   char *b = slurp(path, &n);
   assert_int_equal(n, 15);
-  assert_memory_equal(b, "\x00\x05hello\x00\x03" "abc\x00\x01z", 15);
+  assert_memory_equal(b,
+                      "\x00\x05hello\x00\x03"
+                      "abc\x00\x01z",
+                      15);
   free(b);
   snprintf(path, sizeof path, "%s/flow1-s2c.bin", dir);
   b = slurp(path, &n);

@@ -199,8 +199,8 @@ int wr_pcap_extract(const char *path, const wr_pcap_options *popt,
     return WR_ENOMEM;
   }
   wr_tcp_sink sink = {&c, ex_open, ex_data, ex_gap, ex_close};
-  int rc = wr_pcap_run(path, popt, topt, &sink, &out->pcap, &out->tcp, err,
-                       errlen);
+  int rc =
+      wr_pcap_run(path, popt, topt, &sink, &out->pcap, &out->tcp, err, errlen);
   char werr[600] = "";
   if (wr_cap_writer_finish(c.writer, werr, sizeof werr)) {
     c.failed = 1;

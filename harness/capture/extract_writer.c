@@ -86,7 +86,7 @@ static void *main_loop(void *arg) {
 }
 
 wr_cap_writer *wr_cap_writer_start(int dirfd, const char *dir,
-                                  size_t max_queued) {
+                                   size_t max_queued) {
   wr_cap_writer *w = calloc(1, sizeof *w);
   if (!w)
     return NULL;
@@ -107,7 +107,7 @@ wr_cap_writer *wr_cap_writer_start(int dirfd, const char *dir,
 }
 
 int wr_cap_writer_put(wr_cap_writer *w, const char *name, int trunc,
-                       const void *p, size_t n) {
+                      const void *p, size_t n) {
   job *j = malloc(sizeof *j + n);
   if (!j) {
     pthread_mutex_lock(&w->mu);

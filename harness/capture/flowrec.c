@@ -23,7 +23,8 @@ int wr_flowrec_add_gap(wr_flowrec *r, int dir, uint64_t offset, uint64_t len,
   for (size_t i = 0; i < r->ngaps; i++)
     if (r->gaps[i].dir == dir)
       before += r->gaps[i].len;
-  r->gaps[r->ngaps++] = (wr_flow_gap){dir, offset, len, offset - before, reason};
+  r->gaps[r->ngaps++] =
+      (wr_flow_gap){dir, offset, len, offset - before, reason};
   return 0;
 }
 
@@ -265,8 +266,8 @@ static void json_capture(wr_json_writer *w, const char *file,
   wr_jw_object_end(w);
 }
 
-void wr_pcap_print_notes(FILE *out, const char *prefix,
-                         const wr_pcap_stats *ps, const wr_tcp_stats *ts) {
+void wr_pcap_print_notes(FILE *out, const char *prefix, const wr_pcap_stats *ps,
+                         const wr_tcp_stats *ts) {
   struct {
     uint64_t n;
     const char *what;
@@ -380,13 +381,13 @@ static void list_close(void *ctx, wr_tcp_flow *f) {
 }
 
 int wr_pcap_list_flows(const char *path, const wr_pcap_options *popt,
-                       const wr_tcp_options *topt, wr_flow_list *out,
-                       char *err, size_t errlen) {
+                       const wr_tcp_options *topt, wr_flow_list *out, char *err,
+                       size_t errlen) {
   memset(out, 0, sizeof *out);
   list_ctx c = {0};
   wr_tcp_sink sink = {&c, list_open, NULL, list_gap, list_close};
-  int rc = wr_pcap_run(path, popt, topt, &sink, &out->pcap, &out->tcp, err,
-                       errlen);
+  int rc =
+      wr_pcap_run(path, popt, topt, &sink, &out->pcap, &out->tcp, err, errlen);
   if (rc == 0 && c.failed) {
     snprintf(err, errlen, "out of memory");
     rc = WR_ENOMEM;

@@ -14,7 +14,6 @@
 void wr_cap_print_bytes(FILE *out, const uint8_t *p, size_t n);
 /* An HTTP packet as the Erlang term decode_packet returns for `type`
  * (wr_http_render). */
-void wr_cap_print_http(FILE *out, wr_packet_type type,
-                       const wr_http_packet *p);
+void wr_cap_print_http(FILE *out, wr_packet_type type, const wr_http_packet *p);
 
 #endif

@@ -112,7 +112,8 @@ static int same(const wr_span *a, const wr_span *b) {
 
 static int compare_packets(const uint8_t *captured, size_t clen,
                            const uint8_t *live, size_t llen,
-                           const wr_framing *cfg, FILE *out, wr_replay_diff *d) {
+                           const wr_framing *cfg, FILE *out,
+                           wr_replay_diff *d) {
   cut a = {0}, b = {0};
   int rc = -1;
   if (cut_side(cfg, captured, clen, &a) || cut_side(cfg, live, llen, &b))

@@ -70,8 +70,8 @@ typedef struct wr_flow_list {
  * kept beyond what reassembly needs). Returns 0, or a negative wr_err with
  * err set and *out empty. */
 int wr_pcap_list_flows(const char *path, const wr_pcap_options *popt,
-                       const wr_tcp_options *topt, wr_flow_list *out,
-                       char *err, size_t errlen);
+                       const wr_tcp_options *topt, wr_flow_list *out, char *err,
+                       size_t errlen);
 void wr_flow_list_free(wr_flow_list *l);
 
 /* {"flows":[...],"capture":{...}} and a newline to out: the document of
@@ -85,8 +85,8 @@ int wr_flow_list_write_json(FILE *out, const wr_flow_list *l, int files,
 const char *wr_pcap_format_ts(int64_t ts_ns, char buf[32]);
 /* Reader-level counts worth a line, each prefixed ("3 records with
  * inconsistent IP or TCP headers"); prints nothing when there are none. */
-void wr_pcap_print_notes(FILE *out, const char *prefix,
-                         const wr_pcap_stats *ps, const wr_tcp_stats *ts);
+void wr_pcap_print_notes(FILE *out, const char *prefix, const wr_pcap_stats *ps,
+                         const wr_tcp_stats *ts);
 
 /* ---- choosing flows --------------------------------------------------- */
 
@@ -172,7 +172,7 @@ int wr_pcap_to_corpus(const wr_pcap_capture *cap, const wr_framing *cfg,
 #define WR_SCENARIO_INLINE_MAX ((size_t)1 << 20)
 
 typedef struct wr_scenario_export {
-  const char *source;       /* the capture's name, for comments */
+  const char *source;        /* the capture's name, for comments */
   const wr_framing *framing; /* NULL: answers compared byte for byte */
   /* The packet type as the scenario spells it (NULL: the type's name). */
   const char *packet_name;
@@ -180,8 +180,8 @@ typedef struct wr_scenario_export {
 
 /* 0 when the flow is small enough for a scenario, else WR_EMSGSIZE with err
  * saying so. */
-int wr_pcap_scenario_fits(const wr_pcap_flow *pf, const char *source,
-                          char *err, size_t errlen);
+int wr_pcap_scenario_fits(const wr_pcap_flow *pf, const char *source, char *err,
+                          size_t errlen);
 
 /* Writes the flow as a scenario (docs/scenarios.md) to out: the client's
  * pieces as `send` with `wait` for its pauses, the server's bytes as `recv`
@@ -189,8 +189,7 @@ int wr_pcap_scenario_fits(const wr_pcap_flow *pf, const char *source,
  * after them. Returns 0, or a negative wr_err with err set (nothing or a
  * part written); write errors are out's (ferror). */
 int wr_pcap_to_scenario(FILE *out, const wr_pcap_flow *pf,
-                        const wr_scenario_export *o, char *err,
-                        size_t errlen);
+                        const wr_scenario_export *o, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }
