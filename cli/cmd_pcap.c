@@ -5,8 +5,9 @@
  *   wirerig pcap decode FILE        each direction cut into packets
  *   wirerig pcap to-corpus FILE     packets as fuzz seeds
  *
- * This file parses the options all of them share and runs `flows`; the
- * others live in pcap_extract.c and pcap_frames.c.
+ * This file parses the options all of them share and prints `flows`; the
+ * others live in pcap_extract.c, pcap_frames.c and pcap_scenario.c. The
+ * capture work is the library's (wirerig/pcaptools.h).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -195,58 +196,6 @@ static int parse_common(pcap_opts *o) {
 
 /* ---- flows ------------------------------------------------------------- */
 
-typedef struct flows_ctx {
-  pcap_flowrec *recs;
-  size_t count, cap;
-  int failed;
-} flows_ctx;
-
-/* The bytes are not needed, but they are kept (briefly, with no data
- * callback) so that retransmissions can be compared: overlaps are among the
- * anomalies `flows` reports. */
-static int flows_open(void *ctx, wr_tcp_flow *f) {
-  (void)ctx;
-  f->user = calloc(1, sizeof(pcap_flowrec));
-  return 0;
-}
-
-static void flows_gap(void *ctx, wr_tcp_flow *f, int dir, uint64_t off,
-                      uint64_t len, wr_gap_reason reason) {
-  flows_ctx *c = ctx;
-  if (!f->user || wr_pcap_rec_gap(f->user, dir, off, len, reason))
-    c->failed = 1;
-}
-
-static void flows_close(void *ctx, wr_tcp_flow *f) {
-  flows_ctx *c = ctx;
-  pcap_flowrec *r = f->user;
-  if (!r) {
-    c->failed = 1;
-    return;
-  }
-  if (c->count == c->cap) {
-    size_t n = c->cap ? c->cap * 2 : 64;
-    pcap_flowrec *nr = realloc(c->recs, n * sizeof *nr);
-    if (!nr) {
-      c->failed = 1;
-      wr_pcap_rec_free(r);
-      free(r);
-      return;
-    }
-    c->recs = nr;
-    c->cap = n;
-  }
-  r->flow = *f;
-  r->flow.user = NULL;
-  c->recs[c->count++] = *r;
-  free(r);
-}
-
-static int by_id(const void *a, const void *b) {
-  const pcap_flowrec *x = a, *y = b;
-  return x->flow.id < y->flow.id ? -1 : x->flow.id > y->flow.id;
-}
-
 typedef struct line_ctx {
   FILE *out;
   int n;
@@ -257,7 +206,7 @@ static void print_anomaly(void *ctx, const char *text) {
   fprintf(l->out, "%s%s", l->n++ ? "; " : " anomalies: ", text);
 }
 
-static void print_flow_line(FILE *out, const pcap_flowrec *r) {
+static void print_flow_line(FILE *out, const wr_flowrec *r) {
   const wr_tcp_flow *f = &r->flow;
   char a[WR_ENDPOINT_STRLEN], b[WR_ENDPOINT_STRLEN], t0[32], t1[32];
   fprintf(out,
@@ -266,62 +215,36 @@ static void print_flow_line(FILE *out, const pcap_flowrec *r) {
           f->id, wr_endpoint_format(&f->client, a),
           wr_endpoint_format(&f->server, b), f->dir[WR_C2S].bytes,
           f->dir[WR_C2S].packets, f->dir[WR_S2C].bytes, f->dir[WR_S2C].packets,
-          wr_pcap_fmt_ts(f->first_ts, t0), wr_pcap_fmt_ts(f->last_ts, t1));
+          wr_pcap_format_ts(f->first_ts, t0),
+          wr_pcap_format_ts(f->last_ts, t1));
   line_ctx l = {out, 0};
-  if (wr_pcap_anomalies(r, print_anomaly, &l) == 0)
+  if (wr_flowrec_anomalies(r, print_anomaly, &l) == 0)
     fputs(" ok", out);
   putc('\n', out);
 }
 
 static int cmd_flows(pcap_opts *o) {
-  flows_ctx c = {0};
-  wr_tcp_sink sink = {&c, flows_open, NULL, flows_gap, flows_close};
-  wr_pcap_stats ps;
-  wr_tcp_stats ts;
+  wr_flow_list l;
   char err[600];
-  int rc = wr_pcap_run(o->file, &o->popt, &o->topt, &sink, &ps, &ts, err,
-                       sizeof err);
-  int status = 0;
-  if (rc != 0) {
+  if (wr_pcap_list_flows(o->file, &o->popt, &o->topt, &l, err, sizeof err)) {
     fprintf(stderr, WR_PCAP_PROG " flows: %s\n", err);
-    status = 2;
-  } else if (c.failed) {
-    fprintf(stderr, WR_PCAP_PROG " flows: out of memory\n");
-    status = 2;
+    return 2;
   }
-  if (status == 0) {
-    if (c.count > 1)
-      qsort(c.recs, c.count, sizeof *c.recs, by_id);
-    if (o->json) {
-      wr_json_writer w;
-      wr_jw_init(&w);
-      wr_jw_object_begin(&w);
-      wr_jw_key(&w, "flows");
-      wr_jw_array_begin(&w);
-      for (size_t i = 0; i < c.count; i++)
-        wr_pcap_json_flow(&w, &c.recs[i], 0);
-      wr_jw_array_end(&w);
-      wr_jw_key(&w, "capture");
-      wr_pcap_json_capture(&w, o->file, &ps, &ts);
-      wr_jw_object_end(&w);
-      wr_jw_raw(&w, "\n", 1);
-      if (w.failed || fwrite(w.buf, 1, w.len, stdout) != w.len)
-        status = 2;
-      wr_jw_free(&w);
-    } else {
-      for (size_t i = 0; i < c.count; i++)
-        print_flow_line(stdout, &c.recs[i]);
-      wr_pcap_print_capture_notes(stdout, "capture: ", &ps, &ts);
-    }
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-      fprintf(stderr, WR_PCAP_PROG " flows: cannot write the output: %s\n",
-              strerror(errno));
+  int status = 0;
+  if (o->json) {
+    if (wr_flow_list_write_json(stdout, &l, 0, o->file) != 0)
       status = 2;
-    }
+  } else {
+    for (size_t i = 0; i < l.count; i++)
+      print_flow_line(stdout, &l.recs[i]);
+    wr_pcap_print_notes(stdout, "capture: ", &l.pcap, &l.tcp);
   }
-  for (size_t i = 0; i < c.count; i++)
-    wr_pcap_rec_free(&c.recs[i]);
-  free(c.recs);
+  if (fflush(stdout) != 0 || ferror(stdout)) {
+    fprintf(stderr, WR_PCAP_PROG " flows: cannot write the output: %s\n",
+            strerror(errno));
+    status = 2;
+  }
+  wr_flow_list_free(&l);
   return status;
 }
 

@@ -1,7 +1,8 @@
 /* `wirerig replay FILE --to HOST:PORT`: the client side of a captured flow
  * sent to a live server, and its answers compared with the captured
  * server's. Options, the choice of flow and the report live here; the
- * conversation in replay_net.c, the comparison in replay_compare.c. */
+ * conversation and the comparison are the capture library's
+ * (wirerig/replay.h). */
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -335,38 +336,6 @@ static int check_gaps(const opts *o, const wr_pcap_flow *pf) {
 /* ---- the report -----------------------------------------------------------
  */
 
-static int cmp_u64(const void *a, const void *b) {
-  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-  return x < y ? -1 : x > y;
-}
-
-/* Median and max |actual - intended| of the gaps between unit sends, in
- * microseconds; *n = how many gaps. */
-static void timing_error(const replay_plan *p, const replay_result *r,
-                         double *median, double *max, size_t *n) {
-  *median = *max = 0;
-  *n = r->nsent_at > 1 ? r->nsent_at - 1 : 0;
-  if (*n == 0)
-    return;
-  uint64_t *e = malloc(*n * sizeof *e);
-  if (!e) {
-    *n = 0;
-    return;
-  }
-  for (size_t i = 1; i < r->nsent_at; i++) {
-    double intended =
-        (double)(p->units[i].ts_ns - p->units[i - 1].ts_ns) * p->scale;
-    double actual = (double)(r->sent_at[i] - r->sent_at[i - 1]);
-    e[i - 1] = (uint64_t)fabs(actual - intended);
-  }
-  qsort(e, *n, sizeof *e, cmp_u64);
-  *median = (*n % 2 ? (double)e[*n / 2]
-                    : ((double)e[*n / 2 - 1] + (double)e[*n / 2]) / 2) /
-            1000.0;
-  *max = (double)e[*n - 1] / 1000.0;
-  free(e);
-}
-
 static const char *timing_name(const replay_plan *p, char *buf, size_t len) {
   if (p->timing == REPLAY_FAST)
     return "fast";
@@ -407,7 +376,7 @@ static void report_run(const wr_pcap_flow *pf, const replay_plan *p,
   if (p->timing != REPLAY_FAST) {
     double med, max;
     size_t n;
-    timing_error(p, r, &med, &max, &n);
+    wr_replay_timing_error(p, r, &med, &max, &n);
     if (n)
       printf("timing (%s): median error %.0f us, max %.0f us over %zu gaps\n",
              timing_name(p, tn, sizeof tn), med, max, n);
@@ -488,7 +457,7 @@ static void report_json(const wr_pcap_flow *pf, const replay_plan *p,
   if (p->timing != REPLAY_FAST) {
     double med, max;
     size_t n;
-    timing_error(p, r, &med, &max, &n);
+    wr_replay_timing_error(p, r, &med, &max, &n);
     wr_jw_key(&w, "timing_error_us");
     wr_jw_object_begin(&w);
     wr_jw_key(&w, "median");
@@ -530,29 +499,10 @@ static void report_json(const wr_pcap_flow *pf, const replay_plan *p,
 
 static int build_plan(const opts *o, const wr_pcap_flow *pf, replay_plan *p,
                       replay_unit **units) {
-  const wr_tcp_stream *c = &pf->dir[WR_C2S];
-  size_t n = o->cut ? (c->len ? 1 : 0) : c->npieces;
-  *units = calloc(n ? n : 1, sizeof **units);
-  if (!*units) {
+  if (wr_replay_plan_from_flow(pf, o->cut != NULL, p, units) != 0) {
     fprintf(stderr, WR_REPLAY_PROG ": out of memory\n");
     return 2;
   }
-  if (o->cut && c->len) {
-    (*units)[0].at = 0;
-    (*units)[0].len = c->len;
-    (*units)[0].ts_ns = c->npieces ? c->pieces[0].ts_ns : 0;
-  } else {
-    for (size_t i = 0; i < n; i++) {
-      (*units)[i].at = c->pieces[i].at;
-      (*units)[i].len = c->pieces[i].len;
-      (*units)[i].ts_ns = c->pieces[i].ts_ns;
-    }
-  }
-  p->data = c->data;
-  p->units = *units;
-  p->nunits = n;
-  p->expect_len = pf->dir[WR_S2C].len;
-  p->half_close = pf->flow.dir[WR_C2S].fin && !pf->flow.dir[WR_C2S].rst;
   return 0;
 }
 
@@ -618,7 +568,16 @@ int wr_cmd_replay(int argc, char **argv) {
              o.cut ? "stream re-cut by the policy" : "pieces",
              timing_name(&p, tn, sizeof tn));
     fflush(stdout);
-    status = wr_replay_run(&p, &r);
+    char rerr[300];
+    if (wr_replay_run(&p, &r, rerr, sizeof rerr) != 0) {
+      fprintf(stderr, WR_REPLAY_PROG ": %s\n", rerr);
+      status = 2;
+    } else if (r.overflow) {
+      fprintf(stderr,
+              WR_REPLAY_PROG ": the server sent more than %zu MiB; "
+                             "stopped reading\n",
+              (size_t)WR_REPLAY_LIVE_MAX >> 20);
+    }
     if (status == 0 && !o.json)
       report_run(pf, &p, &r);
   }

@@ -1,276 +1,14 @@
 /* `wirerig pcap to-scenario`: a captured flow as a scenario file
- * (docs/scenarios.md) that replays the client side against a target and
- * expects the captured server's answers.
- *
- * The client's pieces become `send` statements in capture order, with a
- * `wait` where the client paused; the server's bytes become `recv`
- * statements placed before the first client piece that came after them.
- * Without --packet a recv takes exactly the bytes the server sent between
- * two client pieces (`recv N -> DATA`); with --packet each packet is one
- * recv, as a passive gen_tcp socket with {packet, TYPE} returns it (HTTP
- * lines as terms). Data is a quoted string with escapes when it is mostly
- * text, broken after each newline, and x"..." hex otherwise.
+ * (docs/scenarios.md). The options and the choice of flow are here; the
+ * writing is the capture library's wr_pcap_to_scenario
+ * (wirerig/pcaptools.h).
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "decode.h"
 #include "pcap_cli.h"
-
-/* Scenario files are at most 4 MiB: inline data stays well below. */
-#define INLINE_MAX ((size_t)1 << 20)
-#define RECV_MAX ((size_t)64 << 10)
-#define WAIT_MIN_NS 1000000 /* pauses shorter than 1 ms are not written */
-
-static int mostly_text(const uint8_t *p, size_t n) {
-  size_t text = 0;
-  for (size_t i = 0; i < n; i++)
-    if ((p[i] >= 0x20 && p[i] < 0x7f) || p[i] == '\r' || p[i] == '\n' ||
-        p[i] == '\t')
-      text++;
-  return n == 0 || text * 10 >= n * 9;
-}
-
-/* DATA terms for bytes, continued over lines with `\` and `indent`. */
-static void write_data(FILE *out, const uint8_t *p, size_t n,
-                       const char *indent) {
-  if (n == 0) {
-    fputs("\"\"", out);
-    return;
-  }
-  if (!mostly_text(p, n)) {
-    fputs("x\"", out);
-    for (size_t i = 0; i < n; i++) {
-      if (i && i % 32 == 0)
-        fprintf(out, "\" \\\n%sx\"", indent);
-      fprintf(out, i % 32 ? " %02x" : "%02x", p[i]);
-    }
-    putc('"', out);
-    return;
-  }
-  putc('"', out);
-  size_t col = 0;
-  for (size_t i = 0; i < n; i++) {
-    uint8_t c = p[i];
-    if (c == '\\' || c == '"')
-      col += (size_t)fprintf(out, "\\%c", c);
-    else if (c == '\n')
-      col += (size_t)fprintf(out, "\\n");
-    else if (c == '\r')
-      col += (size_t)fprintf(out, "\\r");
-    else if (c == '\t')
-      col += (size_t)fprintf(out, "\\t");
-    else if (c >= 0x20 && c < 0x7f)
-      col += (size_t)fprintf(out, "%c", c);
-    else
-      col += (size_t)fprintf(out, "\\x%02x", c);
-    /* Break after a newline, or in a long line. */
-    if (i + 1 < n && (c == '\n' || col >= 72)) {
-      fprintf(out, "\" \\\n%s\"", indent);
-      col = 0;
-    }
-  }
-  putc('"', out);
-}
-
-/* What the server says, in the order it became complete. */
-typedef struct answer {
-  size_t at, len; /* in the s2c data */
-  int64_t ts;     /* when its last byte was captured */
-  int http_state; /* --packet http*: the state before it */
-  int left;       /* not a whole packet (or a framing error) */
-} answer;
-
-typedef struct answers {
-  answer *v;
-  size_t n, cap;
-} answers;
-
-static int add(answers *a, size_t at, size_t len, int64_t ts, int state,
-               int left) {
-  if (a->n == a->cap) {
-    size_t nc = a->cap ? a->cap * 2 : 64;
-    answer *nv = realloc(a->v, nc * sizeof *nv);
-    if (!nv)
-      return -1;
-    a->v = nv;
-    a->cap = nc;
-  }
-  a->v[a->n++] = (answer){at, len, ts, state, left};
-  return 0;
-}
-
-/* The time of data byte `at` of a stream. */
-static int64_t ts_of(const wr_tcp_stream *s, size_t at) {
-  for (size_t i = 0; i < s->npieces; i++)
-    if (at < s->pieces[i].at + s->pieces[i].len)
-      return s->pieces[i].ts_ns;
-  return s->npieces ? s->pieces[s->npieces - 1].ts_ns : 0;
-}
-
-/* Server answers cut into packets (cfg) or, without, kept as pieces (they
- * are grouped between client sends when written). */
-static int server_answers(const wr_tcp_stream *s, const wr_framing *cfg,
-                          answers *a) {
-  if (!cfg || cfg->type == WR_PACKET_RAW) {
-    for (size_t i = 0; i < s->npieces; i++)
-      if (add(a, s->pieces[i].at, s->pieces[i].len, s->pieces[i].ts_ns, 0, 0))
-        return -1;
-    return 0;
-  }
-  size_t off = 0;
-  int state = WR_HTTP_REQUEST_LINE;
-  int headers_only =
-      cfg->type == WR_PACKET_HTTPH || cfg->type == WR_PACKET_HTTPH_BIN;
-  while (off < s->len) {
-    if (headers_only)
-      state = WR_HTTP_HEADERS;
-    wr_frame fr;
-    wr_frame_status st =
-        wr_frame_next(cfg, state, s->data + off, s->len - off, &fr);
-    if (st != WR_FRAME_PACKET)
-      return add(a, off, s->len - off, ts_of(s, s->len - 1), state, 1);
-    /* The packet itself (header stripped), for the expectation. */
-    size_t pat = (size_t)(fr.packet.ptr - s->data);
-    if (add(a, pat, fr.packet.len, ts_of(s, off + fr.consumed - 1), state, 0))
-      return -1;
-    if (wr_packet_type_is_http(cfg->type)) {
-      wr_http_packet hp;
-      wr_http_parse(fr.packet.ptr, fr.packet.len, &state, &hp);
-    }
-    off += fr.consumed;
-  }
-  return 0;
-}
-
-static void write_recvs(FILE *out, const wr_tcp_stream *s,
-                        const wr_framing *cfg, const answer *v, size_t n) {
-  if (n == 0)
-    return;
-  if (!cfg || cfg->type == WR_PACKET_RAW) {
-    /* Contiguous bytes: one recv of exactly that many (split to keep each
-     * statement readable). */
-    size_t at = v[0].at, end = v[n - 1].at + v[n - 1].len;
-    while (at < end) {
-      size_t len = end - at < RECV_MAX ? end - at : RECV_MAX;
-      fprintf(out, "client recv %zu -> ", len);
-      write_data(out, s->data + at, len, "    ");
-      putc('\n', out);
-      at += len;
-    }
-    return;
-  }
-  for (size_t i = 0; i < n; i++) {
-    const answer *a = &v[i];
-    if (a->left) {
-      fprintf(out,
-              "# the server's last %zu bytes make no whole packet; a recv "
-              "would wait for the rest\n",
-              a->len);
-      continue;
-    }
-    fputs("client recv -> ", out);
-    if (wr_packet_type_is_http(cfg->type)) {
-      wr_http_packet hp;
-      int state = a->http_state;
-      wr_http_parse(s->data + a->at, a->len, &state, &hp);
-      fputs("http ", out);
-      wr_decode_print_http(out, cfg->type, &hp);
-    } else {
-      write_data(out, s->data + a->at, a->len, "    ");
-    }
-    putc('\n', out);
-  }
-}
-
-static void write_header(FILE *out, const pcap_opts *o,
-                         const wr_pcap_flow *pf) {
-  char a[WR_ENDPOINT_STRLEN], b[WR_ENDPOINT_STRLEN], t[32];
-  const wr_tcp_flow *f = &pf->flow;
-  wr_endpoint_format(&f->client, a);
-  wr_endpoint_format(&f->server, b);
-  fprintf(
-      out,
-      "# Generated by `wirerig pcap to-scenario` from %s, flow %" PRIu64 ":\n"
-      "#   client %s > server %s, first packet at %s\n"
-      "#   client sent %zu bytes in %zu pieces, server %zu bytes in %zu "
-      "pieces\n",
-      o->file, f->id, a, b, wr_pcap_fmt_ts(f->first_ts, t), pf->dir[WR_C2S].len,
-      pf->dir[WR_C2S].npieces, pf->dir[WR_S2C].len, pf->dir[WR_S2C].npieces);
-  fprintf(out,
-          "#\n"
-          "# It replays the client side against a server and expects the\n"
-          "# captured answers%s. Point it at your server by editing the\n"
-          "# `target` line (target server at HOST:PORT), or let wirerig\n"
-          "# start it: target server start \"./myserver --port {port}\"\n",
-          o->packet ? " as packets" : " byte for byte");
-  for (int d = 0; d < 2; d++)
-    for (size_t g = 0; g < pf->dir[d].ngaps; g++)
-      fprintf(out,
-              "# NOTE: the capture misses %" PRIu64 " bytes of %s at offset "
-              "%" PRIu64 " (%s); they are not in this file\n",
-              pf->dir[d].gaps[g].len, d == WR_C2S ? "the client" : "the server",
-              pf->dir[d].gaps[g].offset,
-              wr_gap_reason_name(pf->dir[d].gaps[g].reason));
-  fprintf(out, "\nscenario \"%s flow %" PRIu64 "\"\n", o->file, f->id);
-  fputs("transports loopback   # the target is a real server\n", out);
-  /* The captured server address is a loopback one only by chance. */
-  if (f->server.family == 4 && f->server.addr[0] == 127)
-    fprintf(out, "target server at %s\n", b);
-  else if (f->server.family == 6 &&
-           memcmp(f->server.addr, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16) == 0)
-    fprintf(out, "target server at %s\n", b);
-  else
-    fprintf(out, "target server at 127.0.0.1:%u   # captured: %s\n",
-            (unsigned)f->server.port, b);
-  if (o->packet && strcmp(o->packet, "raw") != 0) {
-    fprintf(out, "client connect server active=false packet=%s", o->packet);
-    if (o->framing.packet_size)
-      fprintf(out, " packet_size=%u", o->framing.packet_size);
-    if (o->framing.type == WR_PACKET_LINE && o->framing.delimiter != '\n')
-      fprintf(out, " line_delimiter=%u", o->framing.delimiter);
-    putc('\n', out);
-  } else {
-    fputs("client connect server active=false\n", out);
-  }
-}
-
-static int write_scenario(FILE *out, const pcap_opts *o,
-                          const wr_pcap_flow *pf) {
-  const wr_tcp_stream *c = &pf->dir[WR_C2S], *s = &pf->dir[WR_S2C];
-  const wr_framing *cfg = o->packet ? &o->framing : NULL;
-  answers a = {0};
-  if (server_answers(s, cfg, &a))
-    return -1;
-  write_header(out, o, pf);
-  size_t k = 0;
-  int64_t prev = 0;
-  for (size_t i = 0; i < c->npieces; i++) {
-    const wr_stream_piece *p = &c->pieces[i];
-    size_t k0 = k;
-    while (k < a.n && a.v[k].ts < p->ts_ns)
-      k++;
-    write_recvs(out, s, cfg, a.v + k0, k - k0);
-    if (i > 0 && p->ts_ns - prev >= WAIT_MIN_NS)
-      fprintf(out, "wait %" PRId64 "us\n", (p->ts_ns - prev) / 1000);
-    prev = p->ts_ns;
-    fputs("client send ", out);
-    write_data(out, c->data + p->at, p->len, "    ");
-    putc('\n', out);
-  }
-  write_recvs(out, s, cfg, a.v + k, a.n - k);
-  if (pf->flow.dir[WR_C2S].fin)
-    fputs("client shutdown write\n", out);
-  if (pf->flow.dir[WR_S2C].fin || pf->flow.dir[WR_S2C].rst)
-    fprintf(out, "client recv -> error %s\n",
-            pf->flow.dir[WR_S2C].rst ? "econnreset" : "closed");
-  fputs("client close\n", out);
-  free(a.v);
-  return 0;
-}
 
 int wr_pcap_cmd_to_scenario(pcap_opts *o) {
   int st = wr_pcap_parse_framing(o, 0);
@@ -291,12 +29,9 @@ int wr_pcap_cmd_to_scenario(pcap_opts *o) {
     goto done;
   }
   const wr_pcap_flow *pf = &cap.flows[0];
-  if (pf->dir[0].len + pf->dir[1].len > INLINE_MAX) {
-    fprintf(stderr,
-            WR_PCAP_PROG " to-scenario: %s: flow %" PRIu64 " holds %zu "
-                         "bytes; a scenario keeps at most %zu inline "
-                         "(scenario files are limited to 4 MiB)\n",
-            o->file, pf->flow.id, pf->dir[0].len + pf->dir[1].len, INLINE_MAX);
+  char err[600];
+  if (wr_pcap_scenario_fits(pf, o->file, err, sizeof err) != 0) {
+    fprintf(stderr, WR_PCAP_PROG " to-scenario: %s\n", err);
     goto done;
   }
   FILE *out = stdout;
@@ -305,10 +40,13 @@ int wr_pcap_cmd_to_scenario(pcap_opts *o) {
             strerror(errno));
     goto done;
   }
-  int rc = write_scenario(out, o, pf);
+  wr_scenario_export ex = {.source = o->file,
+                           .framing = o->packet ? &o->framing : NULL,
+                           .packet_name = o->packet};
+  int rc = wr_pcap_to_scenario(out, pf, &ex, err, sizeof err);
   int wfail = ferror(out) || (out == stdout ? fflush(out) : fclose(out));
   if (rc)
-    fprintf(stderr, WR_PCAP_PROG " to-scenario: out of memory\n");
+    fprintf(stderr, WR_PCAP_PROG " to-scenario: %s\n", err);
   else if (wfail)
     fprintf(stderr, WR_PCAP_PROG " to-scenario: %s: cannot write: %s\n",
             o->out ? o->out : "standard output", strerror(errno));

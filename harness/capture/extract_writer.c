@@ -1,5 +1,5 @@
-/* The background writer of `wirerig pcap extract` (pcap_writer.h). */
-#include "pcap_writer.h"
+/* The background writer of wr_pcap_extract (extract_writer.h). */
+#include "extract_writer.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +18,7 @@ typedef struct job {
   uint8_t data[];
 } job;
 
-struct pcap_writer {
+struct wr_cap_writer {
   int dirfd;
   const char *dir;
   size_t max_queued, queued;
@@ -31,7 +31,7 @@ struct pcap_writer {
 };
 
 /* One job: open, write all, close. Returns 0 or -1 with w->err set. */
-static int run_job(pcap_writer *w, const job *j) {
+static int run_job(wr_cap_writer *w, const job *j) {
   int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (j->trunc ? O_TRUNC : O_APPEND);
   int fd = openat(w->dirfd, j->name, flags, 0644);
   if (fd < 0)
@@ -60,7 +60,7 @@ fail:
 }
 
 static void *main_loop(void *arg) {
-  pcap_writer *w = arg;
+  wr_cap_writer *w = arg;
   pthread_mutex_lock(&w->mu);
   for (;;) {
     while (!w->head && !w->stop)
@@ -85,9 +85,9 @@ static void *main_loop(void *arg) {
   return NULL;
 }
 
-pcap_writer *wr_pcap_writer_start(int dirfd, const char *dir,
-                                  size_t max_queued) {
-  pcap_writer *w = calloc(1, sizeof *w);
+wr_cap_writer *wr_cap_writer_start(int dirfd, const char *dir,
+                                   size_t max_queued) {
+  wr_cap_writer *w = calloc(1, sizeof *w);
   if (!w)
     return NULL;
   w->dirfd = dirfd;
@@ -106,8 +106,8 @@ pcap_writer *wr_pcap_writer_start(int dirfd, const char *dir,
   return w;
 }
 
-int wr_pcap_writer_put(pcap_writer *w, const char *name, int trunc,
-                       const void *p, size_t n) {
+int wr_cap_writer_put(wr_cap_writer *w, const char *name, int trunc,
+                      const void *p, size_t n) {
   job *j = malloc(sizeof *j + n);
   if (!j) {
     pthread_mutex_lock(&w->mu);
@@ -146,7 +146,7 @@ int wr_pcap_writer_put(pcap_writer *w, const char *name, int trunc,
   return 0;
 }
 
-int wr_pcap_writer_finish(pcap_writer *w, char *err, size_t errlen) {
+int wr_cap_writer_finish(wr_cap_writer *w, char *err, size_t errlen) {
   pthread_mutex_lock(&w->mu);
   w->stop = 1;
   pthread_cond_signal(&w->has_work);
@@ -162,7 +162,7 @@ int wr_pcap_writer_finish(pcap_writer *w, char *err, size_t errlen) {
   return failed ? -1 : 0;
 }
 
-int wr_pcap_writer_busy(pcap_writer *w) {
+int wr_cap_writer_busy(wr_cap_writer *w) {
   pthread_mutex_lock(&w->mu);
   int busy = w->queued > w->max_queued / 2;
   pthread_mutex_unlock(&w->mu);

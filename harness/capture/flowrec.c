@@ -1,36 +1,40 @@
-/* What `wirerig pcap` says about a flow: anomalies as sentences, the JSON
- * object of a flow and of the capture, timestamps. */
+/* Flow records (pcaptools.h): what `wirerig pcap` says about a flow --
+ * anomalies as sentences, the JSON object of a flow and of the capture,
+ * timestamps -- and the listing of every flow of a capture. */
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "pcap_cli.h"
+#include "tools_internal.h"
+#include "wirerig/error.h"
 
 /* Gaps listed one by one in the anomalies; beyond this, a count. */
 #define GAPS_SPELLED_OUT 5
 
-int wr_pcap_rec_gap(pcap_flowrec *r, int dir, uint64_t offset, uint64_t len,
-                    wr_gap_reason reason) {
-  pcap_gap *ng = realloc(r->gaps, (r->ngaps + 1) * sizeof *ng);
+int wr_flowrec_add_gap(wr_flowrec *r, int dir, uint64_t offset, uint64_t len,
+                       wr_gap_reason reason) {
+  wr_flow_gap *ng = realloc(r->gaps, (r->ngaps + 1) * sizeof *ng);
   if (!ng)
-    return -1;
+    return WR_ENOMEM;
   r->gaps = ng;
   uint64_t before = 0;
   for (size_t i = 0; i < r->ngaps; i++)
     if (r->gaps[i].dir == dir)
       before += r->gaps[i].len;
-  r->gaps[r->ngaps++] = (pcap_gap){dir, offset, len, offset - before, reason};
+  r->gaps[r->ngaps++] =
+      (wr_flow_gap){dir, offset, len, offset - before, reason};
   return 0;
 }
 
-void wr_pcap_rec_free(pcap_flowrec *r) {
+void wr_flowrec_free(wr_flowrec *r) {
   free(r->gaps);
   r->gaps = NULL;
   r->ngaps = 0;
 }
 
-const char *wr_pcap_fmt_ts(int64_t ts_ns, char buf[32]) {
+const char *wr_pcap_format_ts(int64_t ts_ns, char buf[32]) {
   int64_t s = ts_ns / 1000000000, ns = ts_ns % 1000000000;
   if (ns < 0) {
     ns += 1000000000;
@@ -74,8 +78,9 @@ static void say(sayer *s, const char *fmt, ...) {
     s->fn(s->ctx, text);
 }
 
-size_t wr_pcap_anomalies(const pcap_flowrec *r,
-                         void (*fn)(void *ctx, const char *text), void *ctx) {
+size_t wr_flowrec_anomalies(const wr_flowrec *r,
+                            void (*fn)(void *ctx, const char *text),
+                            void *ctx) {
   sayer s = {fn, ctx, 0};
   for (int d = 0; d < 2; d++) {
     const char *dn = wr_tcp_dir_name(d);
@@ -83,7 +88,7 @@ size_t wr_pcap_anomalies(const pcap_flowrec *r,
     size_t shown = 0, more = 0;
     uint64_t more_bytes = 0;
     for (size_t i = 0; i < r->ngaps; i++) {
-      const pcap_gap *g = &r->gaps[i];
+      const wr_flow_gap *g = &r->gaps[i];
       if (g->dir != d)
         continue;
       if (shown++ < GAPS_SPELLED_OUT)
@@ -168,7 +173,7 @@ static void json_counters(wr_json_writer *w, const wr_tcp_dir_stats *st) {
   wr_jw_object_end(w);
 }
 
-void wr_pcap_json_flow(wr_json_writer *w, const pcap_flowrec *r, int files) {
+static void json_flow(wr_json_writer *w, const wr_flowrec *r, int files) {
   const wr_tcp_flow *f = &r->flow;
   char ep[WR_ENDPOINT_STRLEN];
   wr_jw_object_begin(w);
@@ -203,7 +208,7 @@ void wr_pcap_json_flow(wr_json_writer *w, const pcap_flowrec *r, int files) {
   wr_jw_key(w, "gaps");
   wr_jw_array_begin(w);
   for (size_t i = 0; i < r->ngaps; i++) {
-    const pcap_gap *g = &r->gaps[i];
+    const wr_flow_gap *g = &r->gaps[i];
     wr_jw_object_begin(w);
     wr_jw_key(w, "dir");
     wr_jw_str(w, wr_tcp_dir_name(g->dir));
@@ -220,7 +225,7 @@ void wr_pcap_json_flow(wr_json_writer *w, const pcap_flowrec *r, int files) {
   wr_jw_array_end(w);
   wr_jw_key(w, "anomalies");
   wr_jw_array_begin(w);
-  wr_pcap_anomalies(r, json_anomaly, w);
+  wr_flowrec_anomalies(r, json_anomaly, w);
   wr_jw_array_end(w);
   wr_jw_key(w, "counters");
   wr_jw_object_begin(w);
@@ -232,8 +237,8 @@ void wr_pcap_json_flow(wr_json_writer *w, const pcap_flowrec *r, int files) {
   wr_jw_object_end(w);
 }
 
-void wr_pcap_json_capture(wr_json_writer *w, const char *file,
-                          const wr_pcap_stats *ps, const wr_tcp_stats *ts) {
+static void json_capture(wr_json_writer *w, const char *file,
+                         const wr_pcap_stats *ps, const wr_tcp_stats *ts) {
   wr_jw_object_begin(w);
   wr_jw_key(w, "file");
   wr_jw_utf8(w, file, strlen(file));
@@ -261,9 +266,8 @@ void wr_pcap_json_capture(wr_json_writer *w, const char *file,
   wr_jw_object_end(w);
 }
 
-void wr_pcap_print_capture_notes(FILE *out, const char *prefix,
-                                 const wr_pcap_stats *ps,
-                                 const wr_tcp_stats *ts) {
+void wr_pcap_print_notes(FILE *out, const char *prefix, const wr_pcap_stats *ps,
+                         const wr_tcp_stats *ts) {
   struct {
     uint64_t n;
     const char *what;
@@ -277,4 +281,132 @@ void wr_pcap_print_capture_notes(FILE *out, const char *prefix,
   for (size_t i = 0; i < sizeof notes / sizeof notes[0]; i++)
     if (notes[i].n)
       fprintf(out, "%s%" PRIu64 " %s\n", prefix, notes[i].n, notes[i].what);
+}
+
+void wr_cap_json_flows(wr_json_writer *w, const wr_flowrec *recs, size_t n,
+                       int files, const char *path, const wr_pcap_stats *ps,
+                       const wr_tcp_stats *ts) {
+  wr_jw_object_begin(w);
+  wr_jw_key(w, "flows");
+  wr_jw_array_begin(w);
+  for (size_t i = 0; i < n; i++)
+    json_flow(w, &recs[i], files);
+  wr_jw_array_end(w);
+  wr_jw_key(w, "capture");
+  json_capture(w, path, ps, ts);
+  wr_jw_object_end(w);
+}
+
+int wr_flow_list_write_json(FILE *out, const wr_flow_list *l, int files,
+                            const char *path) {
+  wr_json_writer w;
+  wr_jw_init(&w);
+  wr_cap_json_flows(&w, l->recs, l->count, files, path, &l->pcap, &l->tcp);
+  wr_jw_raw(&w, "\n", 1);
+  int rc = 0;
+  if (w.failed)
+    rc = WR_ENOMEM;
+  else if (fwrite(w.buf, 1, w.len, out) != w.len)
+    rc = WR_EIO;
+  wr_jw_free(&w);
+  return rc;
+}
+
+static int by_id(const void *a, const void *b) {
+  const wr_flowrec *x = a, *y = b;
+  return x->flow.id < y->flow.id ? -1 : x->flow.id > y->flow.id;
+}
+
+void wr_cap_sort_recs(wr_flowrec *recs, size_t n) {
+  if (n > 1)
+    qsort(recs, n, sizeof *recs, by_id);
+}
+
+int wr_flow_filter_select(void *ctx, const wr_tcp_flow *f) {
+  const wr_flow_filter *o = ctx;
+  if (o->flow_id)
+    return f->id == o->flow_id;
+  if (o->by_port)
+    return f->client.port == o->port || f->server.port == o->port;
+  return 1;
+}
+
+/* ---- listing ------------------------------------------------------------ */
+
+typedef struct list_ctx {
+  wr_flowrec *recs;
+  size_t count, cap;
+  int failed;
+} list_ctx;
+
+/* The bytes are not needed, but they are kept (briefly, with no data
+ * callback) so that retransmissions can be compared: overlaps are among the
+ * anomalies reported. */
+static int list_open(void *ctx, wr_tcp_flow *f) {
+  (void)ctx;
+  f->user = calloc(1, sizeof(wr_flowrec));
+  return 0;
+}
+
+static void list_gap(void *ctx, wr_tcp_flow *f, int dir, uint64_t off,
+                     uint64_t len, wr_gap_reason reason) {
+  list_ctx *c = ctx;
+  if (!f->user || wr_flowrec_add_gap(f->user, dir, off, len, reason))
+    c->failed = 1;
+}
+
+static void list_close(void *ctx, wr_tcp_flow *f) {
+  list_ctx *c = ctx;
+  wr_flowrec *r = f->user;
+  if (!r) {
+    c->failed = 1;
+    return;
+  }
+  if (c->count == c->cap) {
+    size_t n = c->cap ? c->cap * 2 : 64;
+    wr_flowrec *nr = realloc(c->recs, n * sizeof *nr);
+    if (!nr) {
+      c->failed = 1;
+      wr_flowrec_free(r);
+      free(r);
+      return;
+    }
+    c->recs = nr;
+    c->cap = n;
+  }
+  r->flow = *f;
+  r->flow.user = NULL;
+  c->recs[c->count++] = *r;
+  free(r);
+}
+
+int wr_pcap_list_flows(const char *path, const wr_pcap_options *popt,
+                       const wr_tcp_options *topt, wr_flow_list *out, char *err,
+                       size_t errlen) {
+  memset(out, 0, sizeof *out);
+  list_ctx c = {0};
+  wr_tcp_sink sink = {&c, list_open, NULL, list_gap, list_close};
+  int rc =
+      wr_pcap_run(path, popt, topt, &sink, &out->pcap, &out->tcp, err, errlen);
+  if (rc == 0 && c.failed) {
+    snprintf(err, errlen, "out of memory");
+    rc = WR_ENOMEM;
+  }
+  if (rc != 0) {
+    for (size_t i = 0; i < c.count; i++)
+      wr_flowrec_free(&c.recs[i]);
+    free(c.recs);
+    return rc;
+  }
+  wr_cap_sort_recs(c.recs, c.count);
+  out->recs = c.recs;
+  out->count = c.count;
+  return 0;
+}
+
+void wr_flow_list_free(wr_flow_list *l) {
+  for (size_t i = 0; i < l->count; i++)
+    wr_flowrec_free(&l->recs[i]);
+  free(l->recs);
+  memset(l, 0, sizeof *l);
 }

@@ -1,4 +1,5 @@
-/* `wirerig replay`: the conversation with the live server.
+/* The conversation with a live server (wirerig/replay.h), the engine of
+ * `wirerig replay`.
  *
  * One connection on the loopback transport (loopback.h), so that --cut goes
  * through the same shaper as scenarios. The client's pieces are written at
@@ -14,34 +15,38 @@
  * is matched or quiet -- late enough for a server that answers before the
  * client's FIN, early enough for one that answers only after it.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "replay.h"
 #include "wirerig/loopback.h"
+#include "wirerig/replay.h"
 
-#define LIVE_MAX ((size_t)256 << 20)
+#define LIVE_MAX WR_REPLAY_LIVE_MAX
 
 typedef struct conv {
-  const replay_plan *p;
-  replay_result *r;
+  const wr_replay_plan *p;
+  wr_replay_result *r;
   wr_net *n;
   int h;
   size_t u, uoff; /* next unit and how much of it is written */
   size_t live_cap;
   int want_out, sent_done, half_closed, done;
   wr_time t0, last_activity;
+  char *err;
+  size_t errlen;
 } conv;
 
-static int fail(const char *what, const char *to, int rc) {
-  fprintf(stderr, WR_REPLAY_PROG ": %s %s: %s (%s)\n", what, to,
-          wr_strerror(rc), wr_err_name(rc));
-  return 2;
+/* "cannot connect to 127.0.0.1:9: connection refused (econnrefused)" */
+static int fail(conv *c, const char *what, const char *to, int rc) {
+  snprintf(c->err, c->errlen, "%s %s: %s (%s)", what, to, wr_strerror(rc),
+           wr_err_name(rc));
+  return rc < 0 ? rc : WR_EIO;
 }
 
 static wr_time due_at(const conv *c, size_t u) {
-  const replay_plan *p = c->p;
-  if (p->timing == REPLAY_FAST || p->nunits == 0)
+  const wr_replay_plan *p = c->p;
+  if (p->timing == WR_REPLAY_FAST || p->nunits == 0)
     return 0;
   int64_t d = p->units[u].ts_ns - p->units[0].ts_ns;
   if (d < 0)
@@ -51,12 +56,12 @@ static wr_time due_at(const conv *c, size_t u) {
 
 /* Writes what is due. */
 static void send_due(conv *c) {
-  const replay_plan *p = c->p;
+  const wr_replay_plan *p = c->p;
   while (c->u < p->nunits && !c->r->send_error) {
     wr_time now = wr_net_now(c->n);
     if (now < due_at(c, c->u))
       return;
-    const replay_unit *un = &p->units[c->u];
+    const wr_replay_unit *un = &p->units[c->u];
     if (c->uoff == 0)
       c->r->sent_at[c->u] = now;
     long k =
@@ -83,22 +88,19 @@ static void send_due(conv *c) {
 
 /* Reads everything the socket holds. */
 static int read_all(conv *c) {
-  replay_result *r = c->r;
+  wr_replay_result *r = c->r;
   for (;;) {
     if (r->live_len == c->live_cap) {
       if (c->live_cap >= LIVE_MAX) {
-        fprintf(stderr,
-                WR_REPLAY_PROG ": the server sent more than %zu MiB; "
-                               "stopped reading\n",
-                LIVE_MAX >> 20);
+        r->overflow = 1;
         c->done = 1;
         return 0;
       }
       size_t nc = c->live_cap ? c->live_cap * 2 : 64 * 1024;
       uint8_t *nb = realloc(r->live, nc);
       if (!nb) {
-        fprintf(stderr, WR_REPLAY_PROG ": out of memory\n");
-        return -1;
+        snprintf(c->err, c->errlen, "out of memory");
+        return WR_ENOMEM;
       }
       r->live = nb;
       c->live_cap = nc;
@@ -124,7 +126,7 @@ static int read_all(conv *c) {
 
 /* Decides whether the conversation is over; returns the next deadline. */
 static wr_time check_end(conv *c) {
-  const replay_plan *p = c->p;
+  const wr_replay_plan *p = c->p;
   wr_time now = wr_net_now(c->n);
   if (!c->sent_done && (c->u == p->nunits || c->r->send_error) &&
       (!p->cut || wr_loopback_queued(c->n, c->h) == 0)) {
@@ -169,58 +171,66 @@ static wr_time check_end(conv *c) {
 }
 
 static int connect_to(conv *c, const char *to) {
-  const replay_plan *p = c->p;
+  const wr_replay_plan *p = c->p;
   c->h = wr_net_connect(c->n, &p->to);
   if (c->h < 0)
-    return fail("cannot connect to", to, c->h);
+    return fail(c, "cannot connect to", to, c->h);
   wr_time deadline = wr_net_now(c->n) + p->timeout;
   for (;;) {
     wr_net_event ev[4];
     int k = wr_net_poll(c->n, ev, 4, deadline);
     if (k < 0)
-      return fail("cannot connect to", to, k);
+      return fail(c, "cannot connect to", to, k);
     uint32_t rd = wr_net_readiness(c->n, c->h);
     if (rd & (WR_EV_ERR | WR_EV_HUP)) {
       int e = wr_net_sockerr(c->n, c->h);
-      return fail("cannot connect to", to, e ? e : WR_ECONNREFUSED);
+      return fail(c, "cannot connect to", to, e ? e : WR_ECONNREFUSED);
     }
     if (rd & WR_EV_OUT)
       return 0;
     if (k == 0)
-      return fail("cannot connect to", to, WR_ETIMEDOUT);
+      return fail(c, "cannot connect to", to, WR_ETIMEDOUT);
   }
 }
 
-int wr_replay_run(const replay_plan *p, replay_result *r) {
+int wr_replay_run(const wr_replay_plan *p, wr_replay_result *r, char *err,
+                  size_t errlen) {
   memset(r, 0, sizeof *r);
-  char to[80], err[256];
+  char to[80], terr[256];
+  char dummy[1];
+  if (!err || errlen == 0) {
+    err = dummy;
+    errlen = sizeof dummy;
+  }
+  err[0] = 0;
   wr_addr_format(&p->to, to, sizeof to);
   r->sent_at = calloc(p->nunits ? p->nunits : 1, sizeof *r->sent_at);
   if (!r->sent_at) {
-    fprintf(stderr, WR_REPLAY_PROG ": out of memory\n");
-    return 2;
+    snprintf(err, errlen, "out of memory");
+    return WR_ENOMEM;
   }
   wr_loopback_config cfg;
   wr_loopback_config_init(&cfg);
   cfg.seed = p->seed;
   cfg.allow_any_addr = p->allow_remote;
-  conv c = {.p = p, .r = r, .h = -1};
-  if (wr_loopback_create(&cfg, &c.n, err, sizeof err) != 0) {
-    fprintf(stderr, WR_REPLAY_PROG ": cannot create the transport: %s\n", err);
-    return 2;
+  conv c = {.p = p, .r = r, .h = -1, .err = err, .errlen = errlen};
+  int rc = wr_loopback_create(&cfg, &c.n, terr, sizeof terr);
+  if (rc != 0) {
+    snprintf(err, errlen, "cannot create the transport: %s", terr);
+    return rc < 0 ? rc : WR_EINVAL;
   }
   int status = connect_to(&c, to);
   if (status == 0 && p->cut) {
-    int rc = wr_loopback_set_policy(c.n, c.h, p->cut);
+    rc = wr_loopback_set_policy(c.n, c.h, p->cut);
     if (rc < 0)
-      status = fail("cannot shape the connection to", to, rc);
+      status = fail(&c, "cannot shape the connection to", to, rc);
   }
   if (status == 0) {
     c.t0 = c.last_activity = wr_net_now(c.n);
     while (!c.done) {
       send_due(&c);
-      if (read_all(&c) < 0) {
-        status = 2;
+      if ((rc = read_all(&c)) < 0) {
+        status = rc;
         break;
       }
       if (c.done)
@@ -232,7 +242,7 @@ int wr_replay_run(const replay_plan *p, replay_result *r) {
       wr_net_event ev[4];
       int k = wr_net_poll(c.n, ev, 4, deadline);
       if (k < 0) {
-        status = fail("lost the connection to", to, k);
+        status = fail(&c, "lost the connection to", to, k);
         break;
       }
     }
@@ -244,8 +254,65 @@ int wr_replay_run(const replay_plan *p, replay_result *r) {
   return status;
 }
 
-void wr_replay_result_free(replay_result *r) {
+void wr_replay_result_free(wr_replay_result *r) {
   free(r->live);
   free(r->sent_at);
   memset(r, 0, sizeof *r);
+}
+
+int wr_replay_plan_from_flow(const wr_pcap_flow *pf, int whole,
+                             wr_replay_plan *p, wr_replay_unit **units) {
+  const wr_tcp_stream *c = &pf->dir[WR_C2S];
+  size_t n = whole ? (c->len ? 1 : 0) : c->npieces;
+  *units = calloc(n ? n : 1, sizeof **units);
+  if (!*units)
+    return WR_ENOMEM;
+  if (whole && c->len) {
+    (*units)[0].at = 0;
+    (*units)[0].len = c->len;
+    (*units)[0].ts_ns = c->npieces ? c->pieces[0].ts_ns : 0;
+  } else {
+    for (size_t i = 0; i < n; i++) {
+      (*units)[i].at = c->pieces[i].at;
+      (*units)[i].len = c->pieces[i].len;
+      (*units)[i].ts_ns = c->pieces[i].ts_ns;
+    }
+  }
+  p->data = c->data;
+  p->units = *units;
+  p->nunits = n;
+  p->expect_len = pf->dir[WR_S2C].len;
+  p->half_close = pf->flow.dir[WR_C2S].fin && !pf->flow.dir[WR_C2S].rst;
+  return 0;
+}
+
+static int cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+void wr_replay_timing_error(const wr_replay_plan *p, const wr_replay_result *r,
+                            double *median, double *max, size_t *n) {
+  *median = *max = 0;
+  *n = r->nsent_at > 1 ? r->nsent_at - 1 : 0;
+  if (*n == 0)
+    return;
+  uint64_t *e = malloc(*n * sizeof *e);
+  if (!e) {
+    *n = 0;
+    return;
+  }
+  for (size_t i = 1; i < r->nsent_at; i++) {
+    double intended =
+        (double)(p->units[i].ts_ns - p->units[i - 1].ts_ns) * p->scale;
+    double actual = (double)(r->sent_at[i] - r->sent_at[i - 1]);
+    double d = actual - intended;
+    e[i - 1] = (uint64_t)(d < 0 ? -d : d);
+  }
+  qsort(e, *n, sizeof *e, cmp_u64);
+  *median = (*n % 2 ? (double)e[*n / 2]
+                    : ((double)e[*n / 2 - 1] + (double)e[*n / 2]) / 2) /
+            1000.0;
+  *max = (double)e[*n - 1] / 1000.0;
+  free(e);
 }

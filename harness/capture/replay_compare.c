@@ -1,13 +1,14 @@
-/* `wirerig replay`: what the live server answered against what the
+/* wirerig/replay.h: what the live server answered against what the
  * captured server said, byte for byte and, with --packet, packet by
  * packet. Both sides are cut by the same framing code from their first
  * byte, carrying the HTTP state from line to line, so a difference is
  * named by the packet it falls in, rendered as `wirerig decode` shows it. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "decode.h"
-#include "replay.h"
+#include "render.h"
+#include "wirerig/replay.h"
 
 char *wr_replay_render_packet(const wr_framing *cfg, const uint8_t *p, size_t n,
                               int *state) {
@@ -19,9 +20,9 @@ char *wr_replay_render_packet(const wr_framing *cfg, const uint8_t *p, size_t n,
   if (wr_packet_type_is_http(cfg->type)) {
     wr_http_packet hp;
     wr_http_parse(p, n, state, &hp);
-    wr_decode_print_http(f, cfg->type, &hp);
+    wr_cap_print_http(f, cfg->type, &hp);
   } else {
-    wr_decode_print_bytes(f, p, n);
+    wr_cap_print_bytes(f, p, n);
   }
   if (fclose(f) != 0) {
     free(buf);
@@ -95,7 +96,7 @@ static char *describe(const wr_framing *cfg, const cut *c, size_t i,
     fprintf(f, "%s (%zu bytes) ",
             c->invalid ? "a framing error" : "an incomplete packet",
             c->v[i].len);
-    wr_decode_print_bytes(f, c->v[i].ptr, c->v[i].len);
+    wr_cap_print_bytes(f, c->v[i].ptr, c->v[i].len);
     if (fclose(f) != 0) {
       free(bytes);
       return NULL;
@@ -111,7 +112,8 @@ static int same(const wr_span *a, const wr_span *b) {
 
 static int compare_packets(const uint8_t *captured, size_t clen,
                            const uint8_t *live, size_t llen,
-                           const wr_framing *cfg, FILE *out, replay_diff *d) {
+                           const wr_framing *cfg, FILE *out,
+                           wr_replay_diff *d) {
   cut a = {0}, b = {0};
   int rc = -1;
   if (cut_side(cfg, captured, clen, &a) || cut_side(cfg, live, llen, &b))
@@ -154,7 +156,7 @@ done:
 
 int wr_replay_compare(const uint8_t *captured, size_t clen, const uint8_t *live,
                       size_t llen, const wr_framing *cfg, FILE *out,
-                      replay_diff *d) {
+                      wr_replay_diff *d) {
   memset(d, 0, sizeof *d);
   size_t n = clen < llen ? clen : llen, i = 0;
   while (i < n && captured[i] == live[i])
@@ -163,10 +165,11 @@ int wr_replay_compare(const uint8_t *captured, size_t clen, const uint8_t *live,
   d->first_diff = i;
   if (!cfg)
     return 0;
-  return compare_packets(captured, clen, live, llen, cfg, out, d);
+  return compare_packets(captured, clen, live, llen, cfg, out, d) ? WR_ENOMEM
+                                                                  : 0;
 }
 
-void wr_replay_diff_free(replay_diff *d) {
+void wr_replay_diff_free(wr_replay_diff *d) {
   free(d->captured_text);
   free(d->live_text);
   memset(d, 0, sizeof *d);

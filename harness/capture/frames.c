@@ -1,0 +1,168 @@
+/* wr_pcap_cut_flow (pcaptools.h), the engine of `wirerig pcap decode` and
+ * `to-corpus`: each direction of a flow cut into gen_tcp packets.
+ *
+ * A direction is framed from its first byte as a socket would frame it,
+ * carrying the HTTP state from line to line. A gap makes the framing
+ * unknowable, so what is left before it is reported as incomplete and the
+ * framing starts over after it (a new request line for http). With
+ * WR_PACKET_RAW each captured segment is one packet, as recv delivers them.
+ * A packet's time is the time its last byte could be delivered.
+ */
+#include <stdlib.h>
+
+#include "wirerig/error.h"
+#include "wirerig/pcaptools.h"
+
+typedef wr_pcap_event event;
+
+typedef struct events {
+  wr_pcap_events *e;
+  int failed;
+} events;
+
+static void push(events *out, const event *ev) {
+  wr_pcap_events *e = out->e;
+  if (e->n == e->cap) {
+    size_t n = e->cap ? e->cap * 2 : 256;
+    event *nv = realloc(e->v, n * sizeof *nv);
+    if (!nv) {
+      out->failed = 1;
+      return;
+    }
+    e->v = nv;
+    e->cap = n;
+  }
+  e->v[e->n] = *ev;
+  e->v[e->n].seq = e->n;
+  e->n++;
+}
+
+/* Timestamps of the data: the piece holding byte `at`. Calls come with
+ * increasing `at`, so the search resumes where it stopped. */
+typedef struct ts_cursor {
+  const wr_tcp_stream *s;
+  size_t i;
+} ts_cursor;
+
+static int64_t ts_at(ts_cursor *c, size_t at) {
+  const wr_tcp_stream *s = c->s;
+  if (s->npieces == 0)
+    return 0;
+  while (c->i + 1 < s->npieces &&
+         s->pieces[c->i].at + s->pieces[c->i].len <= at)
+    c->i++;
+  return s->pieces[c->i].ts_ns;
+}
+
+/* Stream offset of data index `at` lying in region r (after r gaps). */
+static uint64_t offset_of(const wr_tcp_stream *s, size_t region, size_t at) {
+  uint64_t before = 0;
+  for (size_t g = 0; g < region && g < s->ngaps; g++)
+    before += s->gaps[g].len;
+  return at + before;
+}
+
+/* Cuts one region of data [a, b) (between gaps). */
+static void cut_region(const wr_tcp_stream *s, int dir, const wr_framing *cfg,
+                       size_t region, size_t a, size_t b, ts_cursor *tc,
+                       events *out) {
+  size_t off = a;
+  int state = WR_HTTP_REQUEST_LINE;
+  int headers_only =
+      cfg->type == WR_PACKET_HTTPH || cfg->type == WR_PACKET_HTTPH_BIN;
+  if (cfg->type == WR_PACKET_RAW) {
+    for (size_t i = 0; i < s->npieces; i++) {
+      const wr_stream_piece *p = &s->pieces[i];
+      if (p->at < a || p->at >= b)
+        continue;
+      event ev = {.kind = WR_PCAP_EV_PACKET,
+                  .dir = dir,
+                  .ts = p->ts_ns,
+                  .offset = p->offset,
+                  .at = p->at,
+                  .consumed = p->len,
+                  .packet = {s->data + p->at, p->len}};
+      push(out, &ev);
+    }
+    return;
+  }
+  while (off < b) {
+    if (headers_only)
+      state = WR_HTTP_HEADERS;
+    wr_frame fr;
+    wr_frame_status st = wr_frame_next(cfg, state, s->data + off, b - off, &fr);
+    event ev = {.dir = dir, .at = off, .offset = offset_of(s, region, off)};
+    if (st == WR_FRAME_PACKET) {
+      ev.kind = WR_PCAP_EV_PACKET;
+      ev.consumed = fr.consumed;
+      ev.packet = fr.packet;
+      ev.http_state = state;
+      ev.ts = ts_at(tc, off + fr.consumed - 1);
+      if (wr_packet_type_is_http(cfg->type)) {
+        wr_http_packet hp;
+        wr_http_parse(fr.packet.ptr, fr.packet.len, &state, &hp);
+      }
+      push(out, &ev);
+      off += fr.consumed;
+      continue;
+    }
+    ev.ts = ts_at(tc, b - 1);
+    ev.kind = st == WR_FRAME_MORE ? WR_PCAP_EV_LEFT : WR_PCAP_EV_INVALID;
+    ev.consumed = b - off;
+    ev.need = st == WR_FRAME_MORE ? fr.need : 0;
+    push(out, &ev);
+    break;
+  }
+}
+
+static void cut_stream(const wr_tcp_stream *s, int dir, const wr_framing *cfg,
+                       events *out) {
+  ts_cursor tc = {s, 0};
+  size_t a = 0;
+  for (size_t g = 0; g <= s->ngaps; g++) {
+    size_t b = g < s->ngaps ? s->gaps[g].at : s->len;
+    if (b > a)
+      cut_region(s, dir, cfg, g, a, b, &tc, out);
+    if (g < s->ngaps) {
+      event ev = {.kind = WR_PCAP_EV_GAP,
+                  .dir = dir,
+                  .ts = b > 0 ? ts_at(&tc, b - 1) : ts_at(&tc, 0),
+                  .offset = s->gaps[g].offset,
+                  .at = b,
+                  .gap_len = s->gaps[g].len,
+                  .reason = s->gaps[g].reason};
+      push(out, &ev);
+    }
+    a = b;
+  }
+}
+
+/* Packets and gaps of both directions by time; a direction's own order is
+ * kept for equal times (and c2s goes first). */
+static int by_time(const void *x, const void *y) {
+  const event *a = x, *b = y;
+  if (a->ts != b->ts)
+    return a->ts < b->ts ? -1 : 1;
+  if (a->dir != b->dir)
+    return a->dir < b->dir ? -1 : 1;
+  return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+int wr_pcap_cut_flow(const wr_pcap_flow *pf, const wr_framing *cfg, int dirs,
+                     wr_pcap_events *ev) {
+  events out = {ev, 0};
+  ev->n = 0;
+  for (int d = 0; d < 2; d++)
+    if (dirs & (1 << d))
+      cut_stream(&pf->dir[d], d, cfg, &out);
+  if (out.failed)
+    return WR_ENOMEM;
+  qsort(ev->v, ev->n, sizeof *ev->v, by_time);
+  return 0;
+}
+
+void wr_pcap_events_free(wr_pcap_events *ev) {
+  free(ev->v);
+  ev->v = NULL;
+  ev->n = ev->cap = 0;
+}
