@@ -1,17 +1,13 @@
 /* `wirerig check [FILES|DIRS]`: parses scenario files without running
  * them, so that a malformed scenario fails in CI before anything runs. */
-#include <dirent.h>
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "commands.h"
+#include "wirerig/runner.h"
 #include "wirerig/scenario.h"
 
 #define PROG "wirerig check"
-#define DIR_DEPTH_MAX 32
 
 static void usage(FILE *out) {
   fprintf(out,
@@ -58,64 +54,35 @@ static void check_file(const char *path, check_stats *st) {
   wr_scn_free(s);
 }
 
-static int cmp_names(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
+/* wr_run_collect's callbacks: each file is checked as it is found, so
+ * that errors come out in the order of the walk. */
+static int check_found(void *ctx, const char *path) {
+  check_file(path, ctx);
+  return 0;
 }
 
-static int has_scn_ext(const char *name) {
-  size_t n = strlen(name);
-  return n > 4 && strcmp(name + n - 4, ".scn") == 0;
-}
-
-/* Files in name order so that the output is the same on every machine. */
-static void check_dir(const char *dir, int depth, check_stats *st) {
-  if (depth > DIR_DEPTH_MAX) {
+static int check_problem(void *ctx, const char *path,
+                         wr_run_collect_problem what, int err) {
+  check_stats *st = ctx;
+  st->io_failed = 1;
+  switch (what) {
+  case WR_RUN_COLLECT_UNREADABLE:
+    fprintf(stderr, PROG ": %s: cannot open directory: %s\n", path,
+            strerror(err));
+    break;
+  case WR_RUN_COLLECT_TOO_DEEP:
     fprintf(stderr,
             PROG ": %s: directories nested deeper than %d; not "
                  "searched\n",
-            dir, DIR_DEPTH_MAX);
-    st->io_failed = 1;
-    return;
+            path, WR_RUN_DIR_DEPTH_MAX);
+    break;
+  case WR_RUN_COLLECT_EMPTY:
+    fprintf(stderr, PROG ": %s: no *.scn files found\n", path);
+    break;
+  default:
+    fprintf(stderr, PROG ": %s: %s\n", path, strerror(err));
   }
-  DIR *d = opendir(dir);
-  if (!d) {
-    fprintf(stderr, PROG ": %s: cannot open directory: %s\n", dir,
-            strerror(errno));
-    st->io_failed = 1;
-    return;
-  }
-  char **names = NULL;
-  size_t n = 0, cap = 0;
-  struct dirent *e;
-  while ((e = readdir(d)) != NULL) {
-    if (e->d_name[0] == '.')
-      continue; /* ., .. and hidden files (editor backups) */
-    if (n == cap) {
-      cap = cap ? cap * 2 : 32;
-      char **nn = realloc(names, cap * sizeof *nn);
-      if (!nn)
-        break;
-      names = nn;
-    }
-    size_t len = strlen(dir) + strlen(e->d_name) + 2;
-    names[n] = malloc(len);
-    if (!names[n])
-      break;
-    snprintf(names[n], len, "%s/%s", dir, e->d_name);
-    n++;
-  }
-  closedir(d);
-  if (n)
-    qsort(names, n, sizeof *names, cmp_names);
-  for (size_t k = 0; k < n; k++) {
-    struct stat sb;
-    if (lstat(names[k], &sb) == 0 && S_ISDIR(sb.st_mode))
-      check_dir(names[k], depth + 1, st);
-    else if (has_scn_ext(names[k]))
-      check_file(names[k], st);
-    free(names[k]);
-  }
-  free(names);
+  return 0; /* report every problem, check every file */
 }
 
 int wr_cmd_check(int argc, char **argv) {
@@ -148,6 +115,9 @@ int wr_cmd_check(int argc, char **argv) {
     return 2;
   }
   check_stats st = {0};
+  /* Every *.scn, the runner's shrunk files too: they are scenarios. */
+  wr_run_collect_opts co = {
+      .shrunk = 1, .file = check_found, .problem = check_problem, .ctx = &st};
   only_paths = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -157,20 +127,7 @@ int wr_cmd_check(int argc, char **argv) {
     }
     if (!only_paths && a[0] == '-' && strcmp(a, "-") != 0)
       continue;
-    struct stat sb;
-    if (stat(a, &sb) != 0) {
-      fprintf(stderr, PROG ": %s: %s\n", a, strerror(errno));
-      st.io_failed = 1;
-    } else if (S_ISDIR(sb.st_mode)) {
-      size_t before = st.files;
-      check_dir(a, 0, &st);
-      if (st.files == before) {
-        fprintf(stderr, PROG ": %s: no *.scn files found\n", a);
-        st.io_failed = 1;
-      }
-    } else {
-      check_file(a, &st);
-    }
+    wr_run_collect(&a, 1, &co, NULL);
   }
   if (!quiet) {
     if (st.invalid)

@@ -2,24 +2,19 @@
  * every small cut schedule) and on loopback, and reports (docs/scenarios.md,
  * "Running"). Exit 0 all passed, 1 a failure, 2 bad input.
  *
- * With --jobs N, files run in up to N forked children; each child writes
- * its report to a temporary file and the parent prints them in file order,
- * so the output does not depend on which child finished first. */
-#include <dirent.h>
-#include <errno.h>
+ * Flags and printing only: the runner library finds the files
+ * (wr_run_collect), runs them, with --jobs N in forked workers
+ * (wr_run_suite_run), and writes the lines, the summary, TAP and JUnit
+ * (wr_run_write_*). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli_util.h"
 #include "commands.h"
 #include "run_cli.h"
 
-#define DIR_DEPTH_MAX 32
 #define JOBS_MAX 64
 
 static void usage(FILE *out) {
@@ -51,76 +46,9 @@ static void usage(FILE *out) {
       "input (a malformed scenario, a bad flag, a missing file).\n");
 }
 
-typedef struct paths {
-  char **v;
-  size_t n, cap;
-} paths;
+typedef wr_run_files paths;
 
-static int push(paths *p, const char *s) {
-  if (p->n == p->cap) {
-    size_t cap = p->cap ? p->cap * 2 : 32;
-    char **v = realloc(p->v, cap * sizeof *v);
-    if (!v)
-      return -1;
-    p->v = v;
-    p->cap = cap;
-  }
-  p->v[p->n] = strdup(s);
-  return p->v[p->n++] ? 0 : -1;
-}
-
-static int cmp_names(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* *.scn, except the *.shrunk.scn files the runner writes: they fail on
- * purpose, so a directory run would trip over its own earlier reports.
- * Named on the command line, they run like any file. */
-static int has_scn_ext(const char *name) {
-  size_t n = strlen(name);
-  if (n > 11 && strcmp(name + n - 11, ".shrunk.scn") == 0)
-    return 0;
-  return n > 4 && strcmp(name + n - 4, ".scn") == 0;
-}
-
-static int walk(const char *dir, int depth, paths *out) {
-  if (depth > DIR_DEPTH_MAX)
-    return -1;
-  DIR *d = opendir(dir);
-  if (!d) {
-    fprintf(stderr, WR_RUN_PROG ": %s: %s\n", dir, strerror(errno));
-    return -1;
-  }
-  paths local = {0};
-  struct dirent *e;
-  while ((e = readdir(d)))
-    if (e->d_name[0] != '.') {
-      char p[4096];
-      snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-      push(&local, p);
-    }
-  closedir(d);
-  qsort(local.v, local.n, sizeof *local.v, cmp_names);
-  int rc = 0;
-  for (size_t i = 0; i < local.n; i++) {
-    struct stat st;
-    if (lstat(local.v[i], &st) == 0) {
-      if (S_ISDIR(st.st_mode))
-        rc |= walk(local.v[i], depth + 1, out);
-      else if (S_ISREG(st.st_mode) && has_scn_ext(local.v[i]))
-        push(out, local.v[i]);
-    }
-    free(local.v[i]);
-  }
-  free(local.v);
-  return rc;
-}
-
-static double mono_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+static int push(paths *p, const char *s) { return wr_run_files_push(p, s); }
 
 static void show_progress(void *ctx, const char *file, uint64_t done,
                           uint64_t total) {
@@ -132,130 +60,48 @@ static void show_progress(void *ctx, const char *file, uint64_t done,
     fprintf(stderr, "%s: %llu runs\n", file, (unsigned long long)done);
 }
 
-static void run_file(const char *path, const wr_run_opts *o, run_item *it) {
-  memset(it, 0, sizeof *it);
-  it->path = strdup(path);
-  wr_scenario *s = wr_scn_load(path, NULL);
-  if (!s || s->nerrors_total) {
-    it->bad = 1;
-    size_t cap = 1 + (s ? s->nerrors : 0) * (WR_SCN_MSG_MAX + 600);
-    it->errors = calloc(1, cap + 64);
-    if (!s && it->errors)
-      snprintf(it->errors, cap + 64, "%s: out of memory\n", path);
-    for (size_t k = 0; s && it->errors && k < s->nerrors; k++) {
-      size_t l = strlen(it->errors);
-      wr_scn_error_format(s, &s->errors[k], it->errors + l, cap - l);
-      strcat(it->errors, "\n");
-    }
-    wr_scn_free(s);
-    return;
+static void clear_progress(void *ctx, size_t i, const wr_run_item *it) {
+  (void)ctx, (void)i, (void)it;
+  fprintf(stderr, "\r\033[K");
+}
+
+static int collect_problem(void *ctx, const char *path,
+                           wr_run_collect_problem what, int err) {
+  (void)ctx;
+  switch (what) {
+  case WR_RUN_COLLECT_EMPTY:
+    fprintf(stderr, WR_RUN_PROG ": %s: no *.scn files in this directory\n",
+            path);
+    break;
+  case WR_RUN_COLLECT_TOO_DEEP:
+    fprintf(stderr,
+            WR_RUN_PROG ": %s: directories nested deeper than %d; not "
+                        "searched\n",
+            path, WR_RUN_DIR_DEPTH_MAX);
+    break;
+  default:
+    fprintf(stderr, WR_RUN_PROG ": %s: %s\n", path, strerror(err));
   }
-  it->title = strdup(s->title);
-  wr_run_scenario(s, o, &it->rep);
-  if (it->rep.kind == WR_RUN_K_BADINPUT) {
-    it->bad = 1;
-    it->errors = it->rep.text;
-    it->rep.text = NULL;
-  }
-  wr_scn_free(s);
+  return 1; /* the first problem ends the run */
 }
 
-/* ---- --jobs: a report through a temporary file ----------------------------
- */
-
-static void put_str(FILE *f, const char *s) {
-  size_t n = s ? strlen(s) : 0;
-  fwrite(&n, sizeof n, 1, f);
-  if (n)
-    fwrite(s, 1, n, f);
-}
-
-static char *get_str(FILE *f) {
-  size_t n;
-  if (fread(&n, sizeof n, 1, f) != 1 || n > (64u << 20))
-    return NULL;
-  char *s = malloc(n + 1);
-  if (!s)
-    return NULL;
-  if (fread(s, 1, n, f) != n) {
-    free(s);
-    return NULL;
-  }
-  s[n] = '\0';
-  return s;
-}
-
-static void save(FILE *f, const run_item *it) {
-  wr_run_report r = it->rep;
-  r.text = NULL;
-  fwrite(&it->bad, sizeof it->bad, 1, f);
-  fwrite(&r, sizeof r, 1, f);
-  put_str(f, it->rep.text);
-  put_str(f, it->errors);
-  put_str(f, it->title);
-  fflush(f);
-}
-
-static int load(FILE *f, const char *path, run_item *it) {
-  memset(it, 0, sizeof *it);
-  it->path = strdup(path);
-  rewind(f);
-  if (fread(&it->bad, sizeof it->bad, 1, f) != 1 ||
-      fread(&it->rep, sizeof it->rep, 1, f) != 1) {
-    memset(&it->rep, 0, sizeof it->rep);
-    it->rep.kind = WR_RUN_K_ERROR;
-    it->rep.text = strdup("the job running this file died\n");
+/* The lines (or TAP) and the summary; the JUnit file. Returns 0, or -1
+ * when the JUnit file could not be written. */
+static int print_suite(const run_output *out, const wr_run_suite *s) {
+  FILE *f = out->tap ? stderr : stdout;
+  wr_run_write_lines(f, s);
+  if (out->tap)
+    wr_run_write_tap(stdout, s);
+  wr_run_write_summary(f, s);
+  if (!out->junit)
+    return 0;
+  FILE *j = fopen(out->junit, "w");
+  if (!j) {
+    fprintf(stderr, WR_RUN_PROG ": --junit %s: cannot write\n", out->junit);
     return -1;
   }
-  it->rep.text = get_str(f);
-  it->errors = get_str(f);
-  it->title = get_str(f);
-  return 0;
-}
-
-static void run_jobs(paths *files, const wr_run_opts *o, run_item *items,
-                     unsigned jobs) {
-  FILE **tmp = calloc(files->n, sizeof *tmp);
-  pid_t *pid = calloc(files->n, sizeof *pid);
-  size_t next = 0, running = 0;
-  fflush(NULL);
-  while (next < files->n || running) {
-    while (next < files->n && running < jobs) {
-      tmp[next] = tmpfile();
-      pid_t p = tmp[next] ? fork() : -1;
-      if (p == 0) {
-        run_item it;
-        run_file(files->v[next], o, &it);
-        save(tmp[next], &it);
-        _exit(0);
-      }
-      if (p < 0) { /* run it here instead */
-        run_file(files->v[next], o, &items[next]);
-        pid[next] = 0;
-      } else {
-        pid[next] = p;
-        running++;
-      }
-      next++;
-    }
-    if (running) {
-      int st;
-      pid_t p = wait(&st);
-      if (p < 0)
-        break;
-      for (size_t i = 0; i < next; i++)
-        if (pid[i] == p) {
-          load(tmp[i], files->v[i], &items[i]);
-          pid[i] = 0;
-          running--;
-        }
-    }
-  }
-  for (size_t i = 0; i < files->n; i++)
-    if (tmp[i])
-      fclose(tmp[i]);
-  free(tmp);
-  free(pid);
+  int rc = wr_run_write_junit(j, s);
+  return fclose(j) == 0 && rc == 0 ? 0 : -1;
 }
 
 int wr_cmd_run(int argc, char **argv) {
@@ -376,64 +222,29 @@ int wr_cmd_run(int argc, char **argv) {
   }
   if (in.n == 0)
     push(&in, "scenarios");
-  for (size_t i = 0; i < in.n; i++) {
-    struct stat st;
-    if (stat(in.v[i], &st) < 0) {
-      fprintf(stderr, WR_RUN_PROG ": %s: %s\n", in.v[i], strerror(errno));
-      goto done;
-    }
-    if (S_ISDIR(st.st_mode)) {
-      size_t before = files.n;
-      if (walk(in.v[i], 0, &files) < 0)
-        goto done;
-      if (files.n == before) {
-        fprintf(stderr, WR_RUN_PROG ": %s: no *.scn files in this directory\n",
-                in.v[i]);
-        goto done;
-      }
-    } else {
-      push(&files, in.v[i]);
-    }
-  }
+  wr_run_collect_opts co = {.problem = collect_problem};
+  if (wr_run_collect((const char *const *)in.v, in.n, &co, &files) < 0)
+    goto done;
   int tty = isatty(2);
   if ((out.verbose || tty) && jobs == 1) {
     o.progress = show_progress;
     o.progress_ctx = &tty;
   }
-  run_item *items = calloc(files.n ? files.n : 1, sizeof *items);
-  if (!items)
+  wr_run_suite_opts so = {.jobs = (unsigned)jobs};
+  if (o.progress && tty)
+    so.done = clear_progress;
+  wr_run_suite suite;
+  if (wr_run_suite_run((const char *const *)files.v, files.n, &o, &so, &suite) <
+      0) {
+    fprintf(stderr, WR_RUN_PROG ": out of memory\n");
+    wr_run_suite_free(&suite);
     goto done;
-  double t0 = mono_s();
-  if (jobs > 1 && files.n > 1) {
-    run_jobs(&files, &o, items, (unsigned)jobs);
-  } else {
-    for (size_t i = 0; i < files.n; i++) {
-      run_file(files.v[i], &o, &items[i]);
-      if (o.progress && tty)
-        fprintf(stderr, "\r\033[K");
-    }
   }
-  out.seconds = mono_s() - t0;
-  int wrote = wr_run_output(&out, items, files.n);
-  int any_bad = wrote < 0, any_fail = 0;
-  for (size_t i = 0; i < files.n; i++) {
-    if (items[i].bad)
-      any_bad = 1;
-    else if (items[i].rep.kind != WR_RUN_K_PASS)
-      any_fail = 1;
-    wr_run_report_free(&items[i].rep);
-    free(items[i].errors);
-    free(items[i].title);
-    free(items[i].path);
-  }
-  free(items);
-  rc = any_bad ? 2 : any_fail ? 1 : 0;
+  int wrote = print_suite(&out, &suite);
+  rc = wrote < 0 ? 2 : wr_run_suite_status(&suite);
+  wr_run_suite_free(&suite);
 done:
-  for (size_t i = 0; i < in.n; i++)
-    free(in.v[i]);
-  for (size_t i = 0; i < files.n; i++)
-    free(files.v[i]);
-  free(in.v);
-  free(files.v);
+  wr_run_files_free(&in);
+  wr_run_files_free(&files);
   return rc;
 }

@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "wirerig/policy.h"
 #include "wirerig/scenario.h"
@@ -175,6 +176,110 @@ typedef struct wr_run_report {
 wr_run_kind wr_run_scenario(const wr_scenario *s, const wr_run_opts *o,
                             wr_run_report *rep);
 void wr_run_report_free(wr_run_report *rep);
+
+/* ---- scenario files (run_files.c) -----------------------------------------
+ * Which files a list of paths names: a file is itself (whatever its name);
+ * a directory is searched recursively, in name order (strcmp), for
+ * regular files -- or symbolic links to them -- named *.scn. Hidden
+ * entries are skipped, symbolic links to directories are not followed,
+ * and *.shrunk.scn (the files shrinking writes, failing on purpose) are
+ * left out unless `shrunk` is set. `wirerig run` and `wirerig check` both
+ * find their files here. */
+
+#define WR_RUN_DIR_DEPTH_MAX 32
+
+typedef enum wr_run_collect_problem {
+  WR_RUN_COLLECT_MISSING,    /* a path given cannot be stat'ed (err: errno) */
+  WR_RUN_COLLECT_UNREADABLE, /* a directory cannot be opened (err: errno) */
+  WR_RUN_COLLECT_TOO_DEEP,   /* nested deeper than WR_RUN_DIR_DEPTH_MAX */
+  WR_RUN_COLLECT_EMPTY,      /* a directory given holds no scenario file */
+  WR_RUN_COLLECT_NOMEM       /* out of memory */
+} wr_run_collect_problem;
+
+typedef struct wr_run_collect_opts {
+  int shrunk; /* also *.shrunk.scn found in directories */
+  /* Each file as it is found; NULL: appended to the list instead. Returns
+   * 0 to go on, nonzero to stop. */
+  int (*file)(void *ctx, const char *path);
+  /* Each problem (path: the one concerned); returns 0 to go on with the
+   * next entry, nonzero to stop. NULL: stop at the first. */
+  int (*problem)(void *ctx, const char *path, wr_run_collect_problem what,
+                 int err);
+  void *ctx;
+} wr_run_collect_opts;
+
+/* A list of paths (malloc'd strings). Zero it before the first use. */
+typedef struct wr_run_files {
+  char **v;
+  size_t n, cap;
+} wr_run_files;
+
+/* Appends a copy of path: 0, or -1 out of memory. */
+int wr_run_files_push(wr_run_files *f, const char *path);
+void wr_run_files_free(wr_run_files *f);
+
+/* The scenario files that paths[0..n) name, in order, appended to out (or
+ * given to o->file). o may be NULL (defaults). Returns 0, or -1 when a
+ * problem was met (reported to o->problem) or the callback stopped. */
+int wr_run_collect(const char *const *paths, size_t n,
+                   const wr_run_collect_opts *o, wr_run_files *out);
+/* Does this name end in .scn, and not in .shrunk.scn unless shrunk? */
+int wr_run_is_scenario_name(const char *name, int shrunk);
+
+/* ---- a suite: many files, in worker processes (run_suite.c) ---------------
+ */
+
+/* One file's outcome: its report, or bad input (not run; errors says why:
+ * parse errors one per line, or a bad --schedule). */
+typedef struct wr_run_item {
+  char *path;
+  char *title; /* the scenario's title, NULL when bad */
+  int bad;
+  char *errors;
+  wr_run_report rep;
+} wr_run_item;
+
+typedef struct wr_run_suite {
+  wr_run_item *items; /* one per file, in the order given */
+  size_t n;
+  double seconds; /* wall time of the whole suite */
+} wr_run_suite;
+
+typedef struct wr_run_suite_opts {
+  unsigned jobs; /* files run at once in forked workers; 0 or 1: in turn,
+                    in this process (only then is o->progress called) */
+  /* Called in this process once a file's item is complete (in file order
+   * with one job, in completion order with several). */
+  void (*done)(void *ctx, size_t index, const wr_run_item *it);
+  void *ctx;
+} wr_run_suite_opts;
+
+/* Runs files[0..n) with o, each file as wr_run_scenario does, and fills
+ * out (zero it first; free with wr_run_suite_free). The items do not
+ * depend on the number of jobs. A worker that dies leaves an ERROR item.
+ * Returns 0, or -1 out of memory. */
+int wr_run_suite_run(const char *const *files, size_t n, const wr_run_opts *o,
+                     const wr_run_suite_opts *so, wr_run_suite *out);
+void wr_run_suite_free(wr_run_suite *s);
+/* 0 every file passed, 1 a failure or disagreement, 2 a bad file. */
+int wr_run_suite_status(const wr_run_suite *s);
+
+/* ---- the suite's reports (run_report.c) -----------------------------------
+ * What `wirerig run` prints (docs/scenarios.md, "Output"). */
+
+/* One line per file (PASS/FAIL/BAD ...) and each failure's report. */
+void wr_run_write_lines(FILE *f, const wr_run_suite *s);
+/* The summary table: scenarios, passed, failed, bad, runs, agreement. */
+void wr_run_write_summary(FILE *f, const wr_run_suite *s);
+/* TAP 13: one test per file, a failure's report in a YAML block. */
+void wr_run_write_tap(FILE *f, const wr_run_suite *s);
+/* JUnit XML: one testcase per file and transport (sim, loopback).
+ * Returns 0, or -1 on a write error. */
+int wr_run_write_junit(FILE *f, const wr_run_suite *s);
+/* "pass", "FAIL", "skipped", "ERROR" or "not run" for one transport
+ * (lo: loopback) of a report; "agree", "DISAGREE" or "-". */
+const char *wr_run_verdict_word(const wr_run_report *r, int lo);
+const char *wr_run_agreement_word(const wr_run_report *r);
 
 #ifdef __cplusplus
 }

@@ -1,12 +1,13 @@
-/* What `wirerig run` prints: one line per scenario (its report when it
- * failed), a summary table, and the CI formats -- JUnit XML (one testcase
- * per scenario and transport) and TAP 13 on stdout. */
+/* The suite's reports (include/wirerig/runner.h): one line per scenario
+ * (its report when it failed), a summary table, and the CI formats --
+ * JUnit XML (one testcase per scenario and transport) and TAP 13. What
+ * `wirerig run` prints, writable to any FILE. */
 #include <stdio.h>
 #include <string.h>
 
-#include "run_cli.h"
+#include "wirerig/runner.h"
 
-static const char *verdict_word(const wr_run_report *r, int lo) {
+const char *wr_run_verdict_word(const wr_run_report *r, int lo) {
   int ran = lo ? r->ran_lo : r->ran_sim;
   wr_run_verdict v = lo ? r->lo : r->sim;
   if (!ran)
@@ -24,11 +25,11 @@ static const char *verdict_word(const wr_run_report *r, int lo) {
   return "?";
 }
 
-static const char *agreement_word(const wr_run_report *r) {
+const char *wr_run_agreement_word(const wr_run_report *r) {
   return r->agreement > 0 ? "agree" : r->agreement == 0 ? "DISAGREE" : "-";
 }
 
-static void line(FILE *f, const run_item *it) {
+static void line(FILE *f, const wr_run_item *it) {
   if (it->bad) {
     fprintf(f, "BAD   %s\n%s", it->path, it->errors ? it->errors : "");
     return;
@@ -38,10 +39,10 @@ static void line(FILE *f, const run_item *it) {
           "%-5s %s: sim %s (%llu runs: %llu seeds, %llu schedules), "
           "loopback %s (%llu runs), %s, %.2fs\n",
           r->kind == WR_RUN_K_PASS ? "PASS" : "FAIL", it->path,
-          verdict_word(r, 0), (unsigned long long)r->sim_runs,
+          wr_run_verdict_word(r, 0), (unsigned long long)r->sim_runs,
           (unsigned long long)r->seeds, (unsigned long long)r->schedules,
-          verdict_word(r, 1), (unsigned long long)r->lo_runs, agreement_word(r),
-          r->seconds);
+          wr_run_verdict_word(r, 1), (unsigned long long)r->lo_runs,
+          wr_run_agreement_word(r), r->seconds);
   if (r->capped)
     fprintf(f, "      exhaustive pass bounded: not every schedule of every "
                "small direction was tried\n");
@@ -90,7 +91,7 @@ static const char *kind_type(wr_run_kind k) {
   }
 }
 
-static void junit_case(FILE *f, const run_item *it, int lo) {
+static void junit_case(FILE *f, const wr_run_item *it, int lo) {
   const wr_run_report *r = &it->rep;
   fprintf(f, "    <testcase classname=\"");
   xml_text(f, it->path);
@@ -120,57 +121,56 @@ static void junit_case(FILE *f, const run_item *it, int lo) {
   fprintf(f, "</testcase>\n");
 }
 
-static int junit(const char *path, const run_item *items, size_t n,
-                 double secs) {
-  FILE *f = fopen(path, "w");
-  if (!f) {
-    fprintf(stderr, WR_RUN_PROG ": --junit %s: cannot write\n", path);
-    return -1;
-  }
+int wr_run_write_junit(FILE *f, const wr_run_suite *s) {
   size_t fails = 0, errors = 0;
-  for (size_t i = 0; i < n; i++) {
-    if (items[i].bad)
+  for (size_t i = 0; i < s->n; i++) {
+    if (s->items[i].bad)
       errors += 2;
-    else if (items[i].rep.kind != WR_RUN_K_PASS)
+    else if (s->items[i].rep.kind != WR_RUN_K_PASS)
       fails++;
   }
   fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
   fprintf(f,
           "<testsuites>\n  <testsuite name=\"wirerig run\" tests=\"%zu\" "
           "failures=\"%zu\" errors=\"%zu\" time=\"%.3f\">\n",
-          2 * n, fails, errors, secs);
-  for (size_t i = 0; i < n; i++) {
-    junit_case(f, &items[i], 0);
-    junit_case(f, &items[i], 1);
+          2 * s->n, fails, errors, s->seconds);
+  for (size_t i = 0; i < s->n; i++) {
+    junit_case(f, &s->items[i], 0);
+    junit_case(f, &s->items[i], 1);
   }
   fprintf(f, "  </testsuite>\n</testsuites>\n");
-  return fclose(f) == 0 ? 0 : -1;
+  return fflush(f) == 0 && !ferror(f) ? 0 : -1;
 }
 
-static void tap(const run_item *items, size_t n) {
-  printf("TAP version 13\n1..%zu\n", n);
+void wr_run_write_tap(FILE *f, const wr_run_suite *s) {
+  const wr_run_item *items = s->items;
+  size_t n = s->n;
+  fprintf(f, "TAP version 13\n1..%zu\n", n);
   for (size_t i = 0; i < n; i++) {
-    const run_item *it = &items[i];
+    const wr_run_item *it = &items[i];
     int ok = !it->bad && it->rep.kind == WR_RUN_K_PASS;
-    printf("%s %zu - %s\n", ok ? "ok" : "not ok", i + 1, it->path);
+    fprintf(f, "%s %zu - %s\n", ok ? "ok" : "not ok", i + 1, it->path);
     const char *text = it->bad ? it->errors : it->rep.text;
     if (!ok && text) {
-      printf("  ---\n  message: |\n");
+      fprintf(f, "  ---\n  message: |\n");
       for (const char *p = text; *p;) {
         size_t l = strcspn(p, "\n");
-        printf("    %.*s\n", (int)l, p);
+        fprintf(f, "    %.*s\n", (int)l, p);
         p += l + (p[l] == '\n');
       }
-      printf("  ...\n");
+      fprintf(f, "  ...\n");
     }
   }
 }
 
-static void summary(FILE *f, const run_item *items, size_t n, double secs) {
+void wr_run_write_summary(FILE *f, const wr_run_suite *s) {
+  const wr_run_item *items = s->items;
+  size_t n = s->n;
+  double secs = s->seconds;
   unsigned long long pass = 0, fail = 0, bad = 0, sim = 0, lo = 0, seeds = 0,
                      sched = 0, agree = 0, compared = 0, disagree = 0;
   for (size_t i = 0; i < n; i++) {
-    const run_item *it = &items[i];
+    const wr_run_item *it = &items[i];
     if (it->bad) {
       bad++;
       continue;
@@ -205,14 +205,7 @@ static void summary(FILE *f, const run_item *items, size_t n, double secs) {
             (double)(sim + lo) / secs, disagree ? "; DISAGREEMENTS above" : "");
 }
 
-int wr_run_output(const run_output *o, const run_item *items, size_t n) {
-  FILE *f = o->tap ? stderr : stdout;
-  for (size_t i = 0; i < n; i++)
-    line(f, &items[i]);
-  if (o->tap)
-    tap(items, n);
-  summary(f, items, n, o->seconds);
-  if (o->junit)
-    return junit(o->junit, items, n, o->seconds);
-  return 0;
+void wr_run_write_lines(FILE *f, const wr_run_suite *s) {
+  for (size_t i = 0; i < s->n; i++)
+    line(f, &s->items[i]);
 }
