@@ -1,5 +1,5 @@
-/* UTF-8 helpers shared by the JSON writer (base/json_write.c) and the
- * command's JSON reader (cli/json.c). Private to wirerig. */
+/* UTF-8 helpers shared by json.c (byte strings out of jansson's strings)
+ * and the writer (json_write.c). Private to wirerig. */
 #ifndef WIRERIG_BASE_JSON_UTF8_H
 #define WIRERIG_BASE_JSON_UTF8_H
 
@@ -35,30 +35,8 @@ static inline size_t json_utf8_seq(const unsigned char *s, size_t n) {
   return need;
 }
 
-static inline size_t json_utf8_put(char *d, unsigned long cp) {
-  if (cp < 0x80) {
-    d[0] = (char)cp;
-    return 1;
-  }
-  if (cp < 0x800) {
-    d[0] = (char)(0xC0 | (cp >> 6));
-    d[1] = (char)(0x80 | (cp & 0x3F));
-    return 2;
-  }
-  if (cp < 0x10000) {
-    d[0] = (char)(0xE0 | (cp >> 12));
-    d[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    d[2] = (char)(0x80 | (cp & 0x3F));
-    return 3;
-  }
-  d[0] = (char)(0xF0 | (cp >> 18));
-  d[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-  d[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-  d[3] = (char)(0x80 | (cp & 0x3F));
-  return 4;
-}
-
-/* Decodes one code point from valid UTF-8 (the parser guarantees it). */
+/* Decodes one code point from valid UTF-8 (jansson, or json_utf8_seq,
+ * has checked it). */
 static inline unsigned long json_utf8_get(const unsigned char *s, size_t *k) {
   unsigned c = s[*k];
   if (c < 0x80) {

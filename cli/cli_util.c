@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -328,24 +329,132 @@ wr_cli_line_status wr_cli_lines_next(wr_cli_lines *r, const uint8_t **line,
   }
 }
 
-int wr_cli_take_value(int argc, char **argv, int *i, const char *name,
-                      const char **value, const char **problem) {
-  const char *a = argv[*i];
-  size_t n = strlen(name);
-  if (strncmp(a, name, n) != 0 || (a[n] != '\0' && a[n] != '='))
-    return 0;
-  if (*value) {
-    *problem = "is given more than once";
+/* ---- Options ------------------------------------------------------------ */
+
+int wr_cli_usage_error(const char *prog, const char *help, const char *fmt,
+                       ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "%s: ", prog);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "\nTry '%s --help'.\n", help);
+  return 2;
+}
+
+void wr_cli_opts_init(wr_cli_opts *p, const char *prog, const char *help,
+                      int argc, char **argv, const char *shortopts,
+                      const struct option *longopts) {
+  memset(p, 0, sizeof *p);
+  p->prog = prog;
+  p->help = help;
+  p->argc = argc;
+  p->argv = argv;
+  p->longopts = longopts;
+  /* "-": return positional arguments in place (value 1) instead of
+   * permuting argv, so they mix with options as they always have and the
+   * environment (POSIXLY_CORRECT) cannot change the meaning of a command
+   * line. ":": report a missing value as ':' rather than '?'. */
+  snprintf(p->optstring, sizeof p->optstring, "-:%s", shortopts);
+  /* A new scan: glibc reinitialises everything when optind is 0. */
+  optind = 0;
+  opterr = 0;
+}
+
+/* The long option text at argv[at] without its "=VALUE", quoted for a
+ * message. */
+static const char *option_text(const wr_cli_opts *p, int at, char *buf,
+                               size_t cap) {
+  const char *a = at < p->argc ? p->argv[at] : "";
+  const char *eq = strchr(a, '=');
+  return wr_cli_quote(a, eq ? (size_t)(eq - a) : strlen(a), buf, cap);
+}
+
+/* The table entry named exactly by "--name[=...]", or -1. */
+static int find_long(const wr_cli_opts *p, const char *a) {
+  if (strncmp(a, "--", 2) != 0)
     return -1;
+  a += 2;
+  size_t n = strcspn(a, "=");
+  for (int i = 0; p->longopts[i].name; i++)
+    if (strlen(p->longopts[i].name) == n &&
+        strncmp(p->longopts[i].name, a, n) == 0)
+      return i;
+  return -1;
+}
+
+int wr_cli_next(wr_cli_opts *p, const char **value) {
+  *value = NULL;
+  if (p->after_dashes) {
+    if (p->rest < p->argc) {
+      *value = p->argv[p->rest++];
+      return WR_CLI_ARG;
+    }
+    return WR_CLI_DONE;
   }
-  if (a[n] == '=') {
-    *value = a + n + 1;
-    return 1;
+  /* Where getopt starts: a long option is always a whole element, so
+   * argv[at] is its text when one comes back (a short option may sit
+   * inside a cluster like -qv; its messages use optopt instead). */
+  int at = optind > 0 ? optind : 1;
+  int idx = -1;
+  char q[64];
+  int c = getopt_long(p->argc, p->argv, p->optstring, p->longopts, &idx);
+  if (c == -1) {
+    /* The end, or "--": getopt leaves optind on what follows it. */
+    p->after_dashes = 1;
+    p->rest = optind;
+    return wr_cli_next(p, value);
   }
-  if (*i + 1 >= argc) {
-    *problem = "needs a value";
-    return -1;
+  if (c == 1) {
+    *value = optarg;
+    return WR_CLI_ARG;
   }
-  *value = argv[++*i];
-  return 1;
+  int is_long = strncmp(p->argv[at], "--", 2) == 0;
+  if (c == ':') {
+    if (is_long)
+      wr_cli_usage_error(p->prog, p->help, "%s needs a value",
+                         option_text(p, at, q, sizeof q));
+    else
+      wr_cli_usage_error(p->prog, p->help, "-%c needs a value", optopt);
+    return WR_CLI_ERROR;
+  }
+  if (c == '?') {
+    int k = is_long ? find_long(p, p->argv[at]) : -1;
+    if (k >= 0 && p->longopts[k].has_arg == no_argument)
+      wr_cli_usage_error(p->prog, p->help, "%s takes no value",
+                         option_text(p, at, q, sizeof q));
+    else if (is_long)
+      wr_cli_usage_error(p->prog, p->help, "unknown option '%s'",
+                         option_text(p, at, q, sizeof q));
+    else if (optopt > 0x20 && optopt < 0x7F)
+      wr_cli_usage_error(p->prog, p->help, "unknown option '-%c'", optopt);
+    else
+      wr_cli_usage_error(p->prog, p->help, "unknown option '%s'",
+                         option_text(p, at, q, sizeof q));
+    return WR_CLI_ERROR;
+  }
+  if (idx >= 0 && find_long(p, p->argv[at]) != idx) {
+    /* getopt matched an abbreviation. */
+    wr_cli_usage_error(p->prog, p->help,
+                       "unknown option '%s'; did you mean '--%s'?",
+                       option_text(p, at, q, sizeof q), p->longopts[idx].name);
+    return WR_CLI_ERROR;
+  }
+  if (idx < 0) /* a short option: its entry in the table, if any */
+    for (int i = 0; p->longopts[i].name; i++)
+      if (p->longopts[i].flag == NULL && p->longopts[i].val == c) {
+        idx = i;
+        break;
+      }
+  if (idx >= 0 && idx < 64 && p->longopts[idx].has_arg != no_argument) {
+    unsigned long long bit = 1ULL << idx;
+    if (p->given & bit) {
+      wr_cli_usage_error(p->prog, p->help, "--%s is given more than once",
+                         p->longopts[idx].name);
+      return WR_CLI_ERROR;
+    }
+    p->given |= bit;
+  }
+  *value = optarg;
+  return c;
 }

@@ -8,6 +8,7 @@
 #ifndef WIRERIG_CLI_UTIL_H
 #define WIRERIG_CLI_UTIL_H
 
+#include <getopt.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,16 +37,65 @@ int wr_cli_parse_byte(const char *prog, const char *what, const char *text,
 int wr_cli_uint_value(const char *text, uint64_t min, uint64_t max,
                       uint64_t *out);
 
-/* Matches argv[*i] as "--name VALUE" or "--name=VALUE". Returns 1 when it
- * is that option (*value is set and *i advanced past the value), 0 when it
- * is not, and -1 when the value is missing or the option was given before;
- * *problem then says which, as a phrase to follow the option's name. */
-int wr_cli_take_value(int argc, char **argv, int *i, const char *name,
-                      const char **value, const char **problem);
-
 /* Writes text for a message: printable ASCII as is, anything else as
  * \n, \t, \xHH ...; cut to fit cap (ending in "..."). Returns out. */
 char *wr_cli_quote(const char *text, size_t len, char *out, size_t cap);
+
+/* Prints "PROG: <message>" and "Try 'HELP --help'." to stderr; returns 2,
+ * the exit status of a usage error. help is the command a person should
+ * ask ("wirerig decode", "wirerig pcap flows"). */
+int wr_cli_usage_error(const char *prog, const char *help, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ---- Options ------------------------------------------------------------ */
+
+/* getopt_long over one command's option table, with the messages and rules
+ * every wirerig command shares:
+ *
+ * - options and positional arguments may come in any order and are
+ *   returned in the order given (getopt's "-" mode, so argv is never
+ *   permuted); after "--" everything is positional, even "-x";
+ * - "--name VALUE" and "--name=VALUE" both work; a long option must be
+ *   spelled out (getopt would take "--pack" for "--packet": a later option
+ *   could make such a prefix ambiguous, so it is refused);
+ * - an option with a value given twice is an error ("--packet is given
+ *   more than once"), since silently keeping either one hides a mistake;
+ *   flags without a value may repeat;
+ * - every problem is one message naming the option ("unknown option
+ *   '--frob'", "--packet needs a value", "--json takes no value") and the
+ *   hint to ask for --help; wr_cli_next then returns WR_CLI_ERROR and the
+ *   command exits 2.
+ *
+ * getopt keeps its state in globals (optind, optarg...). wr_cli_opts_init
+ * resets them (optind = 0 makes glibc start over), so a process may parse
+ * several command lines one after the other -- but not two at once. */
+typedef struct wr_cli_opts {
+  const char *prog, *help;
+  int argc;
+  char **argv;
+  const struct option *longopts; /* ends with {0}; val must be > 1 and not
+                                    ':' or '?' */
+  /* internal */
+  char optstring[32];
+  int after_dashes;         /* "--" seen: the rest is positional */
+  int rest;                 /* then: the next positional argument */
+  unsigned long long given; /* bit i: longopts[i] (with a value) seen */
+} wr_cli_opts;
+
+enum {
+  WR_CLI_DONE = -1,  /* no arguments left */
+  WR_CLI_ERROR = -2, /* a usage error, already printed: exit 2 */
+  WR_CLI_ARG = -3    /* a positional argument, in *value */
+};
+
+/* shortopts: the one-letter options as for getopt ("hq"; "x:" for one with
+ * a value). argv[0] is the command's name and is skipped. */
+void wr_cli_opts_init(wr_cli_opts *p, const char *prog, const char *help,
+                      int argc, char **argv, const char *shortopts,
+                      const struct option *longopts);
+/* The next option's val (*value: its value or NULL), WR_CLI_ARG with
+ * *value, WR_CLI_DONE, or WR_CLI_ERROR after a message. */
+int wr_cli_next(wr_cli_opts *p, const char **value);
 
 /* ---- Reading lines ------------------------------------------------------ */
 

@@ -1,8 +1,10 @@
 /* `wirerig check [FILES|DIRS]`: parses scenario files without running
  * them, so that a malformed scenario fails in CI before anything runs. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "cli_util.h"
 #include "commands.h"
 #include "wirerig/runner.h"
 #include "wirerig/scenario.h"
@@ -85,48 +87,50 @@ static int check_problem(void *ctx, const char *path,
   return 0; /* report every problem, check every file */
 }
 
+static const struct option long_options[] = {{"quiet", no_argument, NULL, 'q'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+
 int wr_cmd_check(int argc, char **argv) {
-  int quiet = 0, npaths = 0, only_paths = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (only_paths || a[0] != '-' || strcmp(a, "-") == 0) {
-      npaths++;
-      continue;
-    }
-    if (strcmp(a, "--") == 0) {
-      only_paths = 1;
-    } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-      usage(stdout);
-      return 0;
-    } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
-      quiet = 1;
-    } else {
-      fprintf(stderr,
-              PROG ": unknown flag '%s'; expected -q, --help or "
-                   "paths\n",
-              a);
-      usage(stderr);
+  int quiet = 0;
+  /* The paths, in order; never more than the arguments. */
+  const char **paths = calloc(argc > 0 ? (size_t)argc : 1, sizeof *paths);
+  size_t npaths = 0;
+  if (!paths) {
+    fprintf(stderr, PROG ": out of memory\n");
+    return 2;
+  }
+  wr_cli_opts p;
+  wr_cli_opts_init(&p, PROG, PROG, argc, argv, "qh", long_options);
+  const char *v;
+  int c;
+  while ((c = wr_cli_next(&p, &v)) != WR_CLI_DONE) {
+    switch (c) {
+    case WR_CLI_ERROR:
+      free(paths);
       return 2;
+    case 'h':
+      usage(stdout);
+      free(paths);
+      return 0;
+    case 'q':
+      quiet = 1;
+      break;
+    case WR_CLI_ARG:
+      paths[npaths++] = v;
+      break;
     }
   }
   if (npaths == 0) {
-    fprintf(stderr, PROG ": no files or directories given\n");
-    usage(stderr);
-    return 2;
+    free(paths);
+    return wr_cli_usage_error(PROG, PROG, "no files or directories given");
   }
   check_stats st = {0};
   /* Every *.scn, the runner's shrunk files too: they are scenarios. */
   wr_run_collect_opts co = {
       .shrunk = 1, .file = check_found, .problem = check_problem, .ctx = &st};
-  only_paths = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (!only_paths && strcmp(a, "--") == 0) {
-      only_paths = 1;
-      continue;
-    }
-    if (!only_paths && a[0] == '-' && strcmp(a, "-") != 0)
-      continue;
+  for (size_t i = 0; i < npaths; i++) {
+    const char *a = paths[i];
     wr_run_collect(&a, 1, &co, NULL);
   }
   if (!quiet) {
@@ -138,5 +142,6 @@ int wr_cmd_check(int argc, char **argv) {
       printf("%zu file%s checked: all valid\n", st.files,
              st.files == 1 ? "" : "s");
   }
+  free(paths);
   return st.invalid || st.io_failed ? 2 : 0;
 }

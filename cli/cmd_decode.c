@@ -49,7 +49,10 @@ static const char usage_text[] =
     "                         '5' is byte 5; write '\\x35' for the digit)\n"
     "  --json                 one JSON object per packet and one for the end\n"
     "  --batch                read decode_packet/3 calls as JSON lines and\n"
-    "                         answer each with a JSON line (see the README)\n"
+    "                         answer each with a JSON line (docs/cli.md)\n"
+    "  -h, --help             this text\n"
+    "\n"
+    "Options take their value as --opt VALUE or --opt=VALUE, once each.\n"
     "\n"
     "For http and http_bin the HTTP state carries across packets as on a\n"
     "socket: a request or status line, then header lines, and after http_eoh\n"
@@ -63,13 +66,12 @@ static int usage_error(const char *fmt, ...)
 
 /* Prints "wirerig decode: <message>" and a hint; returns the exit status. */
 static int usage_error(const char *fmt, ...) {
+  char msg[512];
   va_list ap;
   va_start(ap, fmt);
-  fprintf(stderr, PROG ": ");
-  vfprintf(stderr, fmt, ap);
-  fprintf(stderr, "\nTry 'wirerig decode --help'.\n");
+  vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  return 2;
+  return wr_cli_usage_error(PROG, PROG, "%s", msg);
 }
 
 /* ---- Stream mode --------------------------------------------------------- */
@@ -219,58 +221,65 @@ static int decode_stream(const wr_framing *cfg, const decode_opts *o) {
 
 /* ---- Options ------------------------------------------------------------- */
 
-/* One "--name VALUE" option: 1 taken, 0 not this option, -1 usage error. */
-static int take_value(int argc, char **argv, int *i, const char *name,
-                      const char **value, int *status) {
-  const char *problem = NULL;
-  int r = wr_cli_take_value(argc, argv, i, name, value, &problem);
-  if (r < 0)
-    *status = usage_error("%s %s", name, problem);
-  return r;
-}
+enum {
+  OPT_PACKET = 256,
+  OPT_PACKET_SIZE,
+  OPT_LINE_LENGTH,
+  OPT_LINE_DELIMITER,
+  OPT_JSON,
+  OPT_BATCH
+};
+
+static const struct option long_options[] = {
+    {"packet", required_argument, NULL, OPT_PACKET},
+    {"packet-size", required_argument, NULL, OPT_PACKET_SIZE},
+    {"line-length", required_argument, NULL, OPT_LINE_LENGTH},
+    {"line-delimiter", required_argument, NULL, OPT_LINE_DELIMITER},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"batch", no_argument, NULL, OPT_BATCH},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0}};
 
 static int parse_args(int argc, char **argv, decode_opts *o, int *status) {
-  int only_files = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (!only_files && a[0] == '-' && a[1] != '\0') {
-      int r;
-      if (strcmp(a, "--") == 0) {
-        only_files = 1;
-        continue;
-      }
-      if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-        fputs(usage_text, stdout);
-        *status = 0;
+  wr_cli_opts p;
+  wr_cli_opts_init(&p, PROG, PROG, argc, argv, "h", long_options);
+  const char *v;
+  int c;
+  while ((c = wr_cli_next(&p, &v)) != WR_CLI_DONE) {
+    switch (c) {
+    case WR_CLI_ERROR:
+      *status = 2;
+      return -1;
+    case 'h':
+      fputs(usage_text, stdout);
+      *status = 0;
+      return -1;
+    case WR_CLI_ARG:
+      if (o->file) {
+        *status = usage_error("more than one input file given ('%s')", v);
         return -1;
       }
-      if (strcmp(a, "--json") == 0) {
-        o->json = 1;
-        continue;
-      }
-      if (strcmp(a, "--batch") == 0) {
-        o->batch = 1;
-        continue;
-      }
-      if ((r = take_value(argc, argv, &i, "--packet", &o->packet, status)) ||
-          (r = take_value(argc, argv, &i, "--packet-size", &o->packet_size,
-                          status)) ||
-          (r = take_value(argc, argv, &i, "--line-length", &o->line_length,
-                          status)) ||
-          (r = take_value(argc, argv, &i, "--line-delimiter",
-                          &o->line_delimiter, status))) {
-        if (r < 0)
-          return -1;
-        continue;
-      }
-      *status = usage_error("unknown option '%s'", a);
-      return -1;
+      o->file = v;
+      break;
+    case OPT_PACKET:
+      o->packet = v;
+      break;
+    case OPT_PACKET_SIZE:
+      o->packet_size = v;
+      break;
+    case OPT_LINE_LENGTH:
+      o->line_length = v;
+      break;
+    case OPT_LINE_DELIMITER:
+      o->line_delimiter = v;
+      break;
+    case OPT_JSON:
+      o->json = 1;
+      break;
+    case OPT_BATCH:
+      o->batch = 1;
+      break;
     }
-    if (o->file) {
-      *status = usage_error("more than one input file given ('%s')", a);
-      return -1;
-    }
-    o->file = a;
   }
   return 0;
 }

@@ -52,6 +52,9 @@ static const char usage_text[] =
     "  --allow-remote       allow a --to address beyond loopback\n"
     "  --json               one JSON document instead of text\n"
     "  --filter EXPR, --no-checksum   as for `wirerig pcap`\n"
+    "  -h, --help           this text\n"
+    "\n"
+    "Options take their value as --opt VALUE or --opt=VALUE, once each.\n"
     "\n"
     "Exit status: 0 the live answers match the capture, 1 they differ, 2 bad\n"
     "usage, a capture that cannot be read or replayed, or no connection.\n";
@@ -64,73 +67,128 @@ typedef struct opts {
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt,
                                                              ...) {
+  char msg[600];
   va_list ap;
   va_start(ap, fmt);
-  fprintf(stderr, WR_REPLAY_PROG ": ");
-  vfprintf(stderr, fmt, ap);
+  vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  fprintf(stderr, "\nTry 'wirerig replay --help'.\n");
-  return 2;
+  return wr_cli_usage_error(WR_REPLAY_PROG, WR_REPLAY_PROG, "%s", msg);
 }
 
+enum {
+  OPT_TO = 256,
+  OPT_FLOW,
+  OPT_TIMING,
+  OPT_CUT,
+  OPT_SEED,
+  OPT_PACKET,
+  OPT_PACKET_SIZE,
+  OPT_LINE_LENGTH,
+  OPT_LINE_DELIMITER,
+  OPT_TIMEOUT,
+  OPT_QUIET,
+  OPT_FILTER,
+  OPT_JSON,
+  OPT_SKIP_GAPS,
+  OPT_ALLOW_REMOTE,
+  OPT_NO_CHECKSUM
+};
+
+static const struct option long_options[] = {
+    {"to", required_argument, NULL, OPT_TO},
+    {"flow", required_argument, NULL, OPT_FLOW},
+    {"timing", required_argument, NULL, OPT_TIMING},
+    {"cut", required_argument, NULL, OPT_CUT},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"packet", required_argument, NULL, OPT_PACKET},
+    {"packet-size", required_argument, NULL, OPT_PACKET_SIZE},
+    {"line-length", required_argument, NULL, OPT_LINE_LENGTH},
+    {"line-delimiter", required_argument, NULL, OPT_LINE_DELIMITER},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"quiet", required_argument, NULL, OPT_QUIET},
+    {"filter", required_argument, NULL, OPT_FILTER},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"skip-gaps", no_argument, NULL, OPT_SKIP_GAPS},
+    {"allow-remote", no_argument, NULL, OPT_ALLOW_REMOTE},
+    {"no-checksum", no_argument, NULL, OPT_NO_CHECKSUM},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0}};
+
 static int parse_args(int argc, char **argv, opts *o, int *status) {
-  struct {
-    const char *name;
-    const char **value;
-  } vals[] = {{"--to", &o->to},
-              {"--flow", &o->flow},
-              {"--timing", &o->timing},
-              {"--cut", &o->cut},
-              {"--seed", &o->seed},
-              {"--packet", &o->packet},
-              {"--packet-size", &o->packet_size},
-              {"--line-length", &o->line_length},
-              {"--line-delimiter", &o->line_delimiter},
-              {"--timeout", &o->timeout},
-              {"--quiet", &o->quiet},
-              {"--filter", &o->filter}};
-  struct {
-    const char *name;
-    int *flag;
-  } flags[] = {{"--json", &o->json},
-               {"--skip-gaps", &o->skip_gaps},
-               {"--allow-remote", &o->allow_remote},
-               {"--no-checksum", &o->no_checksum}};
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (a[0] != '-' || a[1] == '\0') {
-      if (o->file) {
-        *status = usage_error("more than one capture file given ('%s')", a);
-        return -1;
-      }
-      o->file = a;
-      continue;
-    }
-    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+  wr_cli_opts p;
+  wr_cli_opts_init(&p, WR_REPLAY_PROG, WR_REPLAY_PROG, argc, argv, "h",
+                   long_options);
+  const char *v;
+  int c;
+  *status = 2;
+  while ((c = wr_cli_next(&p, &v)) != WR_CLI_DONE) {
+    /* Where each valued option goes; flags are set in place. */
+    const char **slot = NULL;
+    switch (c) {
+    case WR_CLI_ERROR:
+      return -1;
+    case 'h':
       fputs(usage_text, stdout);
       *status = 0;
       return -1;
-    }
-    int found = 0;
-    for (size_t k = 0; k < sizeof flags / sizeof flags[0] && !found; k++)
-      if (strcmp(a, flags[k].name) == 0) {
-        *flags[k].flag = 1;
-        found = 1;
-      }
-    for (size_t k = 0; k < sizeof vals / sizeof vals[0] && !found; k++) {
-      const char *problem = NULL;
-      int r = wr_cli_take_value(argc, argv, &i, vals[k].name, vals[k].value,
-                                &problem);
-      if (r < 0) {
-        *status = usage_error("%s %s", vals[k].name, problem);
+    case WR_CLI_ARG:
+      if (o->file) {
+        *status = usage_error("more than one capture file given ('%s')", v);
         return -1;
       }
-      found = r;
+      o->file = v;
+      break;
+    case OPT_TO:
+      slot = &o->to;
+      break;
+    case OPT_FLOW:
+      slot = &o->flow;
+      break;
+    case OPT_TIMING:
+      slot = &o->timing;
+      break;
+    case OPT_CUT:
+      slot = &o->cut;
+      break;
+    case OPT_SEED:
+      slot = &o->seed;
+      break;
+    case OPT_PACKET:
+      slot = &o->packet;
+      break;
+    case OPT_PACKET_SIZE:
+      slot = &o->packet_size;
+      break;
+    case OPT_LINE_LENGTH:
+      slot = &o->line_length;
+      break;
+    case OPT_LINE_DELIMITER:
+      slot = &o->line_delimiter;
+      break;
+    case OPT_TIMEOUT:
+      slot = &o->timeout;
+      break;
+    case OPT_QUIET:
+      slot = &o->quiet;
+      break;
+    case OPT_FILTER:
+      slot = &o->filter;
+      break;
+    case OPT_JSON:
+      o->json = 1;
+      break;
+    case OPT_SKIP_GAPS:
+      o->skip_gaps = 1;
+      break;
+    case OPT_ALLOW_REMOTE:
+      o->allow_remote = 1;
+      break;
+    case OPT_NO_CHECKSUM:
+      o->no_checksum = 1;
+      break;
     }
-    if (!found) {
-      *status = usage_error("unknown option '%s'", a);
-      return -1;
-    }
+    if (slot)
+      *slot = v;
   }
   if (!o->file) {
     *status = usage_error("no capture file given");

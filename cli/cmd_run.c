@@ -31,7 +31,12 @@ static void usage(FILE *out) {
       "loopback; then compares the two transports' observations.\n"
       "Directories are searched recursively for *.scn (default: scenarios).\n"
       "\n"
+      "  --seeds N           simulated runs per scenario, one seed each\n"
+      "                      (1..4294967295; default 100)\n"
       "  --seed S            run only seed S (no exhaustive pass)\n"
+      "  --transport T       sim, loopback or both (default both)\n"
+      "  --exhaustive-limit BYTES  try every cut schedule of directions of\n"
+      "                      at most BYTES bytes (0..1048576; default 12)\n"
       "  --schedule A->B=P   pin the segmentation of direction A->B\n"
       "                      (e.g. client->server=cuts:1,3)\n"
       "  --shrink-dir DIR    write FILE.shrunk.scn there (default: next\n"
@@ -39,8 +44,12 @@ static void usage(FILE *out) {
       "  --no-shrink         do not shrink failures\n"
       "  --max-schedules N   exhaustive runs per scenario (default 2048)\n"
       "  --jobs N            files in parallel (1..64)\n"
-      "  --junit FILE        JUnit XML; --tap: TAP 13 on stdout\n"
+      "  --junit FILE        JUnit XML of the results\n"
+      "  --tap               TAP 13 on stdout instead of the table\n"
       "  -v, --verbose       progress on stderr even when not a terminal\n"
+      "  -h, --help          this text\n"
+      "\n"
+      "Options take their value as --opt VALUE or --opt=VALUE, once each.\n"
       "\n"
       "Exit status: 0 all passed, 1 a failure or disagreement, 2 bad\n"
       "input (a malformed scenario, a bad flag, a missing file).\n");
@@ -104,6 +113,36 @@ static int print_suite(const run_output *out, const wr_run_suite *s) {
   return fclose(j) == 0 && rc == 0 ? 0 : -1;
 }
 
+enum {
+  OPT_SEEDS = 256,
+  OPT_SEED,
+  OPT_EXHAUSTIVE_LIMIT,
+  OPT_JOBS,
+  OPT_TRANSPORT,
+  OPT_JUNIT,
+  OPT_SCHEDULE,
+  OPT_SHRINK_DIR,
+  OPT_MAX_SCHEDULES,
+  OPT_TAP,
+  OPT_NO_SHRINK
+};
+
+static const struct option long_options[] = {
+    {"seeds", required_argument, NULL, OPT_SEEDS},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"exhaustive-limit", required_argument, NULL, OPT_EXHAUSTIVE_LIMIT},
+    {"jobs", required_argument, NULL, OPT_JOBS},
+    {"transport", required_argument, NULL, OPT_TRANSPORT},
+    {"junit", required_argument, NULL, OPT_JUNIT},
+    {"schedule", required_argument, NULL, OPT_SCHEDULE},
+    {"shrink-dir", required_argument, NULL, OPT_SHRINK_DIR},
+    {"max-schedules", required_argument, NULL, OPT_MAX_SCHEDULES},
+    {"tap", no_argument, NULL, OPT_TAP},
+    {"no-shrink", no_argument, NULL, OPT_NO_SHRINK},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0}};
+
 int wr_cmd_run(int argc, char **argv) {
   wr_run_opts o;
   memset(&o, 0, sizeof o);
@@ -114,111 +153,82 @@ int wr_cmd_run(int argc, char **argv) {
   run_output out = {0};
   uint64_t jobs = 1;
   int rc = 2;
-  /* One slot per valued flag: wr_cli_take_value refuses a flag given
-   * twice by finding its slot already set. */
-  enum {
-    F_SEEDS,
-    F_SEED,
-    F_EXH,
-    F_JOBS,
-    F_TRANSPORT,
-    F_JUNIT,
-    F_SCHED,
-    F_SHRINK,
-    F_MAXSCHED,
-    F_COUNT
-  };
-  const char *val[F_COUNT] = {0};
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i], *v = NULL, *problem = "";
-    int t = 0;
-    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+  wr_cli_opts p;
+  wr_cli_opts_init(&p, WR_RUN_PROG, WR_RUN_PROG, argc, argv, "hv",
+                   long_options);
+  const char *v;
+  int c;
+  while ((c = wr_cli_next(&p, &v)) != WR_CLI_DONE) {
+    switch (c) {
+    case WR_CLI_ERROR:
+      goto done;
+    case 'h':
       usage(stdout);
       rc = 0;
       goto done;
-    } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+    case 'v':
       out.verbose = 1;
-    } else if (strcmp(a, "--tap") == 0) {
+      break;
+    case OPT_TAP:
       out.tap = 1;
-    } else if (strcmp(a, "--no-shrink") == 0) {
+      break;
+    case OPT_NO_SHRINK:
       o.no_shrink = 1;
-    } else if ((t = wr_cli_take_value(argc, argv, &i, "--seeds", &val[F_SEEDS],
-                                      &problem)) &&
-               (v = val[F_SEEDS], 1)) {
-      if (t < 0 || wr_cli_parse_uint(WR_RUN_PROG, "--seeds", v, 1, UINT32_MAX,
-                                     &o.seeds) < 0)
-        goto bad_value;
-    } else if ((t = wr_cli_take_value(argc, argv, &i, "--seed", &val[F_SEED],
-                                      &problem)) &&
-               (v = val[F_SEED], 1)) {
-      if (t < 0 || wr_cli_parse_uint(WR_RUN_PROG, "--seed", v, 0, UINT64_MAX,
-                                     &o.seed) < 0)
-        goto bad_value;
+      break;
+    case OPT_SEEDS:
+      if (wr_cli_parse_uint(WR_RUN_PROG, "--seeds", v, 1, UINT32_MAX,
+                            &o.seeds) < 0)
+        goto done;
+      break;
+    case OPT_SEED:
+      if (wr_cli_parse_uint(WR_RUN_PROG, "--seed", v, 0, UINT64_MAX, &o.seed) <
+          0)
+        goto done;
       o.have_seed = 1;
-    } else if ((t = wr_cli_take_value(argc, argv, &i, "--exhaustive-limit",
-                                      &val[F_EXH], &problem)) &&
-               (v = val[F_EXH], 1)) {
-      if (t < 0 || wr_cli_parse_uint(WR_RUN_PROG, "--exhaustive-limit", v, 0,
-                                     1u << 20, &o.exhaustive) < 0)
-        goto bad_value;
-    } else if ((t = wr_cli_take_value(argc, argv, &i, "--jobs", &val[F_JOBS],
-                                      &problem)) &&
-               (v = val[F_JOBS], 1)) {
-      if (t < 0 ||
-          wr_cli_parse_uint(WR_RUN_PROG, "--jobs", v, 1, JOBS_MAX, &jobs) < 0)
-        goto bad_value;
-    } else if ((t = wr_cli_take_value(argc, argv, &i, "--transport",
-                                      &val[F_TRANSPORT], &problem)) &&
-               (v = val[F_TRANSPORT], 1)) {
-      if (t < 0)
-        goto bad_value;
-      if (strcmp(v, "sim") == 0)
+      break;
+    case OPT_EXHAUSTIVE_LIMIT:
+      if (wr_cli_parse_uint(WR_RUN_PROG, "--exhaustive-limit", v, 0, 1u << 20,
+                            &o.exhaustive) < 0)
+        goto done;
+      break;
+    case OPT_JOBS:
+      if (wr_cli_parse_uint(WR_RUN_PROG, "--jobs", v, 1, JOBS_MAX, &jobs) < 0)
+        goto done;
+      break;
+    case OPT_TRANSPORT:
+      if (strcmp(v, "sim") == 0) {
         o.loopback = 0;
-      else if (strcmp(v, "loopback") == 0)
+      } else if (strcmp(v, "loopback") == 0) {
         o.sim = 0;
-      else if (strcmp(v, "both") != 0) {
+      } else if (strcmp(v, "both") != 0) {
         fprintf(stderr,
                 WR_RUN_PROG ": --transport: expected sim, loopback or both, "
                             "found '%s'\n",
                 v);
         goto done;
       }
-    } else if ((t = wr_cli_take_value(argc, argv, &i, "--junit", &val[F_JUNIT],
-                                      &problem)) &&
-               (v = val[F_JUNIT], 1)) {
-      if (t < 0)
-        goto bad_value;
+      break;
+    case OPT_JUNIT:
       out.junit = v;
-    } else if ((t = wr_cli_take_value(argc, argv, &i, "--schedule",
-                                      &val[F_SCHED], &problem)) &&
-               (v = val[F_SCHED], 1)) {
-      if (t < 0)
-        goto bad_value;
+      break;
+    case OPT_SCHEDULE:
       o.schedule = v;
-    } else if ((t = wr_cli_take_value(argc, argv, &i, "--shrink-dir",
-                                      &val[F_SHRINK], &problem)) &&
-               (v = val[F_SHRINK], 1)) {
-      if (t < 0)
-        goto bad_value;
+      break;
+    case OPT_SHRINK_DIR:
       o.shrink_dir = v;
-    } else if ((t = wr_cli_take_value(argc, argv, &i, "--max-schedules",
-                                      &val[F_MAXSCHED], &problem)) &&
-               (v = val[F_MAXSCHED], 1)) {
-      if (t < 0 || wr_cli_parse_uint(WR_RUN_PROG, "--max-schedules", v, 1,
-                                     UINT32_MAX, &o.max_schedules) < 0)
-        goto bad_value;
-    } else if (a[0] == '-' && a[1]) {
-      fprintf(stderr, WR_RUN_PROG ": unknown option '%s'\n", a);
-      usage(stderr);
-      goto done;
-    } else {
-      push(&in, a);
+      break;
+    case OPT_MAX_SCHEDULES:
+      if (wr_cli_parse_uint(WR_RUN_PROG, "--max-schedules", v, 1, UINT32_MAX,
+                            &o.max_schedules) < 0)
+        goto done;
+      break;
+    case WR_CLI_ARG:
+      if (push(&in, v) < 0) {
+        fprintf(stderr, WR_RUN_PROG ": out of memory\n");
+        goto done;
+      }
+      break;
     }
-    continue;
-  bad_value:
-    if (t < 0)
-      fprintf(stderr, WR_RUN_PROG ": %s %s\n", a, problem);
-    goto done;
   }
   if (in.n == 0)
     push(&in, "scenarios");

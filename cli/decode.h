@@ -34,4 +34,13 @@ void wr_decode_print_http(FILE *out, wr_packet_type type,
 /* `wirerig decode --batch [FILE]`; returns the exit status. */
 int wr_decode_batch(const char *file);
 
+/* Batch lines longer than this are answered bad_input unread. */
+#define WR_DECODE_BATCH_MAX_LINE ((size_t)64 << 20)
+
+/* Answers one batch question, line[0..len) (no newline), line number lineno
+ * of the input: w is emptied and then holds the answer, one JSON object. A
+ * NULL line is one too long to keep, of length len. */
+void wr_decode_batch_answer(wr_json_writer *w, size_t lineno,
+                            const uint8_t *line, size_t len);
+
 #endif

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "decode.h"
-#include "wirerig/scenario.h"
+#include "wirerig/framing.h"
 
 /* ---- JSON ------------------------------------------------------------- */
 

@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git ca-certificates
   libcmocka-dev libpcap-dev
+  libjansson-dev                    # JSON input of the wirerig command
   clang libclang-rt-14-dev          # libFuzzer, sanitizers, the clang -Werror build
   erlang-nox                        # differential and interop tests against real gen_tcp
   libhttp-parser-dev libh2o-dev     # benchmark baselines, examples/check adapters

@@ -282,8 +282,147 @@ static void test_lines_before_read(void **state) {
   close(p[0]);
 }
 
+/* ---- options (wr_cli_next over getopt_long) ---------------------------- */
+
+enum { T_PACKET = 256, T_PACKET_SIZE, T_JSON };
+
+static const struct option test_options[] = {
+    {"packet", required_argument, NULL, T_PACKET},
+    {"packet-size", required_argument, NULL, T_PACKET_SIZE},
+    {"json", no_argument, NULL, T_JSON},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0}};
+
+/* Parses the space-separated words of line (the first is the command) and
+ * describes what came back: "packet=2 arg=FILE json q", or "ERROR" and the
+ * message. argv is checked to be unchanged (nothing permuted). */
+static void parse_words(const char *line, tu_str *got) {
+  char buf[256], *argv[32], *copy[32];
+  int argc = 0;
+  snprintf(buf, sizeof buf, "%s", line);
+  for (char *w = strtok(buf, " "); w && argc < 31; w = strtok(NULL, " ")) {
+    copy[argc] = argv[argc] = w;
+    argc++;
+  }
+  argv[argc] = NULL;
+  wr_cli_opts p;
+  wr_cli_opts_init(&p, "wirerig t", "wirerig t", argc, argv, "qh",
+                   test_options);
+  capture c;
+  capture_begin(&c);
+  const char *v;
+  int k;
+  while ((k = wr_cli_next(&p, &v)) != WR_CLI_DONE) {
+    const char *sep = tu_str_c(got)[0] ? " " : "";
+    if (k == WR_CLI_ERROR) {
+      tu_str_printf(got, "%sERROR", sep);
+      break;
+    }
+    if (k == WR_CLI_ARG)
+      tu_str_printf(got, "%sarg=%s", sep, v);
+    else if (k == T_PACKET)
+      tu_str_printf(got, "%spacket=%s", sep, v);
+    else if (k == T_PACKET_SIZE)
+      tu_str_printf(got, "%spacket-size=%s", sep, v);
+    else if (k == T_JSON)
+      tu_str_printf(got, "%sjson", sep);
+    else
+      tu_str_printf(got, "%s%c", sep, k);
+  }
+  const char *msg = capture_end(&c);
+  if (msg[0])
+    tu_str_printf(got, " | %s", msg);
+  for (int i = 0; i < argc; i++)
+    TU_CHECK(argv[i] == copy[i], "'%s': argv[%d] moved", line, i);
+}
+
+static void test_options_rows(void **state) {
+  (void)state;
+  static const struct {
+    const char *line, *expect;
+  } rows[] = {
+      {"t", ""},
+      {"t --packet 2 FILE --json", "packet=2 arg=FILE json"},
+      {"t FILE --packet=2", "arg=FILE packet=2"},
+      {"t --packet= x", "packet= arg=x"},
+      /* A value that looks like an option is still the value. */
+      {"t --packet --json", "packet=--json"},
+      {"t --packet-size 5 --packet 2", "packet-size=5 packet=2"},
+      /* "--" ends the options; "-" is an argument (standard input). */
+      {"t a -- --json -q --", "arg=a arg=--json arg=-q arg=--"},
+      {"t - -q", "arg=- q"},
+      {"t -qh --quiet --help", "q h q h"},
+      /* Flags without a value may repeat. */
+      {"t --json --json -q -q", "json json q q"},
+      /* Usage errors: one message naming the option, and the hint. */
+      {"t --packet", "ERROR | wirerig t: --packet needs a value\n"
+                     "Try 'wirerig t --help'.\n"},
+      {"t --packet 2 --packet=4",
+       "packet=2 ERROR | wirerig t: --packet is given more than once\n"
+       "Try 'wirerig t --help'.\n"},
+      {"t --frobnicate", "ERROR | wirerig t: unknown option '--frobnicate'\n"
+                         "Try 'wirerig t --help'.\n"},
+      {"t --frob=1 x", "ERROR | wirerig t: unknown option '--frob'\n"
+                       "Try 'wirerig t --help'.\n"},
+      {"t --json=1", "ERROR | wirerig t: --json takes no value\n"
+                     "Try 'wirerig t --help'.\n"},
+      /* No abbreviations: getopt would take them, wirerig does not. */
+      {"t --jso", "ERROR | wirerig t: unknown option '--jso'; did you mean "
+                  "'--json'?\nTry 'wirerig t --help'.\n"},
+      {"t --pack 2", "ERROR | wirerig t: unknown option '--pack'\n"
+                     "Try 'wirerig t --help'.\n"},
+      {"t -x", "ERROR | wirerig t: unknown option '-x'\n"
+               "Try 'wirerig t --help'.\n"},
+      /* The error stops the scan mid-cluster: the next row starts fresh. */
+      {"t -qxh", "q ERROR | wirerig t: unknown option '-x'\n"
+                 "Try 'wirerig t --help'.\n"},
+      {"t -h", "h"},
+  };
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    tu_str got = {0};
+    parse_words(rows[i].line, &got);
+    TU_CHECK(strcmp(tu_str_c(&got), rows[i].expect) == 0,
+             "'%s':\n  got      '%s'\n  expected '%s'", rows[i].line,
+             tu_str_c(&got), rows[i].expect);
+    tu_str_free(&got);
+  }
+}
+
+/* Parsing the same words twice gives the same answer (getopt's globals
+ * are reset), and POSIXLY_CORRECT does not stop the scan at the first
+ * argument. */
+static void test_options_again(void **state) {
+  (void)state;
+  for (int round = 0; round < 3; round++) {
+    if (round == 2)
+      setenv("POSIXLY_CORRECT", "1", 1);
+    tu_str got = {0};
+    parse_words("t FILE --packet 2 -q", &got);
+    TU_CHECK(strcmp(tu_str_c(&got), "arg=FILE packet=2 q") == 0,
+             "round %d: '%s'", round, tu_str_c(&got));
+    tu_str_free(&got);
+  }
+  unsetenv("POSIXLY_CORRECT");
+}
+
+static void test_usage_error(void **state) {
+  (void)state;
+  capture c;
+  capture_begin(&c);
+  int rc = wr_cli_usage_error("wirerig pcap flows", "wirerig pcap flows",
+                              "no capture file given (%d)", 7);
+  const char *msg = capture_end(&c);
+  assert_int_equal(rc, 2);
+  assert_string_equal(msg, "wirerig pcap flows: no capture file given (7)\n"
+                           "Try 'wirerig pcap flows --help'.\n");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_options_rows),
+      cmocka_unit_test(test_options_again),
+      cmocka_unit_test(test_usage_error),
       cmocka_unit_test(test_uint_value),
       cmocka_unit_test(test_parse_uint_message),
       cmocka_unit_test(test_parse_byte),

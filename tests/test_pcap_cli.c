@@ -53,6 +53,21 @@ static void has(const char *text, const char *want) {
   TU_CHECK(strstr(text, want) != NULL, "expected \"%s\" in:\n%s", want, text);
 }
 
+/* An integer member, failing the test when it is not one (jansson would
+ * quietly give 0). */
+static json_int_t jint(const json_t *v) {
+  TU_CHECK(json_is_integer(v), "expected an integer, found %s",
+           v ? wr_json_type_name(v) : "nothing");
+  return json_integer_value(v);
+}
+
+/* A string member, or "" after failing the test. */
+static const char *jstr(const json_t *v) {
+  TU_CHECK(json_is_string(v), "expected a string, found %s",
+           v ? wr_json_type_name(v) : "nothing");
+  return json_is_string(v) ? json_string_value(v) : "";
+}
+
 static const cr_end C = {"10.0.0.1", 40000}, S = {"10.0.0.2", 80};
 
 /* {packet,2} frames cut across segments; the server answers one frame. With
@@ -99,18 +114,17 @@ static void test_flows(void **state) {
            "bytes 3 packets start 1700000000.001000000");
   has(out, "flow 2 10.0.0.1:40000 > 10.0.0.2:8080 c2s 6 bytes");
   assert_int_equal(run("pcap flows '%s' --json", cap), 0);
-  wr_json_doc *doc = wr_json_doc_new();
-  wr_json_error je;
-  const wr_json *root = wr_json_parse(doc, out, strlen(out), NULL, &je);
+  json_error_t je;
+  json_t *root = wr_json_load(out, strlen(out), &je);
   TU_CHECK(root != NULL, "flows --json is not JSON: %s", je.text);
-  const wr_json *flows = wr_json_get(root, "flows");
-  assert_non_null(flows);
-  assert_int_equal(flows->u.arr.count, 2);
+  const json_t *flows = json_object_get(root, "flows");
+  assert_true(json_is_array(flows));
+  assert_int_equal(json_array_size(flows), 2);
+  assert_int_equal(jint(json_object_get(json_array_get(flows, 0), "c2s_bytes")),
+                   12);
   assert_int_equal(
-      wr_json_get(flows->u.arr.items[0], "c2s_bytes")->u.num.integer, 12);
-  assert_int_equal(
-      wr_json_get(wr_json_get(root, "capture"), "records")->u.num.integer, 13);
-  wr_json_doc_free(doc);
+      jint(json_object_get(json_object_get(root, "capture"), "records")), 13);
+  json_decref(root);
 }
 
 static void test_extract_manifest(void **state) {
@@ -121,28 +135,27 @@ static void test_extract_manifest(void **state) {
   char path[600], m[1 << 15];
   snprintf(path, sizeof path, "%s/manifest.json", dir);
   size_t n = slurp(path, m, sizeof m);
-  wr_json_doc *doc = wr_json_doc_new();
-  wr_json_error je;
-  const wr_json *root = wr_json_parse(doc, m, n, NULL, &je);
+  json_error_t je;
+  json_t *root = wr_json_load(m, n, &je);
   TU_CHECK(root != NULL, "manifest is not JSON: %s", je.text);
-  const wr_json *f1 = wr_json_get(root, "flows")->u.arr.items[0];
-  assert_int_equal(wr_json_get(f1, "id")->u.num.integer, 1);
-  assert_string_equal(wr_json_get(f1, "client")->u.str.ptr, "10.0.0.1:40000");
-  assert_string_equal(wr_json_get(f1, "server")->u.str.ptr, "10.0.0.2:80");
-  assert_string_equal(wr_json_get(f1, "c2s")->u.str.ptr, "flow1-c2s.bin");
-  assert_string_equal(wr_json_get(f1, "s2c")->u.str.ptr, "flow1-s2c.bin");
-  assert_int_equal(wr_json_get(f1, "c2s_bytes")->u.num.integer, 15);
-  assert_int_equal(wr_json_get(f1, "s2c_bytes")->u.num.integer, 4);
-  assert_int_equal(wr_json_get(f1, "packets")->u.num.integer, 10);
-  const wr_json *gaps = wr_json_get(f1, "gaps");
-  assert_int_equal(gaps->u.arr.count, 1);
-  const wr_json *g = gaps->u.arr.items[0];
-  assert_string_equal(wr_json_get(g, "dir")->u.str.ptr, "c2s");
-  assert_int_equal(wr_json_get(g, "offset")->u.num.integer, 12);
-  assert_int_equal(wr_json_get(g, "length")->u.num.integer, 4);
-  assert_int_equal(wr_json_get(g, "file_offset")->u.num.integer, 12);
-  assert_true(wr_json_get(f1, "anomalies")->u.arr.count >= 1);
-  wr_json_doc_free(doc);
+  const json_t *f1 = json_array_get(json_object_get(root, "flows"), 0);
+  assert_int_equal(jint(json_object_get(f1, "id")), 1);
+  assert_string_equal(jstr(json_object_get(f1, "client")), "10.0.0.1:40000");
+  assert_string_equal(jstr(json_object_get(f1, "server")), "10.0.0.2:80");
+  assert_string_equal(jstr(json_object_get(f1, "c2s")), "flow1-c2s.bin");
+  assert_string_equal(jstr(json_object_get(f1, "s2c")), "flow1-s2c.bin");
+  assert_int_equal(jint(json_object_get(f1, "c2s_bytes")), 15);
+  assert_int_equal(jint(json_object_get(f1, "s2c_bytes")), 4);
+  assert_int_equal(jint(json_object_get(f1, "packets")), 10);
+  const json_t *gaps = json_object_get(f1, "gaps");
+  assert_int_equal(json_array_size(gaps), 1);
+  const json_t *g = json_array_get(gaps, 0);
+  assert_string_equal(jstr(json_object_get(g, "dir")), "c2s");
+  assert_int_equal(jint(json_object_get(g, "offset")), 12);
+  assert_int_equal(jint(json_object_get(g, "length")), 4);
+  assert_int_equal(jint(json_object_get(g, "file_offset")), 12);
+  assert_true(json_array_size(json_object_get(f1, "anomalies")) >= 1);
+  json_decref(root);
   /* The files: captured bytes in order, the gap not filled. */
   snprintf(path, sizeof path, "%s/flow1-c2s.bin", dir);
   char b[64];

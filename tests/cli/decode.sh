@@ -189,21 +189,21 @@ cat >"$tmp/expect" <<'LINES'
 {"result":"error","reason":"invalid"}
 {"result":"more","length":null}
 {"result":"ok","packet":{"type":"http_request","method":"GET","method_known":true,"uri":{"type":"absoluteURI","scheme":"http","host":"[","port":null,"path":"/x"},"version":[1,1]},"rest":""}
-{"result":"bad_input","detail":"line 8: empty line (expected a JSON object)"}
-{"result":"bad_input","detail":"line 9, column 32: \"line_delimiter\" is only valid with packet \"line\" (decode_packet/3 raises badarg)"}
-{"result":"bad_input","detail":"line 10, column 11: \"packet\": unknown packet type \"x3\"; expected one of raw 0 1 2 4 asn1 sunrm cdr fcgi tpkt line http httph http_bin httph_bin"}
-{"result":"bad_input","detail":"line 11, column 23: \"input\": character 1 is above U+00FF; each character stands for one byte, U+0000..U+00FF"}
-{"result":"bad_input","detail":"line 12, column 27: unknown field \"foo\"; expected packet, input, packet_size, line_length, line_delimiter"}
-{"result":"bad_input","detail":"line 13, column 29: \"packet_size\": expected an integer 0..4294967295, found -1"}
-{"result":"bad_input","detail":"line 14, column 29: \"packet_size\": expected an integer 0..4294967295, found 1.5"}
-{"result":"bad_input","detail":"line 15, column 35: \"line_delimiter\": expected an integer 0..255, found 256"}
-{"result":"bad_input","detail":"line 16, column 15: expected ',' or '}' but found '\"'"}
-{"result":"bad_input","detail":"line 17: missing field \"input\""}
-{"result":"bad_input","detail":"line 18: missing field \"packet\""}
-{"result":"bad_input","detail":"line 19, column 11: \"packet\": expected a string, found number"}
-{"result":"bad_input","detail":"line 20, column 23: \"input\": expected a string, found null"}
-{"result":"bad_input","detail":"line 21, column 1: expected an object, found array"}
-{"result":"bad_input","detail":"line 22, column 26: duplicate key \"input\" in object"}
+{"result":"bad_input","detail":"line 8: empty line (expected a JSON object)","line":8}
+{"result":"bad_input","detail":"line 9: \"line_delimiter\" is only valid with packet \"line\" (decode_packet/3 raises badarg)","line":9}
+{"result":"bad_input","detail":"line 10: \"packet\": unknown packet type \"x3\"; expected one of raw 0 1 2 4 asn1 sunrm cdr fcgi tpkt line http httph http_bin httph_bin","line":10}
+{"result":"bad_input","detail":"line 11: \"input\": character 1 is above U+00FF; each character stands for one byte, U+0000..U+00FF","line":11}
+{"result":"bad_input","detail":"line 12: unknown field \"foo\"; expected packet, input, packet_size, line_length, line_delimiter","line":12}
+{"result":"bad_input","detail":"line 13: \"packet_size\": expected an integer 0..4294967295, found -1","line":13}
+{"result":"bad_input","detail":"line 14: \"packet_size\": expected an integer 0..4294967295, found 1.5","line":14}
+{"result":"bad_input","detail":"line 15: \"line_delimiter\": expected an integer 0..255, found 256","line":15}
+{"result":"bad_input","detail":"line 16, column 21: invalid JSON: '}' expected near '\"input\"'","line":16,"column":21}
+{"result":"bad_input","detail":"line 17: missing field \"input\"","line":17}
+{"result":"bad_input","detail":"line 18: missing field \"packet\"","line":18}
+{"result":"bad_input","detail":"line 19: \"packet\": expected a string, found number","line":19}
+{"result":"bad_input","detail":"line 20: \"input\": expected a string, found null","line":20}
+{"result":"bad_input","detail":"line 21: expected an object, found array","line":21}
+{"result":"bad_input","detail":"line 22, column 32: invalid JSON: duplicate object key near '\"input\"'","line":22,"column":32}
 LINES
 check "batch" 0 "$(cat "$tmp/expect")" "" -- --batch
 

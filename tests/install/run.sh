@@ -28,4 +28,17 @@ PKG_CONFIG_PATH=$(dirname "$pc")
 "$cc" "${flags[@]}" -o "$tmp/consumer-pc" "$here/consumer/main.c" \
   $(pkg-config --cflags --libs wirerig)
 "$tmp/consumer-pc"
+
+# wirerig/version.h promises plain C99: compile it strictly, and use it in #if.
+echo "== wirerig/version.h as C99"
+cat >"$tmp/version.c" <<'EOF'
+#include <wirerig/version.h>
+#if WR_VERSION_NUMBER < 100 || WR_VERSION_MAJOR < 0
+#error "WR_VERSION_NUMBER is not usable in #if"
+#endif
+int main(void) { return WR_VERSION_STRING[0] == '\0'; }
+EOF
+"$cc" -std=c99 -pedantic-errors -Wall -Wextra -Werror -I"$tmp/prefix/include" \
+  -o "$tmp/version" "$tmp/version.c"
+"$tmp/version"
 echo "install: both consumers built and ran"

@@ -418,6 +418,12 @@ static int missing(expectations *e) {
   return bad;
 }
 
+/* The string member key of v, or "" when it is missing or not a string. */
+static const char *member_str(const json_t *v, const char *key) {
+  const char *s = json_string_value(json_object_get(v, key));
+  return s ? s : "";
+}
+
 static int cmd_verify_manifest(const char *dir, expectations *e) {
   char path[4096];
   snprintf(path, sizeof path, "%s/manifest.json", dir);
@@ -427,43 +433,42 @@ static int cmd_verify_manifest(const char *dir, expectations *e) {
     fprintf(stderr, "%s: %s\n", path, strerror(errno));
     return 2;
   }
-  wr_json_doc *doc = wr_json_doc_new();
-  wr_json_error jerr;
-  wr_json_limits lim = {0, (size_t)1 << 30};
-  const wr_json *root =
-      wr_json_parse(doc, (const char *)text, len, &lim, &jerr);
+  json_error_t jerr;
+  json_t *root = wr_json_load((const char *)text, len, &jerr);
   if (!root) {
-    fprintf(stderr, "%s: %s\n", path, jerr.text);
+    fprintf(stderr, "%s: line %d, column %d: %s\n", path, jerr.line,
+            jerr.column, jerr.text);
+    free(text);
     return 1;
   }
-  const wr_json *flows = wr_json_get(root, "flows");
+  const json_t *flows = json_object_get(root, "flows");
   int bad = 0;
   uint64_t bytes = 0;
-  for (size_t i = 0; flows && i < flows->u.arr.count; i++) {
-    const wr_json *f = flows->u.arr.items[i];
-    const char *client = wr_json_get(f, "client")->u.str.ptr;
+  for (size_t i = 0; i < json_array_size(flows); i++) {
+    const json_t *f = json_array_get(flows, i);
+    const char *client = member_str(f, "client");
     const char *colon = strrchr(client, ':');
-    expect *x = find(e, (unsigned)atoi(colon + 1));
+    expect *x = find(e, colon ? (unsigned)atoi(colon + 1) : 0);
     if (!x) {
       fprintf(stderr, "flow from %s was not made by this run\n", client);
       bad = 1;
       continue;
     }
     x->seen++;
-    const wr_json *gaps = wr_json_get(f, "gaps");
+    const json_t *gaps = json_object_get(f, "gaps");
     for (int d = 0; d < 2; d++) {
       uint64_t gv[64][2];
       size_t ng = 0;
-      for (size_t k = 0; k < gaps->u.arr.count && ng < 64; k++) {
-        const wr_json *g = gaps->u.arr.items[k];
-        if (strcmp(wr_json_get(g, "dir")->u.str.ptr, d ? "s2c" : "c2s"))
+      for (size_t k = 0; k < json_array_size(gaps) && ng < 64; k++) {
+        const json_t *g = json_array_get(gaps, k);
+        if (strcmp(member_str(g, "dir"), d ? "s2c" : "c2s"))
           continue;
-        gv[ng][0] = (uint64_t)wr_json_get(g, "offset")->u.num.integer;
-        gv[ng][1] = (uint64_t)wr_json_get(g, "length")->u.num.integer;
+        gv[ng][0] = (uint64_t)json_integer_value(json_object_get(g, "offset"));
+        gv[ng][1] = (uint64_t)json_integer_value(json_object_get(g, "length"));
         ng++;
       }
       snprintf(path, sizeof path, "%s/%s", dir,
-               wr_json_get(f, d ? "s2c" : "c2s")->u.str.ptr);
+               member_str(f, d ? "s2c" : "c2s"));
       size_t n;
       uint8_t *got = read_file(path, &n);
       if (!got) {
@@ -477,7 +482,7 @@ static int cmd_verify_manifest(const char *dir, expectations *e) {
     }
   }
   bad |= missing(e);
-  wr_json_doc_free(doc);
+  json_decref(root);
   free(text);
   if (!bad)
     printf("verified %zu flows, %llu bytes\n", e->n, (unsigned long long)bytes);

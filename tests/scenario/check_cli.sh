@@ -55,7 +55,8 @@ check "missing path" 2 "0 files checked: all valid" \
 check "dir without scenarios" 2 "0 files checked: all valid" \
   "wirerig check: empty_has_none: no *.scn files found" -- empty_has_none
 check "no arguments" 2 "" "~wirerig check: no files or directories given" --
-check "bad flag" 2 "" "~wirerig check: unknown flag '--bogus'" -- --bogus good
+check "bad flag" 2 "" "wirerig check: unknown option '--bogus'
+Try 'wirerig check --help'." -- --bogus good
 # --help prints usage on stdout: check its first line separately
 count=$((count + 1))
 first=$("$wirerig" check --help | head -1)

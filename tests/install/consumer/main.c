@@ -9,6 +9,7 @@
 #include <wirerig/framing.h>
 #include <wirerig/pcap.h>
 #include <wirerig/scenario.h>
+#include <wirerig/version.h>
 
 static int check(int ok, const char *what) {
   if (!ok)
@@ -37,6 +38,23 @@ int main(void) {
   ok &= check(wr_pcap_open(&r, "/nonexistent/capture.pcap", NULL, err,
                            sizeof err) == WR_ENOENT,
               "opening a missing capture did not say enoent");
+
+  /* The version macros agree with each other and, when CMake found the
+   * package, with the version it was installed as (project(VERSION) reads
+   * the header, so they can only differ if that reading broke). */
+  char v[32];
+  snprintf(v, sizeof v, "%d.%d.%d", WR_VERSION_MAJOR, WR_VERSION_MINOR,
+           WR_VERSION_PATCH);
+  ok &= check(strcmp(v, WR_VERSION_STRING) == 0,
+              "WR_VERSION_STRING disagrees with MAJOR.MINOR.PATCH");
+  ok &=
+      check(WR_VERSION_NUMBER == WR_VERSION_MAJOR * 10000 +
+                                     WR_VERSION_MINOR * 100 + WR_VERSION_PATCH,
+            "WR_VERSION_NUMBER is not major*10000 + minor*100 + patch");
+#ifdef WIRERIG_PACKAGE_VERSION
+  ok &= check(strcmp(WIRERIG_PACKAGE_VERSION, WR_VERSION_STRING) == 0,
+              "the CMake package's version is not wirerig/version.h's");
+#endif
 
   if (ok)
     puts("consumer: framing, scenario and pcap work through the installed "
