@@ -26,7 +26,7 @@ static const char usage_text[] =
     "       wirerig pcap extract FILE --out DIR [OPTIONS]\n"
     "       wirerig pcap decode FILE --packet TYPE [--flow N | --port P]\n"
     "                          [--dir c2s|s2c] [--json] [OPTIONS]\n"
-    "       wirerig pcap to-corpus FILE --packet TYPE --out DIR\n"
+    "       wirerig pcap to-corpus FILE [--packet TYPE] --out DIR [--layout L]\n"
     "                          [--flow N | --port P] [--dir c2s|s2c] "
     "[OPTIONS]\n"
     "       wirerig pcap to-scenario FILE [--flow N | --port P] [--packet "
@@ -97,8 +97,9 @@ static const pcap_sub subs[] = {
      "FILE --packet TYPE --out DIR\n"
      "                           [--flow N | --port P] [--dir c2s|s2c] "
      "[OPTIONS]",
-     "Writes each packet's bytes (header included) as a file in DIR, named\n"
-     "by its content, as seeds for the fuzz targets.\n"},
+     "Writes each packet's bytes (header included), or with --layout check\n"
+     "each stream, as a file in DIR named by the SHA-1 of its content (as\n"
+     "libFuzzer names its inputs): seeds for fuzz targets.\n"},
     {"to-scenario", SUB_SCENARIO,
      "FILE [--flow N | --port P] [--packet TYPE]\n"
      "                           [--out FILE] [OPTIONS]",
@@ -121,7 +122,8 @@ enum {
   OPT_LINE_DELIMITER,
   OPT_FLOW,
   OPT_PORT,
-  OPT_DIR
+  OPT_DIR,
+  OPT_LAYOUT
 };
 
 /* Every option of every subcommand, with where it applies and its help;
@@ -170,6 +172,14 @@ static const pcap_option options[] = {
      SUB_PACKETS,
      "--port P",
      "only flows with an endpoint on port P"},
+    {{"layout", required_argument, NULL, OPT_LAYOUT},
+     SUB_CORPUS,
+     "--layout L",
+     "packets: each packet as on the wire (default);\n"
+     "check: each direction's stream with its captured\n"
+     "segments as the schedule, for WR_CHECK_FUZZ_TARGET\n"
+     "fuzzers (docs/check.md; --packet not needed);\n"
+     "split: each packet for wirerig's split_<type> targets"},
     {{"dir", required_argument, NULL, OPT_DIR},
      SUB_DECODE | SUB_CORPUS,
      "--dir c2s|s2c",
@@ -307,6 +317,9 @@ static int parse_args(int argc, char **argv, const pcap_sub *sub, pcap_opts *o,
       break;
     case OPT_DIR:
       o->dir = v;
+      break;
+    case OPT_LAYOUT:
+      o->layout = v;
       break;
     }
   }

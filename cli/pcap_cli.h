@@ -25,6 +25,7 @@ typedef struct pcap_opts {
   int no_checksum;
   int json;
   const char *out;
+  const char *layout; /* to-corpus */
   /* decode / to-corpus */
   const char *packet, *packet_size, *line_length, *line_delimiter;
   const char *flow, *port, *dir;

@@ -283,7 +283,12 @@ int wr_pcap_cmd_decode(pcap_opts *o) {
 int wr_pcap_cmd_to_corpus(pcap_opts *o) {
   if (!o->out)
     return wr_pcap_usage_error(o, "--out DIR is required");
-  int st = wr_pcap_parse_framing(o, 1);
+  int layout = o->layout ? wr_corpus_layout_parse(o->layout) : WR_CORPUS_PACKETS;
+  if (layout < 0)
+    return wr_pcap_usage_error(
+        o, "--layout: expected packets, check or split, found '%s'",
+        o->layout);
+  int st = wr_pcap_parse_framing(o, layout != WR_CORPUS_CHECK);
   if (st)
     return st;
   wr_pcap_capture cap;
@@ -292,15 +297,17 @@ int wr_pcap_cmd_to_corpus(pcap_opts *o) {
   wr_corpus_stats cs;
   char err[600];
   int status = 0;
-  if (wr_pcap_to_corpus(&cap, &o->framing, o->dirs, o->out, &cs, err,
+  if (wr_pcap_to_corpus(&cap, &o->framing, o->dirs,
+                        (wr_corpus_layout)layout, o->out, &cs, err,
                         sizeof err) != 0) {
     fprintf(stderr, WR_PCAP_PROG " to-corpus: %s\n", err);
     status = 2;
   } else {
     fprintf(stderr,
-            WR_PCAP_PROG " to-corpus: %zu packets from %zu flows: %zu new "
+            WR_PCAP_PROG " to-corpus: %zu %s from %zu flows: %zu new "
                          "files in %s, %zu already there\n",
-            cs.packets, cap.count, cs.written, o->out, cs.dups);
+            cs.packets, layout == WR_CORPUS_CHECK ? "streams" : "packets",
+            cap.count, cs.written, o->out, cs.dups);
   }
   wr_pcap_capture_free(&cap);
   return status;

@@ -24,7 +24,8 @@
 #
 # The binaries, dictionary, options file and corpus of each libFuzzer target
 # are listed in ${CMAKE_BINARY_DIR}/wirerig-fuzz-targets.tsv (name, binary,
-# dict, corpus, options), which scripts and build.sh read.
+# dict, corpus, options; "-" where there is none), which scripts and
+# build.sh read.
 include_guard(GLOBAL)
 include(CheckCSourceCompiles)
 
@@ -108,6 +109,12 @@ function(wirerig_add_fuzz_target name)
   separate_arguments(engine_args UNIX_COMMAND "${engine}")
   target_link_libraries(${name} PRIVATE ${F_LIBS} ${engine_args})
   set_property(GLOBAL APPEND PROPERTY WIRERIG_FUZZ_TARGETS ${name})
+  # "-" stands for a missing file: a shell's `read` would merge two tabs.
+  foreach(kind DICT CORPUS OPTIONS)
+    if(NOT F_${kind})
+      set(F_${kind} -)
+    endif()
+  endforeach()
   set_property(GLOBAL APPEND PROPERTY WIRERIG_FUZZ_TSV
     "${name}\t$<TARGET_FILE:${name}>\t${F_DICT}\t${F_CORPUS}\t${F_OPTIONS}")
   # The list is written once, when the whole project has been read.

@@ -40,26 +40,27 @@ if ! command -v clang >/dev/null 2>&1; then
   exit 1
 fi
 
-echo "== fuzz-smoke: configuring and building $build"
-# Tests and benchmarks are off: this build only needs the fuzzers, and so
-# does not depend on cmocka or on the rest of the tree building.
-mkdir -p "$build"
-# UBSan must abort, or libFuzzer would not see its findings as crashes.
-fuzz_cflags="-fsanitize=address,undefined -fno-sanitize-recover=all -fsanitize=fuzzer-no-link -fno-omit-frame-pointer -g"
-if ! CC=clang CFLAGS="$fuzz_cflags" LIB_FUZZING_ENGINE=-fsanitize=fuzzer \
-  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DWIRERIG_FUZZ=ON -DWIRERIG_WERROR=ON -DWIRERIG_TESTS=OFF \
-  -DWIRERIG_BENCH=OFF >"$build/fuzz-smoke-configure.log" 2>&1; then
-  cat "$build/fuzz-smoke-configure.log" >&2
-  echo "fuzz-smoke: configuring the fuzz build failed" >&2
+echo "== fuzz-smoke: building with .clusterfuzzlite/build.sh into $build/out"
+# Exactly what OSS-Fuzz's builder would set for an address+undefined
+# libFuzzer build; UBSan must abort, or libFuzzer would not see its
+# findings as crashes.
+mkdir -p "$build/out" "$build/work"
+if ! CC=clang SANITIZER=address \
+  CFLAGS="-O1 -fno-omit-frame-pointer -g -fsanitize=address,undefined -fno-sanitize-recover=all -fsanitize=fuzzer-no-link" \
+  LIB_FUZZING_ENGINE=-fsanitize=fuzzer OUT="$build/out" WORK="$build/work" \
+  SRC="$(dirname "$root")" WIRERIG_CMAKE_ARGS="-DWIRERIG_WERROR=ON" \
+  bash "$root/.clusterfuzzlite/build.sh" >"$build/build.log" 2>&1; then
+  tail -40 "$build/build.log" >&2
+  echo "fuzz-smoke: .clusterfuzzlite/build.sh failed (log: $build/build.log)" >&2
   exit 1
 fi
-if ! cmake --build "$build" -j2 --target wirerig_fuzzers wirerig_fuzz_replays \
-  fuzz_lenprefix fuzz_lenprefix_bug; then
-  echo "fuzz-smoke: building the fuzz targets failed" >&2
+work=$build/work/wirerig-build
+if ! cmake --build "$work" -j2 --target fuzz_lenprefix_bug >>"$build/build.log" 2>&1; then
+  tail -40 "$build/build.log" >&2
+  echo "fuzz-smoke: building the planted-bug target failed" >&2
   exit 1
 fi
-list=$build/wirerig-fuzz-targets.tsv
+list=$work/wirerig-fuzz-targets.tsv
 if [ ! -s "$list" ]; then
   echo "fuzz-smoke: $list is missing or empty" >&2
   exit 1
@@ -68,25 +69,41 @@ fi
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/wirerig-fuzz.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 ntargets=$(grep -vc '_bug	' "$list")
-echo "== fuzz-smoke: $ntargets targets, ${secs}s each (about $((ntargets * secs))s)"
+echo "== fuzz-smoke: $ntargets targets from \$OUT, ${secs}s each (about $((ntargets * secs))s)"
 
 failed=()
-while IFS=$'\t' read -r name bin dict corpus options; do
+while IFS=$'\t' read -r name _ _ corpus _; do
   [[ $name == *_bug ]] && continue # planted bugs: checked below
+  # Run what build.sh put in $OUT, seeded from its _seed_corpus.zip, as a
+  # fuzzing service would; findings still go to the repository's corpus.
+  bin=$build/out/$name
+  dict=$build/out/$name.dict
+  [ -f "$dict" ] || dict=
+  if [ ! -x "$bin" ]; then
+    echo "---- $name: build.sh did not put it in \$OUT"
+    failed+=("$name")
+    continue
+  fi
+  seeds=$scratch/$name/seeds
+  mkdir -p "$seeds"
+  if [ -f "$build/out/${name}_seed_corpus.zip" ]; then
+    unzip -q -o "$build/out/${name}_seed_corpus.zip" -d "$seeds"
+  fi
   if [ -n "${WIRERIG_FUZZ_TARGETS:-}" ] && [[ " $WIRERIG_FUZZ_TARGETS " != *" $name "* ]]; then
     continue
   fi
   out=$scratch/$name/new
   art=$scratch/$name/artifacts
   log=$scratch/$name/log
-  mkdir -p "$out" "$art" "$corpus"
+  mkdir -p "$out" "$art"
+  [ "$corpus" != - ] && mkdir -p "$corpus"
   # `timeout` bounds the run even if libFuzzer itself wedges: -max_total_time
   # is only checked between inputs.
   dictarg=()
   [ -n "$dict" ] && dictarg=(-dict="$dict")
   timeout --kill-after=10 $((secs + 60)) "$bin" -max_total_time="$secs" \
     -timeout=10 -rss_limit_mb=2048 "${dictarg[@]}" -artifact_prefix="$art/" \
-    -print_final_stats=1 "$out" "$corpus" </dev/null >"$log" 2>&1
+    -print_final_stats=1 "$out" "$seeds" </dev/null >"$log" 2>&1
   rc=$?
   runs=$(grep -o 'Done [0-9]* runs' "$log" | tail -1)
   cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -1)
@@ -114,7 +131,7 @@ while IFS=$'\t' read -r name bin dict corpus options; do
     echo "hex ($(wc -c <"$a") bytes):"
     od -An -tx1 -v "$a" | head -64
     echo "reproduce: $bin $dest"
-    echo "   or, without libFuzzer: ${bin}_replay $dest"
+    echo "   or, without libFuzzer: build/fuzz/${name}_replay $dest"
   done
   if [ "$found" = 0 ]; then
     echo "---- no crashing input was written (exit $rc; 124 = killed by timeout)"

@@ -6,13 +6,13 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config git ca-certificates
-  libcmocka-dev libpcap-dev
+  libcmocka-dev libpcap-dev libmd-dev   # libmd: SHA-1 names of corpus files
   libjansson-dev                    # JSON input of the wirerig command
   clang libclang-rt-14-dev          # libFuzzer, sanitizers, the clang -Werror build
   erlang-nox                        # differential and interop tests against real gen_tcp
   libhttp-parser-dev libh2o-dev     # benchmark baselines, examples/check adapters
   tshark wireshark-common tcpdump tcpflow  # pcap export checks, captures, benchmarks
-  iproute2 procps
+  iproute2 procps zip unzip        # zip: seed corpora as OSS-Fuzz ships them
 )
 
 missing=()

@@ -286,13 +286,15 @@ static void test_to_corpus(void **state) {
   const char *dir = pt_path("corpus");
   wr_corpus_stats cs;
   char err[600] = "";
-  int rc = wr_pcap_to_corpus(&pc, &cfg, 3, dir, &cs, err, sizeof err);
+  int rc = wr_pcap_to_corpus(&pc, &cfg, 3, WR_CORPUS_PACKETS, dir, &cs, err,
+                             sizeof err);
   TU_CHECK(rc == 0, "to-corpus failed: %s", err);
   assert_int_equal(cs.packets, 4); /* hello abc ok 8080 */
   assert_int_equal(cs.written, 4);
   assert_int_equal(cs.dups, 0);
   /* A second run finds every file there. */
-  rc = wr_pcap_to_corpus(&pc, &cfg, 3, dir, &cs, err, sizeof err);
+  rc = wr_pcap_to_corpus(&pc, &cfg, 3, WR_CORPUS_PACKETS, dir, &cs, err,
+                             sizeof err);
   assert_int_equal(rc, 0);
   assert_int_equal(cs.written, 0);
   assert_int_equal(cs.dups, 4);
@@ -306,6 +308,63 @@ static void test_to_corpus(void **state) {
   TU_CHECK(fgets(line, sizeof line, p) != NULL, "no seed holds ok");
   pclose(p);
   has(line, "00 02 6f 6b");
+  wr_pcap_capture_free(&pc);
+}
+
+/* Whether dir holds a file with exactly these bytes, and every file there
+ * is named by the SHA-1 of its content (as libFuzzer names inputs). */
+static int corpus_has(const char *dir, const void *want, size_t n) {
+  char cmd[1200];
+  snprintf(cmd, sizeof cmd,
+           "cd '%s' && sha1sum -- * | awk '$1 != $2 { bad = 1 } END "
+           "{ exit bad }'",
+           dir);
+  if (system(cmd) != 0)
+    return 0;
+  FILE *want_f = fopen(pt_path("want.bin"), "wb");
+  assert_non_null(want_f);
+  fwrite(want, 1, n, want_f);
+  fclose(want_f);
+  snprintf(cmd, sizeof cmd, "for f in '%s'/*; do cmp -s \"$f\" '%s' && exit 0; "
+           "done; exit 1", dir, pt_path("want.bin"));
+  return system(cmd) == 0;
+}
+
+static void test_to_corpus_layouts(void **state) {
+  (void)state;
+  const char *cap = write_capture("layouts.pcap", 0);
+  wr_pcap_capture pc;
+  pt_collect(cap, NULL, NULL, &pc);
+  wr_framing cfg = wr_framing_default(WR_PACKET_2);
+  wr_corpus_stats cs;
+  char err[600] = "";
+  /* check: each direction's stream, its captured segments the schedule. */
+  const char *dir = pt_path("corpus-check");
+  int rc = wr_pcap_to_corpus(&pc, &cfg, 3, WR_CORPUS_CHECK, dir, &cs, err,
+                             sizeof err);
+  TU_CHECK(rc == 0, "to-corpus failed: %s", err);
+  assert_int_equal(cs.packets, 3); /* two c2s streams, one s2c */
+  assert_int_equal(cs.written, 3);
+  /* c2s of flow 1 came as 5 + 7 bytes: one chunk size (5 - 1), then the
+   * rest of the stream as the last chunk. */
+  static const uint8_t c2s[] = {1, 4, 0, 5, 'h', 'e', 'l', 'l',
+                                'o', 0, 3, 'a', 'b', 'c'};
+  assert_true(corpus_has(dir, c2s, sizeof c2s));
+  static const uint8_t s2c[] = {0, 0, 2, 'o', 'k'};
+  assert_true(corpus_has(dir, s2c, sizeof s2c));
+  /* split: split.c's four header bytes, then the packet as on the wire. */
+  dir = pt_path("corpus-split");
+  rc = wr_pcap_to_corpus(&pc, &cfg, 1, WR_CORPUS_SPLIT, dir, &cs, err,
+                         sizeof err);
+  TU_CHECK(rc == 0, "to-corpus failed: %s", err);
+  assert_int_equal(cs.packets, 3); /* hello abc 8080 */
+  static const uint8_t split[] = {0, 0, 0, 0, 0, 3, 'a', 'b', 'c'};
+  assert_true(corpus_has(dir, split, sizeof split));
+  assert_int_equal(wr_corpus_layout_parse("check"), WR_CORPUS_CHECK);
+  assert_int_equal(wr_corpus_layout_parse("nosuch"), -1);
+  rc = wr_pcap_to_corpus(&pc, &cfg, 1, (wr_corpus_layout)7, dir, &cs, err,
+                         sizeof err);
+  assert_int_equal(rc, WR_EINVAL);
   wr_pcap_capture_free(&pc);
 }
 
@@ -369,7 +428,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_list_flows), cmocka_unit_test(test_filter),
       cmocka_unit_test(test_extract),    cmocka_unit_test(test_cut_flow),
-      cmocka_unit_test(test_to_corpus),  cmocka_unit_test(test_to_scenario),
+      cmocka_unit_test(test_to_corpus),
+      cmocka_unit_test(test_to_corpus_layouts),  cmocka_unit_test(test_to_scenario),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -73,6 +73,21 @@ static void test_correct_passes_every_mode(void **state) {
   }
 }
 
+/* Found by fuzz_lenprefix: an empty message was the only one, so the
+ * outcome had no bytes at all, and the round trip handed the encoder
+ * NULL + 0 (undefined behaviour, caught by UBSan). */
+static void test_round_trip_of_empty_messages(void **state) {
+  (void)state;
+  lenprefix_config cfg = {0};
+  wr_check_decoder d = lenprefix_decoder(&cfg);
+  wr_check_options o = quiet();
+  o.round_trip = 1;
+  static const uint8_t empty[] = {0, 0, 0, 0};
+  assert_int_equal(wr_check_exhaustive(&d, &o, empty, sizeof empty, NULL), 0);
+  static const uint8_t in[] = {1, 0x25, 0, 0};
+  assert_int_equal(wr_check_fuzz_one(&d, &o, in, sizeof in), 0);
+}
+
 static void test_bug_found_and_shrunk_to_one_cut(void **state) {
   (void)state;
   lenprefix_config cfg = {.bug = 1};
@@ -428,6 +443,7 @@ int main(void) {
   unsetenv(WR_CHECK_REPLAY_ENV);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_correct_passes_every_mode),
+      cmocka_unit_test(test_round_trip_of_empty_messages),
       cmocka_unit_test(test_bug_found_and_shrunk_to_one_cut),
       cmocka_unit_test(test_replay_env_reproduces_the_case),
       cmocka_unit_test(test_reference_packet_type),

@@ -112,8 +112,8 @@ int wr_chk_judge_whole(chk_ctx *c, const uint8_t *stream, size_t len) {
     int rc = 0;
     for (size_t i = 0; i < c->whole.nmsgs && rc == 0; i++) {
       const chk_msg *m = &c->whole.msgs[i];
-      rc = c->dec->encode(c->dec->ctx, c->whole.bytes + m->off, m->len, m->tag,
-                          &b);
+      rc = c->dec->encode(c->dec->ctx, wr_chk_msg_bytes(&c->whole, m), m->len,
+                          m->tag, &b);
     }
     if (rc == 0 && wr_chk_guard_reserve(&c->guard, b.len + c->dec->spare))
       rc = WR_ENOMEM;

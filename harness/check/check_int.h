@@ -49,6 +49,13 @@ typedef struct chk_outcome {
   char bad[160];    /* the decoder broke the contract ("" if not) */
 } chk_outcome;
 
+/* A message's bytes; never NULL, since an empty message of an outcome
+ * with no bytes at all would otherwise be NULL + 0. */
+static inline const uint8_t *wr_chk_msg_bytes(const chk_outcome *o,
+                                              const chk_msg *m) {
+  return m->len ? o->bytes + m->off : (const uint8_t *)"";
+}
+
 void wr_chk_outcome_clear(chk_outcome *o);
 void wr_chk_outcome_free(chk_outcome *o);
 int wr_chk_outcome_add(chk_outcome *o, const void *data, size_t len,

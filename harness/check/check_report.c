@@ -38,7 +38,7 @@ static void outcome_text(wr_strbuf *b, const chk_outcome *o,
       wr_strbuf_printf(b, " tag %lld", (long long)m->tag);
     wr_strbuf_printf(b, " (%zu bytes): ", m->len);
     size_t show = m->len < SHOW_MAX ? m->len : SHOW_MAX;
-    wr_strbuf_quote(b, o->bytes + m->off, show);
+    wr_strbuf_quote(b, wr_chk_msg_bytes(o, m), show);
     if (show < m->len)
       wr_strbuf_puts(b, "...");
     wr_strbuf_puts(b, "\n");
@@ -65,7 +65,7 @@ static void first_difference(wr_strbuf *b, const chk_outcome *want,
   for (size_t i = 0; i < n; i++) {
     const chk_msg *x = &want->msgs[i], *y = &got->msgs[i];
     if (x->len != y->len || x->tag != y->tag ||
-        memcmp(want->bytes + x->off, got->bytes + y->off, x->len)) {
+        memcmp(wr_chk_msg_bytes(want, x), wr_chk_msg_bytes(got, y), x->len)) {
       wr_strbuf_printf(b, "  first difference: message #%zu\n", i + 1);
       return;
     }

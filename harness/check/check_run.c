@@ -231,7 +231,7 @@ static int same_msgs(const chk_outcome *a, const chk_outcome *b, int tags) {
   for (size_t i = 0; i < a->nmsgs; i++) {
     const chk_msg *x = &a->msgs[i], *y = &b->msgs[i];
     if (x->len != y->len || (tags && x->tag != y->tag) ||
-        (x->len && memcmp(a->bytes + x->off, b->bytes + y->off, x->len)))
+        memcmp(wr_chk_msg_bytes(a, x), wr_chk_msg_bytes(b, y), x->len))
       return 0;
   }
   return 1;

@@ -152,19 +152,37 @@ int wr_pcap_cut_flow(const wr_pcap_flow *pf, const wr_framing *cfg, int dirs,
 void wr_pcap_events_free(wr_pcap_events *ev);
 
 typedef struct wr_corpus_stats {
-  size_t packets; /* whole packets seen */
+  size_t packets; /* inputs made: whole packets, or streams */
   size_t written; /* new files */
-  size_t dups;    /* packets whose file was already there */
+  size_t dups;    /* inputs whose file was already there */
 } wr_corpus_stats;
 
-/* Writes every whole packet of the flows of cap (directions dirs, cut with
- * cfg) as a file named by the hash of its bytes (header and all, as on the
- * wire) into dir, creating dir when needed; a file already there is left
- * alone. Returns 0, or a negative wr_err with err set (*st counts what was
- * done). */
+/* What a corpus file holds (`pcap to-corpus --layout`). */
+typedef enum wr_corpus_layout {
+  /* Each whole packet as it was on the wire (header and all), cut with the
+   * framing: seeds for a target that reads one message. */
+  WR_CORPUS_PACKETS = 0,
+  /* Each direction's stream in the check layout of check.h, its captured
+   * segment boundaries as the schedule (as far as the layout can say them:
+   * up to 255 chunks of 1..256 bytes); a stream stops at its first gap.
+   * Seeds for WR_CHECK_FUZZ_TARGET fuzzers; the framing is not used. */
+  WR_CORPUS_CHECK,
+  /* Each whole packet in the layout of wirerig's own split_<type> targets
+   * (fuzz/split.c): default options, read a byte at a time. */
+  WR_CORPUS_SPLIT
+} wr_corpus_layout;
+
+/* "packets", "check", "split" -> the layout; -1 for anything else. */
+int wr_corpus_layout_parse(const char *name);
+
+/* Writes the chosen parts of the flows of cap (directions dirs, cut with
+ * cfg where the layout cuts packets) as files into dir, each named by the
+ * SHA-1 of its content as libFuzzer names corpus files, creating dir when
+ * needed; a file already there is left alone. Returns 0, or a negative
+ * wr_err with err set (*st counts what was done). */
 int wr_pcap_to_corpus(const wr_pcap_capture *cap, const wr_framing *cfg,
-                      int dirs, const char *dir, wr_corpus_stats *st, char *err,
-                      size_t errlen);
+                      int dirs, wr_corpus_layout layout, const char *dir,
+                      wr_corpus_stats *st, char *err, size_t errlen);
 
 /* ---- scenarios -------------------------------------------------------- */
 
