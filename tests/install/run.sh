@@ -48,6 +48,8 @@ quiet() { # SECONDS LOG COMMAND...
 }
 is_on() { case ${1^^} in ON | 1 | TRUE | YES | Y) return 0 ;; esac; return 1; }
 
+# A list one a line, on one line.
+words() { tr '\n' ' ' <<<"$1" | sed 's/ *$//'; }
 # The libwirerig sonames a program needs, one a line.
 needed() { readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(libwirerig_[^]]*\)\]/\1/p' | sort; }
 
@@ -62,16 +64,16 @@ check_links() {
   name=$(basename "$prog")
   got=$(needed "$prog")
   if [ "$kind" = static ]; then
-    [ -z "$got" ] || fail "$name (static) needs $(echo $got)"
+    [ -z "$got" ] || fail "$name (static) needs $(words "$got")"
     echo "   $name needs no libwirerig shared library"
     return
   fi
   for lib in "$@"; do
     grep -q "^libwirerig_$lib\.so\." <<<"$got" ||
-      fail "$name does not need libwirerig_$lib.so (needs: $(echo $got))"
+      fail "$name does not need libwirerig_$lib.so (needs: $(words "$got"))"
   done
   if [ -n "$only" ] && [ "$(wc -l <<<"$got")" -ne $# ]; then
-    fail "$name needs more than $*: $(echo $got)"
+    fail "$name needs more than $*: $(words "$got")"
   fi
   local so path
   while read -r so path; do
@@ -80,7 +82,7 @@ check_links() {
     *) fail "$name: $so resolves to '$path', not under $prefix" ;;
     esac
   done < <(ldd "$prog" | awk '/libwirerig_/ { print $1, $3 }')
-  echo "   $name needs $(echo $got), loaded from the prefix (ldd)"
+  echo "   $name needs $(words "$got"), loaded from the prefix (ldd)"
 }
 
 # consume KIND PREFIX: every consumer against the install in PREFIX.
@@ -98,8 +100,11 @@ consume() {
     ls "$libdir"/libwirerig_*.a >/dev/null 2>&1 && fail "the shared install has static archives: $(ls "$libdir"/libwirerig_*.a)"
     ls "$libdir"/libwirerig_base.* >/dev/null 2>&1 && fail "the shared install has wirerig's private base library"
     echo "== [$kind] the libraries export only the public API"
+    local sos
+    mapfile -t sos < <(find "$libdir" -name 'libwirerig_*.so.*.*.*' | sort)
+    [ ${#sos[@]} -gt 0 ] || fail "no libwirerig_*.so.X.Y.Z in $libdir"
     quiet 120 "$work-symbols.log" env CMAKE="$cmake" bash "$src/tests/symbols/run.sh" \
-      --headers "$prefix/include/wirerig" $(find "$libdir" -name 'libwirerig_*.so.*.*.*' | sort)
+      --headers "$prefix/include/wirerig" "${sos[@]}"
     sed 's/^/   /' "$work-symbols.log"
   fi
 
