@@ -107,7 +107,8 @@ int wr_sim_get_bufsizes_(wr_net *n, int h, uint32_t *sndbuf, uint32_t *rcvbuf) {
 }
 
 /* Bytes of h's direction not yet cut into segments, [snt, wr): what the
- * window or a stall holds back, as loopback's shaper queue is. */
+ * receiver's window holds back. Bytes are cut as soon as they may leave,
+ * stall or not, so this is the part of the send buffer not on its way. */
 int wr_sim_queued_(wr_net *n, int h, size_t *bytes) {
   int side;
   sconn *c;

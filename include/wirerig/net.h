@@ -538,9 +538,10 @@ static inline int wr_net_conn_id(wr_net *n, int h, uint32_t *conn, int *side) {
 }
 
 /* Bytes that send took on h and the transport still holds back, not yet
- * on their way: loopback's shaper queue (0 for an unshaped socket),
- * simnet's bytes not yet cut into segments (held by the window or a
- * stall). WR_EINVAL for a listener. */
+ * on their way: loopback's shaper queue (0 for an unshaped socket; what a
+ * stall holds stays here), simnet's bytes not yet cut into segments
+ * because the receiver's window is full (a stall holds segments already
+ * cut, which are on their way). WR_EINVAL for a listener. */
 static inline int wr_net_queued(wr_net *n, int h, size_t *bytes) {
   if (!n->ops->queued)
     return WR_ENOTSUP;
