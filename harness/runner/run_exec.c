@@ -10,11 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "run_int.h"
 #include "wirerig/error.h"
-#include "wirerig/loopback.h"
 #include "wirerig/simnet.h"
 #include "wirerig/sock.h"
 
@@ -156,10 +154,7 @@ static int set_policy(run_rt *rt, int ep, const wr_policy *p) {
     rt->eps[ep].has_pending = 1;
     return 0;
   }
-  int h = wr_sock_handle(s);
-  if (rt->transport == WR_RUN_SIM)
-    return wr_simnet_set_policy(rt->net, h, p);
-  return wr_loopback_set_policy(rt->net, h, p);
+  return wr_net_set_policy(rt->net, wr_sock_handle(s), p);
 }
 
 /* A connection came to exist for ep: its waiting directives, the schedule
@@ -172,11 +167,14 @@ static void conn_created(run_rt *rt, int ep, int peer) {
     e->has_pending = 0;
     set_policy(rt, ep, &p);
   }
+  /* Directions are measured where the transport names its connections
+   * (simnet's trace and byte accounting); elsewhere conn_id answers
+   * WR_ENOTSUP and the run has no directions to report. */
   wr_run_result *r = rt->r;
-  if (rt->transport == WR_RUN_SIM && r->ndirs < 64) {
+  if (r->ndirs < 64) {
     uint32_t conn;
     int side;
-    if (wr_simnet_conn_id(rt->net, wr_sock_handle(e->s), &conn, &side) == 0) {
+    if (wr_net_conn_id(rt->net, wr_sock_handle(e->s), &conn, &side) == 0) {
       rt->dconn[r->ndirs] = conn;
       rt->dside[r->ndirs] = side;
       r->dirs[r->ndirs].ep = ep;
@@ -188,65 +186,82 @@ static void conn_created(run_rt *rt, int ep, int peer) {
   }
 }
 
+/* The name a directive goes by in messages. */
+static const char *net_verb(wr_scn_kind k) {
+  switch (k) {
+  case WR_SCN_NET_POLICY:
+    return "net policy";
+  case WR_SCN_NET_BUFFERS:
+    return "net sndbuf/rcvbuf";
+  case WR_SCN_NET_RESET:
+    return "net reset";
+  case WR_SCN_NET_DROP:
+    return "net drop";
+  case WR_SCN_NET_STALL:
+    return "net stall";
+  case WR_SCN_NET_RELEASE:
+    return "net release";
+  case WR_SCN_NET_REFUSE:
+    return "net refuse";
+  default:
+    return "net";
+  }
+}
+
+/* What the transport answered to a directive: a transport without the
+ * operation skips the run (reported, not a failure), any other refusal is
+ * an error. 0 when it was done, else 1 after setting the verdict. */
+static int net_answer(run_rt *rt, const wr_scn_step *st, int rc) {
+  if (rc >= 0)
+    return 0;
+  if (rc == WR_ENOTSUP) {
+    char msg[120];
+    snprintf(msg, sizeof msg, "%s is not supported on %s", net_verb(st->kind),
+             wr_net_name(rt->net));
+    return stop(rt, WR_RUN_SKIP, st, msg);
+  }
+  return stop(rt, WR_RUN_ERROR, st, "the transport refused the directive");
+}
+
+/* One directive on the direction of endpoint a. Each is tried on the
+ * transport as it is: the answer, not the transport's name, decides. */
 static int net_dir(run_rt *rt, const wr_scn_step *st, int a, int b) {
   (void)b;
-  int sim = rt->transport == WR_RUN_SIM;
   if (rt->s->endpoints[a].kind == WR_SCN_EP_TARGET)
     return stop_name(rt, WR_RUN_ERROR, st, a,
                      "is a target: only what the scenario's own sockets "
                      "send can be shaped or faulted");
   wr_sock *s = rt->eps[a].s ? rt->eps[a].s : rt->eps[a].ls;
   int h = s ? wr_sock_handle(s) : -1;
-  switch (st->kind) {
-  case WR_SCN_NET_POLICY: {
+  if (st->kind == WR_SCN_NET_POLICY) {
+    /* Other refusals of a policy have always been let pass (a policy may
+     * wait for its socket); a transport that cannot shape skips. */
     wr_policy p = merged_policy(rt, a, st->policy);
-    set_policy(rt, a, &p);
-    return 0;
-  }
-  default:
-    break;
+    int rc = set_policy(rt, a, &p);
+    return rc == WR_ENOTSUP ? net_answer(rt, st, rc) : 0;
   }
   if (h < 0)
     return stop_name(rt, WR_RUN_ERROR, st, a,
                      "has no open socket for this directive");
+  wr_net *n = rt->net;
   switch (st->kind) {
   case WR_SCN_NET_BUFFERS:
-    if (sim)
-      return wr_simnet_set_bufsizes(rt->net, h, (uint32_t)st->sndbuf,
-                                    (uint32_t)st->rcvbuf) < 0;
-    else {
-      int fd = wr_loopback_fd(rt->net, h);
-      int v;
-      if (st->sndbuf) {
-        v = (int)st->sndbuf;
-        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof v);
-      }
-      if (st->rcvbuf) {
-        v = (int)st->rcvbuf;
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof v);
-      }
-    }
-    return 0;
+    return net_answer(
+        rt, st,
+        wr_net_set_bufsizes(n, h, (uint32_t)st->sndbuf, (uint32_t)st->rcvbuf));
   case WR_SCN_NET_RESET:
-    if (!sim)
-      return stop(rt, WR_RUN_SKIP, st, "net reset needs simnet");
     if (st->has_n)
-      return wr_simnet_fault_reset_after(rt->net, h, st->n) < 0;
-    return wr_simnet_fault_reset_at(rt->net, h, rt->start + st->t) < 0;
+      return net_answer(rt, st, wr_simnet_fault_reset_after(n, h, st->n));
+    return net_answer(rt, st,
+                      wr_simnet_fault_reset_at(n, h, rt->start + st->t));
   case WR_SCN_NET_DROP:
-    if (!sim)
-      return stop(rt, WR_RUN_SKIP, st, "net drop needs simnet");
-    return wr_simnet_fault_drop(rt->net, h) < 0;
+    return net_answer(rt, st, wr_simnet_fault_drop(n, h));
   case WR_SCN_NET_STALL: {
-    wr_time until = st->t ? wr_net_now(rt->net) + st->t : WR_TIME_NEVER;
-    if (sim)
-      return wr_simnet_stall(rt->net, h, until) < 0;
-    return wr_loopback_stall(rt->net, h, until) < 0;
+    wr_time until = st->t ? wr_net_now(n) + st->t : WR_TIME_NEVER;
+    return net_answer(rt, st, wr_net_stall(n, h, until));
   }
   case WR_SCN_NET_RELEASE:
-    if (sim)
-      return wr_simnet_release(rt->net, h) < 0;
-    return wr_loopback_release(rt->net, h) < 0;
+    return net_answer(rt, st, wr_net_release(n, h));
   default:
     return 0;
   }
@@ -255,19 +270,21 @@ static int net_dir(run_rt *rt, const wr_scn_step *st, int a, int b) {
 static int exec_net(run_rt *rt, const wr_scn_step *st) {
   if (st->kind == WR_SCN_NET_REFUSE) {
     wr_sock *ls = rt->eps[st->ep].ls;
-    if (rt->transport != WR_RUN_SIM)
-      return stop(rt, WR_RUN_SKIP, st, "net refuse needs simnet");
+    /* Tried even without a listener (handle -1), so that a transport
+     * without refusals skips the run before the missing listener is an
+     * error; simnet answers WR_EINVAL to -1 and changes nothing. */
+    int rc = wr_simnet_fault_refuse(rt->net, ls ? wr_sock_handle(ls) : -1,
+                                    st->on ? -1 : 0);
+    if (rc == WR_ENOTSUP)
+      return net_answer(rt, st, rc);
     if (!ls)
       return stop_name(rt, WR_RUN_ERROR, st, st->ep, "is not listening");
-    wr_simnet_fault_refuse(rt->net, wr_sock_handle(ls), st->on ? -1 : 0);
     obs_add(rt, st, "ok", "ok");
     return 0;
   }
   int rc = net_dir(rt, st, st->ep, st->peer);
   if (!rc && st->both)
     rc = net_dir(rt, st, st->peer, st->ep);
-  if (rc && rt->r->verdict == WR_RUN_PASS)
-    return stop(rt, WR_RUN_ERROR, st, "the transport refused the directive");
   if (!rc)
     obs_add(rt, st, "ok", "ok");
   return rc;
@@ -723,21 +740,9 @@ static int exec_block(run_rt *rt, const wr_scn_block *b) {
 }
 
 static int make_net(run_rt *rt, const wr_run_params *p) {
-  char err[256];
-  int rc;
-  if (p->transport == WR_RUN_SIM) {
-    wr_simnet_config cfg;
-    wr_simnet_config_init(&cfg);
-    cfg.seed = p->seed;
-    rc = wr_simnet_create(&cfg, &rt->net, err, sizeof err);
-    if (rc == 0 && p->trace)
-      wr_simnet_trace_keep(rt->net, 1);
-  } else {
-    wr_loopback_config cfg;
-    wr_loopback_config_init(&cfg);
-    cfg.seed = p->seed;
-    rc = wr_loopback_create(&cfg, &rt->net, err, sizeof err);
-  }
+  char err[256] = "";
+  int rc = wr_run_net_create(p->transport, p->seed, p->trace, &rt->net, err,
+                             sizeof err);
   if (rc < 0) {
     char msg[300];
     snprintf(msg, sizeof msg, "cannot create the transport: %.200s", err);
@@ -806,14 +811,15 @@ wr_run_verdict wr_run_once(const wr_scenario *s, const wr_run_params *p,
     rt.start = wr_net_now(rt.net);
     exec_block(&rt, &s->steps);
     r->elapsed = wr_net_now(rt.net) - rt.start;
-    if (p->transport == WR_RUN_SIM)
-      for (size_t i = 0; i < r->ndirs; i++) {
-        wr_simnet_dirstats ds;
-        if (wr_simnet_dirstats_get(rt.net, rt.dconn[i], rt.dside[i], &ds) == 0)
-          r->dirs[i].written = ds.written;
-        if (p->trace)
-          collect_cuts(&rt, i);
-      }
+    /* Directions exist only where the transport named its connections;
+     * their bytes and cuts come from the same records. */
+    for (size_t i = 0; i < r->ndirs; i++) {
+      wr_simnet_dirstats ds;
+      if (wr_simnet_dirstats_get(rt.net, rt.dconn[i], rt.dside[i], &ds) == 0)
+        r->dirs[i].written = ds.written;
+      if (p->trace)
+        collect_cuts(&rt, i);
+    }
   }
   wr_run_targets_stop(&rt);
   if (rt.env)

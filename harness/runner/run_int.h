@@ -34,6 +34,12 @@ typedef struct run_rt {
   int dside[64];
 } run_rt;
 
+/* Creates the run's transport (run_net.c); trace keeps simnet's trace
+ * records for the segment boundaries of the report. 0, or a negative
+ * wr_err with a message in err. */
+int wr_run_net_create(wr_run_transport t, uint64_t seed, int trace,
+                      wr_net **out, char *err, size_t errlen);
+
 /* Starts (or resolves) the target of a `target` step: 0, or 1 after
  * setting an ERROR verdict. */
 int wr_run_target_start(run_rt *rt, const wr_scn_step *st);

@@ -94,9 +94,12 @@ void wr_mailbox_free_(wr_mailbox *mb);
 /* Moves the messages of s from `from` to the end of `to`, in order. */
 int wr_mailbox_move_(wr_mailbox *from, wr_mailbox *to, const wr_sock *s);
 
-/* sock.c: one pass of the event loop until deadline; >0 events handled,
- * 0 at the deadline or when a simulated network is quiet. */
-int wr_sockenv_pump_(wr_sockenv *env, wr_time deadline);
+/* sock_env.c: the one wait of the socket layer. Runs the event loop until
+ * done(ctx) (NULL: never), the deadline, or a network on which nothing
+ * more can happen; 0 when done, WR_TIMEOUT, or a transport error. */
+typedef int (*wr_sock_cond_fn)(void *ctx);
+int wr_sock_wait_(wr_sockenv *env, wr_time deadline, wr_sock_cond_fn done,
+                  void *ctx);
 wr_time wr_sock_deadline_(wr_sockenv *env, long timeout_ms);
 
 /* sock_env.c */

@@ -311,6 +311,52 @@ static int report_close_passive(wr_sock *s, int reason) {
   return reason;
 }
 
+/* A passive recv in progress: what it asked for and, once it has its
+ * answer, the result. */
+typedef struct recv_call {
+  wr_sock *s;
+  size_t length;
+  wr_sock_data *out;
+  int rc;
+} recv_call;
+
+/* One look for a passive recv (the condition of its wait): a packet from
+ * the buffer, the end of the stream, or reads from the transport until one
+ * would block. Nonzero when the recv has its answer in rc. */
+static int recv_ready(void *ctx) {
+  recv_call *r = ctx;
+  wr_sock *s = r->s;
+  for (;;) {
+    int rc = try_take(s, r->length, r->out);
+    if (rc == 1) {
+      r->rc = 0;
+      return 1;
+    }
+    if (rc < 0) {
+      r->rc = rc == WR_EMSGSIZE ? report_close_passive(s, WR_EMSGSIZE) : rc;
+      return 1;
+    }
+    if (s->rd_done) {
+      /* Complete packets went first; a partial one is dropped. */
+      r->rc = report_close_passive(s, close_reason(s));
+      return 1;
+    }
+    if (s->h < 0)
+      return 0;
+    size_t have = wr_stream_buffered(&s->rx);
+    long n = read_some(s, r->length > have ? r->length - have : 0);
+    if (n > 0)
+      continue;
+    if (n == WR_EAGAIN)
+      return 0;
+    if (n == WR_ENOMEM) {
+      r->rc = (int)n;
+      return 1;
+    }
+    saw_end(s, n);
+  }
+}
+
 int wr_sock_recv(wr_sock *s, size_t length, long timeout_ms,
                  wr_sock_data *out) {
   if (!s || !out)
@@ -330,56 +376,13 @@ int wr_sock_recv(wr_sock *s, size_t length, long timeout_ms,
     return WR_ENOTCONN;
   if (s->rd_reported)
     return WR_CLOSED; /* exit_on_close false: the read side stays closed */
-  wr_sockenv *env = s->env;
-  wr_time deadline = wr_sock_deadline_(env, timeout_ms);
+  wr_time deadline = wr_sock_deadline_(s->env, timeout_ms);
+  recv_call r = {s, length, out, 0};
   s->in_recv = 1;
   wr_sock_watch_(s);
-  int rc;
-  for (;;) {
-    rc = try_take(s, length, out);
-    if (rc == 1) {
-      rc = 0;
-      break;
-    }
-    if (rc < 0) {
-      if (rc == WR_EMSGSIZE)
-        rc = report_close_passive(s, WR_EMSGSIZE);
-      break;
-    }
-    if (s->rd_done) {
-      /* Complete packets went first; a partial one is dropped. */
-      rc = report_close_passive(s, close_reason(s));
-      break;
-    }
-    if (s->h >= 0) {
-      size_t have = wr_stream_buffered(&s->rx);
-      long n = read_some(s, length > have ? length - have : 0);
-      if (n > 0)
-        continue;
-      if (n != WR_EAGAIN) {
-        if (n == WR_ENOMEM) {
-          rc = n;
-          break;
-        }
-        saw_end(s, n);
-        continue;
-      }
-    }
-    /* Timeout 0 still made one read above. */
-    if (wr_net_now(env->net) >= deadline) {
-      rc = WR_TIMEOUT;
-      break;
-    }
-    int k = wr_sockenv_pump_(env, deadline);
-    if (k < 0) {
-      rc = k;
-      break;
-    }
-    if (k == 0 && deadline == WR_TIME_NEVER) {
-      rc = WR_TIMEOUT; /* a quiet simulated network */
-      break;
-    }
-  }
+  int rc = wr_sock_wait_(s->env, deadline, recv_ready, &r);
+  if (rc == 0)
+    rc = r.rc;
   s->in_recv = 0;
   wr_sock_watch_(s);
   return rc;

@@ -6,6 +6,9 @@
 #   run.sh SOURCE_DIR LINKS_FILE
 # LINKS_FILE is written by CMake: one line per library, its name and the
 # wirerig libraries it links directly.
+# The transport rule -- no code above harness/net asks which transport it
+# has, only named files create one -- is transport.sh beside this file, a
+# ctest of its own (layering_transport).
 set -euo pipefail
 src=$1 links=$2
 table=$(dirname "$0")/layers.txt
