@@ -144,7 +144,10 @@ static const good_row rows[] = {
      "s recv -> http {http_error, \"\\x01\\r\\n\"}\n"
      "s recv -> http {http_request,\"FOO\",'*',{1,1}}\n"
      "s recv -> http "
-     "{http_request,'GET',{absoluteURI,http,\"h\",-1,\"/\"},{1,1}}\n",
+     "{http_request,'GET',{absoluteURI,http,\"h\",-1,\"/\"},{1,1}}\n"
+     "s recv -> http {http_header,0,\"X-A\",\"x-a\",\"ab\" * 2 x\"21\"}\n"
+     "s recv -> http {http_error,<<pattern(2) \"\\r\\n\">>}\n"
+     "s recv -> http {http_request,'GET',{scheme,[],\"x\"},{1,1}}\n",
      "ep s listener 1:1 named_conn\n"
      "ep c socket 2:1\n"
      "1:1 listen s opts=[packet=raw active=false]\n"
@@ -159,7 +162,12 @@ static const good_row rows[] = {
      "9:1 recv s expect=http {http_error,\"\\x01\\r\\n\"}@9:11\n"
      "10:1 recv s expect=http {http_request,\"FOO\",'*',{1,1}}@10:11\n"
      "11:1 recv s expect=http "
-     "{http_request,'GET',{absoluteURI,http,\"h\",-1,\"/\"},{1,1}}@11:11\n"},
+     "{http_request,'GET',{absoluteURI,http,\"h\",-1,\"/\"},{1,1}}@11:11\n"
+     /* strings in a term are data expressions */
+     "12:1 recv s expect=http {http_header,0,\"X-A\",\"x-a\",\"abab!\"}@12:11\n"
+     "13:1 recv s expect=http {http_error,<<\"\\x00\\x01\\r\\n\">>}@13:11\n"
+     "14:1 recv s expect=http {http_request,'GET',{scheme,[],\"x\"},{1,1}}@14:"
+     "11\n"},
     {"messages",
      "s listen active=true\n"
      "c connect s\n"

@@ -370,8 +370,8 @@ static int h_method(hconv *c, const hnode *x) {
       return wr_scnp_err(c->p, x->t,
                          "bad http term; gen_tcp gives only OPTIONS GET HEAD "
                          "POST PUT DELETE TRACE as atoms, other methods as "
-                         "strings; found %s",
-                         H_FOUND(c, x));
+                         "strings; found '%.*s'",
+                         (int)x->len, x->text);
     return 0;
   }
   if (h_str(c, x, "the method", &e->method))
@@ -429,8 +429,8 @@ static int h_uri(hconv *c, const hnode *x) {
           return -1;
         if (e->port == 0)
           return wr_scnp_err(c->p, port->t,
-                             "bad http term; gen_tcp gives no port (or 0) "
-                             "as undefined, found 0");
+                             "bad http term; gen_tcp gives a missing port "
+                             "as undefined, never 0");
       }
       return h_str(c, h_elt(c, x, 4), "the path", &e->uri_s2);
     }
@@ -457,10 +457,10 @@ static int h_header(hconv *c, const hnode *tu) {
         name_index(wr_http_header_name, WR_HTTP_HEADER_COUNT, f->text, f->len);
     if (e->field_index == 0)
       return wr_scnp_err(c->p, f->t,
-                         "bad http term; %s is not a header gen_tcp knows "
-                         "(those come as atoms); write the field as a "
+                         "bad http term; '%.*s' is not a header gen_tcp "
+                         "knows (those come as atoms); write the field as a "
                          "string",
-                         H_FOUND(c, f));
+                         (int)f->len, f->text);
     if (e->field_index != e->header_index)
       return wr_scnp_err(c->p, num->t,
                          "bad http term; gen_tcp numbers the header '%s' "
