@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include "run_sb.h"
 #include "wirerig/runner.h"
 #include "wirerig/sock.h"
 
@@ -32,6 +33,9 @@ typedef struct run_rt {
   long default_ms;
   uint32_t dconn[64];
   int dside[64];
+  /* An observation and its key as they are written (run_exec.c); kept
+   * across steps so that their storage is reused. */
+  wr_run_sb text, key;
 } run_rt;
 
 /* Creates the run's transport (run_net.c); trace keeps simnet's trace

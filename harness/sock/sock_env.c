@@ -176,11 +176,9 @@ void wr_sock_close_port_(wr_sock *s, int abort) {
 }
 
 int wr_sock_post_(wr_sock *s, wr_msg_kind kind, int reason, const uint8_t *p,
-                  size_t len, int http_state) {
-  wr_msg m = {kind, s, reason, NULL, len, http_state, NULL, 0};
-  if (kind == WR_MSG_HTTP)
-    m.http_bin = wr_packet_type_is_http_bin(s->rx.type);
-  if (kind == WR_MSG_TCP || kind == WR_MSG_HTTP) {
+                  size_t len) {
+  wr_msg m = {.kind = kind, .reason = reason, .sock = s, .len = len};
+  if (kind == WR_MSG_TCP) {
     m.data = wr_msgbuf_get_(s->env, len);
     if (!m.data)
       return WR_ENOMEM;

@@ -108,8 +108,10 @@ void wr_sock_watch_(wr_sock *s);
 void wr_sock_release_(wr_sock *s, int abort);
 /* Closes the port: every later call returns closed. */
 void wr_sock_close_port_(wr_sock *s, int abort);
+/* A message for the owner: tcp data (copied) or a message without data;
+ * http lines go through sock_recv.c, which hands their parse on too. */
 int wr_sock_post_(wr_sock *s, wr_msg_kind kind, int reason, const uint8_t *p,
-                  size_t len, int http_state);
+                  size_t len);
 
 /* sock_opts.c: checks and applies a list as inet:setopts (listen_opts:
  * backlog allowed). 0 or WR_EINVAL with nothing applied. */
