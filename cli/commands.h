@@ -8,5 +8,6 @@ int wr_cmd_pcap(int argc, char **argv);
 int wr_cmd_check(int argc, char **argv);
 int wr_cmd_replay(int argc, char **argv);
 int wr_cmd_run(int argc, char **argv);
+int wr_cmd_exec(int argc, char **argv);
 
 #endif

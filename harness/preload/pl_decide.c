@@ -172,8 +172,8 @@ int wr_pl_faults_parse(const char *text, wr_pl_cfg *c, char *err,
                     item, len, s);
       for (uint32_t i = 0; i < n; i++) {
         if (t.nfaults >= WR_PL_MAX_FAULTS)
-          return perr(err, errlen, "fault item %d: more than %d faults",
-                      item, WR_PL_MAX_FAULTS);
+          return perr(err, errlen, "fault item %d: more than %d faults", item,
+                      WR_PL_MAX_FAULTS);
         t.faults[t.nfaults++] = (wr_pl_fault){WR_PL_FAULT_REFUSE, l[i], 0};
       }
     } else {

@@ -39,9 +39,9 @@ typedef struct wr_pl_fault {
 /* Everything `wirerig exec` passes to the shim (WIRERIG_PRELOAD_*). */
 typedef struct wr_pl_cfg {
   uint64_t seed;
-  wr_policy reads, writes;   /* segmentation items only */
-  uint32_t eintr_ppm;        /* eintr:P, per million shaped calls */
-  uint32_t neintr_calls;     /* eintr-calls:N,...: 1-based call numbers */
+  wr_policy reads, writes; /* segmentation items only */
+  uint32_t eintr_ppm;      /* eintr:P, per million shaped calls */
+  uint32_t neintr_calls;   /* eintr-calls:N,...: 1-based call numbers */
   uint64_t eintr_calls[WR_PL_MAX_LIST];
   uint32_t nfaults;
   wr_pl_fault faults[WR_PL_MAX_FAULTS];
@@ -81,8 +81,7 @@ int wr_pl_faults_parse(const char *text, wr_pl_cfg *c, char *err,
                        size_t errlen);
 
 /* "8080,6379": ports, 1..65535, at most WR_PL_MAX_LIST. */
-int wr_pl_ports_parse(const char *text, wr_pl_cfg *c, char *err,
-                      size_t errlen);
+int wr_pl_ports_parse(const char *text, wr_pl_cfg *c, char *err, size_t errlen);
 
 /* Reads the whole configuration from the environment through get (getenv
  * in the shim, a table in tests): WIRERIG_PRELOAD_SEED, _READS, _WRITES,

@@ -61,8 +61,7 @@
 static struct {
   ssize_t (*read)(int, void *, size_t);
   ssize_t (*recv)(int, void *, size_t, int);
-  ssize_t (*recvfrom)(int, void *, size_t, int, struct sockaddr *,
-                      socklen_t *);
+  ssize_t (*recvfrom)(int, void *, size_t, int, struct sockaddr *, socklen_t *);
   ssize_t (*recvmsg)(int, struct msghdr *, int);
   ssize_t (*readv)(int, const struct iovec *, int);
   ssize_t (*write)(int, const void *, size_t);
@@ -199,8 +198,8 @@ static void trace_io(const fdst *s, unsigned dir, const char *call,
   if (trace_fd < 0)
     return;
   char b[200];
-  int n = wr_pl_trace_io(b, sizeof b, s->conn, dir, call, asked, result,
-                         injected);
+  int n =
+      wr_pl_trace_io(b, sizeof b, s->conn, dir, call, asked, result, injected);
   trace_put(b, n < (int)sizeof b ? n : (int)sizeof b - 1);
 }
 
@@ -208,8 +207,8 @@ static void trace_ev(uint64_t conn, const char *what) {
   if (trace_fd < 0)
     return;
   char b[160];
-  int n = snprintf(b, sizeof b, "conn=%llu %s\n", (unsigned long long)conn,
-                   what);
+  int n =
+      snprintf(b, sizeof b, "conn=%llu %s\n", (unsigned long long)conn, what);
   trace_put(b, n < (int)sizeof b ? n : (int)sizeof b - 1);
 }
 
@@ -232,8 +231,15 @@ static void say(const char *fmt, ...) {
 
 static const char *env_get(const char *name) { return getenv(name); }
 
+/* Nobody may be inside the tables while the process is copied. The child
+ * is a new thread id, which does not own the copy of a recursive mutex
+ * (unlock would fail with EPERM): it gets a fresh one instead. */
 static void prepare_fork(void) { lock(); }
-static void after_fork(void) { unlock(); }
+static void parent_fork(void) { unlock(); }
+static void child_fork(void) {
+  pthread_mutex_t fresh = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+  memcpy(&mu, &fresh, sizeof mu);
+}
 
 __attribute__((constructor)) static void wr_pl_init(void) {
   resolve();
@@ -264,7 +270,7 @@ __attribute__((constructor)) static void wr_pl_init(void) {
                  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   conn_counter = m == MAP_FAILED ? &local_counter : (atomic_ullong *)m;
   atomic_store(conn_counter, 0);
-  pthread_atfork(prepare_fork, after_fork, after_fork);
+  pthread_atfork(prepare_fork, parent_fork, child_fork);
   /* Tell `wirerig exec` (and the user) the shim is really in: a static
    * program never gets here. */
   const char *mark = getenv("WIRERIG_PRELOAD_MARK");
@@ -546,8 +552,7 @@ static ssize_t shaped_out(int fd, fdst *s, const char *call, size_t asked,
     errno = EAGAIN;
     return -1;
   }
-  uint64_t lim =
-      wr_pl_piece(&cfg.writes, cfg.seed, s->conn, WR_PL_OUT, &s->wr);
+  uint64_t lim = wr_pl_piece(&cfg.writes, cfg.seed, s->conn, WR_PL_OUT, &s->wr);
   s->calls++;
   if (wr_pl_eintr(&cfg, s->conn, WR_PL_OUT, off, s->calls) &&
       s->intr_wr_at != off + 1) {
@@ -574,8 +579,7 @@ static ssize_t shaped_out(int fd, fdst *s, const char *call, size_t asked,
       kick(fd, 0, 1);
     }
   }
-  trace_io(s, WR_PL_OUT, call, asked, n < 0 ? -(long long)e : (long long)n,
-           0);
+  trace_io(s, WR_PL_OUT, call, asked, n < 0 ? -(long long)e : (long long)n, 0);
   unlock();
   errno = e;
   return n;
@@ -747,10 +751,9 @@ WR_PL_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags) {
   size_t n = msg ? iov_total(msg->msg_iov, (int)msg->msg_iovlen) : 0;
   if (!s || n == 0 || msg->msg_iovlen > MAX_IOV || passthrough)
     return real.sendmsg(fd, msg, flags);
-  return shaped_out(
-      fd, s, "sendmsg", n, flags, io_sendmsg,
-      &(iov_ctx){msg->msg_iov, (int)msg->msg_iovlen, (struct msghdr *)msg,
-                 flags});
+  return shaped_out(fd, s, "sendmsg", n, flags, io_sendmsg,
+                    &(iov_ctx){msg->msg_iov, (int)msg->msg_iovlen,
+                               (struct msghdr *)msg, flags});
 }
 
 WR_PL_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt) {
@@ -779,8 +782,7 @@ WR_PL_EXPORT ssize_t sendfile(int out, int in, off_t *off, size_t n) {
   fdst *s = tracked(out);
   if (!s || n == 0 || passthrough)
     return real.sendfile(out, in, off, n);
-  return shaped_out(out, s, "sendfile", n, 0, io_sendfile,
-                    &(sf_ctx){in, off});
+  return shaped_out(out, s, "sendfile", n, 0, io_sendfile, &(sf_ctx){in, off});
 }
 
 /* splice moves bytes inside the kernel through a pipe; the shim does not
@@ -842,8 +844,7 @@ WR_PL_EXPORT int accept(int lfd, struct sockaddr *a, socklen_t *l) {
   return r;
 }
 
-WR_PL_EXPORT int accept4(int lfd, struct sockaddr *a, socklen_t *l,
-                         int flags) {
+WR_PL_EXPORT int accept4(int lfd, struct sockaddr *a, socklen_t *l, int flags) {
   resolve();
   int fd = real.accept4(lfd, a, l, flags);
   if (fd < 0)
@@ -928,8 +929,7 @@ WR_PL_EXPORT int ioctl(int fd, unsigned long req, ...) {
     int e = errno;
     lock();
     int *v = arg;
-    uint64_t lim =
-        wr_pl_piece(&cfg.reads, cfg.seed, s->conn, WR_PL_IN, &s->rd);
+    uint64_t lim = wr_pl_piece(&cfg.reads, cfg.seed, s->conn, WR_PL_IN, &s->rd);
     if (s->reset || s->rd.off >= s->eof_at)
       *v = 0;
     else if ((uint64_t)*v > lim)
@@ -1167,8 +1167,7 @@ static int do_epoll_wait(int epfd, struct epoll_event *evs, int max,
   struct epoll_event syn[64];
   int nsyn = collect_kicks(ep, syn, max < 64 ? max : 64);
   unlock();
-  int rc = is_pwait ? real.epoll_pwait(epfd, evs, max, nsyn ? 0 : timeout,
-                                       mask)
+  int rc = is_pwait ? real.epoll_pwait(epfd, evs, max, nsyn ? 0 : timeout, mask)
                     : real.epoll_wait(epfd, evs, max, nsyn ? 0 : timeout);
   if (rc < 0 && !nsyn)
     return rc;
