@@ -51,7 +51,7 @@ static void usage(FILE *out) {
 
 /* The shim: $WIRERIG_PRELOAD_LIB, beside this executable (the build
  * tree), or in the install's library directory. */
-static int find_lib(char out[PATH_MAX]) {
+int wr_cli_find_preload(char *out) {
   const char *env = getenv("WIRERIG_PRELOAD_LIB");
   if (env && *env) {
     return access(env, R_OK) == 0 && realpath(env, out) ? 0 : -1;
@@ -200,7 +200,7 @@ int wr_cmd_exec(int argc, char **argv) {
       fprintf(stderr, PROG ": --preload %s: %s\n", lib, strerror(errno));
       return 2;
     }
-  } else if (find_lib(libpath) < 0) {
+  } else if (wr_cli_find_preload(libpath) < 0) {
     fprintf(stderr,
             PROG ": libwirerig_preload.so not found beside the wirerig "
                  "program or in the install's library directory; build it "

@@ -62,3 +62,22 @@ for i in $(seq 1 "$runs"); do
   try "$found" --bug && fail "run $i of seed $found passed: not reproducible"
 done
 echo "kv_bug: seed $found failed $runs runs out of $runs ($(($(date +%s) - start_s)) s)"
+
+# The same through a scenario (scenarios/target/kv-shim.scn, `shim=`): the
+# run over seeds fails, and its printed `--seed` command fails again on
+# every one of RUNS runs. Run from the top of the checkout.
+export WIRERIG_KVSERVER=$kv WIRERIG_KVSERVER_ARGS=--bug
+out=$("$wirerig" run scenarios/target/kv-shim.scn 2>&1)
+[ $? -eq 1 ] || { echo "$out"; fail "kv-shim.scn should fail against --bug"; }
+repro=$(grep -m1 '  reproduce: wirerig ' <<<"$out" | sed 's/^  reproduce: wirerig //')
+grep -q -- '--seed ' <<<"$repro" || { echo "$out"; fail "no --seed in the reproduction command"; }
+start_s=$(date +%s)
+for i in $(seq 1 "$runs"); do
+  # shellcheck disable=SC2086 # the printed command is a list of words
+  "$wirerig" $repro >/dev/null 2>&1
+  rc=$?
+  [ $rc -eq 1 ] || fail "run $i of 'wirerig $repro' exited $rc, not 1"
+done
+echo "kv_bug: 'wirerig $repro' failed $runs runs out of $runs ($(($(date +%s) - start_s)) s)"
+WIRERIG_KVSERVER_ARGS= out=$("$wirerig" run scenarios/target/kv-shim.scn 2>&1) ||
+  { echo "$out"; fail "kv-shim.scn should pass against the correct server"; }
