@@ -122,7 +122,7 @@ static long step_timeout(run_rt *rt, const wr_scn_step *st) {
 
 static wr_mailbox *ep_mb(run_rt *rt, int i) {
   if (!rt->eps[i].mb)
-    rt->eps[i].mb = wr_mailbox_create(rt->env);
+    wr_mailbox_create(rt->env, &rt->eps[i].mb);
   return rt->eps[i].mb;
 }
 
