@@ -572,13 +572,8 @@ static int exec_state(run_rt *rt, const wr_scn_step *st) {
   static const char *names[] = {"open", "closed", "read_closed",
                                 "write_closed"};
   /* The socket model's view, so a peer's FIN shows as read_closed. */
-  static const wr_scn_state map[] = {
-      [WR_SOCK_OPEN] = WR_SCN_STATE_OPEN,
-      [WR_SOCK_CLOSED] = WR_SCN_STATE_CLOSED,
-      [WR_SOCK_READ_CLOSED] = WR_SCN_STATE_READ_CLOSED,
-      [WR_SOCK_WRITE_CLOSED] = WR_SCN_STATE_WRITE_CLOSED};
   wr_sock *s = ep_sock(rt, st->ep);
-  wr_scn_state now = s ? map[wr_sock_get_state(s)] : WR_SCN_STATE_CLOSED;
+  wr_sock_state now = s ? wr_sock_get_state(s) : WR_SOCK_CLOSED;
   return judge(rt, st, now == st->state, names[now], names[now]);
 }
 
@@ -711,13 +706,9 @@ static int exec_step(run_rt *rt, const wr_scn_step *st) {
     return judge_rc(rt, st, rc);
   case WR_SCN_GETOPTS:
     return exec_getopts(rt, st);
-  case WR_SCN_SHUTDOWN: {
-    int how = st->how == WR_SCN_SHUT_READ    ? WR_SHUT_RD
-              : st->how == WR_SCN_SHUT_WRITE ? WR_SHUT_WR
-                                             : WR_SHUT_RDWR;
+  case WR_SCN_SHUTDOWN:
     s = ep_sock(rt, st->ep);
-    return judge_rc(rt, st, s ? wr_sock_shutdown(s, how) : WR_ENOTCONN);
-  }
+    return judge_rc(rt, st, s ? wr_sock_shutdown(s, st->how) : WR_ENOTCONN);
   case WR_SCN_CLOSE:
     s = ep_sock(rt, st->ep);
     rc = s ? wr_sock_close(s) : 0;

@@ -318,11 +318,11 @@ static int v_getopts(scn_parser *p, wr_scn_step *st, const tok *name) {
 static int v_shutdown(scn_parser *p, wr_scn_step *st, const tok *name) {
   const tok *t = scn_peek(p);
   if (wr_scnp_is(t, "read"))
-    st->how = WR_SCN_SHUT_READ;
+    st->how = WR_SHUT_RD;
   else if (wr_scnp_is(t, "write"))
-    st->how = WR_SCN_SHUT_WRITE;
+    st->how = WR_SHUT_WR;
   else if (wr_scnp_is(t, "read_write"))
-    st->how = WR_SCN_SHUT_READ_WRITE;
+    st->how = WR_SHUT_RDWR;
   else
     return wr_scnp_err(p, t,
                        "%s shutdown direction; expected read, write or "
@@ -364,13 +364,13 @@ static int v_state(scn_parser *p, wr_scn_step *st, const tok *name) {
     return -1;
   const tok *t = scn_peek(p);
   if (wr_scnp_is(t, "open"))
-    st->state = WR_SCN_STATE_OPEN;
+    st->state = WR_SOCK_OPEN;
   else if (wr_scnp_is(t, "closed"))
-    st->state = WR_SCN_STATE_CLOSED;
+    st->state = WR_SOCK_CLOSED;
   else if (wr_scnp_is(t, "read_closed"))
-    st->state = WR_SCN_STATE_READ_CLOSED;
+    st->state = WR_SOCK_READ_CLOSED;
   else if (wr_scnp_is(t, "write_closed"))
-    st->state = WR_SCN_STATE_WRITE_CLOSED;
+    st->state = WR_SOCK_WRITE_CLOSED;
   else
     return wr_scnp_err(p, t,
                        "%s state; expected open, closed, read_closed or "

@@ -556,9 +556,7 @@ size_t wr_sf_encode(const wr_scenario *s, uint64_t seed, uint8_t *buf,
     }
     case WR_SCN_SHUTDOWN:
       OP(SF_SHUTDOWN);
-      out1(&o, st->how == WR_SCN_SHUT_READ    ? 0
-               : st->how == WR_SCN_SHUT_WRITE ? 1
-                                              : 2);
+      out1(&o, st->how == WR_SHUT_RD ? 0 : st->how == WR_SHUT_WR ? 1 : 2);
       break;
     case WR_SCN_CLOSE:
       OP(SF_CLOSE);

@@ -67,7 +67,7 @@ const char *wr_addr_str(const wr_addr *a, char buf[WR_ADDR_STRLEN]);
 int wr_addr_equal(const wr_addr *a, const wr_addr *b);
 
 /* shutdown directions, as SHUT_RD / SHUT_WR / SHUT_RDWR. */
-enum { WR_SHUT_RD = 1, WR_SHUT_WR = 2, WR_SHUT_RDWR = 3 };
+/* shutdown's how: WR_SHUT_RD, WR_SHUT_WR, WR_SHUT_RDWR (types.h). */
 
 /* Readiness bits, the same as epoll's for a TCP socket (tcp_poll):
  * IN: data or a connection to accept, or end of stream; OUT: send would

@@ -210,19 +210,6 @@ typedef enum wr_scn_cmp {
   WR_SCN_GE
 } wr_scn_cmp;
 
-typedef enum wr_scn_shut {
-  WR_SCN_SHUT_READ,
-  WR_SCN_SHUT_WRITE,
-  WR_SCN_SHUT_READ_WRITE
-} wr_scn_shut;
-
-typedef enum wr_scn_state {
-  WR_SCN_STATE_OPEN,
-  WR_SCN_STATE_CLOSED,
-  WR_SCN_STATE_READ_CLOSED,
-  WR_SCN_STATE_WRITE_CLOSED
-} wr_scn_state;
-
 struct wr_scn_step;
 typedef struct wr_scn_block {
   struct wr_scn_step *steps;
@@ -257,8 +244,8 @@ typedef struct wr_scn_step {
   wr_time timeout;   /* timeout=T; has_timeout says whether it was given */
   int has_timeout;
   wr_scn_cmp cmp;
-  wr_scn_shut how;
-  wr_scn_state state;
+  int how;                 /* shutdown: WR_SHUT_RD, _WR, _RDWR (types.h) */
+  wr_sock_state state;     /* state: the socket model's own enum */
   int on;                  /* refuse on|off */
   uint64_t sndbuf, rcvbuf; /* net buffers, 0 = not set */
   const wr_policy *policy; /* net policy */

@@ -138,16 +138,10 @@ int wr_sock_id(const wr_sock *s);
 /* The transport handle (-1 once the descriptor is closed). */
 int wr_sock_handle(const wr_sock *s);
 
-/* Which directions a socket can still use, as a test observes it. */
-typedef enum wr_sock_state {
-  WR_SOCK_OPEN = 0,
-  WR_SOCK_CLOSED,      /* the port or the descriptor is closed */
-  WR_SOCK_READ_CLOSED, /* end of stream seen (peer FIN/RST) or shutdown(read) */
-  WR_SOCK_WRITE_CLOSED /* shutdown(write), done or waiting for the queue */
-} wr_sock_state;
-/* Both directions ended counts as WR_SOCK_CLOSED. The end of the peer's
- * stream is seen when the socket reads it: at once for an active socket,
- * at the next recv for a passive one (the driver reads only on demand). */
+/* Which directions a socket can still use (wr_sock_state, types.h). Both
+ * directions ended counts as WR_SOCK_CLOSED. The end of the peer's stream is
+ * seen when the socket reads it: at once for an active socket, at the next recv
+ * for a passive one (the driver reads only on demand). */
 wr_sock_state wr_sock_get_state(const wr_sock *s);
 
 #ifdef __cplusplus

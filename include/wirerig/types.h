@@ -26,6 +26,20 @@ typedef struct wr_addr {
 /* Room for "[" INET6_ADDRSTRLEN "]:65535" and its NUL (wr_addr_str). */
 #define WR_ADDR_STRLEN 56
 
+/* shutdown's `how`, for the transports (net.h), the socket model (sock.h)
+ * and scenario files alike. */
+enum { WR_SHUT_RD = 1, WR_SHUT_WR = 2, WR_SHUT_RDWR = 3 };
+
+/* Which directions a socket can still use, as a test observes it: the
+ * socket model's wr_sock_get_state (sock.h) and a scenario's `state` step
+ * speak the same enum. */
+typedef enum wr_sock_state {
+  WR_SOCK_OPEN = 0,
+  WR_SOCK_CLOSED,      /* the port or the descriptor is closed */
+  WR_SOCK_READ_CLOSED, /* end of stream seen (peer FIN/RST) or shutdown(read) */
+  WR_SOCK_WRITE_CLOSED /* shutdown(write), done or waiting for the queue */
+} wr_sock_state;
+
 #ifdef __cplusplus
 }
 #endif
