@@ -100,6 +100,13 @@ int wr_pcap_collect_flows(pcap_opts *o, wr_pcap_capture *cap) {
     fprintf(stderr, WR_PCAP_PROG " %s: %s\n", o->sub, err);
     return 2;
   }
+  /* A capture cut inside its last record is read up to the cut; say so,
+   * since the output then lacks whatever that record held. */
+  if (cap->pcap.truncated_record)
+    fprintf(stderr,
+            WR_PCAP_PROG " %s: %s: the file ends inside record %llu (cut "
+                         "short); the complete records before it are read\n",
+            o->sub, o->file, (unsigned long long)cap->pcap.truncated_record);
   if (cap->count == 0 && (o->flow || o->port)) {
     fprintf(stderr, WR_PCAP_PROG " %s: %s: no flow %s %s\n", o->sub, o->file,
             o->flow ? "number" : "with port", o->flow ? o->flow : o->port);
@@ -283,11 +290,11 @@ int wr_pcap_cmd_decode(pcap_opts *o) {
 int wr_pcap_cmd_to_corpus(pcap_opts *o) {
   if (!o->out)
     return wr_pcap_usage_error(o, "--out DIR is required");
-  int layout = o->layout ? wr_corpus_layout_parse(o->layout) : WR_CORPUS_PACKETS;
+  int layout =
+      o->layout ? wr_corpus_layout_parse(o->layout) : WR_CORPUS_PACKETS;
   if (layout < 0)
     return wr_pcap_usage_error(
-        o, "--layout: expected packets, check or split, found '%s'",
-        o->layout);
+        o, "--layout: expected packets, check or split, found '%s'", o->layout);
   int st = wr_pcap_parse_framing(o, layout != WR_CORPUS_CHECK);
   if (st)
     return st;
@@ -297,9 +304,8 @@ int wr_pcap_cmd_to_corpus(pcap_opts *o) {
   wr_corpus_stats cs;
   char err[600];
   int status = 0;
-  if (wr_pcap_to_corpus(&cap, &o->framing, o->dirs,
-                        (wr_corpus_layout)layout, o->out, &cs, err,
-                        sizeof err) != 0) {
+  if (wr_pcap_to_corpus(&cap, &o->framing, o->dirs, (wr_corpus_layout)layout,
+                        o->out, &cs, err, sizeof err) != 0) {
     fprintf(stderr, WR_PCAP_PROG " to-corpus: %s\n", err);
     status = 2;
   } else {

@@ -101,6 +101,14 @@ typedef struct wr_pcap_stats {
   uint64_t frag_truncated; /* fragments cut by the snaplen (datagram lost) */
   uint64_t csum_bad;       /* TCP segments whose checksum is wrong */
   uint64_t csum_offloaded; /* TCP checksums left to the card: accepted */
+  /* IP datagrams whose length field is larger than the frame that carried
+   * them (not cut by the snaplen: the frame's wire length is shorter too).
+   * Read as far as the frame goes, as tshark does; never a gap. */
+  uint64_t bad_ip_length;
+  /* The record cut short by the end of the file (1-based), 0 when none:
+   * the file ends inside it, as when tcpdump was killed. The complete
+   * records before it are read, as tcpdump and tshark read them. */
+  uint64_t truncated_record;
 } wr_pcap_stats;
 
 typedef struct wr_pcap_reader wr_pcap_reader;
