@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/atomic_file.h"
 #include "cli_util.h"
 #include "commands.h"
 #include "run_cli.h"
@@ -104,13 +105,25 @@ static int print_suite(const run_output *out, const wr_run_suite *s) {
   wr_run_write_summary(f, s);
   if (!out->junit)
     return 0;
-  FILE *j = fopen(out->junit, "w");
-  if (!j) {
-    fprintf(stderr, WR_RUN_PROG ": --junit %s: cannot write\n", out->junit);
+  /* Under a temporary name, renamed when complete: a full disk or an
+   * interrupted run never leaves a 0-byte or half file, or the previous
+   * run's, under this run's name. */
+  wr_atomic_file j;
+  char err[600];
+  if (wr_atomic_open(&j, out->junit, err, sizeof err) != 0) {
+    fprintf(stderr, WR_RUN_PROG ": --junit %s\n", err);
     return -1;
   }
-  int rc = wr_run_write_junit(j, s);
-  return fclose(j) == 0 && rc == 0 ? 0 : -1;
+  if (wr_run_write_junit(j.fp, s) != 0 && !ferror(j.fp)) {
+    fprintf(stderr, WR_RUN_PROG ": --junit %s: out of memory\n", out->junit);
+    wr_atomic_abort(&j);
+    return -1;
+  }
+  if (wr_atomic_commit(&j, 0, err, sizeof err) != 0) {
+    fprintf(stderr, WR_RUN_PROG ": --junit %s\n", err);
+    return -1;
+  }
+  return 0;
 }
 
 enum {

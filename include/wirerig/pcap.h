@@ -149,7 +149,9 @@ void wr_pcap_close(wr_pcap_reader *r);
  * time; destroying the network closes it. 0, WR_EINVAL (not a simnet),
  * WR_EALREADY (one is open) or WR_EIO (message in err). */
 int wr_pcap_export_open(wr_net *n, const char *path, char *err, size_t errlen);
-/* Flushes and closes the file: 0, or WR_ENOENT when none is open. */
+/* Flushes and closes the file, which is written under a temporary name
+ * and renamed to path only now: 0, WR_ENOENT when none is open, or WR_EIO
+ * when it could not be written (nothing is then left under path). */
 int wr_pcap_export_close(wr_net *n);
 
 #ifdef __cplusplus
