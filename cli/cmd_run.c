@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/atomic_file.h"
@@ -256,6 +257,14 @@ int wr_cmd_run(int argc, char **argv) {
   wr_run_suite_opts so = {.jobs = (unsigned)jobs};
   if (o.progress && tty)
     so.done = clear_progress;
+  /* An earlier run's JUnit file must not pass for this run's if this one
+   * is killed before it writes its own. */
+  struct stat jst;
+  if (out.junit && stat(out.junit, &jst) == 0 && S_ISREG(jst.st_mode))
+    unlink(out.junit);
+  /* Ctrl-C, SIGTERM, SIGHUP: stop every target and worker, report what
+   * completed (marked interrupted), exit 128 + the signal. */
+  wr_run_signals_install();
   wr_run_suite suite;
   if (wr_run_suite_run((const char *const *)files.v, files.n, &o, &so, &suite) <
       0) {
@@ -265,6 +274,8 @@ int wr_cmd_run(int argc, char **argv) {
   }
   int wrote = print_suite(&out, &suite);
   rc = wrote < 0 ? 2 : wr_run_suite_status(&suite);
+  if (suite.interrupted)
+    rc = 128 + suite.interrupted;
   wr_run_suite_free(&suite);
 done:
   wr_run_files_free(&in);

@@ -112,6 +112,10 @@ static int one(plan *pl, wr_run_transport t, uint64_t seed,
   p.transport = t;
   p.seed = seed;
   p.sched = sc;
+  /* After SIGINT/SIGTERM/SIGHUP no further run starts: the plan ends as
+   * if this run had failed, and the suite reports it as interrupted. */
+  if (wr_run_interrupted())
+    return 1;
   wr_run_verdict v = wr_run_once(pl->s, &p, pl->cur);
   if (t == WR_RUN_SIM)
     pl->rep->sim_runs++;
