@@ -112,10 +112,11 @@ static int one(plan *pl, wr_run_transport t, uint64_t seed,
   p.transport = t;
   p.seed = seed;
   p.sched = sc;
-  /* After SIGINT/SIGTERM/SIGHUP no further run starts: the plan ends as
-   * if this run had failed, and the suite reports it as interrupted. */
+  p.preload = pl->o->preload;
+  /* After SIGINT/SIGTERM/SIGHUP no further run starts: the remaining runs
+   * count as passed here, and the suite marks the file interrupted. */
   if (wr_run_interrupted())
-    return 1;
+    return 0;
   wr_run_verdict v = wr_run_once(pl->s, &p, pl->cur);
   if (t == WR_RUN_SIM)
     pl->rep->sim_runs++;
@@ -246,9 +247,27 @@ wr_run_kind wr_run_scenario(const wr_scenario *s, const wr_run_opts *o,
   int failed = 0;
   if (o->sim)
     failed = sim_plan(&pl, pin, seeds, first_seed, limit, &b, &first);
+  /* A target under the shim is cut by the seed: loopback then runs every
+   * seed, like simnet, and a failure names its seed. */
+  uint64_t lo_seeds = 1;
+  for (size_t i = 0; i < s->nendpoints; i++)
+    if (s->endpoints[i].shim_reads || s->endpoints[i].shim_writes)
+      lo_seeds = seeds;
+  uint64_t lo_seed = first_seed;
+  int lo_failed = 0;
   if (o->loopback && !failed) {
     rep->ran_lo = 1;
-    if (one(&pl, WR_RUN_LOOPBACK, first_seed, pin)) {
+    for (uint64_t i = 0; i < lo_seeds && !lo_failed; i++) {
+      lo_seed = first_seed + i;
+      lo_failed = one(&pl, WR_RUN_LOOPBACK, lo_seed, pin);
+      if (!lo_failed && pl.cur->verdict == WR_RUN_SKIP)
+        break;
+    }
+    if (lo_seeds > 1 && rep->seeds == 0)
+      rep->seeds = lo_failed ? lo_seed - first_seed + 1 : lo_seeds;
+  }
+  if (o->loopback && !failed) {
+    if (lo_failed) {
       rep->lo = pl.fail->verdict;
       failed = 1;
       /* A loopback failure of an expectation that simnet met is a
@@ -263,7 +282,7 @@ wr_run_kind wr_run_scenario(const wr_scenario *s, const wr_run_opts *o,
                          "loopback failed\n",
                          s->file, (unsigned long long)first_seed);
       }
-      report_failure(s, o, pl.fail, WR_RUN_LOOPBACK, first_seed, pin, rep, &b);
+      report_failure(s, o, pl.fail, WR_RUN_LOOPBACK, lo_seed, pin, rep, &b);
       if (rep->kind == WR_RUN_K_DISAGREE)
         wr_run_sb_printf(&b, "  compare both: %s run %s --seed %llu\n",
                          o->prog ? o->prog : "wirerig", s->file,

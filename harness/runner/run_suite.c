@@ -236,8 +236,9 @@ int wr_run_suite_run(const char *const *files, size_t n, const wr_run_opts *o,
         continue;
       }
       run_file(files[i], o, &out->items[i]);
-      /* A file whose runs were cut short by the signal did not fail. */
-      if (wr_run_interrupted() && out->items[i].rep.kind != WR_RUN_K_PASS)
+      /* A file whose runs were cut short by the signal neither passed nor
+       * failed. */
+      if (wr_run_interrupted())
         mark_interrupted(&out->items[i], files[i], wr_run_interrupted());
       done(so, i, &out->items[i]);
     }
