@@ -142,9 +142,9 @@ static void print_event(FILE *out, const pcap_opts *o, const wr_pcap_flow *pf,
       int state = e->http_state;
       wr_http_packet hp;
       wr_http_parse(e->packet.ptr, e->packet.len, &state, &hp);
-      wr_decode_print_http(out, o->framing.type, &hp);
+      wr_http_print(out, o->framing.type, &hp);
     } else {
-      wr_decode_print_bytes(out, e->packet.ptr, e->packet.len);
+      wr_bytes_print(out, e->packet.ptr, e->packet.len);
     }
     putc('\n', out);
     break;
@@ -236,9 +236,9 @@ int wr_pcap_cmd_decode(pcap_opts *o) {
       status = 2;
       break;
     }
-    char a[WR_ENDPOINT_STRLEN], b[WR_ENDPOINT_STRLEN];
-    wr_endpoint_format(&pf->flow.client, a);
-    wr_endpoint_format(&pf->flow.server, b);
+    char a[WR_ADDR_STRLEN], b[WR_ADDR_STRLEN];
+    wr_addr_str(&pf->flow.client, a);
+    wr_addr_str(&pf->flow.server, b);
     size_t count[2] = {0, 0};
     if (o->json) {
       wr_jw_object_begin(&w);

@@ -413,7 +413,7 @@ static void test_shrinks_while_read(void **state) {
   assert_int_equal(cr_close(f), 0);
   wr_pcap_reader *r;
   char err[256];
-  assert_int_equal(wr_pcap_open(&r, path, NULL, err, sizeof err), 0);
+  assert_int_equal(wr_pcap_reader_create(path, NULL, &r, err, sizeof err), 0);
   wr_tcp_segment seg;
   assert_int_equal(wr_pcap_next(r, &seg), 1);
   assert_int_equal(truncate(path, 4096), 0);
@@ -424,7 +424,7 @@ static void test_shrinks_while_read(void **state) {
            wr_pcap_error(r));
   expect_msg(wr_pcap_error(r), path, "shrank");
   expect_msg(wr_pcap_error(r), "record ", NULL);
-  wr_pcap_close(r);
+  wr_pcap_reader_destroy(r);
 }
 
 /* VLAN stacks of any depth are walked (the old limit was 8 and a deeper
