@@ -340,6 +340,11 @@ static int choose_flow(const opts *o, wr_pcap_capture *cap,
     fprintf(stderr, WR_REPLAY_PROG ": %s\n", err);
     return 2;
   }
+  if (cap->pcap.truncated_record)
+    fprintf(stderr,
+            WR_REPLAY_PROG ": %s: the file ends inside record %llu (cut "
+                           "short); the complete records before it are read\n",
+            o->file, (unsigned long long)cap->pcap.truncated_record);
   if (cap->count == 1) {
     *out = &cap->flows[0];
     return 0;

@@ -10,8 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/atomic_file.h"
 #include "cli_util.h"
 #include "commands.h"
 #include "run_cli.h"
@@ -105,13 +107,25 @@ static int print_suite(const run_output *out, const wr_run_suite *s) {
   wr_run_write_summary(f, s);
   if (!out->junit)
     return 0;
-  FILE *j = fopen(out->junit, "w");
-  if (!j) {
-    fprintf(stderr, WR_RUN_PROG ": --junit %s: cannot write\n", out->junit);
+  /* Under a temporary name, renamed when complete: a full disk or an
+   * interrupted run never leaves a 0-byte or half file, or the previous
+   * run's, under this run's name. */
+  wr_atomic_file j;
+  char err[600];
+  if (wr_atomic_open(&j, out->junit, err, sizeof err) != 0) {
+    fprintf(stderr, WR_RUN_PROG ": --junit %s\n", err);
     return -1;
   }
-  int rc = wr_run_write_junit(j, s);
-  return fclose(j) == 0 && rc == 0 ? 0 : -1;
+  if (wr_run_write_junit(j.fp, s) != 0 && !ferror(j.fp)) {
+    fprintf(stderr, WR_RUN_PROG ": --junit %s: out of memory\n", out->junit);
+    wr_atomic_abort(&j);
+    return -1;
+  }
+  if (wr_atomic_commit(&j, 0, err, sizeof err) != 0) {
+    fprintf(stderr, WR_RUN_PROG ": --junit %s\n", err);
+    return -1;
+  }
+  return 0;
 }
 
 enum {
@@ -248,6 +262,14 @@ int wr_cmd_run(int argc, char **argv) {
   wr_run_suite_opts so = {.jobs = (unsigned)jobs};
   if (o.progress && tty)
     so.done = clear_progress;
+  /* An earlier run's JUnit file must not pass for this run's if this one
+   * is killed before it writes its own. */
+  struct stat jst;
+  if (out.junit && stat(out.junit, &jst) == 0 && S_ISREG(jst.st_mode))
+    unlink(out.junit);
+  /* Ctrl-C, SIGTERM, SIGHUP: stop every target and worker, report what
+   * completed (marked interrupted), exit 128 + the signal. */
+  wr_run_signals_install();
   wr_run_suite suite;
   if (wr_run_suite_run((const char *const *)files.v, files.n, &o, &so, &suite) <
       0) {
@@ -257,6 +279,8 @@ int wr_cmd_run(int argc, char **argv) {
   }
   int wrote = print_suite(&out, &suite);
   rc = wrote < 0 ? 2 : wr_run_suite_status(&suite);
+  if (suite.interrupted)
+    rc = 128 + suite.interrupted;
   wr_run_suite_free(&suite);
 done:
   wr_run_files_free(&in);

@@ -100,6 +100,13 @@ int wr_pcap_collect_flows(pcap_opts *o, wr_pcap_capture *cap) {
     fprintf(stderr, WR_PCAP_PROG " %s: %s\n", o->sub, err);
     return 2;
   }
+  /* A capture cut inside its last record is read up to the cut; say so,
+   * since the output then lacks whatever that record held. */
+  if (cap->pcap.truncated_record)
+    fprintf(stderr,
+            WR_PCAP_PROG " %s: %s: the file ends inside record %llu (cut "
+                         "short); the complete records before it are read\n",
+            o->sub, o->file, (unsigned long long)cap->pcap.truncated_record);
   if (cap->count == 0 && (o->flow || o->port)) {
     fprintf(stderr, WR_PCAP_PROG " %s: %s: no flow %s %s\n", o->sub, o->file,
             o->flow ? "number" : "with port", o->flow ? o->flow : o->port);

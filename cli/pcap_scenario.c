@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/atomic_file.h"
 #include "pcap_cli.h"
 
 int wr_pcap_cmd_to_scenario(pcap_opts *o) {
@@ -34,24 +35,37 @@ int wr_pcap_cmd_to_scenario(pcap_opts *o) {
     fprintf(stderr, WR_PCAP_PROG " to-scenario: %s\n", err);
     goto done;
   }
+  /* --out is written under a temporary name and renamed when complete:
+   * a full disk leaves no 0-byte .scn that looks like a scenario. */
   FILE *out = stdout;
-  if (o->out && !(out = fopen(o->out, "w"))) {
-    fprintf(stderr, WR_PCAP_PROG " to-scenario: %s: %s\n", o->out,
-            strerror(errno));
-    goto done;
+  wr_atomic_file af = {0};
+  if (o->out) {
+    if (wr_atomic_open(&af, o->out, err, sizeof err) != 0) {
+      fprintf(stderr, WR_PCAP_PROG " to-scenario: %s\n", err);
+      goto done;
+    }
+    out = af.fp;
   }
   wr_scenario_export ex = {.source = o->file,
                            .framing = o->packet ? &o->framing : NULL,
                            .packet_name = o->packet};
   int rc = wr_pcap_to_scenario(out, pf, &ex, err, sizeof err);
-  int wfail = ferror(out) || (out == stdout ? fflush(out) : fclose(out));
-  if (rc)
+  if (rc) {
     fprintf(stderr, WR_PCAP_PROG " to-scenario: %s\n", err);
-  else if (wfail)
-    fprintf(stderr, WR_PCAP_PROG " to-scenario: %s: cannot write: %s\n",
-            o->out ? o->out : "standard output", strerror(errno));
-  else
+    if (o->out)
+      wr_atomic_abort(&af);
+  } else if (o->out) {
+    if (wr_atomic_commit(&af, 0, err, sizeof err) != 0)
+      fprintf(stderr, WR_PCAP_PROG " to-scenario: %s\n", err);
+    else
+      st = 0;
+  } else if (fflush(out) != 0 || ferror(out)) {
+    fprintf(stderr,
+            WR_PCAP_PROG " to-scenario: standard output: cannot write: %s\n",
+            strerror(errno));
+  } else {
     st = 0;
+  }
 done:
   wr_pcap_capture_free(&cap);
   return st;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -15,6 +16,7 @@
 #include "pcap/pcaptest.h"
 #include "testutil.h"
 #include "wirerig/pcapflows.h"
+#include "wirerig/pcaptools.h"
 
 static const cr_end C4 = {"10.0.0.1", 40000}, S4 = {"10.0.0.2", 80};
 static const cr_end C6 = {"fd00::1", 40000}, S6 = {"fd00::2", 80};
@@ -346,6 +348,22 @@ static void good_file(const char *path, cr_format fmt) {
   assert_int_equal(cr_close(f), 0);
 }
 
+/* A capture cut inside a record (tcpdump killed mid-write) keeps every
+ * complete record before the cut, as tcpdump and tshark read them, and
+ * says which record was cut. Only a cut file header is an error. */
+static void expect_cut(const char *path, uint64_t cut_record,
+                       const char *what) {
+  wr_pcap_capture cap;
+  pt_collect(path, NULL, NULL, &cap);
+  TU_CHECK(cap.pcap.truncated_record == cut_record,
+           "%s: truncated_record %llu, expected %llu", what,
+           (unsigned long long)cap.pcap.truncated_record,
+           (unsigned long long)cut_record);
+  TU_CHECK(cap.pcap.records == cut_record - 1, "%s: %llu records kept", what,
+           (unsigned long long)cap.pcap.records);
+  wr_pcap_capture_free(&cap);
+}
+
 static void test_truncated(void **state) {
   (void)state;
   static uint8_t buf[8192];
@@ -353,21 +371,179 @@ static void test_truncated(void **state) {
   good_file(good, CR_PCAP_US);
   size_t n = read_all(good, buf, sizeof buf);
   const char *path = pt_path("trunc.pcap");
-  /* Inside the file header. */
+  /* Inside the file header: nothing to keep. */
   write_bytes(path, buf, 10);
   expect_msg(pt_collect_error(path, NULL, WR_EPROTO), path, "truncated");
   /* Inside record 3: header 24, records of 16 + 54 bytes (handshake). */
   write_bytes(path, buf, 24 + 2 * 70 + 30);
-  expect_msg(pt_collect_error(path, NULL, WR_EPROTO), path, "record 3");
-  /* Inside the header of the last record. */
+  expect_cut(path, 3, "cut in record 3");
+  /* Inside the header of the last record: "ping" and "pong!" are kept. */
   write_bytes(path, buf, n - 54 - 8);
-  expect_msg(pt_collect_error(path, NULL, WR_EPROTO), "record 8", "truncated");
+  expect_cut(path, 8, "cut in the header of record 8");
+  wr_pcap_capture cap;
+  pt_collect(path, NULL, NULL, &cap);
+  pt_expect_bytes(&cap.flows[0].dir[WR_C2S], "ping", 4, "kept c2s");
+  pt_expect_bytes(&cap.flows[0].dir[WR_S2C], "pong!", 5, "kept s2c");
+  wr_pcap_capture_free(&cap);
 
   const char *ng = pt_path("good.pcapng");
   good_file(ng, CR_PCAPNG);
   n = read_all(ng, buf, sizeof buf);
   write_bytes(path, buf, n - 10);
-  expect_msg(pt_collect_error(path, NULL, WR_EPROTO), path, "record 8");
+  expect_cut(path, 8, "pcapng cut in record 8");
+}
+
+/* A file that shrinks while it is read (a log rotated, truncate(1) by
+ * another process) used to kill the reader with SIGBUS through its memory
+ * mapping; now it is an error naming the file and the record. */
+static void test_shrinks_while_read(void **state) {
+  (void)state;
+  const char *path = pt_path("shrink.pcap");
+  int lt = CR_LINK_ETHERNET;
+  cr_file *f = cr_open(path, CR_PCAP_US, &lt, 1, 0);
+  cr_conv c;
+  cr_conv_init(&c, f, lt, C4, S4, 1, 2);
+  cr_handshake(&c);
+  static uint8_t big[60000];
+  pt_fill(big, sizeof big, 3);
+  for (int i = 0; i < 40; i++) /* 2.4 MB: more than the read window */
+    cr_send(&c, CR_C2S, WR_TCP_ACK, big, 1400);
+  for (int i = 0; i < 2000; i++)
+    cr_send(&c, CR_C2S, WR_TCP_ACK, big, 1200);
+  assert_int_equal(cr_close(f), 0);
+  wr_pcap_reader *r;
+  char err[256];
+  assert_int_equal(wr_pcap_reader_create(path, NULL, &r, err, sizeof err), 0);
+  wr_tcp_segment seg;
+  assert_int_equal(wr_pcap_next(r, &seg), 1);
+  assert_int_equal(truncate(path, 4096), 0);
+  int rc;
+  while ((rc = wr_pcap_next(r, &seg)) == 1)
+    ;
+  TU_CHECK(rc == WR_EIO, "expected eio, got %s (%s)", wr_err_name(rc),
+           wr_pcap_error(r));
+  expect_msg(wr_pcap_error(r), path, "shrank");
+  expect_msg(wr_pcap_error(r), "record ", NULL);
+  wr_pcap_reader_destroy(r);
+}
+
+/* VLAN stacks of any depth are walked (the old limit was 8 and a deeper
+ * frame was silently counted as not IP). */
+static void test_deep_vlan(void **state) {
+  (void)state;
+  const char *path = pt_path("deep.pcap");
+  int lt = CR_LINK_ETHERNET;
+  cr_file *f = cr_open(path, CR_PCAP_US, &lt, 1, 0);
+  static uint8_t dgram[65600], frame[66000];
+  cr_tcp t = {.src = C4,
+              .dst = S4,
+              .seq = 100,
+              .ack = 1,
+              .flags = WR_TCP_ACK | WR_TCP_PSH,
+              .window = 1000,
+              .payload = "deep",
+              .len = 4};
+  size_t n = cr_ip_tcp(dgram, &t, 1);
+  memset(frame, 0xAA, 12);
+  size_t off = 12;
+  for (int i = 0; i < 12; i++) {
+    frame[off++] = 0x81;
+    frame[off++] = 0x00;
+    frame[off++] = 0;
+    frame[off++] = (uint8_t)(i + 1);
+  }
+  frame[off++] = 0x08;
+  frame[off++] = 0x00;
+  memcpy(frame + off, dgram, n);
+  cr_record(f, 0, 1000000, frame, off + n, off + n);
+  assert_int_equal(cr_close(f), 0);
+  wr_pcap_capture cap;
+  pt_collect(path, NULL, NULL, &cap);
+  TU_CHECK(cap.pcap.not_ip == 0 && cap.count == 1,
+           "12 VLAN tags: %llu not IP, %zu flows",
+           (unsigned long long)cap.pcap.not_ip, cap.count);
+  pt_expect_bytes(&cap.flows[0].dir[WR_C2S], "deep", 4, "12 tags");
+  wr_pcap_capture_free(&cap);
+}
+
+/* An IPv4 total length larger than the frame, in a frame the snaplen did
+ * not cut, is a lying length field: the bytes the frame holds are the
+ * segment (as tshark reads it), it is counted, and no gap is invented --
+ * the gap used to make the next in-order segment look like a retransmit
+ * past a hole and drop it. */
+static void test_ip_length_beyond_frame(void **state) {
+  (void)state;
+  const char *path = pt_path("badlen.pcap");
+  int lt = CR_LINK_RAW;
+  cr_file *f = cr_open(path, CR_PCAP_US, &lt, 1, 0);
+  static uint8_t dgram[65600];
+  const char *parts[] = {"abcd", "efgh", "ijkl"};
+  for (int i = 0; i < 3; i++) {
+    cr_tcp t = {.src = C4,
+                .dst = S4,
+                .seq = 100 + 4 * (uint32_t)i,
+                .ack = 1,
+                .flags = WR_TCP_ACK | WR_TCP_PSH,
+                .window = 1000,
+                .payload = parts[i],
+                .len = 4};
+    size_t n = cr_ip_tcp(dgram, &t, (uint16_t)i);
+    if (i == 0) {
+      uint16_t total = (uint16_t)(n + 100);
+      dgram[2] = (uint8_t)(total >> 8);
+      dgram[3] = (uint8_t)total;
+    }
+    cr_record(f, 0, 1000000 * (i + 1), dgram, n, n);
+  }
+  assert_int_equal(cr_close(f), 0);
+  wr_pcap_capture cap;
+  pt_collect(path, NULL, NULL, &cap);
+  TU_CHECK(cap.count == 1, "%zu flows", cap.count);
+  TU_CHECK(cap.pcap.bad_ip_length == 1, "bad_ip_length %llu",
+           (unsigned long long)cap.pcap.bad_ip_length);
+  TU_CHECK(cap.flows[0].dir[WR_C2S].ngaps == 0, "%zu gaps invented",
+           cap.flows[0].dir[WR_C2S].ngaps);
+  pt_expect_bytes(&cap.flows[0].dir[WR_C2S], "abcdefghijkl", 12,
+                  "bad total length");
+  wr_pcap_capture_free(&cap);
+}
+
+/* Timestamps that go backwards (an NTP step, merged captures) must not
+ * reorder a direction: packets come out in stream order. */
+static void test_backwards_time_keeps_stream_order(void **state) {
+  (void)state;
+  const char *path = pt_path("backwards.pcap");
+  int lt = CR_LINK_ETHERNET;
+  cr_file *f = cr_open(path, CR_PCAP_US, &lt, 1, 0);
+  cr_conv c;
+  cr_conv_init(&c, f, lt, C4, S4, 1, 2);
+  cr_handshake(&c);
+  c.ts = 50000000;
+  cr_send(&c, CR_C2S, WR_TCP_PSH, "first", 5);
+  cr_send(&c, CR_S2C, WR_TCP_PSH, "reply", 5);
+  c.ts = 1000000; /* the clock steps back */
+  cr_send(&c, CR_C2S, WR_TCP_PSH, "second", 6);
+  cr_send(&c, CR_C2S, WR_TCP_PSH, "third", 5);
+  assert_int_equal(cr_close(f), 0);
+  wr_pcap_capture cap;
+  pt_collect(path, NULL, NULL, &cap);
+  assert_int_equal(cap.count, 1);
+  wr_framing raw = wr_framing_default(WR_PACKET_RAW);
+  wr_pcap_events ev = {0};
+  assert_int_equal(wr_pcap_cut_flow(&cap.flows[0], &raw, 3, &ev), 0);
+  size_t last_at = 0;
+  int c2s = 0;
+  for (size_t i = 0; i < ev.n; i++) {
+    if (ev.v[i].dir != WR_C2S)
+      continue;
+    TU_CHECK(c2s == 0 || ev.v[i].at > last_at,
+             "c2s packet %d at %zu after one at %zu", c2s, ev.v[i].at, last_at);
+    last_at = ev.v[i].at;
+    c2s++;
+  }
+  assert_int_equal(c2s, 3);
+  wr_pcap_events_free(&ev);
+  wr_pcap_capture_free(&cap);
 }
 
 static void test_unsupported_link(void **state) {
@@ -425,6 +601,10 @@ int main(void) {
       cmocka_unit_test(test_missing_file),
       cmocka_unit_test(test_bad_magic),
       cmocka_unit_test(test_truncated),
+      cmocka_unit_test(test_shrinks_while_read),
+      cmocka_unit_test(test_deep_vlan),
+      cmocka_unit_test(test_ip_length_beyond_frame),
+      cmocka_unit_test(test_backwards_time_keeps_stream_order),
       cmocka_unit_test(test_unsupported_link),
       cmocka_unit_test(test_absurd_snaplen),
       cmocka_unit_test(test_mixed_link_types),

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/atomic_file.h"
 #include "extract_writer.h"
 #include "tools_internal.h"
 #include "wirerig/error.h"
@@ -166,10 +167,11 @@ static int write_manifest(ex_ctx *c, const char *file, const wr_pcap_stats *ps,
   if (w.failed) {
     snprintf(c->err, sizeof c->err, "out of memory writing the manifest");
     rc = -1;
-  } else {
-    ex_flow tmp = {0};
-    snprintf(tmp.rec.file[0], sizeof tmp.rec.file[0], "manifest.json");
-    rc = write_now(c, &tmp, 0, (const uint8_t *)w.buf, w.len);
+  } else if (wr_atomic_write_at(c->dirfd, c->dir, "manifest.json", w.buf, w.len,
+                                c->err, sizeof c->err) != 0) {
+    /* Written under a temporary name and renamed: a full disk leaves no
+     * 0-byte manifest that looks like an empty capture. */
+    rc = -1;
   }
   wr_jw_free(&w);
   return rc;
@@ -190,6 +192,17 @@ int wr_pcap_extract(const char *path, const wr_pcap_options *popt,
   if (c.dirfd < 0) {
     int e = errno;
     snprintf(err, errlen, "%s: %s", dir, strerror(e));
+    return wr_err_from_errno(e);
+  }
+  /* The manifest is the mark of a complete extract: it is written last,
+   * atomically, once every flow file is. An earlier extract's manifest is
+   * removed first, so that a run that fails (or is interrupted) leaves no
+   * manifest beside its new flow files that would describe other data. */
+  if (unlinkat(c.dirfd, "manifest.json", 0) != 0 && errno != ENOENT) {
+    int e = errno;
+    snprintf(err, errlen, "%s/manifest.json: cannot remove the earlier one: %s",
+             dir, strerror(e));
+    close(c.dirfd);
     return wr_err_from_errno(e);
   }
   c.writer = wr_cap_writer_start(c.dirfd, dir, WRITE_QUEUE);

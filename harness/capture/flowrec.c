@@ -258,6 +258,8 @@ static void json_capture(wr_json_writer *w, const char *file,
   C(frag_truncated);
   C(csum_bad);
   C(csum_offloaded);
+  C(bad_ip_length);
+  C(truncated_record);
 #undef C
   wr_jw_key(w, "flows");
   wr_jw_uint(w, ts->flows);
@@ -274,6 +276,9 @@ void wr_pcap_print_notes(FILE *out, const char *prefix, const wr_pcap_stats *ps,
   } notes[] = {
       {ps->short_headers, "cut by the snaplen inside a header"},
       {ps->malformed, "with inconsistent IP or TCP headers"},
+      {ps->bad_ip_length,
+       "IP datagrams whose length field exceeds the frame (malformed "
+       "length; read as far as the frame goes)"},
       {ps->frag_dropped, "IP datagrams never completed from fragments"},
       {ps->frag_overlaps, "fragment bytes that disagreed (first kept)"},
       {ts->orphan_bad_checksums, "bad-checksum segments of no known flow"},
@@ -281,6 +286,12 @@ void wr_pcap_print_notes(FILE *out, const char *prefix, const wr_pcap_stats *ps,
   for (size_t i = 0; i < sizeof notes / sizeof notes[0]; i++)
     if (notes[i].n)
       fprintf(out, "%s%" PRIu64 " %s\n", prefix, notes[i].n, notes[i].what);
+  if (ps->truncated_record)
+    fprintf(out,
+            "%sthe file ends inside record %" PRIu64
+            " (cut short, as when tcpdump is killed): the %" PRIu64
+            " complete records before it are read\n",
+            prefix, ps->truncated_record, ps->truncated_record - 1);
 }
 
 void wr_cap_json_flows(wr_json_writer *w, const wr_flowrec *recs, size_t n,

@@ -137,28 +137,47 @@ static void cut_stream(const wr_tcp_stream *s, int dir, const wr_framing *cfg,
   }
 }
 
-/* Packets and gaps of both directions by time; a direction's own order is
- * kept for equal times (and c2s goes first). */
-static int by_time(const void *x, const void *y) {
-  const event *a = x, *b = y;
-  if (a->ts != b->ts)
-    return a->ts < b->ts ? -1 : 1;
-  if (a->dir != b->dir)
-    return a->dir < b->dir ? -1 : 1;
-  return a->seq < b->seq ? -1 : a->seq > b->seq;
+/* Packets and gaps of both directions merged by time, each direction kept
+ * in its own stream order (sequence order, from the reassembler). A sort
+ * by time alone reordered a direction whenever the capture's clock went
+ * backwards (an NTP step, merged captures), printing bytes out of the
+ * order the socket delivers them. On equal times c2s goes first. */
+static int merge_dirs(wr_pcap_events *ev, size_t n0) {
+  size_t n = ev->n;
+  if (n0 == 0 || n0 == n)
+    return 0; /* one direction: already in stream order */
+  event *m = malloc(n * sizeof *m);
+  if (!m)
+    return WR_ENOMEM;
+  size_t i = 0, j = n0, k = 0;
+  while (i < n0 && j < n)
+    m[k++] = ev->v[j].ts < ev->v[i].ts ? ev->v[j++] : ev->v[i++];
+  while (i < n0)
+    m[k++] = ev->v[i++];
+  while (j < n)
+    m[k++] = ev->v[j++];
+  for (k = 0; k < n; k++)
+    m[k].seq = k;
+  free(ev->v);
+  ev->v = m;
+  ev->cap = n;
+  return 0;
 }
 
 int wr_pcap_cut_flow(const wr_pcap_flow *pf, const wr_framing *cfg, int dirs,
                      wr_pcap_events *ev) {
   events out = {ev, 0};
   ev->n = 0;
-  for (int d = 0; d < 2; d++)
+  size_t n0 = 0;
+  for (int d = 0; d < 2; d++) {
     if (dirs & (1 << d))
       cut_stream(&pf->dir[d], d, cfg, &out);
+    if (d == 0)
+      n0 = ev->n;
+  }
   if (out.failed)
     return WR_ENOMEM;
-  qsort(ev->v, ev->n, sizeof *ev->v, by_time);
-  return 0;
+  return merge_dirs(ev, n0);
 }
 
 void wr_pcap_events_free(wr_pcap_events *ev) {

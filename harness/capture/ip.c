@@ -8,7 +8,21 @@
  * garbage; stop rather than walk a crafted chain. */
 #define MAX_EXT_HEADERS 16
 
-static ip_result parse_v4(const uint8_t *p, size_t caplen, ip_info *out) {
+/* A length field beyond the frame's wire length cannot be snaplen
+ * truncation (the frame was that long on the wire, and no longer): the
+ * field lies. The datagram is what the frame holds, as tshark reads it
+ * ("total length exceeds packet length"), and it is counted, but no bytes
+ * are invented as missing -- a gap there would make the reassembler drop
+ * the next in-order segment as if it came after a hole. */
+static size_t clamp_len(size_t field, size_t wirelen, ip_info *out) {
+  if (field <= wirelen)
+    return field;
+  out->bad_len = 1;
+  return wirelen;
+}
+
+static ip_result parse_v4(const uint8_t *p, size_t caplen, size_t wirelen,
+                          ip_info *out) {
   if (caplen < 20)
     return IP_SHORT;
   size_t ihl = (size_t)(p[0] & 15u) * 4;
@@ -23,6 +37,7 @@ static ip_result parse_v4(const uint8_t *p, size_t caplen, ip_info *out) {
     total = caplen;
   if (total < ihl)
     return IP_MALFORMED;
+  total = clamp_len(total, wirelen, out);
   size_t avail = caplen < total ? caplen : total;
   uint16_t frag = wr_be16(p + 6);
   out->family = 4;
@@ -102,13 +117,15 @@ ip_result wr_ipv6_walk(uint8_t nh, const uint8_t *p, size_t caplen, size_t len,
   return IP_MALFORMED;
 }
 
-static ip_result parse_v6(const uint8_t *p, size_t caplen, ip_info *out) {
+static ip_result parse_v6(const uint8_t *p, size_t caplen, size_t wirelen,
+                          ip_info *out) {
   if (caplen < 40)
     return IP_SHORT;
   size_t plen = wr_be16(p + 4);
   /* 0 is a jumbogram or a TSO segment on the sending host: take the frame. */
   if (plen == 0)
     plen = caplen - 40;
+  plen = clamp_len(plen, wirelen - 40, out);
   size_t avail = caplen - 40 < plen ? caplen - 40 : plen;
   out->family = 6;
   memcpy(out->src, p + 8, 16);
@@ -117,11 +134,15 @@ static ip_result parse_v6(const uint8_t *p, size_t caplen, ip_info *out) {
 }
 
 ip_result wr_ip_parse(int family, const uint8_t *p, size_t caplen,
-                      ip_info *out) {
+                      size_t wirelen, ip_info *out) {
   if (caplen < 1)
     return IP_SHORT;
+  if (wirelen < caplen)
+    wirelen = caplen; /* a record header that contradicts itself */
+  out->bad_len = 0;
   int version = p[0] >> 4;
   if (version != family)
     return IP_MALFORMED;
-  return family == 4 ? parse_v4(p, caplen, out) : parse_v6(p, caplen, out);
+  return family == 4 ? parse_v4(p, caplen, wirelen, out)
+                     : parse_v6(p, caplen, wirelen, out);
 }

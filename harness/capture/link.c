@@ -11,14 +11,13 @@
 #define ETHERTYPE_QINQ 0x88A8u     /* 802.1ad service tag */
 #define ETHERTYPE_QINQ_OLD 0x9100u /* pre-standard QinQ, still seen */
 
-/* No capture stacks tags deeper than this; a frame that claims to is
- * treated as not IP rather than walked forever. */
-#define MAX_VLAN_TAGS 8
-
 /* The ethertype at p[*off..]; skips VLAN tags (4 bytes each: the tag
  * control information, then the next ethertype). */
 static link_result by_ethertype(const uint8_t *p, size_t caplen, size_t *off) {
-  for (int tags = 0; tags <= MAX_VLAN_TAGS; tags++) {
+  /* Any depth: every tag takes 4 bytes of the frame, so the walk ends with
+   * the captured bytes at the latest. A fixed limit used to count deep
+   * stacks (which real switches and fuzzers both produce) as "not IP". */
+  for (;;) {
     if (caplen < *off + 2)
       return LINK_SHORT;
     uint16_t type = wr_be16(p + *off);
@@ -37,7 +36,6 @@ static link_result by_ethertype(const uint8_t *p, size_t caplen, size_t *off) {
       return LINK_OTHER;
     }
   }
-  return LINK_OTHER;
 }
 
 /* Address family values written by the BSDs, macOS and Linux into the

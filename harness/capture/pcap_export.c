@@ -13,7 +13,12 @@
 #include "wirerig/pcap.h"
 #include "wirerig/simnet.h"
 
+#include <errno.h>
 #include <pcap/pcap.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "base/atomic_file.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +27,11 @@
 typedef struct pcap_out {
   pcap_t *p;
   pcap_dumper_t *d;
+  /* Written under a temporary name and renamed when closed without error,
+   * so that a failed or interrupted run leaves no capture that looks
+   * complete. */
+  char *path, *tmpname;
+  int *result; /* where wr_pcap_export_close wants the outcome */
   uint16_t ipid;
   uint8_t pkt[PKT_MAX];
   uint8_t tmp[65535]; /* one packet's payload, gathered from the ring */
@@ -84,10 +94,23 @@ static void write_one(pcap_out *o, wr_time now, const wr_addr *src,
 
 /* Also for an export whose file never opened (wr_pcap_export_open). */
 static void close_out(pcap_out *o) {
-  if (o->d)
+  int failed = 1;
+  if (o->d) {
+    failed = pcap_dump_flush(o->d) != 0 || ferror(pcap_dump_file(o->d));
     pcap_dump_close(o->d);
+  }
   if (o->p)
     pcap_close(o->p);
+  if (o->tmpname) {
+    if (!failed && rename(o->tmpname, o->path) != 0)
+      failed = 1;
+    if (failed)
+      unlink(o->tmpname);
+  }
+  if (o->result)
+    *o->result = failed ? WR_EIO : 0;
+  free(o->path);
+  free(o->tmpname);
   free(o);
 }
 
@@ -137,13 +160,24 @@ static int open_out(pcap_out *o, const char *path, char *err, size_t errlen) {
       snprintf(err, errlen, "libpcap could not create a raw-IP handle");
     return WR_EIO;
   }
-  o->d = pcap_dump_open(o->p, path);
-  if (!o->d) {
+  wr_atomic_file af;
+  char aerr[300];
+  int arc = wr_atomic_open(&af, path, aerr, sizeof aerr);
+  if (arc == 0 && !af.tmp) {
+    wr_atomic_abort(&af); /* a device or a fifo: no rename */
+    arc = -EINVAL;
+    snprintf(aerr, sizeof aerr, "%s: not a regular file", path);
+  }
+  if (arc != 0 || !(o->d = pcap_dump_fopen(o->p, af.fp))) {
     if (err && errlen)
       snprintf(err, errlen, "cannot write pcap file '%s': %s", path,
-               pcap_geterr(o->p));
-    return WR_EIO;
+               arc ? aerr : pcap_geterr(o->p));
+    if (arc == 0)
+      wr_atomic_abort(&af);
+    return WR_EIO; /* the message says why */
   }
+  o->path = af.path; /* the dumper owns af.fp now */
+  o->tmpname = af.tmp;
   return 0;
 }
 
@@ -180,6 +214,11 @@ int wr_pcap_export_open(wr_net *n, const char *path, char *err, size_t errlen) {
 int wr_pcap_export_close(wr_net *n) {
   if (!wr_simnet_packet_hook_ctx(n, on_packet))
     return WR_ENOENT;
-  /* Removing the hook hands it NULL, which closes (and flushes) the file. */
-  return wr_simnet_packet_hook(n, NULL, NULL);
+  /* Removing the hook hands it NULL, which closes (and flushes) the file
+   * and renames it into place; a write error comes back here. */
+  pcap_out *o = wr_simnet_packet_hook_ctx(n, on_packet);
+  int result = 0;
+  o->result = &result;
+  int rc = wr_simnet_packet_hook(n, NULL, NULL);
+  return rc ? rc : result;
 }

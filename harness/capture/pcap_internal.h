@@ -42,10 +42,13 @@ typedef struct ip_info {
   uint32_t frag_id;
   uint32_t frag_off; /* in bytes */
   int frag_more;
+  int bad_len; /* the length field claimed more than the frame's wire length */
 } ip_info;
 
+/* p[0..caplen) was captured of a datagram that took wirelen bytes on the
+ * wire (the record's length less the link header). */
 ip_result wr_ip_parse(int family, const uint8_t *p, size_t caplen,
-                      ip_info *out);
+                      size_t wirelen, ip_info *out);
 
 /* Walks IPv6 extension headers starting with next-header nh over
  * p[0..caplen) (len bytes on the wire). On IP_OK, out->proto, payload,

@@ -13,14 +13,12 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "pcap_internal.h"
 
 #define READ_BUFFER ((size_t)16 << 10)
-#define MAP_BUFFER ((size_t)256)
 #define MAX_TS_SEC (INT64_MAX / 1000000000LL - 1)
 
 struct wr_pcap_reader {
@@ -33,12 +31,17 @@ struct wr_pcap_reader {
   wr_pcap_stats st;
   char msg[512];
   char *iobuf;
-  /* Classic pcap over a mapping: records are read here, in place (see
-   * direct_next). NULL when libpcap reads every record. */
-  const uint8_t *map;
-  size_t map_size, map_pos;
+  /* Classic pcap in a regular file: records are read here, out of a
+   * window of the file (see direct_next); direct is 0 when libpcap reads
+   * every record. */
+  int direct;
+  uint8_t *win;
+  size_t win_cap, win_len;
+  uint64_t win_off, map_pos;
   int map_swapped, map_nano;
   FILE *fp;
+  int fd;         /* fileno(fp) when it is a regular file we opened, else -1 */
+  uint64_t size0; /* its size when it was opened */
 };
 
 static const int supported[] = {DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2,
@@ -90,6 +93,8 @@ int wr_pcap_reader_create_stream(FILE *fp, const char *name,
   if (!opt)
     opt = &dflt;
   wr_pcap_reader *r = calloc(1, sizeof *r);
+  if (r)
+    r->fd = -1;
   if (!r || !(r->name = strdup(name))) {
     free(r);
     fclose(fp);
@@ -145,94 +150,37 @@ int wr_pcap_reader_create_stream(FILE *fp, const char *name,
   return 0;
 }
 
-/* A regular file is mapped and handed to libpcap as a stream over the
- * mapping: reading it costs one copy out of the page cache, where read(2)
- * also walks the page cache and enters the kernel every time. The stream
- * keeps a small buffer: glibc then copies records larger than it straight
- * into libpcap's buffer (one memcpy) and serves only small ones from it. */
-typedef struct mapped {
-  uint8_t *base;
-  size_t size, pos;
-} mapped;
-
-static ssize_t mapped_read(void *cookie, char *buf, size_t n) {
-  mapped *m = cookie;
-  size_t left = m->size - m->pos;
-  if (n > left)
-    n = left;
-  memcpy(buf, m->base + m->pos, n);
-  m->pos += n;
-  return (ssize_t)n;
-}
-
-static int mapped_seek(void *cookie, off64_t *off, int whence) {
-  mapped *m = cookie;
-  off64_t base = whence == SEEK_SET   ? 0
-                 : whence == SEEK_CUR ? (off64_t)m->pos
-                                      : (off64_t)m->size;
-  off64_t to = base + *off;
-  if (to < 0 || to > (off64_t)m->size)
-    return -1;
-  m->pos = (size_t)to;
-  *off = to;
-  return 0;
-}
-
-static int mapped_close(void *cookie) {
-  mapped *m = cookie;
-  munmap(m->base, m->size);
-  free(m);
-  return 0;
-}
-
-/* The mapped stream, or NULL when fd is not a mappable regular file. */
-static FILE *open_mapped(int fd, char *iobuf, mapped **mout) {
-  struct stat sb;
-  if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size <= 0 ||
-      (uint64_t)sb.st_size > SIZE_MAX)
-    return NULL;
-  mapped *m = malloc(sizeof *m);
-  if (!m)
-    return NULL;
-  m->size = (size_t)sb.st_size;
-  m->pos = 0;
-  m->base = mmap(NULL, m->size, PROT_READ, MAP_PRIVATE, fd, 0);
-  if (m->base == MAP_FAILED) {
-    free(m);
-    return NULL;
-  }
-  madvise(m->base, m->size, MADV_SEQUENTIAL);
-  cookie_io_functions_t io = {mapped_read, NULL, mapped_seek, mapped_close};
-  FILE *fp = fopencookie(m, "rb", io);
-  if (!fp) {
-    mapped_close(m);
-    return NULL;
-  }
-  setvbuf(fp, iobuf, _IOFBF, MAP_BUFFER);
-  *mout = m;
-  return fp;
-}
-
 /* ---- classic pcap read in place ------------------------------------------ */
 
-/* A classic pcap file that is mapped is read here, record by record, in
- * place: no copy into a stdio buffer and on into libpcap's. libpcap has
- * read and checked the file header (and gives the link type, the snaplen
- * and every message). Anything this loop does not expect -- a record cut
- * short, a captured length above the snaplen, a filter to apply -- hands
- * the rest of the file back to libpcap at that record, so what is reported
- * stays exactly libpcap's. */
+/* A classic pcap file that is a regular file is read here, record by
+ * record, out of a window filled with pread(2): no copy into a stdio
+ * buffer and on into libpcap's. libpcap has read and checked the file
+ * header (and gives the link type, the snaplen and every message).
+ * Anything this loop does not expect -- a record cut short, a captured
+ * length above the snaplen, a filter to apply -- hands the rest of the file
+ * back to libpcap at that record, so what is reported stays exactly
+ * libpcap's.
+ *
+ * The file used to be mapped, but a mapping turns a file that shrinks
+ * while it is read (a log rotated, a capture truncated by another process)
+ * into SIGBUS and a silent death. pread just returns fewer bytes, which is
+ * an ordinary end of file; wr_pcap_next then tells a shrunk file from a
+ * truncated one by its size (see check_shrunk). */
+#define WINDOW ((size_t)256 << 10)
+
 static uint32_t get32(const uint8_t *p, int swapped) {
   uint32_t v;
   memcpy(&v, p, 4);
   return swapped ? __builtin_bswap32(v) : v;
 }
 
-static void direct_start(wr_pcap_reader *r, const uint8_t *base, size_t size,
-                         const wr_pcap_options *opt) {
-  if ((opt && opt->filter && *opt->filter) || size < 24)
+static void direct_start(wr_pcap_reader *r, const wr_pcap_options *opt) {
+  if ((opt && opt->filter && *opt->filter) || r->fd < 0 || r->size0 < 24)
     return;
-  uint32_t magic = get32(base, 0), swapped = __builtin_bswap32(magic);
+  uint8_t h[4];
+  if (pread(r->fd, h, 4, 0) != 4)
+    return;
+  uint32_t magic = get32(h, 0), swapped = __builtin_bswap32(magic);
   if (magic == 0xa1b2c3d4 || magic == 0xa1b23c4d) {
     r->map_swapped = 0;
     r->map_nano = magic == 0xa1b23c4d;
@@ -242,25 +190,59 @@ static void direct_start(wr_pcap_reader *r, const uint8_t *base, size_t size,
   } else {
     return; /* pcapng and the rarer variants stay with libpcap */
   }
-  r->map = base;
-  r->map_size = size;
+  r->win = malloc(WINDOW);
+  if (!r->win)
+    return; /* libpcap reads it all: slower, not wrong */
+  r->win_cap = WINDOW;
+  r->win_off = 24;
+  r->win_len = 0;
   r->map_pos = 24;
+  r->direct = 1;
+}
+
+/* Makes file bytes [pos, pos + n) available in the window; returns a
+ * pointer to them, or NULL when the file ends (or cannot be read) first. */
+static const uint8_t *window_get(wr_pcap_reader *r, uint64_t pos, size_t n) {
+  if (pos >= r->win_off && pos + n <= r->win_off + r->win_len)
+    return r->win + (pos - r->win_off);
+  if (n > r->win_cap) {
+    uint8_t *nw = realloc(r->win, n);
+    if (!nw)
+      return NULL;
+    r->win = nw;
+    r->win_cap = n;
+  }
+  size_t got = 0;
+  while (got < r->win_cap) {
+    ssize_t k =
+        pread(r->fd, r->win + got, r->win_cap - got, (off_t)(pos + got));
+    if (k < 0 && errno == EINTR)
+      continue;
+    if (k <= 0)
+      break;
+    got += (size_t)k;
+  }
+  r->win_off = pos;
+  r->win_len = got;
+  return got >= n ? r->win : NULL;
 }
 
 /* 1 a record, 0 the end of the file, -1 libpcap takes over from here. */
 static int direct_next(wr_pcap_reader *r, struct pcap_pkthdr *h,
                        const u_char **data) {
-  size_t pos = r->map_pos, left = r->map_size - pos;
-  if (left == 0)
-    return 0;
-  if (left >= 16) {
-    const uint8_t *p = r->map + pos;
+  uint64_t pos = r->map_pos;
+  const uint8_t *p = window_get(r, pos, 16);
+  if (!p) {
+    if (r->win_len == 0 && r->win_off == pos)
+      return 0; /* nothing after the last record: the end */
+  } else {
     uint32_t sec = get32(p, r->map_swapped);
     uint32_t frac = get32(p + 4, r->map_swapped);
     uint32_t caplen = get32(p + 8, r->map_swapped);
     uint32_t len = get32(p + 12, r->map_swapped);
-    if (caplen <= (uint32_t)pcap_snapshot(r->pcap) && caplen <= left - 16 &&
-        frac < (r->map_nano ? 1000000000u : 1000000u)) {
+    if (caplen <= (uint32_t)pcap_snapshot(r->pcap) &&
+        frac < (r->map_nano ? 1000000000u : 1000000u) &&
+        (p = window_get(r, pos, 16 + (size_t)caplen)) != NULL) {
       h->ts.tv_sec = (time_t)sec;
       h->ts.tv_usec = (suseconds_t)(r->map_nano ? frac : frac * 1000u);
       h->caplen = caplen;
@@ -270,7 +252,7 @@ static int direct_next(wr_pcap_reader *r, struct pcap_pkthdr *h,
       return 1;
     }
   }
-  r->map = NULL;
+  r->direct = 0;
   if (fseeko(r->fp, (off_t)pos, SEEK_SET) != 0)
     return -2;
   return -1;
@@ -285,31 +267,31 @@ int wr_pcap_reader_create(const char *path, const wr_pcap_options *opt,
     set_msg(err, errlen, "%s: %s", path, strerror(e));
     return wr_err_from_errno(e);
   }
+  struct stat sb;
+  int regular = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
   char *iobuf = malloc(READ_BUFFER);
-  mapped *m = NULL;
-  FILE *fp = iobuf ? open_mapped(fd, iobuf, &m) : NULL;
-  if (fp) {
-    close(fd); /* the mapping stays */
-  } else {
-    fp = fdopen(fd, "rb");
-    if (!fp) {
-      int e = errno;
-      close(fd);
-      free(iobuf);
-      set_msg(err, errlen, "%s: %s", path, strerror(e));
-      return wr_err_from_errno(e);
-    }
-    if (iobuf)
-      setvbuf(fp, iobuf, _IOFBF, READ_BUFFER);
+  FILE *fp = fdopen(fd, "rb");
+  if (!fp) {
+    int e = errno;
+    close(fd);
+    free(iobuf);
+    set_msg(err, errlen, "%s: %s", path, strerror(e));
+    return wr_err_from_errno(e);
   }
+  if (iobuf)
+    setvbuf(fp, iobuf, _IOFBF, READ_BUFFER);
   int rc = wr_pcap_reader_create_stream(fp, path, opt, out, err, errlen);
-  if (rc != 0)
+  if (rc != 0) {
     free(iobuf); /* the stream is closed by now */
-  else
-    (*out)->iobuf = iobuf;
-  if (rc == 0 && m)
-    direct_start(*out, m->base, m->size, opt);
-  return rc;
+    return rc;
+  }
+  (*out)->iobuf = iobuf;
+  if (regular) {
+    (*out)->fd = fd;
+    (*out)->size0 = (uint64_t)sb.st_size;
+    direct_start(*out, opt);
+  }
+  return 0;
 }
 
 void wr_pcap_reader_destroy(wr_pcap_reader *r) {
@@ -318,6 +300,7 @@ void wr_pcap_reader_destroy(wr_pcap_reader *r) {
   if (r->pcap)
     pcap_close(r->pcap);
   free(r->iobuf);
+  free(r->win);
   wr_fragq_free(r->frags);
   free(r->name);
   free(r);
@@ -339,9 +322,12 @@ static int fail(wr_pcap_reader *r, int rc, const char *what) {
 /* Takes one IP datagram (or fragment) to a TCP segment. Returns 1 with
  * *seg filled, 0 when the record holds no TCP segment, or an error. */
 static int from_ip(wr_pcap_reader *r, int family, const uint8_t *p,
-                   size_t caplen, int64_t ts, wr_tcp_segment *seg) {
+                   size_t caplen, size_t wirelen, int64_t ts,
+                   wr_tcp_segment *seg) {
   ip_info ip;
-  ip_result ir = wr_ip_parse(family, p, caplen, &ip);
+  ip_result ir = wr_ip_parse(family, p, caplen, wirelen, &ip);
+  if (ir == IP_OK && ip.bad_len)
+    r->st.bad_ip_length++;
   if (ir == IP_OK && ip.is_frag) {
     r->st.fragments++;
     ip_info whole;
@@ -396,13 +382,29 @@ static int from_ip(wr_pcap_reader *r, int family, const uint8_t *p,
   return 1;
 }
 
+/* A file that is shorter now than when it was opened was cut by someone
+ * else while we read it (a log rotated, truncate(1)): what was read may be
+ * half of one version and half of another, so it is an error, never a
+ * quiet end of file. */
+static int check_shrunk(wr_pcap_reader *r) {
+  struct stat sb;
+  if (r->fd < 0 || fstat(r->fd, &sb) != 0 || (uint64_t)sb.st_size >= r->size0)
+    return 0;
+  char what[160];
+  snprintf(what, sizeof what,
+           "the file shrank while it was read (%llu bytes when opened, %llu "
+           "now); another process truncated or replaced it",
+           (unsigned long long)r->size0, (unsigned long long)sb.st_size);
+  return fail(r, WR_EIO, what);
+}
+
 int wr_pcap_next(wr_pcap_reader *r, wr_tcp_segment *seg) {
   if (r->error)
     return r->error;
   for (;;) {
     struct pcap_pkthdr *h, dh;
     const u_char *data;
-    int rc, direct = r->map ? direct_next(r, &dh, &data) : -1;
+    int rc, direct = r->direct ? direct_next(r, &dh, &data) : -1;
     if (direct == 1) {
       h = &dh;
       rc = 1;
@@ -413,7 +415,18 @@ int wr_pcap_next(wr_pcap_reader *r, wr_tcp_segment *seg) {
     } else {
       rc = pcap_next_ex(r->pcap, &h, &data);
     }
+    if (rc != 1 && rc != PCAP_ERROR_BREAK &&
+        strstr(pcap_geterr(r->pcap), "truncated") && !check_shrunk(r)) {
+      /* The file ends inside this record (tcpdump killed mid-write): the
+       * complete records before it stand, as tcpdump and tshark read
+       * them; the cut one is reported (stats and wr_pcap_print_notes). */
+      r->st.truncated_record = r->st.records + 1;
+      rc = PCAP_ERROR_BREAK;
+    }
     if (rc == PCAP_ERROR_BREAK) {
+      int src = check_shrunk(r);
+      if (src)
+        return src;
       /* Datagrams still missing fragments will never complete. */
       r->st.frag_dropped += wr_fragq_pending(r->frags);
       wr_fragq_free(r->frags);
@@ -422,6 +435,8 @@ int wr_pcap_next(wr_pcap_reader *r, wr_tcp_segment *seg) {
         return fail(r, WR_ENOMEM, "out of memory");
       return 0;
     }
+    if (r->error)
+      return r->error; /* check_shrunk above */
     if (rc != 1) {
       char what[PCAP_ERRBUF_SIZE + 96];
       const char *why = pcap_geterr(r->pcap);
@@ -457,7 +472,8 @@ int wr_pcap_next(wr_pcap_reader *r, wr_tcp_segment *seg) {
       r->st.not_ip++;
       continue;
     }
-    int got = from_ip(r, lr, data + off, caplen - off, ts, seg);
+    size_t wire = h->len > caplen ? h->len : caplen;
+    int got = from_ip(r, lr, data + off, caplen - off, wire - off, ts, seg);
     r->st.records++;
     if (got < 0)
       return got;

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/atomic_file.h"
 #include "wirerig/error.h"
 #include "wirerig/pcaptools.h"
 
@@ -40,25 +41,27 @@ static int put(corpus *c, const uint8_t *head, size_t hlen, const uint8_t *p,
   SHA1Update(&ctx, p, n);
   SHA1End(&ctx, name);
   c->st->packets++;
-  int fd = openat(c->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-                  0644);
-  if (fd < 0 && errno == EEXIST) {
+  /* An input already there (same name: same bytes) is a duplicate. A new
+   * one is written under a temporary name and renamed, so that a full disk
+   * or a kill never leaves a half input under a name that claims a hash. */
+  if (faccessat(c->dirfd, name, F_OK, 0) == 0) {
     c->st->dups++;
     return 0;
   }
-  int ok = fd >= 0 && (hlen == 0 || write(fd, head, hlen) == (ssize_t)hlen) &&
-           (n == 0 || write(fd, p, n) == (ssize_t)n);
-  int en = errno;
-  if (fd >= 0 && close(fd) != 0 && ok) {
-    ok = 0;
-    en = errno;
+  uint8_t *all = malloc(hlen + n + 1);
+  if (!all) {
+    snprintf(c->err, c->errlen, "%s/%s: out of memory", c->dir, name);
+    return WR_ENOMEM;
   }
-  if (!ok) {
-    if (fd >= 0)
-      unlinkat(c->dirfd, name, 0); /* no half-written seed left behind */
-    snprintf(c->err, c->errlen, "%s/%s: %s", c->dir, name, strerror(en));
-    return en ? wr_err_from_errno(en) : WR_EIO;
-  }
+  if (hlen)
+    memcpy(all, head, hlen);
+  if (n)
+    memcpy(all + hlen, p, n);
+  int arc = wr_atomic_write_at(c->dirfd, c->dir, name, all, hlen + n, c->err,
+                               c->errlen);
+  free(all);
+  if (arc != 0)
+    return wr_err_from_errno(-arc);
   c->st->written++;
   return 0;
 }

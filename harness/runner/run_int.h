@@ -53,4 +53,14 @@ int wr_run_target_start(run_rt *rt, const wr_scn_step *st);
 /* Kills every started target's process group and reaps it. */
 void wr_run_targets_stop(run_rt *rt);
 
+/* Processes the signal handler stops (run_signal.c): target process
+ * groups, and the workers of a suite. A forked worker calls
+ * wr_run_became_worker_ so that its handler exits after killing its own
+ * targets. */
+void wr_run_track_group_(pid_t pgid);
+void wr_run_untrack_group_(pid_t pgid);
+void wr_run_track_worker_(pid_t pid);
+void wr_run_untrack_worker_(pid_t pid);
+void wr_run_became_worker_(void);
+
 #endif

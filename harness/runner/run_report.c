@@ -134,6 +134,13 @@ int wr_run_write_junit(FILE *f, const wr_run_suite *s) {
           "<testsuites>\n  <testsuite name=\"wirerig run\" tests=\"%zu\" "
           "failures=\"%zu\" errors=\"%zu\" time=\"%.3f\">\n",
           2 * s->n, fails, errors, s->seconds);
+  /* A suite stopped by a signal says so: its report is not a complete
+   * run's, whatever the counts look like. */
+  if (s->interrupted)
+    fprintf(f,
+            "    <properties><property name=\"interrupted\" "
+            "value=\"signal %d\"/></properties>\n",
+            s->interrupted);
   for (size_t i = 0; i < s->n; i++) {
     junit_case(f, &s->items[i], 0);
     junit_case(f, &s->items[i], 1);
@@ -146,6 +153,9 @@ void wr_run_write_tap(FILE *f, const wr_run_suite *s) {
   const wr_run_item *items = s->items;
   size_t n = s->n;
   fprintf(f, "TAP version 13\n1..%zu\n", n);
+  if (s->interrupted)
+    fprintf(f, "# interrupted by signal %d: not a complete run\n",
+            s->interrupted);
   for (size_t i = 0; i < n; i++) {
     const wr_run_item *it = &items[i];
     int ok = !it->bad && it->rep.kind == WR_RUN_K_PASS;
@@ -203,6 +213,11 @@ void wr_run_write_summary(FILE *f, const wr_run_suite *s) {
             "(%.0f runs/s; agreement: scenarios whose simnet and loopback "
             "observations agree / scenarios run on both%s)\n",
             (double)(sim + lo) / secs, disagree ? "; DISAGREEMENTS above" : "");
+  if (s->interrupted)
+    fprintf(f,
+            "INTERRUPTED by signal %d: the files above that did not finish "
+            "are ERROR; this is not a complete run\n",
+            s->interrupted);
 }
 
 void wr_run_write_lines(FILE *f, const wr_run_suite *s) {

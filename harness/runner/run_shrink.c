@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/atomic_file.h"
 #include "run_plan_int.h"
 
 #define SHRINK_MAX_TRIES 4096
@@ -176,9 +177,13 @@ static int write_shrunk(const wr_scenario *s, const wr_run_sched *sc,
         (t[t[0] == 's' ? 5 : 10] == ' ' || t[t[0] == 's' ? 5 : 10] == '\t'))
       e.repl[l] = dupf("# (replaced by the shrunk header) ", t);
   }
-  out = fopen(path, "w");
-  if (!out)
+  /* Under a temporary name, renamed when complete: a full disk leaves no
+   * half scenario that `wirerig run` would then read as the shrunk one. */
+  wr_atomic_file af;
+  char aerr[300];
+  if (wr_atomic_open(&af, path, aerr, sizeof aerr) != 0)
     goto done;
+  out = af.fp;
   fprintf(out, "%sseeds 1\nexhaustive off\n", header);
   for (size_t l = 1; l <= n; l++) {
     if (e.drop[l])
@@ -196,7 +201,7 @@ static int write_shrunk(const wr_scenario *s, const wr_run_sched *sc,
     if (e.after[l])
       fprintf(out, "%s\n", e.after[l]);
   }
-  rc = fclose(out) == 0 ? 0 : -1;
+  rc = wr_atomic_commit(&af, 0, aerr, sizeof aerr) == 0 ? 0 : -1;
 done:
   for (size_t l = 0; l < e.nlines && e.repl; l++) {
     free(e.repl[l]);

@@ -3,6 +3,8 @@
  * or in up to N forked workers. A worker writes its item to a temporary
  * file that the parent reads back into the item's slot, so the items come
  * out in file order whichever worker finished first. */
+#include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "run_int.h"
 #include "wirerig/runner.h"
 
 static double mono_s(void) {
@@ -84,7 +87,31 @@ static void save(FILE *f, const wr_run_item *it) {
   fflush(f);
 }
 
-static int load(FILE *f, const char *path, wr_run_item *it) {
+/* An item that did not finish because the suite was stopped by sig: an
+ * ERROR of the harness, never the scenario's FAIL. */
+static void mark_interrupted(wr_run_item *it, const char *path, int sig) {
+  if (!it->path)
+    it->path = strdup(path);
+  wr_run_report_free(&it->rep);
+  memset(&it->rep, 0, sizeof it->rep);
+  it->bad = 0;
+  it->rep.kind = WR_RUN_K_ERROR;
+  it->rep.agreement = -1;
+  char msg[160];
+  snprintf(msg, sizeof msg,
+           "interrupted by %s before this file finished (harness, not the "
+           "scenario)\n",
+           sig == SIGINT    ? "SIGINT"
+           : sig == SIGTERM ? "SIGTERM"
+           : sig == SIGHUP  ? "SIGHUP"
+                            : "a signal");
+  it->rep.text = strdup(msg);
+}
+
+/* status: the worker's wait status. A worker that died without writing its
+ * item (killed by a signal, out of memory) is an ERROR saying how it died,
+ * never a verdict of the scenario, and counts nowhere in agreement. */
+static int load(FILE *f, const char *path, wr_run_item *it, int status) {
   memset(it, 0, sizeof *it);
   it->path = strdup(path);
   rewind(f);
@@ -93,7 +120,21 @@ static int load(FILE *f, const char *path, wr_run_item *it) {
     memset(&it->rep, 0, sizeof it->rep);
     it->bad = 0;
     it->rep.kind = WR_RUN_K_ERROR;
-    it->rep.text = strdup("the job running this file died\n");
+    it->rep.agreement = -1;
+    char msg[200];
+    if (WIFSIGNALED(status))
+      snprintf(msg, sizeof msg,
+               "the worker running this file was killed by signal %d (%s) "
+               "(harness error, not a verdict)\n",
+               WTERMSIG(status), strsignal(WTERMSIG(status)));
+    else if (WIFEXITED(status))
+      snprintf(msg, sizeof msg,
+               "the worker running this file exited with status %d before "
+               "writing its result (harness error, not a verdict)\n",
+               WEXITSTATUS(status));
+    else
+      snprintf(msg, sizeof msg, "the worker running this file died\n");
+    it->rep.text = strdup(msg);
     return -1;
   }
   it->rep.text = get_str(f);
@@ -123,10 +164,11 @@ static int run_jobs(const char *const *files, size_t n, const wr_run_opts *o,
   size_t next = 0, running = 0;
   fflush(NULL);
   while (next < n || running) {
-    while (next < n && running < so->jobs) {
+    while (next < n && running < so->jobs && !wr_run_interrupted()) {
       tmp[next] = tmpfile();
       pid_t p = tmp[next] ? fork() : -1;
       if (p == 0) {
+        wr_run_became_worker_();
         wr_run_item it;
         run_file(files[next], &wo, &it);
         save(tmp[next], &it);
@@ -138,24 +180,33 @@ static int run_jobs(const char *const *files, size_t n, const wr_run_opts *o,
         done(so, next, &items[next]);
       } else {
         pid[next] = p;
+        wr_run_track_worker_(p);
         running++;
       }
       next++;
     }
-    if (running) {
-      int st;
-      pid_t p = wait(&st);
-      if (p < 0)
-        break;
-      for (size_t i = 0; i < next; i++)
-        if (pid[i] == p) {
-          load(tmp[i], files[i], &items[i]);
-          pid[i] = 0;
-          running--;
-          done(so, i, &items[i]);
-        }
-    }
+    if (!running)
+      break; /* all done, or interrupted before the next one started */
+    int st;
+    pid_t p = wait(&st);
+    if (p < 0 && errno == EINTR)
+      continue; /* the handler has told the workers to stop */
+    if (p < 0)
+      break;
+    for (size_t i = 0; i < next; i++)
+      if (pid[i] == p) {
+        wr_run_untrack_worker_(p);
+        /* A worker that wrote its item finished; one that did not was
+         * stopped by the signal (or died, which load reports). */
+        if (load(tmp[i], files[i], &items[i], st) != 0 && wr_run_interrupted())
+          mark_interrupted(&items[i], files[i], wr_run_interrupted());
+        pid[i] = 0;
+        running--;
+        done(so, i, &items[i]);
+      }
   }
+  for (size_t i = next; i < n; i++)
+    mark_interrupted(&items[i], files[i], wr_run_interrupted());
   for (size_t i = 0; i < n; i++)
     if (tmp[i])
       fclose(tmp[i]);
@@ -180,10 +231,19 @@ int wr_run_suite_run(const char *const *files, size_t n, const wr_run_opts *o,
     rc = run_jobs(files, n, o, so, out->items);
   } else {
     for (size_t i = 0; i < n; i++) {
+      if (wr_run_interrupted()) {
+        mark_interrupted(&out->items[i], files[i], wr_run_interrupted());
+        continue;
+      }
       run_file(files[i], o, &out->items[i]);
+      /* A file whose runs were cut short by the signal neither passed nor
+       * failed. */
+      if (wr_run_interrupted())
+        mark_interrupted(&out->items[i], files[i], wr_run_interrupted());
       done(so, i, &out->items[i]);
     }
   }
+  out->interrupted = wr_run_interrupted();
   out->seconds = mono_s() - t0;
   return rc;
 }

@@ -176,6 +176,7 @@ int wr_run_target_start(run_rt *rt, const wr_scn_step *st) {
     _exit(127);
   }
   setpgid(pid, pid);
+  wr_run_track_group_(pid); /* killed by the signal handler if need be */
   free(cmd);
   re->pid = pid;
   re->addr = wr_addr_loopback4(port);
@@ -189,11 +190,25 @@ int wr_run_target_start(run_rt *rt, const wr_scn_step *st) {
   while (!ready && mono() < deadline) {
     int status;
     if (waitpid(pid, &status, WNOHANG) == pid) {
+      wr_run_untrack_group_(pid);
       re->pid = -1;
       if (pfd[0] >= 0)
         close(pfd[0]);
-      return fail(rt, st, "exited before it was ready");
+      /* How it ended tells a crash from a bad command line. */
+      char why[128];
+      if (WIFSIGNALED(status))
+        snprintf(why, sizeof why,
+                 "exited before it was ready: killed by signal %d (%s)",
+                 WTERMSIG(status), strsignal(WTERMSIG(status)));
+      else
+        snprintf(why, sizeof why,
+                 "exited before it was ready: exit status %d%s",
+                 WEXITSTATUS(status),
+                 WEXITSTATUS(status) == 127 ? " (command not found?)" : "");
+      return fail(rt, st, why);
     }
+    if (wr_run_interrupted())
+      break;
     if (pfd[0] >= 0) {
       struct pollfd p = {pfd[0], POLLIN, 0};
       if (poll(&p, 1, 50) > 0) {
@@ -246,6 +261,7 @@ void wr_run_targets_stop(run_rt *rt) {
       kill(-pid, SIGKILL);
       waitpid(pid, NULL, 0);
     }
+    wr_run_untrack_group_(rt->eps[i].pid);
     rt->eps[i].pid = -1;
     if (rt->eps[i].outfd >= 0)
       close(rt->eps[i].outfd);

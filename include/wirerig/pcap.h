@@ -88,6 +88,14 @@ typedef struct wr_pcap_stats {
   uint64_t frag_truncated; /* fragments cut by the snaplen (datagram lost) */
   uint64_t csum_bad;       /* TCP segments whose checksum is wrong */
   uint64_t csum_offloaded; /* TCP checksums left to the card: accepted */
+  /* IP datagrams whose length field is larger than the frame that carried
+   * them (not cut by the snaplen: the frame's wire length is shorter too).
+   * Read as far as the frame goes, as tshark does; never a gap. */
+  uint64_t bad_ip_length;
+  /* The record cut short by the end of the file (1-based), 0 when none:
+   * the file ends inside it, as when tcpdump was killed. The complete
+   * records before it are read, as tcpdump and tshark read them. */
+  uint64_t truncated_record;
 } wr_pcap_stats;
 
 typedef struct wr_pcap_reader wr_pcap_reader;
@@ -131,7 +139,9 @@ void wr_pcap_reader_destroy(wr_pcap_reader *r);
  * without simnet's packet hook), WR_EINVAL (no path), WR_EALREADY (one is
  * open) or WR_EIO; a message in err. */
 int wr_pcap_export_open(wr_net *n, const char *path, char *err, size_t errlen);
-/* Flushes and closes the file: 0, or WR_ENOENT when none is open. */
+/* Flushes and closes the file, which is written under a temporary name
+ * and renamed to path only now: 0, WR_ENOENT when none is open, or WR_EIO
+ * when it could not be written (nothing is then left under path). */
 int wr_pcap_export_close(wr_net *n);
 
 #ifdef __cplusplus

@@ -144,9 +144,10 @@ typedef struct wr_pcap_events {
 /* Cuts the directions of pf chosen by dirs (bit 0: c2s, bit 1: s2c) into
  * packets as a socket with cfg would deliver them, from the first byte and
  * again after every gap (a new request line for http); WR_PACKET_RAW gives
- * one packet per captured piece. The events of both directions are sorted
- * by time (c2s first on a tie). ev is emptied first and may be reused.
- * Returns 0 or WR_ENOMEM. */
+ * one packet per captured piece. The events of both directions are merged
+ * by time (c2s first on a tie), each direction staying in stream order even
+ * where the capture's timestamps go backwards. ev is emptied first and may be
+ * reused. Returns 0 or WR_ENOMEM. */
 int wr_pcap_cut_flow(const wr_pcap_flow *pf, const wr_framing *cfg, int dirs,
                      wr_pcap_events *ev);
 void wr_pcap_events_free(wr_pcap_events *ev);

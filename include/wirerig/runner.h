@@ -265,6 +265,10 @@ typedef struct wr_run_suite {
   wr_run_item *items; /* one per file, in the order given */
   size_t n;
   double seconds; /* wall time of the whole suite */
+  /* The signal that stopped the suite (SIGINT, SIGTERM, SIGHUP), 0 when
+   * it ran to the end. Files that did not finish are then ERROR items
+   * saying so, and the reports say the suite was interrupted. */
+  int interrupted;
 } wr_run_suite;
 
 typedef struct wr_run_suite_opts {
@@ -285,6 +289,15 @@ int wr_run_suite_run(const char *const *files, size_t n, const wr_run_opts *o,
 void wr_run_suite_free(wr_run_suite *s);
 /* 0 every file passed, 1 a failure or disagreement, 2 a bad file. */
 int wr_run_suite_status(const wr_run_suite *s);
+
+/* Installs handlers for SIGINT, SIGTERM and SIGHUP that stop the run:
+ * every target's process group is killed, workers are stopped, no further
+ * run starts, and wr_run_suite_run returns what completed with
+ * `interrupted` set (a command then exits with 128 + the signal). 0 or
+ * -1. */
+int wr_run_signals_install(void);
+/* The signal received since wr_run_signals_install, or 0. */
+int wr_run_interrupted(void);
 
 /* ---- the suite's reports (run_report.c) -----------------------------------
  * What `wirerig run` prints (docs/scenarios.md, "Output"). */
