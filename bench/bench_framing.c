@@ -61,14 +61,18 @@ static bench_result wirerig_frames(wr_packet_type type, const uint8_t *buf,
   const wr_framing cfg = wr_framing_default(type);
   bench_result r = {0, 0, 0};
   size_t off = 0;
-  while (off < n) {
-    wr_frame f;
-    if (wr_frame_next(&cfg, WR_HTTP_REQUEST_LINE, buf + off, n - off, &f) !=
-        WR_FRAME_PACKET)
+  /* wr_frame_batch: up to 64 packets a call into this array, as a receiver
+   * that frames whatever one recv() brought would. */
+  wr_frame f[64];
+  for (;;) {
+    wr_frame_batch_result b =
+        wr_frame_batch(&cfg, NULL, buf + off, n - off, f, NULL, 64);
+    for (size_t i = 0; i < b.count; i++)
+      r.checksum += f[i].packet.len;
+    r.packets += b.count;
+    off += b.consumed;
+    if (b.status != WR_FRAME_PACKET)
       break;
-    r.packets++;
-    r.checksum += f.packet.len;
-    off += f.consumed;
   }
   r.consumed = off;
   return r;
@@ -176,9 +180,11 @@ static bench_result wirerig_http(const uint8_t *buf, size_t n) {
     wr_frame f;
     const wr_framing *cfg =
         state == WR_HTTP_REQUEST_LINE ? &request_line : &header_line;
-    if (wr_frame_next(cfg, state, buf + off, n - off, &f) != WR_FRAME_PACKET)
+    /* wr_frame_http: the framing step and the line's parse in one pass. */
+    if (wr_frame_http(cfg, &state, buf + off, n - off, &f, &pkt) !=
+        WR_FRAME_PACKET)
       break;
-    wr_http_kind kind = wr_http_parse(f.packet.ptr, f.packet.len, &state, &pkt);
+    wr_http_kind kind = pkt.kind;
     if (kind == WR_HTTP_REQUEST) {
       msg_begin(&m);
       m.uri = pkt.uri.s1; /* the generated URIs are all abs_path */
