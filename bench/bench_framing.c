@@ -6,6 +6,9 @@
  *   http 8 headers       wr_frame_next (http_bin, then httph_bin) and
  *                        wr_http_parse on every line
  *                                                 vs Debian's libhttp-parser
+ *   http request pico    the same                 vs picohttpparser
+ *                                                    (phr_parse_request)
+ *   http response pico   the same, over responses vs phr_parse_response
  *
  * Each case decodes one large stream generated at start (deterministic, so
  * every run and machine sees the same bytes). Both sides run the same number
@@ -22,6 +25,12 @@
 #include "bench_util.h"
 #include "wirerig/framing.h"
 
+#ifndef WR_BENCH_HAVE_HTTP_PARSER
+#define WR_BENCH_HAVE_HTTP_PARSER 0
+#endif
+#ifndef WR_BENCH_HAVE_PICOHTTP
+#define WR_BENCH_HAVE_PICOHTTP 0
+#endif
 #if WR_BENCH_HAVE_HTTP_PARSER
 #include <http_parser.h>
 #endif
@@ -52,14 +61,18 @@ static bench_result wirerig_frames(wr_packet_type type, const uint8_t *buf,
   const wr_framing cfg = wr_framing_default(type);
   bench_result r = {0, 0, 0};
   size_t off = 0;
-  while (off < n) {
-    wr_frame f;
-    if (wr_frame_next(&cfg, WR_HTTP_REQUEST_LINE, buf + off, n - off, &f) !=
-        WR_FRAME_PACKET)
+  /* wr_frame_batch: up to 64 packets a call into this array, as a receiver
+   * that frames whatever one recv() brought would. */
+  wr_frame f[64];
+  for (;;) {
+    wr_frame_batch_result b =
+        wr_frame_batch(&cfg, NULL, buf + off, n - off, f, NULL, 64);
+    for (size_t i = 0; i < b.count; i++)
+      r.checksum += f[i].packet.len;
+    r.packets += b.count;
+    off += b.consumed;
+    if (b.status != WR_FRAME_PACKET)
       break;
-    r.packets++;
-    r.checksum += f.packet.len;
-    off += f.consumed;
   }
   r.consumed = off;
   return r;
@@ -110,16 +123,19 @@ static bench_result memchr_lines(const uint8_t *buf, size_t n) {
 
 /* ---- http: one parsed request, recorded the same way by both sides ----- */
 
-/* Without libhttp-parser there is nothing to compare with, so the whole
- * case is left out (bench/CMakeLists.txt says so at configure time). */
-#if WR_BENCH_HAVE_HTTP_PARSER
+/* Without a baseline library there is nothing to compare with, so its
+ * cases are left out (bench/CMakeLists.txt says so at configure time, and
+ * the benchmark when it runs). */
+#define WR_BENCH_HAVE_HTTP (WR_BENCH_HAVE_HTTP_PARSER || WR_BENCH_HAVE_PICOHTTP)
+#if WR_BENCH_HAVE_HTTP
 
 #define MSG_MAX_HEADERS 32
 
 /* What an HTTP server keeps of a request: spans into the stream. */
 typedef struct http_msg {
-  wr_span uri;
+  wr_span uri; /* for a response: the reason phrase */
   int major, minor;
+  int status; /* responses only; 0 for a request */
   size_t nheaders;
   struct {
     wr_span name, value;
@@ -131,6 +147,7 @@ static void msg_begin(http_msg *m) {
   m->uri.ptr = NULL;
   m->uri.len = 0;
   m->major = m->minor = 0;
+  m->status = 0;
   m->nheaders = 0;
 }
 
@@ -139,6 +156,7 @@ static void msg_begin(http_msg *m) {
 static uint64_t msg_fold(uint64_t h, const http_msg *m) {
   h = h * 31 + m->uri.len;
   h = h * 31 + (uint64_t)(m->major * 10 + m->minor);
+  h = h * 31 + (uint64_t)m->status;
   h = h * 31 + m->nheaders;
   for (size_t i = 0; i < m->nheaders && i < MSG_MAX_HEADERS; i++) {
     h = h * 31 + m->headers[i].name.len;
@@ -162,14 +180,22 @@ static bench_result wirerig_http(const uint8_t *buf, size_t n) {
     wr_frame f;
     const wr_framing *cfg =
         state == WR_HTTP_REQUEST_LINE ? &request_line : &header_line;
-    if (wr_frame_next(cfg, state, buf + off, n - off, &f) != WR_FRAME_PACKET)
+    /* wr_frame_http: the framing step and the line's parse in one pass. */
+    if (wr_frame_http(cfg, &state, buf + off, n - off, &f, &pkt) !=
+        WR_FRAME_PACKET)
       break;
-    wr_http_kind kind = wr_http_parse(f.packet.ptr, f.packet.len, &state, &pkt);
+    wr_http_kind kind = pkt.kind;
     if (kind == WR_HTTP_REQUEST) {
       msg_begin(&m);
       m.uri = pkt.uri.s1; /* the generated URIs are all abs_path */
       m.major = pkt.major;
       m.minor = pkt.minor;
+    } else if (kind == WR_HTTP_RESPONSE) {
+      msg_begin(&m);
+      m.uri = pkt.reason;
+      m.major = pkt.major;
+      m.minor = pkt.minor;
+      m.status = pkt.status;
     } else if (kind == WR_HTTP_HEADER) {
       if (m.nheaders < MSG_MAX_HEADERS) {
         m.headers[m.nheaders].name = pkt.raw_field;
@@ -193,6 +219,9 @@ static bench_result wirerig_http(const uint8_t *buf, size_t n) {
   return r;
 }
 
+#endif /* WR_BENCH_HAVE_HTTP */
+
+#if WR_BENCH_HAVE_HTTP_PARSER
 /* Minimal recording callbacks: remember each field's span, nothing more.
  * http-parser may deliver a field in several calls; within one buffer they
  * are contiguous, so a span is extended rather than copied. */
@@ -287,12 +316,108 @@ static bench_result httpparser_http(const uint8_t *buf, size_t n) {
       HTTP_PARSER_VERSION_MINOR) "." BENCH_STR(HTTP_PARSER_VERSION_PATCH)
 #endif
 
+#if WR_BENCH_HAVE_PICOHTTP
+/* picohttpparser as Debian's libh2o exports it (libh2o-dev ships no header
+ * for it, so the prototypes are declared here, as in
+ * examples/check/adapter_picohttp.c). One call parses one whole request or
+ * response, headers included; the spans it returns are recorded exactly as
+ * the other sides record theirs. */
+struct phr_header {
+  const char *name;
+  size_t name_len;
+  const char *value;
+  size_t value_len;
+};
+int phr_parse_request(const char *buf, size_t len, const char **method,
+                      size_t *method_len, const char **path, size_t *path_len,
+                      int *minor_version, struct phr_header *headers,
+                      size_t *num_headers, size_t last_len);
+int phr_parse_response(const char *buf, size_t len, int *minor_version,
+                       int *status, const char **msg, size_t *msg_len,
+                       struct phr_header *headers, size_t *num_headers,
+                       size_t last_len);
+
+static void pico_headers(http_msg *m, const struct phr_header *h, size_t nh) {
+  m->nheaders = nh;
+  for (size_t i = 0; i < nh && i < MSG_MAX_HEADERS; i++) {
+    m->headers[i].name.ptr = (const uint8_t *)h[i].name;
+    m->headers[i].name.len = h[i].name_len;
+    m->headers[i].value.ptr = (const uint8_t *)h[i].value;
+    m->headers[i].value.len = h[i].value_len;
+    m->headers[i].index = 0;
+  }
+}
+
+static bench_result pico_request(const uint8_t *buf, size_t n) {
+  bench_result r = {0, 0, 0};
+  size_t off = 0;
+  http_msg m;
+  while (off < n) {
+    const char *method, *path;
+    size_t method_len, path_len, nh = MSG_MAX_HEADERS;
+    int minor;
+    struct phr_header h[MSG_MAX_HEADERS];
+    int rc =
+        phr_parse_request((const char *)buf + off, n - off, &method,
+                          &method_len, &path, &path_len, &minor, h, &nh, 0);
+    if (rc <= 0) {
+      fprintf(stderr, "bench: picohttpparser: result %d at byte %zu\n", rc,
+              off);
+      break;
+    }
+    msg_begin(&m);
+    m.uri.ptr = (const uint8_t *)path;
+    m.uri.len = path_len;
+    m.major = 1;
+    m.minor = minor;
+    pico_headers(&m, h, nh);
+    r.packets++;
+    r.checksum = msg_fold(r.checksum, &m);
+    off += (size_t)rc;
+  }
+  r.consumed = off;
+  return r;
+}
+
+static bench_result pico_response(const uint8_t *buf, size_t n) {
+  bench_result r = {0, 0, 0};
+  size_t off = 0;
+  http_msg m;
+  while (off < n) {
+    const char *msg;
+    size_t msg_len, nh = MSG_MAX_HEADERS;
+    int minor, status;
+    struct phr_header h[MSG_MAX_HEADERS];
+    int rc = phr_parse_response((const char *)buf + off, n - off, &minor,
+                                &status, &msg, &msg_len, h, &nh, 0);
+    if (rc <= 0) {
+      fprintf(stderr, "bench: picohttpparser: result %d at byte %zu\n", rc,
+              off);
+      break;
+    }
+    msg_begin(&m);
+    m.uri.ptr = (const uint8_t *)msg;
+    m.uri.len = msg_len;
+    m.major = 1;
+    m.minor = minor;
+    m.status = status;
+    pico_headers(&m, h, nh);
+    r.packets++;
+    r.checksum = msg_fold(r.checksum, &m);
+    off += (size_t)rc;
+  }
+  r.consumed = off;
+  return r;
+}
+#endif
+
 /* ---- the cases ---------------------------------------------------------- */
 
 typedef enum stream_kind {
   STREAM_PACKET4,
   STREAM_LINES,
-  STREAM_HTTP
+  STREAM_HTTP,
+  STREAM_HTTP_RESPONSE
 } stream_kind;
 
 typedef struct case_spec {
@@ -340,6 +465,24 @@ static case_spec cases[] = {
      .stream = STREAM_HTTP,
      .full_mib = 128},
 #endif
+#if WR_BENCH_HAVE_PICOHTTP
+    {.c = {.name = "http request pico",
+           .unit = "req",
+           .baseline_name = "picohttpparser",
+           .goal = 1.0,
+           .wirerig = wirerig_http,
+           .baseline = pico_request},
+     .stream = STREAM_HTTP,
+     .full_mib = 128},
+    {.c = {.name = "http response pico",
+           .unit = "rsp",
+           .baseline_name = "picohttpparser",
+           .goal = 1.0,
+           .wirerig = wirerig_http,
+           .baseline = pico_response},
+     .stream = STREAM_HTTP_RESPONSE,
+     .full_mib = 128},
+#endif
 };
 
 #define CASE_COUNT (sizeof cases / sizeof cases[0])
@@ -352,6 +495,8 @@ static uint8_t *make_stream(const case_spec *s, size_t target, size_t *len) {
     return bench_stream_lines(target, s->param, SEED, len);
   case STREAM_HTTP:
     return bench_stream_http(target, SEED, len);
+  case STREAM_HTTP_RESPONSE:
+    return bench_stream_http_response(target, SEED, len);
   }
   return NULL;
 }
@@ -475,6 +620,10 @@ int main(int argc, char **argv) {
 #if !WR_BENCH_HAVE_HTTP_PARSER
   printf("\nhttp case skipped: built without libhttp-parser "
          "(install libhttp-parser-dev and reconfigure)\n");
+#endif
+#if !WR_BENCH_HAVE_PICOHTTP
+  printf("\npicohttpparser cases skipped: built without libh2o's "
+         "phr_parse_request\n(install libh2o-dev and reconfigure)\n");
 #endif
   printf("\nratio = wirerig throughput / baseline throughput; goals are "
          "informational.\n");

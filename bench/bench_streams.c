@@ -139,3 +139,51 @@ uint8_t *bench_stream_http(size_t target, uint64_t seed, size_t *len) {
   *len = n;
   return buf;
 }
+
+static const char *const statuses[] = {"200 OK", "304 Not Modified",
+                                       "204 No Content"};
+static const char *const types[] = {"text/html; charset=utf-8", "text/css",
+                                    "application/javascript", "image/webp"};
+
+/* One response without a body: a status line and exactly
+ * BENCH_HTTP_HEADERS header lines, Content-Length: 0 so that a reader
+ * knows no body follows. */
+static size_t one_response(uint64_t *seed, char *out, size_t cap) {
+  const char *status = statuses[bench_rand_below(seed, COUNT(statuses))];
+  const char *type = types[bench_rand_below(seed, COUNT(types))];
+  unsigned day = 1 + bench_rand_below(seed, 28);
+  unsigned secs = bench_rand_below(seed, 86400);
+  unsigned long long etag = bench_rand(seed);
+  unsigned age = bench_rand_below(seed, 100000);
+  int n = snprintf(out, cap,
+                   "HTTP/1.1 %s\r\n"
+                   "Date: Tue, %02u Nov 2026 %02u:%02u:%02u GMT\r\n"
+                   "Server: nginx/1.22.1\r\n"
+                   "Content-Type: %s\r\n"
+                   "Content-Length: 0\r\n"
+                   "Etag: \"%016llx\"\r\n"
+                   "Cache-Control: public, max-age=%u\r\n"
+                   "Vary: Accept-Encoding\r\n"
+                   "Connection: keep-alive\r\n"
+                   "\r\n",
+                   status, day, secs / 3600, secs / 60 % 60, secs % 60, type,
+                   etag, age);
+  return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+uint8_t *bench_stream_http_response(size_t target, uint64_t seed, size_t *len) {
+  uint8_t *buf = malloc(target ? target : 1);
+  if (!buf)
+    return NULL;
+  size_t n = 0;
+  char rsp[1024];
+  for (;;) {
+    size_t r = one_response(&seed, rsp, sizeof rsp);
+    if (r == 0 || target - n < r)
+      break;
+    memcpy(buf + n, rsp, r);
+    n += r;
+  }
+  *len = n;
+  return buf;
+}

@@ -25,4 +25,9 @@ uint8_t *bench_stream_lines(size_t target, size_t line_len, uint64_t seed,
 #define BENCH_HTTP_HEADERS 8
 uint8_t *bench_stream_http(size_t target, uint64_t seed, size_t *len);
 
+/* Pipelined HTTP/1.1 responses without bodies (200, 304, 204 with
+ * Content-Length: 0): a status line and exactly BENCH_HTTP_HEADERS header
+ * lines, as a server sends for cached or empty resources. */
+uint8_t *bench_stream_http_response(size_t target, uint64_t seed, size_t *len);
+
 #endif

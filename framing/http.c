@@ -12,6 +12,21 @@
 
 #include "wirerig/framing.h"
 
+/* Header names are scanned 16 bytes at a time with SSE2, which every
+ * x86-64 processor has; elsewhere, or when built with WR_HTTP_SCALAR=1
+ * (CMake option WIRERIG_HTTP_SCALAR, and the scalar test build), one byte at
+ * a time. Both give the same result byte for byte (test_framing_http and
+ * test_framing_http_scalar run the same rows). */
+#ifndef WR_HTTP_SCALAR
+#define WR_HTTP_SCALAR 0
+#endif
+#if defined(__SSE2__) && !WR_HTTP_SCALAR
+#define WR_HTTP_SSE2 1
+#include <emmintrin.h>
+#else
+#define WR_HTTP_SSE2 0
+#endif
+
 static const char *const header_names[WR_HTTP_HEADER_COUNT] = {
     "Cache-Control",
     "Connection",
@@ -218,20 +233,38 @@ static int method_index(const uint8_t *m, size_t len) {
   return 0;
 }
 
-/* Known headers are looked up by their canonical form. Comparing the length
- * and first byte before the bytes keeps a lookup to a few dozen byte tests
- * without any table built at run time (no global mutable state). */
-static const uint8_t header_lens[WR_HTTP_HEADER_COUNT] = {
-    13, 10, 4,  6,  17, 7,  3, 6, 14, 15, 15, 13, 4,  4, 17, 8, 13, 8,
-    19, 12, 19, 5,  7,  10, 3, 8, 18, 6,  11, 6,  4,  7, 16, 5, 12, 16,
-    16, 14, 16, 11, 13, 12, 4, 7, 13, 13, 10, 11, 15, 6, 10, 16};
+/* Known headers are looked up by their canonical form: the candidates of
+ * the name's length (at most six, every known name is 3..19 bytes), first
+ * byte, then the bytes. A const table, so no state is built at run time.
+ * by_len[L] lists the 1-based indexes of the names of length L, 0-ended. */
+static const uint8_t by_len[20][7] = {{0},
+                                      {0},
+                                      {0},
+                                      {7, 25},
+                                      {3, 13, 14, 31, 43},
+                                      {22, 34},
+                                      {4, 8, 28, 30, 50},
+                                      {6, 23, 32, 44},
+                                      {16, 18, 26},
+                                      {0},
+                                      {2, 24, 47, 51},
+                                      {29, 40, 48},
+                                      {20, 35, 42},
+                                      {1, 12, 17, 41, 45, 46},
+                                      {9, 38},
+                                      {10, 11, 49},
+                                      {33, 36, 37, 39, 52},
+                                      {5, 15},
+                                      {27},
+                                      {19, 21}};
 
 static int header_index(const uint8_t *name, size_t len) {
-  for (int i = 0; i < WR_HTTP_HEADER_COUNT; i++) {
-    const char *h = header_names[i];
-    if (header_lens[i] == len && (uint8_t)h[0] == name[0] &&
-        memcmp(h, name, len) == 0)
-      return i + 1;
+  if (len >= 20)
+    return 0;
+  for (const uint8_t *i = by_len[len]; *i; i++) {
+    const char *h = header_names[*i - 1];
+    if ((uint8_t)h[0] == name[0] && memcmp(h, name, len) == 0)
+      return *i;
   }
   return 0;
 }
@@ -296,13 +329,13 @@ static int parse_request_line(const uint8_t *buf, size_t n,
   return 0;
 }
 
-/* Header = token ":" SP* value. The canonical name upper-cases the first
- * letter and each letter after a '-', lower-cases the rest; a '-' in the
- * upper-case position does not re-arm it ("a--b" -> "A--b"). */
-static int parse_header(const uint8_t *buf, size_t n, wr_http_packet *out) {
-  size_t p = 0;
-  int up = 1;
-  while (is_token(buf[p])) {
+/* The canonical name upper-cases the first letter and each letter after a
+ * '-', lower-cases the rest; a '-' in the upper-case position does not
+ * re-arm it ("a--b" -> "A--b"). One byte at a time from p, with `up` the
+ * state after byte p - 1; returns the end of the token run (<= n). */
+static size_t scan_name_scalar(const uint8_t *buf, size_t p, size_t n, int up,
+                               uint8_t *canon) {
+  while (p < n && is_token(buf[p])) {
     uint8_t c = buf[p];
     if (p < WR_HTTP_MAX_NAME_LEN) {
       if (up) {
@@ -314,12 +347,86 @@ static int parse_header(const uint8_t *buf, size_t n, wr_http_packet *out) {
       } else if (c == '-') {
         up = 1;
       }
-      out->field_buf_[p] = c;
+      canon[p] = c;
     }
-    if (++p == n)
-      return -1;
+    p++;
   }
-  if (buf[p] != ':')
+  return p;
+}
+
+#if WR_HTTP_SSE2
+/* Token characters of 16 bytes at once: 33..127 (signed > 32) and none of
+ * the separators, which fall in the ranges 0x28-0x29, 0x3a-0x40 and
+ * 0x5b-0x5d or are one of " , / { }. */
+static inline __m128i token_mask(__m128i v) {
+  __m128i ok = _mm_cmpgt_epi8(v, _mm_set1_epi8(32));
+#define WR_IN_RANGE(lo, hi)                                                    \
+  _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8((char)((lo)-1))),              \
+                _mm_cmplt_epi8(v, _mm_set1_epi8((char)((hi) + 1))))
+  __m128i sep = _mm_or_si128(WR_IN_RANGE(0x28, 0x29), WR_IN_RANGE(0x3a, 0x40));
+  sep = _mm_or_si128(sep, WR_IN_RANGE(0x5b, 0x5d));
+#undef WR_IN_RANGE
+  sep = _mm_or_si128(sep, _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
+  sep = _mm_or_si128(sep, _mm_cmpeq_epi8(v, _mm_set1_epi8(',')));
+  sep = _mm_or_si128(sep, _mm_cmpeq_epi8(v, _mm_set1_epi8('/')));
+  sep = _mm_or_si128(sep, _mm_cmpeq_epi8(v, _mm_set1_epi8('{')));
+  sep = _mm_or_si128(sep, _mm_cmpeq_epi8(v, _mm_set1_epi8('}')));
+  return _mm_andnot_si128(sep, ok);
+}
+
+/* The same scan 16 bytes at a time while the chunk and its canonical form
+ * fit (the buffer and field_buf_). Without two '-' in a row, a byte is in
+ * the upper-case position exactly when it is first or follows a '-', so the
+ * case change is a shift and two range tests; a "--" (or a leading '-')
+ * hands the rest to the scalar loop, which knows the alternation. */
+static size_t scan_name(const uint8_t *buf, size_t n, uint8_t *canon) {
+  size_t p = 0;
+  __m128i prev_dash = _mm_setr_epi8(-1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                    0, 0); /* "byte 0 is up" */
+  int carry = 0;                           /* the previous chunk ended in '-' */
+  if (n == 0 || buf[0] == '-')
+    return scan_name_scalar(buf, 0, n, 1, canon);
+  while (p + 16 <= n && p + 16 <= WR_HTTP_MAX_NAME_LEN) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(buf + p));
+    unsigned tok = (unsigned)_mm_movemask_epi8(token_mask(v));
+    unsigned run = ~tok & 0xffffu; /* non-token bytes */
+    unsigned len = run ? (unsigned)__builtin_ctz(run) : 16u;
+    unsigned keep = len == 16 ? 0xffffu : (1u << len) - 1u;
+    __m128i dash = _mm_cmpeq_epi8(v, _mm_set1_epi8('-'));
+    unsigned dm = (unsigned)_mm_movemask_epi8(dash) & keep;
+    if ((dm & (dm << 1)) || (carry && (dm & 1u)))
+      return scan_name_scalar(buf, 0, n, 1, canon); /* rare: start over */
+    __m128i up = _mm_or_si128(_mm_slli_si128(dash, 1), prev_dash);
+    __m128i lower = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('a' - 1)),
+                                  _mm_cmplt_epi8(v, _mm_set1_epi8('z' + 1)));
+    __m128i upper = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)),
+                                  _mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)));
+    __m128i k32 = _mm_set1_epi8(32);
+    __m128i add = _mm_and_si128(_mm_andnot_si128(up, upper), k32);
+    __m128i sub = _mm_and_si128(_mm_and_si128(up, lower), k32);
+    __m128i c = _mm_sub_epi8(_mm_add_epi8(v, add), sub);
+    _mm_storeu_si128((__m128i *)(void *)(canon + p), c);
+    if (len < 16)
+      return p + len;
+    carry = (dm >> 15) & 1u;
+    prev_dash =
+        carry ? _mm_setr_epi8(-1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+              : _mm_setzero_si128();
+    p += 16;
+  }
+  /* The tail: a '-' at p - 1 that was not itself up arms byte p. */
+  return scan_name_scalar(buf, p, n, p == 0 || carry, canon);
+}
+#else
+static size_t scan_name(const uint8_t *buf, size_t n, uint8_t *canon) {
+  return scan_name_scalar(buf, 0, n, 1, canon);
+}
+#endif
+
+/* Header = token ":" SP* value, with the name canonicalised on the way. */
+static int parse_header(const uint8_t *buf, size_t n, wr_http_packet *out) {
+  size_t p = scan_name(buf, n, out->field_buf_);
+  if (p == n || buf[p] != ':')
     return -1;
   out->raw_field.ptr = buf;
   out->raw_field.len = p;
@@ -334,9 +441,27 @@ static int parse_header(const uint8_t *buf, size_t n, wr_http_packet *out) {
   return 0;
 }
 
+/* Every field before field_buf_ to zero. Stored one by one: a memset of
+ * the whole prefix compiled to `rep stos`, whose start-up alone was about a
+ * third of the time of parsing a header line (docs/benchmarks.md). */
+static inline void clear_packet(wr_http_packet *out) {
+  static const wr_http_packet zero = {0};
+  out->kind = zero.kind;
+  out->line = zero.line;
+  out->major = out->minor = 0;
+  out->method = zero.method;
+  out->method_index = 0;
+  out->uri = zero.uri;
+  out->status = 0;
+  out->reason = zero.reason;
+  out->header_index = 0;
+  out->raw_field = zero.raw_field;
+  out->value = zero.value;
+}
+
 wr_http_kind wr_http_parse(const uint8_t *line, size_t len, int *state,
                            wr_http_packet *out) {
-  memset(out, 0, offsetof(wr_http_packet, field_buf_));
+  clear_packet(out);
   out->line.ptr = line;
   out->line.len = len;
 
@@ -364,12 +489,76 @@ wr_http_kind wr_http_parse(const uint8_t *line, size_t len, int *state,
     rc = parse_header(line, n, out);
   }
   if (rc != 0) {
-    memset(out, 0, offsetof(wr_http_packet, field_buf_));
+    clear_packet(out);
     out->kind = WR_HTTP_ERROR;
     out->line.ptr = line;
     out->line.len = len;
   }
   return out->kind;
+}
+
+/* The common header line "Name: value\r\n" followed by at least one byte
+ * that does not fold, within the line limit, is found and parsed in one
+ * walk: the name scan stops at the ':' (a token never contains LF, so the
+ * LF found after it is the line's first, as http_length finds it), then
+ * the value runs to that LF. Everything else - request and status lines,
+ * folded or over-long lines, lines still arriving, errors - goes through
+ * wr_frame_next and wr_http_parse, which define the result (semantics
+ * §3). */
+wr_frame_status wr_frame_http(const wr_framing *cfg, int *state,
+                              const uint8_t *buf, size_t n, wr_frame *out,
+                              wr_http_packet *pkt) {
+  int headers_only =
+      cfg->type == WR_PACKET_HTTPH || cfg->type == WR_PACKET_HTTPH_BIN;
+  int st = headers_only ? WR_HTTP_HEADERS : *state;
+  size_t max = cfg->packet_size ? cfg->packet_size : cfg->trunc_len;
+  if (st == WR_HTTP_HEADERS && n > 2) {
+    if (buf[0] == '\r' && buf[1] == '\n' && (max == 0 || max >= 2)) {
+      /* The end of the headers: a 2-byte line, never folded. */
+      clear_packet(pkt);
+      pkt->line.ptr = buf;
+      pkt->line.len = 2;
+      pkt->kind = WR_HTTP_EOH;
+      out->packet = pkt->line;
+      out->consumed = 2;
+      out->need = 0;
+      *state = WR_HTTP_REQUEST_LINE;
+      return WR_FRAME_PACKET;
+    }
+    size_t p = scan_name(buf, n, pkt->field_buf_);
+    if (p > 0 && p < n && buf[p] == ':') {
+      const uint8_t *lf = memchr(buf + p + 1, '\n', n - p - 1);
+      size_t len = lf ? (size_t)(lf - buf) + 1 : 0;
+      if (lf && (max == 0 || len <= max) && len < n && !is_sp(buf[len])) {
+        /* len >= 3 here, so a following SP or HT would fold. */
+        size_t end = buf[len - 2] == '\r' ? len - 2 : len - 1;
+        clear_packet(pkt);
+        pkt->kind = WR_HTTP_HEADER;
+        pkt->line.ptr = buf;
+        pkt->line.len = len;
+        pkt->raw_field.ptr = buf;
+        pkt->raw_field.len = p;
+        pkt->header_index =
+            p <= WR_HTTP_MAX_NAME_LEN ? header_index(pkt->field_buf_, p) : 0;
+        size_t v = p + 1;
+        while (v < end && is_sp(buf[v]))
+          v++;
+        pkt->value.ptr = buf + v;
+        pkt->value.len = end - v;
+        out->packet = pkt->line;
+        out->consumed = len;
+        out->need = 0;
+        *state = WR_HTTP_HEADERS;
+        return WR_FRAME_PACKET;
+      }
+    }
+  }
+  wr_frame_status fs = wr_frame_next(cfg, st, buf, n, out);
+  if (fs == WR_FRAME_PACKET) {
+    wr_http_parse(out->packet.ptr, out->packet.len, &st, pkt);
+    *state = st;
+  }
+  return fs;
 }
 
 wr_span wr_http_field(const wr_http_packet *p) {

@@ -191,6 +191,89 @@ void fr_fmt_expect(tu_str *o, const fr_row *r) {
   }
 }
 
+/* wr_frame_batch over buf[0..n) from state must give exactly what
+ * repeated wr_frame_next + wr_http_parse steps give, packet for packet,
+ * including where and why it stops; wr_frame_http the same for one step. */
+static void check_batch(const wr_framing *cfg, int state, const uint8_t *buf,
+                        size_t n) {
+  enum { MAXB = 8 };
+  wr_frame bf[MAXB];
+  wr_http_packet bh[MAXB];
+  int bstate = state, s = state;
+  int http = fr_is_http(cfg->type);
+  int hdr_only =
+      cfg->type == WR_PACKET_HTTPH || cfg->type == WR_PACKET_HTTPH_BIN;
+  wr_frame_batch_result b =
+      wr_frame_batch(cfg, &bstate, buf, n, bf, http ? bh : NULL, MAXB);
+  size_t off = 0, i = 0;
+  for (;; i++) {
+    wr_frame f;
+    memset(&f, 0, sizeof f);
+    int st0 = hdr_only ? WR_HTTP_HEADERS : s;
+    wr_frame_status st = wr_frame_next(cfg, st0, buf + off, n - off, &f);
+    if (http) {
+      wr_frame g;
+      wr_http_packet gp, hp;
+      int gs = s;
+      memset(&g, 0, sizeof g);
+      wr_frame_status gst =
+          wr_frame_http(cfg, &gs, buf + off, n - off, &g, &gp);
+      TU_CHECK(gst == st, "wr_frame_http says %d, wr_frame_next %d", (int)gst,
+               (int)st);
+      if (st == WR_FRAME_PACKET) {
+        TU_CHECK(g.consumed == f.consumed && g.packet.ptr == f.packet.ptr &&
+                     g.packet.len == f.packet.len,
+                 "wr_frame_http framed %zu bytes, wr_frame_next %zu",
+                 g.consumed, f.consumed);
+        wr_http_parse(f.packet.ptr, f.packet.len, &st0, &hp);
+        tu_str a = {0}, c = {0};
+        fr_fmt_http(&a, &hp);
+        fr_fmt_http(&c, &gp);
+        TU_CHECK(strcmp(tu_str_c(&a), tu_str_c(&c)) == 0 && gs == st0,
+                 "wr_frame_http parsed %s (state %d), wr_http_parse %s "
+                 "(state %d)",
+                 tu_str_c(&c), gs, tu_str_c(&a), st0);
+        if (i < b.count) {
+          tu_str d = {0};
+          fr_fmt_http(&d, &bh[i]);
+          TU_CHECK(strcmp(tu_str_c(&a), tu_str_c(&d)) == 0,
+                   "wr_frame_batch packet %zu parsed %s, wr_http_parse %s", i,
+                   tu_str_c(&d), tu_str_c(&a));
+          tu_str_free(&d);
+        }
+        tu_str_free(&a);
+        tu_str_free(&c);
+        s = st0;
+      } else if (st == WR_FRAME_MORE) {
+        TU_CHECK(g.need == f.need, "wr_frame_http needs %zu, wr_frame_next %zu",
+                 g.need, f.need);
+      }
+    }
+    if (i == b.count) {
+      TU_CHECK(b.consumed == off, "wr_frame_batch consumed %zu, steps %zu",
+               b.consumed, off);
+      if (b.count == MAXB)
+        TU_CHECK(b.status == WR_FRAME_PACKET, "full batch status %d",
+                 (int)b.status);
+      else
+        TU_CHECK(b.status == st && (st != WR_FRAME_MORE || b.need == f.need),
+                 "wr_frame_batch stopped with %d/%zu, steps with %d/%zu",
+                 (int)b.status, b.need, (int)st, f.need);
+      if (http && b.count < MAXB)
+        TU_CHECK(bstate == s, "wr_frame_batch state %d, steps %d", bstate, s);
+      break;
+    }
+    TU_CHECK(st == WR_FRAME_PACKET && bf[i].consumed == f.consumed &&
+                 bf[i].packet.ptr == f.packet.ptr &&
+                 bf[i].packet.len == f.packet.len,
+             "wr_frame_batch packet %zu differs from step (status %d)", i,
+             (int)st);
+    if (st != WR_FRAME_PACKET)
+      break;
+    off += f.consumed;
+  }
+}
+
 /* One wr_frame_next over buf[0..n), cross-checked with wr_frame_length.
  * Appends the packet (quoted bytes or HTTP term) to pkt on a packet; the
  * HTTP parse runs at *state and updates it. */
@@ -198,6 +281,7 @@ static wr_frame_status decode_one(const wr_framing *cfg, int *state,
                                   const uint8_t *buf, size_t n, tu_str *pkt,
                                   wr_frame *f) {
   memset(f, 0, sizeof *f);
+  check_batch(cfg, *state, buf, n);
   wr_frame_status st = wr_frame_next(cfg, *state, buf, n, f);
   size_t total = 0;
   wr_len_result lr = wr_frame_length(cfg, *state, buf, n, &total);

@@ -108,6 +108,32 @@ typedef struct wr_frame {
 wr_frame_status wr_frame_next(const wr_framing *cfg, int http_state,
                               const uint8_t *buf, size_t n, wr_frame *out);
 
+/* Why a batch stopped: WR_FRAME_PACKET when the caller's array was full
+ * (more packets may follow), else what the step after the last packet
+ * found (WR_FRAME_MORE with need, or WR_FRAME_INVALID). */
+typedef struct wr_frame_batch_result {
+  size_t count;    /* packets written to out[0..count) */
+  size_t consumed; /* bytes they occupy from buf (sum of their consumed) */
+  wr_frame_status status;
+  size_t need; /* on WR_FRAME_MORE: total bytes the next packet needs from
+                  buf + consumed, 0 = unknown */
+} wr_frame_batch_result;
+
+struct wr_http_packet;
+
+/* Up to max wr_frame_next steps in one call: out[i] is the i-th packet, its
+ * span into buf and its consumed counted from where it starts (packet i
+ * starts at buf + the sum of the earlier consumed). Exactly the packets
+ * repeated wr_frame_next calls give; for the http types each line is also
+ * parsed as wr_http_parse does, into http[i] when http is not NULL (else
+ * only to advance the state), and *http_state follows the parses (httph
+ * types parse every line in WR_HTTP_HEADERS). http_state may be NULL for
+ * the other types. */
+wr_frame_batch_result wr_frame_batch(const wr_framing *cfg, int *http_state,
+                                     const uint8_t *buf, size_t n,
+                                     wr_frame *out, struct wr_http_packet *http,
+                                     size_t max);
+
 /* ---- HTTP ------------------------------------------------------------- */
 
 /* Header names longer than this are returned as received, not
@@ -172,6 +198,15 @@ typedef struct wr_http_packet {
  * error keeps it. Returns out->kind. */
 wr_http_kind wr_http_parse(const uint8_t *line, size_t len, int *state,
                            wr_http_packet *out);
+
+/* wr_frame_next at *state and, on a packet, wr_http_parse of it into pkt,
+ * in one pass over the line: same results, same state update (pkt is left
+ * alone unless a packet is found). For the http types only; the httph
+ * types parse in WR_HTTP_HEADERS whatever *state says, and *state is then
+ * set as that parse leaves it (as wr_stream does). */
+wr_frame_status wr_frame_http(const wr_framing *cfg, int *state,
+                              const uint8_t *buf, size_t n, wr_frame *out,
+                              wr_http_packet *pkt);
 
 /* The packet as the Erlang term decode_packet returns, in one normalised
  * spelling (no spaces; known methods and header names as quoted atoms),
