@@ -330,8 +330,7 @@ static int lb_shutdown(wr_net *n, int h, int how) {
   if (!s)
     return WR_EBADF;
   if ((how & WR_SHUT_WR) && shaped(s) &&
-      (!wr_lb_shaper_empty_(s) || wr_lb_shaper_held_(l, s)) &&
-      !s->sh->failed) {
+      (!wr_lb_shaper_empty_(s) || wr_lb_shaper_held_(l, s)) && !s->sh->failed) {
     /* Postponed until the queue is written, as gen_tcp does. */
     s->sh->shut_pending = 1;
     if (how & WR_SHUT_RD && shutdown(s->fd, SHUT_RD) < 0)
@@ -383,8 +382,8 @@ static int lb_close(wr_net *n, int h, int abort) {
     setsockopt(s->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
   }
   if (!abort && s->sh &&
-      (!wr_lb_shaper_empty_(s) || wr_lb_shaper_held_(l, s)) &&
-      !s->sh->failed && orphan_add(l, s) == 0) {
+      (!wr_lb_shaper_empty_(s) || wr_lb_shaper_held_(l, s)) && !s->sh->failed &&
+      orphan_add(l, s) == 0) {
     /* The queue is still written; the kernel socket closes after it. */
   } else {
     if (close(s->fd) < 0)

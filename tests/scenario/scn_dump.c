@@ -44,6 +44,16 @@ static void dump_expect(const wr_scn_expect *e, tu_str *o) {
     if (e->msg == WR_SCN_MSG_NONE || e->msg == WR_SCN_MSG_TCP)
       tu_str_printf(o, "any");
     break;
+  case WR_SCN_EXPECT_VAR:
+    tu_str_printf(o, "$%s#%d%s", e->var_name, e->var, e->bind ? " bind" : "");
+    break;
+  case WR_SCN_EXPECT_PREFIX:
+    tu_str_printf(o, "prefix ");
+    tu_str_quote(o, e->bytes.ptr, e->bytes.len);
+    break;
+  case WR_SCN_EXPECT_LEN:
+    tu_str_printf(o, "len %" PRIu64, e->count);
+    break;
   }
   tu_str_printf(o, "@%u:%u", (unsigned)e->pos.line, (unsigned)e->pos.col);
 }
@@ -106,8 +116,12 @@ static void dump_block(const wr_scenario *s, const wr_scn_block *b, int depth,
     if (st->kind == WR_SCN_SEND || st->kind == WR_SCN_RECV ||
         st->kind == WR_SCN_MESSAGE || st->kind == WR_SCN_MESSAGES ||
         st->kind == WR_SCN_SETOPTS || st->kind == WR_SCN_SHUTDOWN ||
-        st->kind == WR_SCN_ACCEPT)
+        st->kind == WR_SCN_ACCEPT || (st->kind == WR_SCN_STREAM && !st->has_n))
       dump_expect(&st->expect, o);
+    if (st->kind == WR_SCN_STREAM && st->has_n)
+      tu_str_printf(o, " mark");
+    if (st->data_var)
+      tu_str_printf(o, " data=$%s", s->vars[st->data_var - 1]);
     /* listen and connect: only a result the file writes (an implied ok
      * cites the statement itself). */
     if ((st->kind == WR_SCN_LISTEN || st->kind == WR_SCN_CONNECT) &&
