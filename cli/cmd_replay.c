@@ -417,7 +417,7 @@ static void print_excerpt(FILE *out, const uint8_t *p, size_t n, size_t from) {
   size_t a = from > 16 ? from - 16 : 0, b = from + 48 < n ? from + 48 : n;
   if (a > 0)
     fputs("...", out);
-  wr_decode_print_bytes(out, p + a, b - a);
+  wr_bytes_print(out, p + a, b - a);
   if (b < n)
     fputs("...", out);
 }
@@ -447,7 +447,7 @@ static void report_text(const wr_pcap_flow *pf, const replay_result *r,
   const wr_tcp_stream *s = &pf->dir[WR_S2C];
   if (!d->packets) {
     printf("server answered: ");
-    wr_decode_print_bytes(stdout, r->live,
+    wr_bytes_print(stdout, r->live,
                           r->live_len < 256 ? r->live_len : 256);
     printf("%s\n", r->live_len > 256 ? "..." : "");
   } else if (d->packet_diff) {

@@ -135,9 +135,9 @@ static void print_event(FILE *out, const pcap_opts *o, const wr_pcap_flow *pf,
       int state = e->http_state;
       wr_http_packet hp;
       wr_http_parse(e->packet.ptr, e->packet.len, &state, &hp);
-      wr_decode_print_http(out, o->framing.type, &hp);
+      wr_http_print(out, o->framing.type, &hp);
     } else {
-      wr_decode_print_bytes(out, e->packet.ptr, e->packet.len);
+      wr_bytes_print(out, e->packet.ptr, e->packet.len);
     }
     putc('\n', out);
     break;

@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "render.h"
 #include "wirerig/error.h"
 #include "wirerig/pcaptools.h"
 
@@ -179,7 +178,7 @@ static void write_recvs(FILE *out, const wr_tcp_stream *s,
       int state = a->http_state;
       wr_http_parse(s->data + a->at, a->len, &state, &hp);
       fputs("http ", out);
-      wr_cap_print_http(out, cfg->type, &hp);
+      wr_http_print(out, cfg->type, &hp);
     } else {
       write_data(out, s->data + a->at, a->len, "    ");
     }
