@@ -64,7 +64,8 @@ static void dump_block(const wr_scenario *s, const wr_scn_block *b, int depth,
     const wr_scn_step *st = &b->steps[k];
     tu_str_printf(o, "%*s%u:%u %s", depth * 2, "", (unsigned)st->pos.line,
                   (unsigned)st->pos.col, wr_scn_kind_name(st->kind));
-    if (st->ep >= 0 && st->peer >= 0 && st->kind >= WR_SCN_NET_POLICY)
+    if (st->ep >= 0 && st->peer >= 0 && st->kind >= WR_SCN_NET_POLICY &&
+        st->kind <= WR_SCN_NET_REFUSE)
       tu_str_printf(o, " %s%s%s", ep_name(s, st->ep), st->both ? "<->" : "->",
                     ep_name(s, st->peer));
     else if (st->ep >= 0)
