@@ -105,9 +105,16 @@ static void check_block(const wr_scenario *s, const wr_scn_block *b,
       check_block(s, &st->body, lines, depth + 1);
     else if (st->body.n)
       fail("a body on a step that is not a repeat");
-    if (st->kind >= WR_SCN_NET_POLICY && st->kind != WR_SCN_NET_REFUSE &&
+    if (st->kind >= WR_SCN_NET_POLICY && st->kind < WR_SCN_NET_REFUSE &&
         (st->ep < 0 || st->peer < 0))
       fail("a net directive without its direction");
+    /* Variables: a use names one the file declared, by index. */
+    if (st->expect.kind == WR_SCN_EXPECT_VAR &&
+        (st->expect.var < 1 || (size_t)st->expect.var > s->nvars ||
+         !st->expect.var_name))
+      fail("a variable expectation without its variable");
+    if (st->data_var && (st->data_var < 1 || (size_t)st->data_var > s->nvars))
+      fail("a sent variable that was never declared");
     if (st->kind == WR_SCN_NET_POLICY && !st->policy)
       fail("a net policy step without a policy");
   }

@@ -19,7 +19,7 @@
 
 #define VERBS                                                                  \
   "listen connect accept send recv message messages nothing drain setopts "    \
-  "getopts shutdown close owner mailbox state sent received"
+  "getopts shutdown close owner mailbox state sent received stream"
 #define OPTS                                                                   \
   "active packet packet_size line_delimiter buffer header exit_on_close "      \
   "show_econnreset send_timeout send_timeout_close high_watermark "            \
@@ -109,8 +109,8 @@ static const bad_row rows[] = {
     {"missing expectation",
      "s listen\n"
      "s recv ->\n",
-     "2:10: bad expectation for recv; expected DATA, bytes N, http TERM, error "
-     "REASON or any, found end of line",
+     "2:10: bad expectation for recv; expected DATA, bytes N, prefix DATA, "
+     "len N, $VAR, http TERM, error REASON or any, found end of line",
      1},
     {"missing peer", "c connect\n",
      "1:10: missing endpoint name for connect; expected a name, found end of "
@@ -499,6 +499,38 @@ static const bad_row rows[] = {
      "s shutdown both\n",
      "2:12: bad shutdown direction; expected read, write or read_write, found "
      "'both'",
+     1},
+    {"unbound variable", "s listen\nc connect s\nc send $x\n",
+     "3:8: unbound variable '$x': capture it first with `recv -> $x`, "
+     "`message -> tcp $x` or `stream -> $x`",
+     1},
+    {"bad variable name", "s listen\nc connect s\nc recv -> $1x\n",
+     "3:11: bad variable '$1x'; expected $NAME with NAME "
+     "[A-Za-z_][A-Za-z0-9_]* (at most 63 characters)",
+     1},
+    {"variable joined with data",
+     "s listen\nc connect s\nc recv -> $x\nc send \"a\" $x\n",
+     "4:12: a variable stands alone: `send $x` sends its bytes, `-> $x` "
+     "captures or compares; it cannot be joined with other data in send",
+     1},
+    {"data after a sent variable",
+     "s listen\nc connect s\nc recv -> $x\nc send $x \"a\"\n",
+     "4:11: a variable stands alone: `send $x` sends its bytes and nothing "
+     "else; found '\"a\"' after it",
+     1},
+    {"len without a number", "s listen\nc connect s\nc recv -> len\n",
+     "3:14: missing length after 'len'; expected a number, found end of "
+     "line",
+     1},
+    {"prefix without data", "s listen\nc connect s\nc recv -> prefix\n",
+     "3:17: missing data for prefix; expected a string, x\"HEX\", file(), "
+     "frame() or pattern(), found end of line",
+     1},
+    {"stream without mark or arrow", "s listen\nc connect s\nc stream\n",
+     "3:9: expected 'mark' or '-> EXPECT' after stream, found end of line", 1},
+    {"stream -> any", "s listen\nc connect s\nc stream -> any\n",
+     "3:13: bad expectation for stream; expected DATA, bytes N, prefix DATA, "
+     "len N or $VAR, found 'any'",
      1},
 };
 

@@ -332,6 +332,37 @@ static const good_row rows[] = {
      "expect=ok@4:41\n"
      "5:1 connect e peer=s refused=\"active=40000\" expect=error "
      "einval@5:36\n"},
+    {"variables, stream, byte patterns",
+     "s listen packet=2\n"
+     "c connect s packet=2\n"
+     "s recv -> $req\n"
+     "s send $req\n"
+     "c recv -> $req\n"
+     "c message -> tcp $m\n"
+     "c recv -> prefix \"HT\" \"TP\"\n"
+     "c recv -> len 5\n"
+     "c message -> tcp prefix \"x\"\n"
+     "c stream -> \"abc\"\n"
+     "c stream -> $m\n"
+     "c stream mark\n"
+     "c stream -> len 0\n"
+     "c stream -> $all\n",
+     "ep s listener 1:1 named_conn\n"
+     "ep c socket 2:1\n"
+     "1:1 listen s opts=[packet=2]\n"
+     "2:1 connect c peer=s acc=s opts=[packet=2]\n"
+     "3:1 recv s expect=$req#1 bind@3:11\n"
+     "4:1 send s data=\"\" expect=ok@4:1 data=$req\n"
+     "5:1 recv c expect=$req#1@5:11\n"
+     "6:1 message c expect=tcp $m#2 bind@6:14\n"
+     "7:1 recv c expect=prefix \"HTTP\"@7:11\n"
+     "8:1 recv c expect=len 5@8:11\n"
+     "9:1 message c expect=tcp prefix \"x\"@9:14\n"
+     "10:1 stream c expect=\"abc\"@10:13\n"
+     "11:1 stream c expect=$m#2@11:13\n"
+     "12:1 stream c n=0 mark\n"
+     "13:1 stream c expect=len 0@13:13\n"
+     "14:1 stream c expect=$all#3 bind@14:13\n"},
 };
 
 static void test_good_rows(void **state) {

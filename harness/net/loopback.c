@@ -334,8 +334,8 @@ static int lb_shutdown(wr_net *n, int h, int how) {
   lsock *s = sock_of(l, h);
   if (!s)
     return WR_EBADF;
-  if ((how & WR_SHUT_WR) && shaped(s) && !wr_lb_shaper_empty_(s) &&
-      !s->sh->failed) {
+  if ((how & WR_SHUT_WR) && shaped(s) &&
+      (!wr_lb_shaper_empty_(s) || wr_lb_shaper_held_(l, s)) && !s->sh->failed) {
     /* Postponed until the queue is written, as gen_tcp does. */
     s->sh->shut_pending = 1;
     if (how & WR_SHUT_RD && shutdown(s->fd, SHUT_RD) < 0)
@@ -386,7 +386,8 @@ static int lb_close(wr_net *n, int h, int abort) {
     struct linger lg = {1, 0};
     setsockopt(s->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
   }
-  if (!abort && s->sh && !wr_lb_shaper_empty_(s) && !s->sh->failed &&
+  if (!abort && s->sh &&
+      (!wr_lb_shaper_empty_(s) || wr_lb_shaper_held_(l, s)) && !s->sh->failed &&
       orphan_add(l, s) == 0) {
     /* The queue is still written; the kernel socket closes after it. */
   } else {
@@ -518,10 +519,12 @@ static int lb_poll(wr_net *n, wr_net_event *evs, int max, wr_time deadline,
     /* 1. Shaper queues: one due chunk per socket. */
     for (int h = 0; h < l->scap; h++) {
       lsock *s = &l->s[h];
-      if (s->fd < 0 || !s->sh || wr_lb_shaper_empty_(s))
+      if (s->fd < 0 || !s->sh ||
+          (wr_lb_shaper_empty_(s) && !s->sh->shut_pending))
         continue;
       more |= wr_lb_shaper_flush_(l, s);
-      if (wr_lb_shaper_empty_(s) && s->sh->shut_pending && !s->sh->failed) {
+      if (wr_lb_shaper_empty_(s) && s->sh->shut_pending && !s->sh->failed &&
+          !wr_lb_shaper_held_(l, s)) {
         /* The postponed shutdown(write) of a live socket (added by the
          * sock helper): done now, and the kernel answers from here on. */
         shutdown(s->fd, SHUT_WR);
@@ -529,6 +532,8 @@ static int lb_poll(wr_net *n, wr_net_event *evs, int max, wr_time deadline,
         continue;
       }
       wr_time t = wr_lb_shaper_next_(s);
+      if (wr_lb_shaper_empty_(s) && s->sh->stall_until > now)
+        t = s->sh->stall_until; /* the held FIN */
       if (t < next)
         next = t;
       wr_lb_register_(l, s, h);
@@ -536,11 +541,14 @@ static int lb_poll(wr_net *n, wr_net_event *evs, int max, wr_time deadline,
     for (int i = 0; i < l->norphans;) {
       lsock *o = &l->orphans[i];
       more |= wr_lb_shaper_flush_(l, o);
-      if (wr_lb_shaper_empty_(o) || o->sh->failed) {
+      if ((wr_lb_shaper_empty_(o) && !wr_lb_shaper_held_(l, o)) ||
+          o->sh->failed) {
         orphan_finish(l, i);
         continue;
       }
       wr_time t = wr_lb_shaper_next_(o);
+      if (wr_lb_shaper_empty_(o) && o->sh->stall_until > now)
+        t = o->sh->stall_until; /* the held FIN */
       if (t < next)
         next = t;
       wr_lb_register_(l, o, -1);

@@ -76,6 +76,9 @@ long wr_lb_shaper_sendv_(wr_loopback *l, lsock *s, const wr_iovec *iov,
 int wr_lb_shaper_flush_(wr_loopback *l, lsock *s);
 /* The earliest time s has something to write, WR_TIME_NEVER if none. */
 wr_time wr_lb_shaper_next_(const lsock *s);
+/* Is s's direction stalled now? Its FIN (close, shutdown write) waits
+ * too, as on simnet, even with nothing queued. */
+int wr_lb_shaper_held_(wr_loopback *l, const lsock *s);
 int wr_lb_shaper_empty_(const lsock *s);
 int wr_lb_shaper_room_(wr_loopback *l, const lsock *s);
 void wr_lb_shaper_free_(lsock *s);

@@ -14,6 +14,11 @@
 
 int wr_lb_shaper_empty_(const lsock *s) { return !s->sh || s->sh->len == 0; }
 
+int wr_lb_shaper_held_(wr_loopback *l, const lsock *s) {
+  return s->sh && !s->sh->failed &&
+         (s->sh->stalled || s->sh->stall_until > wr_lb_clock_(l));
+}
+
 int wr_lb_shaper_room_(wr_loopback *l, const lsock *s) {
   return s->sh && s->sh->len < l->cfg.shaper_queue;
 }
@@ -206,8 +211,15 @@ int wr_loopback_stall(wr_net *n, int h, wr_time until) {
   int rc = lsock_get(n, h, &s);
   if (rc < 0)
     return rc;
-  if (!s->sh)
-    return WR_EINVAL; /* only shaped output can be held */
+  if (!s->sh || !s->sh->active) {
+    /* A stall needs no policy of its own: the output goes through the
+     * shaper whole, as simnet holds a direction without one. */
+    wr_policy p;
+    wr_policy_init(&p);
+    rc = wr_loopback_set_policy(n, h, &p);
+    if (rc < 0)
+      return rc;
+  }
   if (until == WR_TIME_NEVER)
     s->sh->stalled = 1;
   else

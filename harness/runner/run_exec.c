@@ -356,15 +356,65 @@ static void put_received(wr_run_sb *b, const received *r) {
   b->len += (size_t)n;
 }
 
+/* Appends data ep took to its stream, when the file checks streams. */
+static void stream_add(run_rt *rt, int ep, const uint8_t *p, size_t n) {
+  if (!rt->s->uses_stream || !n)
+    return;
+  run_ep *e = &rt->eps[ep];
+  if (e->slen + n > e->scap) {
+    size_t cap = e->scap ? e->scap : 4096;
+    while (cap < e->slen + n)
+      cap *= 2;
+    uint8_t *q = realloc(e->stream, cap);
+    if (!q)
+      return;
+    e->stream = q;
+    e->scap = cap;
+  }
+  memcpy(e->stream + e->slen, p, n);
+  e->slen += n;
+}
+
+/* Binds variable v (1-based) to a copy of n bytes. */
+static void var_bind(run_rt *rt, int v, const uint8_t *p, size_t n) {
+  wr_scn_bytes *b = &rt->vars[v - 1];
+  uint8_t *q = realloc(b->ptr, n ? n : 1);
+  if (!q)
+    return;
+  if (n)
+    memcpy(q, p, n);
+  b->ptr = q;
+  b->len = n;
+}
+
 /* The data part of an observation against a recv / tcp expectation:
  * writes the observation and its key (prefix before the data) and
  * returns whether it matches. An http packet is compared with the
  * expected term field by field (wr_scn_http_match), never as text. */
-static int data_match(const wr_scn_expect *e, const received *r,
+static int data_match(run_rt *rt, const wr_scn_expect *e, const received *r,
                       const char *prefix, wr_run_sb *text, wr_run_sb *key) {
   wr_run_sb_puts(text, prefix);
   put_received(text, r);
   switch (e->kind) {
+  case WR_SCN_EXPECT_PREFIX:
+    /* Any bytes that start so: the key says only that they did, so two
+     * transports agree whatever follows the prefix. */
+    wr_run_sb_printf(key, "%sprefix ok", prefix);
+    return !r->http && r->n >= e->bytes.len &&
+           (e->bytes.len == 0 || memcmp(r->p, e->bytes.ptr, e->bytes.len) == 0);
+  case WR_SCN_EXPECT_LEN:
+    wr_run_sb_printf(key, "%slen %zu", prefix, r->n);
+    return !r->http && r->n == e->count;
+  case WR_SCN_EXPECT_VAR: {
+    if (e->bind) {
+      var_bind(rt, e->var, r->p, r->n);
+      wr_run_sb_printf(key, "%s$%s bound", prefix, rt->s->vars[e->var - 1]);
+      return 1;
+    }
+    const wr_scn_bytes *b = &rt->vars[e->var - 1];
+    wr_run_sb_puts(key, wr_run_sb_text(text));
+    return r->n == b->len && (r->n == 0 || memcmp(r->p, b->ptr, r->n) == 0);
+  }
   case WR_SCN_EXPECT_BYTES:
     wr_run_sb_puts(key, wr_run_sb_text(text));
     return !r->http && r->n == e->bytes.len &&
@@ -405,8 +455,9 @@ static int exec_recv(run_rt *rt, const wr_scn_step *st) {
     pass = st->expect.kind == WR_SCN_EXPECT_ERROR && rc == st->expect.error;
   } else {
     received r = {d.data, d.len, d.is_http ? &d.http : NULL, d.http_bin};
-    pass = data_match(&st->expect, &r, "", &rt->text, &rt->key);
+    pass = data_match(rt, &st->expect, &r, "", &rt->text, &rt->key);
     rt->eps[st->ep].received += d.len;
+    stream_add(rt, st->ep, d.data, d.len);
     wr_sock_data_free(&d);
   }
   return judge(rt, st, pass, wr_run_sb_text(&rt->text),
@@ -422,9 +473,10 @@ static int msg_match(run_rt *rt, const wr_scn_step *st, const wr_msg *m) {
   case WR_MSG_HTTP: {
     int http = m->kind == WR_MSG_HTTP;
     rt->eps[st->ep].received += m->len;
+    stream_add(rt, st->ep, m->data, m->len);
     int want = http ? WR_SCN_MSG_HTTP : WR_SCN_MSG_TCP;
     received r = {m->data, m->len, http ? m->http : NULL, m->http_bin};
-    int pass = data_match(e, &r, http ? "" : "tcp ", text, key);
+    int pass = data_match(rt, e, &r, http ? "" : "tcp ", text, key);
     return pass && (int)e->msg == want;
   }
   case WR_MSG_TCP_CLOSED:
@@ -515,10 +567,27 @@ static int exec_drain(run_rt *rt, const wr_scn_step *st) {
     }
     got += m.len;
     rt->eps[st->ep].received += m.len;
+    stream_add(rt, st->ep, m.data, m.len);
     wr_msg_free(&m);
   }
   snprintf(text, sizeof text, "bytes %llu", (unsigned long long)got);
   return judge(rt, st, got == st->n, text, text);
+}
+
+/* `stream mark` empties the endpoint's stream; `stream -> EXPECT` checks
+ * what it holds, as one recv of all of it would be checked. */
+static int exec_stream(run_rt *rt, const wr_scn_step *st) {
+  run_ep *e = &rt->eps[st->ep];
+  if (st->has_n) {
+    e->slen = 0;
+    obs_add(rt, st, "ok", "ok");
+    return 0;
+  }
+  obs_clear(rt);
+  received r = {e->stream, e->slen, NULL, 0};
+  int pass = data_match(rt, &st->expect, &r, "", &rt->text, &rt->key);
+  return judge(rt, st, pass, wr_run_sb_text(&rt->text),
+               wr_run_sb_text(&rt->key));
 }
 
 static int cmp_holds(wr_scn_cmp c, uint64_t a, uint64_t b) {
@@ -683,12 +752,15 @@ static int exec_step(run_rt *rt, const wr_scn_step *st) {
       return rc;
     obs_add(rt, st, "ok", "ok");
     return 0;
-  case WR_SCN_SEND:
+  case WR_SCN_SEND: {
+    const wr_scn_bytes *d =
+        st->data_var ? &rt->vars[st->data_var - 1] : &st->data;
     s = ep_sock(rt, st->ep);
-    rc = s ? wr_sock_send(s, st->data.ptr, st->data.len) : WR_ENOTCONN;
+    rc = s ? wr_sock_send(s, d->ptr, d->len) : WR_ENOTCONN;
     if (rc >= 0)
-      rt->eps[st->ep].sent += st->data.len;
+      rt->eps[st->ep].sent += d->len;
     return judge_rc(rt, st, rc);
+  }
   case WR_SCN_RECV:
     return exec_recv(rt, st);
   case WR_SCN_MESSAGE:
@@ -744,6 +816,8 @@ static int exec_step(run_rt *rt, const wr_scn_step *st) {
   case WR_SCN_NET_RELEASE:
   case WR_SCN_NET_REFUSE:
     return exec_net(rt, st);
+  case WR_SCN_STREAM:
+    return exec_stream(rt, st);
   }
   return stop(rt, WR_RUN_ERROR, st, "unknown step");
 }
@@ -815,7 +889,10 @@ wr_run_verdict wr_run_once(const wr_scenario *s, const wr_run_params *p,
   rt.default_ms =
       p->default_timeout ? ms_of(p->default_timeout) : DEFAULT_TIMEOUT_MS;
   rt.eps = calloc(s->nendpoints ? s->nendpoints : 1, sizeof *rt.eps);
-  if (!rt.eps) {
+  rt.vars = calloc(s->nvars ? s->nvars : 1, sizeof *rt.vars);
+  if (!rt.eps || !rt.vars) {
+    free(rt.eps);
+    free(rt.vars);
     stop(&rt, WR_RUN_ERROR, NULL, "out of memory");
     return r->verdict;
   }
@@ -852,6 +929,11 @@ wr_run_verdict wr_run_once(const wr_scenario *s, const wr_run_params *p,
     wr_sockenv_destroy(rt.env);
   if (rt.net)
     wr_net_destroy(rt.net);
+  for (size_t i = 0; i < s->nendpoints; i++)
+    free(rt.eps[i].stream);
+  for (size_t i = 0; i < s->nvars; i++)
+    free(rt.vars[i].ptr);
+  free(rt.vars);
   free(rt.eps);
   free(rt.text.p);
   free(rt.key.p);

@@ -19,6 +19,10 @@ typedef struct run_ep {
   wr_addr addr; /* target, or the listener's address once listening */
   pid_t pid;    /* started target: its process group, -1 none */
   int outfd;    /* its output when a ready text is awaited, else -1 */
+  /* The data taken since the start or the last `stream mark` (recv,
+   * message and drain data), kept only when the file uses `stream`. */
+  uint8_t *stream;
+  size_t slen, scap;
 } run_ep;
 
 typedef struct run_rt {
@@ -39,6 +43,8 @@ typedef struct run_rt {
   /* An observation and its key as they are written (run_exec.c); kept
    * across steps so that their storage is reused. */
   wr_run_sb text, key;
+  /* The variables' values, by index (scenario.h: bound by captures). */
+  wr_scn_bytes *vars;
 } run_rt;
 
 /* Creates the run's transport (run_net.c); trace keeps simnet's trace

@@ -147,6 +147,17 @@ static void core(rbuf *o, const wr_scn_expect *e) {
   case WR_SCN_EXPECT_ANY:
     put(o, "any");
     return;
+  case WR_SCN_EXPECT_VAR:
+    put(o, "$");
+    put(o, e->var_name ? e->var_name : "?");
+    return;
+  case WR_SCN_EXPECT_PREFIX:
+    put(o, "prefix ");
+    put_bytes(o, &e->bytes);
+    return;
+  case WR_SCN_EXPECT_LEN:
+    put_num(o, "len ", (unsigned long long)e->count, "");
+    return;
   }
   put(o, "?");
 }
@@ -207,6 +218,12 @@ static void expect(rbuf *o, const wr_scn_step *st) {
     return;
   case WR_SCN_STATE:
     put(o, states[st->state]);
+    return;
+  case WR_SCN_STREAM:
+    if (st->has_n)
+      put(o, "ok");
+    else
+      core(o, e);
     return;
   default:
     core(o, e);

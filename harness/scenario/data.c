@@ -268,6 +268,12 @@ static int data_seq_in(scn_parser *p, const char *what, int depth, int in_term,
       break;
     if (in_term && (k == T_RB || k == T_CMP))
       break;
+    if (wr_scnp_is_var(scn_peek(p)))
+      return wr_scnp_err(p, scn_peek(p),
+                         "a variable stands alone: `send $x` sends its "
+                         "bytes, `-> $x` captures or compares; it cannot be "
+                         "joined with other data in %s",
+                         what);
     if (term(p, what, depth, out))
       return -1;
     terms++;

@@ -573,6 +573,63 @@ static int http_term(scn_parser *p, wr_scn_expect *e) {
   return 0;
 }
 
+/* ---- variables -------------------------------------------------------------
+ *
+ * `$name`: bound by its first use in the file (a capture), compared by
+ * every later one. File order, not run order, decides, so a variable's
+ * role is known when the file is parsed and a use before any capture is
+ * an error at its token.
+ */
+
+#define SCN_MAX_VARS 256
+
+int wr_scnp_is_var(const tok *t) {
+  return t->kind == T_ATOM && t->len >= 1 && t->text[0] == '$';
+}
+
+int wr_scnp_var(scn_parser *p, const tok *t, int may_bind, int *bind) {
+  *bind = 0;
+  int ok = t->len >= 2 &&
+           ((t->text[1] >= 'a' && t->text[1] <= 'z') ||
+            (t->text[1] >= 'A' && t->text[1] <= 'Z') || t->text[1] == '_');
+  for (size_t k = 2; ok && k < t->len; k++) {
+    char c = t->text[k];
+    ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') || c == '_';
+  }
+  if (!ok || t->len > 64)
+    return wr_scnp_err(p, t,
+                       "bad variable %s; expected $NAME with NAME "
+                       "[A-Za-z_][A-Za-z0-9_]* (at most 63 characters)",
+                       SCN_FOUND(p, t));
+  wr_scenario *s = p->s;
+  for (size_t k = 0; k < s->nvars; k++)
+    if (strlen(s->vars[k]) == t->len - 1 &&
+        memcmp(s->vars[k], t->text + 1, t->len - 1) == 0)
+      return (int)k + 1;
+  if (!may_bind)
+    return wr_scnp_err(p, t,
+                       "unbound variable %s: capture it first with "
+                       "`recv -> $%.*s`, `message -> tcp $%.*s` or "
+                       "`stream -> $%.*s`",
+                       SCN_FOUND(p, t), (int)t->len - 1, t->text + 1,
+                       (int)t->len - 1, t->text + 1, (int)t->len - 1,
+                       t->text + 1);
+  if (s->nvars == SCN_MAX_VARS)
+    return wr_scnp_err(p, t, "too many variables (more than %d)", SCN_MAX_VARS);
+  if (!s->vars) {
+    s->vars = wr_scnp_alloc(p, SCN_MAX_VARS * sizeof *s->vars);
+    if (!s->vars)
+      return -1;
+  }
+  const char *name = wr_scnp_strdup(p, t->text + 1, t->len - 1);
+  if (!name)
+    return -1;
+  ((const char **)s->vars)[s->nvars++] = name;
+  *bind = 1;
+  return (int)s->nvars;
+}
+
 /* ---- recv / message expectations ------------------------------------------
  */
 
@@ -594,6 +651,33 @@ static int count_or_data(scn_parser *p, wr_scn_expect *e, const char *what) {
   if (wr_scnp_is(t, "any")) {
     scn_next(p);
     e->kind = WR_SCN_EXPECT_ANY;
+    return 0;
+  }
+  if (wr_scnp_is(t, "len")) {
+    scn_next(p);
+    const tok *n = scn_peek(p);
+    if (n->kind == T_EOL)
+      return wr_scnp_err(p, n,
+                         "missing length after 'len'; expected a number, "
+                         "found end of line");
+    if (wr_scnp_number(p, n, "length", 0, UINT64_MAX, &e->count))
+      return -1;
+    scn_next(p);
+    e->kind = WR_SCN_EXPECT_LEN;
+    return 0;
+  }
+  if (wr_scnp_is(t, "prefix")) {
+    scn_next(p);
+    e->kind = WR_SCN_EXPECT_PREFIX;
+    return wr_scnp_data(p, "prefix", &e->bytes);
+  }
+  if (wr_scnp_is_var(t)) {
+    e->var = wr_scnp_var(p, t, 1, &e->bind);
+    if (e->var < 0)
+      return -1;
+    scn_next(p);
+    e->kind = WR_SCN_EXPECT_VAR;
+    e->var_name = p->s->vars[e->var - 1];
     return 0;
   }
   if (t->kind == T_STRING || t->kind == T_HEX || wr_scnp_is(t, "file") ||
@@ -620,8 +704,9 @@ int wr_scnp_expect_recv(scn_parser *p, wr_scn_expect *e) {
   if (rc != -2)
     return rc;
   return wr_scnp_err(p, t,
-                     "bad expectation for recv; expected DATA, bytes N, http "
-                     "TERM, error REASON or any, found %s",
+                     "bad expectation for recv; expected DATA, bytes N, "
+                     "prefix DATA, len N, $VAR, http TERM, error REASON or "
+                     "any, found %s",
                      SCN_FOUND(p, t));
 }
 
@@ -636,8 +721,8 @@ int wr_scnp_expect_message(scn_parser *p, wr_scn_expect *e) {
       return rc;
     const tok *d = scn_peek(p);
     return wr_scnp_err(p, d,
-                       "bad tcp message; expected DATA, bytes N or any after "
-                       "'tcp', found %s",
+                       "bad tcp message; expected DATA, bytes N, prefix DATA, "
+                       "len N, $VAR or any after 'tcp', found %s",
                        SCN_FOUND(p, d));
   }
   if (wr_scnp_is(t, "http")) {
@@ -663,4 +748,21 @@ int wr_scnp_expect_message(scn_parser *p, wr_scn_expect *e) {
       "bad message; expected tcp, http, tcp_closed, tcp_error or "
       "tcp_passive, found %s",
       SCN_FOUND(p, t));
+}
+
+int wr_scnp_expect_stream(scn_parser *p, wr_scn_expect *e) {
+  set_pos(p, e);
+  const tok *t = scn_peek(p);
+  if (wr_scnp_is(t, "any") || wr_scnp_is(t, "http") || wr_scnp_is(t, "error"))
+    return wr_scnp_err(p, t,
+                       "bad expectation for stream; expected DATA, bytes N, "
+                       "prefix DATA, len N or $VAR, found %s",
+                       SCN_FOUND(p, t));
+  int rc = count_or_data(p, e, "stream");
+  if (rc != -2)
+    return rc;
+  return wr_scnp_err(p, t,
+                     "bad expectation for stream; expected DATA, bytes N, "
+                     "prefix DATA, len N or $VAR, found %s",
+                     SCN_FOUND(p, t));
 }

@@ -439,7 +439,8 @@ const char *wr_scn_kind_name(wr_scn_kind k) {
       "drain",     "setopts",  "getopts",   "shutdown",     "close",
       "owner",     "wait",     "repeat",    "mailbox",      "state",
       "sent",      "received", "elapsed",   "net",          "net buffers",
-      "net reset", "net drop", "net stall", "net release",  "net refuse"};
+      "net reset", "net drop", "net stall", "net release",  "net refuse",
+      "stream"};
   if ((unsigned)k < sizeof names / sizeof names[0])
     return names[k];
   return "?";

@@ -156,6 +156,15 @@ int wr_scnp_starts_data(const scn_parser *p, const tok *t);
 /* After `->`: the expectation of recv (msg = 0) or message(s) (msg = 1). */
 int wr_scnp_expect_recv(scn_parser *p, wr_scn_expect *e);
 int wr_scnp_expect_message(scn_parser *p, wr_scn_expect *e);
+/* The expectation of `stream -> ...`: DATA, bytes N, prefix DATA, len N or
+ * a variable. */
+int wr_scnp_expect_stream(scn_parser *p, wr_scn_expect *e);
+/* Is t a variable ($name)? */
+int wr_scnp_is_var(const tok *t);
+/* The variable named by t: its 1-based index. A name not seen before is
+ * declared when may_bind (*bind = 1: this use captures), else it is an
+ * error (using a variable before anything bound it). -1 after an error. */
+int wr_scnp_var(scn_parser *p, const tok *t, int may_bind, int *bind);
 /* `ok` or `error REASON` */
 int wr_scnp_expect_result(scn_parser *p, wr_scn_expect *e);
 /* `REASON`: a wr_err name. */

@@ -8,7 +8,7 @@
 
 static const char verb_list[] =
     "listen connect accept send recv message messages nothing drain setopts "
-    "getopts shutdown close owner mailbox state sent received";
+    "getopts shutdown close owner mailbox state sent received stream";
 
 static int is_opt(const tok *t, const char *name) {
   size_t n = strlen(name);
@@ -196,6 +196,22 @@ static int v_accept(scn_parser *p, wr_scn_step *st, const tok *name) {
 }
 
 static int v_send(scn_parser *p, wr_scn_step *st, const tok *name) {
+  const tok *t = scn_peek(p);
+  if (wr_scnp_is_var(t)) {
+    /* The bytes a capture bound, at run time; alone (scenarios.md). */
+    int bind;
+    st->data_var = wr_scnp_var(p, t, 0, &bind);
+    if (st->data_var < 0)
+      return -1;
+    scn_next(p);
+    t = scn_peek(p);
+    if (t->kind != T_EOL && t->kind != T_ARROW)
+      return wr_scnp_err(p, t,
+                         "a variable stands alone: `send $x` sends its "
+                         "bytes and nothing else; found %s after it",
+                         SCN_FOUND(p, t));
+    return opt_result(p, st);
+  }
   if (wr_scnp_data(p, "send", &st->data))
     return -1;
   return opt_result(p, st);
@@ -380,6 +396,24 @@ static int v_state(scn_parser *p, wr_scn_step *st, const tok *name) {
   return 0;
 }
 
+/* `stream mark` | `stream -> EXPECT`: the data received since the start
+ * or the last mark. */
+static int v_stream(scn_parser *p, wr_scn_step *st, const tok *name) {
+  p->s->uses_stream = 1;
+  const tok *t = scn_peek(p);
+  if (wr_scnp_is(t, "mark")) {
+    scn_next(p);
+    st->has_n = 1;
+    return 0;
+  }
+  if (t->kind != T_ARROW)
+    return wr_scnp_err(p, t,
+                       "expected 'mark' or '-> EXPECT' after stream, found %s",
+                       SCN_FOUND(p, t));
+  scn_next(p);
+  return wr_scnp_expect_stream(p, &st->expect);
+}
+
 static int v_none(scn_parser *p, wr_scn_step *st, const tok *name) { return 0; }
 
 /* Which names a verb takes: declared by the verb itself (0), sockets, or
@@ -409,6 +443,7 @@ static const struct {
     {"state", WR_SCN_STATE, SCN_M_SOCKLIKE, v_state},
     {"sent", WR_SCN_SENT, SCN_M_SOCKLIKE, v_compare},
     {"received", WR_SCN_RECEIVED, SCN_M_SOCKLIKE, v_compare},
+    {"stream", WR_SCN_STREAM, SCN_M_SOCKLIKE | SCN_M_MAILBOX, v_stream},
 };
 
 int wr_scnp_verb(scn_parser *p, const tok *name) {

@@ -50,6 +50,8 @@ struct wr_sock {
   int closed_msg;    /* tcp_closed was sent */
   int in_recv;       /* a recv is waiting for this socket */
   int send_reported; /* a send returned the end of the connection */
+  int delay_failed;  /* delay_send: a send after a hangup said ok once */
+  int write_failed;  /* a write of ours failed (not only a hangup seen) */
 
   /* send side (semantics §5.3, §5.4) */
   uint8_t *q;

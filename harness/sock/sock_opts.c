@@ -16,8 +16,10 @@ static int apply_opt(wr_sock *s, const wr_sockopt *o, int *armed) {
       if (sum <= 0) {
         s->active = WR_ACTIVE_FALSE;
         s->count = 0;
-        if (!s->listener)
-          wr_sock_post_(s, WR_MSG_TCP_PASSIVE, 0, NULL, 0);
+        /* A listener posts it too, to its owner, as OTP 25 does for
+         * listen(0, [{active,0}]) and a setopts bringing N to 0
+         * (scenarios/active/listen-active-zero-passive.scn). */
+        wr_sock_post_(s, WR_MSG_TCP_PASSIVE, 0, NULL, 0);
         return 0;
       }
       s->active = WR_ACTIVE_N;

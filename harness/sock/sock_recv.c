@@ -256,6 +256,7 @@ void wr_sock_input_(wr_sock *s, uint32_t events) {
 }
 
 void wr_sock_fail_io_(wr_sock *s, int err) {
+  s->write_failed = 1;
   wr_sock_release_(s, 0);
   if (!s->rd_done) {
     s->rd_done = 1;

@@ -61,11 +61,16 @@ void wr_sock_flush_(wr_sock *s) {
  * its payload leave together, without a copy to join them. */
 static int putv(wr_sock *s, wr_iovec *iov, int cnt) {
   if (!s->qlen && !s->delay_send) {
-    while (cnt) {
+    /* One write, as inet_drv's tcp_sendv: what the kernel does not take
+     * is queued and written from the loop, so a large send to a peer that
+     * has closed says ok and the failure shows on the next send (OTP 25,
+     * scenarios/close/large-send-to-closed-peer.scn); a second write here
+     * would meet the peer's RST at once on loopback. */
+    if (cnt) {
       long w = wr_net_sendv(s->env->net, s->h, iov, cnt);
       if (w == WR_EAGAIN || w == 0)
-        break;
-      if (send_failed(w))
+        w = 0;
+      else if (send_failed(w))
         return (int)w;
       /* Skip what was taken: whole pieces, then the start of one. */
       size_t left = (size_t)w;
@@ -128,6 +133,14 @@ int wr_sock_send(wr_sock *s, const void *data, size_t len) {
      * recv still reports it too (checked on OTP 25). */
     if (s->send_reported)
       return WR_ENOTCONN;
+    if (s->delay_send && !s->delay_failed && !s->write_failed) {
+      /* With delay_send the driver queues the data without writing, so
+       * the send that follows a hangup nobody had seen yet says ok; the
+       * delayed write fails and the next send is closed (OTP 25,
+       * scenarios/close/delay-send-after-reset.scn). */
+      s->delay_failed = 1;
+      return 0;
+    }
     s->send_reported = 1;
     return close_reason_send(s);
   }

@@ -89,7 +89,10 @@ typedef enum wr_scn_expect_kind {
   WR_SCN_EXPECT_COUNT,  /* `bytes N` */
   WR_SCN_EXPECT_HTTP,   /* `http TERM` */
   WR_SCN_EXPECT_ERROR,  /* `error REASON` */
-  WR_SCN_EXPECT_ANY     /* `any` */
+  WR_SCN_EXPECT_ANY,    /* `any` */
+  WR_SCN_EXPECT_VAR,    /* `$x`: capture (bind) or compare (bound) */
+  WR_SCN_EXPECT_PREFIX, /* `prefix DATA`: bytes starting with DATA */
+  WR_SCN_EXPECT_LEN     /* `len N`: any N bytes, as a pattern (== COUNT) */
 } wr_scn_expect_kind;
 
 /* What arrives in a mailbox (`message`, `messages`). */
@@ -152,6 +155,13 @@ typedef struct wr_scn_expect {
   const wr_scn_http *http; /* HTTP */
   int error;               /* ERROR / tcp_error: a wr_err code (< 0) */
   const char *reason;      /* its name as written */
+  /* VAR: the variable (1-based index into wr_scenario.vars). bind: this
+   * is the variable's first use in the file, which captures what the step
+   * observed (every time it runs); any later use compares with the value
+   * bound last, as a bound variable in an Erlang pattern does. */
+  int var;
+  int bind;
+  const char *var_name; /* VAR: the name, without the `$` */
 } wr_scn_expect;
 
 /* Does packet p, framed by a type whose strings are binaries or not,
@@ -198,7 +208,10 @@ typedef enum wr_scn_kind {
   WR_SCN_NET_DROP,     /* ep->peer */
   WR_SCN_NET_STALL,    /* ep->peer; t (0 = until released) */
   WR_SCN_NET_RELEASE,  /* ep->peer */
-  WR_SCN_NET_REFUSE    /* ep = listener; on */
+  WR_SCN_NET_REFUSE,   /* ep = listener; on */
+  WR_SCN_STREAM        /* ep; has_n = 1: `stream mark`, else expect (BYTES,
+                          COUNT, PREFIX, LEN, VAR) on the data received
+                          since the start or the last mark */
 } wr_scn_kind;
 
 typedef enum wr_scn_cmp {
@@ -237,6 +250,7 @@ typedef struct wr_scn_step {
    * applying any of its options, as gen_tcp does. NULL otherwise. */
   const char *refused_opt;
   wr_scn_bytes data; /* send */
+  int data_var;      /* send $x: the variable sent (1-based), 0 = data */
   uint64_t n;        /* recv LEN, messages N, drain bytes, repeat count,
                         compared value, reset after N */
   int has_n;         /* recv: LEN given; reset: `after` */
@@ -273,6 +287,10 @@ typedef struct wr_scenario {
   uint64_t exhaustive_limit;
   wr_scn_endpoint *endpoints;
   size_t nendpoints;
+  /* Variables ($name), in the order of their first (binding) use. */
+  const char **vars;
+  size_t nvars;
+  int uses_stream; /* some step is `stream`: the runner keeps the data */
   wr_scn_block steps;
   /* Errors in source order; nerrors_total counts those beyond the cap. */
   wr_scn_error *errors;

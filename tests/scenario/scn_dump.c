@@ -44,6 +44,16 @@ static void dump_expect(const wr_scn_expect *e, tu_str *o) {
     if (e->msg == WR_SCN_MSG_NONE || e->msg == WR_SCN_MSG_TCP)
       tu_str_printf(o, "any");
     break;
+  case WR_SCN_EXPECT_VAR:
+    tu_str_printf(o, "$%s#%d%s", e->var_name, e->var, e->bind ? " bind" : "");
+    break;
+  case WR_SCN_EXPECT_PREFIX:
+    tu_str_printf(o, "prefix ");
+    tu_str_quote(o, e->bytes.ptr, e->bytes.len);
+    break;
+  case WR_SCN_EXPECT_LEN:
+    tu_str_printf(o, "len %" PRIu64, e->count);
+    break;
   }
   tu_str_printf(o, "@%u:%u", (unsigned)e->pos.line, (unsigned)e->pos.col);
 }
@@ -54,7 +64,8 @@ static void dump_block(const wr_scenario *s, const wr_scn_block *b, int depth,
     const wr_scn_step *st = &b->steps[k];
     tu_str_printf(o, "%*s%u:%u %s", depth * 2, "", (unsigned)st->pos.line,
                   (unsigned)st->pos.col, wr_scn_kind_name(st->kind));
-    if (st->ep >= 0 && st->peer >= 0 && st->kind >= WR_SCN_NET_POLICY)
+    if (st->ep >= 0 && st->peer >= 0 && st->kind >= WR_SCN_NET_POLICY &&
+        st->kind <= WR_SCN_NET_REFUSE)
       tu_str_printf(o, " %s%s%s", ep_name(s, st->ep), st->both ? "<->" : "->",
                     ep_name(s, st->peer));
     else if (st->ep >= 0)
@@ -106,8 +117,12 @@ static void dump_block(const wr_scenario *s, const wr_scn_block *b, int depth,
     if (st->kind == WR_SCN_SEND || st->kind == WR_SCN_RECV ||
         st->kind == WR_SCN_MESSAGE || st->kind == WR_SCN_MESSAGES ||
         st->kind == WR_SCN_SETOPTS || st->kind == WR_SCN_SHUTDOWN ||
-        st->kind == WR_SCN_ACCEPT)
+        st->kind == WR_SCN_ACCEPT || (st->kind == WR_SCN_STREAM && !st->has_n))
       dump_expect(&st->expect, o);
+    if (st->kind == WR_SCN_STREAM && st->has_n)
+      tu_str_printf(o, " mark");
+    if (st->data_var)
+      tu_str_printf(o, " data=$%s", s->vars[st->data_var - 1]);
     /* listen and connect: only a result the file writes (an implied ok
      * cites the statement itself). */
     if ((st->kind == WR_SCN_LISTEN || st->kind == WR_SCN_CONNECT) &&
