@@ -22,17 +22,18 @@ static void usage(FILE *out) {
       out,
       "usage: " WR_RUN_PROG " [FILES|DIRS] [--seeds N] [--seed S]\n"
       "         [--transport sim|loopback|both] [--exhaustive-limit BYTES]\n"
-      "         [--schedule 'A->B=POLICY'] [--jobs N] [--junit FILE] [--tap]\n"
+      "         [--schedule 'A->B=POLICY'] [--jobs N] [--junit FILE]\n"
+      "         [--tap[=FILE]]\n"
       "         [--shrink-dir DIR] [--no-shrink] [--max-schedules N] [-v]\n"
       "\n"
       "Runs scenario files (docs/scenarios.md): on simnet with N seeds\n"
-      "(default 100, a file's `seeds` wins) and over every cut schedule of\n"
+      "(default: the file's `seeds`, else 100) and over every cut schedule of\n"
       "each direction of at most BYTES bytes (default 12), and once on\n"
       "loopback; then compares the two transports' observations.\n"
       "Directories are searched recursively for *.scn (default: scenarios).\n"
       "\n"
       "  --seeds N           simulated runs per scenario, one seed each\n"
-      "                      (1..4294967295; default 100)\n"
+      "                      (1..4294967295; wins over a file's `seeds`)\n"
       "  --seed S            run only seed S (no exhaustive pass)\n"
       "  --transport T       sim, loopback or both (default both)\n"
       "  --exhaustive-limit BYTES  try every cut schedule of directions of\n"
@@ -45,14 +46,16 @@ static void usage(FILE *out) {
       "  --max-schedules N   exhaustive runs per scenario (default 2048)\n"
       "  --jobs N            files in parallel (1..64)\n"
       "  --junit FILE        JUnit XML of the results\n"
-      "  --tap               TAP 13 on stdout instead of the table\n"
+      "  --tap               TAP 13 on stdout (the table goes to stderr)\n"
+      "  --tap=FILE          TAP 13 into FILE, the table on stdout\n"
       "  -v, --verbose       progress on stderr even when not a terminal\n"
       "  -h, --help          this text\n"
       "\n"
       "Options take their value as --opt VALUE or --opt=VALUE, once each.\n"
       "\n"
-      "Exit status: 0 all passed, 1 a failure or disagreement, 2 bad\n"
-      "input (a malformed scenario, a bad flag, a missing file).\n");
+      "Exit status: 0 all passed, 1 a failure or disagreement, or nothing\n"
+      "ran (every file skipped), 2 bad input (a malformed scenario, a bad\n"
+      "flag, a missing file).\n");
 }
 
 typedef wr_run_files paths;
@@ -79,8 +82,7 @@ static int collect_problem(void *ctx, const char *path,
   (void)ctx;
   switch (what) {
   case WR_RUN_COLLECT_EMPTY:
-    fprintf(stderr, WR_RUN_PROG ": %s: no *.scn files in this directory\n",
-            path);
+    fprintf(stderr, WR_RUN_PROG ": %s: no scenario files found\n", path);
     break;
   case WR_RUN_COLLECT_TOO_DEEP:
     fprintf(stderr,
@@ -97,20 +99,45 @@ static int collect_problem(void *ctx, const char *path,
 /* The lines (or TAP) and the summary; the JUnit file. Returns 0, or -1
  * when the JUnit file could not be written. */
 static int print_suite(const run_output *out, const wr_run_suite *s) {
-  FILE *f = out->tap ? stderr : stdout;
+  /* `--tap` alone makes stdout a TAP stream that prove parses: nothing
+   * else may be written there, so the people's report goes to stderr.
+   * With `--tap=FILE` (and `--junit FILE`) the report stays on stdout and
+   * the CI formats are kept beside it. */
+  int tap_stdout = out->tap && !out->tap_file;
+  FILE *f = tap_stdout ? stderr : stdout;
   wr_run_write_lines(f, s);
-  if (out->tap)
-    wr_run_write_tap(stdout, s);
   wr_run_write_summary(f, s);
+  if (wr_run_suite_ran(s) == 0)
+    fprintf(stderr,
+            WR_RUN_PROG ": nothing ran: %s skipped on every transport "
+                        "asked for\n",
+            s->n == 1 ? "the file was" : "every file was");
+  int rc = 0;
+  if (tap_stdout) {
+    wr_run_write_tap(stdout, s);
+    if (fflush(stdout) != 0)
+      rc = -1;
+  } else if (out->tap_file) {
+    FILE *t = fopen(out->tap_file, "w");
+    if (!t) {
+      fprintf(stderr, WR_RUN_PROG ": --tap %s: cannot write\n", out->tap_file);
+      return -1;
+    }
+    wr_run_write_tap(t, s);
+    if (ferror(t) | fclose(t)) {
+      fprintf(stderr, WR_RUN_PROG ": --tap %s: write error\n", out->tap_file);
+      rc = -1;
+    }
+  }
   if (!out->junit)
-    return 0;
+    return rc;
   FILE *j = fopen(out->junit, "w");
   if (!j) {
     fprintf(stderr, WR_RUN_PROG ": --junit %s: cannot write\n", out->junit);
     return -1;
   }
-  int rc = wr_run_write_junit(j, s);
-  return fclose(j) == 0 && rc == 0 ? 0 : -1;
+  int jr = wr_run_write_junit(j, s);
+  return fclose(j) == 0 && jr == 0 ? rc : -1;
 }
 
 enum {
@@ -137,7 +164,7 @@ static const struct option long_options[] = {
     {"schedule", required_argument, NULL, OPT_SCHEDULE},
     {"shrink-dir", required_argument, NULL, OPT_SHRINK_DIR},
     {"max-schedules", required_argument, NULL, OPT_MAX_SCHEDULES},
-    {"tap", no_argument, NULL, OPT_TAP},
+    {"tap", optional_argument, NULL, OPT_TAP},
     {"no-shrink", no_argument, NULL, OPT_NO_SHRINK},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -171,6 +198,7 @@ int wr_cmd_run(int argc, char **argv) {
       break;
     case OPT_TAP:
       out.tap = 1;
+      out.tap_file = v; /* --tap=FILE; NULL for stdout */
       break;
     case OPT_NO_SHRINK:
       o.no_shrink = 1;

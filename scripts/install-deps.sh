@@ -13,6 +13,7 @@ packages=(
   libhttp-parser-dev libh2o-dev     # benchmark baselines, examples/check adapters
   tshark wireshark-common tcpdump tcpflow  # pcap export checks, captures, benchmarks
   iproute2 procps zip unzip        # zip: seed corpora as OSS-Fuzz ships them
+  libxml2-utils perl python3 curl  # xmllint (JUnit schema), prove (TAP), real servers and clients
 )
 
 missing=()

@@ -135,7 +135,7 @@ int wr_run_agree(const wr_run_result *sim, const wr_run_result *lo, char *why,
  * report, the reproduction command, the shrunk schedule and its file. */
 
 typedef struct wr_run_opts {
-  uint64_t seeds;         /* 0: 100 (a file's `seeds` wins) */
+  uint64_t seeds;         /* 0: the file's `seeds`, else 100 */
   int have_seed;          /* run only `seed` */
   uint64_t seed;          /* first seed (default 1) */
   int sim, loopback;      /* transports asked for */
@@ -168,9 +168,16 @@ typedef struct wr_run_report {
   char repro[1024];     /* the reproduction command, "" on success */
   char shrunk[1024];    /* the shrunk scenario written, "" if none */
   int shrunk_confirmed; /* it failed the same way when run again */
-  char skip_reason[256];
+  char skip_reason[256]; /* "simnet: WHY; loopback: WHY" */
   double seconds;
+  /* seconds split between the simnet plan and the loopback run (JUnit
+   * gives each transport's testcase its own share) */
+  double sim_seconds, lo_seconds;
 } wr_run_report;
+
+/* The file ran nowhere: it passed only because every transport asked for
+ * skipped it (or none was asked for). Reported as SKIP, not PASS. */
+int wr_run_report_skipped(const wr_run_report *r);
 
 /* Runs one parsed scenario (nerrors == 0). Returns the kind. */
 wr_run_kind wr_run_scenario(const wr_scenario *s, const wr_run_opts *o,
@@ -223,6 +230,10 @@ void wr_run_files_free(wr_run_files *f);
  * problem was met (reported to o->problem) or the callback stopped. */
 int wr_run_collect(const char *const *paths, size_t n,
                    const wr_run_collect_opts *o, wr_run_files *out);
+/* path with repeated slashes, "." components and a trailing slash removed
+ * ("./scenarios//x.scn" -> "scenarios/x.scn"); ".." is kept. malloc'd, NULL
+ * out of memory. Every collected path is given in this form. */
+char *wr_run_path_normalize(const char *path);
 /* Does this name end in .scn, and not in .shrunk.scn unless shrunk? */
 int wr_run_is_scenario_name(const char *name, int shrunk);
 
@@ -261,15 +272,19 @@ typedef struct wr_run_suite_opts {
 int wr_run_suite_run(const char *const *files, size_t n, const wr_run_opts *o,
                      const wr_run_suite_opts *so, wr_run_suite *out);
 void wr_run_suite_free(wr_run_suite *s);
-/* 0 every file passed, 1 a failure or disagreement, 2 a bad file. */
+/* 0 every file passed (or was skipped) and at least one ran; 1 a failure
+ * or disagreement, or nothing ran at all; 2 a bad file. */
 int wr_run_suite_status(const wr_run_suite *s);
+/* How many files ran on at least one transport (neither bad nor SKIP). */
+size_t wr_run_suite_ran(const wr_run_suite *s);
 
 /* ---- the suite's reports (run_report.c) -----------------------------------
  * What `wirerig run` prints (docs/scenarios.md, "Output"). */
 
-/* One line per file (PASS/FAIL/BAD ...) and each failure's report. */
+/* One line per file (PASS/FAIL/SKIP/BAD ...) and each failure's report. */
 void wr_run_write_lines(FILE *f, const wr_run_suite *s);
-/* The summary table: scenarios, passed, failed, bad, runs, agreement. */
+/* The summary table: scenarios, passed, failed, skipped, bad, runs,
+ * agreement. */
 void wr_run_write_summary(FILE *f, const wr_run_suite *s);
 /* TAP 13: one test per file, a failure's report in a YAML block. */
 void wr_run_write_tap(FILE *f, const wr_run_suite *s);
