@@ -168,9 +168,9 @@ void wr_decode_print_bytes(FILE *out, const uint8_t *p, size_t n) {
   putc('"', out);
 }
 
-/* The term is written by the scenario library's renderer, the one that
- * `http TERM` expectations are compared with, so that decode output and a
- * scenario's failure report spell a packet the same way. */
+/* The term is written by the framing library's renderer, the one that
+ * scenario reports print packets and `http TERM` expectations with, so
+ * that decode output and a failure report spell a packet the same way. */
 void wr_decode_print_http(FILE *out, wr_packet_type type,
                           const wr_http_packet *p) {
   int bin = wr_packet_type_is_http_bin(type);

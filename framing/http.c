@@ -382,3 +382,26 @@ wr_span wr_http_field(const wr_http_packet *p) {
   s.len = p->raw_field.len;
   return s;
 }
+
+/* Moves one span that lies in [from, from + n] by the same offset into to.
+ * Compared as integers: the static "/" is another object, and relational
+ * comparison of unrelated pointers is undefined in C. */
+static void move_span(wr_span *s, uintptr_t from, size_t n, const uint8_t *to) {
+  uintptr_t at = (uintptr_t)s->ptr;
+  if (s->ptr && at >= from && at - from <= n)
+    s->ptr = to + (at - from);
+}
+
+void wr_http_packet_move(wr_http_packet *p, const uint8_t *to) {
+  uintptr_t from = (uintptr_t)p->line.ptr;
+  size_t n = p->line.len;
+  if (!p->line.ptr)
+    return;
+  move_span(&p->method, from, n, to);
+  move_span(&p->uri.s1, from, n, to);
+  move_span(&p->uri.s2, from, n, to);
+  move_span(&p->reason, from, n, to);
+  move_span(&p->raw_field, from, n, to);
+  move_span(&p->value, from, n, to);
+  move_span(&p->line, from, n, to);
+}

@@ -178,3 +178,13 @@ int wr_http_render(const wr_http_packet *p, int binaries, char *buf,
     buf[o.n < len ? o.n : len - 1] = 0;
   return (int)o.n;
 }
+
+int wr_http_render_string(const uint8_t *s, size_t n, int binary, char *buf,
+                          size_t len) {
+  out o = {buf, len, 0, binary != 0};
+  wr_span sp = {s, n};
+  span(&o, sp);
+  if (len)
+    buf[o.n < len ? o.n : len - 1] = 0;
+  return (int)o.n;
+}

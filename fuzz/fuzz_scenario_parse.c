@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wirerig/error.h"
 #include "wirerig/scenario.h"
 
 #define FUZZ_MAX_DATA (64u * 1024u)
@@ -53,8 +54,25 @@ static int normalised(const char *t) {
 
 static void check_expect(const wr_scn_expect *e) {
   if (e->kind == WR_SCN_EXPECT_HTTP) {
-    if (!e->http || !e->http[0] || !normalised(e->http))
+    /* Typed: written back it reads as one normalised term, and its
+     * strings are within the data cap. */
+    if (!e->http)
+      fail("an HTTP expectation without its term");
+    int n = wr_scn_http_render(e->http, NULL, 0);
+    char *t = n > 0 ? malloc((size_t)n + 1) : NULL;
+    if (!t)
+      fail("an HTTP term that writes as nothing");
+    wr_scn_http_render(e->http, t, (size_t)n + 1);
+    if (!normalised(t))
       fail("an HTTP term not normalised");
+    free(t);
+    const wr_scn_bytes *strs[] = {&e->http->method, &e->http->uri_s1,
+                                  &e->http->uri_s2, &e->http->reason,
+                                  &e->http->field,  &e->http->raw_field,
+                                  &e->http->value,  &e->http->line};
+    for (size_t k = 0; k < sizeof strs / sizeof strs[0]; k++)
+      if (strs[k]->len > FUZZ_MAX_DATA || (strs[k]->len && !strs[k]->ptr))
+        fail("an HTTP term string over the cap");
   }
   if (e->kind == WR_SCN_EXPECT_ERROR && (e->error >= 0 || !e->reason))
     fail("an error expectation without a reason");
@@ -74,9 +92,14 @@ static void check_block(const wr_scenario *s, const wr_scn_block *b,
     check_ep(s, st->acc, 1);
     if (st->data.len > FUZZ_MAX_DATA || (st->data.len && !st->data.ptr))
       fail("data over the cap");
+    /* Options are typed once, by the parser: each is one gen_tcp accepts
+     * (refused ones exist only under -> error einval, kept as text). */
     for (size_t j = 0; j < st->nopts; j++)
-      if (!st->opts[j].name || !st->opts[j].value)
-        fail("an option without name or value");
+      if (wr_sockopt_check(&st->opts[j], NULL, 0) != 0)
+        fail("an option the sockets refuse");
+    if (st->refused_opt && (st->expect.kind != WR_SCN_EXPECT_ERROR ||
+                            st->expect.error != WR_EINVAL))
+      fail("a refused option outside -> error einval");
     check_expect(&st->expect);
     if (st->kind == WR_SCN_REPEAT)
       check_block(s, &st->body, lines, depth + 1);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -19,6 +20,7 @@
 #include "wirerig/pcap.h"
 
 #include "testutil.h"
+#include "wirerig/loopback.h"
 #include "wirerig/simnet.h"
 
 #define MAXB 20000
@@ -325,9 +327,32 @@ static void test_pcap_bad_path(void **state) {
   wr_net_destroy(n);
 }
 
+/* On a transport without simnet's packet hook the export answers
+ * WR_ENOTSUP before it creates (or truncates) the file. */
+static void test_pcap_export_needs_packet_hook(void **state) {
+  (void)state;
+  wr_net *n;
+  assert_int_equal(wr_loopback_create(NULL, &n, NULL, 0), 0);
+  char path[] = "/tmp/wirerig-pcap-nohook-XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  assert_int_equal(write(fd, "keep", 4), 4);
+  close(fd);
+  char err[256] = "";
+  assert_int_equal(wr_pcap_export_open(n, path, err, sizeof err), WR_ENOTSUP);
+  assert_non_null(strstr(err, "not supported on loopback"));
+  struct stat st;
+  assert_int_equal(stat(path, &st), 0);
+  assert_int_equal(st.st_size, 4); /* untouched */
+  assert_int_equal(wr_pcap_export_close(n), WR_ENOENT);
+  unlink(path);
+  wr_net_destroy(n);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_pcap_libpcap),
+      cmocka_unit_test(test_pcap_export_needs_packet_hook),
       cmocka_unit_test(test_pcap_tshark_follow),
       cmocka_unit_test(test_pcap_bad_path),
   };

@@ -227,6 +227,115 @@ static void test_loopback_agrees_with_sim(void **state) {
   wr_scn_free(s);
 }
 
+/* ---- a 64 KiB header value ------------------------------------------------
+ * The expectation is typed and compared field by field, so a value of any
+ * size matches exactly when it is the same bytes; the texts (observation,
+ * key, a failure's expected and observed) are whole. */
+
+#define LONG_N 65536
+
+/* A scenario receiving one 64 KiB header, its value expected as `value`
+ * (a data expression), framed as `packet`, by recv or (active) message. */
+static wr_scenario *long_header(const char *packet, const char *field,
+                                const char *value, int active) {
+  char text[1024];
+  snprintf(text, sizeof text,
+           "server listen packet=%s packet_size=200000 active=%s\n"
+           "client connect server\n"
+           "client send \"X-Long: \" \"a\" * %d \"\\r\\n\\r\\n\"\n"
+           "server %s -> http {http_header,0,%s,%s,%s}\n"
+           "server %s -> http http_eoh\n",
+           packet, active ? "true" : "false", LONG_N,
+           active ? "message" : "recv", field, field, value,
+           active ? "message" : "recv");
+  return parse(text);
+}
+
+/* What the runner writes for the header: `http {...,"aaa...a"}`. */
+static char *long_text(int binaries, size_t n, const char *tail) {
+  size_t cap = n + 128;
+  char *t = malloc(cap);
+  assert_non_null(t);
+  int k = snprintf(t, cap, "http {http_header,0,%s,%s,%s",
+                   binaries ? "<<\"X-Long\">>" : "\"X-Long\"",
+                   binaries ? "<<\"X-Long\">>" : "\"X-Long\"",
+                   binaries ? "<<\"" : "\"");
+  memset(t + k, 'a', n);
+  snprintf(t + (size_t)k + n, cap - (size_t)k - n, "%s%s}", tail,
+           binaries ? "\">>" : "\"");
+  return t;
+}
+
+static void test_long_header_value(void **state) {
+  (void)state;
+  wr_run_result r = {0}, r2 = {0}, lo = {0};
+  char why[600];
+
+  /* The same 65536 bytes: a match, on simnet and loopback alike. */
+  wr_scenario *s = long_header("httph", "\"X-Long\"", "\"a\" * 65536", 0);
+  assert_int_equal(run(s, WR_RUN_SIM, 1, NULL, &r), WR_RUN_PASS);
+  char *want = long_text(0, LONG_N, "");
+  assert_int_equal(r.nobs, 5);
+  assert_string_equal(wr_run_obs_text(&r, 3), want);
+  assert_string_equal(wr_run_obs_key(&r, 3), want);
+  wr_run_verdict v = run(s, WR_RUN_LOOPBACK, 1, NULL, &lo);
+  if (v != WR_RUN_PASS)
+    print_error("loopback: %s\n", lo.reason);
+  assert_int_equal(v, WR_RUN_PASS);
+  assert_int_equal(wr_run_agree(&r, &lo, why, sizeof why), 1);
+  wr_scn_free(s);
+
+  /* One byte different at the very end: no match, and both texts whole. */
+  s = long_header("httph", "\"X-Long\"", "\"a\" * 65535 \"b\"", 0);
+  assert_int_equal(run(s, WR_RUN_SIM, 1, NULL, &r), WR_RUN_FAIL);
+  assert_int_equal(r.fail_step->pos.line, 4);
+  assert_string_equal(r.observed, want);
+  char *exp = long_text(0, LONG_N - 1, "b");
+  assert_string_equal(r.expected, exp);
+  free(exp);
+
+  /* A byte short, a byte over: no match either. Failing the same way
+   * compares the whole texts: these two differ only at their ends. */
+  wr_scenario *t = long_header("httph", "\"X-Long\"", "\"a\" * 65535", 0);
+  assert_int_equal(run(t, WR_RUN_SIM, 1, NULL, &r2), WR_RUN_FAIL);
+  assert_int_equal(r2.fail_step->pos.line, 4);
+  assert_int_equal(wr_run_same_failure(&r, &r2), 0);
+  assert_int_equal(wr_run_same_failure(&r, &r), 1);
+  wr_scn_free(t);
+  t = long_header("httph", "\"X-Long\"", "\"a\" * 65537", 0);
+  assert_int_equal(run(t, WR_RUN_SIM, 1, NULL, &r2), WR_RUN_FAIL);
+  assert_int_equal(r2.fail_step->pos.line, 4);
+  wr_scn_free(t);
+  wr_scn_free(s);
+
+  /* httph_bin gives binaries: lists do not match, binaries do. */
+  s = long_header("httph_bin", "\"X-Long\"", "\"a\" * 65536", 0);
+  assert_int_equal(run(s, WR_RUN_SIM, 1, NULL, &r), WR_RUN_FAIL);
+  char *bin = long_text(1, LONG_N, "");
+  assert_string_equal(r.observed, bin);
+  wr_scn_free(s);
+  s = long_header("httph_bin", "<<\"X-Long\">>", "<<\"a\" * 65536>>", 0);
+  assert_int_equal(run(s, WR_RUN_SIM, 1, NULL, &r), WR_RUN_PASS);
+  assert_string_equal(wr_run_obs_text(&r, 3), bin);
+  wr_scn_free(s);
+
+  /* The same through an active socket's message. */
+  s = long_header("httph_bin", "<<\"X-Long\">>", "<<\"a\" * 65536>>", 1);
+  assert_int_equal(run(s, WR_RUN_SIM, 1, NULL, &r), WR_RUN_PASS);
+  assert_string_equal(wr_run_obs_text(&r, 3), bin);
+  wr_scn_free(s);
+  s = long_header("httph_bin", "<<\"X-Long\">>", "<<\"a\" * 65535 \"A\">>", 1);
+  assert_int_equal(run(s, WR_RUN_SIM, 1, NULL, &r), WR_RUN_FAIL);
+  assert_string_equal(r.observed, bin);
+  wr_scn_free(s);
+
+  free(bin);
+  free(want);
+  wr_run_result_free(&r);
+  wr_run_result_free(&r2);
+  wr_run_result_free(&lo);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_log_of_a_passing_run),
@@ -237,6 +346,7 @@ int main(void) {
       cmocka_unit_test(test_messages_and_mailbox),
       cmocka_unit_test(test_agreement_compares_keys),
       cmocka_unit_test(test_loopback_agrees_with_sim),
+      cmocka_unit_test(test_long_header_value),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

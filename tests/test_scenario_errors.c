@@ -250,6 +250,90 @@ static const bad_row rows[] = {
      "2:17: bad http term; expected http_request, http_response, http_header "
      "or http_error, found 'http_foo'",
      1},
+    {"http method atom",
+     "s listen\n"
+     "s recv -> http {http_request,'FOO','*',{1,1}}\n",
+     "2:30: bad http term; gen_tcp gives only OPTIONS GET HEAD POST PUT DELETE "
+     "TRACE as atoms, other methods as strings; found 'FOO'",
+     1},
+    {"http method string",
+     "s listen\n"
+     "s recv -> http {http_request,\"GET\",'*',{1,1}}\n",
+     "2:30: bad http term; gen_tcp gives the method GET as the atom 'GET', not "
+     "as a string",
+     1},
+    {"http lists and binaries",
+     "s listen\n"
+     "s recv -> http {http_header,0,\"X-A\",<<\"X-A\">>,\"v\"}\n",
+     "2:37: bad http term; it mixes strings and binaries, but gen_tcp gives "
+     "every string of a packet as a list (http, httph) or every one as a "
+     "binary (http_bin, httph_bin)",
+     1},
+    {"http header number",
+     "s listen\n"
+     "s recv -> http {http_header,13,'Host',\"Host\",\"x\"}\n",
+     "2:29: bad http term; gen_tcp numbers the header 'Host' 14, found '13'",
+     1},
+    {"http known header as a string",
+     "s listen\n"
+     "s recv -> http {http_header,0,\"Host\",\"Host\",\"x\"}\n",
+     "2:31: bad http term; gen_tcp gives the header Host as the atom 'Host' "
+     "(number 14), not as a string",
+     1},
+    {"http unknown header atom",
+     "s listen\n"
+     "s recv -> http {http_header,0,'X-Foo',\"X-Foo\",\"v\"}\n",
+     "2:31: bad http term; 'X-Foo' is not a header gen_tcp knows (those come "
+     "as atoms); write the field as a string",
+     1},
+    {"http string field numbered",
+     "s listen\n"
+     "s recv -> http {http_header,5,\"X-A\",\"X-A\",\"v\"}\n",
+     "2:29: bad http term; a header whose field is a string has the number 0, "
+     "found '5'",
+     1},
+    {"http header number range",
+     "s listen\n"
+     "s recv -> http {http_header,53,\"X\",\"X\",\"v\"}\n",
+     "2:29: bad http term; the header number is 0..52 (0 for a header gen_tcp "
+     "does not know), found '53'",
+     1},
+    {"http port 0",
+     "s listen\n"
+     "s recv -> http "
+     "{http_request,'GET',{absoluteURI,http,\"h\",0,\"/\"},{1,1}}\n",
+     "2:58: bad http term; gen_tcp gives a missing port as undefined, never 0",
+     1},
+    {"http scheme",
+     "s listen\n"
+     "s recv -> http "
+     "{http_request,'GET',{absoluteURI,ftp,\"h\",1,\"/\"},{1,1}}\n",
+     "2:49: bad http term; an absoluteURI's scheme is http or https, found "
+     "'ftp'",
+     1},
+    {"http status range",
+     "s listen\n"
+     "s recv -> http {http_response,{1,1},2147483648,\"OK\"}\n",
+     "2:37: bad http term; the status is an integer in -2147483648..2147483647 "
+     "(gen_tcp wraps them like a C int), found '2147483648'",
+     1},
+    {"http uri",
+     "s listen\n"
+     "s recv -> http {http_request,'GET',{abs_path},{1,1}}\n",
+     "2:36: bad http term; expected the URI: '*', {abs_path,S}, "
+     "{absoluteURI,http|https,Host,Port|undefined,Path}, {scheme,S,S} or a "
+     "string, found '{'",
+     1},
+    {"http version",
+     "s listen\n"
+     "s recv -> http {http_response,1,200,\"OK\"}\n",
+     "2:31: bad http term; expected the version {Major,Minor}, found '1'", 1},
+    {"http string data",
+     "s listen\n"
+     "s recv -> http {http_error,\"a\" * x}\n",
+     "2:34: bad number for repeat count; expected a decimal or 0x hex number "
+     "0..18446744073709551615, found 'x'",
+     1},
     {"bad number", "seeds 12x\n",
      "1:7: bad number for seeds; expected a decimal or 0x hex number "
      "1..4294967295, found '12x'",
@@ -508,7 +592,7 @@ static void test_odd_bytes(void **state) {
   assert_string_equal(s->errors[0].msg, "unexpected byte 0x0d");
   wr_scn_free(s);
 
-  /* raw control bytes in a quoted atom (the term is kept as text) */
+  /* raw control bytes in a quoted atom (atoms are names gen_tcp prints) */
   static const char qa[] = "s listen\ns recv -> http {http_request,'G\001'}\n";
   s = wr_scn_parse("t.scn", qa, sizeof qa - 1, NULL);
   assert_non_null(s);

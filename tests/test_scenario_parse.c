@@ -144,7 +144,10 @@ static const good_row rows[] = {
      "s recv -> http {http_error, \"\\x01\\r\\n\"}\n"
      "s recv -> http {http_request,\"FOO\",'*',{1,1}}\n"
      "s recv -> http "
-     "{http_request,'GET',{absoluteURI,http,\"h\",-1,\"/\"},{1,1}}\n",
+     "{http_request,'GET',{absoluteURI,http,\"h\",-1,\"/\"},{1,1}}\n"
+     "s recv -> http {http_header,0,\"X-A\",\"x-a\",\"ab\" * 2 x\"21\"}\n"
+     "s recv -> http {http_error,<<pattern(2) \"\\r\\n\">>}\n"
+     "s recv -> http {http_request,'GET',{scheme,[],\"x\"},{1,1}}\n",
      "ep s listener 1:1 named_conn\n"
      "ep c socket 2:1\n"
      "1:1 listen s opts=[packet=raw active=false]\n"
@@ -159,7 +162,12 @@ static const good_row rows[] = {
      "9:1 recv s expect=http {http_error,\"\\x01\\r\\n\"}@9:11\n"
      "10:1 recv s expect=http {http_request,\"FOO\",'*',{1,1}}@10:11\n"
      "11:1 recv s expect=http "
-     "{http_request,'GET',{absoluteURI,http,\"h\",-1,\"/\"},{1,1}}@11:11\n"},
+     "{http_request,'GET',{absoluteURI,http,\"h\",-1,\"/\"},{1,1}}@11:11\n"
+     /* strings in a term are data expressions */
+     "12:1 recv s expect=http {http_header,0,\"X-A\",\"x-a\",\"abab!\"}@12:11\n"
+     "13:1 recv s expect=http {http_error,<<\"\\x00\\x01\\r\\n\">>}@13:11\n"
+     "14:1 recv s expect=http {http_request,'GET',{scheme,[],\"x\"},{1,1}}@14:"
+     "11\n"},
     {"messages",
      "s listen active=true\n"
      "c connect s\n"
@@ -202,15 +210,18 @@ static const good_row rows[] = {
      "s owner c\n"
      "wait 10ms\n"
      "wait 0\n"
-     "c close\n",
+     "c close\n"
+     "c setopts packet=0 line_delimiter=; send_timeout=infinity\n"
+     "c setopts packet=raw packet=7 bogus=1 -> error einval\n"
+     "c getopts packet -> 0\n",
      "ep s listener 1:1 named_conn\n"
      "ep c socket 2:1\n"
      "ep box mailbox 10:9\n"
      "1:1 listen s\n"
      "2:1 connect c peer=s acc=s\n"
      "3:1 setopts c opts=[packet=4 active=once] expect=ok@3:1\n"
-     "4:1 setopts c opts=[active=40000] expect=error einval@4:27\n"
-     "5:1 setopts c opts=[bogus=1] expect=error einval@5:22\n"
+     "4:1 setopts c refused=\"active=40000\" expect=error einval@4:27\n"
+     "5:1 setopts c refused=\"bogus=1\" expect=error einval@5:22\n"
      "6:1 getopts c opts=[active=once]\n"
      "7:1 getopts c opts=[linger=true,5]\n"
      "8:1 shutdown c how=1 expect=ok@8:1\n"
@@ -220,7 +231,13 @@ static const good_row rows[] = {
      "12:1 owner s peer=c\n"
      "13:1 wait t=10000000ns\n"
      "14:1 wait\n"
-     "15:1 close c\n"},
+     "15:1 close c\n"
+     /* typed once: canonical values, the refused one kept as written */
+     "16:1 setopts c opts=[packet=raw line_delimiter=59 "
+     "send_timeout=infinity] expect=ok@16:1\n"
+     "17:1 setopts c opts=[packet=raw] refused=\"packet=7\" expect=error "
+     "einval@17:42\n"
+     "18:1 getopts c opts=[packet=raw]\n"},
     {"observe",
      "s listen\n"
      "c connect s\n"
@@ -309,11 +326,12 @@ static const good_row rows[] = {
      "ep a socket 4:16\n"
      "ep e socket 5:1\n"
      "1:1 listen s opts=[backlog=1] expect=ok@1:23\n"
-     "2:1 listen b opts=[packet=9] expect=error einval@2:22\n"
+     "2:1 listen b refused=\"packet=9\" expect=error einval@2:22\n"
      "3:1 connect c peer=s timeout=300000000ns expect=error timeout@3:37\n"
      "4:1 connect d peer=s acc=a opts=[packet=2] timeout=2000000000ns "
      "expect=ok@4:41\n"
-     "5:1 connect e peer=s opts=[active=40000] expect=error einval@5:36\n"},
+     "5:1 connect e peer=s refused=\"active=40000\" expect=error "
+     "einval@5:36\n"},
 };
 
 static void test_good_rows(void **state) {
@@ -452,9 +470,12 @@ static void test_file_term(void **state) {
   rmdir(tmpdir);
 }
 
-/* The renderer writes exactly what the parser makes of the same term, for
- * packets parsed from real lines: the runner compares the two with strcmp. */
-static void test_http_render_matches_parser(void **state) {
+/* A term the parser types matches the packet it describes, and only
+ * that one: for packets parsed from real lines, every term is compared
+ * with every packet (and each packet type's kind of string), and matches
+ * exactly where the two print alike. Written back, the term reads as the
+ * packet does (wr_http_render), so reports show both in one spelling. */
+static void test_http_term_matches_packet(void **state) {
   (void)state;
   static const struct {
     const char *line;
@@ -502,25 +523,58 @@ static void test_http_render_matches_parser(void **state) {
        "{http_header,0,<<\"X-A\">>,<<\"X-A\">>,<<>>}", 1},
       {"\x01\r\n", WR_HTTP_REQUEST_LINE, "{http_error,<<\"\\x01\\r\\n\">>}", 1},
   };
-  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-    wr_http_packet p;
+  enum { N = sizeof cases / sizeof cases[0] };
+  wr_http_packet pk[N];
+  char rendered[N][256];
+  wr_scenario *scn[N];
+  const wr_scn_http *term[N];
+  for (size_t k = 0; k < N; k++) {
     int st = cases[k].state;
     wr_http_parse((const uint8_t *)cases[k].line, strlen(cases[k].line), &st,
-                  &p);
-    char rendered[256];
-    int n = wr_http_render(&p, cases[k].binaries, rendered, sizeof rendered);
-    assert_int_equal((size_t)n, strlen(rendered));
+                  &pk[k]);
+    int n = wr_http_render(&pk[k], cases[k].binaries, rendered[k],
+                           sizeof rendered[k]);
+    assert_int_equal((size_t)n, strlen(rendered[k]));
     char text[512];
     snprintf(text, sizeof text, "s listen\ns recv -> http %s\n", cases[k].term);
-    wr_scenario *s = wr_scn_parse("t.scn", text, strlen(text), NULL);
-    assert_non_null(s);
-    TU_CHECK(s->nerrors == 0, "%s: %s", cases[k].term,
-             s->nerrors ? s->errors[0].msg : "");
-    const char *want = s->steps.steps[1].expect.http;
-    TU_CHECK(strcmp(rendered, want) == 0,
-             "line %zu\n  rendered: %s\n  parsed:   %s", k, rendered, want);
-    wr_scn_free(s);
+    scn[k] = wr_scn_parse("t.scn", text, strlen(text), NULL);
+    assert_non_null(scn[k]);
+    TU_CHECK(scn[k]->nerrors == 0, "%s: %s", cases[k].term,
+             scn[k]->nerrors ? scn[k]->errors[0].msg : "");
+    term[k] = scn[k]->steps.steps[1].expect.http;
+    char back[256];
+    n = wr_scn_http_render(term[k], back, sizeof back);
+    assert_int_equal((size_t)n, strlen(back));
+    TU_CHECK(strcmp(rendered[k], back) == 0,
+             "line %zu\n  rendered: %s\n  parsed:   %s", k, rendered[k], back);
   }
+  for (size_t k = 0; k < N; k++)
+    for (size_t j = 0; j < N; j++)
+      for (int bin = 0; bin < 2; bin++) {
+        char other[256];
+        wr_http_render(&pk[j], bin, other, sizeof other);
+        int want = strcmp(rendered[k], other) == 0;
+        TU_CHECK(wr_scn_http_match(term[k], &pk[j], bin) == want,
+                 "term %s against %s (%s): expected %s", cases[k].term, other,
+                 bin ? "binaries" : "lists", want ? "a match" : "no match");
+      }
+  /* The typed fields themselves. */
+  assert_int_equal(term[0]->kind, WR_HTTP_REQUEST);
+  assert_int_equal(term[0]->method_index, 2); /* 'GET' */
+  assert_int_equal(term[0]->uri_kind, WR_URI_ABS_PATH);
+  assert_int_equal(term[0]->strings, WR_SCN_HTTP_LISTS);
+  assert_int_equal(term[1]->method_index, 0); /* "FOO" */
+  assert_int_equal(term[1]->strings, WR_SCN_HTTP_LISTS);
+  assert_int_equal(term[3]->uri_kind, WR_URI_HTTPS);
+  assert_int_equal(term[3]->port, 0); /* undefined */
+  assert_int_equal(term[2]->port, 8080);
+  assert_int_equal(term[5]->field_index, 14); /* 'Host' */
+  assert_int_equal(term[6]->field_index, 0);
+  assert_int_equal(term[7]->strings, WR_SCN_HTTP_NO_STRINGS);
+  assert_int_equal(term[12]->strings, WR_SCN_HTTP_BINARIES);
+  for (size_t k = 0; k < N; k++)
+    wr_scn_free(scn[k]);
+
   /* snprintf-style truncation */
   wr_http_packet p;
   int st = WR_HTTP_REQUEST_LINE;
@@ -537,7 +591,7 @@ int main(void) {
       cmocka_unit_test(test_good_rows),
       cmocka_unit_test(test_positions_and_title),
       cmocka_unit_test(test_file_term),
-      cmocka_unit_test(test_http_render_matches_parser),
+      cmocka_unit_test(test_http_term_matches_packet),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

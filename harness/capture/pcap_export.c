@@ -82,9 +82,12 @@ static void write_one(pcap_out *o, wr_time now, const wr_addr *src,
   pcap_dump((u_char *)o->d, &hdr, o->pkt);
 }
 
+/* Also for an export whose file never opened (wr_pcap_export_open). */
 static void close_out(pcap_out *o) {
-  pcap_dump_close(o->d);
-  pcap_close(o->p);
+  if (o->d)
+    pcap_dump_close(o->d);
+  if (o->p)
+    pcap_close(o->p);
   free(o);
 }
 
@@ -125,10 +128,29 @@ static void on_packet(void *ctx, const wr_sim_packet *pkt) {
   }
 }
 
-int wr_pcap_export_open(wr_net *n, const char *path, char *err, size_t errlen) {
-  if (!wr_simnet_is(n) || !path) {
+/* Opens the file behind an installed hook: 0, or WR_EIO with a message. */
+static int open_out(pcap_out *o, const char *path, char *err, size_t errlen) {
+  o->p = pcap_open_dead_with_tstamp_precision(DLT_RAW, PKT_MAX,
+                                              PCAP_TSTAMP_PRECISION_NANO);
+  if (!o->p) {
     if (err && errlen)
-      snprintf(err, errlen, "pcap export needs a simnet and a file name");
+      snprintf(err, errlen, "libpcap could not create a raw-IP handle");
+    return WR_EIO;
+  }
+  o->d = pcap_dump_open(o->p, path);
+  if (!o->d) {
+    if (err && errlen)
+      snprintf(err, errlen, "cannot write pcap file '%s': %s", path,
+               pcap_geterr(o->p));
+    return WR_EIO;
+  }
+  return 0;
+}
+
+int wr_pcap_export_open(wr_net *n, const char *path, char *err, size_t errlen) {
+  if (!path) {
+    if (err && errlen)
+      snprintf(err, errlen, "pcap export needs a file name");
     return WR_EINVAL;
   }
   if (wr_simnet_packet_hook_ctx(n, on_packet)) {
@@ -139,29 +161,23 @@ int wr_pcap_export_open(wr_net *n, const char *path, char *err, size_t errlen) {
   pcap_out *o = calloc(1, sizeof *o);
   if (!o)
     return WR_ENOMEM;
-  o->p = pcap_open_dead_with_tstamp_precision(DLT_RAW, PKT_MAX,
-                                              PCAP_TSTAMP_PRECISION_NANO);
-  if (!o->p) {
+  /* The hook goes in first: a transport without one answers WR_ENOTSUP
+   * before any file is created or truncated. */
+  int rc = wr_simnet_packet_hook(n, on_packet, o);
+  if (rc < 0) {
     free(o);
     if (err && errlen)
-      snprintf(err, errlen, "libpcap could not create a raw-IP handle");
-    return WR_EIO;
+      snprintf(err, errlen, "pcap export is not supported on %s",
+               wr_net_name(n));
+    return rc;
   }
-  o->d = pcap_dump_open(o->p, path);
-  if (!o->d) {
-    if (err && errlen)
-      snprintf(err, errlen, "cannot write pcap file '%s': %s", path,
-               pcap_geterr(o->p));
-    pcap_close(o->p);
-    free(o);
-    return WR_EIO;
-  }
-  return wr_simnet_packet_hook(n, on_packet, o);
+  rc = open_out(o, path, err, errlen);
+  if (rc < 0)
+    wr_simnet_packet_hook(n, NULL, NULL); /* hands o to close_out */
+  return rc;
 }
 
 int wr_pcap_export_close(wr_net *n) {
-  if (!wr_simnet_is(n))
-    return WR_EINVAL;
   if (!wr_simnet_packet_hook_ctx(n, on_packet))
     return WR_ENOENT;
   /* Removing the hook hands it NULL, which closes (and flushes) the file. */

@@ -124,12 +124,18 @@ static int read_all(conv *c) {
   }
 }
 
+/* Bytes the shaper still holds (0 where the transport has no queue). */
+static size_t queued(conv *c) {
+  size_t q = 0;
+  return wr_net_queued(c->n, c->h, &q) == 0 ? q : 0;
+}
+
 /* Decides whether the conversation is over; returns the next deadline. */
 static wr_time check_end(conv *c) {
   const wr_replay_plan *p = c->p;
   wr_time now = wr_net_now(c->n);
   if (!c->sent_done && (c->u == p->nunits || c->r->send_error) &&
-      (!p->cut || wr_loopback_queued(c->n, c->h) == 0)) {
+      (!p->cut || queued(c) == 0)) {
     c->sent_done = 1;
     c->last_activity = now;
   }
@@ -164,8 +170,7 @@ static wr_time check_end(conv *c) {
   }
   /* The shaper writes one chunk per poll: come back soon while it holds
    * bytes. */
-  if (p->cut && wr_loopback_queued(c->n, c->h) > 0 &&
-      now + WR_NS_PER_MS < deadline)
+  if (p->cut && queued(c) > 0 && now + WR_NS_PER_MS < deadline)
     deadline = now + WR_NS_PER_MS;
   return deadline;
 }
@@ -221,7 +226,7 @@ int wr_replay_run(const wr_replay_plan *p, wr_replay_result *r, char *err,
   }
   int status = connect_to(&c, to);
   if (status == 0 && p->cut) {
-    rc = wr_loopback_set_policy(c.n, c.h, p->cut);
+    rc = wr_net_set_policy(c.n, c.h, p->cut);
     if (rc < 0)
       status = fail(&c, "cannot shape the connection to", to, rc);
   }

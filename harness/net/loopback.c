@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -498,7 +499,12 @@ static int add_event(wr_net_event *evs, int k, int max, int h, uint32_t bits) {
   return k;
 }
 
-static int lb_poll(wr_net *n, wr_net_event *evs, int max, wr_time deadline) {
+/* Never reports WR_POLL_QUIET: the kernel and other processes (a target
+ * connecting, a peer's data already on its way) can make an event without
+ * a call from this process, and nothing here can tell that they will not. */
+static int lb_poll(wr_net *n, wr_net_event *evs, int max, wr_time deadline,
+                   uint32_t *flags) {
+  (void)flags;
   wr_loopback *l = lb_of(n);
   for (;;) {
     wr_time now = wr_lb_clock_(l);
@@ -625,6 +631,41 @@ static int lb_peer_addr(wr_net *n, int h, wr_addr *out) {
   return lb_addr(n, h, out, getpeername);
 }
 
+/* SO_SNDBUF / SO_RCVBUF of h's socket; the kernel clamps a value past its
+ * limit (wmem_max, rmem_max), so a large size is no error. */
+static int lb_set_bufsizes(wr_net *n, int h, uint32_t sndbuf, uint32_t rcvbuf) {
+  lsock *s = sock_of(lb_of(n), h);
+  if (!s)
+    return WR_EBADF;
+  const uint32_t size[2] = {sndbuf, rcvbuf};
+  const int opt[2] = {SO_SNDBUF, SO_RCVBUF};
+  for (int i = 0; i < 2; i++) {
+    if (!size[i])
+      continue;
+    int v = size[i] > INT_MAX ? INT_MAX : (int)size[i];
+    if (setsockopt(s->fd, SOL_SOCKET, opt[i], &v, sizeof v) < 0)
+      return err_now();
+  }
+  return 0;
+}
+
+static int lb_get_bufsizes(wr_net *n, int h, uint32_t *sndbuf,
+                           uint32_t *rcvbuf) {
+  lsock *s = sock_of(lb_of(n), h);
+  if (!s)
+    return WR_EBADF;
+  uint32_t *out[2] = {sndbuf, rcvbuf};
+  const int opt[2] = {SO_SNDBUF, SO_RCVBUF};
+  for (int i = 0; i < 2; i++) {
+    int v = 0;
+    socklen_t len = sizeof v;
+    if (getsockopt(s->fd, SOL_SOCKET, opt[i], &v, &len) < 0)
+      return err_now();
+    *out[i] = v < 0 ? 0 : (uint32_t)v;
+  }
+  return 0;
+}
+
 static void lb_destroy(wr_net *n) {
   wr_loopback *l = lb_of(n);
   for (int h = 0; h < l->scap; h++)
@@ -665,6 +706,13 @@ static const wr_net_ops loopback_ops = {
     .local_addr = lb_local_addr,
     .peer_addr = lb_peer_addr,
     .destroy = lb_destroy,
+    .set_policy = wr_loopback_set_policy,
+    .stall = wr_loopback_stall,
+    .release = wr_loopback_release,
+    .set_bufsizes = lb_set_bufsizes,
+    .get_bufsizes = lb_get_bufsizes,
+    .conn_id = NULL, /* no records that name connections */
+    .queued = wr_lb_queued_,
 };
 
 int wr_loopback_is(const wr_net *n) { return n && n->ops == &loopback_ops; }

@@ -79,5 +79,7 @@ wr_time wr_lb_shaper_next_(const lsock *s);
 int wr_lb_shaper_empty_(const lsock *s);
 int wr_lb_shaper_room_(wr_loopback *l, const lsock *s);
 void wr_lb_shaper_free_(lsock *s);
+/* net.h's `queued` operation: the bytes in h's shaper queue. */
+int wr_lb_queued_(wr_net *n, int h, size_t *bytes);
 
 #endif

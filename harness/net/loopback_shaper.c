@@ -159,18 +159,25 @@ void wr_lb_shaper_free_(lsock *s) {
   s->sh = NULL;
 }
 
-static lsock *lsock_of(wr_net *n, int h) {
-  if (!wr_loopback_is(n) || !wr_net_slot_(n, h))
-    return NULL;
+/* The connection socket of h. WR_ENOTSUP on a network that is not a
+ * loopback transport (the answer callers report, net.h), WR_EINVAL for a
+ * handle that is no connection. */
+static int lsock_get(wr_net *n, int h, lsock **out) {
+  if (!wr_loopback_is(n))
+    return WR_ENOTSUP;
   wr_loopback *l = lb_of(n);
-  if (h >= l->scap || l->s[h].fd < 0 || l->s[h].listener)
-    return NULL;
-  return &l->s[h];
+  if (!wr_net_slot_(n, h) || h >= l->scap || l->s[h].fd < 0 || l->s[h].listener)
+    return WR_EINVAL;
+  *out = &l->s[h];
+  return 0;
 }
 
 int wr_loopback_set_policy(wr_net *n, int h, const wr_policy *p) {
-  lsock *s = lsock_of(n, h);
-  if (!s || (p && wr_policy_check(p, NULL, 0) < 0))
+  lsock *s;
+  int rc = lsock_get(n, h, &s);
+  if (rc < 0)
+    return rc;
+  if (p && wr_policy_check(p, NULL, 0) < 0)
     return WR_EINVAL;
   if (!s->sh) {
     if (!p)
@@ -195,9 +202,12 @@ int wr_loopback_set_policy(wr_net *n, int h, const wr_policy *p) {
 }
 
 int wr_loopback_stall(wr_net *n, int h, wr_time until) {
-  lsock *s = lsock_of(n, h);
-  if (!s || !s->sh)
-    return WR_EINVAL;
+  lsock *s;
+  int rc = lsock_get(n, h, &s);
+  if (rc < 0)
+    return rc;
+  if (!s->sh)
+    return WR_EINVAL; /* only shaped output can be held */
   if (until == WR_TIME_NEVER)
     s->sh->stalled = 1;
   else
@@ -206,15 +216,27 @@ int wr_loopback_stall(wr_net *n, int h, wr_time until) {
 }
 
 int wr_loopback_release(wr_net *n, int h) {
-  lsock *s = lsock_of(n, h);
-  if (!s || !s->sh)
+  lsock *s;
+  int rc = lsock_get(n, h, &s);
+  if (rc < 0)
+    return rc;
+  if (!s->sh)
     return WR_EINVAL;
   s->sh->stalled = 0;
   s->sh->stall_until = 0;
   return 0;
 }
 
+int wr_lb_queued_(wr_net *n, int h, size_t *bytes) {
+  lsock *s;
+  int rc = lsock_get(n, h, &s);
+  if (rc < 0)
+    return rc;
+  *bytes = s->sh ? s->sh->len : 0;
+  return 0;
+}
+
 size_t wr_loopback_queued(wr_net *n, int h) {
-  lsock *s = lsock_of(n, h);
-  return s && s->sh ? s->sh->len : 0;
+  size_t bytes = 0;
+  return wr_lb_queued_(n, h, &bytes) == 0 ? bytes : 0;
 }

@@ -803,7 +803,7 @@ static void fire_timer(wr_simnet *s, uint64_t id) {
 
 int wr_simnet_step(wr_net *n) {
   if (!wr_simnet_is(n))
-    return WR_EINVAL;
+    return WR_ENOTSUP;
   wr_simnet *s = sim_of(n);
   if (!s->nev)
     return 0;
@@ -850,7 +850,7 @@ int wr_simnet_step(wr_net *n) {
 
 long wr_simnet_run(wr_net *n, wr_time until) {
   if (!wr_simnet_is(n))
-    return WR_EINVAL;
+    return WR_ENOTSUP;
   wr_simnet *s = sim_of(n);
   long count = 0;
   while (s->nev && s->ev[0].at <= until) {
@@ -1257,13 +1257,18 @@ static int collect(wr_simnet *s, wr_net_event *evs, int max) {
   return k;
 }
 
-static int sim_poll(wr_net *n, wr_net_event *evs, int max, wr_time deadline) {
+/* An empty event queue is a quiet network: every timer, segment, SYN and
+ * retry is an event, so only a call from the user can make another. */
+static int sim_poll(wr_net *n, wr_net_event *evs, int max, wr_time deadline,
+                    uint32_t *flags) {
   wr_simnet *s = sim_of(n);
   for (;;) {
     int k = collect(s, evs, max);
     if (k)
       return k;
     if (!s->nev || s->ev[0].at > deadline) {
+      if (!s->nev)
+        *flags |= WR_POLL_QUIET;
       if (deadline != WR_TIME_NEVER && s->now < deadline)
         s->now = deadline;
       return 0;
@@ -1368,6 +1373,13 @@ static const wr_net_ops simnet_ops = {
     .local_addr = sim_local_addr,
     .peer_addr = sim_peer_addr,
     .destroy = sim_destroy,
+    .set_policy = wr_simnet_set_policy,
+    .stall = wr_simnet_stall,
+    .release = wr_simnet_release,
+    .set_bufsizes = wr_simnet_set_bufsizes,
+    .get_bufsizes = wr_sim_get_bufsizes_,
+    .conn_id = wr_simnet_conn_id,
+    .queued = wr_sim_queued_,
 };
 
 int wr_simnet_is(const wr_net *n) { return n && n->ops == &simnet_ops; }

@@ -7,15 +7,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-static sconn *conn_of(wr_net *n, int h, int *side) {
+/* The connection of h and h's side of it. WR_ENOTSUP on a network that is
+ * not a simnet -- callers try a simnet-only call and report that answer
+ * (net.h) -- and WR_EINVAL for a handle that is no connection. */
+static int conn_get(wr_net *n, int h, sconn **c, int *side) {
   if (!wr_simnet_is(n))
-    return NULL;
+    return WR_ENOTSUP;
   hent *e = wr_sim_hent_(sim_of(n), h);
   if (!e || !e->c || !wr_net_slot_(n, h))
-    return NULL;
+    return WR_EINVAL;
+  *c = e->c;
   if (side)
     *side = e->side;
-  return e->c;
+  return 0;
 }
 
 /* Policies are stored once per network and shared by index: a policy is
@@ -41,8 +45,11 @@ int wr_sim_policy_intern_(wr_simnet *s, const wr_policy *p, uint32_t *idx) {
 
 int wr_simnet_set_policy(wr_net *n, int h, const wr_policy *p) {
   int side;
-  sconn *c = conn_of(n, h, &side);
-  if (!c || !p || wr_policy_check(p, NULL, 0) < 0)
+  sconn *c;
+  int rc = conn_get(n, h, &c, &side);
+  if (rc < 0)
+    return rc;
+  if (!p || wr_policy_check(p, NULL, 0) < 0)
     return WR_EINVAL;
   wr_simnet *s = sim_of(n);
   /* A canonical copy (unused cut slots zeroed) so equal policies intern
@@ -59,7 +66,7 @@ int wr_simnet_set_policy(wr_net *n, int h, const wr_policy *p) {
   canon.jitter_max = p->jitter_max;
   canon.bandwidth = p->bandwidth;
   uint32_t idx;
-  int rc = wr_sim_policy_intern_(s, &canon, &idx);
+  rc = wr_sim_policy_intern_(s, &canon, &idx);
   if (rc < 0)
     return rc;
   sdir *d = &c->d[side];
@@ -71,8 +78,11 @@ int wr_simnet_set_policy(wr_net *n, int h, const wr_policy *p) {
 
 int wr_simnet_set_bufsizes(wr_net *n, int h, uint32_t sndbuf, uint32_t rcvbuf) {
   int side;
-  sconn *c = conn_of(n, h, &side);
-  if (!c || sndbuf > WR_SIMNET_MAX_BUF || rcvbuf > WR_SIMNET_MAX_BUF)
+  sconn *c;
+  int rc = conn_get(n, h, &c, &side);
+  if (rc < 0)
+    return rc;
+  if (sndbuf > WR_SIMNET_MAX_BUF || rcvbuf > WR_SIMNET_MAX_BUF)
     return WR_EINVAL;
   wr_simnet *s = sim_of(n);
   if (sndbuf)
@@ -85,11 +95,37 @@ int wr_simnet_set_bufsizes(wr_net *n, int h, uint32_t sndbuf, uint32_t rcvbuf) {
   return 0;
 }
 
+int wr_sim_get_bufsizes_(wr_net *n, int h, uint32_t *sndbuf, uint32_t *rcvbuf) {
+  int side;
+  sconn *c;
+  int rc = conn_get(n, h, &c, &side);
+  if (rc < 0)
+    return rc;
+  *sndbuf = c->d[side].sndbuf;
+  *rcvbuf = c->d[1 - side].rcvbuf;
+  return 0;
+}
+
+/* Bytes of h's direction not yet cut into segments, [snt, wr): what the
+ * receiver's window holds back. Bytes are cut as soon as they may leave,
+ * stall or not, so this is the part of the send buffer not on its way. */
+int wr_sim_queued_(wr_net *n, int h, size_t *bytes) {
+  int side;
+  sconn *c;
+  int rc = conn_get(n, h, &c, &side);
+  if (rc < 0)
+    return rc;
+  const sdir *d = &c->d[side];
+  *bytes = (size_t)(d->wr - d->snt);
+  return 0;
+}
+
 int wr_simnet_stall(wr_net *n, int h, wr_time until) {
   int side;
-  sconn *c = conn_of(n, h, &side);
-  if (!c)
-    return WR_EINVAL;
+  sconn *c;
+  int rc = conn_get(n, h, &c, &side);
+  if (rc < 0)
+    return rc;
   sdir *d = &c->d[side];
   if (until == WR_TIME_NEVER) {
     d->stalled = 1;
@@ -101,9 +137,10 @@ int wr_simnet_stall(wr_net *n, int h, wr_time until) {
 
 int wr_simnet_release(wr_net *n, int h) {
   int side;
-  sconn *c = conn_of(n, h, &side);
-  if (!c)
-    return WR_EINVAL;
+  sconn *c;
+  int rc = conn_get(n, h, &c, &side);
+  if (rc < 0)
+    return rc;
   sdir *d = &c->d[side];
   d->stalled = 0;
   d->stall_until = 0;
@@ -113,9 +150,10 @@ int wr_simnet_release(wr_net *n, int h) {
 
 int wr_simnet_fault_reset_after(wr_net *n, int h, uint64_t bytes) {
   int side;
-  sconn *c = conn_of(n, h, &side);
-  if (!c)
-    return WR_EINVAL;
+  sconn *c;
+  int rc = conn_get(n, h, &c, &side);
+  if (rc < 0)
+    return rc;
   wr_simnet *s = sim_of(n);
   sdir *d = &c->d[side];
   if (d->dlv >= bytes) {
@@ -127,20 +165,22 @@ int wr_simnet_fault_reset_after(wr_net *n, int h, uint64_t bytes) {
 }
 
 int wr_simnet_fault_reset_at(wr_net *n, int h, wr_time at) {
-  sconn *c = conn_of(n, h, NULL);
-  if (!c)
-    return WR_EINVAL;
+  sconn *c;
+  int rc = conn_get(n, h, &c, NULL);
+  if (rc < 0)
+    return rc;
   wr_simnet *s = sim_of(n);
-  int rc = wr_sim_push_(s, at, EV_FAULT_RST, c, 0);
+  rc = wr_sim_push_(s, at, EV_FAULT_RST, c, 0);
   if (rc == 0)
     c->refs++;
   return rc;
 }
 
 int wr_simnet_fault_drop(wr_net *n, int h) {
-  sconn *c = conn_of(n, h, NULL);
-  if (!c)
-    return WR_EINVAL;
+  sconn *c;
+  int rc = conn_get(n, h, &c, NULL);
+  if (rc < 0)
+    return rc;
   wr_simnet *s = sim_of(n);
   wr_sim_trace_(s, WR_TR_FAULT, c->id, 0, 2, 0);
   c->dropped = 1;
@@ -153,7 +193,7 @@ int wr_simnet_fault_drop(wr_net *n, int h) {
 
 int wr_simnet_fault_refuse(wr_net *n, int lh, int count) {
   if (!wr_simnet_is(n))
-    return WR_EINVAL;
+    return WR_ENOTSUP;
   hent *e = wr_sim_hent_(sim_of(n), lh);
   if (!e || !e->l)
     return WR_EINVAL;
@@ -163,17 +203,21 @@ int wr_simnet_fault_refuse(wr_net *n, int lh, int count) {
 
 int wr_simnet_fault_short_writes(wr_net *n, int h, uint32_t max_bytes) {
   int side;
-  sconn *c = conn_of(n, h, &side);
-  if (!c)
-    return WR_EINVAL;
+  sconn *c;
+  int rc = conn_get(n, h, &c, &side);
+  if (rc < 0)
+    return rc;
   c->ep[side].short_write_max = max_bytes;
   return 0;
 }
 
 int wr_simnet_fault_eagain(wr_net *n, int h, int how, uint32_t count) {
   int side;
-  sconn *c = conn_of(n, h, &side);
-  if (!c || (how != WR_SHUT_RD && how != WR_SHUT_WR))
+  sconn *c;
+  int rc = conn_get(n, h, &c, &side);
+  if (rc < 0)
+    return rc;
+  if (how != WR_SHUT_RD && how != WR_SHUT_WR)
     return WR_EINVAL;
   if (how == WR_SHUT_WR)
     c->ep[side].eagain_send = count;
@@ -186,7 +230,7 @@ int wr_simnet_fault_eagain(wr_net *n, int h, int how, uint32_t count) {
 
 int wr_simnet_packet_hook(wr_net *n, wr_sim_packet_fn fn, void *ctx) {
   if (!wr_simnet_is(n))
-    return WR_EINVAL;
+    return WR_ENOTSUP;
   wr_simnet *s = sim_of(n);
   if (s->pkt_fn)
     s->pkt_fn(s->pkt_ctx, NULL);
@@ -210,7 +254,7 @@ uint64_t wr_simnet_trace_hash(const wr_net *n) {
 
 int wr_simnet_trace_keep(wr_net *n, int on) {
   if (!wr_simnet_is(n))
-    return WR_EINVAL;
+    return WR_ENOTSUP;
   sim_of(n)->keep = on != 0;
   return 0;
 }
@@ -251,9 +295,10 @@ void wr_simnet_trace_dump(const wr_net *n, FILE *out) {
 
 int wr_simnet_conn_id(wr_net *n, int h, uint32_t *conn, int *side) {
   int sd;
-  sconn *c = conn_of(n, h, &sd);
-  if (!c)
-    return WR_EINVAL;
+  sconn *c;
+  int rc = conn_get(n, h, &c, &sd);
+  if (rc < 0)
+    return rc;
   if (conn)
     *conn = c->id;
   if (side)
@@ -263,7 +308,9 @@ int wr_simnet_conn_id(wr_net *n, int h, uint32_t *conn, int *side) {
 
 int wr_simnet_dirstats_get(wr_net *n, uint32_t conn, int dir,
                            wr_simnet_dirstats *out) {
-  if (!wr_simnet_is(n) || !out || (dir != 0 && dir != 1))
+  if (!wr_simnet_is(n))
+    return WR_ENOTSUP;
+  if (!out || (dir != 0 && dir != 1))
     return WR_EINVAL;
   wr_simnet *s = sim_of(n);
   if (conn < 1 || conn > s->nconn)

@@ -176,6 +176,9 @@ void wr_sim_fault_reset_(wr_simnet *s, sconn *c);
 int wr_sim_push_(wr_simnet *s, wr_time at, uint32_t kind, void *p,
                  uint64_t arg);
 int wr_sim_policy_intern_(wr_simnet *s, const wr_policy *p, uint32_t *idx);
+/* The optional operations simnet.h has no public name for (simnet_ctl.c). */
+int wr_sim_get_bufsizes_(wr_net *n, int h, uint32_t *sndbuf, uint32_t *rcvbuf);
+int wr_sim_queued_(wr_net *n, int h, size_t *bytes);
 hent *wr_sim_hent_(wr_simnet *s, int h);
 
 enum {

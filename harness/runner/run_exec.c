@@ -10,16 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "run_int.h"
 #include "wirerig/error.h"
-#include "wirerig/loopback.h"
 #include "wirerig/simnet.h"
 #include "wirerig/sock.h"
 
 #define DEFAULT_TIMEOUT_MS 5000L
-#define MAX_OPTS 32
 
 /* Copies with truncation (the reports' fixed buffers). */
 static void copy(char *dst, size_t cap, const char *src) {
@@ -62,6 +59,17 @@ static void obs_add(run_rt *rt, const wr_scn_step *st, const char *text,
   r->nobs++;
 }
 
+/* *dst becomes a copy of n bytes of src and a NUL (the result owns it);
+ * left as it was when memory runs out. */
+static void set_text(char **dst, const char *src, size_t n) {
+  char *p = realloc(*dst, n + 1);
+  if (!p)
+    return;
+  memcpy(p, src, n);
+  p[n] = '\0';
+  *dst = p;
+}
+
 /* Logs the observation; ends the run unless it passed. */
 static int judge(run_rt *rt, const wr_scn_step *st, int pass, const char *text,
                  const char *key) {
@@ -71,8 +79,14 @@ static int judge(run_rt *rt, const wr_scn_step *st, int pass, const char *text,
   wr_run_result *r = rt->r;
   r->verdict = WR_RUN_FAIL;
   r->fail_step = st;
-  wr_run_render_expect(st, r->expected, sizeof r->expected);
-  copy(r->observed, sizeof r->observed, text);
+  /* Sized first: an expectation may be any length (a long header). */
+  int n = wr_run_render_expect(st, NULL, 0);
+  char *e = n >= 0 ? realloc(r->expected, (size_t)n + 1) : NULL;
+  if (e) {
+    wr_run_render_expect(st, e, (size_t)n + 1);
+    r->expected = e;
+  }
+  set_text(&r->observed, text, strlen(text));
   return 1;
 }
 
@@ -117,17 +131,11 @@ static wr_sock *ep_sock(run_rt *rt, int i) {
   return rt->eps[i].s ? rt->eps[i].s : rt->eps[i].ls;
 }
 
-static int conv_opts(const wr_scn_step *st, wr_sockopt *out, size_t *n) {
-  char text[512], err[256];
-  *n = 0;
-  for (size_t k = 0; k < st->nopts && *n < MAX_OPTS; k++) {
-    snprintf(text, sizeof text, "%s=%s", st->opts[k].name, st->opts[k].value);
-    int c = wr_sockopt_parse(text, out + *n, MAX_OPTS - *n, err, sizeof err);
-    if (c < 0)
-      return WR_EINVAL;
-    *n += (size_t)c;
-  }
-  return 0;
+/* The step's options, typed by the parser: given to the socket as they
+ * are. One that gen_tcp refuses (kept only under `-> error einval`) makes
+ * the whole call einval, with nothing applied. */
+static int step_opts(const wr_scn_step *st) {
+  return st->refused_opt ? WR_EINVAL : 0;
 }
 
 /* ---- the network directives ---------------------------------------------- */
@@ -156,10 +164,7 @@ static int set_policy(run_rt *rt, int ep, const wr_policy *p) {
     rt->eps[ep].has_pending = 1;
     return 0;
   }
-  int h = wr_sock_handle(s);
-  if (rt->transport == WR_RUN_SIM)
-    return wr_simnet_set_policy(rt->net, h, p);
-  return wr_loopback_set_policy(rt->net, h, p);
+  return wr_net_set_policy(rt->net, wr_sock_handle(s), p);
 }
 
 /* A connection came to exist for ep: its waiting directives, the schedule
@@ -172,11 +177,14 @@ static void conn_created(run_rt *rt, int ep, int peer) {
     e->has_pending = 0;
     set_policy(rt, ep, &p);
   }
+  /* Directions are measured where the transport names its connections
+   * (simnet's trace and byte accounting); elsewhere conn_id answers
+   * WR_ENOTSUP and the run has no directions to report. */
   wr_run_result *r = rt->r;
-  if (rt->transport == WR_RUN_SIM && r->ndirs < 64) {
+  if (r->ndirs < 64) {
     uint32_t conn;
     int side;
-    if (wr_simnet_conn_id(rt->net, wr_sock_handle(e->s), &conn, &side) == 0) {
+    if (wr_net_conn_id(rt->net, wr_sock_handle(e->s), &conn, &side) == 0) {
       rt->dconn[r->ndirs] = conn;
       rt->dside[r->ndirs] = side;
       r->dirs[r->ndirs].ep = ep;
@@ -188,65 +196,82 @@ static void conn_created(run_rt *rt, int ep, int peer) {
   }
 }
 
+/* The name a directive goes by in messages. */
+static const char *net_verb(wr_scn_kind k) {
+  switch (k) {
+  case WR_SCN_NET_POLICY:
+    return "net policy";
+  case WR_SCN_NET_BUFFERS:
+    return "net sndbuf/rcvbuf";
+  case WR_SCN_NET_RESET:
+    return "net reset";
+  case WR_SCN_NET_DROP:
+    return "net drop";
+  case WR_SCN_NET_STALL:
+    return "net stall";
+  case WR_SCN_NET_RELEASE:
+    return "net release";
+  case WR_SCN_NET_REFUSE:
+    return "net refuse";
+  default:
+    return "net";
+  }
+}
+
+/* What the transport answered to a directive: a transport without the
+ * operation skips the run (reported, not a failure), any other refusal is
+ * an error. 0 when it was done, else 1 after setting the verdict. */
+static int net_answer(run_rt *rt, const wr_scn_step *st, int rc) {
+  if (rc >= 0)
+    return 0;
+  if (rc == WR_ENOTSUP) {
+    char msg[120];
+    snprintf(msg, sizeof msg, "%s is not supported on %s", net_verb(st->kind),
+             wr_net_name(rt->net));
+    return stop(rt, WR_RUN_SKIP, st, msg);
+  }
+  return stop(rt, WR_RUN_ERROR, st, "the transport refused the directive");
+}
+
+/* One directive on the direction of endpoint a. Each is tried on the
+ * transport as it is: the answer, not the transport's name, decides. */
 static int net_dir(run_rt *rt, const wr_scn_step *st, int a, int b) {
   (void)b;
-  int sim = rt->transport == WR_RUN_SIM;
   if (rt->s->endpoints[a].kind == WR_SCN_EP_TARGET)
     return stop_name(rt, WR_RUN_ERROR, st, a,
                      "is a target: only what the scenario's own sockets "
                      "send can be shaped or faulted");
   wr_sock *s = rt->eps[a].s ? rt->eps[a].s : rt->eps[a].ls;
   int h = s ? wr_sock_handle(s) : -1;
-  switch (st->kind) {
-  case WR_SCN_NET_POLICY: {
+  if (st->kind == WR_SCN_NET_POLICY) {
+    /* Other refusals of a policy have always been let pass (a policy may
+     * wait for its socket); a transport that cannot shape skips. */
     wr_policy p = merged_policy(rt, a, st->policy);
-    set_policy(rt, a, &p);
-    return 0;
-  }
-  default:
-    break;
+    int rc = set_policy(rt, a, &p);
+    return rc == WR_ENOTSUP ? net_answer(rt, st, rc) : 0;
   }
   if (h < 0)
     return stop_name(rt, WR_RUN_ERROR, st, a,
                      "has no open socket for this directive");
+  wr_net *n = rt->net;
   switch (st->kind) {
   case WR_SCN_NET_BUFFERS:
-    if (sim)
-      return wr_simnet_set_bufsizes(rt->net, h, (uint32_t)st->sndbuf,
-                                    (uint32_t)st->rcvbuf) < 0;
-    else {
-      int fd = wr_loopback_fd(rt->net, h);
-      int v;
-      if (st->sndbuf) {
-        v = (int)st->sndbuf;
-        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof v);
-      }
-      if (st->rcvbuf) {
-        v = (int)st->rcvbuf;
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof v);
-      }
-    }
-    return 0;
+    return net_answer(
+        rt, st,
+        wr_net_set_bufsizes(n, h, (uint32_t)st->sndbuf, (uint32_t)st->rcvbuf));
   case WR_SCN_NET_RESET:
-    if (!sim)
-      return stop(rt, WR_RUN_SKIP, st, "net reset needs simnet");
     if (st->has_n)
-      return wr_simnet_fault_reset_after(rt->net, h, st->n) < 0;
-    return wr_simnet_fault_reset_at(rt->net, h, rt->start + st->t) < 0;
+      return net_answer(rt, st, wr_simnet_fault_reset_after(n, h, st->n));
+    return net_answer(rt, st,
+                      wr_simnet_fault_reset_at(n, h, rt->start + st->t));
   case WR_SCN_NET_DROP:
-    if (!sim)
-      return stop(rt, WR_RUN_SKIP, st, "net drop needs simnet");
-    return wr_simnet_fault_drop(rt->net, h) < 0;
+    return net_answer(rt, st, wr_simnet_fault_drop(n, h));
   case WR_SCN_NET_STALL: {
-    wr_time until = st->t ? wr_net_now(rt->net) + st->t : WR_TIME_NEVER;
-    if (sim)
-      return wr_simnet_stall(rt->net, h, until) < 0;
-    return wr_loopback_stall(rt->net, h, until) < 0;
+    wr_time until = st->t ? wr_net_now(n) + st->t : WR_TIME_NEVER;
+    return net_answer(rt, st, wr_net_stall(n, h, until));
   }
   case WR_SCN_NET_RELEASE:
-    if (sim)
-      return wr_simnet_release(rt->net, h) < 0;
-    return wr_loopback_release(rt->net, h) < 0;
+    return net_answer(rt, st, wr_net_release(n, h));
   default:
     return 0;
   }
@@ -255,19 +280,21 @@ static int net_dir(run_rt *rt, const wr_scn_step *st, int a, int b) {
 static int exec_net(run_rt *rt, const wr_scn_step *st) {
   if (st->kind == WR_SCN_NET_REFUSE) {
     wr_sock *ls = rt->eps[st->ep].ls;
-    if (rt->transport != WR_RUN_SIM)
-      return stop(rt, WR_RUN_SKIP, st, "net refuse needs simnet");
+    /* Tried even without a listener (handle -1), so that a transport
+     * without refusals skips the run before the missing listener is an
+     * error; simnet answers WR_EINVAL to -1 and changes nothing. */
+    int rc = wr_simnet_fault_refuse(rt->net, ls ? wr_sock_handle(ls) : -1,
+                                    st->on ? -1 : 0);
+    if (rc == WR_ENOTSUP)
+      return net_answer(rt, st, rc);
     if (!ls)
       return stop_name(rt, WR_RUN_ERROR, st, st->ep, "is not listening");
-    wr_simnet_fault_refuse(rt->net, wr_sock_handle(ls), st->on ? -1 : 0);
     obs_add(rt, st, "ok", "ok");
     return 0;
   }
   int rc = net_dir(rt, st, st->ep, st->peer);
   if (!rc && st->both)
     rc = net_dir(rt, st, st->peer, st->ep);
-  if (rc && rt->r->verdict == WR_RUN_PASS)
-    return stop(rt, WR_RUN_ERROR, st, "the transport refused the directive");
   if (!rc)
     obs_add(rt, st, "ok", "ok");
   return rc;
@@ -288,61 +315,66 @@ static int judge_rc(run_rt *rt, const wr_scn_step *st, int rc) {
   return judge(rt, st, pass, text, text);
 }
 
-static void render_http(const uint8_t *line, size_t len, int state,
-                        int http_bin, char *buf, size_t cap) {
-  wr_sock_data d = {(uint8_t *)line, len, 1, state, http_bin};
-  wr_http_packet p;
-  char term[400];
-  if (wr_sock_data_http(&d, &p) < 0) {
-    snprintf(buf, cap, "http ?");
-    return;
-  }
-  wr_http_render(&p, http_bin, term, sizeof term);
-  snprintf(buf, cap, "http %s", term);
-}
-
-/* What was received: the bytes, and for an http packet how to parse and
- * print the line again. */
+/* What was received: the bytes, and for an http packet its parse, handed
+ * on by the socket with the line. */
 typedef struct received {
   const uint8_t *p;
   size_t n;
-  int is_http, http_state, http_bin;
+  const wr_http_packet *http; /* NULL: tcp data */
+  int http_bin;
 } received;
 
-/* The data part of an observation against a recv / tcp expectation.
- * Writes the observation and its key (prefix before the data). */
-static int data_match(const wr_scn_expect *e, const received *r,
-                      const char *prefix, char *text, size_t cap, char *key,
-                      size_t kcap) {
-  const uint8_t *p = r->p;
-  size_t n = r->n;
-  int is_http = r->is_http;
-  char body[420];
-  if (is_http)
-    render_http(p, n, r->http_state, r->http_bin, body, sizeof body);
+/* The observation of r, appended: `http TERM` in wr_http_render's
+ * spelling, or the bytes. Sized first, so no term is cut. */
+static void put_received(wr_run_sb *b, const received *r) {
+  int n;
+  if (r->http) {
+    wr_run_sb_puts(b, "http ");
+    n = wr_http_render(r->http, r->http_bin, NULL, 0);
+  } else {
+    n = wr_run_render_bytes(r->p, r->n, 120, NULL, 0);
+  }
+  if (n < 0 || wr_run_sb_reserve(b, (size_t)n))
+    return;
+  if (r->http)
+    wr_http_render(r->http, r->http_bin, b->p + b->len, (size_t)n + 1);
   else
-    wr_run_render_bytes(p, n, 120, body, sizeof body);
-  snprintf(text, cap, "%s%s", prefix, body);
+    wr_run_render_bytes(r->p, r->n, 120, b->p + b->len, (size_t)n + 1);
+  b->len += (size_t)n;
+}
+
+/* The data part of an observation against a recv / tcp expectation:
+ * writes the observation and its key (prefix before the data) and
+ * returns whether it matches. An http packet is compared with the
+ * expected term field by field (wr_scn_http_match), never as text. */
+static int data_match(const wr_scn_expect *e, const received *r,
+                      const char *prefix, wr_run_sb *text, wr_run_sb *key) {
+  wr_run_sb_puts(text, prefix);
+  put_received(text, r);
   switch (e->kind) {
   case WR_SCN_EXPECT_BYTES:
-    copy(key, kcap, text);
-    return !is_http && n == e->bytes.len &&
-           (n == 0 || memcmp(p, e->bytes.ptr, n) == 0);
+    wr_run_sb_puts(key, wr_run_sb_text(text));
+    return !r->http && r->n == e->bytes.len &&
+           (r->n == 0 || memcmp(r->p, e->bytes.ptr, r->n) == 0);
   case WR_SCN_EXPECT_COUNT:
-    snprintf(key, kcap, "%sbytes %zu", prefix, n);
-    if (!is_http)
-      snprintf(text, cap, "%s%s", prefix, body);
-    return !is_http && n == e->count;
+    wr_run_sb_printf(key, "%sbytes %zu", prefix, r->n);
+    return !r->http && r->n == e->count;
   case WR_SCN_EXPECT_HTTP:
-    copy(key, kcap, text);
-    return is_http && e->http && strcmp(body + 5, e->http) == 0;
+    wr_run_sb_puts(key, wr_run_sb_text(text));
+    return r->http && wr_scn_http_match(e->http, r->http, r->http_bin);
   case WR_SCN_EXPECT_ANY:
-    snprintf(key, kcap, "%sany", prefix);
+    wr_run_sb_printf(key, "%sany", prefix);
     return 1;
   default:
-    copy(key, kcap, text);
+    wr_run_sb_puts(key, wr_run_sb_text(text));
     return 0;
   }
+}
+
+/* The runner's two scratch texts, emptied for the next observation. */
+static void obs_clear(run_rt *rt) {
+  wr_run_sb_clear(&rt->text);
+  wr_run_sb_clear(&rt->key);
 }
 
 static int exec_recv(run_rt *rt, const wr_scn_step *st) {
@@ -352,46 +384,47 @@ static int exec_recv(run_rt *rt, const wr_scn_step *st) {
   int rc = s ? wr_sock_recv(s, st->has_n ? (size_t)st->n : 0,
                             step_timeout(rt, st), &d)
              : WR_ENOTCONN;
-  char text[520], key[520];
   int pass;
+  obs_clear(rt);
   if (rc < 0) {
-    snprintf(text, sizeof text, "error %s", wr_err_name(rc));
-    copy(key, sizeof key, text);
+    wr_run_sb_printf(&rt->text, "error %s", wr_err_name(rc));
+    wr_run_sb_puts(&rt->key, wr_run_sb_text(&rt->text));
     pass = st->expect.kind == WR_SCN_EXPECT_ERROR && rc == st->expect.error;
   } else {
-    received r = {d.data, d.len, d.is_http, d.http_state, d.http_bin};
-    pass = data_match(&st->expect, &r, "", text, sizeof text, key, sizeof key);
+    received r = {d.data, d.len, d.is_http ? &d.http : NULL, d.http_bin};
+    pass = data_match(&st->expect, &r, "", &rt->text, &rt->key);
     rt->eps[st->ep].received += d.len;
     wr_sock_data_free(&d);
   }
-  return judge(rt, st, pass, text, key);
+  return judge(rt, st, pass, wr_run_sb_text(&rt->text),
+               wr_run_sb_text(&rt->key));
 }
 
-/* One message against a message expectation. */
-static int msg_match(run_rt *rt, const wr_scn_step *st, const wr_msg *m,
-                     char *text, size_t cap, char *key, size_t kcap) {
+/* One message against a message expectation, into rt's texts. */
+static int msg_match(run_rt *rt, const wr_scn_step *st, const wr_msg *m) {
   const wr_scn_expect *e = &st->expect;
+  wr_run_sb *text = &rt->text, *key = &rt->key;
   switch (m->kind) {
   case WR_MSG_TCP:
   case WR_MSG_HTTP: {
     int http = m->kind == WR_MSG_HTTP;
     rt->eps[st->ep].received += m->len;
     int want = http ? WR_SCN_MSG_HTTP : WR_SCN_MSG_TCP;
-    received r = {m->data, m->len, http, m->http_state, m->http_bin};
-    int pass = data_match(e, &r, http ? "" : "tcp ", text, cap, key, kcap);
+    received r = {m->data, m->len, http ? m->http : NULL, m->http_bin};
+    int pass = data_match(e, &r, http ? "" : "tcp ", text, key);
     return pass && (int)e->msg == want;
   }
   case WR_MSG_TCP_CLOSED:
-    snprintf(text, cap, "tcp_closed");
-    snprintf(key, kcap, "tcp_closed");
+    wr_run_sb_puts(text, "tcp_closed");
+    wr_run_sb_puts(key, "tcp_closed");
     return e->msg == WR_SCN_MSG_TCP_CLOSED;
   case WR_MSG_TCP_ERROR:
-    snprintf(text, cap, "tcp_error %s", wr_err_name(m->reason));
-    copy(key, kcap, text);
+    wr_run_sb_printf(text, "tcp_error %s", wr_err_name(m->reason));
+    wr_run_sb_puts(key, wr_run_sb_text(text));
     return e->msg == WR_SCN_MSG_TCP_ERROR && m->reason == e->error;
   case WR_MSG_TCP_PASSIVE:
-    snprintf(text, cap, "tcp_passive");
-    snprintf(key, kcap, "tcp_passive");
+    wr_run_sb_puts(text, "tcp_passive");
+    wr_run_sb_puts(key, "tcp_passive");
     return e->msg == WR_SCN_MSG_TCP_PASSIVE;
   }
   return 0;
@@ -400,28 +433,35 @@ static int msg_match(run_rt *rt, const wr_scn_step *st, const wr_msg *m,
 static int exec_message(run_rt *rt, const wr_scn_step *st) {
   wr_mailbox *mb = ep_mb(rt, st->ep);
   uint64_t count = st->kind == WR_SCN_MESSAGES ? st->n : 1;
-  char text[560], key[560];
   for (uint64_t i = 0; i < count; i++) {
     wr_msg m;
     int rc = mb ? wr_mailbox_recv(mb, step_timeout(rt, st), &m) : WR_ENOMEM;
     int pass;
+    obs_clear(rt);
     if (rc < 0) {
-      snprintf(text, sizeof text, "no message (%s)", wr_err_name(rc));
-      copy(key, sizeof key, text);
+      wr_run_sb_printf(&rt->text, "no message (%s)", wr_err_name(rc));
+      wr_run_sb_puts(&rt->key, wr_run_sb_text(&rt->text));
       pass = 0;
     } else {
-      pass = msg_match(rt, st, &m, text, sizeof text, key, sizeof key);
+      pass = msg_match(rt, st, &m);
       wr_msg_free(&m);
     }
     if (!pass && count > 1) {
-      char t2[600];
-      snprintf(t2, sizeof t2, "message %llu of %llu: %.500s",
-               (unsigned long long)i + 1, (unsigned long long)count, text);
-      return judge(rt, st, 0, t2, t2);
+      /* Which message, before the observation: into key, which is then
+       * both (a failing step's key is its text). */
+      wr_run_sb_clear(&rt->key);
+      wr_run_sb_printf(&rt->key,
+                       "message %llu of %llu: ", (unsigned long long)i + 1,
+                       (unsigned long long)count);
+      wr_run_sb_puts(&rt->key, wr_run_sb_text(&rt->text));
+      return judge(rt, st, 0, wr_run_sb_text(&rt->key),
+                   wr_run_sb_text(&rt->key));
     }
     if (!pass || count == 1)
-      return judge(rt, st, pass, text, key);
+      return judge(rt, st, pass, wr_run_sb_text(&rt->text),
+                   wr_run_sb_text(&rt->key));
   }
+  char text[64];
   snprintf(text, sizeof text, "%llu messages", (unsigned long long)count);
   return judge(rt, st, 1, text, text);
 }
@@ -432,10 +472,10 @@ static int exec_nothing(run_rt *rt, const wr_scn_step *st) {
   int rc = wr_mailbox_recv(mb, ms_of(st->t), &m);
   if (rc < 0)
     return judge(rt, st, 1, "nothing", "nothing");
-  char text[560], key[560];
-  msg_match(rt, st, &m, text, sizeof text, key, sizeof key);
+  obs_clear(rt);
+  msg_match(rt, st, &m);
   wr_msg_free(&m);
-  return judge(rt, st, 0, text, text);
+  return judge(rt, st, 0, wr_run_sb_text(&rt->text), wr_run_sb_text(&rt->text));
 }
 
 static int exec_drain(run_rt *rt, const wr_scn_step *st) {
@@ -486,14 +526,19 @@ static int cmp_holds(wr_scn_cmp c, uint64_t a, uint64_t b) {
   return 0;
 }
 
+/* The observed value against the expected one, both typed: the same
+ * option with the same value(s) (wr_sockopt_equal); the text is only
+ * for the log. */
 static int exec_getopts(run_rt *rt, const wr_scn_step *st) {
   wr_sock *s = ep_sock(rt, st->ep);
-  int name = st->nopts ? wr_sockopt_from_name(st->opts[0].name) : -1;
   wr_sockopt o;
   memset(&o, 0, sizeof o);
-  o.name = (wr_sockopt_name)(name < 0 ? 0 : name);
-  int rc = name < 0 || !s ? WR_EINVAL : wr_sock_getopt(s, &o);
-  char text[200], want[200];
+  int rc = WR_EINVAL;
+  if (st->nopts && s) {
+    o.name = st->opts[0].name;
+    rc = wr_sock_getopt(s, &o);
+  }
+  char text[200];
   if (rc < 0) {
     snprintf(text, sizeof text, "error %s", wr_err_name(rc));
     return judge(rt, st,
@@ -501,22 +546,13 @@ static int exec_getopts(run_rt *rt, const wr_scn_step *st) {
                      rc == st->expect.error,
                  text, text);
   }
+  /* An option's text form is short and bounded by its type. */
   wr_sockopt_format(&o, text, sizeof text);
   const char *v = strchr(text, '=');
   v = v ? v + 1 : text;
-  /* The expected value in its canonical form: through the same parser. */
-  snprintf(want, sizeof want, "%s=%s", st->opts[0].name, st->opts[0].value);
-  wr_sockopt e;
-  char err[200];
-  int pass = 0;
-  if (wr_sockopt_parse(want, &e, 1, err, sizeof err) == 1) {
-    wr_sockopt_format(&e, want, sizeof want);
-    const char *w = strchr(want, '=');
-    pass = st->expect.kind != WR_SCN_EXPECT_ERROR && w && strcmp(w + 1, v) == 0;
-  }
-  char obs[200];
-  copy(obs, sizeof obs, v);
-  return judge(rt, st, pass, obs, obs);
+  int pass = st->expect.kind != WR_SCN_EXPECT_ERROR &&
+             wr_sockopt_equal(&o, &st->opts[0]);
+  return judge(rt, st, pass, v, v);
 }
 
 static int exec_state(run_rt *rt, const wr_scn_step *st) {
@@ -546,11 +582,9 @@ static int exec_cmp(run_rt *rt, const wr_scn_step *st, uint64_t v,
 /* ---- connections ------------------------------------------------------- */
 
 static int exec_listen(run_rt *rt, const wr_scn_step *st) {
-  wr_sockopt o[MAX_OPTS];
-  size_t n;
-  int rc = conv_opts(st, o, &n);
+  int rc = step_opts(st);
   if (rc == 0)
-    rc = wr_sock_listen(rt->env, ep_mb(rt, st->ep), NULL, o, n,
+    rc = wr_sock_listen(rt->env, ep_mb(rt, st->ep), NULL, st->opts, st->nopts,
                         &rt->eps[st->ep].ls);
   /* Kept so that a connect after the listener closed is refused by the
    * transport, as it would be. */
@@ -574,9 +608,7 @@ static int do_accept(run_rt *rt, int acc, int listener, long ms, int client) {
 }
 
 static int exec_connect(run_rt *rt, const wr_scn_step *st) {
-  wr_sockopt o[MAX_OPTS];
-  size_t n;
-  int rc = conv_opts(st, o, &n);
+  int rc = step_opts(st);
   wr_addr to;
   const wr_scn_endpoint *pe = &rt->s->endpoints[st->peer];
   if (rc == 0) {
@@ -587,7 +619,7 @@ static int exec_connect(run_rt *rt, const wr_scn_step *st) {
   }
   wr_sock *s = NULL;
   if (rc == 0)
-    rc = wr_sock_connect(rt->env, ep_mb(rt, st->ep), &to, o, n,
+    rc = wr_sock_connect(rt->env, ep_mb(rt, st->ep), &to, st->opts, st->nopts,
                          step_timeout(rt, st), &s);
   if (rc == 0) {
     rt->eps[st->ep].s = s;
@@ -658,15 +690,12 @@ static int exec_step(run_rt *rt, const wr_scn_step *st) {
     return exec_nothing(rt, st);
   case WR_SCN_DRAIN:
     return exec_drain(rt, st);
-  case WR_SCN_SETOPTS: {
-    wr_sockopt o[MAX_OPTS];
-    size_t n;
+  case WR_SCN_SETOPTS:
     s = ep_sock(rt, st->ep);
-    rc = conv_opts(st, o, &n);
+    rc = step_opts(st);
     if (rc == 0)
-      rc = s ? wr_sock_setopts(s, o, n) : WR_EINVAL;
+      rc = s ? wr_sock_setopts(s, st->opts, st->nopts) : WR_EINVAL;
     return judge_rc(rt, st, rc);
-  }
   case WR_SCN_GETOPTS:
     return exec_getopts(rt, st);
   case WR_SCN_SHUTDOWN: {
@@ -723,21 +752,9 @@ static int exec_block(run_rt *rt, const wr_scn_block *b) {
 }
 
 static int make_net(run_rt *rt, const wr_run_params *p) {
-  char err[256];
-  int rc;
-  if (p->transport == WR_RUN_SIM) {
-    wr_simnet_config cfg;
-    wr_simnet_config_init(&cfg);
-    cfg.seed = p->seed;
-    rc = wr_simnet_create(&cfg, &rt->net, err, sizeof err);
-    if (rc == 0 && p->trace)
-      wr_simnet_trace_keep(rt->net, 1);
-  } else {
-    wr_loopback_config cfg;
-    wr_loopback_config_init(&cfg);
-    cfg.seed = p->seed;
-    rc = wr_loopback_create(&cfg, &rt->net, err, sizeof err);
-  }
+  char err[256] = "";
+  int rc = wr_run_net_create(p->transport, p->seed, p->trace, &rt->net, err,
+                             sizeof err);
   if (rc < 0) {
     char msg[300];
     snprintf(msg, sizeof msg, "cannot create the transport: %.200s", err);
@@ -774,7 +791,9 @@ wr_run_verdict wr_run_once(const wr_scenario *s, const wr_run_params *p,
                            wr_run_result *r) {
   r->verdict = WR_RUN_PASS;
   r->fail_step = NULL;
-  r->expected[0] = r->observed[0] = r->reason[0] = '\0';
+  set_text(&r->expected, "", 0);
+  set_text(&r->observed, "", 0);
+  r->reason[0] = '\0';
   r->nobs = 0;
   r->buf_len = 0;
   r->ndirs = 0;
@@ -806,14 +825,15 @@ wr_run_verdict wr_run_once(const wr_scenario *s, const wr_run_params *p,
     rt.start = wr_net_now(rt.net);
     exec_block(&rt, &s->steps);
     r->elapsed = wr_net_now(rt.net) - rt.start;
-    if (p->transport == WR_RUN_SIM)
-      for (size_t i = 0; i < r->ndirs; i++) {
-        wr_simnet_dirstats ds;
-        if (wr_simnet_dirstats_get(rt.net, rt.dconn[i], rt.dside[i], &ds) == 0)
-          r->dirs[i].written = ds.written;
-        if (p->trace)
-          collect_cuts(&rt, i);
-      }
+    /* Directions exist only where the transport named its connections;
+     * their bytes and cuts come from the same records. */
+    for (size_t i = 0; i < r->ndirs; i++) {
+      wr_simnet_dirstats ds;
+      if (wr_simnet_dirstats_get(rt.net, rt.dconn[i], rt.dside[i], &ds) == 0)
+        r->dirs[i].written = ds.written;
+      if (p->trace)
+        collect_cuts(&rt, i);
+    }
   }
   wr_run_targets_stop(&rt);
   if (rt.env)
@@ -821,11 +841,15 @@ wr_run_verdict wr_run_once(const wr_scenario *s, const wr_run_params *p,
   if (rt.net)
     wr_net_destroy(rt.net);
   free(rt.eps);
+  free(rt.text.p);
+  free(rt.key.p);
   return r->verdict;
 }
 
 void wr_run_result_free(wr_run_result *r) {
   free(r->obs);
   free(r->buf);
+  free(r->expected);
+  free(r->observed);
   memset(r, 0, sizeof *r);
 }

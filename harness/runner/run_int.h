@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include "run_sb.h"
 #include "wirerig/runner.h"
 #include "wirerig/sock.h"
 
@@ -32,7 +33,16 @@ typedef struct run_rt {
   long default_ms;
   uint32_t dconn[64];
   int dside[64];
+  /* An observation and its key as they are written (run_exec.c); kept
+   * across steps so that their storage is reused. */
+  wr_run_sb text, key;
 } run_rt;
+
+/* Creates the run's transport (run_net.c); trace keeps simnet's trace
+ * records for the segment boundaries of the report. 0, or a negative
+ * wr_err with a message in err. */
+int wr_run_net_create(wr_run_transport t, uint64_t seed, int trace,
+                      wr_net **out, char *err, size_t errlen);
 
 /* Starts (or resolves) the target of a `target` step: 0, or 1 after
  * setting an ERROR verdict. */

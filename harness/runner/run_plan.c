@@ -69,8 +69,12 @@ static void report_failure(const wr_scenario *s, const wr_run_opts *o,
     wr_run_sb_printf(b, "FAIL %s (%s)\n", s->file, s->title);
     wr_run_sb_printf(b, "  %s:%u:%u: %s\n", st->pos.file, st->pos.line,
                      st->pos.col, src);
-    wr_run_sb_printf(b, "    expected: %s\n", r->expected);
-    wr_run_sb_printf(b, "    observed: %s\n", r->observed);
+    /* Whole, whatever their length (printf's pieces are capped). */
+    wr_run_sb_puts(b, "    expected: ");
+    wr_run_sb_puts(b, r->expected);
+    wr_run_sb_puts(b, "\n    observed: ");
+    wr_run_sb_puts(b, r->observed);
+    wr_run_sb_puts(b, "\n");
   } else {
     wr_run_sb_printf(b, "ERROR %s (%s)\n  %s\n", s->file, s->title, r->reason);
   }

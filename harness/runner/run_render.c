@@ -4,6 +4,7 @@
  * spelling for both sides is what makes "expected X, observed Y" readable
  * and lets a shrunk scenario be checked by comparing strings. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "wirerig/error.h"
@@ -68,71 +69,157 @@ int wr_run_render_bytes(const uint8_t *p, size_t n, size_t max, char *buf,
   return (int)o;
 }
 
-static int render_core(const wr_scn_expect *e, char *buf, size_t len) {
-  char data[400];
-  switch (e->kind) {
-  case WR_SCN_EXPECT_OK:
-    return snprintf(buf, len, "ok");
-  case WR_SCN_EXPECT_BYTES:
-    wr_run_render_bytes(e->bytes.ptr, e->bytes.len, 120, data, sizeof data);
-    return snprintf(buf, len, "%s", data);
-  case WR_SCN_EXPECT_COUNT:
-    return snprintf(buf, len, "bytes %llu", (unsigned long long)e->count);
-  case WR_SCN_EXPECT_HTTP:
-    return snprintf(buf, len, "http %s", e->http ? e->http : "?");
-  case WR_SCN_EXPECT_ERROR:
-    return snprintf(buf, len, "error %s", wr_err_name(e->error));
-  case WR_SCN_EXPECT_ANY:
-    return snprintf(buf, len, "any");
-  }
-  return snprintf(buf, len, "?");
+/* snprintf-style composition: writes what fits, counts everything. */
+typedef struct rbuf {
+  char *buf;
+  size_t cap, n;
+} rbuf;
+
+static char *room_at(rbuf *o, size_t *room) {
+  *room = o->n < o->cap ? o->cap - o->n : 0;
+  return *room ? o->buf + o->n : NULL;
 }
 
-int wr_run_render_expect(const wr_scn_step *st, char *buf, size_t len) {
+static void put(rbuf *o, const char *s) {
+  for (; *s; s++, o->n++)
+    if (o->n + 1 < o->cap)
+      o->buf[o->n] = *s;
+}
+
+/* prefix, a number, suffix */
+static void put_num(rbuf *o, const char *prefix, unsigned long long v,
+                    const char *suffix) {
+  char tmp[24];
+  snprintf(tmp, sizeof tmp, "%llu", v);
+  put(o, prefix);
+  put(o, tmp);
+  put(o, suffix);
+}
+
+static void put_bytes(rbuf *o, const wr_scn_bytes *b) {
+  size_t room;
+  char *at = room_at(o, &room);
+  o->n += (size_t)wr_run_render_bytes(b->ptr, b->len, 120, at, room);
+}
+
+static void put_http(rbuf *o, const wr_scn_http *h) {
+  size_t room;
+  char *at = room_at(o, &room);
+  int n = wr_scn_http_render(h, at, room);
+  if (n > 0)
+    o->n += (size_t)n;
+}
+
+/* The value of getopts' option as its text form writes it (`once`,
+ * `true,5`, `raw`): the typed option formatted, sized first. */
+static void put_optvalue(rbuf *o, const wr_sockopt *opt) {
+  int n = wr_sockopt_format(opt, NULL, 0);
+  char *t = n >= 0 ? malloc((size_t)n + 1) : NULL;
+  if (!t) {
+    put(o, "?");
+    return;
+  }
+  wr_sockopt_format(opt, t, (size_t)n + 1);
+  const char *v = strchr(t, '=');
+  put(o, v ? v + 1 : t);
+  free(t);
+}
+
+static void core(rbuf *o, const wr_scn_expect *e) {
+  switch (e->kind) {
+  case WR_SCN_EXPECT_OK:
+    put(o, "ok");
+    return;
+  case WR_SCN_EXPECT_BYTES:
+    put_bytes(o, &e->bytes);
+    return;
+  case WR_SCN_EXPECT_COUNT:
+    put_num(o, "bytes ", (unsigned long long)e->count, "");
+    return;
+  case WR_SCN_EXPECT_HTTP:
+    put(o, "http ");
+    put_http(o, e->http);
+    return;
+  case WR_SCN_EXPECT_ERROR:
+    put(o, "error ");
+    put(o, wr_err_name(e->error));
+    return;
+  case WR_SCN_EXPECT_ANY:
+    put(o, "any");
+    return;
+  }
+  put(o, "?");
+}
+
+static void expect(rbuf *o, const wr_scn_step *st) {
   const wr_scn_expect *e = &st->expect;
-  char core[480];
+  static const char *const states[] = {"open", "closed", "read_closed",
+                                       "write_closed"};
   switch (st->kind) {
   case WR_SCN_MESSAGE:
   case WR_SCN_MESSAGES:
     switch (e->msg) {
     case WR_SCN_MSG_TCP:
-      render_core(e, core, sizeof core);
-      return snprintf(buf, len, "tcp %s", core);
+      put(o, "tcp ");
+      core(o, e);
+      return;
     case WR_SCN_MSG_HTTP:
-      return snprintf(buf, len, "http %s", e->http ? e->http : "?");
+      put(o, "http ");
+      put_http(o, e->http);
+      return;
     case WR_SCN_MSG_TCP_CLOSED:
-      return snprintf(buf, len, "tcp_closed");
+      put(o, "tcp_closed");
+      return;
     case WR_SCN_MSG_TCP_ERROR:
-      return snprintf(buf, len, "tcp_error %s", wr_err_name(e->error));
+      put(o, "tcp_error ");
+      put(o, wr_err_name(e->error));
+      return;
     case WR_SCN_MSG_TCP_PASSIVE:
-      return snprintf(buf, len, "tcp_passive");
+      put(o, "tcp_passive");
+      return;
     default:
-      return snprintf(buf, len, "?");
+      put(o, "?");
+      return;
     }
   case WR_SCN_NOTHING:
-    return snprintf(buf, len, "nothing");
+    put(o, "nothing");
+    return;
   case WR_SCN_DRAIN:
-    return snprintf(buf, len, "bytes %llu", (unsigned long long)st->n);
+    put_num(o, "bytes ", (unsigned long long)st->n, "");
+    return;
   case WR_SCN_GETOPTS:
     if (e->kind == WR_SCN_EXPECT_ERROR)
-      return render_core(e, buf, len);
-    return snprintf(buf, len, "%s", st->nopts ? st->opts[0].value : "?");
+      core(o, e);
+    else if (st->nopts)
+      put_optvalue(o, &st->opts[0]);
+    else
+      put(o, "?");
+    return;
   case WR_SCN_MAILBOX:
   case WR_SCN_SENT:
   case WR_SCN_RECEIVED:
-    return snprintf(buf, len, "%s %llu", wr_scn_cmp_name(st->cmp),
-                    (unsigned long long)st->n);
+    put(o, wr_scn_cmp_name(st->cmp));
+    put_num(o, " ", (unsigned long long)st->n, "");
+    return;
   case WR_SCN_ELAPSED:
-    return snprintf(buf, len, "%s %lluns", wr_scn_cmp_name(st->cmp),
-                    (unsigned long long)st->t);
-  case WR_SCN_STATE: {
-    static const char *names[] = {"open", "closed", "read_closed",
-                                  "write_closed"};
-    return snprintf(buf, len, "%s", names[st->state]);
-  }
+    put(o, wr_scn_cmp_name(st->cmp));
+    put_num(o, " ", (unsigned long long)st->t, "ns");
+    return;
+  case WR_SCN_STATE:
+    put(o, states[st->state]);
+    return;
   default:
-    return render_core(e, buf, len);
+    core(o, e);
+    return;
   }
+}
+
+int wr_run_render_expect(const wr_scn_step *st, char *buf, size_t len) {
+  rbuf o = {buf, len, 0};
+  expect(&o, st);
+  if (len)
+    buf[o.n < len ? o.n : len - 1] = '\0';
+  return (int)o.n;
 }
 
 int wr_run_sched_format(const wr_scenario *s, const wr_run_sched *sc, char *buf,

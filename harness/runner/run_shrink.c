@@ -288,13 +288,16 @@ write:
            (unsigned long long)seed);
   wr_run_source_line(fail->fail_step->pos.file, fail->fail_step->pos.line, src,
                      sizeof src);
-  wr_run_sb_printf(
-      &header,
-      "# Shrunk by `wirerig run` from %s (seed %llu, schedule %s).\n"
-      "# Fails at `%s`: expected %s, observed %s.\n"
-      "# Reproduce: %s\n",
-      s->file, (unsigned long long)seed, after, src, fail->expected,
-      fail->observed, repro);
+  /* In pieces: the expected and observed texts may be any length, and one
+   * printf piece is capped (a cut header would run into the file). */
+  wr_run_sb_printf(&header,
+                   "# Shrunk by `wirerig run` from %s (seed %llu, schedule "
+                   "%s).\n# Fails at `%s`: expected ",
+                   s->file, (unsigned long long)seed, after, src);
+  wr_run_sb_puts(&header, fail->expected);
+  wr_run_sb_puts(&header, ", observed ");
+  wr_run_sb_puts(&header, fail->observed);
+  wr_run_sb_printf(&header, ".\n# Reproduce: %s\n", repro);
   int wrc = header.p
                 ? write_shrunk(s, have ? &best : NULL, header.p, rep->shrunk)
                 : -1;

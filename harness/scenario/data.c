@@ -257,11 +257,16 @@ static int term(scn_parser *p, const char *what, int depth, dbuf *out) {
   return 0;
 }
 
-static int data_seq(scn_parser *p, const char *what, int depth, dbuf *out) {
+/* Terms up to the end of the statement, `->`, `)` or `,`; in_term: also
+ * `}` and `>`, which end a string inside an http term. */
+static int data_seq_in(scn_parser *p, const char *what, int depth, int in_term,
+                       dbuf *out) {
   int terms = 0;
   for (;;) {
     tok_kind k = scn_peek(p)->kind;
     if (k == T_EOL || k == T_ARROW || k == T_RP || k == T_COMMA)
+      break;
+    if (in_term && (k == T_RB || k == T_CMP))
       break;
     if (term(p, what, depth, out))
       return -1;
@@ -277,9 +282,14 @@ static int data_seq(scn_parser *p, const char *what, int depth, dbuf *out) {
   return 0;
 }
 
-int wr_scnp_data(scn_parser *p, const char *what, wr_scn_bytes *out) {
+static int data_seq(scn_parser *p, const char *what, int depth, dbuf *out) {
+  return data_seq_in(p, what, depth, 0, out);
+}
+
+static int data(scn_parser *p, const char *what, int in_term,
+                wr_scn_bytes *out) {
   dbuf b = {0};
-  if (data_seq(p, what, 0, &b)) {
+  if (data_seq_in(p, what, 0, in_term, &b)) {
     free(b.p);
     return -1;
   }
@@ -304,4 +314,23 @@ int wr_scnp_data(scn_parser *p, const char *what, wr_scn_bytes *out) {
   }
   free(b.p);
   return 0;
+}
+
+int wr_scnp_data(scn_parser *p, const char *what, wr_scn_bytes *out) {
+  return data(p, what, 0, out);
+}
+
+int wr_scnp_data_in_term(scn_parser *p, const char *what, wr_scn_bytes *out) {
+  return data(p, what, 1, out);
+}
+
+int wr_scnp_starts_data(const scn_parser *p, const tok *t) {
+  (void)p;
+  if (t->kind == T_STRING || t->kind == T_HEX)
+    return 1;
+  /* file, frame and pattern are names too: followed by '(' they are data
+   * (t is not T_EOL here, so a token follows it). */
+  return (wr_scnp_is(t, "file") || wr_scnp_is(t, "frame") ||
+          wr_scnp_is(t, "pattern")) &&
+         t[1].kind == T_LP;
 }

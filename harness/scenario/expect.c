@@ -1,6 +1,7 @@
 /* Expectations after `->`: results, error reasons, recv's EXPECT, the
- * MSG of message(s), and HTTP terms normalised for comparison with
- * wr_http_render. */
+ * MSG of message(s), and HTTP terms typed as the packets they expect
+ * (wr_scn_http; compared and printed in http_term.c). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,72 +72,49 @@ int wr_scnp_expect_result(scn_parser *p, wr_scn_expect *e) {
 }
 
 /* ---- HTTP terms ------------------------------------------------------------
+ *
+ * Read in two passes: the Erlang syntax into a small tree (tuples, atoms,
+ * integers, lists, binaries), then the tree into a wr_scn_http, checking
+ * that it has a shape gen_tcp can return. Strings are data expressions
+ * ("a" * 65536 is a string of 65536 bytes), evaluated into the arena.
  */
 
-typedef struct sbuf {
-  char *p;
-  size_t n, cap;
-} sbuf;
+typedef enum hkind { H_ATOM, H_INT, H_LIST, H_BINARY, H_TUPLE } hkind;
 
-static int sb_put(scn_parser *p, sbuf *b, const char *s, size_t n) {
-  if (b->cap - b->n < n + 1) {
-    size_t cap = b->cap ? b->cap : 64;
-    while (cap - b->n < n + 1)
-      cap *= 2;
-    char *np = realloc(b->p, cap);
-    if (!np) {
+typedef struct hnode {
+  hkind kind;
+  const tok *t;     /* its first token, for messages */
+  const tok *inner; /* H_TUPLE: the token after '{' (the tag's place) */
+  const char *text; /* H_ATOM: the name (quotes dropped); H_INT: digits */
+  size_t len;
+  wr_scn_bytes bytes; /* H_LIST, H_BINARY (arena) */
+  int child, n;       /* H_TUPLE: the first element, the element count */
+  int next;           /* the next element of the enclosing tuple, -1 */
+} hnode;
+
+/* The nodes of one term, by index (the array moves as it grows). */
+typedef struct htree {
+  hnode *v;
+  int n, cap;
+} htree;
+
+static int h_new(scn_parser *p, htree *h, hkind k, const tok *t) {
+  if (h->n == h->cap) {
+    int cap = h->cap ? h->cap * 2 : 16;
+    hnode *v = realloc(h->v, (size_t)cap * sizeof *v);
+    if (!v) {
       p->oom = 1;
       return -1;
     }
-    b->p = np;
-    b->cap = cap;
+    h->v = v;
+    h->cap = cap;
   }
-  memcpy(b->p + b->n, s, n);
-  b->n += n;
-  b->p[b->n] = 0;
-  return 0;
-}
-
-/* The canonical string form, shared with http_render.c's. */
-static int sb_quote(scn_parser *p, sbuf *b, const uint8_t *s, size_t n) {
-  if (sb_put(p, b, "\"", 1))
-    return -1;
-  for (size_t k = 0; k < n; k++) {
-    char tmp[8];
-    unsigned c = s[k];
-    const char *out = tmp;
-    size_t len = 1;
-    switch (c) {
-    case '"':
-      out = "\\\"";
-      len = 2;
-      break;
-    case '\\':
-      out = "\\\\";
-      len = 2;
-      break;
-    case '\r':
-      out = "\\r";
-      len = 2;
-      break;
-    case '\n':
-      out = "\\n";
-      len = 2;
-      break;
-    case '\t':
-      out = "\\t";
-      len = 2;
-      break;
-    default:
-      if (c >= 0x20 && c < 0x7f)
-        tmp[0] = (char)c;
-      else
-        len = (size_t)snprintf(tmp, sizeof tmp, "\\x%02x", c);
-    }
-    if (sb_put(p, b, out, len))
-      return -1;
-  }
-  return sb_put(p, b, "\"", 1);
+  hnode *x = &h->v[h->n];
+  memset(x, 0, sizeof *x);
+  x->kind = k;
+  x->t = t;
+  x->child = x->next = -1;
+  return h->n++;
 }
 
 static int bare_atom(const char *s, size_t n) {
@@ -165,9 +143,8 @@ static int is_cmp(const tok *t, wr_scn_cmp c) {
   return t->kind == T_CMP && t->cmp == c;
 }
 
-/* A binary as http_bin gives strings: << "..." >>, or <<>> when empty;
- * written as <<"...">> (<<"">> is <<>>) to compare with the renderer. */
-static int http_binary(scn_parser *p, sbuf *b) {
+/* A binary as http_bin gives strings: << DATA >>, or <<>> when empty. */
+static int h_binary(scn_parser *p, htree *h) {
   const tok *open = scn_peek(p);
   scn_next(p);
   if (!is_cmp(scn_peek(p), WR_SCN_LT))
@@ -176,16 +153,14 @@ static int http_binary(scn_parser *p, sbuf *b) {
                        "after '<', found %s",
                        SCN_FOUND(p, scn_peek(p)));
   scn_next(p);
-  const tok *t = scn_peek(p);
-  const uint8_t *bytes = NULL;
-  size_t n = 0;
-  if (t->kind == T_STRING) {
-    bytes = scn_sbytes(p, t);
-    n = t->slen;
-    scn_next(p);
-  }
-  for (int k = 0; k < 2; k++) {
-    t = scn_peek(p);
+  int k = h_new(p, h, H_BINARY, open);
+  if (k < 0)
+    return -1;
+  if (wr_scnp_starts_data(p, scn_peek(p)) &&
+      wr_scnp_data_in_term(p, "a binary", &h->v[k].bytes))
+    return -1;
+  for (int i = 0; i < 2; i++) {
+    const tok *t = scn_peek(p);
     if (!is_cmp(t, WR_SCN_GT))
       return wr_scnp_err(p, t,
                          "bad http term; a binary is <<\"...\">> or <<>>, "
@@ -193,28 +168,33 @@ static int http_binary(scn_parser *p, sbuf *b) {
                          SCN_FOUND(p, t));
     scn_next(p);
   }
-  if (sb_put(p, b, "<<", 2))
-    return -1;
-  if (n && sb_quote(p, b, bytes, n))
-    return -1;
-  return sb_put(p, b, ">>", 2);
+  return k;
 }
 
-/* One element; *tag receives the first atom of a tuple (for the top-level
- * check), *arity its element count. */
-static int http_elem(scn_parser *p, sbuf *b, int depth, const tok **tag,
-                     int *arity) {
+/* One element: its node index, or -1 after an error. */
+static int h_elem(scn_parser *p, htree *h, int depth) {
   const tok *t = scn_peek(p);
+  int k;
+  if (wr_scnp_starts_data(p, t)) {
+    k = h_new(p, h, H_LIST, t);
+    if (k < 0)
+      return -1;
+    wr_scn_bytes b;
+    if (wr_scnp_data_in_term(p, "a string", &b))
+      return -1;
+    h->v[k].bytes = b;
+    return k;
+  }
   switch (t->kind) {
   case T_LB: {
     if (depth >= HTTP_DEPTH_MAX)
       return wr_scnp_err(p, t, "http term nested too deeply");
     scn_next(p);
-    if (sb_put(p, b, "{", 1))
+    k = h_new(p, h, H_TUPLE, t);
+    if (k < 0)
       return -1;
-    int n = 0;
-    if (tag)
-      *tag = scn_peek(p);
+    h->v[k].inner = scn_peek(p);
+    int last = -1, n = 0;
     for (;;) {
       const tok *c = scn_peek(p);
       if (c->kind == T_RB && n == 0)
@@ -224,14 +204,18 @@ static int http_elem(scn_parser *p, sbuf *b, int depth, const tok **tag,
             p, t,
             "unbalanced '{' in http term; expected '}' before end "
             "of line");
-      if (http_elem(p, b, depth + 1, NULL, NULL))
+      int e = h_elem(p, h, depth + 1);
+      if (e < 0)
         return -1;
+      if (last < 0)
+        h->v[k].child = e;
+      else
+        h->v[last].next = e;
+      last = e;
       n++;
       c = scn_peek(p);
       if (c->kind == T_COMMA) {
         scn_next(p);
-        if (sb_put(p, b, ",", 1))
-          return -1;
         continue;
       }
       if (c->kind == T_RB)
@@ -245,14 +229,13 @@ static int http_elem(scn_parser *p, sbuf *b, int depth, const tok **tag,
                          SCN_FOUND(p, c));
     }
     scn_next(p);
-    if (arity)
-      *arity = n;
-    return sb_put(p, b, "}", 1);
+    h->v[k].n = n;
+    return k;
   }
   case T_ATOM:
     if (t->len == 2 && memcmp(t->text, "[]", 2) == 0) {
       scn_next(p); /* the empty string, as Erlang prints "" */
-      return sb_put(p, b, "[]", 2);
+      return h_new(p, h, H_LIST, t);
     }
     if (!bare_atom(t->text, t->len) && !integer(t->text, t->len))
       return wr_scnp_err(
@@ -261,20 +244,23 @@ static int http_elem(scn_parser *p, sbuf *b, int depth, const tok **tag,
           "'{', found %s",
           SCN_FOUND(p, t));
     scn_next(p);
-    return sb_put(p, b, t->text, t->len);
+    k = h_new(p, h, bare_atom(t->text, t->len) ? H_ATOM : H_INT, t);
+    if (k >= 0) {
+      h->v[k].text = t->text;
+      h->v[k].len = t->len;
+    }
+    return k;
   case T_QATOM:
     scn_next(p);
-    if (bare_atom(t->text + 1, t->len - 2))
-      return sb_put(p, b, t->text + 1, t->len - 2);
-    return sb_put(p, b, t->text, t->len);
-  case T_STRING:
-    scn_next(p);
-    if (t->slen == 0)
-      return sb_put(p, b, "[]", 2); /* "" is [] */
-    return sb_quote(p, b, scn_sbytes(p, t), t->slen);
+    k = h_new(p, h, H_ATOM, t);
+    if (k >= 0) {
+      h->v[k].text = t->text + 1;
+      h->v[k].len = t->len - 2;
+    }
+    return k;
   case T_CMP:
     if (t->cmp == WR_SCN_LT)
-      return http_binary(p, b);
+      return h_binary(p, h);
     break;
   case T_RB:
     return wr_scnp_err(p, t, "unbalanced '}' in http term");
@@ -287,15 +273,269 @@ static int http_elem(scn_parser *p, sbuf *b, int depth, const tok **tag,
                      SCN_FOUND(p, t));
 }
 
+/* ---- the tree as a wr_scn_http ---- */
+
+typedef struct hconv {
+  scn_parser *p;
+  const htree *h;
+  wr_scn_http *e;
+} hconv;
+
+static const hnode *h_at(const hconv *c, int k) { return &c->h->v[k]; }
+
+/* Element i (0-based) of tuple k. */
+static const hnode *h_elt(const hconv *c, const hnode *tu, int i) {
+  int k = tu->child;
+  while (i-- > 0)
+    k = c->h->v[k].next;
+  return h_at(c, k);
+}
+
+static int atom_is(const hnode *x, const char *name) {
+  return x->kind == H_ATOM && strlen(name) == x->len &&
+         memcmp(x->text, name, x->len) == 0;
+}
+
+/* The node's first token as "found ..." text. */
+#define H_FOUND(c, x) SCN_FOUND((c)->p, (x)->t)
+
+static int h_int(hconv *c, const hnode *x, const char *what, int32_t *out) {
+  if (x->kind == H_INT) {
+    char buf[32];
+    memcpy(buf, x->text, x->len);
+    buf[x->len] = 0;
+    errno = 0;
+    long long v = strtoll(buf, NULL, 10);
+    if (errno == 0 && v >= INT32_MIN && v <= INT32_MAX) {
+      *out = (int32_t)v;
+      return 0;
+    }
+  }
+  return wr_scnp_err(
+      c->p, x->t,
+      "bad http term; %s is an integer in "
+      "-2147483648..2147483647 (gen_tcp wraps them like a C int), "
+      "found %s",
+      what, H_FOUND(c, x));
+}
+
+/* A string, list or binary; every string of one term is the same kind,
+ * as in the packets of one type. */
+static int h_str(hconv *c, const hnode *x, const char *what,
+                 wr_scn_bytes *out) {
+  if (x->kind != H_LIST && x->kind != H_BINARY)
+    return wr_scnp_err(c->p, x->t,
+                       "bad http term; %s is a string \"...\" or a binary "
+                       "<<\"...\">>, found %s",
+                       what, H_FOUND(c, x));
+  wr_scn_http_strings k =
+      x->kind == H_LIST ? WR_SCN_HTTP_LISTS : WR_SCN_HTTP_BINARIES;
+  if (c->e->strings != WR_SCN_HTTP_NO_STRINGS && c->e->strings != k)
+    return wr_scnp_err(c->p, x->t,
+                       "bad http term; it mixes strings and binaries, but "
+                       "gen_tcp gives every string of a packet as a list "
+                       "(http, httph) or every one as a binary (http_bin, "
+                       "httph_bin)");
+  c->e->strings = k;
+  *out = x->bytes;
+  return 0;
+}
+
+static int h_version(hconv *c, const hnode *x) {
+  if (x->kind != H_TUPLE || x->n != 2)
+    return wr_scnp_err(c->p, x->t,
+                       "bad http term; expected the version {Major,Minor}, "
+                       "found %s",
+                       H_FOUND(c, x));
+  if (h_int(c, h_elt(c, x, 0), "the major version", &c->e->major) ||
+      h_int(c, h_elt(c, x, 1), "the minor version", &c->e->minor))
+    return -1;
+  return 0;
+}
+
+static int name_index(const char *(*name)(int), int count, const char *s,
+                      size_t n) {
+  for (int i = 1; i <= count; i++)
+    if (strlen(name(i)) == n && memcmp(name(i), s, n) == 0)
+      return i;
+  return 0;
+}
+
+static int h_method(hconv *c, const hnode *x) {
+  wr_scn_http *e = c->e;
+  if (x->kind == H_ATOM) {
+    e->method_index =
+        name_index(wr_http_method_name, WR_HTTP_METHOD_COUNT, x->text, x->len);
+    if (e->method_index == 0)
+      return wr_scnp_err(c->p, x->t,
+                         "bad http term; gen_tcp gives only OPTIONS GET HEAD "
+                         "POST PUT DELETE TRACE as atoms, other methods as "
+                         "strings; found '%.*s'",
+                         (int)x->len, x->text);
+    return 0;
+  }
+  if (h_str(c, x, "the method", &e->method))
+    return -1;
+  if (name_index(wr_http_method_name, WR_HTTP_METHOD_COUNT,
+                 (const char *)e->method.ptr, e->method.len))
+    return wr_scnp_err(c->p, x->t,
+                       "bad http term; gen_tcp gives the method %.*s as the "
+                       "atom '%.*s', not as a string",
+                       (int)e->method.len, (const char *)e->method.ptr,
+                       (int)e->method.len, (const char *)e->method.ptr);
+  return 0;
+}
+
+static int h_uri(hconv *c, const hnode *x) {
+  wr_scn_http *e = c->e;
+  if (atom_is(x, "*")) {
+    e->uri_kind = WR_URI_STAR;
+    return 0;
+  }
+  if (x->kind == H_LIST || x->kind == H_BINARY) {
+    e->uri_kind = WR_URI_STRING;
+    return h_str(c, x, "the URI", &e->uri_s1);
+  }
+  if (x->kind == H_TUPLE && x->n > 0) {
+    const hnode *tag = h_elt(c, x, 0);
+    if (atom_is(tag, "abs_path") && x->n == 2) {
+      e->uri_kind = WR_URI_ABS_PATH;
+      return h_str(c, h_elt(c, x, 1), "the path", &e->uri_s1);
+    }
+    if (atom_is(tag, "scheme") && x->n == 3) {
+      e->uri_kind = WR_URI_SCHEME;
+      return h_str(c, h_elt(c, x, 1), "the scheme", &e->uri_s1) ||
+                     h_str(c, h_elt(c, x, 2), "the rest of the URI", &e->uri_s2)
+                 ? -1
+                 : 0;
+    }
+    if (atom_is(tag, "absoluteURI") && x->n == 5) {
+      const hnode *sch = h_elt(c, x, 1), *port = h_elt(c, x, 3);
+      if (atom_is(sch, "http"))
+        e->uri_kind = WR_URI_HTTP;
+      else if (atom_is(sch, "https"))
+        e->uri_kind = WR_URI_HTTPS;
+      else
+        return wr_scnp_err(c->p, sch->t,
+                           "bad http term; an absoluteURI's scheme is http "
+                           "or https, found %s",
+                           H_FOUND(c, sch));
+      if (h_str(c, h_elt(c, x, 2), "the host", &e->uri_s1))
+        return -1;
+      if (atom_is(port, "undefined")) {
+        e->port = 0;
+      } else {
+        if (h_int(c, port, "the port", &e->port))
+          return -1;
+        if (e->port == 0)
+          return wr_scnp_err(c->p, port->t,
+                             "bad http term; gen_tcp gives a missing port "
+                             "as undefined, never 0");
+      }
+      return h_str(c, h_elt(c, x, 4), "the path", &e->uri_s2);
+    }
+  }
+  return wr_scnp_err(c->p, x->t,
+                     "bad http term; expected the URI: '*', {abs_path,S}, "
+                     "{absoluteURI,http|https,Host,Port|undefined,Path}, "
+                     "{scheme,S,S} or a string, found %s",
+                     H_FOUND(c, x));
+}
+
+static int h_header(hconv *c, const hnode *tu) {
+  wr_scn_http *e = c->e;
+  const hnode *num = h_elt(c, tu, 1), *f = h_elt(c, tu, 2);
+  if (h_int(c, num, "the header number", &e->header_index))
+    return -1;
+  if (e->header_index < 0 || e->header_index > WR_HTTP_HEADER_COUNT)
+    return wr_scnp_err(c->p, num->t,
+                       "bad http term; the header number is 0..%d (0 for a "
+                       "header gen_tcp does not know), found %s",
+                       WR_HTTP_HEADER_COUNT, H_FOUND(c, num));
+  if (f->kind == H_ATOM) {
+    e->field_index =
+        name_index(wr_http_header_name, WR_HTTP_HEADER_COUNT, f->text, f->len);
+    if (e->field_index == 0)
+      return wr_scnp_err(c->p, f->t,
+                         "bad http term; '%.*s' is not a header gen_tcp "
+                         "knows (those come as atoms); write the field as a "
+                         "string",
+                         (int)f->len, f->text);
+    if (e->field_index != e->header_index)
+      return wr_scnp_err(c->p, num->t,
+                         "bad http term; gen_tcp numbers the header '%s' "
+                         "%d, found %s",
+                         wr_http_header_name(e->field_index), e->field_index,
+                         H_FOUND(c, num));
+  } else {
+    if (h_str(c, f, "the header field", &e->field))
+      return -1;
+    int known = name_index(wr_http_header_name, WR_HTTP_HEADER_COUNT,
+                           (const char *)e->field.ptr, e->field.len);
+    if (known)
+      return wr_scnp_err(c->p, f->t,
+                         "bad http term; gen_tcp gives the header %s as the "
+                         "atom '%s' (number %d), not as a string",
+                         wr_http_header_name(known), wr_http_header_name(known),
+                         known);
+    if (e->header_index != 0)
+      return wr_scnp_err(c->p, num->t,
+                         "bad http term; a header whose field is a string "
+                         "has the number 0, found %s",
+                         H_FOUND(c, num));
+  }
+  return h_str(c, h_elt(c, tu, 3), "the field as received", &e->raw_field) ||
+                 h_str(c, h_elt(c, tu, 4), "the header value", &e->value)
+             ? -1
+             : 0;
+}
+
 /* The packets decode_packet returns for the http types, by tag: arity
  * (tag included). */
 static const struct {
   const char *tag;
   int arity;
-} http_tags[] = {{"http_request", 4},
-                 {"http_response", 4},
-                 {"http_header", 5},
-                 {"http_error", 2}};
+  wr_http_kind kind;
+} http_tags[] = {{"http_request", 4, WR_HTTP_REQUEST},
+                 {"http_response", 4, WR_HTTP_RESPONSE},
+                 {"http_header", 5, WR_HTTP_HEADER},
+                 {"http_error", 2, WR_HTTP_ERROR}};
+
+static int h_convert(hconv *c, const hnode *tu) {
+  const tok *tag = tu->inner;
+  size_t k = 0;
+  for (; k < sizeof http_tags / sizeof http_tags[0]; k++)
+    if (wr_scnp_is(tag, http_tags[k].tag))
+      break;
+  if (k == sizeof http_tags / sizeof http_tags[0])
+    return wr_scnp_err(c->p, tag,
+                       "bad http term; expected http_request, http_response, "
+                       "http_header or http_error, found %s",
+                       SCN_FOUND(c->p, tag));
+  if (tu->n != http_tags[k].arity)
+    return wr_scnp_err(c->p, tu->t,
+                       "bad http term; {%s, ...} has %d elements, found %d",
+                       http_tags[k].tag, http_tags[k].arity, tu->n);
+  wr_scn_http *e = c->e;
+  e->kind = http_tags[k].kind;
+  switch (e->kind) {
+  case WR_HTTP_REQUEST:
+    return h_method(c, h_elt(c, tu, 1)) || h_uri(c, h_elt(c, tu, 2)) ||
+                   h_version(c, h_elt(c, tu, 3))
+               ? -1
+               : 0;
+  case WR_HTTP_RESPONSE:
+    return h_version(c, h_elt(c, tu, 1)) ||
+                   h_int(c, h_elt(c, tu, 2), "the status", &e->status) ||
+                   h_str(c, h_elt(c, tu, 3), "the reason", &e->reason)
+               ? -1
+               : 0;
+  case WR_HTTP_HEADER:
+    return h_header(c, tu);
+  default:
+    return h_str(c, h_elt(c, tu, 1), "the line", &e->line);
+  }
+}
 
 static int http_term(scn_parser *p, wr_scn_expect *e) {
   const tok *t = scn_peek(p);
@@ -305,49 +545,32 @@ static int http_term(scn_parser *p, wr_scn_expect *e) {
         "missing http term; expected http_eoh or {http_request | "
         "http_response | http_header | http_error, ...}, found "
         "end of line");
-  sbuf b = {0};
-  const tok *tag = NULL;
-  int arity = 0;
+  wr_scn_http *x = wr_scnp_alloc(p, sizeof *x);
+  if (!x)
+    return -1;
+  memset(x, 0, sizeof *x);
   if (wr_scnp_is(t, "http_eoh")) {
     scn_next(p);
-    if (sb_put(p, &b, "http_eoh", 8))
-      goto fail;
+    x->kind = WR_HTTP_EOH;
   } else if (t->kind == T_LB) {
-    if (http_elem(p, &b, 0, &tag, &arity))
-      goto fail;
-    size_t k = 0;
-    for (; k < sizeof http_tags / sizeof http_tags[0]; k++)
-      if (wr_scnp_is(tag, http_tags[k].tag))
-        break;
-    if (k == sizeof http_tags / sizeof http_tags[0]) {
-      wr_scnp_err(p, tag,
-                  "bad http term; expected http_request, http_response, "
-                  "http_header or http_error, found %s",
-                  SCN_FOUND(p, tag));
-      goto fail;
-    }
-    if (arity != http_tags[k].arity) {
-      wr_scnp_err(p, t, "bad http term; {%s, ...} has %d elements, found %d",
-                  http_tags[k].tag, http_tags[k].arity, arity);
-      goto fail;
-    }
+    htree h = {0};
+    int root = h_elem(p, &h, 0);
+    hconv c = {p, &h, x};
+    int rc = root < 0 ? -1 : h_convert(&c, &h.v[root]);
+    free(h.v);
+    if (rc)
+      return -1;
   } else {
-    wr_scnp_err(p, t,
-                "bad http term; expected http_eoh or {http_request | "
-                "http_response | http_header | http_error, ...}, found %s",
-                SCN_FOUND(p, t));
-    goto fail;
+    return wr_scnp_err(
+        p, t,
+        "bad http term; expected http_eoh or {http_request | "
+        "http_response | http_header | http_error, ...}, found %s",
+        SCN_FOUND(p, t));
   }
-  if (scn_peek(p)->kind == T_RB) {
-    wr_scnp_err(p, scn_peek(p), "unbalanced '}' in http term");
-    goto fail;
-  }
-  e->http = wr_scnp_strdup(p, b.p, b.n);
-  free(b.p);
-  return e->http ? 0 : -1;
-fail:
-  free(b.p);
-  return -1;
+  if (scn_peek(p)->kind == T_RB)
+    return wr_scnp_err(p, scn_peek(p), "unbalanced '}' in http term");
+  e->http = x;
+  return 0;
 }
 
 /* ---- recv / message expectations ------------------------------------------

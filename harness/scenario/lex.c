@@ -256,8 +256,8 @@ static int lex_qatom(scn_parser *p, scn_lexer *lx, tok *t) {
     if (c == '\\')
       return wr_scnp_err_at(p, lx->line, lx->col - 1,
                             "'\\' in a quoted atom is not supported");
-    /* the term is kept as a C string and compared as text: printable
-     * ASCII only */
+    /* atoms in http terms are names gen_tcp prints ('GET', 'Host', '*'):
+     * printable ASCII only */
     if (c < 0x20 || c >= 0x7f)
       return wr_scnp_err_at(
           p, lx->line, lx->col - 1,

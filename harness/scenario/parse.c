@@ -50,13 +50,13 @@ int wr_scnp_end(scn_parser *p) {
                      SCN_FOUND(p, t));
 }
 
-int wr_scnp_opts_store(scn_parser *p, wr_scn_step *st, const wr_scn_opt *o,
+int wr_scnp_opts_store(scn_parser *p, wr_scn_step *st, const wr_sockopt *o,
                        size_t n) {
   st->nopts = n;
   st->opts = NULL;
   if (n == 0)
     return 0;
-  wr_scn_opt *d = wr_scnp_alloc(p, n * sizeof *d);
+  wr_sockopt *d = wr_scnp_alloc(p, n * sizeof *d);
   if (!d)
     return -1;
   memcpy(d, o, n * sizeof *d);

@@ -148,6 +148,10 @@ int wr_scnp_duration_text(scn_parser *p, uint32_t line, uint32_t col,
 /* DATA...: terms until T_EOL or T_ARROW (or T_RP / T_COMMA inside frame()),
  * concatenated into *out (arena). At least one term is required. */
 int wr_scnp_data(scn_parser *p, const char *what, wr_scn_bytes *out);
+/* The same for a string inside an http term, which `}` and `>` end too. */
+int wr_scnp_data_in_term(scn_parser *p, const char *what, wr_scn_bytes *out);
+/* Does t start a data term (a string, x"HEX", file(, frame(, pattern()? */
+int wr_scnp_starts_data(const scn_parser *p, const tok *t);
 
 /* After `->`: the expectation of recv (msg = 0) or message(s) (msg = 1). */
 int wr_scnp_expect_recv(scn_parser *p, wr_scn_expect *e);
@@ -157,14 +161,18 @@ int wr_scnp_expect_result(scn_parser *p, wr_scn_expect *e);
 /* `REASON`: a wr_err name. */
 int wr_scnp_reason(scn_parser *p, const tok *t, wr_scn_expect *e);
 
-/* Options: checks t (a T_OPT) against the table. check = 0 keeps the
- * syntax only (setopts -> error einval). */
-int wr_scnp_option(scn_parser *p, const tok *t, int check, wr_scn_opt *out);
+/* Options: t (a T_OPT) parsed into *out by the sockets' own parser. With
+ * check = 0 only the syntax must hold (setopts -> error einval): an option
+ * gen_tcp refuses sets *refused to its text as written ("packet=7") and
+ * returns 0 with *out zeroed. -1 after an error. */
+int wr_scnp_option(scn_parser *p, const tok *t, int check, wr_sockopt *out,
+                   const char **refused);
 /* Is name a known option? */
 int wr_scnp_option_known(const char *name, size_t len);
-/* Checks `value` for option `name` (known) at line:col. */
+/* Parses `value` for option `name` (known) at line:col into *out. */
 int wr_scnp_option_value(scn_parser *p, uint32_t line, uint32_t col,
-                         const char *name, const char *value, size_t vlen);
+                         const char *name, const char *value, size_t vlen,
+                         wr_sockopt *out);
 /* Every option name, for messages. */
 const char *wr_scnp_option_names(void);
 
@@ -203,7 +211,7 @@ wr_scn_step *wr_scnp_step_add(scn_parser *p, const wr_scn_step *st);
 /* Checks that the statement ends here: 0, or -1 after "extra token". */
 int wr_scnp_end(scn_parser *p);
 /* Copies opts into the arena. */
-int wr_scnp_opts_store(scn_parser *p, wr_scn_step *st, const wr_scn_opt *o,
+int wr_scnp_opts_store(scn_parser *p, wr_scn_step *st, const wr_sockopt *o,
                        size_t n);
 /* `timeout=T` at t (a T_OPT named timeout). */
 int wr_scnp_timeout(scn_parser *p, const tok *t, wr_scn_step *st);

@@ -28,8 +28,9 @@ typedef enum opt_timeout_use {
  * §2.10); a file that means to pin that writes `-> error einval`. */
 static int sock_opts_t(scn_parser *p, wr_scn_step *st, int check, int listen,
                        opt_timeout_use timeout) {
-  wr_scn_opt o[MAX_OPTS];
+  wr_sockopt o[MAX_OPTS];
   size_t n = 0;
+  st->refused_opt = NULL;
   for (;;) {
     const tok *t = scn_peek(p);
     if (t->kind == T_EOL || t->kind == T_ARROW)
@@ -51,9 +52,16 @@ static int sock_opts_t(scn_parser *p, wr_scn_step *st, int check, int listen,
           "line_delimiter cannot be given to listen (gen_tcp:listen "
           "raises badarg for it); set it with setopts on the "
           "accepted socket");
-    if (wr_scnp_option(p, t, check, &o[n]))
+    const char *refused;
+    if (wr_scnp_option(p, t, check, &o[n], &refused))
       return -1;
-    n++;
+    if (refused) {
+      /* gen_tcp refuses the whole list: keep the first culprit only. */
+      if (!st->refused_opt)
+        st->refused_opt = refused;
+    } else {
+      n++;
+    }
     scn_next(p);
   }
   return wr_scnp_opts_store(p, st, o, n);
@@ -262,7 +270,7 @@ static int v_setopts(scn_parser *p, wr_scn_step *st, const tok *name) {
    * values must be valid (they need not be under `-> error einval`). */
   if (sock_opts(p, st, 0, 0))
     return -1;
-  if (st->nopts == 0)
+  if (st->nopts == 0 && !st->refused_opt)
     return wr_scnp_err(p, scn_peek(p),
                        "missing options for setopts; expected "
                        "NAME=VALUE ..., found %s",
@@ -301,12 +309,8 @@ static int v_getopts(scn_parser *p, wr_scn_step *st, const tok *name) {
                        "of line");
   char oname[64];
   snprintf(oname, sizeof oname, "%.*s", (int)o->len, o->text);
-  if (wr_scnp_option_value(p, first->line, first->col, oname, text, len))
-    return -1;
-  wr_scn_opt opt = {wr_scnp_strdup(p, o->text, o->len),
-                    wr_scnp_strdup(p, text, len),
-                    {p->s->file, o->line, o->col}};
-  if (!opt.name || !opt.value)
+  wr_sockopt opt;
+  if (wr_scnp_option_value(p, first->line, first->col, oname, text, len, &opt))
     return -1;
   return wr_scnp_opts_store(p, st, &opt, 1);
 }

@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "sock_int.h"
-#include "wirerig/simnet.h"
 
 /* ---- environment and event loop ----------------------------------------- */
 
@@ -82,44 +81,53 @@ static void on_event(wr_sockenv *env, const wr_net_event *ev) {
     wr_sock_input_(s, ev->events);
 }
 
-int wr_sockenv_pump_(wr_sockenv *env, wr_time deadline) {
+/* One pass of the event loop until deadline: the events handled (> 0), 0
+ * at the deadline or on a quiet network (*flags says which), or a
+ * transport error. */
+static int pump(wr_sockenv *env, wr_time deadline, uint32_t *flags) {
   wr_net_event evs[64];
-  int k = wr_net_poll(env->net, evs, 64, deadline);
+  int k = wr_net_poll_flags(env->net, evs, 64, deadline, flags);
   for (int i = 0; i < k; i++)
     on_event(env, &evs[i]);
   return k;
+}
+
+/* The one wait of the socket layer: recv, send, accept, connect, close
+ * (linger), mailbox receive and wr_sockenv_run all wait here, so they
+ * agree on when a wait is over. The condition is looked at first (a
+ * timeout 0 still tries once: done may make the call it waits for, an
+ * accept or a read) and again whenever the loop has run, the last time at
+ * the deadline. A network that says nothing more can happen
+ * (WR_POLL_QUIET) ends the wait before the deadline: waiting longer could
+ * change nothing. */
+int wr_sock_wait_(wr_sockenv *env, wr_time deadline, wr_sock_cond_fn done,
+                  void *ctx) {
+  for (;;) {
+    if (done && done(ctx))
+      return 0;
+    if (wr_net_now(env->net) >= deadline)
+      return WR_TIMEOUT;
+    uint32_t flags;
+    int k = pump(env, deadline, &flags);
+    if (k < 0)
+      return k;
+    if (k == 0 && (flags & WR_POLL_QUIET) && wr_net_now(env->net) < deadline)
+      return WR_TIMEOUT;
+  }
 }
 
 int wr_sockenv_run(wr_sockenv *env, long ms) {
   if (!env || ms < 0)
     return WR_EINVAL;
   wr_time deadline = wr_sock_deadline_(env, ms);
-  for (;;) {
-    int k = wr_sockenv_pump_(env, deadline);
-    if (k < 0)
-      return k;
-    if (k == 0 || wr_net_now(env->net) >= deadline)
-      return 0;
-  }
-}
-
-/* Runs the loop until done(ctx) or the deadline: 0 when done, WR_TIMEOUT,
- * or a transport error. */
-typedef int (*cond_fn)(void *ctx);
-static int wait_until(wr_sockenv *env, wr_time deadline, cond_fn done,
-                      void *ctx) {
-  for (;;) {
-    if (done(ctx))
-      return 0;
-    if (wr_net_now(env->net) >= deadline)
-      return WR_TIMEOUT;
-    int k = wr_sockenv_pump_(env, deadline);
-    if (k < 0)
-      return k;
-    /* A quiet simulated network: nothing can happen any more. */
-    if (k == 0 && wr_simnet_is(env->net) && !done(ctx))
-      return WR_TIMEOUT;
-  }
+  /* One pass even when no time is given (wait 0): what is ready now is
+   * handled. Then until the deadline, or until nothing more can happen. */
+  uint32_t flags;
+  int k = pump(env, deadline, &flags);
+  if (k <= 0)
+    return k;
+  int rc = wr_sock_wait_(env, deadline, NULL, NULL);
+  return rc == WR_TIMEOUT ? 0 : rc;
 }
 
 /* ---- sockets ------------------------------------------------------------- */
@@ -168,11 +176,9 @@ void wr_sock_close_port_(wr_sock *s, int abort) {
 }
 
 int wr_sock_post_(wr_sock *s, wr_msg_kind kind, int reason, const uint8_t *p,
-                  size_t len, int http_state) {
-  wr_msg m = {kind, s, reason, NULL, len, http_state, NULL, 0};
-  if (kind == WR_MSG_HTTP)
-    m.http_bin = wr_packet_type_is_http_bin(s->rx.type);
-  if (kind == WR_MSG_TCP || kind == WR_MSG_HTTP) {
+                  size_t len) {
+  wr_msg m = {.kind = kind, .reason = reason, .sock = s, .len = len};
+  if (kind == WR_MSG_TCP) {
     m.data = wr_msgbuf_get_(s->env, len);
     if (!m.data)
       return WR_ENOMEM;
@@ -243,8 +249,8 @@ static int mailbox_nonempty(void *ctx) { return ((wr_mailbox *)ctx)->len > 0; }
 int wr_mailbox_recv(wr_mailbox *mb, long timeout_ms, wr_msg *out) {
   if (!mb || !out)
     return WR_EINVAL;
-  int rc = wait_until(mb->env, wr_sock_deadline_(mb->env, timeout_ms),
-                      mailbox_nonempty, mb);
+  int rc = wr_sock_wait_(mb->env, wr_sock_deadline_(mb->env, timeout_ms),
+                         mailbox_nonempty, mb);
   if (rc)
     return rc;
   return wr_mailbox_take(mb, out);
@@ -336,7 +342,8 @@ int wr_sock_accept(wr_sock *ls, wr_mailbox *owner, long timeout_ms,
   accept_ctx a = {ls, WR_EAGAIN};
   ls->accepting = 1;
   wr_sock_watch_(ls);
-  int rc = wait_until(env, wr_sock_deadline_(env, timeout_ms), try_accept, &a);
+  int rc =
+      wr_sock_wait_(env, wr_sock_deadline_(env, timeout_ms), try_accept, &a);
   ls->accepting = 0;
   wr_sock_watch_(ls);
   if (rc)
@@ -387,7 +394,8 @@ int wr_sock_connect(wr_sockenv *env, wr_mailbox *owner, const wr_addr *addr,
     }
   }
   if (rc == 0)
-    rc = wait_until(env, wr_sock_deadline_(env, timeout_ms), connect_done, s);
+    rc =
+        wr_sock_wait_(env, wr_sock_deadline_(env, timeout_ms), connect_done, s);
   if (rc == 0) {
     int err = wr_net_sockerr(env->net, s->h);
     if (err < 0)

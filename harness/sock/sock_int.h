@@ -94,9 +94,12 @@ void wr_mailbox_free_(wr_mailbox *mb);
 /* Moves the messages of s from `from` to the end of `to`, in order. */
 int wr_mailbox_move_(wr_mailbox *from, wr_mailbox *to, const wr_sock *s);
 
-/* sock.c: one pass of the event loop until deadline; >0 events handled,
- * 0 at the deadline or when a simulated network is quiet. */
-int wr_sockenv_pump_(wr_sockenv *env, wr_time deadline);
+/* sock_env.c: the one wait of the socket layer. Runs the event loop until
+ * done(ctx) (NULL: never), the deadline, or a network on which nothing
+ * more can happen; 0 when done, WR_TIMEOUT, or a transport error. */
+typedef int (*wr_sock_cond_fn)(void *ctx);
+int wr_sock_wait_(wr_sockenv *env, wr_time deadline, wr_sock_cond_fn done,
+                  void *ctx);
 wr_time wr_sock_deadline_(wr_sockenv *env, long timeout_ms);
 
 /* sock_env.c */
@@ -105,8 +108,10 @@ void wr_sock_watch_(wr_sock *s);
 void wr_sock_release_(wr_sock *s, int abort);
 /* Closes the port: every later call returns closed. */
 void wr_sock_close_port_(wr_sock *s, int abort);
+/* A message for the owner: tcp data (copied) or a message without data;
+ * http lines go through sock_recv.c, which hands their parse on too. */
 int wr_sock_post_(wr_sock *s, wr_msg_kind kind, int reason, const uint8_t *p,
-                  size_t len, int http_state);
+                  size_t len);
 
 /* sock_opts.c: checks and applies a list as inet:setopts (listen_opts:
  * backlog allowed). 0 or WR_EINVAL with nothing applied. */

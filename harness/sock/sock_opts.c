@@ -17,7 +17,7 @@ static int apply_opt(wr_sock *s, const wr_sockopt *o, int *armed) {
         s->active = WR_ACTIVE_FALSE;
         s->count = 0;
         if (!s->listener)
-          wr_sock_post_(s, WR_MSG_TCP_PASSIVE, 0, NULL, 0, 0);
+          wr_sock_post_(s, WR_MSG_TCP_PASSIVE, 0, NULL, 0);
         return 0;
       }
       s->active = WR_ACTIVE_N;

@@ -73,8 +73,8 @@ static int close_reason(const wr_sock *s) {
  * closes, else only the read side is done and sending still works. */
 static void report_close_active(wr_sock *s, int error) {
   if (error)
-    wr_sock_post_(s, WR_MSG_TCP_ERROR, error, NULL, 0, 0);
-  wr_sock_post_(s, WR_MSG_TCP_CLOSED, 0, NULL, 0, 0);
+    wr_sock_post_(s, WR_MSG_TCP_ERROR, error, NULL, 0);
+  wr_sock_post_(s, WR_MSG_TCP_CLOSED, 0, NULL, 0);
   wr_stream_discard(&s->rx);
   if (error == WR_EMSGSIZE && !s->exit_on_close) {
     /* OTP 25: the bad bytes are dropped and the connection goes on; later
@@ -92,13 +92,6 @@ static void report_close_active(wr_sock *s, int error) {
     wr_sock_watch_(s);
 }
 
-/* The HTTP state the next line is parsed in (httph types: headers). */
-static int line_state(const wr_sock *s) {
-  if (s->rx.type == WR_PACKET_HTTPH || s->rx.type == WR_PACKET_HTTPH_BIN)
-    return WR_HTTP_HEADERS;
-  return s->rx.http_state;
-}
-
 /* Big packets are handed to their message without a copy, as inet_drv
  * hands a packet that fills most of its buffer the buffer's binary: the
  * message keeps the receive storage (wr_stream_hold). A packet must be an
@@ -108,37 +101,72 @@ static int line_state(const wr_sock *s) {
 #define HOLD_MIN 1024u
 #define HOLD_SHARE 8u
 
-static int post_packet(wr_sock *s, const wr_stream_packet *p, int state) {
+/* Where the parsed line goes in a message buffer: after the line bytes,
+ * aligned for the struct. */
+static size_t http_at(size_t len) {
+  size_t a = _Alignof(wr_http_packet);
+  return (len + a - 1) / a * a;
+}
+
+/* An http message: the line and its parse in one buffer, the spans moved
+ * from the receive buffer into the message's copy of the line. The stream
+ * parsed the line when it framed it (the line's length depends on it), so
+ * the message carries that parse on instead of leaving it to be redone. */
+static int post_http(wr_sock *s, const wr_stream_packet *p) {
+  size_t len = p->data.len, at = http_at(len);
+  uint8_t *buf = wr_msgbuf_get_(s->env, at + sizeof(wr_http_packet));
+  if (!buf)
+    return WR_ENOMEM;
+  if (len)
+    memcpy(buf, p->data.ptr, len);
+  wr_http_packet *h = (wr_http_packet *)(void *)(buf + at);
+  *h = p->http;
+  wr_http_packet_move(h, buf);
+  wr_msg m = {.kind = WR_MSG_HTTP,
+              .sock = s,
+              .data = buf,
+              .len = len,
+              .http = h,
+              .http_bin = wr_packet_type_is_http_bin(s->rx.type)};
+  int rc = wr_mailbox_push_(s->owner, &m);
+  if (rc)
+    wr_msg_free(&m);
+  return rc;
+}
+
+static int post_packet(wr_sock *s, const wr_stream_packet *p) {
   const uint8_t *lo = s->rx.buf, *ptr = p->data.ptr;
   size_t len = p->data.len;
-  if (!p->is_http && len >= HOLD_MIN && len >= s->rx.alloc / HOLD_SHARE && lo &&
-      ptr >= lo && len <= s->rx.alloc - (size_t)(ptr - lo)) {
-    wr_msg m = {WR_MSG_TCP, s,     0,    (uint8_t *)(uintptr_t)ptr,
-                len,        state, NULL, 0};
+  if (p->is_http)
+    return post_http(s, p);
+  if (len >= HOLD_MIN && len >= s->rx.alloc / HOLD_SHARE && lo && ptr >= lo &&
+      len <= s->rx.alloc - (size_t)(ptr - lo)) {
+    wr_msg m = {.kind = WR_MSG_TCP,
+                .sock = s,
+                .data = (uint8_t *)(uintptr_t)ptr,
+                .len = len};
     m.hold_ = wr_stream_hold(&s->rx);
     int rc = wr_mailbox_push_(s->owner, &m);
     if (rc)
       wr_msg_free(&m);
     return rc;
   }
-  return wr_sock_post_(s, p->is_http ? WR_MSG_HTTP : WR_MSG_TCP, 0, p->data.ptr,
-                       p->data.len, state);
+  return wr_sock_post_(s, WR_MSG_TCP, 0, ptr, len);
 }
 
 void wr_sock_deliver_(wr_sock *s) {
   int delivered = 0;
   while (s->active != WR_ACTIVE_FALSE && !s->port_closed) {
     wr_stream_packet p;
-    int state = line_state(s);
     int r = wr_stream_next(&s->rx, &p);
     if (r == WR_FRAME_PACKET) {
-      post_packet(s, &p, state);
+      post_packet(s, &p);
       delivered++;
       if (s->active == WR_ACTIVE_ONCE) {
         s->active = WR_ACTIVE_FALSE;
       } else if (s->active == WR_ACTIVE_N && --s->count == 0) {
         s->active = WR_ACTIVE_FALSE;
-        wr_sock_post_(s, WR_MSG_TCP_PASSIVE, 0, NULL, 0, 0);
+        wr_sock_post_(s, WR_MSG_TCP_PASSIVE, 0, NULL, 0);
       }
       continue;
     }
@@ -248,25 +276,22 @@ void wr_sock_data_free(wr_sock_data *d) {
   memset(d, 0, sizeof *d);
 }
 
-int wr_sock_data_http(const wr_sock_data *d, wr_http_packet *out) {
-  if (!d || !out || !d->is_http)
-    return WR_EINVAL;
-  int state = d->http_state;
-  wr_http_parse(d->data, d->len, &state, out);
-  return 0;
-}
-
-static int give(const wr_sock *s, wr_sock_data *out, const uint8_t *p, size_t n,
-                int is_http, int state) {
+static int give(const wr_sock *s, wr_sock_data *out,
+                const wr_stream_packet *p) {
+  size_t n = p->data.len;
   out->data = malloc(n ? n : 1);
   if (!out->data)
     return WR_ENOMEM;
   if (n)
-    memcpy(out->data, p, n);
+    memcpy(out->data, p->data.ptr, n);
   out->len = n;
-  out->is_http = is_http;
-  out->http_state = state;
-  out->http_bin = is_http && wr_packet_type_is_http_bin(s->rx.type);
+  out->is_http = p->is_http;
+  if (p->is_http) {
+    /* The stream's parse, moved into the copy (see post_http). */
+    out->http = p->http;
+    wr_http_packet_move(&out->http, out->data);
+    out->http_bin = wr_packet_type_is_http_bin(s->rx.type);
+  }
   return 1;
 }
 
@@ -283,10 +308,9 @@ static int try_take(wr_sock *s, size_t length, wr_sock_data *out) {
     return 1;
   }
   wr_stream_packet p;
-  int state = line_state(s);
   int r = wr_stream_next(&s->rx, &p);
   if (r == WR_FRAME_PACKET)
-    return give(s, out, p.data.ptr, p.data.len, p.is_http, state);
+    return give(s, out, &p);
   if (r == WR_FRAME_MORE)
     return 0;
   return r;
@@ -311,6 +335,52 @@ static int report_close_passive(wr_sock *s, int reason) {
   return reason;
 }
 
+/* A passive recv in progress: what it asked for and, once it has its
+ * answer, the result. */
+typedef struct recv_call {
+  wr_sock *s;
+  size_t length;
+  wr_sock_data *out;
+  int rc;
+} recv_call;
+
+/* One look for a passive recv (the condition of its wait): a packet from
+ * the buffer, the end of the stream, or reads from the transport until one
+ * would block. Nonzero when the recv has its answer in rc. */
+static int recv_ready(void *ctx) {
+  recv_call *r = ctx;
+  wr_sock *s = r->s;
+  for (;;) {
+    int rc = try_take(s, r->length, r->out);
+    if (rc == 1) {
+      r->rc = 0;
+      return 1;
+    }
+    if (rc < 0) {
+      r->rc = rc == WR_EMSGSIZE ? report_close_passive(s, WR_EMSGSIZE) : rc;
+      return 1;
+    }
+    if (s->rd_done) {
+      /* Complete packets went first; a partial one is dropped. */
+      r->rc = report_close_passive(s, close_reason(s));
+      return 1;
+    }
+    if (s->h < 0)
+      return 0;
+    size_t have = wr_stream_buffered(&s->rx);
+    long n = read_some(s, r->length > have ? r->length - have : 0);
+    if (n > 0)
+      continue;
+    if (n == WR_EAGAIN)
+      return 0;
+    if (n == WR_ENOMEM) {
+      r->rc = (int)n;
+      return 1;
+    }
+    saw_end(s, n);
+  }
+}
+
 int wr_sock_recv(wr_sock *s, size_t length, long timeout_ms,
                  wr_sock_data *out) {
   if (!s || !out)
@@ -330,56 +400,13 @@ int wr_sock_recv(wr_sock *s, size_t length, long timeout_ms,
     return WR_ENOTCONN;
   if (s->rd_reported)
     return WR_CLOSED; /* exit_on_close false: the read side stays closed */
-  wr_sockenv *env = s->env;
-  wr_time deadline = wr_sock_deadline_(env, timeout_ms);
+  wr_time deadline = wr_sock_deadline_(s->env, timeout_ms);
+  recv_call r = {s, length, out, 0};
   s->in_recv = 1;
   wr_sock_watch_(s);
-  int rc;
-  for (;;) {
-    rc = try_take(s, length, out);
-    if (rc == 1) {
-      rc = 0;
-      break;
-    }
-    if (rc < 0) {
-      if (rc == WR_EMSGSIZE)
-        rc = report_close_passive(s, WR_EMSGSIZE);
-      break;
-    }
-    if (s->rd_done) {
-      /* Complete packets went first; a partial one is dropped. */
-      rc = report_close_passive(s, close_reason(s));
-      break;
-    }
-    if (s->h >= 0) {
-      size_t have = wr_stream_buffered(&s->rx);
-      long n = read_some(s, length > have ? length - have : 0);
-      if (n > 0)
-        continue;
-      if (n != WR_EAGAIN) {
-        if (n == WR_ENOMEM) {
-          rc = n;
-          break;
-        }
-        saw_end(s, n);
-        continue;
-      }
-    }
-    /* Timeout 0 still made one read above. */
-    if (wr_net_now(env->net) >= deadline) {
-      rc = WR_TIMEOUT;
-      break;
-    }
-    int k = wr_sockenv_pump_(env, deadline);
-    if (k < 0) {
-      rc = k;
-      break;
-    }
-    if (k == 0 && deadline == WR_TIME_NEVER) {
-      rc = WR_TIMEOUT; /* a quiet simulated network */
-      break;
-    }
-  }
+  int rc = wr_sock_wait_(s->env, deadline, recv_ready, &r);
+  if (rc == 0)
+    rc = r.rc;
   s->in_recv = 0;
   wr_sock_watch_(s);
   return rc;

@@ -97,7 +97,12 @@ static int failed_send_result(wr_sock *s, int err) {
   return WR_CLOSED;
 }
 
-static int not_busy(wr_sock *s) { return !s->busy || s->h < 0; }
+/* The condition of a busy send's wait: the queue fell to the low
+ * watermark, or the connection went. */
+static int not_busy(void *ctx) {
+  const wr_sock *s = ctx;
+  return !s->busy || s->h < 0;
+}
 
 static int close_reason_send(const wr_sock *s) {
   if (s->rd_reason == WR_ECONNRESET && s->show_econnreset)
@@ -157,21 +162,11 @@ int wr_sock_send(wr_sock *s, const void *data, size_t len) {
     s->busy = 1;
   if (!s->busy)
     return 0;
-  wr_sockenv *env = s->env;
   long ms = s->send_timeout == WR_SEND_TIMEOUT_INFINITY ? WR_SOCK_INFINITY
                                                         : (long)s->send_timeout;
-  wr_time deadline = wr_sock_deadline_(env, ms);
-  for (;;) {
-    if (not_busy(s))
-      break;
-    if (wr_net_now(env->net) >= deadline)
-      break;
-    int k = wr_sockenv_pump_(env, deadline);
-    if (k < 0)
-      return k;
-    if (k == 0 && deadline == WR_TIME_NEVER)
-      break;
-  }
+  rc = wr_sock_wait_(s->env, wr_sock_deadline_(s->env, ms), not_busy, s);
+  if (rc < 0 && rc != WR_TIMEOUT)
+    return rc;
   if (s->port_closed)
     return WR_CLOSED;
   if (s->h < 0) {
@@ -212,6 +207,20 @@ int wr_sock_shutdown(wr_sock *s, int how) {
 #define LINGER_TOTAL_MS 180000L
 #define LINGER_STALL_MS 5000L
 
+/* A closing socket draining its queue, and the queue's length when the
+ * last progress was counted. */
+typedef struct linger_wait {
+  wr_sock *s;
+  size_t last;
+} linger_wait;
+
+/* The condition of a linger wait: the queue shrank (progress), drained,
+ * or the connection went. */
+static int linger_moved(void *ctx) {
+  const linger_wait *lw = ctx;
+  return lw->s->qlen < lw->last || !lw->s->qlen || lw->s->h < 0;
+}
+
 int wr_sock_close(wr_sock *s) {
   if (!s)
     return WR_EINVAL;
@@ -231,22 +240,18 @@ int wr_sock_close(wr_sock *s) {
   wr_sock_watch_(s);
   long total = s->linger_on ? (long)s->linger_s * 1000L : LINGER_TOTAL_MS;
   wr_time end = wr_sock_deadline_(env, total);
-  size_t last = s->qlen;
+  linger_wait lw = {s, s->qlen};
   wr_time progress_by = wr_sock_deadline_(env, LINGER_STALL_MS);
+  /* One wait per step of progress, each until the linger time is over or
+   * (without linger) the queue has stood still for LINGER_STALL_MS. */
   while (s->qlen && s->h >= 0) {
-    wr_time now = wr_net_now(env->net);
-    if (now >= end || (!s->linger_on && now >= progress_by))
-      break;
     wr_time d = end;
     if (!s->linger_on && progress_by < d)
       d = progress_by;
-    int k = wr_sockenv_pump_(env, d);
-    if (k < 0)
-      break;
-    if (s->qlen < last) {
-      last = s->qlen;
-      progress_by = wr_sock_deadline_(env, LINGER_STALL_MS);
-    }
+    if (wr_sock_wait_(env, d, linger_moved, &lw) != 0)
+      break; /* out of time, a quiet network, or a transport error */
+    lw.last = s->qlen;
+    progress_by = wr_sock_deadline_(env, LINGER_STALL_MS);
   }
   wr_sock_close_port_(s, 0);
   return 0;

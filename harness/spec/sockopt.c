@@ -303,3 +303,19 @@ int wr_sockopt_format(const wr_sockopt *o, char *buf, size_t len) {
   }
   return snprintf(buf, len, "%s=%" PRId64, name, o->value);
 }
+
+int wr_sockopt_equal(const wr_sockopt *a, const wr_sockopt *b) {
+  if (a->name != b->name)
+    return 0;
+  switch (a->name) {
+  case WR_OPT_ACTIVE:
+    if (a->value != b->value)
+      return 0;
+    return a->value != WR_ACTIVE_N || a->value2 == b->value2;
+  case WR_OPT_LINGER:
+    /* Any nonzero on flag is true, as the text form prints it. */
+    return !a->value == !b->value && a->value2 == b->value2;
+  default:
+    return a->value == b->value;
+  }
+}

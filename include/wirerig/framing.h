@@ -183,6 +183,18 @@ wr_http_kind wr_http_parse(const uint8_t *line, size_t len, int *state,
 int wr_http_render(const wr_http_packet *p, int binaries, char *buf,
                    size_t len);
 
+/* The packet's line was copied whole to `to` (line.len bytes): moves every
+ * span of p into the copy, so that p stays valid as long as the copy does
+ * rather than the buffer it was parsed in. A socket hands a parsed line on
+ * this way instead of parsing it again. Spans outside the line (the static
+ * "/" of an absoluteURI without a path) are left as they are. */
+void wr_http_packet_move(wr_http_packet *p, const uint8_t *to);
+
+/* One HttpString in the spelling of wr_http_render: "..." ([] when empty),
+ * or with `binary` <<"...">> (<<>> when empty); snprintf-style. */
+int wr_http_render_string(const uint8_t *s, size_t n, int binary, char *buf,
+                          size_t len);
+
 /* The canonical header name ('Host', "X-Custom-Header"); names longer than
  * WR_HTTP_MAX_NAME_LEN come back exactly as received, as in OTP. */
 wr_span wr_http_field(const wr_http_packet *p);

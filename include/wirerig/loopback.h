@@ -48,12 +48,17 @@ void wr_loopback_config_init(wr_loopback_config *cfg);
 int wr_loopback_create(const wr_loopback_config *cfg, wr_net **out, char *err,
                        size_t errlen);
 
-/* Nonzero if n is a loopback transport; the calls below return WR_EINVAL
- * for any other. */
+/* Nonzero if n is a loopback transport: for harness/net and for tests of
+ * a transport; code above the interface does not ask (tests/layering/
+ * run.sh). The int calls below answer WR_ENOTSUP for any other network. */
 int wr_loopback_is(const wr_net *n);
 
 /* The kernel socket behind a handle (-1 if none), for tests. */
 int wr_loopback_fd(wr_net *n, int h);
+
+/* The calls below are loopback's implementations of net.h's optional
+ * operations (wr_net_set_policy, wr_net_stall, wr_net_release,
+ * wr_net_queued), which code that runs on any transport calls instead. */
 
 /* Shapes what h sends from now on (NULL: stop shaping once the queue is
  * empty). Enables TCP_NODELAY on the socket. */

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wirerig/framing.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -24,15 +26,19 @@ struct wr_sock;
 
 typedef struct wr_msg {
   wr_msg_kind kind;
+  int reason; /* tcp_error: a negative wr_err (WR_EMSGSIZE, ...) */
   struct wr_sock *sock;
-  int reason;    /* tcp_error: a negative wr_err (WR_EMSGSIZE, ...) */
   uint8_t *data; /* tcp / http: the packet (http: the line); a big tcp
                     packet points into the receive storage it keeps */
   size_t len;
-  int http_state; /* http: the state the line was parsed in */
-  void *hold_;    /* private: the receive storage data lies in, or NULL */
-  int http_bin;   /* http: parsed as http_bin / httph_bin, so the term's
-                     strings are binaries (wr_http_render) */
+  /* http: the line as the socket's framing parsed it, its spans pointing
+   * into data (the message owns both, so they stay valid until
+   * wr_msg_free); NULL for every other kind. The line is parsed once, when
+   * it is framed: nothing downstream needs to parse it again. */
+  const wr_http_packet *http;
+  void *hold_;  /* private: the receive storage data lies in, or NULL */
+  int http_bin; /* http: parsed as http_bin / httph_bin, so the term's
+                   strings are binaries (wr_http_render) */
 } wr_msg;
 
 typedef struct wr_mailbox wr_mailbox;

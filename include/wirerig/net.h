@@ -28,6 +28,14 @@
  *         those bytes in every respect (writev / sendmsg).
  * A pending socket error is reported exactly once, by whichever of recv,
  * send or wr_net_sockerr comes first, as SO_ERROR is on Linux.
+ *
+ * What only some transports can do -- shape a direction, stall it, size a
+ * socket's buffers, name a connection -- is an optional operation: the
+ * wrapper answers WR_ENOTSUP where the transport has none, so a caller
+ * tries the operation and reports "not supported on this transport"
+ * instead of asking which transport it has. Faults only a simulation can
+ * inject stay simnet's own calls (simnet.h), which answer WR_ENOTSUP on
+ * any other transport in the same way.
  */
 #ifndef WIRERIG_NET_H
 #define WIRERIG_NET_H
@@ -36,6 +44,7 @@
 #include <stdint.h>
 
 #include "wirerig/error.h"
+#include "wirerig/policy.h"
 #include "wirerig/types.h"
 
 #ifdef __cplusplus
@@ -106,13 +115,27 @@ typedef struct wr_iovec {
 /* The most pieces one wr_net_sendv takes, as Linux's UIO_MAXIOV. */
 #define WR_NET_IOV_MAX 1024
 
-/* Version 2: `send` became `sendv` (wr_net_send is a one-piece sendv). */
-#define WR_NET_OPS_VERSION 2u
+/* What wr_net_poll_flags reports besides the events. */
+enum {
+  /* Nothing more can happen without a call from the user: no timer is
+   * armed and nothing is in flight or due, so a poll that returned 0
+   * would return 0 however long it waited. Set only with a result of 0.
+   * simnet says it when its event queue is empty; loopback never does,
+   * since the kernel and other processes (a target) act on their own. */
+  WR_POLL_QUIET = 1u << 0,
+};
+
+/* Version 2: `send` became `sendv` (wr_net_send is a one-piece sendv).
+ * Version 3: `poll` reports flags (WR_POLL_QUIET), and the optional
+ * operations at the end of the table. */
+#define WR_NET_OPS_VERSION 3u
 
 /* The operations a transport implements. The wrappers have already checked
  * that handles exist and have the right kind, and that arguments are sane,
  * before an operation runs; `h` for listen/accept/connect is the handle the
- * wrapper allocated for the new socket. */
+ * wrapper allocated for the new socket. Every operation above `destroy`
+ * is required; those after it are optional (NULL: the wrapper answers
+ * WR_ENOTSUP). */
 typedef struct wr_net_ops {
   uint32_t version; /* WR_NET_OPS_VERSION */
   const char *name; /* "simnet", "loopback" */
@@ -131,13 +154,25 @@ typedef struct wr_net_ops {
   int (*sockerr)(wr_net *n, int h);
   uint32_t (*readiness)(wr_net *n, int h);
   int (*watch)(wr_net *n, int h, uint32_t interest);
-  int (*poll)(wr_net *n, wr_net_event *evs, int max, wr_time deadline);
+  /* *flags is 0 on entry; a poll that returns 0 may set WR_POLL_QUIET. */
+  int (*poll)(wr_net *n, wr_net_event *evs, int max, wr_time deadline,
+              uint32_t *flags);
   wr_time (*now)(wr_net *n);
   int (*timer_start)(wr_net *n, wr_time at, uint64_t *id);
   int (*timer_cancel)(wr_net *n, uint64_t id);
   int (*local_addr)(wr_net *n, int h, wr_addr *out);
   int (*peer_addr)(wr_net *n, int h, wr_addr *out);
   void (*destroy)(wr_net *n);
+
+  /* ---- optional (see the wrappers of the same names) ---- */
+  int (*set_policy)(wr_net *n, int h, const wr_policy *p);
+  int (*stall)(wr_net *n, int h, wr_time until);
+  int (*release)(wr_net *n, int h);
+  int (*set_bufsizes)(wr_net *n, int h, uint32_t sndbuf, uint32_t rcvbuf);
+  /* Both pointers are valid (the wrapper passes scratch for a NULL). */
+  int (*get_bufsizes)(wr_net *n, int h, uint32_t *sndbuf, uint32_t *rcvbuf);
+  int (*conn_id)(wr_net *n, int h, uint32_t *conn, int *side);
+  int (*queued)(wr_net *n, int h, size_t *bytes);
 } wr_net_ops;
 
 /* The part of every transport the wrappers use. Transports embed it first
@@ -358,12 +393,26 @@ static inline int wr_net_watch(wr_net *n, int h, uint32_t interest) {
  * until `deadline`; fills up to max events (level-triggered, in a defined
  * order) and returns their number, 0 at the deadline. On simnet it runs
  * the simulation: virtual time jumps to the next event; when nothing is
- * left to happen it returns 0 at once (the network is quiet). */
-static inline int wr_net_poll(wr_net *n, wr_net_event *evs, int max,
-                              wr_time deadline) {
+ * left to happen it returns 0 at once (the network is quiet), the clock
+ * moved to a finite deadline. *flags (may be NULL) gets WR_POLL_QUIET
+ * when the 0 means that nothing can happen any more. */
+static inline int wr_net_poll_flags(wr_net *n, wr_net_event *evs, int max,
+                                    wr_time deadline, uint32_t *flags) {
+  uint32_t f = 0;
+  if (flags)
+    *flags = 0;
   if (!evs || max <= 0)
     return WR_EINVAL;
-  return n->ops->poll(n, evs, max, deadline);
+  int k = n->ops->poll(n, evs, max, deadline, &f);
+  if (flags && k == 0)
+    *flags = f & WR_POLL_QUIET;
+  return k;
+}
+
+/* wr_net_poll_flags for a caller that does not need the flags. */
+static inline int wr_net_poll(wr_net *n, wr_net_event *evs, int max,
+                              wr_time deadline) {
+  return wr_net_poll_flags(n, evs, max, deadline, NULL);
 }
 
 /* The transport's clock (nanoseconds). */
@@ -408,11 +457,106 @@ static inline void wr_net_destroy(wr_net *n) {
     n->ops->destroy(n);
 }
 
+/* ---- optional operations -----------------------------------------------
+ * Each answers WR_ENOTSUP, before looking at its arguments, on a transport
+ * that leaves the operation out, so "not supported here" never depends on
+ * the handle; then WR_EBADF for an unknown handle. "The direction of h" is
+ * the byte stream h sends to its peer. */
+
+/* Segmentation and delay (policy.h) for the direction of h from now on.
+ * simnet: the direction's policy, from the next cut. loopback: the shaper
+ * queues what h sends and writes it in chunks at the policy's times (with
+ * TCP_NODELAY); p NULL stops shaping once the queue is empty. WR_EINVAL
+ * for a listener, a bad policy, or NULL on simnet. */
+static inline int wr_net_set_policy(wr_net *n, int h, const wr_policy *p) {
+  if (!n->ops->set_policy)
+    return WR_ENOTSUP;
+  if (!wr_net_slot_(n, h))
+    return WR_EBADF;
+  return n->ops->set_policy(n, h, p);
+}
+
+/* Holds the direction of h: nothing more of it arrives until `until`
+ * (absolute transport time), or until wr_net_release when until is
+ * WR_TIME_NEVER; what was held keeps its order. loopback holds only
+ * shaped output (WR_EINVAL before a policy was set). */
+static inline int wr_net_stall(wr_net *n, int h, wr_time until) {
+  if (!n->ops->stall)
+    return WR_ENOTSUP;
+  if (!wr_net_slot_(n, h))
+    return WR_EBADF;
+  return n->ops->stall(n, h, until);
+}
+
+/* Ends a stall of the direction of h. */
+static inline int wr_net_release(wr_net *n, int h) {
+  if (!n->ops->release)
+    return WR_ENOTSUP;
+  if (!wr_net_slot_(n, h))
+    return WR_EBADF;
+  return n->ops->release(n, h);
+}
+
+/* The send buffer of h and its receive buffer (0 leaves a size as it
+ * is). simnet: connections only, at most WR_SIMNET_MAX_BUF, the receive
+ * buffer being the window of the opposite direction; sizes already
+ * exceeded by queued bytes take effect as the queue drains. loopback:
+ * SO_SNDBUF / SO_RCVBUF, which the kernel clamps to its limits. */
+static inline int wr_net_set_bufsizes(wr_net *n, int h, uint32_t sndbuf,
+                                      uint32_t rcvbuf) {
+  if (!n->ops->set_bufsizes)
+    return WR_ENOTSUP;
+  if (!wr_net_slot_(n, h))
+    return WR_EBADF;
+  return n->ops->set_bufsizes(n, h, sndbuf, rcvbuf);
+}
+
+/* The buffer sizes of h as the transport keeps them (either pointer may
+ * be NULL). loopback reports what getsockopt says: Linux doubles the value
+ * set, for its bookkeeping. */
+static inline int wr_net_get_bufsizes(wr_net *n, int h, uint32_t *sndbuf,
+                                      uint32_t *rcvbuf) {
+  uint32_t snd_, rcv_;
+  if (!n->ops->get_bufsizes)
+    return WR_ENOTSUP;
+  if (!wr_net_slot_(n, h))
+    return WR_EBADF;
+  return n->ops->get_bufsizes(n, h, sndbuf ? sndbuf : &snd_,
+                              rcvbuf ? rcvbuf : &rcv_);
+}
+
+/* The id of h's connection in the transport's own records (simnet: the
+ * trace and wr_simnet_dirstats_get, from 1 in creation order) and its
+ * side, 0 client and 1 server; either pointer may be NULL. WR_EINVAL for
+ * a listener. loopback keeps no such records. */
+static inline int wr_net_conn_id(wr_net *n, int h, uint32_t *conn, int *side) {
+  if (!n->ops->conn_id)
+    return WR_ENOTSUP;
+  if (!wr_net_slot_(n, h))
+    return WR_EBADF;
+  return n->ops->conn_id(n, h, conn, side);
+}
+
+/* Bytes that send took on h and the transport still holds back, not yet
+ * on their way: loopback's shaper queue (0 for an unshaped socket; what a
+ * stall holds stays here), simnet's bytes not yet cut into segments
+ * because the receiver's window is full (a stall holds segments already
+ * cut, which are on their way). WR_EINVAL for a listener. */
+static inline int wr_net_queued(wr_net *n, int h, size_t *bytes) {
+  if (!n->ops->queued)
+    return WR_ENOTSUP;
+  if (!wr_net_slot_(n, h))
+    return WR_EBADF;
+  if (!bytes)
+    return WR_EINVAL;
+  return n->ops->queued(n, h, bytes);
+}
+
 /* Called by wr_net_run for each event; return nonzero to stop. */
 typedef int (*wr_net_event_fn)(void *ctx, wr_net *n, const wr_net_event *ev);
 
 /* Polls and dispatches events to fn until fn returns nonzero (returns 1),
- * the deadline passes or -- on simnet -- the network is quiet (returns 0),
+ * the deadline passes or the network is quiet (WR_POLL_QUIET; returns 0),
  * or an error occurs (negative). This is the "run until condition or
  * deadline" loop for the layers above. */
 int wr_net_run(wr_net *n, wr_time deadline, wr_net_event_fn fn, void *ctx);

@@ -138,8 +138,9 @@ void wr_pcap_close(wr_pcap_reader *r);
  * (libpcap, raw IP link type, nanosecond timestamps = virtual time): SYN,
  * SYN-ACK, ACK, data, FIN and RST, with consistent sequence and
  * acknowledgement numbers and valid checksums. One file per network at a
- * time; destroying the network closes it. 0, WR_EINVAL (not a simnet),
- * WR_EALREADY (one is open) or WR_EIO (message in err). */
+ * time; destroying the network closes it. 0, WR_ENOTSUP (a transport
+ * without simnet's packet hook), WR_EINVAL (no path), WR_EALREADY (one is
+ * open) or WR_EIO; a message in err. */
 int wr_pcap_export_open(wr_net *n, const char *path, char *err, size_t errlen);
 /* Flushes and closes the file: 0, or WR_ENOENT when none is open. */
 int wr_pcap_export_close(wr_net *n);

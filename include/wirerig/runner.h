@@ -70,7 +70,10 @@ typedef struct wr_run_dir {
 typedef struct wr_run_result {
   wr_run_verdict verdict;
   const wr_scn_step *fail_step; /* FAIL */
-  char expected[512], observed[512];
+  /* FAIL: the step's expectation and what was observed, whole (an HTTP
+   * term with a 64 KiB header is 64 KiB of text); "" otherwise. Owned by
+   * the result. */
+  char *expected, *observed;
   char reason[256]; /* SKIP / ERROR */
   wr_time elapsed;  /* transport time at the end */
   /* the log */
@@ -114,7 +117,8 @@ int wr_run_sched_parse(const wr_scenario *s, const char *text,
                        wr_run_sched *out, char *err, size_t errlen);
 
 /* The expectation of a step in the scenario language (`"hello"`,
- * `error closed`, `tcp bytes 4`); snprintf-style. */
+ * `error closed`, `tcp bytes 4`, `http {...}`); snprintf-style, whatever
+ * the length (size it with len 0). */
 int wr_run_render_expect(const wr_scn_step *st, char *buf, size_t len);
 /* Bytes as a scenario string ("a\x00b"), at most max bytes then `...`. */
 int wr_run_render_bytes(const uint8_t *p, size_t n, size_t max, char *buf,

@@ -20,6 +20,7 @@
 
 #include "wirerig/framing.h"
 #include "wirerig/policy.h"
+#include "wirerig/sockopt.h"
 #include "wirerig/types.h"
 
 #ifdef __cplusplus
@@ -50,15 +51,6 @@ typedef struct wr_scn_bytes {
   uint8_t *ptr; /* NULL when len is 0 */
   size_t len;
 } wr_scn_bytes;
-
-/* One gen_tcp option as written: name and value text, checked against the
- * option table (harness/scenario/options.c) unless the statement expects
- * `-> error einval`. The runner converts it with the sockets' own parser. */
-typedef struct wr_scn_opt {
-  const char *name;
-  const char *value; /* string values unescaped */
-  wr_scn_pos pos;
-} wr_scn_opt;
 
 /* ---- endpoints ---------------------------------------------------------- */
 
@@ -106,20 +98,67 @@ typedef enum wr_scn_msg_kind {
   WR_SCN_MSG_TCP_PASSIVE
 } wr_scn_msg_kind;
 
+/* How the strings of an `http TERM` are written, which says which packet
+ * types it can match: gen_tcp gives the lines of http and httph with
+ * lists, those of http_bin and httph_bin with binaries. */
+typedef enum wr_scn_http_strings {
+  WR_SCN_HTTP_NO_STRINGS = 0, /* none (http_eoh, '*' ...): any http type */
+  WR_SCN_HTTP_LISTS,          /* "..." or []: http, httph */
+  WR_SCN_HTTP_BINARIES        /* <<"...">> or <<>>: http_bin, httph_bin */
+} wr_scn_http_strings;
+
+/* An `http TERM` expectation, typed as decode_packet's HttpPacket (the
+ * fields of wr_http_packet), its strings owned by the scenario. The parser
+ * accepts only the shapes gen_tcp can return, so comparing is comparing
+ * fields (wr_scn_http_match), whatever their size; wr_scn_http_render
+ * writes the term back for reports. */
+typedef struct wr_scn_http {
+  wr_http_kind kind;
+  wr_scn_http_strings strings;
+  /* request, response: {Major,Minor} */
+  int32_t major, minor;
+  /* request: a known method is an atom ('GET': method_index 1..7, see
+   * wr_http_method_name), any other one a string (method_index 0). */
+  int method_index;
+  wr_scn_bytes method;
+  /* request: the URI as wr_http_uri holds it: '*', {abs_path,S1},
+   * {absoluteURI,http|https,S1,Port,S2}, {scheme,S1,S2} or S1. */
+  wr_uri_kind uri_kind;
+  wr_scn_bytes uri_s1, uri_s2;
+  int32_t port; /* absoluteURI: 0 = undefined */
+  /* response */
+  int32_t status;
+  wr_scn_bytes reason;
+  /* header: {http_header,Number,Field,RawField,Value}; a known header's
+   * Field is an atom ('Host': field_index = its number, 1..52), any other
+   * one a string (field_index 0). */
+  int32_t header_index;
+  int field_index;
+  wr_scn_bytes field, raw_field, value;
+  /* error: {http_error,Line} */
+  wr_scn_bytes line;
+} wr_scn_http;
+
 typedef struct wr_scn_expect {
   wr_scn_expect_kind kind;
   wr_scn_msg_kind msg;
-  wr_scn_pos pos;     /* of the token after `->` */
-  wr_scn_bytes bytes; /* BYTES */
-  uint64_t count;     /* COUNT */
-  /* HTTP: the term normalised as wr_http_render writes a packet:
-   * no spaces, strings and binaries re-escaped canonically (<<"">> as
-   * <<>>), quotes dropped from atoms that need none. Compare with strcmp
-   * against the rendering for the socket's packet type. */
-  const char *http;
-  int error;          /* ERROR / tcp_error: a wr_err code (< 0) */
-  const char *reason; /* its name as written */
+  wr_scn_pos pos;          /* of the token after `->` */
+  wr_scn_bytes bytes;      /* BYTES */
+  uint64_t count;          /* COUNT */
+  const wr_scn_http *http; /* HTTP */
+  int error;               /* ERROR / tcp_error: a wr_err code (< 0) */
+  const char *reason;      /* its name as written */
 } wr_scn_expect;
+
+/* Does packet p, framed by a type whose strings are binaries or not,
+ * match the expectation? Compares the fields as gen_tcp's terms would:
+ * kind, atoms against strings, numbers, every string byte for byte, and
+ * lists against binaries. 1 or 0. */
+int wr_scn_http_match(const wr_scn_http *e, const wr_http_packet *p,
+                      int binaries);
+/* The term in wr_http_render's spelling (what `wirerig decode` prints),
+ * snprintf-style. */
+int wr_scn_http_render(const wr_scn_http *e, char *buf, size_t len);
 
 /* ---- steps -------------------------------------------------------------- */
 
@@ -195,8 +234,17 @@ typedef struct wr_scn_step {
   int acc;  /* connect: the accepted socket's endpoint (may equal peer, see
                listener_named_conn), -1 when nothing is accepted */
   int both; /* net A<->B */
-  const wr_scn_opt *opts;
+  /* listen, connect, setopts: gen_tcp options, typed and checked once, by
+   * the parser, with the sockets' own wr_sockopt_parse; the runner hands
+   * them to the socket as they are. getopts: opts[0] is the option asked
+   * for, with the value expected. */
+  const wr_sockopt *opts;
   size_t nopts;
+  /* Under `-> error einval` an option gen_tcp refuses (an unknown name, a
+   * bad value) has no typed form: refused_opt is the first one as written
+   * ("packet=7"), and the runner gives the statement einval without
+   * applying any of its options, as gen_tcp does. NULL otherwise. */
+  const char *refused_opt;
   wr_scn_bytes data; /* send */
   uint64_t n;        /* recv LEN, messages N, drain bytes, repeat count,
                         compared value, reset after N */

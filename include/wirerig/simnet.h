@@ -46,8 +46,11 @@ void wr_simnet_config_init(wr_simnet_config *cfg);
 int wr_simnet_create(const wr_simnet_config *cfg, wr_net **out, char *err,
                      size_t errlen);
 
-/* Nonzero if n is a simnet. Every wr_simnet_* call below returns WR_EINVAL
- * for a network that is not. */
+/* Nonzero if n is a simnet: for harness/net and for tests of a transport.
+ * Code above the interface does not ask (tests/layering/run.sh checks it):
+ * every wr_simnet_* call below that returns an int answers WR_ENOTSUP for a
+ * network that is not a simnet, so a caller tries the call and reports
+ * that answer ("not supported on this transport"). */
 int wr_simnet_is(const wr_net *n);
 
 /* ---- the clock ---------------------------------------------------------- */
@@ -63,7 +66,10 @@ int wr_simnet_step(wr_net *n);
 size_t wr_simnet_pending(const wr_net *n);
 
 /* ---- per connection and direction ---------------------------------------
- * "The direction of h" is the byte stream that h sends to its peer. */
+ * "The direction of h" is the byte stream that h sends to its peer. These
+ * are simnet's implementations of net.h's optional operations
+ * (wr_net_set_policy, wr_net_set_bufsizes, wr_net_stall, wr_net_release),
+ * which code that runs on any transport calls instead. */
 
 /* Segmentation and delay for the direction of h, from the next cut on. */
 int wr_simnet_set_policy(wr_net *n, int h, const wr_policy *p);
@@ -138,7 +144,8 @@ const char *wr_trace_kind_name(uint32_t kind);
 /* Prints the kept records, one per line. */
 void wr_simnet_trace_dump(const wr_net *n, FILE *out);
 
-/* Connection id and side (0 client, 1 server) of a connection handle. */
+/* Connection id and side (0 client, 1 server) of a connection handle:
+ * wr_net_conn_id on a simnet. */
 int wr_simnet_conn_id(wr_net *n, int h, uint32_t *conn, int *side);
 
 /* Byte accounting of one direction (conn id, dir), kept for the whole
@@ -182,7 +189,7 @@ typedef void (*wr_sim_packet_fn)(void *ctx, const wr_sim_packet *pkt);
 
 /* Installs fn (NULL removes the hook). simnet itself writes no files: the
  * pcap export lives in wirerig::capture (wr_pcap_export_open, pcap.h) so
- * that the network library does not link libpcap. 0 or WR_EINVAL. */
+ * that the network library does not link libpcap. 0 or WR_ENOTSUP. */
 int wr_simnet_packet_hook(wr_net *n, wr_sim_packet_fn fn, void *ctx);
 /* The installed hook's context when its function is fn, else NULL. */
 void *wr_simnet_packet_hook_ctx(const wr_net *n, wr_sim_packet_fn fn);

@@ -102,12 +102,13 @@ typedef struct wr_sock_data {
   uint8_t *data; /* malloc'd, freed by wr_sock_data_free */
   size_t len;
   int is_http;
-  int http_state; /* the HTTP state the line was parsed in */
-  int http_bin;   /* parsed as http_bin / httph_bin: strings are binaries */
+  int http_bin; /* parsed as http_bin / httph_bin: strings are binaries */
+  /* is_http: the line as the socket's framing parsed it, its spans
+   * pointing into data (valid until wr_sock_data_free). The line is parsed
+   * once, when it is framed: nothing downstream parses it again. */
+  wr_http_packet http;
 } wr_sock_data;
 void wr_sock_data_free(wr_sock_data *d);
-/* Parses an http packet again (the line is kept, not the parse). */
-int wr_sock_data_http(const wr_sock_data *d, wr_http_packet *out);
 
 /* gen_tcp:recv(S, length, timeout). WR_EINVAL on an active socket or with
  * a length in a packet mode, WR_ENOMEM over 64 MiB, WR_TIMEOUT (received

@@ -78,6 +78,11 @@ int wr_sockopt_parse(const char *text, wr_sockopt *opts, size_t max, char *err,
 /* Writes "packet=2" for one option; returns the length snprintf would. */
 int wr_sockopt_format(const wr_sockopt *o, char *buf, size_t len);
 
+/* 1 when a and b are the same option with the same value, as getopts
+ * shows it (value2 counts only where it is part of the value: the N of
+ * {active, N}, linger's seconds); else 0. */
+int wr_sockopt_equal(const wr_sockopt *a, const wr_sockopt *b);
+
 #ifdef __cplusplus
 }
 #endif

@@ -6,6 +6,9 @@
 #   run.sh SOURCE_DIR LINKS_FILE
 # LINKS_FILE is written by CMake: one line per library, its name and the
 # wirerig libraries it links directly.
+# The transport rule -- no code above harness/net asks which transport it
+# has, only named files create one -- is transport.sh beside this file, a
+# ctest of its own (layering_transport).
 set -euo pipefail
 src=$1 links=$2
 table=$(dirname "$0")/layers.txt
@@ -70,6 +73,9 @@ done
 for h in "$src"/include/wirerig/*.h; do
   lib=${owner[$(basename "$h")]:-}
   [ -n "$lib" ] || continue
+  # The umbrella includes every header by design (checked below); it is
+  # for programs, and no library includes it.
+  [ "$(basename "$h")" = wirerig.h ] && continue
   while IFS=: read -r line inc; do
     checked=$((checked + 1))
     t=$(sed -E 's/.*#include "wirerig\/([^"]+)".*/\1/' <<<"$inc")
@@ -80,6 +86,22 @@ for h in "$src"/include/wirerig/*.h; do
     fi
   done < <(grep -n '#include "wirerig/' "$h" || true)
 done
+# The umbrella header includes every other public header.
+umbrella=$src/include/wirerig/wirerig.h
+if [ -r "$umbrella" ]; then
+  for h in "$src"/include/wirerig/*.h; do
+    b=$(basename "$h")
+    [ "$b" = wirerig.h ] && continue
+    checked=$((checked + 1))
+    if ! grep -q "^#include \"wirerig/$b\"" "$umbrella"; then
+      echo "layering: include/wirerig/wirerig.h does not include wirerig/$b (it includes every public header)" >&2
+      bad=1
+    fi
+  done
+else
+  echo "layering: no include/wirerig/wirerig.h (the umbrella header)" >&2
+  bad=1
+fi
 # What the targets really link.
 while read -r lib deps; do
   [ -n "$lib" ] || continue

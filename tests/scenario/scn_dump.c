@@ -3,6 +3,7 @@
 #include "scn_dump.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 
 static const char *ep_name(const wr_scenario *s, int k) {
   return k >= 0 && (size_t)k < s->nendpoints ? s->endpoints[k].name : "?";
@@ -22,11 +23,20 @@ static void dump_expect(const wr_scn_expect *e, tu_str *o) {
   case WR_SCN_EXPECT_COUNT:
     tu_str_printf(o, "bytes %" PRIu64, e->count);
     break;
-  case WR_SCN_EXPECT_HTTP:
+  case WR_SCN_EXPECT_HTTP: {
+    /* The typed term written back: every field shows, and its strings
+     * are lists or binaries as e->http->strings says. */
     if (e->msg != WR_SCN_MSG_HTTP)
       tu_str_printf(o, "http ");
-    tu_str_printf(o, "%s", e->http);
+    int n = wr_scn_http_render(e->http, NULL, 0);
+    char *t = malloc((size_t)n + 1);
+    if (t) {
+      wr_scn_http_render(e->http, t, (size_t)n + 1);
+      tu_str_printf(o, "%s", t);
+      free(t);
+    }
     break;
+  }
   case WR_SCN_EXPECT_ERROR:
     tu_str_printf(o, "%s%s", e->msg ? "" : "error ", e->reason);
     break;
@@ -54,12 +64,17 @@ static void dump_block(const wr_scenario *s, const wr_scn_block *b, int depth,
     if (st->acc >= 0)
       tu_str_printf(o, " acc=%s", ep_name(s, st->acc));
     if (st->nopts) {
+      /* Typed: written back in the options' canonical text form. */
       tu_str_printf(o, " opts=[");
-      for (size_t j = 0; j < st->nopts; j++)
-        tu_str_printf(o, "%s%s=%s", j ? " " : "", st->opts[j].name,
-                      st->opts[j].value);
+      for (size_t j = 0; j < st->nopts; j++) {
+        char opt[96];
+        wr_sockopt_format(&st->opts[j], opt, sizeof opt);
+        tu_str_printf(o, "%s%s", j ? " " : "", opt);
+      }
       tu_str_printf(o, "]");
     }
+    if (st->refused_opt)
+      tu_str_printf(o, " refused=\"%s\"", st->refused_opt);
     if (st->kind == WR_SCN_SEND) {
       tu_str_printf(o, " data=");
       tu_str_quote(o, st->data.ptr, st->data.len);

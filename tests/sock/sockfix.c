@@ -109,14 +109,14 @@ void sx_send(wr_sock *s, const char *data, size_t len) {
 
 static tu_str out;
 
-static void put_data(tu_str *b, const uint8_t *p, size_t n, int is_http,
-                     int state) {
-  if (!is_http) {
+/* Data, or for http the parse the socket handed on with the line (h). */
+static void put_data(tu_str *b, const uint8_t *p, size_t n,
+                     const wr_http_packet *hp) {
+  if (!hp) {
     tu_str_quote(b, p, n);
     return;
   }
-  wr_http_packet h;
-  wr_http_parse(p, n, &state, &h);
+  wr_http_packet h = *hp;
   static const char *const k[] = {"http_request", "http_response",
                                   "http_header", "http_eoh", "http_error"};
   tu_str_printf(b, "%s", k[h.kind]);
@@ -147,7 +147,7 @@ const char *sx_recv(sx *x, wr_sock *s, size_t len, long timeout_ms) {
     return tu_str_c(&out);
   }
   tu_str_printf(&out, "ok ");
-  put_data(&out, d.data, d.len, d.is_http, d.http_state);
+  put_data(&out, d.data, d.len, d.is_http ? &d.http : NULL);
   wr_sock_data_free(&d);
   return tu_str_c(&out);
 }
@@ -156,7 +156,7 @@ static void put_msg(tu_str *b, const wr_msg *m) {
   tu_str_printf(b, "%s", wr_msg_kind_name(m->kind));
   if (m->kind == WR_MSG_TCP || m->kind == WR_MSG_HTTP) {
     tu_str_printf(b, " ");
-    put_data(b, m->data, m->len, m->kind == WR_MSG_HTTP, m->http_state);
+    put_data(b, m->data, m->len, m->kind == WR_MSG_HTTP ? m->http : NULL);
   } else if (m->kind == WR_MSG_TCP_ERROR) {
     tu_str_printf(b, " %s", wr_err_name(m->reason));
   }

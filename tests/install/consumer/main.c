@@ -2,14 +2,12 @@
  * parses a scenario (which pulls in sockets, transports and framing) and
  * opens a missing capture (which pulls in libpcap). Exits 0 only if every
  * library answers as expected, so a missing link dependency or header
- * fails the install test. */
+ * fails the install test. It includes every public header through the
+ * umbrella wirerig/wirerig.h and is compiled as C99 (-std=c99 -pedantic). */
 #include <stdio.h>
 #include <string.h>
 
-#include <wirerig/framing.h>
-#include <wirerig/pcap.h>
-#include <wirerig/scenario.h>
-#include <wirerig/version.h>
+#include <wirerig/wirerig.h>
 
 static int check(int ok, const char *what) {
   if (!ok)
