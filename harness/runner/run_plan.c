@@ -78,6 +78,19 @@ static void report_failure(const wr_scenario *s, const wr_run_opts *o,
   } else {
     wr_run_sb_printf(b, "ERROR %s (%s)\n  %s\n", s->file, s->title, r->reason);
   }
+  if (r->target_log[0]) {
+    /* The server's own words are often the quickest explanation. */
+    wr_run_sb_printf(b, "  target output (%s), last lines:\n", r->target_log);
+    for (const char *p = r->target_tail; *p;) {
+      size_t l = strcspn(p, "\n");
+      wr_run_sb_puts(b, "    | ");
+      wr_run_sb_put(b, p, l);
+      wr_run_sb_puts(b, "\n");
+      p += l + (p[l] == '\n');
+    }
+    if (!r->target_tail[0])
+      wr_run_sb_puts(b, "    (nothing)\n");
+  }
   wr_run_sb_printf(b, "  transport: %s, seed %llu, schedule %s\n",
                    t == WR_RUN_SIM ? "simnet" : "loopback",
                    (unsigned long long)seed, sched);

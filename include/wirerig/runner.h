@@ -84,6 +84,10 @@ typedef struct wr_run_result {
   /* the connections (for the exhaustive pass) */
   wr_run_dir dirs[64];
   size_t ndirs;
+  /* A started target's stdout and stderr, when the run failed: the file
+   * they were saved in (kept) and its last lines; "" otherwise. */
+  char target_log[512];
+  char target_tail[1024];
 } wr_run_result;
 
 typedef struct wr_run_params {
