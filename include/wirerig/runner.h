@@ -242,6 +242,11 @@ int wr_run_collect(const char *const *paths, size_t n,
  * ("./scenarios//x.scn" -> "scenarios/x.scn"); ".." is kept. malloc'd, NULL
  * out of memory. Every collected path is given in this form. */
 char *wr_run_path_normalize(const char *path);
+/* Keeps the K-th of N shares of f (1 <= K <= N): files i with i mod N ==
+ * K-1, in order. The N shares of one list are disjoint and cover it, so a
+ * CI matrix of N machines running `--shard K/N` runs every file exactly
+ * once. Does nothing unless 1 <= K <= N and N > 1. */
+void wr_run_files_shard(wr_run_files *f, unsigned k, unsigned n);
 /* Does this name end in .scn, and not in .shrunk.scn unless shrunk? */
 int wr_run_is_scenario_name(const char *name, int shrunk);
 

@@ -152,5 +152,30 @@ run "pcap extract of a missing input" 2 "$WIRERIG" pcap extract \
 if [ -e "$T/extracted" ]; then bad "pcap extract left $T/extracted behind"; else
   ok "pcap extract made no folder for a missing input"; fi
 
+# ---- item 9: --shard K/N: the shards' JUnit files report every run once ----
+for i in 1 2 3 4 5; do
+  sed "s/packet 2 echo/shard file $i/" "$T/suite/a.scn" >"$T/suite/sub/s$i.scn"
+done
+run "the whole suite" 0 "$WIRERIG" run "$T/suite" --seeds 2 --junit "$T/all.xml"
+for k in 1 2 3; do
+  run "--shard $k/3" 0 "$WIRERIG" run "$T/suite" --seeds 2 --shard "$k/3" \
+    --junit "$T/shard$k.xml"
+  schema "JUnit of shard $k/3" "$T/shard$k.xml"
+done
+python3 - "$T/all.xml" "$T"/shard[123].xml <<'PY' && ok "the 3 shards' JUnit files report every run of the suite exactly once" || bad "the shards do not partition the suite"
+import sys, collections, xml.etree.ElementTree as ET
+def cases(f):
+    return [(c.get("classname"), c.get("name")) for c in ET.parse(f).getroot().iter("testcase")]
+whole = cases(sys.argv[1])
+union = collections.Counter(c for f in sys.argv[2:] for c in cases(f))
+ok = len(whole) == 14 and sorted(union) == sorted(whole) and set(union.values()) == {1}
+if not ok:
+    print("whole:", whole, "\nunion:", union)
+sys.exit(0 if ok else 1)
+PY
+run "an empty shard is not a failure" 0 "$WIRERIG" run "$T/suite/a.scn" --shard 2/2
+has "an empty shard says so" "$T/err" "shard 2/2: 0 of 1 file"
+run "a bad --shard" 2 "$WIRERIG" run "$T/suite" --shard 4/3
+
 echo "# $passes passed, $fails failed"
 [ "$fails" -eq 0 ]
