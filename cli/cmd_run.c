@@ -6,6 +6,7 @@
  * (wr_run_collect), runs them, with --jobs N in forked workers
  * (wr_run_suite_run), and writes the lines, the summary, TAP and JUnit
  * (wr_run_write_*). */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,6 +182,10 @@ int wr_cmd_run(int argc, char **argv) {
   o.sim = o.loopback = 1;
   o.exhaustive = 12;
   o.prog = "wirerig";
+  /* For targets with shim= (docs/scenarios.md); absent, they report it. */
+  char preload[PATH_MAX];
+  if (wr_cli_find_preload(preload) == 0)
+    o.preload = preload;
   paths in = {0}, files = {0};
   run_output out = {0};
   uint64_t jobs = 1;

@@ -18,6 +18,7 @@ static const command commands[] = {
     {"check", wr_cmd_check, "parse scenario files without running them"},
     {"replay", wr_cmd_replay, "replay a captured flow to a live server"},
     {"run", wr_cmd_run, "run scenario files on simnet and loopback"},
+    {"exec", wr_cmd_exec, "run a program with its socket I/O cut by seed"},
 };
 
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])

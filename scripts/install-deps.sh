@@ -11,6 +11,7 @@ packages=(
   clang libclang-rt-14-dev          # libFuzzer, sanitizers, the clang -Werror build
   erlang-nox                        # differential and interop tests against real gen_tcp
   libhttp-parser-dev libh2o-dev     # benchmark baselines, examples/check adapters
+  redis-server nginx-light python3  # real servers driven under `wirerig exec` (tests/preload)
   tshark wireshark-common tcpdump tcpflow  # pcap export checks, captures, benchmarks
   iproute2 procps zip unzip        # zip: seed corpora as OSS-Fuzz ships them
   libxml2-utils perl python3 curl  # xmllint (JUnit schema), prove (TAP), real servers and clients

@@ -804,6 +804,8 @@ wr_run_verdict wr_run_once(const wr_scenario *s, const wr_run_params *p,
   rt.r = r;
   rt.sched = p->sched;
   rt.transport = p->transport;
+  rt.seed = p->seed;
+  rt.preload = p->preload;
   rt.default_ms =
       p->default_timeout ? ms_of(p->default_timeout) : DEFAULT_TIMEOUT_MS;
   rt.eps = calloc(s->nendpoints ? s->nendpoints : 1, sizeof *rt.eps);

@@ -31,6 +31,8 @@ typedef struct run_rt {
   wr_sockenv *env;
   run_ep *eps;
   wr_time start;
+  uint64_t seed;
+  const char *preload;
   long default_ms;
   uint32_t dconn[64];
   int dside[64];

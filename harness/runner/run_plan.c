@@ -125,6 +125,7 @@ static int one(plan *pl, wr_run_transport t, uint64_t seed,
   p.transport = t;
   p.seed = seed;
   p.sched = sc;
+  p.preload = pl->o->preload;
   wr_run_verdict v = wr_run_once(pl->s, &p, pl->cur);
   /* A skipped run ran nothing: counting it made a file that ran nowhere
    * look like one that passed ("1 sim run"). */
@@ -270,9 +271,27 @@ wr_run_kind wr_run_scenario(const wr_scenario *s, const wr_run_opts *o,
     failed = sim_plan(&pl, pin, seeds, first_seed, limit, &b, &first);
   double t1 = mono_s();
   rep->sim_seconds = t1 - t0;
+  /* A target under the shim is cut by the seed: loopback then runs every
+   * seed, like simnet, and a failure names its seed. */
+  uint64_t lo_seeds = 1;
+  for (size_t i = 0; i < s->nendpoints; i++)
+    if (s->endpoints[i].shim_reads || s->endpoints[i].shim_writes)
+      lo_seeds = seeds;
+  uint64_t lo_seed = first_seed;
+  int lo_failed = 0;
   if (o->loopback && !failed) {
     rep->ran_lo = 1;
-    if (one(&pl, WR_RUN_LOOPBACK, first_seed, pin)) {
+    for (uint64_t i = 0; i < lo_seeds && !lo_failed; i++) {
+      lo_seed = first_seed + i;
+      lo_failed = one(&pl, WR_RUN_LOOPBACK, lo_seed, pin);
+      if (!lo_failed && pl.cur->verdict == WR_RUN_SKIP)
+        break;
+    }
+    if (lo_seeds > 1 && rep->seeds == 0)
+      rep->seeds = lo_failed ? lo_seed - first_seed + 1 : lo_seeds;
+  }
+  if (o->loopback && !failed) {
+    if (lo_failed) {
       rep->lo = pl.fail->verdict;
       failed = 1;
       /* A loopback failure of an expectation that simnet met is a
@@ -287,7 +306,7 @@ wr_run_kind wr_run_scenario(const wr_scenario *s, const wr_run_opts *o,
                          "loopback failed\n",
                          s->file, (unsigned long long)first_seed);
       }
-      report_failure(s, o, pl.fail, WR_RUN_LOOPBACK, first_seed, pin, rep, &b);
+      report_failure(s, o, pl.fail, WR_RUN_LOOPBACK, lo_seed, pin, rep, &b);
       if (rep->kind == WR_RUN_K_DISAGREE)
         wr_run_sb_printf(&b, "  compare both: %s run %s --seed %llu\n",
                          o->prog ? o->prog : "wirerig", s->file,

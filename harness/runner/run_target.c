@@ -136,6 +136,12 @@ int wr_run_target_start(run_rt *rt, const wr_scn_step *st) {
       return fail(rt, st, err);
     return 0;
   }
+  int shim = e->shim_reads || e->shim_writes;
+  if (shim && !rt->preload)
+    return fail(rt, st,
+                "shim= needs libwirerig_preload.so, which was not found "
+                "(build the wirerig_preload target or set "
+                "WIRERIG_PRELOAD_LIB)");
   uint16_t port;
   if (free_port(&port) < 0)
     return fail(rt, st, "no free loopback port");
@@ -183,6 +189,21 @@ int wr_run_target_start(run_rt *rt, const wr_scn_step *st) {
     if (devnull >= 0 && devnull != 0) {
       dup2(devnull, 0);
       close(devnull);
+    }
+    if (shim) {
+      /* The target's own socket calls are cut by the shim, seeded by
+       * this run's seed: `--seed S` reproduces the cuts (docs/exec.md). */
+      char seed[24];
+      snprintf(seed, sizeof seed, "%llu", (unsigned long long)rt->seed);
+      setenv("LD_PRELOAD", rt->preload, 1);
+      setenv("WIRERIG_PRELOAD_SEED", seed, 1);
+      setenv("WIRERIG_PRELOAD_READS", e->shim_reads ? e->shim_reads : "whole",
+             1);
+      setenv("WIRERIG_PRELOAD_WRITES",
+             e->shim_writes ? e->shim_writes : "whole", 1);
+      unsetenv("WIRERIG_PRELOAD_FAULTS");
+      unsetenv("WIRERIG_PRELOAD_TRACE");
+      unsetenv("WIRERIG_PRELOAD_PORTS");
     }
     execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
     _exit(127);

@@ -285,10 +285,47 @@ static int st_target(scn_parser *p, const tok *kw) {
         if (wr_scnp_timeout(p, o, &st))
           return -1;
         e.timeout = st.timeout;
+      } else if (o->kind == T_OPT &&
+                 ((o->len == 4 && memcmp(o->text, "shim", 4) == 0) ||
+                  (o->len == 11 && memcmp(o->text, "shim_writes", 11) == 0))) {
+        /* The target's own reads (shim) and writes (shim_writes) are cut
+         * by the preload shim; the policy is checked here so that a typo
+         * fails `wirerig check`, not the run. */
+        int wr = o->len == 11;
+        if (!o->vstring)
+          return wr_scnp_err_at(p, o->line, o->vcol,
+                                "bad option value for '%s'; expected a "
+                                "policy string like \"random:1-8\"",
+                                wr ? "shim_writes" : "shim");
+        if (wr ? e.shim_writes != NULL : e.shim_reads != NULL)
+          return wr_scnp_err(p, o, "%s given twice",
+                             wr ? "shim_writes" : "shim");
+        const uint8_t *b = scn_sbytes(p, o);
+        char text[256], perr[300];
+        snprintf(text, sizeof text, "%.*s",
+                 (int)(o->slen < 255 ? o->slen : 255), (const char *)b);
+        wr_policy pol;
+        if (memchr(b, 0, o->slen) ||
+            wr_policy_parse(text, &pol, perr, sizeof perr) < 0)
+          return wr_scnp_err(p, o, "bad %s policy: %s",
+                             wr ? "shim_writes" : "shim", perr);
+        if (pol.latency || pol.jitter_max || pol.bandwidth)
+          return wr_scnp_err(p, o,
+                             "bad %s policy '%s': the shim cuts calls; "
+                             "latency, jitter and bandwidth do not apply",
+                             wr ? "shim_writes" : "shim", text);
+        const char *d = wr_scnp_strdup(p, text, strlen(text));
+        if (!d)
+          return -1;
+        if (wr)
+          e.shim_writes = d;
+        else
+          e.shim_reads = d;
       } else if (o->kind == T_OPT) {
         return wr_scnp_err(p, o,
                            "unknown option '%.*s' for target start; expected "
-                           "ready=\"TEXT\" or timeout=T",
+                           "ready=\"TEXT\", timeout=T, shim=\"POLICY\" or "
+                           "shim_writes=\"POLICY\"",
                            (int)(o->len < 60 ? o->len : 60), o->text);
       } else {
         return wr_scnp_end(p);

@@ -96,6 +96,9 @@ typedef struct wr_run_params {
   const wr_run_sched *sched; /* NULL: the file's policies */
   wr_time default_timeout;   /* recv/message default; 0: 5 s */
   int trace;                 /* sim: record the cuts of each direction */
+  /* libwirerig_preload.so, for targets started with shim=: they get it in
+   * LD_PRELOAD with this run's seed. NULL: such a target is an ERROR. */
+  const char *preload;
 } wr_run_params;
 
 /* Runs once. r is reused between runs (its buffers grow, never shrink);
@@ -152,7 +155,8 @@ typedef struct wr_run_opts {
   const char *schedule;   /* --schedule text, NULL */
   const char *shrink_dir; /* NULL: next to the scenario */
   int no_shrink;
-  const char *prog; /* "wirerig" for the reproduction command */
+  const char *prog;    /* "wirerig" for the reproduction command */
+  const char *preload; /* libwirerig_preload.so (wr_run_params.preload) */
   void (*progress)(void *ctx, const char *file, uint64_t done, uint64_t total);
   void *progress_ctx;
 } wr_run_opts;

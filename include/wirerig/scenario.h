@@ -75,6 +75,10 @@ typedef struct wr_scn_endpoint {
   wr_time timeout;     /* start: 0 = the runner's default */
   const char *host;    /* at */
   uint16_t port;       /* at */
+  /* start ... shim="READS" [shim_writes="WRITES"]: the target runs under
+   * libwirerig_preload.so (docs/exec.md) with these policies for its own
+   * reads and writes, seeded by the run's seed. NULL: no shim. */
+  const char *shim_reads, *shim_writes;
 } wr_scn_endpoint;
 
 /* ---- expectations -------------------------------------------------------- */
