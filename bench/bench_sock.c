@@ -64,7 +64,9 @@ static uint64_t run_sock(int loopback, size_t size, uint64_t frames,
   wr_sockenv *env;
   if (wr_sockenv_create(n, &env))
     die("sockenv");
-  wr_mailbox *mc = wr_mailbox_create(env), *ms = wr_mailbox_create(env);
+  wr_mailbox *mc = NULL, *ms = NULL;
+  wr_mailbox_create(env, &mc);
+  wr_mailbox_create(env, &ms);
   wr_sockopt so[] = {{WR_OPT_PACKET, WR_PACKET_4, 0},
                      {WR_OPT_ACTIVE, WR_ACTIVE_TRUE, 0}};
   wr_sockopt co[] = {{WR_OPT_PACKET, WR_PACKET_4, 0},

@@ -136,12 +136,12 @@ static int decode_stream(const wr_framing *cfg, const decode_opts *o) {
         wr_http_packet hp;
         wr_http_parse(fr.packet.ptr, fr.packet.len, &state, &hp);
         fprintf(out, "packet %zu at offset %zu: ", count, off);
-        wr_decode_print_http(out, cfg->type, &hp);
+        wr_http_print(out, cfg->type, &hp);
         putc('\n', out);
       } else {
         fprintf(out, "packet %zu at offset %zu (%zu bytes): ", count, off,
                 fr.packet.len);
-        wr_decode_print_bytes(out, fr.packet.ptr, fr.packet.len);
+        wr_bytes_print(out, fr.packet.ptr, fr.packet.len);
         putc('\n', out);
       }
       /* A packet always consumes input (raw takes everything, the others

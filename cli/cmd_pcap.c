@@ -26,7 +26,8 @@ static const char usage_text[] =
     "       wirerig pcap extract FILE --out DIR [OPTIONS]\n"
     "       wirerig pcap decode FILE --packet TYPE [--flow N | --port P]\n"
     "                          [--dir c2s|s2c] [--json] [OPTIONS]\n"
-    "       wirerig pcap to-corpus FILE [--packet TYPE] --out DIR [--layout L]\n"
+    "       wirerig pcap to-corpus FILE [--packet TYPE] --out DIR [--layout "
+    "L]\n"
     "                          [--flow N | --port P] [--dir c2s|s2c] "
     "[OPTIONS]\n"
     "       wirerig pcap to-scenario FILE [--flow N | --port P] [--packet "
@@ -389,14 +390,13 @@ static void print_anomaly(void *ctx, const char *text) {
 
 static void print_flow_line(FILE *out, const wr_flowrec *r) {
   const wr_tcp_flow *f = &r->flow;
-  char a[WR_ENDPOINT_STRLEN], b[WR_ENDPOINT_STRLEN], t0[32], t1[32];
+  char a[WR_ADDR_STRLEN], b[WR_ADDR_STRLEN], t0[32], t1[32];
   fprintf(out,
           "flow %" PRIu64 " %s > %s c2s %" PRIu64 " bytes %" PRIu64
           " packets s2c %" PRIu64 " bytes %" PRIu64 " packets start %s end %s",
-          f->id, wr_endpoint_format(&f->client, a),
-          wr_endpoint_format(&f->server, b), f->dir[WR_C2S].bytes,
-          f->dir[WR_C2S].packets, f->dir[WR_S2C].bytes, f->dir[WR_S2C].packets,
-          wr_pcap_format_ts(f->first_ts, t0),
+          f->id, wr_addr_str(&f->client, a), wr_addr_str(&f->server, b),
+          f->dir[WR_C2S].bytes, f->dir[WR_C2S].packets, f->dir[WR_S2C].bytes,
+          f->dir[WR_S2C].packets, wr_pcap_format_ts(f->first_ts, t0),
           wr_pcap_format_ts(f->last_ts, t1));
   line_ctx l = {out, 0};
   if (wr_flowrec_anomalies(r, print_anomaly, &l) == 0)

@@ -317,10 +317,10 @@ static int select_id(void *ctx, const wr_tcp_flow *f) {
 }
 
 static void print_flow_brief(FILE *out, const wr_pcap_flow *pf) {
-  char a[WR_ENDPOINT_STRLEN], b[WR_ENDPOINT_STRLEN];
+  char a[WR_ADDR_STRLEN], b[WR_ADDR_STRLEN];
   fprintf(out, "  flow %" PRIu64 " %s > %s c2s %zu bytes s2c %zu bytes\n",
-          pf->flow.id, wr_endpoint_format(&pf->flow.client, a),
-          wr_endpoint_format(&pf->flow.server, b), pf->dir[WR_C2S].len,
+          pf->flow.id, wr_addr_str(&pf->flow.client, a),
+          wr_addr_str(&pf->flow.server, b), pf->dir[WR_C2S].len,
           pf->dir[WR_S2C].len);
 }
 
@@ -417,7 +417,7 @@ static void print_excerpt(FILE *out, const uint8_t *p, size_t n, size_t from) {
   size_t a = from > 16 ? from - 16 : 0, b = from + 48 < n ? from + 48 : n;
   if (a > 0)
     fputs("...", out);
-  wr_decode_print_bytes(out, p + a, b - a);
+  wr_bytes_print(out, p + a, b - a);
   if (b < n)
     fputs("...", out);
 }
@@ -443,12 +443,11 @@ static void report_run(const wr_pcap_flow *pf, const replay_plan *p,
 
 static void report_text(const wr_pcap_flow *pf, const replay_result *r,
                         const replay_diff *d, const char *to) {
-  char a[WR_ENDPOINT_STRLEN], b[WR_ENDPOINT_STRLEN];
+  char a[WR_ADDR_STRLEN], b[WR_ADDR_STRLEN];
   const wr_tcp_stream *s = &pf->dir[WR_S2C];
   if (!d->packets) {
     printf("server answered: ");
-    wr_decode_print_bytes(stdout, r->live,
-                          r->live_len < 256 ? r->live_len : 256);
+    wr_bytes_print(stdout, r->live, r->live_len < 256 ? r->live_len : 256);
     printf("%s\n", r->live_len > 256 ? "..." : "");
   } else if (d->packet_diff) {
     printf("packet %zu differs: captured %s, live %s\n", d->packet_diff,
@@ -459,8 +458,8 @@ static void report_text(const wr_pcap_flow *pf, const replay_result *r,
   if (d->match) {
     printf("match: the live answers equal the captured ones (%zu bytes) "
            "[flow %" PRIu64 " %s > %s, replayed to %s]\n",
-           s->len, pf->flow.id, wr_endpoint_format(&pf->flow.client, a),
-           wr_endpoint_format(&pf->flow.server, b), to);
+           s->len, pf->flow.id, wr_addr_str(&pf->flow.client, a),
+           wr_addr_str(&pf->flow.server, b), to);
     return;
   }
   printf("differ: the live answers (%zu bytes) differ from the captured ones "
@@ -616,14 +615,13 @@ int wr_cmd_replay(int argc, char **argv) {
   if (status == 0)
     status = build_plan(&o, pf, &p, &units);
   if (status == 0) {
-    char a[WR_ENDPOINT_STRLEN], b[WR_ENDPOINT_STRLEN], tn[32];
+    char a[WR_ADDR_STRLEN], b[WR_ADDR_STRLEN], tn[32];
     if (!o.json)
       printf("replaying flow %" PRIu64 " (%s > %s) of %s to %s: %zu client "
              "bytes in %zu %s, timing %s\n",
-             pf->flow.id, wr_endpoint_format(&pf->flow.client, a),
-             wr_endpoint_format(&pf->flow.server, b), o.file, to,
-             pf->dir[WR_C2S].len, p.nunits,
-             o.cut ? "stream re-cut by the policy" : "pieces",
+             pf->flow.id, wr_addr_str(&pf->flow.client, a),
+             wr_addr_str(&pf->flow.server, b), o.file, to, pf->dir[WR_C2S].len,
+             p.nunits, o.cut ? "stream re-cut by the policy" : "pieces",
              timing_name(&p, tn, sizeof tn));
     fflush(stdout);
     char rerr[300];

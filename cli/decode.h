@@ -22,14 +22,6 @@ void wr_decode_json_packet(wr_json_writer *w, const wr_framing *cfg,
  * -1 (after a message) when w failed or the write did. */
 int wr_decode_write_line(wr_json_writer *w);
 
-/* Bytes as a double-quoted string: printable ASCII as is, \" \\ \r \n \t,
- * and \xHH for everything else. */
-void wr_decode_print_bytes(FILE *out, const uint8_t *p, size_t n);
-/* An HTTP packet as the Erlang term decode_packet returns for `type`:
- * strings quoted as above, as binaries <<"...">> for http_bin and
- * httph_bin. */
-void wr_decode_print_http(FILE *out, wr_packet_type type,
-                          const wr_http_packet *p);
 
 /* `wirerig decode --batch [FILE]`; returns the exit status. */
 int wr_decode_batch(const char *file);

@@ -135,9 +135,9 @@ static void print_event(FILE *out, const pcap_opts *o, const wr_pcap_flow *pf,
       int state = e->http_state;
       wr_http_packet hp;
       wr_http_parse(e->packet.ptr, e->packet.len, &state, &hp);
-      wr_decode_print_http(out, o->framing.type, &hp);
+      wr_http_print(out, o->framing.type, &hp);
     } else {
-      wr_decode_print_bytes(out, e->packet.ptr, e->packet.len);
+      wr_bytes_print(out, e->packet.ptr, e->packet.len);
     }
     putc('\n', out);
     break;
@@ -229,9 +229,9 @@ int wr_pcap_cmd_decode(pcap_opts *o) {
       status = 2;
       break;
     }
-    char a[WR_ENDPOINT_STRLEN], b[WR_ENDPOINT_STRLEN];
-    wr_endpoint_format(&pf->flow.client, a);
-    wr_endpoint_format(&pf->flow.server, b);
+    char a[WR_ADDR_STRLEN], b[WR_ADDR_STRLEN];
+    wr_addr_str(&pf->flow.client, a);
+    wr_addr_str(&pf->flow.server, b);
     size_t count[2] = {0, 0};
     if (o->json) {
       wr_jw_object_begin(&w);
@@ -283,11 +283,11 @@ int wr_pcap_cmd_decode(pcap_opts *o) {
 int wr_pcap_cmd_to_corpus(pcap_opts *o) {
   if (!o->out)
     return wr_pcap_usage_error(o, "--out DIR is required");
-  int layout = o->layout ? wr_corpus_layout_parse(o->layout) : WR_CORPUS_PACKETS;
+  int layout =
+      o->layout ? wr_corpus_layout_parse(o->layout) : WR_CORPUS_PACKETS;
   if (layout < 0)
     return wr_pcap_usage_error(
-        o, "--layout: expected packets, check or split, found '%s'",
-        o->layout);
+        o, "--layout: expected packets, check or split, found '%s'", o->layout);
   int st = wr_pcap_parse_framing(o, layout != WR_CORPUS_CHECK);
   if (st)
     return st;
@@ -297,9 +297,8 @@ int wr_pcap_cmd_to_corpus(pcap_opts *o) {
   wr_corpus_stats cs;
   char err[600];
   int status = 0;
-  if (wr_pcap_to_corpus(&cap, &o->framing, o->dirs,
-                        (wr_corpus_layout)layout, o->out, &cs, err,
-                        sizeof err) != 0) {
+  if (wr_pcap_to_corpus(&cap, &o->framing, o->dirs, (wr_corpus_layout)layout,
+                        o->out, &cs, err, sizeof err) != 0) {
     fprintf(stderr, WR_PCAP_PROG " to-corpus: %s\n", err);
     status = 2;
   } else {

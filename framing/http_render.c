@@ -7,6 +7,7 @@
  * This is also what `wirerig decode` prints (cli/decode_render.c), so a
  * failure report and a decode of the same bytes read alike. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "wirerig/framing.h"
@@ -187,4 +188,57 @@ int wr_http_render_string(const uint8_t *s, size_t n, int binary, char *buf,
   if (len)
     buf[o.n < len ? o.n : len - 1] = 0;
   return (int)o.n;
+}
+
+/* ---- to a FILE -------------------------------------------------------- */
+
+void wr_bytes_print(FILE *f, const uint8_t *p, size_t n) {
+  putc('"', f);
+  for (size_t k = 0; k < n; k++) {
+    unsigned c = p[k];
+    switch (c) {
+    case '"':
+      fputs("\\\"", f);
+      break;
+    case '\\':
+      fputs("\\\\", f);
+      break;
+    case '\r':
+      fputs("\\r", f);
+      break;
+    case '\n':
+      fputs("\\n", f);
+      break;
+    case '\t':
+      fputs("\\t", f);
+      break;
+    default:
+      if (c >= 0x20 && c < 0x7F)
+        putc((int)c, f);
+      else
+        fprintf(f, "\\x%02x", c);
+    }
+  }
+  putc('"', f);
+}
+
+/* The renderer above into a stack buffer, or the heap for a long term. */
+void wr_http_print(FILE *f, wr_packet_type type, const wr_http_packet *p) {
+  int bin = wr_packet_type_is_http_bin(type);
+  char small[512];
+  int n = wr_http_render(p, bin, small, sizeof small);
+  if (n < 0)
+    return;
+  if ((size_t)n < sizeof small) {
+    fwrite(small, 1, (size_t)n, f);
+    return;
+  }
+  char *big = malloc((size_t)n + 1);
+  if (!big) {
+    fputs("{http_error,\"<out of memory>\"}", f);
+    return;
+  }
+  wr_http_render(p, bin, big, (size_t)n + 1);
+  fwrite(big, 1, (size_t)n, f);
+  free(big);
 }

@@ -98,7 +98,8 @@ static void run(const uint8_t *data, size_t size, const wr_pcap_options *po,
     return;
   wr_pcap_reader *rd;
   char err[512];
-  if (wr_pcap_open_stream(&rd, fp, "fuzz.pcap", po, err, sizeof err) != 0) {
+  if (wr_pcap_reader_create_stream(fp, "fuzz.pcap", po, &rd, err, sizeof err) !=
+      0) {
     CHECK(strncmp(err, "fuzz.pcap: ", 11) == 0); /* errors name the file */
     return;
   }
@@ -107,7 +108,7 @@ static void run(const uint8_t *data, size_t size, const wr_pcap_options *po,
   int rc = wr_pcap_run_reader(rd, to, &sink, &ts, err, sizeof err);
   if (rc != 0 && rc != WR_ENOMEM)
     CHECK(strncmp(err, "fuzz.pcap: record ", 18) == 0);
-  wr_pcap_close(rd);
+  wr_pcap_reader_destroy(rd);
 }
 
 /* The same input opened by path, through a memfd (a regular file). */
@@ -130,7 +131,7 @@ static void run_by_path(const uint8_t *data, size_t size) {
   wr_pcap_reader *rd;
   char err[512];
   wr_pcap_options po = {0};
-  if (wr_pcap_open(&rd, path, &po, err, sizeof err) != 0) {
+  if (wr_pcap_reader_create(path, &po, &rd, err, sizeof err) != 0) {
     CHECK(strncmp(err, path, plen) == 0); /* errors name the file */
     close(fd);
     return;
@@ -140,7 +141,7 @@ static void run_by_path(const uint8_t *data, size_t size) {
   int rc = wr_pcap_run_reader(rd, NULL, &sink, &ts, err, sizeof err);
   if (rc != 0 && rc != WR_ENOMEM)
     CHECK(strncmp(err, path, plen) == 0);
-  wr_pcap_close(rd);
+  wr_pcap_reader_destroy(rd);
   close(fd);
 }
 

@@ -571,7 +571,8 @@ static void test_sock_wait_ends_on_quiet(void **state) {
   f->flags = WR_POLL_QUIET;
   wr_sockenv *env;
   assert_int_equal(wr_sockenv_create(n, &env), 0);
-  wr_mailbox *mb = wr_mailbox_create(env);
+  wr_mailbox *mb = NULL;
+  wr_mailbox_create(env, &mb);
   assert_non_null(mb);
   wr_msg m;
   assert_int_equal(wr_mailbox_recv(mb, WR_SOCK_INFINITY, &m), WR_TIMEOUT);

@@ -54,9 +54,9 @@ static void test_basic(void **state) {
   pt_collect(pt_path("basic.pcap"), NULL, NULL, &cap);
   assert_int_equal(cap.count, 1);
   const wr_tcp_flow *fl = &cap.flows[0].flow;
-  char a[WR_ENDPOINT_STRLEN], b[WR_ENDPOINT_STRLEN];
-  assert_string_equal(wr_endpoint_format(&fl->client, a), "10.0.0.1:40000");
-  assert_string_equal(wr_endpoint_format(&fl->server, b), "10.0.0.2:80");
+  char a[WR_ADDR_STRLEN], b[WR_ADDR_STRLEN];
+  assert_string_equal(wr_addr_str(&fl->client, a), "10.0.0.1:40000");
+  assert_string_equal(wr_addr_str(&fl->server, b), "10.0.0.2:80");
   assert_int_equal(fl->id, 1);
   assert_int_equal(fl->client_by, WR_CLIENT_BY_SYN);
   PT_EXPECT_STR(&cap.flows[0].dir[WR_C2S], "hello", "c2s");
@@ -588,8 +588,8 @@ static void test_ipv6(void **state) {
   wr_pcap_capture cap;
   pt_collect(pt_path("v6.pcap"), NULL, NULL, &cap);
   assert_int_equal(cap.count, 1);
-  char a[WR_ENDPOINT_STRLEN];
-  assert_string_equal(wr_endpoint_format(&cap.flows[0].flow.client, a),
+  char a[WR_ADDR_STRLEN];
+  assert_string_equal(wr_addr_str(&cap.flows[0].flow.client, a),
                       "[fd00::1]:50000");
   PT_EXPECT_STR(&cap.flows[0].dir[WR_C2S], "v6 data", "c2s");
   PT_EXPECT_STR(&cap.flows[0].dir[WR_S2C], "reply", "s2c");

@@ -300,8 +300,10 @@ static void move(sx *x) {
   /* sx_msgs drained the box: send more, then move it. */
   SX_SEND(x->c, "\0\1c");
   sx_settle(x, 100);
-  wr_mailbox *other = wr_mailbox_create(x->env);
-  wr_mailbox *third = wr_mailbox_create(x->env);
+  wr_mailbox *other = NULL;
+  wr_mailbox_create(x->env, &other);
+  wr_mailbox *third = NULL;
+  wr_mailbox_create(x->env, &third);
   /* A message of another socket stays where it is. */
   sx_setopts(x->c, "active=true");
   SX_SEND(x->s, "zz");
@@ -328,7 +330,8 @@ static void move_kinds(sx *x) {
   SX_SEND(x->c, "\0\1a");
   sx_setopts(x->s, "active=1");
   sx_settle(x, 100);
-  wr_mailbox *other = wr_mailbox_create(x->env);
+  wr_mailbox *other = NULL;
+  wr_mailbox_create(x->env, &other);
   TU_CHECK(wr_sock_controlling_process(x->s, other) == 0, "move");
   SX_EQ(sx_msgs(x, other, "tcp \"a\""), "tcp \"a\"");
   SX_EQ(sx_msgs(x, x->ms, "tcp_passive"), "tcp_passive");

@@ -50,7 +50,7 @@ static void pair_open(pair *p, uint64_t seed, const char *policy,
   char err[256];
   assert_int_equal(wr_simnet_create(&cfg, &p->net, err, sizeof err), 0);
   assert_int_equal(wr_sockenv_create(p->net, &p->env), 0);
-  p->owner = wr_mailbox_create(p->env);
+  wr_mailbox_create(p->env, &p->owner);
   wr_sockopt so[8], co[1] = {{WR_OPT_ACTIVE, WR_ACTIVE_FALSE, 0}};
   int n = wr_sockopt_parse(server_opts, so, 8, err, sizeof err);
   assert_true(n >= 0);

@@ -175,14 +175,14 @@ static void json_counters(wr_json_writer *w, const wr_tcp_dir_stats *st) {
 
 static void json_flow(wr_json_writer *w, const wr_flowrec *r, int files) {
   const wr_tcp_flow *f = &r->flow;
-  char ep[WR_ENDPOINT_STRLEN];
+  char ep[WR_ADDR_STRLEN];
   wr_jw_object_begin(w);
   wr_jw_key(w, "id");
   wr_jw_uint(w, f->id);
   wr_jw_key(w, "client");
-  wr_jw_str(w, wr_endpoint_format(&f->client, ep));
+  wr_jw_str(w, wr_addr_str(&f->client, ep));
   wr_jw_key(w, "server");
-  wr_jw_str(w, wr_endpoint_format(&f->server, ep));
+  wr_jw_str(w, wr_addr_str(&f->server, ep));
   wr_jw_key(w, "client_by");
   wr_jw_str(w, client_by_name(f->client_by));
   if (files) {

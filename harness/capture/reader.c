@@ -93,8 +93,10 @@ static int open_failed(const char *name, const char *why, char *err,
   return WR_EPROTO;
 }
 
-int wr_pcap_open_stream(wr_pcap_reader **out, FILE *fp, const char *name,
-                        const wr_pcap_options *opt, char *err, size_t errlen) {
+int wr_pcap_reader_create_stream(FILE *fp, const char *name,
+                                 const wr_pcap_options *opt,
+                                 wr_pcap_reader **out, char *err,
+                                 size_t errlen) {
   *out = NULL;
   wr_pcap_options dflt = {0};
   if (!opt)
@@ -112,7 +114,7 @@ int wr_pcap_open_stream(wr_pcap_reader **out, FILE *fp, const char *name,
   if (!r->pcap) {
     fclose(fp); /* libpcap leaves the stream to us when it fails */
     int rc = open_failed(name, ebuf, err, errlen);
-    wr_pcap_close(r);
+    wr_pcap_reader_destroy(r);
     return rc;
   }
   r->fp = fp;
@@ -123,7 +125,7 @@ int wr_pcap_open_stream(wr_pcap_reader **out, FILE *fp, const char *name,
             "(Ethernet, with VLAN tags), LINUX_SLL, LINUX_SLL2, RAW, IPV4, "
             "IPV6, NULL and LOOP",
             name, r->dlt, wr_pcap_linktype_name(r->dlt));
-    wr_pcap_close(r);
+    wr_pcap_reader_destroy(r);
     return WR_ENOTSUP;
   }
   if (opt->filter && *opt->filter) {
@@ -132,7 +134,7 @@ int wr_pcap_open_stream(wr_pcap_reader **out, FILE *fp, const char *name,
         0) {
       set_msg(err, errlen, "%s: bad filter \"%s\": %s", name, opt->filter,
               pcap_geterr(r->pcap));
-      wr_pcap_close(r);
+      wr_pcap_reader_destroy(r);
       return WR_EINVAL;
     }
     int rc = pcap_setfilter(r->pcap, &prog);
@@ -140,7 +142,7 @@ int wr_pcap_open_stream(wr_pcap_reader **out, FILE *fp, const char *name,
     if (rc != 0) {
       set_msg(err, errlen, "%s: cannot apply filter \"%s\": %s", name,
               opt->filter, pcap_geterr(r->pcap));
-      wr_pcap_close(r);
+      wr_pcap_reader_destroy(r);
       return WR_EINVAL;
     }
   }
@@ -148,7 +150,7 @@ int wr_pcap_open_stream(wr_pcap_reader **out, FILE *fp, const char *name,
   r->frags = wr_fragq_new(opt->frag_mem);
   if (!r->frags) {
     set_msg(err, errlen, "%s: out of memory", name);
-    wr_pcap_close(r);
+    wr_pcap_reader_destroy(r);
     return WR_ENOMEM;
   }
   *out = r;
@@ -455,8 +457,8 @@ static int ng_next(wr_pcap_reader *r, struct pcap_pkthdr *h,
   }
 }
 
-int wr_pcap_open(wr_pcap_reader **out, const char *path,
-                 const wr_pcap_options *opt, char *err, size_t errlen) {
+int wr_pcap_reader_create(const char *path, const wr_pcap_options *opt,
+                          wr_pcap_reader **out, char *err, size_t errlen) {
   *out = NULL;
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -481,7 +483,7 @@ int wr_pcap_open(wr_pcap_reader **out, const char *path,
     if (iobuf)
       setvbuf(fp, iobuf, _IOFBF, READ_BUFFER);
   }
-  int rc = wr_pcap_open_stream(out, fp, path, opt, err, errlen);
+  int rc = wr_pcap_reader_create_stream(fp, path, opt, out, err, errlen);
   if (rc != 0)
     free(iobuf); /* the stream is closed by now */
   else
@@ -493,7 +495,7 @@ int wr_pcap_open(wr_pcap_reader **out, const char *path,
   return rc;
 }
 
-void wr_pcap_close(wr_pcap_reader *r) {
+void wr_pcap_reader_destroy(wr_pcap_reader *r) {
   if (!r)
     return;
   if (r->pcap)

@@ -23,11 +23,12 @@ const char *wr_gap_reason_name(int reason) {
   }
 }
 
-wr_tcp_reasm *wr_tcp_reasm_new(const wr_tcp_options *opt,
-                               const wr_tcp_sink *sink) {
+int wr_tcp_reasm_create(const wr_tcp_options *opt, const wr_tcp_sink *sink,
+                        wr_tcp_reasm **out) {
   wr_tcp_reasm *r = calloc(1, sizeof *r);
+  *out = r;
   if (!r)
-    return NULL;
+    return WR_ENOMEM;
   if (sink)
     r->sink = *sink;
   wr_tcp_options o = {0};
@@ -47,10 +48,11 @@ wr_tcp_reasm *wr_tcp_reasm_new(const wr_tcp_options *opt,
   r->buckets = calloc(r->nbuckets, sizeof *r->buckets);
   if (!r->buckets) {
     free(r);
-    return NULL;
+    *out = NULL;
+    return WR_ENOMEM;
   }
   r->next_id = 1;
-  return r;
+  return 0;
 }
 
 const wr_tcp_stats *wr_tcp_reasm_stats(const wr_tcp_reasm *r) { return &r->st; }
@@ -66,25 +68,25 @@ static uint64_t mix64(uint64_t x) {
   return x;
 }
 
-static uint64_t endpoint_hash(const wr_endpoint *e) {
+static uint64_t endpoint_hash(const wr_addr *e) {
   uint64_t a, b;
-  memcpy(&a, e->addr, 8);
-  memcpy(&b, e->addr + 8, 8);
+  memcpy(&a, e->ip, 8);
+  memcpy(&b, e->ip + 8, 8);
   return mix64(a ^ mix64(b ^ ((uint64_t)e->port << 8 | e->family)));
 }
 
 /* Symmetric in its arguments, so both directions find the flow. */
-static uint64_t flow_hash(const wr_endpoint *a, const wr_endpoint *b) {
+static uint64_t flow_hash(const wr_addr *a, const wr_addr *b) {
   return mix64(endpoint_hash(a) + endpoint_hash(b));
 }
 
-static rflow *lookup(wr_tcp_reasm *r, uint64_t h, const wr_endpoint *src,
-                     const wr_endpoint *dst) {
+static rflow *lookup(wr_tcp_reasm *r, uint64_t h, const wr_addr *src,
+                     const wr_addr *dst) {
   for (rflow *f = r->buckets[h & (r->nbuckets - 1)]; f; f = f->hnext)
-    if (f->hash == h && ((wr_endpoint_equal(&f->pub.client, src) &&
-                          wr_endpoint_equal(&f->pub.server, dst)) ||
-                         (wr_endpoint_equal(&f->pub.client, dst) &&
-                          wr_endpoint_equal(&f->pub.server, src))))
+    if (f->hash == h && ((wr_addr_equal(&f->pub.client, src) &&
+                          wr_addr_equal(&f->pub.server, dst)) ||
+                         (wr_addr_equal(&f->pub.client, dst) &&
+                          wr_addr_equal(&f->pub.server, src))))
       return f;
   return NULL;
 }
@@ -305,14 +307,14 @@ int wr_tcp_reasm_add(wr_tcp_reasm *r, const wr_tcp_segment *seg) {
   if (seg->csum == WR_CSUM_BAD) {
     /* The receiving kernel drops it; so do we, and say so. */
     if (f)
-      f->pub.dir[wr_endpoint_equal(&seg->src, &f->pub.client) ? WR_C2S : WR_S2C]
+      f->pub.dir[wr_addr_equal(&seg->src, &f->pub.client) ? WR_C2S : WR_S2C]
           .bad_checksums++;
     else
       r->st.orphan_bad_checksums++;
     return 0;
   }
   if (f && (seg->flags & WR_TCP_SYN)) {
-    int dir = wr_endpoint_equal(&seg->src, &f->pub.client) ? WR_C2S : WR_S2C;
+    int dir = wr_addr_equal(&seg->src, &f->pub.client) ? WR_C2S : WR_S2C;
     if (starts_new_flow(f, dir, seg)) {
       close_flow(r, f);
       f = NULL;
@@ -323,7 +325,7 @@ int wr_tcp_reasm_add(wr_tcp_reasm *r, const wr_tcp_segment *seg) {
     if (!f)
       return r->error = WR_ENOMEM;
   }
-  int dir = wr_endpoint_equal(&seg->src, &f->pub.client) ? WR_C2S : WR_S2C;
+  int dir = wr_addr_equal(&seg->src, &f->pub.client) ? WR_C2S : WR_S2C;
   f->pub.dir[dir].packets++;
   if (seg->ts_ns > f->pub.last_ts)
     f->pub.last_ts = seg->ts_ns;
@@ -359,7 +361,7 @@ int wr_tcp_reasm_finish(wr_tcp_reasm *r) {
   return r->error;
 }
 
-void wr_tcp_reasm_free(wr_tcp_reasm *r) {
+void wr_tcp_reasm_destroy(wr_tcp_reasm *r) {
   if (!r)
     return;
   for (size_t i = 0; i < r->nbuckets; i++) {

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "render.h"
 #include "wirerig/replay.h"
 
 char *wr_replay_render_packet(const wr_framing *cfg, const uint8_t *p, size_t n,
@@ -20,9 +19,9 @@ char *wr_replay_render_packet(const wr_framing *cfg, const uint8_t *p, size_t n,
   if (wr_packet_type_is_http(cfg->type)) {
     wr_http_packet hp;
     wr_http_parse(p, n, state, &hp);
-    wr_cap_print_http(f, cfg->type, &hp);
+    wr_http_print(f, cfg->type, &hp);
   } else {
-    wr_cap_print_bytes(f, p, n);
+    wr_bytes_print(f, p, n);
   }
   if (fclose(f) != 0) {
     free(buf);
@@ -96,7 +95,7 @@ static char *describe(const wr_framing *cfg, const cut *c, size_t i,
     fprintf(f, "%s (%zu bytes) ",
             c->invalid ? "a framing error" : "an incomplete packet",
             c->v[i].len);
-    wr_cap_print_bytes(f, c->v[i].ptr, c->v[i].len);
+    wr_bytes_print(f, c->v[i].ptr, c->v[i].len);
     if (fclose(f) != 0) {
       free(bytes);
       return NULL;

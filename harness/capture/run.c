@@ -6,8 +6,8 @@
 int wr_pcap_run_reader(wr_pcap_reader *rd, const wr_tcp_options *topt,
                        const wr_tcp_sink *sink, wr_tcp_stats *tstats, char *err,
                        size_t errlen) {
-  wr_tcp_reasm *r = wr_tcp_reasm_new(topt, sink);
-  if (!r) {
+  wr_tcp_reasm *r;
+  if (wr_tcp_reasm_create(topt, sink, &r) != 0) {
     snprintf(err, errlen, "out of memory");
     return WR_ENOMEM;
   }
@@ -31,7 +31,7 @@ int wr_pcap_run_reader(wr_pcap_reader *rd, const wr_tcp_options *topt,
     snprintf(err, errlen, "out of memory (a smaller stream cap may help)");
   if (tstats)
     *tstats = *wr_tcp_reasm_stats(r);
-  wr_tcp_reasm_free(r);
+  wr_tcp_reasm_destroy(r);
   return rc;
 }
 
@@ -40,12 +40,12 @@ int wr_pcap_run(const char *path, const wr_pcap_options *popt,
                 wr_pcap_stats *pstats, wr_tcp_stats *tstats, char *err,
                 size_t errlen) {
   wr_pcap_reader *rd;
-  int rc = wr_pcap_open(&rd, path, popt, err, errlen);
+  int rc = wr_pcap_reader_create(path, popt, &rd, err, errlen);
   if (rc != 0)
     return rc;
   rc = wr_pcap_run_reader(rd, topt, sink, tstats, err, errlen);
   if (pstats)
     *pstats = *wr_pcap_get_stats(rd);
-  wr_pcap_close(rd);
+  wr_pcap_reader_destroy(rd);
   return rc;
 }

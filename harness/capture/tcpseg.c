@@ -100,8 +100,8 @@ tcp_result wr_tcp_parse(const ip_info *ip, int no_checksum,
   memset(&seg->src, 0, sizeof seg->src);
   memset(&seg->dst, 0, sizeof seg->dst);
   seg->src.family = seg->dst.family = (uint8_t)ip->family;
-  memcpy(seg->src.addr, ip->src, 16);
-  memcpy(seg->dst.addr, ip->dst, 16);
+  memcpy(seg->src.ip, ip->src, 16);
+  memcpy(seg->dst.ip, ip->dst, 16);
   seg->src.port = wr_be16(p);
   seg->dst.port = wr_be16(p + 2);
   seg->seq = wr_be32(p + 4);

@@ -180,8 +180,10 @@ static int check_addr(wr_loopback *l, const wr_addr *a) {
 /* ---- the operations --------------------------------------------------------
  */
 
-static int lb_listen(wr_net *n, int h, const wr_addr *addr, int backlog) {
-  wr_loopback *l = lb_of(n);
+/* A non-blocking socket for addr's family, with the configured buffer
+ * sizes, once addr has passed the loopback check: the start that listen
+ * and connect share. The descriptor, or a negative wr_err. */
+static int new_socket(wr_loopback *l, const wr_addr *addr) {
   int rc = check_addr(l, addr);
   if (rc < 0)
     return rc;
@@ -189,9 +191,17 @@ static int lb_listen(wr_net *n, int h, const wr_addr *addr, int backlog) {
                   SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return err_now();
+  set_bufs(l, fd);
+  return fd;
+}
+
+static int lb_listen(wr_net *n, int h, const wr_addr *addr, int backlog) {
+  wr_loopback *l = lb_of(n);
+  int rc, fd = new_socket(l, addr);
+  if (fd < 0)
+    return fd;
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  set_bufs(l, fd);
   struct sockaddr_storage ss;
   socklen_t len;
   to_sockaddr(addr, &ss, &len);
@@ -230,14 +240,9 @@ static int lb_accept(wr_net *n, int lh, int h, wr_addr *peer) {
 
 static int lb_connect(wr_net *n, int h, const wr_addr *addr) {
   wr_loopback *l = lb_of(n);
-  int rc = check_addr(l, addr);
-  if (rc < 0)
-    return rc;
-  int fd = socket(addr->family == 6 ? AF_INET6 : AF_INET,
-                  SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int rc, fd = new_socket(l, addr);
   if (fd < 0)
-    return err_now();
-  set_bufs(l, fd);
+    return fd;
   struct sockaddr_storage ss;
   socklen_t len;
   to_sockaddr(addr, &ss, &len);

@@ -164,6 +164,16 @@ int wr_addr_format(const wr_addr *a, char *buf, size_t len) {
   return snprintf(buf, len, "%s:%u", host, (unsigned)a->port);
 }
 
+const char *wr_addr_str(const wr_addr *a, char buf[WR_ADDR_STRLEN]) {
+  wr_addr_format(a, buf, WR_ADDR_STRLEN);
+  return buf;
+}
+
+int wr_addr_equal(const wr_addr *a, const wr_addr *b) {
+  return a->family == b->family && a->port == b->port &&
+         memcmp(a->ip, b->ip, 16) == 0;
+}
+
 const char *wr_net_events_str(uint32_t events, char *buf, size_t len) {
   static const char *names[] = {"IN", "OUT", "RDHUP", "HUP", "ERR", "TIMER"};
   size_t used = 0;

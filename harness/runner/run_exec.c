@@ -74,7 +74,7 @@ static void set_text(char **dst, const char *src, size_t n) {
 static int judge(run_rt *rt, const wr_scn_step *st, int pass, const char *text,
                  const char *key) {
   obs_add(rt, st, text, key);
-  if (pass)
+  if (pass || rt->observe)
     return 0;
   wr_run_result *r = rt->r;
   r->verdict = WR_RUN_FAIL;
@@ -122,7 +122,7 @@ static long step_timeout(run_rt *rt, const wr_scn_step *st) {
 
 static wr_mailbox *ep_mb(run_rt *rt, int i) {
   if (!rt->eps[i].mb)
-    rt->eps[i].mb = wr_mailbox_create(rt->env);
+    wr_mailbox_create(rt->env, &rt->eps[i].mb);
   return rt->eps[i].mb;
 }
 
@@ -221,6 +221,11 @@ static const char *net_verb(wr_scn_kind k) {
 /* What the transport answered to a directive: a transport without the
  * operation skips the run (reported, not a failure), any other refusal is
  * an error. 0 when it was done, else 1 after setting the verdict. */
+/* In observe mode a directive the connection can no longer take (it is
+ * closed) is logged, not the end of the run: generated steps do not know
+ * the connection's state in advance. */
+#define NET_OBSERVED_ERROR 2
+
 static int net_answer(run_rt *rt, const wr_scn_step *st, int rc) {
   if (rc >= 0)
     return 0;
@@ -230,6 +235,8 @@ static int net_answer(run_rt *rt, const wr_scn_step *st, int rc) {
              wr_net_name(rt->net));
     return stop(rt, WR_RUN_SKIP, st, msg);
   }
+  if (rt->observe)
+    return NET_OBSERVED_ERROR;
   return stop(rt, WR_RUN_ERROR, st, "the transport refused the directive");
 }
 
@@ -250,6 +257,8 @@ static int net_dir(run_rt *rt, const wr_scn_step *st, int a, int b) {
     int rc = set_policy(rt, a, &p);
     return rc == WR_ENOTSUP ? net_answer(rt, st, rc) : 0;
   }
+  if (h < 0 && rt->observe)
+    return NET_OBSERVED_ERROR;
   if (h < 0)
     return stop_name(rt, WR_RUN_ERROR, st, a,
                      "has no open socket for this directive");
@@ -295,6 +304,10 @@ static int exec_net(run_rt *rt, const wr_scn_step *st) {
   int rc = net_dir(rt, st, st->ep, st->peer);
   if (!rc && st->both)
     rc = net_dir(rt, st, st->peer, st->ep);
+  if (rc == NET_OBSERVED_ERROR) {
+    obs_add(rt, st, "error refused", "error refused");
+    return 0;
+  }
   if (!rc)
     obs_add(rt, st, "ok", "ok");
   return rc;
@@ -798,6 +811,7 @@ wr_run_verdict wr_run_once(const wr_scenario *s, const wr_run_params *p,
   r->buf_len = 0;
   r->ndirs = 0;
   r->elapsed = 0;
+  r->trace_hash = 0;
   run_rt rt;
   memset(&rt, 0, sizeof rt);
   rt.s = s;
@@ -806,6 +820,7 @@ wr_run_verdict wr_run_once(const wr_scenario *s, const wr_run_params *p,
   rt.transport = p->transport;
   rt.seed = p->seed;
   rt.preload = p->preload;
+  rt.observe = p->observe;
   rt.default_ms =
       p->default_timeout ? ms_of(p->default_timeout) : DEFAULT_TIMEOUT_MS;
   rt.eps = calloc(s->nendpoints ? s->nendpoints : 1, sizeof *rt.eps);
@@ -836,6 +851,10 @@ wr_run_verdict wr_run_once(const wr_scenario *s, const wr_run_params *p,
       if (p->trace)
         collect_cuts(&rt, i);
     }
+    if (p->transport == WR_RUN_SIM)
+      r->trace_hash = wr_simnet_trace_hash(rt.net);
+    if (p->at_end)
+      p->at_end(p->at_end_ctx, rt.net);
   }
   wr_run_targets_stop(&rt);
   if (rt.env)

@@ -34,6 +34,7 @@ typedef struct run_rt {
   uint64_t seed;
   const char *preload;
   long default_ms;
+  int observe; /* wr_run_params.observe */
   uint32_t dconn[64];
   int dside[64];
   /* An observation and its key as they are written (run_exec.c); kept

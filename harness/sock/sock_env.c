@@ -225,23 +225,27 @@ static wr_sock *sock_new(wr_sockenv *env, wr_mailbox *owner) {
   return s;
 }
 
-wr_mailbox *wr_mailbox_create(wr_sockenv *env) {
+int wr_mailbox_create(wr_sockenv *env, wr_mailbox **out) {
+  if (!out)
+    return WR_EINVAL;
+  *out = NULL;
   if (!env)
-    return NULL;
+    return WR_EINVAL;
   if (env->nboxes == env->capboxes) {
     int cap = env->capboxes ? env->capboxes * 2 : 8;
     wr_mailbox **p = realloc(env->boxes, (size_t)cap * sizeof *p);
     if (!p)
-      return NULL;
+      return WR_ENOMEM;
     env->boxes = p;
     env->capboxes = cap;
   }
   wr_mailbox *mb = calloc(1, sizeof *mb);
   if (!mb)
-    return NULL;
+    return WR_ENOMEM;
   mb->env = env;
   env->boxes[env->nboxes++] = mb;
-  return mb;
+  *out = mb;
+  return 0;
 }
 
 static int mailbox_nonempty(void *ctx) { return ((wr_mailbox *)ctx)->len > 0; }

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "wirerig/error.h"
 
@@ -182,6 +183,12 @@ wr_http_kind wr_http_parse(const uint8_t *line, size_t len, int *state,
  * `wirerig decode` prints and what scenario reports show. */
 int wr_http_render(const wr_http_packet *p, int binaries, char *buf,
                    size_t len);
+/* The same term written to out, for the packet type `type` (binaries for
+ * http_bin and httph_bin), whatever its length. */
+void wr_http_print(FILE *out, wr_packet_type type, const wr_http_packet *p);
+/* Bytes as `wirerig decode` shows a packet: a double-quoted string,
+ * printable ASCII as is, \" \\ \r \n \t, and \xHH for the rest. */
+void wr_bytes_print(FILE *out, const uint8_t *p, size_t n);
 
 /* The packet's line was copied whole to `to` (line.len bytes): moves every
  * span of p into the copy, so that p stays valid as long as the copy does

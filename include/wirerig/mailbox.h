@@ -42,6 +42,15 @@ typedef struct wr_msg {
 } wr_msg;
 
 typedef struct wr_mailbox wr_mailbox;
+struct wr_sockenv; /* sock.h */
+
+/* A new empty mailbox of env (a controlling process), freed with the
+ * environment. 0, or WR_ENOMEM. */
+int wr_mailbox_create(struct wr_sockenv *env, wr_mailbox **out);
+/* Takes the oldest message, waiting up to timeout_ms (WR_SOCK_INFINITY,
+ * sock.h) while the event loop runs. 0 with *out filled (free it with
+ * wr_msg_free), or WR_TIMEOUT. */
+int wr_mailbox_recv(wr_mailbox *mb, long timeout_ms, wr_msg *out);
 
 /* "tcp", "http", "tcp_closed", "tcp_error", "tcp_passive". */
 const char *wr_msg_kind_name(wr_msg_kind kind);

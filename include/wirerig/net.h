@@ -61,6 +61,10 @@ int wr_addr_parse(const char *text, wr_addr *out, char *err, size_t errlen);
 int wr_addr_format(const wr_addr *a, char *buf, size_t len);
 /* Nonzero for 127.0.0.0/8 and ::1. */
 int wr_addr_is_loopback(const wr_addr *a);
+/* wr_addr_format into buf, returned: "10.0.0.1:40000", "[::1]:80". */
+const char *wr_addr_str(const wr_addr *a, char buf[WR_ADDR_STRLEN]);
+/* 1 when a and b are the same address and port. */
+int wr_addr_equal(const wr_addr *a, const wr_addr *b);
 
 /* shutdown directions, as SHUT_RD / SHUT_WR / SHUT_RDWR. */
 enum { WR_SHUT_RD = 1, WR_SHUT_WR = 2, WR_SHUT_RDWR = 3 };

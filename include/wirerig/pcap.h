@@ -26,21 +26,8 @@
 extern "C" {
 #endif
 
-/* One end of a TCP connection. IPv4 addresses fill addr[0..4). */
-typedef struct wr_endpoint {
-  uint8_t family; /* 4 or 6 */
-  uint16_t port;
-  uint8_t addr[16];
-} wr_endpoint;
-
-/* Room for "[" INET6_ADDRSTRLEN "]:65535" and its NUL. */
-#define WR_ENDPOINT_STRLEN 56
-
-/* Writes "10.0.0.1:40000" or "[::1]:80" into buf and returns buf. */
-const char *wr_endpoint_format(const wr_endpoint *e,
-                               char buf[WR_ENDPOINT_STRLEN]);
-/* 1 when a and b are the same address and port. */
-int wr_endpoint_equal(const wr_endpoint *a, const wr_endpoint *b);
+/* The ends of a connection are wr_addr (types.h): IPv4 addresses fill
+ * ip[0..4); wr_addr_str (net.h) prints them. */
 
 /* TCP header flags. */
 #define WR_TCP_FIN 0x01u
@@ -66,7 +53,7 @@ typedef enum wr_csum_state {
 typedef struct wr_tcp_segment {
   int64_t ts_ns;   /* capture time, nanoseconds since the epoch */
   uint64_t record; /* the record (1-based) that completed it */
-  wr_endpoint src, dst;
+  wr_addr src, dst;
   uint32_t seq, ack;
   uint16_t window;
   uint8_t flags; /* WR_TCP_* */
@@ -110,12 +97,14 @@ typedef struct wr_pcap_reader wr_pcap_reader;
  * cannot be opened, WR_EPROTO when it is not a readable capture, WR_ENOTSUP
  * for a link type wirerig does not decode, WR_EINVAL for a filter that does
  * not compile, WR_ENOMEM. opt may be NULL. */
-int wr_pcap_open(wr_pcap_reader **out, const char *path,
-                 const wr_pcap_options *opt, char *err, size_t errlen);
+int wr_pcap_reader_create(const char *path, const wr_pcap_options *opt,
+                          wr_pcap_reader **out, char *err, size_t errlen);
 /* The same from an open stream (fmemopen for fuzzing), called `name` in
  * messages. The reader takes fp over and closes it, also on failure. */
-int wr_pcap_open_stream(wr_pcap_reader **out, FILE *fp, const char *name,
-                        const wr_pcap_options *opt, char *err, size_t errlen);
+int wr_pcap_reader_create_stream(FILE *fp, const char *name,
+                                 const wr_pcap_options *opt,
+                                 wr_pcap_reader **out, char *err,
+                                 size_t errlen);
 
 /* The next TCP segment: returns 1 and fills *seg, 0 at the end of the file,
  * or a negative wr_err (WR_EPROTO for a damaged record, WR_EIO, WR_ENOMEM)
@@ -130,7 +119,7 @@ int wr_pcap_linktype(const wr_pcap_reader *r);
 const char *wr_pcap_linktype_name(int dlt);
 /* 1 when wirerig decodes this DLT_ link type. */
 int wr_pcap_linktype_supported(int dlt);
-void wr_pcap_close(wr_pcap_reader *r);
+void wr_pcap_reader_destroy(wr_pcap_reader *r);
 
 /* ---- writing a simulated run as a capture ------------------------------ */
 

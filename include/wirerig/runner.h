@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "wirerig/net.h"
 #include "wirerig/policy.h"
 #include "wirerig/scenario.h"
 
@@ -88,6 +89,9 @@ typedef struct wr_run_result {
    * they were saved in (kept) and its last lines; "" otherwise. */
   char target_log[512];
   char target_tail[1024];
+  /* sim: simnet's trace hash at the end of the run (the same scenario and
+   * seed give the same hash); 0 on loopback. */
+  uint64_t trace_hash;
 } wr_run_result;
 
 typedef struct wr_run_params {
@@ -99,6 +103,16 @@ typedef struct wr_run_params {
   /* libwirerig_preload.so, for targets started with shim=: they get it in
    * LD_PRELOAD with this run's seed. NULL: such a target is an ERROR. */
   const char *preload;
+  /* Observe only: no expectation ends the run; every step runs and is
+   * logged (the verdict stays PASS unless the harness fails). The stateful
+   * fuzzer (statefuzz.h) generates steps whose outcome it does not know in
+   * advance and judges the log and the network instead. */
+  int observe;
+  /* Called once at the end of a run, before the transport is destroyed,
+   * with the transport (simnet's byte accounting and trace are read
+   * there). NULL: none. */
+  void (*at_end)(void *ctx, wr_net *net);
+  void *at_end_ctx;
 } wr_run_params;
 
 /* Runs once. r is reused between runs (its buffers grow, never shrink);

@@ -62,14 +62,7 @@ wr_net *wr_sockenv_net(wr_sockenv *env);
  * as time passing while no call blocks. Returns 0 or a negative wr_err. */
 int wr_sockenv_run(wr_sockenv *env, long ms);
 
-/* ---- mailboxes (the controlling processes) ------------------------------ */
-
-/* A new empty mailbox, freed with the environment. NULL on ENOMEM. */
-wr_mailbox *wr_mailbox_create(wr_sockenv *env);
-/* Takes the oldest message, waiting up to timeout_ms (WR_SOCK_INFINITY)
- * while the event loop runs. 0 with *out filled (free it with wr_msg_free),
- * or WR_TIMEOUT. */
-int wr_mailbox_recv(wr_mailbox *mb, long timeout_ms, wr_msg *out);
+/* Mailboxes (the controlling processes): mailbox.h. */
 
 /* ---- connecting --------------------------------------------------------- */
 

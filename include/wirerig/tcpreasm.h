@@ -71,7 +71,7 @@ typedef struct wr_tcp_dir_stats {
 /* A flow as the sink sees it. */
 typedef struct wr_tcp_flow {
   uint64_t id; /* 1, 2, ... in order of first segment */
-  wr_endpoint client, server;
+  wr_addr client, server;
   wr_client_rule client_by;
   int64_t first_ts, last_ts;
   uint64_t first_record;
@@ -153,9 +153,9 @@ typedef struct wr_tcp_stats {
 
 typedef struct wr_tcp_reasm wr_tcp_reasm;
 
-/* NULL when out of memory. opt may be NULL. */
-wr_tcp_reasm *wr_tcp_reasm_new(const wr_tcp_options *opt,
-                               const wr_tcp_sink *sink);
+/* A reassembler feeding sink (copied). 0, or WR_ENOMEM. opt may be NULL. */
+int wr_tcp_reasm_create(const wr_tcp_options *opt, const wr_tcp_sink *sink,
+                        wr_tcp_reasm **out);
 /* Feeds one segment. Returns 0, WR_ENOMEM, or WR_EIO once a sink aborted
  * (sticky). */
 int wr_tcp_reasm_add(wr_tcp_reasm *r, const wr_tcp_segment *seg);
@@ -164,7 +164,7 @@ int wr_tcp_reasm_add(wr_tcp_reasm *r, const wr_tcp_segment *seg);
 int wr_tcp_reasm_finish(wr_tcp_reasm *r);
 const wr_tcp_stats *wr_tcp_reasm_stats(const wr_tcp_reasm *r);
 /* Frees everything; flows still open are dropped without callbacks. */
-void wr_tcp_reasm_free(wr_tcp_reasm *r);
+void wr_tcp_reasm_destroy(wr_tcp_reasm *r);
 
 #ifdef __cplusplus
 }

@@ -23,6 +23,9 @@ typedef struct wr_addr {
   uint8_t ip[16];
 } wr_addr;
 
+/* Room for "[" INET6_ADDRSTRLEN "]:65535" and its NUL (wr_addr_str). */
+#define WR_ADDR_STRLEN 56
+
 #ifdef __cplusplus
 }
 #endif

@@ -39,5 +39,6 @@
 #include "wirerig/tcpreasm.h"
 /* runner */
 #include "wirerig/runner.h"
+#include "wirerig/statefuzz.h"
 
 #endif

@@ -60,8 +60,8 @@ void sx_env_open(sx *x, const sx_variant *v) {
   }
   TU_CHECK(rc == 0, "transport: %s", err);
   TU_CHECK(wr_sockenv_create(x->net, &x->env) == 0, "sockenv");
-  x->mc = wr_mailbox_create(x->env);
-  x->ms = wr_mailbox_create(x->env);
+  wr_mailbox_create(x->env, &x->mc);
+  wr_mailbox_create(x->env, &x->ms);
 }
 
 void sx_open(sx *x, const sx_variant *v, const char *copts, const char *sopts) {

@@ -33,8 +33,8 @@ int main(void) {
 
   wr_pcap_reader *r = NULL;
   char err[256];
-  ok &= check(wr_pcap_open(&r, "/nonexistent/capture.pcap", NULL, err,
-                           sizeof err) == WR_ENOENT,
+  ok &= check(wr_pcap_reader_create("/nonexistent/capture.pcap", NULL, &r, err,
+                                    sizeof err) == WR_ENOENT,
               "opening a missing capture did not say enoent");
 
   /* The version macros agree with each other and, when CMake found the
