@@ -201,7 +201,7 @@ static void write_recvs(FILE *out, const wr_tcp_stream *s,
          * `any` takes the header whatever it says, and the captured one
          * stays beside it for the reader. */
         fputs("any   # captured: http ", out);
-        wr_cap_print_http(out, cfg->type, &hp);
+        wr_http_print(out, cfg->type, &hp);
         putc('\n', out);
         continue;
       }
