@@ -79,7 +79,7 @@ static int check_problem(void *ctx, const char *path,
             path, WR_RUN_DIR_DEPTH_MAX);
     break;
   case WR_RUN_COLLECT_EMPTY:
-    fprintf(stderr, PROG ": %s: no *.scn files found\n", path);
+    fprintf(stderr, PROG ": %s: no scenario files found\n", path);
     break;
   default:
     fprintf(stderr, PROG ": %s: %s\n", path, strerror(err));
@@ -133,11 +133,22 @@ int wr_cmd_check(int argc, char **argv) {
     const char *a = paths[i];
     wr_run_collect(&a, 1, &co, NULL);
   }
+  /* Nothing checked is not "all valid": the summary says what the exit
+   * status says. */
+  if (st.files == 0) {
+    fprintf(stderr, PROG ": no scenario files found\n");
+    free(paths);
+    return 2;
+  }
   if (!quiet) {
     if (st.invalid)
       printf("%zu file%s checked: %zu invalid, %zu error%s\n", st.files,
              st.files == 1 ? "" : "s", st.invalid, st.errors,
              st.errors == 1 ? "" : "s");
+    else if (st.io_failed)
+      printf("%zu file%s checked: all valid, but not every path could be "
+             "searched (above)\n",
+             st.files, st.files == 1 ? "" : "s");
     else
       printf("%zu file%s checked: all valid\n", st.files,
              st.files == 1 ? "" : "s");

@@ -25,17 +25,19 @@ static void usage(FILE *out) {
       out,
       "usage: " WR_RUN_PROG " [FILES|DIRS] [--seeds N] [--seed S]\n"
       "         [--transport sim|loopback|both] [--exhaustive-limit BYTES]\n"
-      "         [--schedule 'A->B=POLICY'] [--jobs N] [--junit FILE] [--tap]\n"
-      "         [--shrink-dir DIR] [--no-shrink] [--max-schedules N] [-v]\n"
+      "         [--schedule 'A->B=POLICY'] [--jobs N] [--junit FILE]\n"
+      "         [--tap[=FILE]]\n"
+      "         [--shrink-dir DIR] [--no-shrink] [--max-schedules N]\n"
+      "         [--shard K/N] [-v]\n"
       "\n"
       "Runs scenario files (docs/scenarios.md): on simnet with N seeds\n"
-      "(default 100, a file's `seeds` wins) and over every cut schedule of\n"
+      "(default: the file's `seeds`, else 100) and over every cut schedule of\n"
       "each direction of at most BYTES bytes (default 12), and once on\n"
       "loopback; then compares the two transports' observations.\n"
       "Directories are searched recursively for *.scn (default: scenarios).\n"
       "\n"
       "  --seeds N           simulated runs per scenario, one seed each\n"
-      "                      (1..4294967295; default 100)\n"
+      "                      (1..4294967295; wins over a file's `seeds`)\n"
       "  --seed S            run only seed S (no exhaustive pass)\n"
       "  --transport T       sim, loopback or both (default both)\n"
       "  --exhaustive-limit BYTES  try every cut schedule of directions of\n"
@@ -47,15 +49,19 @@ static void usage(FILE *out) {
       "  --no-shrink         do not shrink failures\n"
       "  --max-schedules N   exhaustive runs per scenario (default 2048)\n"
       "  --jobs N            files in parallel (1..64)\n"
+      "  --shard K/N         run only the K-th of N shares of the files\n"
+      "                      (a CI matrix of N machines runs each once)\n"
       "  --junit FILE        JUnit XML of the results\n"
-      "  --tap               TAP 13 on stdout instead of the table\n"
+      "  --tap               TAP 13 on stdout (the table goes to stderr)\n"
+      "  --tap=FILE          TAP 13 into FILE, the table on stdout\n"
       "  -v, --verbose       progress on stderr even when not a terminal\n"
       "  -h, --help          this text\n"
       "\n"
       "Options take their value as --opt VALUE or --opt=VALUE, once each.\n"
       "\n"
-      "Exit status: 0 all passed, 1 a failure or disagreement, 2 bad\n"
-      "input (a malformed scenario, a bad flag, a missing file).\n");
+      "Exit status: 0 all passed, 1 a failure or disagreement, or nothing\n"
+      "ran (every file skipped), 2 bad input (a malformed scenario, a bad\n"
+      "flag, a missing file).\n");
 }
 
 typedef wr_run_files paths;
@@ -82,8 +88,7 @@ static int collect_problem(void *ctx, const char *path,
   (void)ctx;
   switch (what) {
   case WR_RUN_COLLECT_EMPTY:
-    fprintf(stderr, WR_RUN_PROG ": %s: no *.scn files in this directory\n",
-            path);
+    fprintf(stderr, WR_RUN_PROG ": %s: no scenario files found\n", path);
     break;
   case WR_RUN_COLLECT_TOO_DEEP:
     fprintf(stderr,
@@ -100,13 +105,40 @@ static int collect_problem(void *ctx, const char *path,
 /* The lines (or TAP) and the summary; the JUnit file. Returns 0, or -1
  * when the JUnit file could not be written. */
 static int print_suite(const run_output *out, const wr_run_suite *s) {
-  FILE *f = out->tap ? stderr : stdout;
+  /* `--tap` alone makes stdout a TAP stream that prove parses: nothing
+   * else may be written there, so the people's report goes to stderr.
+   * With `--tap=FILE` (and `--junit FILE`) the report stays on stdout and
+   * the CI formats are kept beside it. */
+  int tap_stdout = out->tap && !out->tap_file;
+  FILE *f = tap_stdout ? stderr : stdout;
   wr_run_write_lines(f, s);
-  if (out->tap)
-    wr_run_write_tap(stdout, s);
   wr_run_write_summary(f, s);
+  if (s->n > 0 && wr_run_suite_ran(s) == 0)
+    fprintf(stderr,
+            WR_RUN_PROG ": nothing ran: %s skipped on every transport "
+                        "asked for\n",
+            s->n == 1 ? "the file was" : "every file was");
+  int rc = 0;
+  if (tap_stdout) {
+    wr_run_write_tap(stdout, s);
+    if (fflush(stdout) != 0)
+      rc = -1;
+  } else if (out->tap_file) {
+    /* Atomic like the JUnit file below. */
+    wr_atomic_file t;
+    char err[600];
+    if (wr_atomic_open(&t, out->tap_file, err, sizeof err) != 0) {
+      fprintf(stderr, WR_RUN_PROG ": --tap %s\n", err);
+      return -1;
+    }
+    wr_run_write_tap(t.fp, s);
+    if (wr_atomic_commit(&t, 0, err, sizeof err) != 0) {
+      fprintf(stderr, WR_RUN_PROG ": --tap %s\n", err);
+      rc = -1;
+    }
+  }
   if (!out->junit)
-    return 0;
+    return rc;
   /* Under a temporary name, renamed when complete: a full disk or an
    * interrupted run never leaves a 0-byte or half file, or the previous
    * run's, under this run's name. */
@@ -125,7 +157,7 @@ static int print_suite(const run_output *out, const wr_run_suite *s) {
     fprintf(stderr, WR_RUN_PROG ": --junit %s\n", err);
     return -1;
   }
-  return 0;
+  return rc;
 }
 
 enum {
@@ -139,7 +171,8 @@ enum {
   OPT_SHRINK_DIR,
   OPT_MAX_SCHEDULES,
   OPT_TAP,
-  OPT_NO_SHRINK
+  OPT_NO_SHRINK,
+  OPT_SHARD
 };
 
 static const struct option long_options[] = {
@@ -152,8 +185,9 @@ static const struct option long_options[] = {
     {"schedule", required_argument, NULL, OPT_SCHEDULE},
     {"shrink-dir", required_argument, NULL, OPT_SHRINK_DIR},
     {"max-schedules", required_argument, NULL, OPT_MAX_SCHEDULES},
-    {"tap", no_argument, NULL, OPT_TAP},
+    {"tap", optional_argument, NULL, OPT_TAP},
     {"no-shrink", no_argument, NULL, OPT_NO_SHRINK},
+    {"shard", required_argument, NULL, OPT_SHARD},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
@@ -171,6 +205,7 @@ int wr_cmd_run(int argc, char **argv) {
   paths in = {0}, files = {0};
   run_output out = {0};
   uint64_t jobs = 1;
+  unsigned shard_k = 1, shard_n = 1;
   int rc = 2;
   wr_cli_opts p;
   wr_cli_opts_init(&p, WR_RUN_PROG, WR_RUN_PROG, argc, argv, "hv",
@@ -190,6 +225,7 @@ int wr_cmd_run(int argc, char **argv) {
       break;
     case OPT_TAP:
       out.tap = 1;
+      out.tap_file = v; /* --tap=FILE; NULL for stdout */
       break;
     case OPT_NO_SHRINK:
       o.no_shrink = 1;
@@ -233,6 +269,21 @@ int wr_cmd_run(int argc, char **argv) {
     case OPT_SCHEDULE:
       o.schedule = v;
       break;
+    case OPT_SHARD: {
+      unsigned k, n;
+      char end;
+      if (sscanf(v, "%u/%u%c", &k, &n, &end) != 2 || n < 1 || n > 100000 ||
+          k < 1 || k > n) {
+        fprintf(stderr,
+                WR_RUN_PROG ": --shard: expected K/N with 1 <= K <= N, "
+                            "found '%s'\n",
+                v);
+        goto done;
+      }
+      shard_k = k;
+      shard_n = n;
+      break;
+    }
     case OPT_SHRINK_DIR:
       o.shrink_dir = v;
       break;
@@ -254,6 +305,11 @@ int wr_cmd_run(int argc, char **argv) {
   wr_run_collect_opts co = {.problem = collect_problem};
   if (wr_run_collect((const char *const *)in.v, in.n, &co, &files) < 0)
     goto done;
+  size_t all = files.n;
+  wr_run_files_shard(&files, shard_k, shard_n);
+  if (shard_n > 1)
+    fprintf(stderr, WR_RUN_PROG ": shard %u/%u: %zu of %zu %s\n", shard_k,
+            shard_n, files.n, all, all == 1 ? "file" : "files");
   int tty = isatty(2);
   if ((out.verbose || tty) && jobs == 1) {
     o.progress = show_progress;
@@ -279,6 +335,10 @@ int wr_cmd_run(int argc, char **argv) {
   }
   int wrote = print_suite(&out, &suite);
   rc = wrote < 0 ? 2 : wr_run_suite_status(&suite);
+  /* A shard may be empty when there are fewer files than shards: that is
+   * the matrix's shape, not a run that checked nothing by mistake. */
+  if (rc == 1 && shard_n > 1 && files.n == 0)
+    rc = 0;
   if (suite.interrupted)
     rc = 128 + suite.interrupted;
   wr_run_suite_free(&suite);

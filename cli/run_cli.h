@@ -10,6 +10,7 @@
 /* Where the output goes (--tap, --junit, -v). */
 typedef struct run_output {
   int tap, verbose;
+  const char *tap_file; /* --tap=FILE; NULL: --tap writes stdout */
   const char *junit;
 } run_output;
 

@@ -14,6 +14,7 @@ packages=(
   redis-server nginx-light python3  # real servers driven under `wirerig exec` (tests/preload)
   tshark wireshark-common tcpdump tcpflow  # pcap export checks, captures, benchmarks
   iproute2 procps zip unzip        # zip: seed corpora as OSS-Fuzz ships them
+  libxml2-utils perl python3 curl  # xmllint (JUnit schema), prove (TAP), real servers and clients
 )
 
 missing=()

@@ -246,6 +246,8 @@ static wr_run_item mk_item(const char *path, wr_run_kind kind) {
   it.rep.seeds = 90;
   it.rep.schedules = 10;
   it.rep.seconds = 0.5;
+  it.rep.sim_seconds = 0.375;
+  it.rep.lo_seconds = 0.125;
   return it;
 }
 
@@ -383,9 +385,12 @@ static void test_junit(void **state) {
   if (wrong)
     fail_msg("JUnit not well-formed: %s:\n%s", wrong, x);
   assert_non_null(strstr(x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"));
-  /* 5 files x 2 transports; fail and dis fail; bad is an error twice */
+  /* 5 files x 2 transports; fail and dis fail; bad is an error twice;
+   * fail's loopback (not run) and skip's loopback are skipped */
   assert_non_null(strstr(x, "<testsuite name=\"wirerig run\" tests=\"10\" "
-                            "failures=\"2\" errors=\"2\" time=\"2.500\">"));
+                            "failures=\"2\" errors=\"2\" skipped=\"2\" "
+                            "time=\"2.500\" timestamp=\""));
+  assert_non_null(strstr(x, "\" hostname=\""));
   assert_int_equal(count(x, "<testcase "), 10);
   assert_int_equal(count(x, "</testcase>"), 10);
   assert_int_equal(count(x, "name=\"sim\""), 5);
@@ -395,21 +400,25 @@ static void test_junit(void **state) {
   /* fail: sim failed, loopback not run; skip: loopback skipped */
   assert_non_null(strstr(
       x, "<testcase classname=\"dir/fail&lt;1&gt;.scn\" name=\"sim\" "
-         "time=\"0.500\"><failure type=\"expectation\" message=\"wirerig run "
+         "time=\"0.375\"><failure type=\"expectation\" message=\"wirerig run "
          "fail.scn --schedule 'c-&gt;s=cuts:1'\">FAIL x\n  expected: "
          "&quot;a&amp;b&quot; &lt;x&gt;\n</failure></testcase>\n"));
   assert_non_null(strstr(x, "<testcase classname=\"dir/fail&lt;1&gt;.scn\" "
-                            "name=\"loopback\" time=\"0.500\"><skipped "
+                            "name=\"loopback\" time=\"0.125\"><skipped "
                             "message=\"not run\"/></testcase>\n"));
-  assert_non_null(strstr(x, "name=\"loopback\" time=\"0.500\"><skipped "
+  assert_non_null(strstr(x, "name=\"loopback\" time=\"0.125\"><skipped "
                             "message=\"on loopback: net drop\"/>"));
+  /* each transport has its share of the file's time (they used to carry
+   * the whole time twice) */
   assert_non_null(strstr(x, "<testcase classname=\"pass.scn\" name=\"sim\" "
-                            "time=\"0.500\"></testcase>\n"));
+                            "time=\"0.375\"></testcase>\n"));
+  assert_non_null(strstr(x, "<testcase classname=\"pass.scn\" "
+                            "name=\"loopback\" time=\"0.125\"></testcase>\n"));
   /* the disagreement is loopback's failure, sim passed */
   assert_non_null(strstr(x, "<testcase classname=\"dis.scn\" name=\"sim\" "
-                            "time=\"0.500\"></testcase>\n"));
+                            "time=\"0.375\"></testcase>\n"));
   assert_non_null(strstr(x, "<testcase classname=\"dis.scn\" "
-                            "name=\"loopback\" time=\"0.500\"><failure "
+                            "name=\"loopback\" time=\"0.125\"><failure "
                             "type=\"disagreement\""));
   assert_non_null(strstr(x, "<error type=\"bad-input\" message=\"parse "
                             "errors\">bad.scn:4:20: bad escape '\\q'\n"
@@ -461,10 +470,10 @@ static void test_lines_and_summary(void **state) {
   hand_suite(&s, items);
   char *l = capture(wr_run_write_lines, NULL, &s);
   assert_non_null(strstr(l, "PASS  pass.scn: sim pass (100 runs: 90 seeds, "
-                            "10 schedules), loopback pass (1 runs), agree, "
+                            "10 schedules), loopback pass (1 run), agree, "
                             "0.50s\n"));
   assert_non_null(strstr(l, "FAIL  dir/fail<1>.scn: sim FAIL (100 runs: 90 "
-                            "seeds, 10 schedules), loopback not run (1 runs), "
+                            "seeds, 10 schedules), loopback not run (1 run), "
                             "-, 0.50s\nFAIL x\n"));
   assert_non_null(strstr(l, "BAD   bad.scn\nbad.scn:4:20: bad escape"));
   assert_non_null(strstr(l, ", DISAGREE, 0.50s\nDISAGREE\n"));
@@ -474,12 +483,13 @@ static void test_lines_and_summary(void **state) {
   char *t = capture(wr_run_write_summary, NULL, &s);
   const char *row = strchr(t + 1, '\n');
   assert_non_null(row);
-  unsigned long long n, pass, fail, bad, sim, seeds, sched, lo;
+  unsigned long long n, pass, fail, skip, bad, sim, seeds, sched, lo;
   char ag[32];
-  assert_int_equal(sscanf(row + 1,
-                          "%llu %llu %llu %llu %llu %llu %llu %llu %31s", &n,
-                          &pass, &fail, &bad, &sim, &seeds, &sched, &lo, ag),
-                   9);
+  assert_int_equal(
+      sscanf(row + 1, "%llu %llu %llu %llu %llu %llu %llu %llu %llu %31s", &n,
+             &pass, &fail, &skip, &bad, &sim, &seeds, &sched, &lo, ag),
+      10);
+  assert_int_equal(skip, 0); /* skip.scn ran on simnet: it passed */
   assert_int_equal(n, 5);
   assert_int_equal(pass, 2);
   assert_int_equal(fail, 2);
@@ -624,6 +634,73 @@ static void test_suite_jobs_give_the_same_items(void **state) {
   wr_run_files_free(&f);
 }
 
+/* A file skipped on every transport asked for ran nothing: SKIP in the
+ * lines and the summary, `ok ... # SKIP` in TAP, <skipped/> in JUnit, and
+ * a suite of only such files does not pass. It used to be PASS, "1 runs". */
+static void test_skipped_everywhere(void **state) {
+  (void)state;
+  wr_run_item items[2];
+  items[0] = mk_item("target/kv.scn", WR_RUN_K_PASS);
+  items[0].rep.sim = WR_RUN_SKIP;
+  items[0].rep.ran_lo = 0;
+  items[0].rep.agreement = -1;
+  items[0].rep.sim_runs = items[0].rep.seeds = items[0].rep.schedules = 0;
+  items[0].rep.lo_runs = 0;
+  snprintf(items[0].rep.skip_reason, sizeof items[0].rep.skip_reason,
+           "simnet: the file says `transports loopback`");
+  items[1] = items[0];
+  items[1].path = (char *)"target/two.scn";
+  wr_run_suite s = {.items = items, .n = 2, .seconds = 1.0};
+  assert_true(wr_run_report_skipped(&items[0].rep));
+  char *l = capture(wr_run_write_lines, NULL, &s);
+  assert_non_null(strstr(l, "SKIP  target/kv.scn: sim skipped (0 runs: 0 "
+                            "seeds, 0 schedules), loopback not run (0 runs)"));
+  free(l);
+  char *t = capture(wr_run_write_tap, NULL, &s);
+  assert_non_null(strstr(t, "ok 1 - target/kv.scn # SKIP simnet: the file "
+                            "says `transports loopback`\n"));
+  free(t);
+  char *x = capture(NULL, wr_run_write_junit, &s);
+  assert_non_null(strstr(x, "skipped=\"4\""));
+  assert_int_equal(count(x, "<skipped "), 4);
+  free(x);
+  char *sum = capture(wr_run_write_summary, NULL, &s);
+  unsigned long long n, pass, fail, skip;
+  assert_int_equal(sscanf(strchr(sum + 1, '\n') + 1, "%llu %llu %llu %llu", &n,
+                          &pass, &fail, &skip),
+                   4);
+  assert_int_equal(pass, 0);
+  assert_int_equal(skip, 2);
+  free(sum);
+  assert_int_equal(wr_run_suite_ran(&s), 0);
+  assert_int_equal(wr_run_suite_status(&s), 1);
+  /* one file that ran makes the suite a pass again */
+  items[1].rep.sim = WR_RUN_PASS;
+  items[1].rep.sim_runs = 1;
+  assert_false(wr_run_report_skipped(&items[1].rep));
+  assert_int_equal(wr_run_suite_status(&s), 0);
+}
+
+/* One spelling of a path in every report. */
+static void test_path_normalize(void **state) {
+  (void)state;
+  static const char *const cases[][2] = {
+      {"scenarios//partial/x.scn", "scenarios/partial/x.scn"},
+      {"./scenarios/./x.scn", "scenarios/x.scn"},
+      {"/tmp//a/", "/tmp/a"},
+      {"../a//b", "../a/b"},
+      {".", "."},
+      {"./", "."},
+      {"/", "/"},
+      {"x.scn", "x.scn"}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char *p = wr_run_path_normalize(cases[i][0]);
+    assert_non_null(p);
+    assert_string_equal(p, cases[i][1]);
+    free(p);
+  }
+}
+
 static void test_suite_of_nothing(void **state) {
   (void)state;
   wr_run_opts o;
@@ -633,7 +710,9 @@ static void test_suite_of_nothing(void **state) {
   wr_run_suite_opts so = {.jobs = 4};
   assert_int_equal(wr_run_suite_run(NULL, 0, &o, &so, &s), 0);
   assert_int_equal(s.n, 0);
-  assert_int_equal(wr_run_suite_status(&s), 0);
+  /* nothing ran: not a pass (issue #15) */
+  assert_int_equal(wr_run_suite_ran(&s), 0);
+  assert_int_equal(wr_run_suite_status(&s), 1);
   char *t = capture(wr_run_write_tap, NULL, &s);
   assert_string_equal(t, "TAP version 13\n1..0\n");
   free(t);
@@ -643,6 +722,8 @@ static void test_suite_of_nothing(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_collect_sorted_nested_extension),
+      cmocka_unit_test(test_skipped_everywhere),
+      cmocka_unit_test(test_path_normalize),
       cmocka_unit_test(test_collect_files_named_and_order_of_paths),
       cmocka_unit_test(test_collect_empty_and_missing),
       cmocka_unit_test(test_collect_through_callback),

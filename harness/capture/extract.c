@@ -181,9 +181,16 @@ int wr_pcap_extract(const char *path, const wr_pcap_options *popt,
                     const wr_tcp_options *topt, const char *dir,
                     wr_flow_list *out, char *err, size_t errlen) {
   memset(out, 0, sizeof *out);
+  /* The input is opened (and its header checked) before the folder is
+   * made: a missing or unreadable capture leaves nothing behind. */
+  wr_pcap_reader *rd;
+  int rc = wr_pcap_reader_create(path, popt, &rd, err, errlen);
+  if (rc != 0)
+    return rc;
   if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
     int e = errno;
     snprintf(err, errlen, "cannot create %s: %s", dir, strerror(e));
+    wr_pcap_reader_destroy(rd);
     return wr_err_from_errno(e);
   }
   ex_ctx c = {0};
@@ -192,6 +199,7 @@ int wr_pcap_extract(const char *path, const wr_pcap_options *popt,
   if (c.dirfd < 0) {
     int e = errno;
     snprintf(err, errlen, "%s: %s", dir, strerror(e));
+    wr_pcap_reader_destroy(rd);
     return wr_err_from_errno(e);
   }
   /* The manifest is the mark of a complete extract: it is written last,
@@ -209,11 +217,13 @@ int wr_pcap_extract(const char *path, const wr_pcap_options *popt,
   if (!c.writer) {
     snprintf(err, errlen, "cannot start the writer thread");
     close(c.dirfd);
+    wr_pcap_reader_destroy(rd);
     return WR_ENOMEM;
   }
   wr_tcp_sink sink = {&c, ex_open, ex_data, ex_gap, ex_close};
-  int rc =
-      wr_pcap_run(path, popt, topt, &sink, &out->pcap, &out->tcp, err, errlen);
+  rc = wr_pcap_run_reader(rd, topt, &sink, &out->tcp, err, errlen);
+  out->pcap = *wr_pcap_get_stats(rd);
+  wr_pcap_reader_destroy(rd);
   char werr[600] = "";
   if (wr_cap_writer_finish(c.writer, werr, sizeof werr)) {
     c.failed = 1;

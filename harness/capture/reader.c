@@ -42,6 +42,19 @@ struct wr_pcap_reader {
   FILE *fp;
   int fd;         /* fileno(fp) when it is a regular file we opened, else -1 */
   uint64_t size0; /* its size when it was opened */
+  /* A pcapng file (read whole) whose interfaces have different link types
+   * (dumpcap -i lo -i eth0): libpcap refuses its packets, so it is read
+   * here block by block, each packet with its own interface's link type
+   * and time resolution, as tshark does. ng_pos 0: not in use. */
+  const uint8_t *ng;
+  uint8_t *ng_buf; /* the file's bytes, read whole (owned) */
+  size_t ng_size, ng_pos;
+  int ng_swapped;
+  struct ng_if {
+    int dlt;
+    uint64_t per_sec; /* time units per second (if_tsresol) */
+  } * ng_ifs;
+  size_t ng_nifs, ng_cap;
 };
 
 static const int supported[] = {DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2,
@@ -258,6 +271,201 @@ static int direct_next(wr_pcap_reader *r, struct pcap_pkthdr *h,
   return -1;
 }
 
+/* ---- pcapng with several link types ------------------------------------- */
+
+#define NG_SHB 0x0A0D0D0Au
+#define NG_IDB 1u
+#define NG_PB 2u /* obsolete Packet Block */
+#define NG_SPB 3u
+#define NG_EPB 6u
+
+static uint16_t get16(const uint8_t *p, int swapped) {
+  uint16_t v;
+  memcpy(&v, p, 2);
+  return swapped ? __builtin_bswap16(v) : v;
+}
+
+/* The header of the block at pos: 1 and its type and length, 0 at the
+ * end, -1 when it is cut short or malformed. A section header sets the
+ * byte order of what follows. */
+static int ng_block(const uint8_t *base, size_t size, size_t pos, int *swapped,
+                    uint32_t *type, uint32_t *len) {
+  if (pos == size)
+    return 0;
+  if (size - pos < 12)
+    return -1;
+  const uint8_t *p = base + pos;
+  *type = get32(p, *swapped);
+  if (get32(p, 0) == NG_SHB) {
+    uint32_t bom = get32(p + 8, 0);
+    if (bom == 0x1A2B3C4Du)
+      *swapped = 0;
+    else if (bom == 0x4D3C2B1Au)
+      *swapped = 1;
+    else
+      return -1;
+    *type = NG_SHB;
+  }
+  *len = get32(p + 4, *swapped);
+  if (*len < 12 || *len % 4 || *len > size - pos)
+    return -1;
+  return 1;
+}
+
+/* An Interface Description Block: its link type and if_tsresol. */
+static int ng_add_if(wr_pcap_reader *r, const uint8_t *p, uint32_t len) {
+  if (len < 20)
+    return -1;
+  if (r->ng_nifs == r->ng_cap) {
+    size_t cap = r->ng_cap ? r->ng_cap * 2 : 8;
+    struct ng_if *v = realloc(r->ng_ifs, cap * sizeof *v);
+    if (!v)
+      return -1;
+    r->ng_ifs = v;
+    r->ng_cap = cap;
+  }
+  struct ng_if *f = &r->ng_ifs[r->ng_nifs++];
+  f->dlt = get16(p + 8, r->ng_swapped);
+  /* Files hold LINKTYPE_ values; they equal the DLT_ values for every
+   * type wirerig decodes but raw IP (LINKTYPE_RAW 101), which libpcap
+   * maps to the platform's DLT_RAW when it reads the first interface. */
+  if (f->dlt == 101)
+    f->dlt = DLT_RAW;
+  f->per_sec = 1000000; /* the default resolution: microseconds */
+  for (size_t o = 16; o + 4 <= len - 4;) {
+    uint16_t code = get16(p + o, r->ng_swapped);
+    uint16_t olen = get16(p + o + 2, r->ng_swapped);
+    if (code == 0 || o + 4 + olen > len - 4)
+      break;
+    if (code == 9 && olen >= 1) { /* if_tsresol */
+      uint8_t v = p[o + 4], n = v & 0x7f;
+      uint64_t ps = 1;
+      for (uint8_t i = 0; i < n && ps <= UINT64_MAX / 10; i++)
+        ps *= (v & 0x80) ? 2 : 10;
+      f->per_sec = n < 64 ? ps : 1;
+    }
+    o += 4 + ((olen + 3u) & ~3u);
+  }
+  return 0;
+}
+
+/* Switches a pcapng file read whole to this reader when its interfaces do not
+ * all have one link type (libpcap would stop at the first packet of the
+ * second type). A filter stays libpcap's: it is compiled for one link
+ * type. */
+static void ng_start(wr_pcap_reader *r, const uint8_t *base, size_t size,
+                     const wr_pcap_options *opt) {
+  if ((opt && opt->filter && *opt->filter) || size < 28 ||
+      get32(base, 0) != NG_SHB)
+    return;
+  int swapped = 0, first = -1, mixed = 0;
+  uint32_t type, len;
+  for (size_t pos = 0;
+       ng_block(base, size, pos, &swapped, &type, &len) == 1 && !mixed;
+       pos += len)
+    if (type == NG_IDB && len >= 20) {
+      int dlt = get16(base + pos + 8, swapped);
+      if (first < 0)
+        first = dlt;
+      else if (dlt != first)
+        mixed = 1;
+    }
+  if (!mixed)
+    return;
+  r->direct = 0;
+  r->ng = base;
+  r->ng_size = size;
+  r->ng_pos = 0;
+  r->ng_swapped = 0;
+}
+
+/* 1 a packet (with its interface's link type in *dlt), 0 the end, -1 a
+ * malformed block, -2 out of memory. */
+static int ng_next(wr_pcap_reader *r, struct pcap_pkthdr *h,
+                   const u_char **data, int *dlt) {
+  for (;;) {
+    uint32_t type, len;
+    int b = ng_block(r->ng, r->ng_size, r->ng_pos, &r->ng_swapped, &type, &len);
+    if (b <= 0)
+      return b;
+    const uint8_t *p = r->ng + r->ng_pos;
+    r->ng_pos += len;
+    int sw = r->ng_swapped;
+    uint32_t ifc, caplen, origlen;
+    uint64_t ts = 0;
+    const uint8_t *d;
+    switch (type) {
+    case NG_SHB:
+      r->ng_nifs = 0; /* interfaces are numbered per section */
+      continue;
+    case NG_IDB:
+      if (ng_add_if(r, p, len) < 0)
+        return len < 20 ? -1 : -2;
+      continue;
+    case NG_EPB:
+    case NG_PB:
+      if (len < 32)
+        return -1;
+      ifc = type == NG_EPB ? get32(p + 8, sw) : get16(p + 8, sw);
+      ts = (uint64_t)get32(p + 12, sw) << 32 | get32(p + 16, sw);
+      caplen = get32(p + 20, sw);
+      origlen = get32(p + 24, sw);
+      d = p + 28;
+      if (caplen > len - 32)
+        return -1;
+      break;
+    case NG_SPB:
+      if (len < 16)
+        return -1;
+      ifc = 0;
+      origlen = get32(p + 8, sw);
+      caplen = origlen < len - 16 ? origlen : len - 16;
+      d = p + 12;
+      break;
+    default:
+      continue; /* statistics, name resolution, custom blocks */
+    }
+    if (ifc >= r->ng_nifs)
+      return -1;
+    const struct ng_if *f = &r->ng_ifs[ifc];
+    h->ts.tv_sec = (time_t)(ts / f->per_sec);
+    /* the reader keeps nanoseconds in tv_usec (PCAP_TSTAMP_PRECISION_NANO) */
+    h->ts.tv_usec = (suseconds_t)((unsigned __int128)(ts % f->per_sec) *
+                                  1000000000u / f->per_sec);
+    h->caplen = caplen;
+    h->len = origlen;
+    *data = d;
+    *dlt = f->dlt;
+    return 1;
+  }
+}
+
+/* A regular pcapng file is read whole (pread, so a file that shrinks
+ * meanwhile gives fewer bytes, never a fault) and handed to ng_start; the
+ * bytes are kept only when ng_start takes the file over. */
+static void ng_load(wr_pcap_reader *r, int fd, uint64_t size,
+                    const wr_pcap_options *opt) {
+  uint8_t magic[4];
+  if ((opt && opt->filter && *opt->filter) || size < 28 || size > SIZE_MAX ||
+      pread(fd, magic, 4, 0) != 4 || get32(magic, 0) != NG_SHB)
+    return;
+  uint8_t *buf = malloc((size_t)size);
+  if (!buf)
+    return; /* libpcap still reads it, one link type */
+  size_t got = 0;
+  while (got < size) {
+    ssize_t k = pread(fd, buf + got, (size_t)size - got, (off_t)got);
+    if (k <= 0)
+      break;
+    got += (size_t)k;
+  }
+  ng_start(r, buf, got, opt);
+  if (r->ng == buf)
+    r->ng_buf = buf;
+  else
+    free(buf);
+}
+
 int wr_pcap_reader_create(const char *path, const wr_pcap_options *opt,
                           wr_pcap_reader **out, char *err, size_t errlen) {
   *out = NULL;
@@ -290,6 +498,7 @@ int wr_pcap_reader_create(const char *path, const wr_pcap_options *opt,
     (*out)->fd = fd;
     (*out)->size0 = (uint64_t)sb.st_size;
     direct_start(*out, opt);
+    ng_load(*out, fd, (uint64_t)sb.st_size, opt);
   }
   return 0;
 }
@@ -301,6 +510,8 @@ void wr_pcap_reader_destroy(wr_pcap_reader *r) {
     pcap_close(r->pcap);
   free(r->iobuf);
   free(r->win);
+  free(r->ng_ifs);
+  free(r->ng_buf);
   wr_fragq_free(r->frags);
   free(r->name);
   free(r);
@@ -404,7 +615,15 @@ int wr_pcap_next(wr_pcap_reader *r, wr_tcp_segment *seg) {
   for (;;) {
     struct pcap_pkthdr *h, dh;
     const u_char *data;
-    int rc, direct = r->direct ? direct_next(r, &dh, &data) : -1;
+    int dlt = r->dlt;
+    int rc, direct = r->ng       ? ng_next(r, &dh, &data, &dlt)
+                     : r->direct ? direct_next(r, &dh, &data)
+                                 : -1;
+    if (r->ng && direct < 0)
+      return direct == -2 ? fail(r, WR_ENOMEM, "out of memory")
+                          : fail(r, WR_EPROTO,
+                                 "a pcapng block is cut short or "
+                                 "malformed");
     if (direct == 1) {
       h = &dh;
       rc = 1;
@@ -461,7 +680,7 @@ int wr_pcap_next(wr_pcap_reader *r, wr_tcp_segment *seg) {
     int64_t ts = sec * 1000000000LL + (int64_t)h->ts.tv_usec;
     size_t caplen = h->caplen;
     size_t off = 0;
-    link_result lr = wr_link_strip(r->dlt, data, caplen, &off);
+    link_result lr = wr_link_strip(dlt, data, caplen, &off);
     if (lr == LINK_SHORT) {
       r->st.records++;
       r->st.short_headers++;

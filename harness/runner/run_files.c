@@ -52,7 +52,45 @@ static void problem(walker *w, const char *path, wr_run_collect_problem what,
     w->stop = 1;
 }
 
-static void take(walker *w, const char *path) {
+char *wr_run_path_normalize(const char *path) {
+  size_t n = strlen(path);
+  char *out = malloc(n + 2);
+  if (!out)
+    return NULL;
+  size_t o = 0;
+  int abs = path[0] == '/';
+  if (abs)
+    out[o++] = '/';
+  for (const char *p = path; *p;) {
+    while (*p == '/')
+      p++;
+    size_t l = strcspn(p, "/");
+    if (l == 0)
+      break;
+    /* "." says nothing; ".." stays (it depends on symbolic links). */
+    if (!(l == 1 && p[0] == '.')) {
+      if (o > (size_t)abs)
+        out[o++] = '/';
+      memcpy(out + o, p, l);
+      o += l;
+    }
+    p += l;
+  }
+  if (o == 0)
+    out[o++] = '.';
+  out[o] = '\0';
+  return out;
+}
+
+static void take(walker *w, const char *raw) {
+  /* One spelling of every path: reports, reproduce commands and JUnit
+   * names are compared and clicked on ("scenarios//x.scn" from a
+   * directory given with a slash, "./x.scn" from a shell glob). */
+  char *path = wr_run_path_normalize(raw);
+  if (!path) {
+    problem(w, raw, WR_RUN_COLLECT_NOMEM, ENOMEM);
+    return;
+  }
   w->found++;
   if (w->o->file) {
     if (w->o->file(w->o->ctx, path)) {
@@ -62,6 +100,7 @@ static void take(walker *w, const char *path) {
   } else if (wr_run_files_push(w->out, path) < 0) {
     problem(w, path, WR_RUN_COLLECT_NOMEM, ENOMEM);
   }
+  free(path);
 }
 
 static int cmp_names(const void *a, const void *b) {
@@ -140,4 +179,21 @@ int wr_run_collect(const char *const *paths, size_t n,
     }
   }
   return w.failed ? -1 : 0;
+}
+
+void wr_run_files_shard(wr_run_files *f, unsigned k, unsigned n) {
+  if (n <= 1 || k < 1 || k > n)
+    return;
+  /* Round robin over the collected order (name order within a folder,
+   * the command line's order across arguments): the same on every
+   * machine of a CI matrix, and neighbouring files -- often alike in
+   * cost -- go to different shards. */
+  size_t o = 0;
+  for (size_t i = 0; i < f->n; i++) {
+    if (i % n == k - 1)
+      f->v[o++] = f->v[i];
+    else
+      free(f->v[i]);
+  }
+  f->n = o;
 }

@@ -18,7 +18,8 @@ typedef struct run_ep {
   wr_policy pending;
   wr_addr addr; /* target, or the listener's address once listening */
   pid_t pid;    /* started target: its process group, -1 none */
-  int outfd;    /* its output when a ready text is awaited, else -1 */
+  int outfd;    /* its log, read for the ready text, else -1 */
+  char *log;    /* the log file's path (malloc'd), NULL */
   /* The data taken since the start or the last `stream mark` (recv,
    * message and drain data), kept only when the file uses `stream`. */
   uint8_t *stream;

@@ -78,6 +78,19 @@ static void report_failure(const wr_scenario *s, const wr_run_opts *o,
   } else {
     wr_run_sb_printf(b, "ERROR %s (%s)\n  %s\n", s->file, s->title, r->reason);
   }
+  if (r->target_log[0]) {
+    /* The server's own words are often the quickest explanation. */
+    wr_run_sb_printf(b, "  target output (%s), last lines:\n", r->target_log);
+    for (const char *p = r->target_tail; *p;) {
+      size_t l = strcspn(p, "\n");
+      wr_run_sb_puts(b, "    | ");
+      wr_run_sb_put(b, p, l);
+      wr_run_sb_puts(b, "\n");
+      p += l + (p[l] == '\n');
+    }
+    if (!r->target_tail[0])
+      wr_run_sb_puts(b, "    (nothing)\n");
+  }
   wr_run_sb_printf(b, "  transport: %s, seed %llu, schedule %s\n",
                    t == WR_RUN_SIM ? "simnet" : "loopback",
                    (unsigned long long)seed, sched);
@@ -118,10 +131,14 @@ static int one(plan *pl, wr_run_transport t, uint64_t seed,
   if (wr_run_interrupted())
     return 0;
   wr_run_verdict v = wr_run_once(pl->s, &p, pl->cur);
-  if (t == WR_RUN_SIM)
-    pl->rep->sim_runs++;
-  else
-    pl->rep->lo_runs++;
+  /* A skipped run ran nothing: counting it made a file that ran nowhere
+   * look like one that passed ("1 sim run"). */
+  if (v != WR_RUN_SKIP) {
+    if (t == WR_RUN_SIM)
+      pl->rep->sim_runs++;
+    else
+      pl->rep->lo_runs++;
+  }
   progress(pl);
   if (v == WR_RUN_FAIL || v == WR_RUN_ERROR) {
     wr_run_result *x = pl->fail;
@@ -151,6 +168,14 @@ static void fail_sim(plan *pl, uint64_t seed, const wr_run_sched *sc,
     wr_run_shrink(pl->s, pl->o, pl->fail, seed, sc, rep, b);
 }
 
+/* Both transports may skip a file: keep both reasons. */
+static void add_skip_reason(wr_run_report *rep, const char *where,
+                            const char *why) {
+  size_t l = strlen(rep->skip_reason);
+  snprintf(rep->skip_reason + l, sizeof rep->skip_reason - l, "%s%s: %.100s",
+           l ? "; " : "", where, why);
+}
+
 /* The simnet part of the plan: 0 passed, 1 failed. */
 static int sim_plan(plan *pl, const wr_run_sched *pinned, uint64_t seeds,
                     uint64_t first, uint64_t limit, wr_run_sb *b,
@@ -165,8 +190,7 @@ static int sim_plan(plan *pl, const wr_run_sched *pinned, uint64_t seeds,
     }
     if (pl->cur->verdict == WR_RUN_SKIP) {
       rep->sim = WR_RUN_SKIP;
-      snprintf(rep->skip_reason, sizeof rep->skip_reason, "simnet: %.200s",
-               pl->cur->reason);
+      add_skip_reason(rep, "simnet", pl->cur->reason);
       return 0;
     }
     rep->seeds++;
@@ -234,9 +258,11 @@ wr_run_kind wr_run_scenario(const wr_scenario *s, const wr_run_opts *o,
     }
     pin = &pinned;
   }
+  /* The command line wins over the file's `seeds` line: a user who asks
+   * for `--seeds 10000` on a suite means every file. */
   uint64_t seeds = o->have_seed ? 1
-                   : s->seeds   ? s->seeds
                    : o->seeds   ? o->seeds
+                   : s->seeds   ? s->seeds
                                 : 100;
   uint64_t first_seed = o->have_seed ? o->seed : o->seed ? o->seed : 1;
   /* --seed reproduces one run: no exhaustive pass. */
@@ -247,6 +273,8 @@ wr_run_kind wr_run_scenario(const wr_scenario *s, const wr_run_opts *o,
   int failed = 0;
   if (o->sim)
     failed = sim_plan(&pl, pin, seeds, first_seed, limit, &b, &first);
+  double t1 = mono_s();
+  rep->sim_seconds = t1 - t0;
   /* A target under the shim is cut by the seed: loopback then runs every
    * seed, like simnet, and a failure names its seed. */
   uint64_t lo_seeds = 1;
@@ -289,8 +317,7 @@ wr_run_kind wr_run_scenario(const wr_scenario *s, const wr_run_opts *o,
                          (unsigned long long)first_seed);
     } else if (pl.cur->verdict == WR_RUN_SKIP) {
       rep->lo = WR_RUN_SKIP;
-      snprintf(rep->skip_reason, sizeof rep->skip_reason, "loopback: %.200s",
-               pl.cur->reason);
+      add_skip_reason(rep, "loopback", pl.cur->reason);
     } else if (rep->ran_sim && rep->sim == WR_RUN_PASS) {
       char why[1024];
       rep->agreement = wr_run_agree(&first, pl.cur, why, sizeof why);
@@ -316,6 +343,7 @@ wr_run_kind wr_run_scenario(const wr_scenario *s, const wr_run_opts *o,
   (void)lo;
   rep->text = b.p;
   rep->seconds = mono_s() - t0;
+  rep->lo_seconds = rep->seconds - rep->sim_seconds;
   wr_run_result_free(&r1);
   wr_run_result_free(&r2);
   wr_run_result_free(&first);

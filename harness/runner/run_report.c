@@ -4,6 +4,8 @@
  * `wirerig run` prints, writable to any FILE. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "wirerig/runner.h"
 
@@ -25,6 +27,18 @@ const char *wr_run_verdict_word(const wr_run_report *r, int lo) {
   return "?";
 }
 
+int wr_run_report_skipped(const wr_run_report *r) {
+  int ran_sim = r->ran_sim && r->sim != WR_RUN_SKIP;
+  int ran_lo = r->ran_lo && r->lo != WR_RUN_SKIP;
+  return r->kind == WR_RUN_K_PASS && !ran_sim && !ran_lo;
+}
+
+/* "1 run", "2 runs": reports are read by people. */
+static const char *plural(unsigned long long n, const char *one,
+                          const char *many) {
+  return n == 1 ? one : many;
+}
+
 const char *wr_run_agreement_word(const wr_run_report *r) {
   return r->agreement > 0 ? "agree" : r->agreement == 0 ? "DISAGREE" : "-";
 }
@@ -35,14 +49,18 @@ static void line(FILE *f, const wr_run_item *it) {
     return;
   }
   const wr_run_report *r = &it->rep;
+  unsigned long long sim = r->sim_runs, seeds = r->seeds, sched = r->schedules,
+                     lo = r->lo_runs;
   fprintf(f,
-          "%-5s %s: sim %s (%llu runs: %llu seeds, %llu schedules), "
-          "loopback %s (%llu runs), %s, %.2fs\n",
-          r->kind == WR_RUN_K_PASS ? "PASS" : "FAIL", it->path,
-          wr_run_verdict_word(r, 0), (unsigned long long)r->sim_runs,
-          (unsigned long long)r->seeds, (unsigned long long)r->schedules,
-          wr_run_verdict_word(r, 1), (unsigned long long)r->lo_runs,
-          wr_run_agreement_word(r), r->seconds);
+          "%-5s %s: sim %s (%llu %s: %llu %s, %llu %s), loopback %s (%llu %s), "
+          "%s, %.2fs\n",
+          wr_run_report_skipped(r)   ? "SKIP"
+          : r->kind == WR_RUN_K_PASS ? "PASS"
+                                     : "FAIL",
+          it->path, wr_run_verdict_word(r, 0), sim, plural(sim, "run", "runs"),
+          seeds, plural(seeds, "seed", "seeds"), sched,
+          plural(sched, "schedule", "schedules"), wr_run_verdict_word(r, 1), lo,
+          plural(lo, "run", "runs"), wr_run_agreement_word(r), r->seconds);
   if (r->capped)
     fprintf(f, "      exhaustive pass bounded: not every schedule of every "
                "small direction was tried\n");
@@ -91,49 +109,84 @@ static const char *kind_type(wr_run_kind k) {
   }
 }
 
+/* What one testcase (a file on one transport) came to. */
+typedef enum junit_kind { J_PASS, J_FAIL, J_ERROR, J_SKIP } junit_kind;
+
+static junit_kind junit_of(const wr_run_item *it, int lo) {
+  const wr_run_report *r = &it->rep;
+  if (it->bad)
+    return J_ERROR; /* the file could not be run: not a test that failed */
+  int ran = lo ? r->ran_lo : r->ran_sim;
+  wr_run_verdict v = lo ? r->lo : r->sim;
+  if (r->kind == WR_RUN_K_DISAGREE && lo)
+    return J_FAIL;
+  /* A harness error of a run (a target that does not start, exits before
+   * it is ready) is the scenario failing against that target: a
+   * <failure>, which CI shows with the test, not an <error> of the tool. */
+  if (ran && (v == WR_RUN_FAIL || v == WR_RUN_ERROR))
+    return J_FAIL;
+  if (!ran || v == WR_RUN_SKIP)
+    return J_SKIP;
+  return J_PASS;
+}
+
 static void junit_case(FILE *f, const wr_run_item *it, int lo) {
   const wr_run_report *r = &it->rep;
+  /* Each transport's testcase has its own share of the file's time, so
+   * that the testcases add up to the files' time, not twice it. */
+  double t = it->bad ? 0 : lo ? r->lo_seconds : r->sim_seconds;
   fprintf(f, "    <testcase classname=\"");
   xml_text(f, it->path);
   fprintf(f, "\" name=\"%s\" time=\"%.3f\">", lo ? "loopback" : "sim",
-          r->seconds);
-  if (it->bad) {
+          t < 0 ? 0 : t);
+  switch (junit_of(it, lo)) {
+  case J_ERROR:
     fprintf(f, "<error type=\"bad-input\" message=\"parse errors\">");
     xml_text(f, it->errors);
     fprintf(f, "</error>");
-  } else {
-    int ran = lo ? r->ran_lo : r->ran_sim;
-    wr_run_verdict v = lo ? r->lo : r->sim;
-    int disagree_here = r->kind == WR_RUN_K_DISAGREE && lo;
-    if (disagree_here || (ran && (v == WR_RUN_FAIL || v == WR_RUN_ERROR))) {
-      fprintf(f, "<failure type=\"%s\" message=\"",
-              disagree_here ? "disagreement" : kind_type(r->kind));
-      xml_text(f, r->repro);
-      fprintf(f, "\">");
-      xml_text(f, r->text);
-      fprintf(f, "</failure>");
-    } else if (!ran || v == WR_RUN_SKIP) {
-      fprintf(f, "<skipped message=\"");
-      xml_text(f, ran ? r->skip_reason : "not run");
-      fprintf(f, "\"/>");
-    }
+    break;
+  case J_FAIL:
+    fprintf(f, "<failure type=\"%s\" message=\"",
+            r->kind == WR_RUN_K_DISAGREE && lo ? "disagreement"
+                                               : kind_type(r->kind));
+    xml_text(f, r->repro[0] ? r->repro : "the run could not complete");
+    fprintf(f, "\">");
+    xml_text(f, r->text);
+    fprintf(f, "</failure>");
+    break;
+  case J_SKIP:
+    fprintf(f, "<skipped message=\"");
+    xml_text(f, (lo ? r->ran_lo : r->ran_sim) ? r->skip_reason : "not run");
+    fprintf(f, "\"/>");
+    break;
+  case J_PASS:
+    break;
   }
   fprintf(f, "</testcase>\n");
 }
 
 int wr_run_write_junit(FILE *f, const wr_run_suite *s) {
-  size_t fails = 0, errors = 0;
-  for (size_t i = 0; i < s->n; i++) {
-    if (s->items[i].bad)
-      errors += 2;
-    else if (s->items[i].rep.kind != WR_RUN_K_PASS)
-      fails++;
-  }
+  size_t count[4] = {0};
+  for (size_t i = 0; i < s->n; i++)
+    for (int lo = 0; lo < 2; lo++)
+      count[junit_of(&s->items[i], lo)]++;
+  char host[256] = "localhost", stamp[32] = "1970-01-01T00:00:00";
+  if (gethostname(host, sizeof host) != 0)
+    strcpy(host, "localhost");
+  host[sizeof host - 1] = '\0';
+  time_t now = time(NULL);
+  struct tm tm;
+  if (gmtime_r(&now, &tm))
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
   fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
   fprintf(f,
           "<testsuites>\n  <testsuite name=\"wirerig run\" tests=\"%zu\" "
-          "failures=\"%zu\" errors=\"%zu\" time=\"%.3f\">\n",
-          2 * s->n, fails, errors, s->seconds);
+          "failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\" "
+          "timestamp=\"%s\" hostname=\"",
+          2 * s->n, count[J_FAIL], count[J_ERROR], count[J_SKIP], s->seconds,
+          stamp);
+  xml_text(f, host);
+  fprintf(f, "\">\n");
   /* A suite stopped by a signal says so: its report is not a complete
    * run's, whatever the counts look like. */
   if (s->interrupted)
@@ -159,7 +212,16 @@ void wr_run_write_tap(FILE *f, const wr_run_suite *s) {
   for (size_t i = 0; i < n; i++) {
     const wr_run_item *it = &items[i];
     int ok = !it->bad && it->rep.kind == WR_RUN_K_PASS;
-    fprintf(f, "%s %zu - %s\n", ok ? "ok" : "not ok", i + 1, it->path);
+    fprintf(f, "%s %zu - %s", ok ? "ok" : "not ok", i + 1, it->path);
+    if (ok && wr_run_report_skipped(&it->rep)) {
+      /* The reason on one line: TAP ends the directive at the newline. */
+      fputs(" # SKIP ", f);
+      for (const char *p = it->rep.skip_reason; *p; p++)
+        fputc(*p == '\n' || *p == '#' ? ' ' : *p, f);
+      if (!it->rep.skip_reason[0])
+        fputs("no transport asked for", f);
+    }
+    fputc('\n', f);
     const char *text = it->bad ? it->errors : it->rep.text;
     if (!ok && text) {
       fprintf(f, "  ---\n  message: |\n");
@@ -177,8 +239,9 @@ void wr_run_write_summary(FILE *f, const wr_run_suite *s) {
   const wr_run_item *items = s->items;
   size_t n = s->n;
   double secs = s->seconds;
-  unsigned long long pass = 0, fail = 0, bad = 0, sim = 0, lo = 0, seeds = 0,
-                     sched = 0, agree = 0, compared = 0, disagree = 0;
+  unsigned long long pass = 0, fail = 0, bad = 0, skip = 0, sim = 0, lo = 0,
+                     seeds = 0, sched = 0, agree = 0, compared = 0,
+                     disagree = 0;
   for (size_t i = 0; i < n; i++) {
     const wr_run_item *it = &items[i];
     if (it->bad) {
@@ -186,7 +249,9 @@ void wr_run_write_summary(FILE *f, const wr_run_suite *s) {
       continue;
     }
     const wr_run_report *r = &it->rep;
-    if (r->kind == WR_RUN_K_PASS)
+    if (wr_run_report_skipped(r))
+      skip++;
+    else if (r->kind == WR_RUN_K_PASS)
       pass++;
     else
       fail++;
@@ -201,13 +266,15 @@ void wr_run_write_summary(FILE *f, const wr_run_suite *s) {
     if (r->agreement == 0)
       disagree++;
   }
-  fprintf(f, "\n%-10s %7s %7s %4s %10s %8s %10s %9s %11s %9s\n", "scenarios",
-          "passed", "failed", "bad", "sim runs", "seeds", "schedules",
-          "loopback", "agreement", "time");
+  fprintf(f, "\n%-10s %7s %7s %7s %4s %10s %8s %10s %9s %11s %9s\n",
+          "scenarios", "passed", "failed", "skipped", "bad", "sim runs",
+          "seeds", "schedules", "loopback", "agreement", "time");
   char ag[32];
   snprintf(ag, sizeof ag, "%llu/%llu", agree, compared);
-  fprintf(f, "%-10zu %7llu %7llu %4llu %10llu %8llu %10llu %9llu %11s %8.2fs\n",
-          n, pass, fail, bad, sim, seeds, sched, lo, ag, secs);
+  fprintf(f,
+          "%-10zu %7llu %7llu %7llu %4llu %10llu %8llu %10llu %9llu %11s "
+          "%8.2fs\n",
+          n, pass, fail, skip, bad, sim, seeds, sched, lo, ag, secs);
   if (secs > 0 && sim)
     fprintf(f,
             "(%.0f runs/s; agreement: scenarios whose simnet and loopback "

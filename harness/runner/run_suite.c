@@ -260,6 +260,14 @@ void wr_run_suite_free(wr_run_suite *s) {
   memset(s, 0, sizeof *s);
 }
 
+size_t wr_run_suite_ran(const wr_run_suite *s) {
+  size_t ran = 0;
+  for (size_t i = 0; i < s->n; i++)
+    if (!s->items[i].bad && !wr_run_report_skipped(&s->items[i].rep))
+      ran++;
+  return ran;
+}
+
 int wr_run_suite_status(const wr_run_suite *s) {
   int any_fail = 0;
   for (size_t i = 0; i < s->n; i++) {
@@ -268,5 +276,6 @@ int wr_run_suite_status(const wr_run_suite *s) {
     if (s->items[i].rep.kind != WR_RUN_K_PASS)
       any_fail = 1;
   }
-  return any_fail;
+  /* A suite that ran nothing checked nothing: not a pass. */
+  return any_fail || wr_run_suite_ran(s) == 0;
 }

@@ -2,7 +2,14 @@
  * replaced by a free port and `{dir}` by the scenario's directory, or one
  * already running. A started target runs
  * in its own process group, so that the end of the run can kill everything
- * it spawned; every wait is bounded. */
+ * it spawned; every wait is bounded.
+ *
+ * Its stdout and stderr go to a log file of the run, never to wirerig's
+ * own streams (they would corrupt `--tap` on stdout) and never to a pipe
+ * (a pipe nobody reads blocks a server that logs more than 64 KiB, and the
+ * run then reports a timeout). The ready text is looked for in that file.
+ * A run that fails keeps the file and shows its tail in the report; a run
+ * that passes removes it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -20,6 +27,8 @@
 #include "run_sb.h"
 
 #define TARGET_TIMEOUT_NS (10ull * WR_NS_PER_SEC)
+
+#define TAIL_MAX 1024 /* bytes of a target's output shown in a report */
 
 static int fail(run_rt *rt, const wr_scn_step *st, const char *what) {
   rt->r->verdict = WR_RUN_ERROR;
@@ -139,23 +148,47 @@ int wr_run_target_start(run_rt *rt, const wr_scn_step *st) {
   char *cmd = substitute(e->command, port, st->pos.file);
   if (!cmd)
     return fail(rt, st, "out of memory");
-  int pfd[2] = {-1, -1};
-  if (e->ready && pipe(pfd) < 0) {
+  /* The log: created by us (mkstemp, 0600) so that its name is ours. */
+  const char *tmpdir = getenv("TMPDIR");
+  char name[41], logpath[512];
+  snprintf(name, sizeof name, "%s", e->name);
+  for (char *c = name; *c; c++)
+    if (*c == '/')
+      *c = '_';
+  snprintf(logpath, sizeof logpath, "%s/wirerig-target-%s-XXXXXX",
+           tmpdir && *tmpdir ? tmpdir : "/tmp", name);
+  int logfd = mkstemp(logpath);
+  if (logfd < 0) {
     free(cmd);
-    return fail(rt, st, "pipe failed");
+    return fail(rt, st, "cannot create a file for its output");
   }
+  int rdfd = open(logpath, O_RDONLY | O_CLOEXEC);
+  if (rdfd < 0) {
+    close(logfd);
+    unlink(logpath);
+    free(cmd);
+    return fail(rt, st, "cannot read back the file for its output");
+  }
+  free(re->log);
+  re->log = strdup(logpath);
   fflush(NULL);
   pid_t pid = fork();
   if (pid < 0) {
     free(cmd);
+    close(logfd);
+    close(rdfd);
     return fail(rt, st, "fork failed");
   }
   if (pid == 0) {
     setpgid(0, 0);
-    if (pfd[1] >= 0) {
-      dup2(pfd[1], 1);
-      close(pfd[0]);
-      close(pfd[1]);
+    dup2(logfd, 1);
+    dup2(logfd, 2);
+    if (logfd > 2)
+      close(logfd);
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0 && devnull != 0) {
+      dup2(devnull, 0);
+      close(devnull);
     }
     if (shim) {
       /* The target's own socket calls are cut by the shim, seeded by
@@ -178,10 +211,10 @@ int wr_run_target_start(run_rt *rt, const wr_scn_step *st) {
   setpgid(pid, pid);
   wr_run_track_group_(pid); /* killed by the signal handler if need be */
   free(cmd);
+  close(logfd);
   re->pid = pid;
   re->addr = wr_addr_loopback4(port);
-  if (pfd[1] >= 0)
-    close(pfd[1]);
+  re->outfd = rdfd;
   wr_time limit = e->timeout ? e->timeout : TARGET_TIMEOUT_NS;
   wr_time deadline = mono() + limit;
   char seen[4096];
@@ -192,48 +225,40 @@ int wr_run_target_start(run_rt *rt, const wr_scn_step *st) {
     if (waitpid(pid, &status, WNOHANG) == pid) {
       wr_run_untrack_group_(pid);
       re->pid = -1;
-      if (pfd[0] >= 0)
-        close(pfd[0]);
-      /* How it ended tells a crash from a bad command line. */
-      char why[128];
+      char why[160];
       if (WIFSIGNALED(status))
         snprintf(why, sizeof why,
-                 "exited before it was ready: killed by signal %d (%s)",
+                 "was killed by signal %d (%s) before it was ready",
                  WTERMSIG(status), strsignal(WTERMSIG(status)));
       else
-        snprintf(why, sizeof why,
-                 "exited before it was ready: exit status %d%s",
-                 WEXITSTATUS(status),
-                 WEXITSTATUS(status) == 127 ? " (command not found?)" : "");
+        snprintf(why, sizeof why, "exited with status %d before it was ready",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
       return fail(rt, st, why);
     }
     if (wr_run_interrupted())
       break;
-    if (pfd[0] >= 0) {
-      struct pollfd p = {pfd[0], POLLIN, 0};
-      if (poll(&p, 1, 50) > 0) {
-        ssize_t k = read(pfd[0], seen + nseen, sizeof seen - 1 - nseen);
-        if (k > 0) {
-          nseen += (size_t)k;
-          seen[nseen] = '\0';
-          ready = strstr(seen, e->ready) != NULL;
-          if (nseen > sizeof seen / 2) { /* keep the tail */
-            memmove(seen, seen + nseen - 256, 256);
-            nseen = 256;
-          }
+    if (e->ready) {
+      /* A regular file: read returns 0 at its current end, so wait a
+       * little before looking again. */
+      ssize_t k = read(rdfd, seen + nseen, sizeof seen - 1 - nseen);
+      if (k > 0) {
+        nseen += (size_t)k;
+        seen[nseen] = '\0';
+        ready = strstr(seen, e->ready) != NULL;
+        if (nseen > sizeof seen / 2) { /* keep the tail */
+          memmove(seen, seen + nseen - 256, 256);
+          nseen = 256;
         }
+        continue;
       }
     } else {
       ready = port_accepts(port);
-      if (!ready) {
-        struct timespec ts = {0, 20 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-      }
+    }
+    if (!ready) {
+      struct timespec ts = {0, 20 * 1000 * 1000};
+      nanosleep(&ts, NULL);
     }
   }
-  /* Kept open until the target stops: a closed pipe would kill a target
-   * that prints more. */
-  re->outfd = pfd[0];
   if (!ready)
     return fail(rt, st,
                 e->ready ? "the ready text did not appear in time"
@@ -241,30 +266,67 @@ int wr_run_target_start(run_rt *rt, const wr_scn_step *st) {
   return 0;
 }
 
+/* The last bytes of a target's log, for the report: from the start of a
+ * line where one begins within them. */
+static void keep_tail(wr_run_result *r, const char *path) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  off_t end = lseek(fd, 0, SEEK_END);
+  off_t from = end > TAIL_MAX ? end - TAIL_MAX : 0;
+  char buf[TAIL_MAX + 1];
+  ssize_t k = end > 0 ? pread(fd, buf, (size_t)(end - from), from) : 0;
+  close(fd);
+  if (k < 0)
+    k = 0;
+  buf[k] = '\0';
+  const char *p = buf;
+  if (from > 0) {
+    const char *nl = memchr(buf, '\n', (size_t)k);
+    if (nl && nl + 1 < buf + k)
+      p = nl + 1;
+  }
+  snprintf(r->target_log, sizeof r->target_log, "%s", path);
+  snprintf(r->target_tail, sizeof r->target_tail, "%s", p);
+}
+
+/* Kills a started target's process group and reaps it: SIGTERM, up to
+ * 1 s, then SIGKILL. */
+static void kill_group(pid_t pid) {
+  kill(-pid, SIGTERM);
+  for (int k = 0; k < 100; k++) {
+    if (waitpid(pid, NULL, WNOHANG) == pid)
+      return;
+    struct timespec ts = {0, 10 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+  }
+  kill(-pid, SIGKILL);
+  waitpid(pid, NULL, 0);
+}
+
 void wr_run_targets_stop(run_rt *rt) {
+  rt->r->target_log[0] = rt->r->target_tail[0] = '\0';
   if (!rt->eps)
     return;
+  int failed = rt->r->verdict == WR_RUN_FAIL || rt->r->verdict == WR_RUN_ERROR;
   for (size_t i = 0; i < rt->s->nendpoints; i++) {
-    pid_t pid = rt->eps[i].pid;
-    if (pid <= 0)
-      continue;
-    kill(-pid, SIGTERM);
-    for (int k = 0; k < 100; k++) { /* up to 1 s, then SIGKILL */
-      if (waitpid(pid, NULL, WNOHANG) == pid) {
-        pid = -1;
-        break;
-      }
-      struct timespec ts = {0, 10 * 1000 * 1000};
-      nanosleep(&ts, NULL);
+    run_ep *re = &rt->eps[i];
+    if (re->pid > 0) {
+      kill_group(re->pid);
+      wr_run_untrack_group_(re->pid);
     }
-    if (pid > 0) {
-      kill(-pid, SIGKILL);
-      waitpid(pid, NULL, 0);
+    re->pid = -1;
+    if (re->outfd >= 0)
+      close(re->outfd);
+    re->outfd = -1;
+    if (re->log) {
+      /* Read once everything it started is gone: the last lines are in. */
+      if (failed && !rt->r->target_log[0])
+        keep_tail(rt->r, re->log);
+      else
+        unlink(re->log);
+      free(re->log);
+      re->log = NULL;
     }
-    wr_run_untrack_group_(rt->eps[i].pid);
-    rt->eps[i].pid = -1;
-    if (rt->eps[i].outfd >= 0)
-      close(rt->eps[i].outfd);
-    rt->eps[i].outfd = -1;
   }
 }

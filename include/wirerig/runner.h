@@ -85,6 +85,10 @@ typedef struct wr_run_result {
   /* the connections (for the exhaustive pass) */
   wr_run_dir dirs[64];
   size_t ndirs;
+  /* A started target's stdout and stderr, when the run failed: the file
+   * they were saved in (kept) and its last lines; "" otherwise. */
+  char target_log[512];
+  char target_tail[1024];
   /* sim: simnet's trace hash at the end of the run (the same scenario and
    * seed give the same hash); 0 on loopback. */
   uint64_t trace_hash;
@@ -156,7 +160,7 @@ int wr_run_agree(const wr_run_result *sim, const wr_run_result *lo, char *why,
  * report, the reproduction command, the shrunk schedule and its file. */
 
 typedef struct wr_run_opts {
-  uint64_t seeds;         /* 0: 100 (a file's `seeds` wins) */
+  uint64_t seeds;         /* 0: the file's `seeds`, else 100 */
   int have_seed;          /* run only `seed` */
   uint64_t seed;          /* first seed (default 1) */
   int sim, loopback;      /* transports asked for */
@@ -185,14 +189,21 @@ typedef struct wr_run_report {
   int capped;             /* the exhaustive pass stopped at max_schedules */
   wr_run_verdict sim, lo; /* PASS/FAIL/SKIP/ERROR of each transport */
   int ran_sim, ran_lo;
-  int agreement;        /* 1 agree, 0 disagree, -1 not compared */
-  char *text;           /* the failure report (malloc'd), NULL on success */
-  char repro[1024];     /* the reproduction command, "" on success */
-  char shrunk[1024];    /* the shrunk scenario written, "" if none */
-  int shrunk_confirmed; /* it failed the same way when run again */
-  char skip_reason[256];
+  int agreement;         /* 1 agree, 0 disagree, -1 not compared */
+  char *text;            /* the failure report (malloc'd), NULL on success */
+  char repro[1024];      /* the reproduction command, "" on success */
+  char shrunk[1024];     /* the shrunk scenario written, "" if none */
+  int shrunk_confirmed;  /* it failed the same way when run again */
+  char skip_reason[256]; /* "simnet: WHY; loopback: WHY" */
   double seconds;
+  /* seconds split between the simnet plan and the loopback run (JUnit
+   * gives each transport's testcase its own share) */
+  double sim_seconds, lo_seconds;
 } wr_run_report;
+
+/* The file ran nowhere: it passed only because every transport asked for
+ * skipped it (or none was asked for). Reported as SKIP, not PASS. */
+int wr_run_report_skipped(const wr_run_report *r);
 
 /* Runs one parsed scenario (nerrors == 0). Returns the kind. */
 wr_run_kind wr_run_scenario(const wr_scenario *s, const wr_run_opts *o,
@@ -245,6 +256,15 @@ void wr_run_files_free(wr_run_files *f);
  * problem was met (reported to o->problem) or the callback stopped. */
 int wr_run_collect(const char *const *paths, size_t n,
                    const wr_run_collect_opts *o, wr_run_files *out);
+/* path with repeated slashes, "." components and a trailing slash removed
+ * ("./scenarios//x.scn" -> "scenarios/x.scn"); ".." is kept. malloc'd, NULL
+ * out of memory. Every collected path is given in this form. */
+char *wr_run_path_normalize(const char *path);
+/* Keeps the K-th of N shares of f (1 <= K <= N): files i with i mod N ==
+ * K-1, in order. The N shares of one list are disjoint and cover it, so a
+ * CI matrix of N machines running `--shard K/N` runs every file exactly
+ * once. Does nothing unless 1 <= K <= N and N > 1. */
+void wr_run_files_shard(wr_run_files *f, unsigned k, unsigned n);
 /* Does this name end in .scn, and not in .shrunk.scn unless shrunk? */
 int wr_run_is_scenario_name(const char *name, int shrunk);
 
@@ -287,8 +307,11 @@ typedef struct wr_run_suite_opts {
 int wr_run_suite_run(const char *const *files, size_t n, const wr_run_opts *o,
                      const wr_run_suite_opts *so, wr_run_suite *out);
 void wr_run_suite_free(wr_run_suite *s);
-/* 0 every file passed, 1 a failure or disagreement, 2 a bad file. */
+/* 0 every file passed (or was skipped) and at least one ran; 1 a failure
+ * or disagreement, or nothing ran at all; 2 a bad file. */
 int wr_run_suite_status(const wr_run_suite *s);
+/* How many files ran on at least one transport (neither bad nor SKIP). */
+size_t wr_run_suite_ran(const wr_run_suite *s);
 
 /* Installs handlers for SIGINT, SIGTERM and SIGHUP that stop the run:
  * every target's process group is killed, workers are stopped, no further
@@ -302,9 +325,10 @@ int wr_run_interrupted(void);
 /* ---- the suite's reports (run_report.c) -----------------------------------
  * What `wirerig run` prints (docs/scenarios.md, "Output"). */
 
-/* One line per file (PASS/FAIL/BAD ...) and each failure's report. */
+/* One line per file (PASS/FAIL/SKIP/BAD ...) and each failure's report. */
 void wr_run_write_lines(FILE *f, const wr_run_suite *s);
-/* The summary table: scenarios, passed, failed, bad, runs, agreement. */
+/* The summary table: scenarios, passed, failed, skipped, bad, runs,
+ * agreement. */
 void wr_run_write_summary(FILE *f, const wr_run_suite *s);
 /* TAP 13: one test per file, a failure's report in a YAML block. */
 void wr_run_write_tap(FILE *f, const wr_run_suite *s);

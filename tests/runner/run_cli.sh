@@ -80,7 +80,7 @@ has "shrunk file: same observation" 'observed: "h"'
 
 # A directory run leaves shrunk files alone (they fail on purpose).
 run "directory skips shrunk files" 2 "$tmp" --transport sim
-has "directory skips shrunk files: message" 'no *.scn files' "$tmp/err"
+has "directory skips shrunk files: message" 'no scenario files found' "$tmp/err"
 
 # ---- a failure on a seed, shrunk from the cuts simnet made -------------------
 run "seed failure" 1 fail-random.scn --transport sim --shrink-dir "$tmp"
