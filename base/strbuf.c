@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int reserve(wr_strbuf *b, size_t more) {
+int wr_strbuf_reserve(wr_strbuf *b, size_t more) {
   if (b->oom)
     return -1;
   if (b->len + more + 1 <= b->cap)
@@ -29,7 +29,7 @@ static int reserve(wr_strbuf *b, size_t more) {
 }
 
 void wr_strbuf_put(wr_strbuf *b, const char *s, size_t n) {
-  if (reserve(b, n))
+  if (wr_strbuf_reserve(b, n))
     return;
   if (n)
     memcpy(b->p + b->len, s, n);
@@ -53,7 +53,7 @@ void wr_strbuf_printf(wr_strbuf *b, const char *fmt, ...) {
     wr_strbuf_put(b, small, (size_t)n);
     return;
   }
-  if (reserve(b, (size_t)n))
+  if (wr_strbuf_reserve(b, (size_t)n))
     return;
   va_start(ap, fmt);
   vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
@@ -94,6 +94,14 @@ void wr_strbuf_quote(wr_strbuf *b, const unsigned char *s, size_t n) {
   }
   wr_strbuf_put(b, "\"", 1);
 }
+
+void wr_strbuf_clear(wr_strbuf *b) {
+  b->len = 0;
+  if (b->p)
+    b->p[0] = '\0';
+}
+
+const char *wr_strbuf_text(const wr_strbuf *b) { return b->p ? b->p : ""; }
 
 char *wr_strbuf_take(wr_strbuf *b) {
   if (b->oom) {

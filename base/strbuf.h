@@ -22,6 +22,13 @@ void wr_strbuf_printf(wr_strbuf *b, const char *fmt, ...)
 /* Appends bytes as a C-style quoted string: printable ASCII as is, \" \\
  * \n \r \t, \xHH for the rest. */
 void wr_strbuf_quote(wr_strbuf *b, const unsigned char *s, size_t n);
+/* Room for n more bytes and a NUL after len: 0, or -1 (oom set). Write
+ * them at p + len, then add n to len. */
+int wr_strbuf_reserve(wr_strbuf *b, size_t n);
+/* Empties the text, keeping the storage. */
+void wr_strbuf_clear(wr_strbuf *b);
+/* The text: "" when nothing was added. */
+const char *wr_strbuf_text(const wr_strbuf *b);
 /* Hands the string over (never NULL unless oom: "" when empty). */
 char *wr_strbuf_take(wr_strbuf *b);
 void wr_strbuf_free(wr_strbuf *b);

@@ -339,15 +339,15 @@ typedef struct received {
 
 /* The observation of r, appended: `http TERM` in wr_http_render's
  * spelling, or the bytes. Sized first, so no term is cut. */
-static void put_received(wr_run_sb *b, const received *r) {
+static void put_received(wr_strbuf *b, const received *r) {
   int n;
   if (r->http) {
-    wr_run_sb_puts(b, "http ");
+    wr_strbuf_puts(b, "http ");
     n = wr_http_render(r->http, r->http_bin, NULL, 0);
   } else {
     n = wr_run_render_bytes(r->p, r->n, 120, NULL, 0);
   }
-  if (n < 0 || wr_run_sb_reserve(b, (size_t)n))
+  if (n < 0 || wr_strbuf_reserve(b, (size_t)n))
     return;
   if (r->http)
     wr_http_render(r->http, r->http_bin, b->p + b->len, (size_t)n + 1);
@@ -392,52 +392,52 @@ static void var_bind(run_rt *rt, int v, const uint8_t *p, size_t n) {
  * returns whether it matches. An http packet is compared with the
  * expected term field by field (wr_scn_http_match), never as text. */
 static int data_match(run_rt *rt, const wr_scn_expect *e, const received *r,
-                      const char *prefix, wr_run_sb *text, wr_run_sb *key) {
-  wr_run_sb_puts(text, prefix);
+                      const char *prefix, wr_strbuf *text, wr_strbuf *key) {
+  wr_strbuf_puts(text, prefix);
   put_received(text, r);
   switch (e->kind) {
   case WR_SCN_EXPECT_PREFIX:
     /* Any bytes that start so: the key says only that they did, so two
      * transports agree whatever follows the prefix. */
-    wr_run_sb_printf(key, "%sprefix ok", prefix);
+    wr_strbuf_printf(key, "%sprefix ok", prefix);
     return !r->http && r->n >= e->bytes.len &&
            (e->bytes.len == 0 || memcmp(r->p, e->bytes.ptr, e->bytes.len) == 0);
   case WR_SCN_EXPECT_LEN:
-    wr_run_sb_printf(key, "%slen %zu", prefix, r->n);
+    wr_strbuf_printf(key, "%slen %zu", prefix, r->n);
     return !r->http && r->n == e->count;
   case WR_SCN_EXPECT_VAR: {
     if (e->bind) {
       var_bind(rt, e->var, r->p, r->n);
-      wr_run_sb_printf(key, "%s$%s bound", prefix, rt->s->vars[e->var - 1]);
+      wr_strbuf_printf(key, "%s$%s bound", prefix, rt->s->vars[e->var - 1]);
       return 1;
     }
     const wr_scn_bytes *b = &rt->vars[e->var - 1];
-    wr_run_sb_puts(key, wr_run_sb_text(text));
+    wr_strbuf_puts(key, wr_strbuf_text(text));
     return r->n == b->len && (r->n == 0 || memcmp(r->p, b->ptr, r->n) == 0);
   }
   case WR_SCN_EXPECT_BYTES:
-    wr_run_sb_puts(key, wr_run_sb_text(text));
+    wr_strbuf_puts(key, wr_strbuf_text(text));
     return !r->http && r->n == e->bytes.len &&
            (r->n == 0 || memcmp(r->p, e->bytes.ptr, r->n) == 0);
   case WR_SCN_EXPECT_COUNT:
-    wr_run_sb_printf(key, "%sbytes %zu", prefix, r->n);
+    wr_strbuf_printf(key, "%sbytes %zu", prefix, r->n);
     return !r->http && r->n == e->count;
   case WR_SCN_EXPECT_HTTP:
-    wr_run_sb_puts(key, wr_run_sb_text(text));
+    wr_strbuf_puts(key, wr_strbuf_text(text));
     return r->http && wr_scn_http_match(e->http, r->http, r->http_bin);
   case WR_SCN_EXPECT_ANY:
-    wr_run_sb_printf(key, "%sany", prefix);
+    wr_strbuf_printf(key, "%sany", prefix);
     return 1;
   default:
-    wr_run_sb_puts(key, wr_run_sb_text(text));
+    wr_strbuf_puts(key, wr_strbuf_text(text));
     return 0;
   }
 }
 
 /* The runner's two scratch texts, emptied for the next observation. */
 static void obs_clear(run_rt *rt) {
-  wr_run_sb_clear(&rt->text);
-  wr_run_sb_clear(&rt->key);
+  wr_strbuf_clear(&rt->text);
+  wr_strbuf_clear(&rt->key);
 }
 
 static int exec_recv(run_rt *rt, const wr_scn_step *st) {
@@ -450,8 +450,8 @@ static int exec_recv(run_rt *rt, const wr_scn_step *st) {
   int pass;
   obs_clear(rt);
   if (rc < 0) {
-    wr_run_sb_printf(&rt->text, "error %s", wr_err_name(rc));
-    wr_run_sb_puts(&rt->key, wr_run_sb_text(&rt->text));
+    wr_strbuf_printf(&rt->text, "error %s", wr_err_name(rc));
+    wr_strbuf_puts(&rt->key, wr_strbuf_text(&rt->text));
     pass = st->expect.kind == WR_SCN_EXPECT_ERROR && rc == st->expect.error;
   } else {
     received r = {d.data, d.len, d.is_http ? &d.http : NULL, d.http_bin};
@@ -460,14 +460,14 @@ static int exec_recv(run_rt *rt, const wr_scn_step *st) {
     stream_add(rt, st->ep, d.data, d.len);
     wr_sock_data_free(&d);
   }
-  return judge(rt, st, pass, wr_run_sb_text(&rt->text),
-               wr_run_sb_text(&rt->key));
+  return judge(rt, st, pass, wr_strbuf_text(&rt->text),
+               wr_strbuf_text(&rt->key));
 }
 
 /* One message against a message expectation, into rt's texts. */
 static int msg_match(run_rt *rt, const wr_scn_step *st, const wr_msg *m) {
   const wr_scn_expect *e = &st->expect;
-  wr_run_sb *text = &rt->text, *key = &rt->key;
+  wr_strbuf *text = &rt->text, *key = &rt->key;
   switch (m->kind) {
   case WR_MSG_TCP:
   case WR_MSG_HTTP: {
@@ -480,16 +480,16 @@ static int msg_match(run_rt *rt, const wr_scn_step *st, const wr_msg *m) {
     return pass && (int)e->msg == want;
   }
   case WR_MSG_TCP_CLOSED:
-    wr_run_sb_puts(text, "tcp_closed");
-    wr_run_sb_puts(key, "tcp_closed");
+    wr_strbuf_puts(text, "tcp_closed");
+    wr_strbuf_puts(key, "tcp_closed");
     return e->msg == WR_SCN_MSG_TCP_CLOSED;
   case WR_MSG_TCP_ERROR:
-    wr_run_sb_printf(text, "tcp_error %s", wr_err_name(m->reason));
-    wr_run_sb_puts(key, wr_run_sb_text(text));
+    wr_strbuf_printf(text, "tcp_error %s", wr_err_name(m->reason));
+    wr_strbuf_puts(key, wr_strbuf_text(text));
     return e->msg == WR_SCN_MSG_TCP_ERROR && m->reason == e->error;
   case WR_MSG_TCP_PASSIVE:
-    wr_run_sb_puts(text, "tcp_passive");
-    wr_run_sb_puts(key, "tcp_passive");
+    wr_strbuf_puts(text, "tcp_passive");
+    wr_strbuf_puts(key, "tcp_passive");
     return e->msg == WR_SCN_MSG_TCP_PASSIVE;
   }
   return 0;
@@ -504,8 +504,8 @@ static int exec_message(run_rt *rt, const wr_scn_step *st) {
     int pass;
     obs_clear(rt);
     if (rc < 0) {
-      wr_run_sb_printf(&rt->text, "no message (%s)", wr_err_name(rc));
-      wr_run_sb_puts(&rt->key, wr_run_sb_text(&rt->text));
+      wr_strbuf_printf(&rt->text, "no message (%s)", wr_err_name(rc));
+      wr_strbuf_puts(&rt->key, wr_strbuf_text(&rt->text));
       pass = 0;
     } else {
       pass = msg_match(rt, st, &m);
@@ -514,17 +514,17 @@ static int exec_message(run_rt *rt, const wr_scn_step *st) {
     if (!pass && count > 1) {
       /* Which message, before the observation: into key, which is then
        * both (a failing step's key is its text). */
-      wr_run_sb_clear(&rt->key);
-      wr_run_sb_printf(&rt->key,
+      wr_strbuf_clear(&rt->key);
+      wr_strbuf_printf(&rt->key,
                        "message %llu of %llu: ", (unsigned long long)i + 1,
                        (unsigned long long)count);
-      wr_run_sb_puts(&rt->key, wr_run_sb_text(&rt->text));
-      return judge(rt, st, 0, wr_run_sb_text(&rt->key),
-                   wr_run_sb_text(&rt->key));
+      wr_strbuf_puts(&rt->key, wr_strbuf_text(&rt->text));
+      return judge(rt, st, 0, wr_strbuf_text(&rt->key),
+                   wr_strbuf_text(&rt->key));
     }
     if (!pass || count == 1)
-      return judge(rt, st, pass, wr_run_sb_text(&rt->text),
-                   wr_run_sb_text(&rt->key));
+      return judge(rt, st, pass, wr_strbuf_text(&rt->text),
+                   wr_strbuf_text(&rt->key));
   }
   char text[64];
   snprintf(text, sizeof text, "%llu messages", (unsigned long long)count);
@@ -540,7 +540,7 @@ static int exec_nothing(run_rt *rt, const wr_scn_step *st) {
   obs_clear(rt);
   msg_match(rt, st, &m);
   wr_msg_free(&m);
-  return judge(rt, st, 0, wr_run_sb_text(&rt->text), wr_run_sb_text(&rt->text));
+  return judge(rt, st, 0, wr_strbuf_text(&rt->text), wr_strbuf_text(&rt->text));
 }
 
 static int exec_drain(run_rt *rt, const wr_scn_step *st) {
@@ -586,8 +586,8 @@ static int exec_stream(run_rt *rt, const wr_scn_step *st) {
   obs_clear(rt);
   received r = {e->stream, e->slen, NULL, 0};
   int pass = data_match(rt, &st->expect, &r, "", &rt->text, &rt->key);
-  return judge(rt, st, pass, wr_run_sb_text(&rt->text),
-               wr_run_sb_text(&rt->key));
+  return judge(rt, st, pass, wr_strbuf_text(&rt->text),
+               wr_strbuf_text(&rt->key));
 }
 
 static int cmp_holds(wr_scn_cmp c, uint64_t a, uint64_t b) {

@@ -4,7 +4,7 @@
 
 #include <sys/types.h>
 
-#include "run_sb.h"
+#include "base/strbuf.h"
 #include "wirerig/runner.h"
 #include "wirerig/sock.h"
 
@@ -43,7 +43,7 @@ typedef struct run_rt {
   int dside[64];
   /* An observation and its key as they are written (run_exec.c); kept
    * across steps so that their storage is reused. */
-  wr_run_sb text, key;
+  wr_strbuf text, key;
   /* The variables' values, by index (scenario.h: bound by captures). */
   wr_scn_bytes *vars;
 } run_rt;

@@ -58,7 +58,7 @@ void wr_run_repro(const wr_scenario *s, const wr_run_opts *o,
 static void report_failure(const wr_scenario *s, const wr_run_opts *o,
                            const wr_run_result *r, wr_run_transport t,
                            uint64_t seed, const wr_run_sched *sc,
-                           wr_run_report *rep, wr_run_sb *b) {
+                           wr_run_report *rep, wr_strbuf *b) {
   const wr_scn_step *st = r->fail_step;
   char src[512], sched[WR_POLICY_MAX_CUTS * 24 + 64] = "the file's policies";
   if (sc)
@@ -66,35 +66,35 @@ static void report_failure(const wr_scenario *s, const wr_run_opts *o,
   wr_run_repro(s, o, t, seed, sc, rep->repro, sizeof rep->repro);
   if (r->verdict == WR_RUN_FAIL && st) {
     wr_run_source_line(st->pos.file, st->pos.line, src, sizeof src);
-    wr_run_sb_printf(b, "FAIL %s (%s)\n", s->file, s->title);
-    wr_run_sb_printf(b, "  %s:%u:%u: %s\n", st->pos.file, st->pos.line,
+    wr_strbuf_printf(b, "FAIL %s (%s)\n", s->file, s->title);
+    wr_strbuf_printf(b, "  %s:%u:%u: %s\n", st->pos.file, st->pos.line,
                      st->pos.col, src);
     /* Whole, whatever their length (printf's pieces are capped). */
-    wr_run_sb_puts(b, "    expected: ");
-    wr_run_sb_puts(b, r->expected);
-    wr_run_sb_puts(b, "\n    observed: ");
-    wr_run_sb_puts(b, r->observed);
-    wr_run_sb_puts(b, "\n");
+    wr_strbuf_puts(b, "    expected: ");
+    wr_strbuf_puts(b, r->expected);
+    wr_strbuf_puts(b, "\n    observed: ");
+    wr_strbuf_puts(b, r->observed);
+    wr_strbuf_puts(b, "\n");
   } else {
-    wr_run_sb_printf(b, "ERROR %s (%s)\n  %s\n", s->file, s->title, r->reason);
+    wr_strbuf_printf(b, "ERROR %s (%s)\n  %s\n", s->file, s->title, r->reason);
   }
   if (r->target_log[0]) {
     /* The server's own words are often the quickest explanation. */
-    wr_run_sb_printf(b, "  target output (%s), last lines:\n", r->target_log);
+    wr_strbuf_printf(b, "  target output (%s), last lines:\n", r->target_log);
     for (const char *p = r->target_tail; *p;) {
       size_t l = strcspn(p, "\n");
-      wr_run_sb_puts(b, "    | ");
-      wr_run_sb_put(b, p, l);
-      wr_run_sb_puts(b, "\n");
+      wr_strbuf_puts(b, "    | ");
+      wr_strbuf_put(b, p, l);
+      wr_strbuf_puts(b, "\n");
       p += l + (p[l] == '\n');
     }
     if (!r->target_tail[0])
-      wr_run_sb_puts(b, "    (nothing)\n");
+      wr_strbuf_puts(b, "    (nothing)\n");
   }
-  wr_run_sb_printf(b, "  transport: %s, seed %llu, schedule %s\n",
+  wr_strbuf_printf(b, "  transport: %s, seed %llu, schedule %s\n",
                    t == WR_RUN_SIM ? "simnet" : "loopback",
                    (unsigned long long)seed, sched);
-  wr_run_sb_printf(b, "  reproduce: %s\n", rep->repro);
+  wr_strbuf_printf(b, "  reproduce: %s\n", rep->repro);
 }
 
 typedef struct plan {
@@ -159,7 +159,7 @@ static uint32_t cuts_within(uint64_t len, uint64_t bound) {
 }
 
 static void fail_sim(plan *pl, uint64_t seed, const wr_run_sched *sc,
-                     wr_run_sb *b) {
+                     wr_strbuf *b) {
   wr_run_report *rep = pl->rep;
   rep->sim = pl->fail->verdict;
   rep->kind = pl->fail->verdict == WR_RUN_FAIL ? WR_RUN_K_FAIL : WR_RUN_K_ERROR;
@@ -178,7 +178,7 @@ static void add_skip_reason(wr_run_report *rep, const char *where,
 
 /* The simnet part of the plan: 0 passed, 1 failed. */
 static int sim_plan(plan *pl, const wr_run_sched *pinned, uint64_t seeds,
-                    uint64_t first, uint64_t limit, wr_run_sb *b,
+                    uint64_t first, uint64_t limit, wr_strbuf *b,
                     wr_run_result *first_log) {
   wr_run_report *rep = pl->rep;
   rep->ran_sim = 1;
@@ -244,14 +244,14 @@ wr_run_kind wr_run_scenario(const wr_scenario *s, const wr_run_opts *o,
   memset(rep, 0, sizeof *rep);
   rep->agreement = -1;
   double t0 = mono_s();
-  wr_run_sb b = {0};
+  wr_strbuf b = {0};
   wr_run_result r1 = {0}, r2 = {0}, first = {0}, lo = {0};
   plan pl = {s, o, rep, &r1, &r2, 0, 0, 0};
   wr_run_sched pinned, *pin = NULL;
   if (o->schedule) {
     char err[400];
     if (wr_run_sched_parse(s, o->schedule, &pinned, err, sizeof err) < 0) {
-      wr_run_sb_printf(&b, "%s: --schedule: %s\n", s->file, err);
+      wr_strbuf_printf(&b, "%s: --schedule: %s\n", s->file, err);
       rep->kind = WR_RUN_K_BADINPUT;
       rep->text = b.p;
       return rep->kind;
@@ -305,14 +305,14 @@ wr_run_kind wr_run_scenario(const wr_scenario *s, const wr_run_opts *o,
                                                             : WR_RUN_K_FAIL;
       if (rep->kind == WR_RUN_K_DISAGREE) {
         rep->agreement = 0;
-        wr_run_sb_printf(&b,
+        wr_strbuf_printf(&b,
                          "DISAGREE %s: simnet passed (seed %llu), "
                          "loopback failed\n",
                          s->file, (unsigned long long)first_seed);
       }
       report_failure(s, o, pl.fail, WR_RUN_LOOPBACK, lo_seed, pin, rep, &b);
       if (rep->kind == WR_RUN_K_DISAGREE)
-        wr_run_sb_printf(&b, "  compare both: %s run %s --seed %llu\n",
+        wr_strbuf_printf(&b, "  compare both: %s run %s --seed %llu\n",
                          o->prog ? o->prog : "wirerig", s->file,
                          (unsigned long long)first_seed);
     } else if (pl.cur->verdict == WR_RUN_SKIP) {
@@ -324,9 +324,9 @@ wr_run_kind wr_run_scenario(const wr_scenario *s, const wr_run_opts *o,
       if (!rep->agreement) {
         failed = 1;
         rep->kind = WR_RUN_K_DISAGREE;
-        wr_run_sb_printf(&b, "DISAGREE %s (%s)\n  %s\n", s->file, s->title,
+        wr_strbuf_printf(&b, "DISAGREE %s (%s)\n  %s\n", s->file, s->title,
                          why);
-        wr_run_sb_printf(&b, "  simnet: seed %llu; loopback: seed %llu\n",
+        wr_strbuf_printf(&b, "  simnet: seed %llu; loopback: seed %llu\n",
                          (unsigned long long)first_seed,
                          (unsigned long long)first_seed);
         wr_run_repro(s, o, WR_RUN_SIM, first_seed, pin, rep->repro,
@@ -336,7 +336,7 @@ wr_run_kind wr_run_scenario(const wr_scenario *s, const wr_run_opts *o,
         if (t)
           memmove(t + 16, t + 15, strlen(t + 15) + 1),
               memcpy(t + 12, "both", 4);
-        wr_run_sb_printf(&b, "  reproduce: %s\n", rep->repro);
+        wr_strbuf_printf(&b, "  reproduce: %s\n", rep->repro);
       }
     }
   }

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "run_sb.h"
+#include "base/strbuf.h"
 #include "wirerig/runner.h"
 
 void wr_run_source_line(const char *file, uint32_t line, char *buf, size_t len);
@@ -17,6 +17,6 @@ void wr_run_repro(const wr_scenario *s, const wr_run_opts *o,
  * it fails the same way, and adds all of that to the report. */
 void wr_run_shrink(const wr_scenario *s, const wr_run_opts *o,
                    const wr_run_result *fail, uint64_t seed,
-                   const wr_run_sched *sc, wr_run_report *rep, wr_run_sb *b);
+                   const wr_run_sched *sc, wr_run_report *rep, wr_strbuf *b);
 
 #endif

@@ -231,7 +231,7 @@ static void shrunk_path(const wr_scenario *s, const wr_run_opts *o, char *buf,
 
 void wr_run_shrink(const wr_scenario *s, const wr_run_opts *o,
                    const wr_run_result *fail, uint64_t seed,
-                   const wr_run_sched *sc, wr_run_report *rep, wr_run_sb *b) {
+                   const wr_run_sched *sc, wr_run_report *rep, wr_strbuf *b) {
   wr_run_result probe = {0}, traced = {0};
   wr_run_sched best;
   int have = 0;
@@ -264,7 +264,7 @@ void wr_run_shrink(const wr_scenario *s, const wr_run_opts *o,
   if (!have) {
     /* Nothing to shrink: the failure does not hang on one direction's
      * cuts. The file is still written, pinned to this seed. */
-    wr_run_sb_printf(b, "  shrink: no single direction's cut schedule "
+    wr_strbuf_printf(b, "  shrink: no single direction's cut schedule "
                         "carries this failure; the scenario is written "
                         "with the seed only\n");
     snprintf(after, sizeof after, "the file's policies");
@@ -283,11 +283,11 @@ void wr_run_shrink(const wr_scenario *s, const wr_run_opts *o,
       i++;
   }
   wr_run_sched_format(s, &best, after, sizeof after);
-  wr_run_sb_printf(b, "  shrunk: %s -> %s (%u runs)\n", before, after, tries);
+  wr_strbuf_printf(b, "  shrunk: %s -> %s (%u runs)\n", before, after, tries);
 write:
   shrunk_path(s, o, rep->shrunk, sizeof rep->shrunk);
   char src[400], repro[1200];
-  wr_run_sb header = {0};
+  wr_strbuf header = {0};
   snprintf(repro, sizeof repro, "%s run %s --transport sim --seed %llu",
            o->prog ? o->prog : "wirerig", rep->shrunk,
            (unsigned long long)seed);
@@ -295,27 +295,27 @@ write:
                      sizeof src);
   /* In pieces: the expected and observed texts may be any length, and one
    * printf piece is capped (a cut header would run into the file). */
-  wr_run_sb_printf(&header,
+  wr_strbuf_printf(&header,
                    "# Shrunk by `wirerig run` from %s (seed %llu, schedule "
                    "%s).\n# Fails at `%s`: expected ",
                    s->file, (unsigned long long)seed, after, src);
-  wr_run_sb_puts(&header, fail->expected);
-  wr_run_sb_puts(&header, ", observed ");
-  wr_run_sb_puts(&header, fail->observed);
-  wr_run_sb_printf(&header, ".\n# Reproduce: %s\n", repro);
+  wr_strbuf_puts(&header, fail->expected);
+  wr_strbuf_puts(&header, ", observed ");
+  wr_strbuf_puts(&header, fail->observed);
+  wr_strbuf_printf(&header, ".\n# Reproduce: %s\n", repro);
   int wrc = header.p
                 ? write_shrunk(s, have ? &best : NULL, header.p, rep->shrunk)
                 : -1;
   free(header.p);
   if (wrc < 0) {
-    wr_run_sb_printf(b, "  shrunk scenario: cannot write %s\n", rep->shrunk);
+    wr_strbuf_printf(b, "  shrunk scenario: cannot write %s\n", rep->shrunk);
     rep->shrunk[0] = '\0';
     goto out;
   }
   wr_scenario *t = wr_scn_load(rep->shrunk, NULL);
   if (t && t->nerrors_total == 0)
     rep->shrunk_confirmed = fails_same(t, seed, NULL, fail, &probe);
-  wr_run_sb_printf(
+  wr_strbuf_printf(
       b, "  shrunk scenario: %s (%s)\n    reproduce: %s\n", rep->shrunk,
       rep->shrunk_confirmed ? "run again: fails the same way"
                             : "run again: does NOT fail the same way",

@@ -23,8 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/strbuf.h"
 #include "run_int.h"
-#include "run_sb.h"
 
 #define TARGET_TIMEOUT_NS (10ull * WR_NS_PER_SEC)
 
@@ -79,15 +79,15 @@ static int port_accepts(uint16_t port) {
 }
 
 /* s in single quotes for /bin/sh, whatever it holds ('\'' for a quote). */
-static void put_quoted(wr_run_sb *b, const char *s, size_t n) {
-  wr_run_sb_put(b, "'", 1);
+static void put_quoted(wr_strbuf *b, const char *s, size_t n) {
+  wr_strbuf_put(b, "'", 1);
   for (size_t i = 0; i < n; i++) {
     if (s[i] == '\'')
-      wr_run_sb_put(b, "'\\''", 4);
+      wr_strbuf_put(b, "'\\''", 4);
     else
-      wr_run_sb_put(b, s + i, 1);
+      wr_strbuf_put(b, s + i, 1);
   }
-  wr_run_sb_put(b, "'", 1);
+  wr_strbuf_put(b, "'", 1);
 }
 
 /* The command with {port} (the free port) and {dir} (the scenario file's
@@ -97,11 +97,11 @@ static char *substitute(const char *cmd, uint16_t port, const char *file) {
   char p[8];
   snprintf(p, sizeof p, "%u", port);
   const char *slash = file ? strrchr(file, '/') : NULL;
-  wr_run_sb b = {0};
-  wr_run_sb_put(&b, "", 0);
+  wr_strbuf b = {0};
+  wr_strbuf_put(&b, "", 0);
   for (size_t i = 0; cmd[i];) {
     if (strncmp(cmd + i, "{port}", 6) == 0) {
-      wr_run_sb_put(&b, p, strlen(p));
+      wr_strbuf_put(&b, p, strlen(p));
       i += 6;
     } else if (strncmp(cmd + i, "{dir}", 5) == 0) {
       if (!slash)
@@ -112,7 +112,7 @@ static char *substitute(const char *cmd, uint16_t port, const char *file) {
         put_quoted(&b, file, (size_t)(slash - file));
       i += 5;
     } else {
-      wr_run_sb_put(&b, cmd + i, 1);
+      wr_strbuf_put(&b, cmd + i, 1);
       i++;
     }
   }
