@@ -1,6 +1,7 @@
 /* Shared CLI helpers; see cli_util.h. */
 #include "cli_util.h"
 
+#include "base/file.h"
 #include "base/hex.h"
 
 #include <errno.h>
@@ -46,48 +47,16 @@ int wr_cli_read_all(const char *prog, const char *path, uint8_t **data,
   int fd = wr_cli_open_input(prog, path);
   if (fd < 0)
     return -1;
-  size_t cap = 64 << 10, n = 0;
-  uint8_t *buf = malloc(cap + 1);
-  int rc = -1;
-  if (!buf) {
-    fprintf(stderr, "%s: out of memory reading %s\n", prog, input_name(path));
-    goto out;
+  char err[256];
+  /* base/file.h's one reading loop; the limit only keeps the size sums
+   * from overflowing. */
+  int rc = wr_read_fd(fd, SIZE_MAX / 4, data, len, err, sizeof err);
+  if (rc != 0) {
+    const char *why = strncmp(err, "cannot read: ", 13) == 0 ? err + 13 : err;
+    fprintf(stderr, "%s: cannot read %s%s%s: %s\n", prog,
+            is_stdin(path) ? "" : "'", input_name(path),
+            is_stdin(path) ? "" : "'", why);
   }
-  for (;;) {
-    if (n == cap) {
-      if (cap > ((size_t)-1) / 4) {
-        fprintf(stderr, "%s: %s is too large\n", prog, input_name(path));
-        goto out;
-      }
-      uint8_t *nb = realloc(buf, cap * 2 + 1);
-      if (!nb) {
-        fprintf(stderr, "%s: out of memory reading %s (%zu bytes so far)\n",
-                prog, input_name(path), n);
-        goto out;
-      }
-      buf = nb;
-      cap *= 2;
-    }
-    ssize_t r = read(fd, buf + n, cap - n);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r < 0) {
-      fprintf(stderr, "%s: cannot read %s%s%s: %s\n", prog,
-              is_stdin(path) ? "" : "'", input_name(path),
-              is_stdin(path) ? "" : "'", strerror(errno));
-      goto out;
-    }
-    if (r == 0)
-      break;
-    n += (size_t)r;
-  }
-  buf[n] = '\0';
-  *data = buf;
-  *len = n;
-  buf = NULL;
-  rc = 0;
-out:
-  free(buf);
   if (!is_stdin(path))
     close(fd);
   return rc;
