@@ -20,7 +20,7 @@ cmake -S "$src" -B "$work" -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_C_COMPILER="$CC" -DCMAKE_C_FLAGS="${CFLAGS:-}" \
   -DWIRERIG_FUZZ=ON -DWIRERIG_FUZZ_ENGINE="$LIB_FUZZING_ENGINE" \
   -DWIRERIG_TESTS=OFF -DWIRERIG_BENCH=OFF ${WIRERIG_CMAKE_ARGS:-}
-cmake --build "$work" -j"$(nproc)" --target wirerig_fuzzers fuzz_lenprefix
+cmake --build "$work" -j"$(nproc)" --target wirerig_fuzzers
 
 n=0
 while IFS=$'\t' read -r name bin dict corpus options; do
