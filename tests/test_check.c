@@ -4,13 +4,13 @@
  * page, and refuse bad use with a message. The decoders under test are the
  * example's (examples/check/lenprefix.c) and small ones written here. */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,10 +18,12 @@
 
 #include "lenprefix.h"
 #include "wirerig/check.h"
+#include "wirerig/scenario.h"
 
 /* Three messages ("hi", "", "hello world") as lenprefix frames them. */
-static const uint8_t three[] = {0, 2, 'h', 'i', 0, 0, 0, 11, 'h', 'e', 'l',
-                                'l', 'o', ' ', 'w', 'o', 'r', 'l', 'd'};
+static const uint8_t three[] = {0,   2,   'h', 'i', 0,   0,   0,
+                                11,  'h', 'e', 'l', 'l', 'o', ' ',
+                                'w', 'o', 'r', 'l', 'd'};
 
 static wr_check_options quiet(void) {
   wr_check_options o = {0};
@@ -108,12 +110,11 @@ static void test_bug_found_and_shrunk_to_one_cut(void **state) {
 
   /* The shrunk case fails alone, and only with its cut. */
   wr_check_report r2;
-  assert_int_equal(wr_check_cuts(&d, &o, r.stream, r.stream_len, r.cuts,
-                                 r.ncuts, &r2),
-                   1);
-  wr_check_report_free(&r2);
   assert_int_equal(
-      wr_check_cuts(&d, &o, r.stream, r.stream_len, NULL, 0, &r2), 0);
+      wr_check_cuts(&d, &o, r.stream, r.stream_len, r.cuts, r.ncuts, &r2), 1);
+  wr_check_report_free(&r2);
+  assert_int_equal(wr_check_cuts(&d, &o, r.stream, r.stream_len, NULL, 0, &r2),
+                   0);
   wr_check_report_free(&r2);
   wr_check_report_free(&r);
 
@@ -123,6 +124,59 @@ static void test_bug_found_and_shrunk_to_one_cut(void **state) {
   assert_int_equal(wr_check_seeded(&d, &o, three, sizeof three, &r), 1);
   assert_int_equal(r.ncuts, 1);
   wr_check_report_free(&r);
+}
+
+/* With case_dir, a failing case is kept as a fuzz input and, with a
+ * packet-type reference, as a scenario file that parses. */
+static void test_case_files(void **state) {
+  (void)state;
+  char dir[] = "/tmp/wirerig-check-cases.XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  lenprefix_config cfg = {.bug = 1};
+  wr_check_decoder d = lenprefix_decoder(&cfg);
+  wr_check_reference ref = {.use_packet = 1,
+                            .framing = wr_framing_default(WR_PACKET_2)};
+  wr_check_options o = quiet();
+  o.reference = &ref;
+  o.case_dir = dir;
+  wr_check_report r;
+  assert_int_equal(wr_check_exhaustive(&d, &o, three, sizeof three, &r), 1);
+  const char *fz = strstr(r.text, "  fuzz input: "),
+             *sc = strstr(r.text, "  scenario: ");
+  assert_non_null(fz);
+  assert_non_null(sc);
+  char path[512];
+  assert_int_equal(sscanf(sc, "  scenario: %511s", path), 1);
+  FILE *f = fopen(path, "r");
+  assert_non_null(f);
+  char text[4096];
+  size_t n = fread(text, 1, sizeof text - 1, f);
+  fclose(f);
+  text[n] = '\0';
+  assert_non_null(strstr(text, "server listen packet=2"));
+  assert_non_null(strstr(text, "net client->server cuts:"));
+  wr_scenario *sn = wr_scn_parse(path, text, n, NULL);
+  assert_non_null(sn);
+  assert_int_equal(sn->nerrors, 0);
+  wr_scn_free(sn);
+  /* The fuzz input replays the same case through the fuzz layout. */
+  assert_int_equal(sscanf(fz, "  fuzz input: %511s", path), 1);
+  f = fopen(path, "rb");
+  assert_non_null(f);
+  uint8_t in[512];
+  size_t m = fread(in, 1, sizeof in, f);
+  fclose(f);
+  const uint8_t *st;
+  size_t len, cuts[255];
+  unsigned ncuts;
+  assert_int_equal(
+      wr_check_fuzz_layout(in, m, &st, &len, cuts, &ncuts, NULL, 0), 0);
+  assert_int_equal(len, r.stream_len);
+  assert_int_equal(ncuts, r.ncuts);
+  wr_check_report_free(&r);
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  assert_int_equal(system(cmd), 0);
 }
 
 static void test_replay_env_reproduces_the_case(void **state) {
@@ -223,41 +277,41 @@ static void test_pull_decoder(void **state) {
   (void)state;
   static const uint8_t lines[] = "one\ntwo\n\nthree\n";
   pull_cfg cfg = {0};
-  wr_check_decoder d = {.name = "lines", .ctx = &cfg, .create = pull_create,
-                        .destroy = pull_destroy, .next = pull_next};
+  wr_check_decoder d = {.name = "lines",
+                        .ctx = &cfg,
+                        .create = pull_create,
+                        .destroy = pull_destroy,
+                        .next = pull_next};
   wr_check_reference ref = {.use_packet = 1,
                             .framing = wr_framing_default(WR_PACKET_LINE)};
   wr_check_options o = quiet();
   wr_check_report r;
-  assert_int_equal(
-      wr_check_exhaustive(&d, &o, lines, sizeof lines - 1, &r), 0);
+  assert_int_equal(wr_check_exhaustive(&d, &o, lines, sizeof lines - 1, &r), 0);
   wr_check_report_free(&r);
   /* gen_tcp's line packets keep the '\n', ours drop it: a reference
    * difference, named as such. */
   o.reference = &ref;
-  assert_int_equal(
-      wr_check_exhaustive(&d, &o, lines, sizeof lines - 1, &r), 1);
+  assert_int_equal(wr_check_exhaustive(&d, &o, lines, sizeof lines - 1, &r), 1);
   assert_string_equal(r.oracle, "reference");
   wr_check_report_free(&r);
   o.reference = NULL;
 
   cfg.lose_tail = 1; /* wrong only when a line came in two reads */
-  assert_int_equal(
-      wr_check_exhaustive(&d, &o, lines, sizeof lines - 1, &r), 1);
+  assert_int_equal(wr_check_exhaustive(&d, &o, lines, sizeof lines - 1, &r), 1);
   assert_string_equal(r.oracle, "split invariance");
   assert_int_equal(r.ncuts, 1);
   wr_check_report_free(&r);
 
   cfg.lose_tail = 0;
   cfg.zero_consume = 1;
-  assert_int_equal(
-      wr_check_exhaustive(&d, &o, lines, sizeof lines - 1, &r), 1);
+  assert_int_equal(wr_check_exhaustive(&d, &o, lines, sizeof lines - 1, &r), 1);
   assert_string_equal(r.oracle, "decoder");
   assert_non_null(strstr(r.text, "consuming 0 bytes"));
   wr_check_report_free(&r);
 }
 
-/* ---- polling --------------------------------------------------------------- */
+/* ---- polling ---------------------------------------------------------------
+ */
 
 /* Emits at most one byte-message per call, so it must be polled. */
 typedef struct onebyone {
@@ -287,8 +341,10 @@ static int obo_feed(void *dec, const uint8_t *data, size_t n,
 static void test_poll_flag(void **state) {
   (void)state;
   static const uint8_t s[] = "abcdef";
-  wr_check_decoder d = {.name = "one-by-one", .create = obo_create,
-                        .destroy = pull_destroy, .feed = obo_feed};
+  wr_check_decoder d = {.name = "one-by-one",
+                        .create = obo_create,
+                        .destroy = pull_destroy,
+                        .feed = obo_feed};
   wr_check_options o = quiet();
   wr_check_report r;
   /* Without polling the messages depend on how many reads there were. */
@@ -315,8 +371,10 @@ static int overread_feed(void *dec, const uint8_t *data, size_t n,
 static void test_guard_page_catches_overread(void **state) {
   (void)state;
   static const uint8_t s[] = "abc";
-  wr_check_decoder d = {.name = "overread", .create = obo_create,
-                        .destroy = pull_destroy, .feed = overread_feed};
+  wr_check_decoder d = {.name = "overread",
+                        .create = obo_create,
+                        .destroy = pull_destroy,
+                        .feed = overread_feed};
   pid_t pid = fork();
   assert_true(pid >= 0);
   if (pid == 0) {
@@ -341,7 +399,8 @@ static void test_guard_page_catches_overread(void **state) {
   assert_int_equal(wr_check_exhaustive(&d, &o, s, 3, NULL), 0);
 }
 
-/* ---- bad use --------------------------------------------------------------- */
+/* ---- bad use ---------------------------------------------------------------
+ */
 
 static void test_bad_use_is_refused(void **state) {
   (void)state;
@@ -368,8 +427,8 @@ static void test_bad_use_is_refused(void **state) {
   /* Too many schedules for the limit: refused before anything runs. */
   o.max_cuts = WR_CHECK_ALL_CUTS;
   o.max_schedules = 1000;
-  assert_int_equal(
-      wr_check_exhaustive(&d, &o, three, sizeof three, NULL), WR_EINVAL);
+  assert_int_equal(wr_check_exhaustive(&d, &o, three, sizeof three, NULL),
+                   WR_EINVAL);
   o.max_cuts = 0;
   o.max_schedules = 0;
   o.policy = "fixed:0";
@@ -392,7 +451,8 @@ static void test_bad_use_is_refused(void **state) {
   assert_non_null(strstr(buf, "destroy=NULL"));
 }
 
-/* ---- the fuzz layout ------------------------------------------------------ */
+/* ---- the fuzz layout ------------------------------------------------------
+ */
 
 static void test_fuzz_layout(void **state) {
   (void)state;
@@ -400,14 +460,14 @@ static void test_fuzz_layout(void **state) {
   size_t len, cuts[255];
   unsigned n;
   char err[200];
-  assert_int_equal(wr_check_fuzz_layout(NULL, 0, &s, &len, cuts, &n, err,
-                                        sizeof err),
-                   WR_EINVAL);
+  assert_int_equal(
+      wr_check_fuzz_layout(NULL, 0, &s, &len, cuts, &n, err, sizeof err),
+      WR_EINVAL);
   assert_non_null(strstr(err, "at least 1 byte"));
   static const uint8_t shortin[] = {3, 1};
-  assert_int_equal(wr_check_fuzz_layout(shortin, 2, &s, &len, cuts, &n, err,
-                                        sizeof err),
-                   WR_EINVAL);
+  assert_int_equal(
+      wr_check_fuzz_layout(shortin, 2, &s, &len, cuts, &n, err, sizeof err),
+      WR_EINVAL);
   assert_non_null(strstr(err, "announces 3 chunk sizes"));
   /* Two sizes (2 and 1): cuts at 2 and 3 of "abcdef". */
   static const uint8_t in[] = {2, 1, 0, 'a', 'b', 'c', 'd', 'e', 'f'};
@@ -446,6 +506,7 @@ int main(void) {
       cmocka_unit_test(test_round_trip_of_empty_messages),
       cmocka_unit_test(test_bug_found_and_shrunk_to_one_cut),
       cmocka_unit_test(test_replay_env_reproduces_the_case),
+      cmocka_unit_test(test_case_files),
       cmocka_unit_test(test_reference_packet_type),
       cmocka_unit_test(test_pull_decoder),
       cmocka_unit_test(test_poll_flag),
