@@ -6,6 +6,7 @@
  * (wr_run_collect), runs them, with --jobs N in forked workers
  * (wr_run_suite_run), and writes the lines, the summary, TAP and JUnit
  * (wr_run_write_*). */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +29,7 @@ static void usage(FILE *out) {
       "         [--schedule 'A->B=POLICY'] [--jobs N] [--junit FILE]\n"
       "         [--tap[=FILE]]\n"
       "         [--shrink-dir DIR] [--no-shrink] [--max-schedules N]\n"
-      "         [--shard K/N] [-v]\n"
+      "         [--shard K/N] [--pcap DIR [--pcap-all]] [-v]\n"
       "\n"
       "Runs scenario files (docs/scenarios.md): on simnet with N seeds\n"
       "(default: the file's `seeds`, else 100) and over every cut schedule of\n"
@@ -51,6 +52,10 @@ static void usage(FILE *out) {
       "  --jobs N            files in parallel (1..64)\n"
       "  --shard K/N         run only the K-th of N shares of the files\n"
       "                      (a CI matrix of N machines runs each once)\n"
+      "  --pcap DIR          write each failing simnet run's traffic as\n"
+      "                      DIR/NAME-seed-S.pcap (opens in Wireshark)\n"
+      "  --pcap-all          with --pcap: every simnet run's, as\n"
+      "                      DIR/NAME-seed-S-run-K.pcap\n"
       "  --junit FILE        JUnit XML of the results\n"
       "  --tap               TAP 13 on stdout (the table goes to stderr)\n"
       "  --tap=FILE          TAP 13 into FILE, the table on stdout\n"
@@ -172,7 +177,9 @@ enum {
   OPT_MAX_SCHEDULES,
   OPT_TAP,
   OPT_NO_SHRINK,
-  OPT_SHARD
+  OPT_SHARD,
+  OPT_PCAP,
+  OPT_PCAP_ALL
 };
 
 static const struct option long_options[] = {
@@ -188,6 +195,8 @@ static const struct option long_options[] = {
     {"tap", optional_argument, NULL, OPT_TAP},
     {"no-shrink", no_argument, NULL, OPT_NO_SHRINK},
     {"shard", required_argument, NULL, OPT_SHARD},
+    {"pcap", required_argument, NULL, OPT_PCAP},
+    {"pcap-all", no_argument, NULL, OPT_PCAP_ALL},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
@@ -287,6 +296,12 @@ int wr_cmd_run(int argc, char **argv) {
     case OPT_SHRINK_DIR:
       o.shrink_dir = v;
       break;
+    case OPT_PCAP:
+      o.pcap_dir = v;
+      break;
+    case OPT_PCAP_ALL:
+      o.pcap_all = 1;
+      break;
     case OPT_MAX_SCHEDULES:
       if (wr_cli_parse_uint(WR_RUN_PROG, "--max-schedules", v, 1, UINT32_MAX,
                             &o.max_schedules) < 0)
@@ -298,6 +313,22 @@ int wr_cmd_run(int argc, char **argv) {
         goto done;
       }
       break;
+    }
+  }
+  if (o.pcap_all && !o.pcap_dir) {
+    fprintf(stderr, WR_RUN_PROG ": --pcap-all needs --pcap DIR\n");
+    goto done;
+  }
+  if (o.pcap_dir) {
+    struct stat pst;
+    if (mkdir(o.pcap_dir, 0755) != 0 && errno != EEXIST) {
+      fprintf(stderr, WR_RUN_PROG ": --pcap %s: cannot create: %s\n",
+              o.pcap_dir, strerror(errno));
+      goto done;
+    }
+    if (stat(o.pcap_dir, &pst) != 0 || !S_ISDIR(pst.st_mode)) {
+      fprintf(stderr, WR_RUN_PROG ": --pcap %s: not a directory\n", o.pcap_dir);
+      goto done;
     }
   }
   if (in.n == 0)

@@ -117,6 +117,23 @@ static void progress(plan *pl) {
   pl->o->progress(pl->o->progress_ctx, pl->s->file, pl->done, pl->total);
 }
 
+/* DIR/NAME-seed-S[-run-K].pcap for the scenario file's NAME (its base
+ * name without .scn); run 0: no run number. */
+static void pcap_path(const plan *pl, uint64_t seed, uint64_t run, char *buf,
+                      size_t len) {
+  const char *base = strrchr(pl->s->file, '/');
+  base = base ? base + 1 : pl->s->file;
+  size_t n = strlen(base);
+  if (n > 4 && strcmp(base + n - 4, ".scn") == 0)
+    n -= 4;
+  if (run)
+    snprintf(buf, len, "%s/%.*s-seed-%llu-run-%llu.pcap", pl->o->pcap_dir,
+             (int)n, base, (unsigned long long)seed, (unsigned long long)run);
+  else
+    snprintf(buf, len, "%s/%.*s-seed-%llu.pcap", pl->o->pcap_dir, (int)n, base,
+             (unsigned long long)seed);
+}
+
 /* One run; on failure keeps it in pl->fail and returns 1. */
 static int one(plan *pl, wr_run_transport t, uint64_t seed,
                const wr_run_sched *sc) {
@@ -126,6 +143,11 @@ static int one(plan *pl, wr_run_transport t, uint64_t seed,
   p.seed = seed;
   p.sched = sc;
   p.preload = pl->o->preload;
+  char pcap[4096];
+  if (pl->o->pcap_dir && pl->o->pcap_all && t == WR_RUN_SIM) {
+    pcap_path(pl, seed, pl->done + 1, pcap, sizeof pcap);
+    p.pcap = pcap;
+  }
   /* After SIGINT/SIGTERM/SIGHUP no further run starts: the remaining runs
    * count as passed here, and the suite marks the file interrupted. */
   if (wr_run_interrupted())
@@ -164,6 +186,30 @@ static void fail_sim(plan *pl, uint64_t seed, const wr_run_sched *sc,
   rep->sim = pl->fail->verdict;
   rep->kind = pl->fail->verdict == WR_RUN_FAIL ? WR_RUN_K_FAIL : WR_RUN_K_ERROR;
   report_failure(pl->s, pl->o, pl->fail, WR_RUN_SIM, seed, sc, rep, b);
+  if (pl->o->pcap_dir) {
+    /* The failing run once more, into a capture: the same seed and
+     * schedule give the same run (determinism), now written down. */
+    char pcap[4096];
+    pcap_path(pl, seed, 0, pcap, sizeof pcap);
+    wr_run_params p;
+    memset(&p, 0, sizeof p);
+    p.transport = WR_RUN_SIM;
+    p.seed = seed;
+    p.sched = sc;
+    p.preload = pl->o->preload;
+    p.pcap = pcap;
+    wr_run_result again;
+    memset(&again, 0, sizeof again);
+    wr_run_once(pl->s, &p, &again);
+    if (again.verdict == pl->fail->verdict)
+      wr_strbuf_printf(b, "  pcap: %s\n", pcap);
+    else
+      wr_strbuf_printf(b,
+                       "  pcap: %s (written by a run that ended "
+                       "otherwise: %s)\n",
+                       pcap, again.reason[0] ? again.reason : "passed");
+    wr_run_result_free(&again);
+  }
   if (pl->fail->verdict == WR_RUN_FAIL && !pl->o->no_shrink)
     wr_run_shrink(pl->s, pl->o, pl->fail, seed, sc, rep, b);
 }

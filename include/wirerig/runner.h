@@ -113,6 +113,11 @@ typedef struct wr_run_params {
    * there). NULL: none. */
   void (*at_end)(void *ctx, wr_net *net);
   void *at_end_ctx;
+  /* simnet only: write the run's packets to this pcap file
+   * (wr_pcap_export_open, pcap.h). After the last step the network runs on
+   * for up to 2 s of virtual time, so segments and FINs still in flight
+   * arrive in the file. NULL: none. */
+  const char *pcap;
 } wr_run_params;
 
 /* Runs once. r is reused between runs (its buffers grow, never shrink);
@@ -171,6 +176,11 @@ typedef struct wr_run_opts {
   int no_shrink;
   const char *prog;    /* "wirerig" for the reproduction command */
   const char *preload; /* libwirerig_preload.so (wr_run_params.preload) */
+  /* Simulated runs as captures: a failing simnet run is run again into
+   * PCAP_DIR/NAME-seed-S.pcap (named in the report); with pcap_all, every
+   * simnet run is (NAME-seed-S-run-K.pcap). NULL: none. */
+  const char *pcap_dir;
+  int pcap_all;
   void (*progress)(void *ctx, const char *file, uint64_t done, uint64_t total);
   void *progress_ctx;
 } wr_run_opts;
