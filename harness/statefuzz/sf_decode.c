@@ -30,7 +30,13 @@ static const char *const active_v[] = {"false", "true", "once", "-2", "-1",
                                        "0",     "1",    "2",    "3",  "5"};
 static const char *const buffer_v[] = {"1",  "2",    "4",    "16",
                                        "64", "1460", "65536"};
-static const char *const psize_v[] = {"0", "1", "3", "8", "64", "1024"};
+/* No 0 (no limit): with packet=4 a header such as "GET " announces a
+ * 1.2 GiB packet, which the socket model, as inet_drv does, would try to
+ * allocate -- found by stateful_model as an out-of-memory. Every endpoint
+ * also starts with SF_PACKET_SIZE, so sizes stay bounded whatever the
+ * input picks. */
+static const char *const psize_v[] = {"1", "3", "8", "64", "1024"};
+#define SF_PACKET_SIZE " packet_size=1048576"
 static const char *const high_v[] = {"1", "16", "1024", "8192"};
 static const char *const low_v[] = {"0", "8", "512", "4096"};
 static const char *const stimeout_v[] = {"0", "1", "10", "infinity"};
@@ -320,7 +326,8 @@ static int drop_error_lines(wr_sf_buf *b, const wr_scenario *s) {
     if (bad && line <= 2) {
       /* the endpoints stay, without their options: every later line
        * names them */
-      const char *bare = line == 1 ? "s listen\n" : "c connect s\n";
+      const char *bare = line == 1 ? "s listen" SF_PACKET_SIZE "\n"
+                                   : "c connect s" SF_PACKET_SIZE "\n";
       memcpy(b->p + w, bare, strlen(bare));
       w += strlen(bare);
       dropped = 1;
@@ -346,7 +353,7 @@ int wr_sf_decode(const uint8_t *data, size_t len, const wr_sf_decode_opts *o,
   out->seed = (uint64_t)next(&r) + 1;
   for (int side = 0; side < 2; side++) {
     unsigned k = next(&r) % 4;
-    puts_(&b, side ? "c connect s" : "s listen");
+    puts_(&b, side ? "c connect s" SF_PACKET_SIZE : "s listen" SF_PACKET_SIZE);
     for (unsigned i = 0; i < k; i++)
       opt(&r, &b, side == 0);
     puts_(&b, "\n");
