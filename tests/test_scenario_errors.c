@@ -452,6 +452,20 @@ static const bad_row rows[] = {
      "1:13: bad address; expected HOST:PORT (e.g. 127.0.0.1:8080 or "
      "[::1]:8080), found 'localhost'",
      1},
+    {"shim not a string", "target t start \"x\" shim=3\n",
+     "1:25: bad option value for 'shim'; expected a policy string like "
+     "\"random:1-8\"",
+     1},
+    {"shim bad policy", "target t start \"x\" shim=\"fixed:0\"\n",
+     "1:20: bad shim policy: policy item 1 'fixed:0': segment size must be "
+     "1..67108864, found '0'",
+     1},
+    {"shim delays", "target t start \"x\" shim=\"latency:1ms\"\n",
+     "1:20: bad shim policy 'latency:1ms': the shim cuts calls; latency, "
+     "jitter and bandwidth do not apply",
+     1},
+    {"shim twice", "target t start \"x\" shim=\"fixed:1\" shim=\"fixed:2\"\n",
+     "1:35: shim given twice", 1},
     {"bad port", "target t at 127.0.0.1:70000\n",
      "1:13: bad port in '127.0.0.1:70000'; expected 1..65535", 1},
     {"net same",

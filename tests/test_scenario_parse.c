@@ -132,6 +132,15 @@ static const good_row rows[] = {
      "3:1 target at v6\n"
      "4:1 connect c peer=app opts=[packet=line]\n"
      "5:1 connect d peer=db\n"},
+    {"targets under the shim",
+     "target app start \"./server {port}\" shim=\"fixed:1\" "
+     "shim_writes=\"random:1-8\"\n"
+     "c connect app\n",
+     "ep app target 1:8 cmd=\"./server {port}\" shim=\"fixed:1\" "
+     "shim_writes=\"random:1-8\"\n"
+     "ep c socket 2:1\n"
+     "1:1 target start app\n"
+     "2:1 connect c peer=app\n"},
     {"recv forms",
      "s listen packet=raw active=false\n"
      "c connect s\n"

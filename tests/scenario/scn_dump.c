@@ -154,6 +154,10 @@ void scn_dump(const wr_scenario *s, tu_str *o) {
       tu_str_printf(o, " cmd=\"%s\"", e->command);
     if (e->ready)
       tu_str_printf(o, " ready=\"%s\"", e->ready);
+    if (e->shim_reads)
+      tu_str_printf(o, " shim=\"%s\"", e->shim_reads);
+    if (e->shim_writes)
+      tu_str_printf(o, " shim_writes=\"%s\"", e->shim_writes);
     if (e->timeout)
       tu_str_printf(o, " timeout=%" PRIu64 "ns", (uint64_t)e->timeout);
     if (e->host)
