@@ -28,7 +28,9 @@
 
 #define TARGET_TIMEOUT_NS (10ull * WR_NS_PER_SEC)
 
-#define TAIL_MAX 1024 /* bytes of a target's output shown in a report */
+/* Bytes of a target's output shown in a report: what fits
+ * wr_run_result.target_tail with its NUL. */
+#define TAIL_MAX 1023
 
 static int fail(run_rt *rt, const wr_scn_step *st, const char *what) {
   rt->r->verdict = WR_RUN_ERROR;
