@@ -17,6 +17,7 @@
 #include <cmocka.h>
 #include <pcap/pcap.h>
 
+#include "base/hex.h"
 #include "wirerig/pcap.h"
 
 #include "testutil.h"
@@ -240,13 +241,6 @@ static void run_tool(const char *cmd, tu_str *out) {
              cmd, rc);
 }
 
-static int hexval(int c) {
-  return c >= '0' && c <= '9'   ? c - '0'
-         : c >= 'a' && c <= 'f' ? c - 'a' + 10
-         : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                : -1;
-}
-
 static void test_pcap_tshark_follow(void **state) {
   (void)state;
   static uint8_t c2s[5000], s2c[3000];
@@ -276,9 +270,10 @@ static void test_pcap_tshark_follow(void **state) {
     else if (in_body && *line) {
       int dir = line[0] == '\t' ? 1 : 0;
       const char *h = line + dir;
-      for (; hexval(h[0]) >= 0 && hexval(h[1]) >= 0; h += 2) {
+      for (; wr_hexval(h[0]) >= 0 && wr_hexval(h[1]) >= 0; h += 2) {
         assert_true(glen[dir] < MAXB);
-        got[dir][glen[dir]++] = (uint8_t)(hexval(h[0]) << 4 | hexval(h[1]));
+        got[dir][glen[dir]++] =
+            (uint8_t)(wr_hexval(h[0]) << 4 | wr_hexval(h[1]));
       }
     }
     line = nl ? nl + 1 : NULL;

@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/hex.h"
 #include "json.h"
 
 /* ---- content ------------------------------------------------------------ */
@@ -522,16 +523,6 @@ static int cmd_verify_tcpflow(const char *dir, expectations *e,
   return bad;
 }
 
-static int hexval(int c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 /* Lines "srcport<TAB>dstport<TAB>relative-seq<TAB>hex". Each payload is
  * checked at its place in the stream: new bytes must continue it, and
  * bytes sent again (a tail loss probe, say) must equal what they repeat. */
@@ -562,7 +553,7 @@ static int cmd_verify_tshark(const char *fields, expectations *e,
     char *hex = line;
     for (int tabs = 0; tabs < 3 && hex; tabs++)
       hex = strchr(hex, '\t') ? strchr(hex, '\t') + 1 : NULL;
-    if (!hex || seq == 0 || hexval(hex[0]) < 0)
+    if (!hex || seq == 0 || wr_hexval(hex[0]) < 0)
       continue; /* no payload (the FIN and later ACKs sit past the end) */
     int d = sp == server_port;
     unsigned cport = d ? dp : sp;
@@ -590,7 +581,7 @@ static int cmd_verify_tshark(const char *fields, expectations *e,
         h++;
         continue;
       }
-      int hi = hexval(h[0]), lo = hexval(h[1]);
+      int hi = wr_hexval(h[0]), lo = wr_hexval(h[1]);
       if (hi < 0 || lo < 0)
         break;
       uint8_t want;
