@@ -30,7 +30,7 @@
 #include "check_tiny.h"
 
 /* Four messages in 16 bytes. */
-static const uint8_t stream16[16] = {3, 'a', 'b', 'c', 2, 'd', 'e', 0,
+static const uint8_t stream16[16] = {3, 'a', 'b', 'c', 2,   'd', 'e', 0,
                                      7, 'f', 'g', 'h', 'i', 'j', 'k', 'l'};
 
 static uint64_t bare_decode(const uint8_t *s, size_t n) {
@@ -82,8 +82,9 @@ int main(int argc, char **argv) {
       best_bare = t3 - t2;
   } while (bench_now() < t_end);
   if (msgs != schedules * 4) {
-    fprintf(stderr, "bench_check: the bare side decoded %llu messages, "
-                    "expected %llu\n",
+    fprintf(stderr,
+            "bench_check: the bare side decoded %llu messages, "
+            "expected %llu\n",
             (unsigned long long)msgs, (unsigned long long)schedules * 4);
     return 1;
   }
@@ -124,9 +125,9 @@ int main(int argc, char **argv) {
          rate / bare_rate, "");
   printf("  schedules per second: %.2f M (goal >= 1 M on one core)\n",
          rate / 1e6);
-  printf("%-34s %10.2f M/s %10.2f M/s %7.3fx %6s\n",
-         "fuzz entry, 16 B, 3 cuts", (double)n / best_fuzz / 1e6,
-         (double)n / best_fbare / 1e6, best_fbare / best_fuzz, "");
+  printf("%-34s %10.2f M/s %10.2f M/s %7.3fx %6s\n", "fuzz entry, 16 B, 3 cuts",
+         (double)n / best_fuzz / 1e6, (double)n / best_fbare / 1e6,
+         best_fbare / best_fuzz, "");
   printf("baseline: the same decoder creating, decoding the whole stream in "
          "one call, and\ndestroying, once per schedule or input. Under "
          "libFuzzer, whose own work per input\nis the same on both sides, "

@@ -33,7 +33,6 @@ int tiny_feed(void *d, const uint8_t *p, size_t n, wr_check_sink *out) {
   return 0;
 }
 
-
 #if defined(CHECK_TINY_SIDE_CHECK)
 static const wr_check_decoder dec = {.name = "tiny",
                                      .create = tiny_create,

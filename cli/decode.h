@@ -22,7 +22,6 @@ void wr_decode_json_packet(wr_json_writer *w, const wr_framing *cfg,
  * -1 (after a message) when w failed or the write did. */
 int wr_decode_write_line(wr_json_writer *w);
 
-
 /* `wirerig decode --batch [FILE]`; returns the exit status. */
 int wr_decode_batch(const char *file);
 

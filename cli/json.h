@@ -5,13 +5,13 @@
  * duplicate keys, nothing after the value -- plus the one thing jansson
  * cannot know: wirerig's byte strings (wr_json_string_bytes).
  *
- * Writer (base/json_write.h): appends compact JSON to a growable buffer, inserting the commas
- * itself. It writes pure ASCII. Two kinds of strings: text (UTF-8, non-ASCII
- * written as \uXXXX) and byte strings, where every byte becomes the code
- * point of the same value (U+0000..U+00FF) -- the encoding wirerig uses for
- * packet bytes, so any byte sequence survives a trip through JSON. jansson's
- * encoder would need a json_t per value and writes UTF-8 rather than the
- * \u00XX escapes the batch schema promises, hence our own.
+ * Writer (base/json_write.h): appends compact JSON to a growable buffer,
+ * inserting the commas itself. It writes pure ASCII. Two kinds of strings: text
+ * (UTF-8, non-ASCII written as \uXXXX) and byte strings, where every byte
+ * becomes the code point of the same value (U+0000..U+00FF) -- the encoding
+ * wirerig uses for packet bytes, so any byte sequence survives a trip through
+ * JSON. jansson's encoder would need a json_t per value and writes UTF-8 rather
+ * than the \u00XX escapes the batch schema promises, hence our own.
  */
 #ifndef WIRERIG_CLI_JSON_H
 #define WIRERIG_CLI_JSON_H

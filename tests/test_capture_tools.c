@@ -294,7 +294,7 @@ static void test_to_corpus(void **state) {
   assert_int_equal(cs.dups, 0);
   /* A second run finds every file there. */
   rc = wr_pcap_to_corpus(&pc, &cfg, 3, WR_CORPUS_PACKETS, dir, &cs, err,
-                             sizeof err);
+                         sizeof err);
   assert_int_equal(rc, 0);
   assert_int_equal(cs.written, 0);
   assert_int_equal(cs.dups, 4);
@@ -325,8 +325,10 @@ static int corpus_has(const char *dir, const void *want, size_t n) {
   assert_non_null(want_f);
   fwrite(want, 1, n, want_f);
   fclose(want_f);
-  snprintf(cmd, sizeof cmd, "for f in '%s'/*; do cmp -s \"$f\" '%s' && exit 0; "
-           "done; exit 1", dir, pt_path("want.bin"));
+  snprintf(cmd, sizeof cmd,
+           "for f in '%s'/*; do cmp -s \"$f\" '%s' && exit 0; "
+           "done; exit 1",
+           dir, pt_path("want.bin"));
   return system(cmd) == 0;
 }
 
@@ -347,8 +349,8 @@ static void test_to_corpus_layouts(void **state) {
   assert_int_equal(cs.written, 3);
   /* c2s of flow 1 came as 5 + 7 bytes: one chunk size (5 - 1), then the
    * rest of the stream as the last chunk. */
-  static const uint8_t c2s[] = {1, 4, 0, 5, 'h', 'e', 'l', 'l',
-                                'o', 0, 3, 'a', 'b', 'c'};
+  static const uint8_t c2s[] = {1,   4,   0, 5, 'h', 'e', 'l',
+                                'l', 'o', 0, 3, 'a', 'b', 'c'};
   assert_true(corpus_has(dir, c2s, sizeof c2s));
   static const uint8_t s2c[] = {0, 0, 2, 'o', 'k'};
   assert_true(corpus_has(dir, s2c, sizeof s2c));
@@ -426,10 +428,13 @@ static void test_to_scenario(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_list_flows), cmocka_unit_test(test_filter),
-      cmocka_unit_test(test_extract),    cmocka_unit_test(test_cut_flow),
+      cmocka_unit_test(test_list_flows),
+      cmocka_unit_test(test_filter),
+      cmocka_unit_test(test_extract),
+      cmocka_unit_test(test_cut_flow),
       cmocka_unit_test(test_to_corpus),
-      cmocka_unit_test(test_to_corpus_layouts),  cmocka_unit_test(test_to_scenario),
+      cmocka_unit_test(test_to_corpus_layouts),
+      cmocka_unit_test(test_to_scenario),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

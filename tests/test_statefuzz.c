@@ -95,7 +95,8 @@ static void test_roundtrip(void **state) {
   const uint8_t in[] = {4, 2, 0, 3, 1, 2, 0, 0, 2, 'a', 'b', 5, 0, 2, 13};
   wr_sf_case a, b;
   decode_text(in, sizeof in, &a);
-  assert_non_null(strstr(a.text, "s listen packet_size=1048576 packet=2 active=once\n"));
+  assert_non_null(
+      strstr(a.text, "s listen packet_size=1048576 packet=2 active=once\n"));
   assert_non_null(strstr(a.text, "c send x\"61 62\"\n"));
   assert_non_null(strstr(a.text, "s recv 0 timeout=10ms -> any\n"));
   assert_non_null(strstr(a.text, "s close\n"));

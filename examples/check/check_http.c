@@ -12,11 +12,11 @@ static const char small[] = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
                             "GET /b?q=1 HTTP/1.1\r\nA: 1\r\nB:  2\r\n\r\n";
 
 int main(int argc, char **argv) {
-  const wr_check_decoder *dec =
-      argc < 2                              ? NULL
-      : strcmp(argv[1], "http-parser") == 0 ? &http_parser_check
-      : strcmp(argv[1], "pico") == 0        ? &picohttp_check
-                                            : NULL;
+  const wr_check_decoder *dec = argc < 2 ? NULL
+                                : strcmp(argv[1], "http-parser") == 0
+                                    ? &http_parser_check
+                                : strcmp(argv[1], "pico") == 0 ? &picohttp_check
+                                                               : NULL;
   if (!dec) {
     fprintf(stderr, "usage: check_http http-parser|pico\n");
     return 2;

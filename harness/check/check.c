@@ -199,8 +199,9 @@ static void say_passed(const chk_ctx *c, const char *what, uint64_t n,
   if (c->opt->quiet)
     return;
   FILE *f = c->opt->where ? c->opt->where : stderr;
-  fprintf(f, "wirerig check: %s: %llu schedule%s of a %zu-byte stream (%s): "
-             "every oracle held\n",
+  fprintf(f,
+          "wirerig check: %s: %llu schedule%s of a %zu-byte stream (%s): "
+          "every oracle held\n",
           dec_name(c->dec), (unsigned long long)n, n == 1 ? "" : "s", len,
           what);
 }
@@ -224,7 +225,8 @@ static int parse_hex(const char *s, size_t n, uint8_t **out, size_t *len) {
   if (!b)
     return -1;
   for (size_t i = 0; i < n; i += 2) {
-    int hi = wr_hexval((unsigned char)s[i]), lo = wr_hexval((unsigned char)s[i + 1]);
+    int hi = wr_hexval((unsigned char)s[i]),
+        lo = wr_hexval((unsigned char)s[i + 1]);
     if (hi < 0 || lo < 0) {
       free(b);
       return -1;
@@ -351,7 +353,8 @@ static int replay(const wr_check_decoder *dec, const wr_check_options *opt,
   return 1;
 }
 
-/* ---- the modes ------------------------------------------------------------- */
+/* ---- the modes -------------------------------------------------------------
+ */
 
 int wr_check_exhaustive(const wr_check_decoder *dec,
                         const wr_check_options *opt, const void *stream,
@@ -364,8 +367,8 @@ int wr_check_exhaustive(const wr_check_decoder *dec,
   unsigned max_cuts = opt->max_cuts ? opt->max_cuts : DEFAULT_MAX_CUTS;
   if (len > 0 && max_cuts > len - 1)
     max_cuts = (unsigned)(len - 1);
-  uint64_t limit = opt->max_schedules ? opt->max_schedules
-                                      : DEFAULT_MAX_SCHEDULES;
+  uint64_t limit =
+      opt->max_schedules ? opt->max_schedules : DEFAULT_MAX_SCHEDULES;
   uint64_t count = len ? wr_cut_iter_count(len, max_cuts) : 1;
   if (count > limit)
     return wr_chk_misuse(opt, WR_EINVAL,
@@ -410,8 +413,8 @@ int wr_check_exhaustive(const wr_check_decoder *dec,
     }
   }
   char what[64];
-  snprintf(what, sizeof what, "every schedule with at most %u cut%s",
-           max_cuts, max_cuts == 1 ? "" : "s");
+  snprintf(what, sizeof what, "every schedule with at most %u cut%s", max_cuts,
+           max_cuts == 1 ? "" : "s");
   say_passed(&c, what, n, len, report);
 out:
   ctx_free(&c);

@@ -38,9 +38,8 @@ int wr_check_fuzz_layout(const uint8_t *data, size_t size,
   return 0;
 }
 
-int wr_check_fuzz_encode(const uint8_t *stream, size_t len,
-                         const size_t *cuts, unsigned ncuts, uint8_t **out,
-                         size_t *outlen) {
+int wr_check_fuzz_encode(const uint8_t *stream, size_t len, const size_t *cuts,
+                         unsigned ncuts, uint8_t **out, size_t *outlen) {
   /* Each chunk size must fit a byte (1..256): longer chunks are written as
    * several, which cuts the stream more; so refuse them rather than write
    * an input that means something else. */

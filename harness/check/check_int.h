@@ -29,7 +29,8 @@ static inline uint8_t *wr_chk_guard_at(const chk_guard *g, size_t n,
   return g->end - spare - n;
 }
 
-/* ---- one run's outcome (check_run.c) --------------------------------------- */
+/* ---- one run's outcome (check_run.c) ---------------------------------------
+ */
 
 typedef struct chk_msg {
   size_t off, len; /* in the outcome's bytes */
@@ -66,15 +67,16 @@ void wr_chk_run(const wr_check_decoder *dec, chk_guard *g,
                 const uint8_t *stream, size_t len, const size_t *cuts,
                 unsigned ncuts, chk_outcome *o);
 /* The packets gen_tcp's framing cuts from the whole stream. */
-void wr_chk_run_framing(const wr_framing *f, const uint8_t *stream,
-                        size_t len, chk_outcome *o);
+void wr_chk_run_framing(const wr_framing *f, const uint8_t *stream, size_t len,
+                        chk_outcome *o);
 
 /* Equal messages (bytes and, unless ignore_tags, tags), errors and end
  * state. For a reference, errors are compared as "some error" only, since
  * the codes are the decoder's own. */
 int wr_chk_same(const chk_outcome *a, const chk_outcome *b, int reference);
 
-/* ---- judging one case (check.c) --------------------------------------------- */
+/* ---- judging one case (check.c) ---------------------------------------------
+ */
 
 typedef struct chk_ctx {
   const wr_check_decoder *dec;
@@ -95,7 +97,8 @@ int wr_chk_judge_cuts(chk_ctx *c, const uint8_t *stream, size_t len,
 int wr_chk_judge(chk_ctx *c, const uint8_t *stream, size_t len,
                  const size_t *cuts, unsigned ncuts);
 
-/* ---- shrinking and reporting (check_shrink.c, check_report.c) ------------- */
+/* ---- shrinking and reporting (check_shrink.c, check_report.c) -------------
+ */
 
 /* Shrinks the failing case in place: fewest cuts, then shortest stream,
  * then fewest cuts again. Returns the runs spent. */

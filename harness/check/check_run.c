@@ -196,8 +196,8 @@ void wr_chk_run(const wr_check_decoder *dec, chk_guard *g,
   dec->destroy(d);
 }
 
-void wr_chk_run_framing(const wr_framing *f, const uint8_t *stream,
-                        size_t len, chk_outcome *o) {
+void wr_chk_run_framing(const wr_framing *f, const uint8_t *stream, size_t len,
+                        chk_outcome *o) {
   wr_chk_outcome_clear(o);
   int http = wr_packet_type_is_http(f->type);
   int state = f->type == WR_PACKET_HTTPH || f->type == WR_PACKET_HTTPH_BIN

@@ -169,8 +169,8 @@ typedef struct wr_check_options {
   const char *case_dir;
 } wr_check_options;
 
-/* ---- running --------------------------------------------------------------- */
-
+/* ---- running ---------------------------------------------------------------
+ */
 
 /* What a run found. Messages are kept as text for the report. */
 typedef struct wr_check_report {
@@ -193,8 +193,8 @@ typedef struct wr_check_report {
 /* Every cut schedule of stream, fewest cuts first. Returns 0 when every
  * oracle held, 1 when one failed (report filled in and printed), or a
  * negative wr_err for bad use (a NULL callback, a decoder with both or
- * neither of feed and next, too many schedules) with a message printed. report may be
- * NULL; otherwise free it with wr_check_report_free. */
+ * neither of feed and next, too many schedules) with a message printed. report
+ * may be NULL; otherwise free it with wr_check_report_free. */
 int wr_check_exhaustive(const wr_check_decoder *dec,
                         const wr_check_options *opt, const void *stream,
                         size_t len, wr_check_report *report);
@@ -241,9 +241,8 @@ int wr_check_fuzz_layout(const uint8_t *data, size_t size,
                          unsigned *ncuts, char *err, size_t errlen);
 
 /* Writes a fuzz input for stream cut at cuts into *out (malloc'd). */
-int wr_check_fuzz_encode(const uint8_t *stream, size_t len,
-                         const size_t *cuts, unsigned ncuts, uint8_t **out,
-                         size_t *outlen);
+int wr_check_fuzz_encode(const uint8_t *stream, size_t len, const size_t *cuts,
+                         unsigned ncuts, uint8_t **out, size_t *outlen);
 
 /* Runs one fuzz input: every oracle in opt; aborts (so libFuzzer records
  * the input) after printing the report when one fails. Inputs shorter than

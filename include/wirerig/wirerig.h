@@ -11,11 +11,11 @@
 #define WIRERIG_WIRERIG_H
 
 /* framing */
-#include "wirerig/version.h"
 #include "wirerig/error.h"
 #include "wirerig/framing.h"
 #include "wirerig/stream.h"
 #include "wirerig/types.h"
+#include "wirerig/version.h"
 /* spec */
 #include "wirerig/policy.h"
 #include "wirerig/prng.h"
