@@ -178,8 +178,11 @@ static int found(chk_ctx *c, const char *mode, uint64_t schedules,
     free(k);
     return wr_chk_misuse(c->opt, WR_ENOMEM, "out of memory shrinking a case");
   }
-  memcpy(s, stream, len);
-  memcpy(k, cuts, ncuts * sizeof *k);
+  /* stream and cuts may be NULL when empty: memcpy's arguments may not. */
+  if (len)
+    memcpy(s, stream, len);
+  if (ncuts)
+    memcpy(k, cuts, ncuts * sizeof *k);
   uint64_t runs = shrink ? wr_chk_shrink(c, s, &len, k, &ncuts) : 0;
   wr_check_report tmp, *r = report ? report : &tmp;
   int rc = wr_chk_report(c, mode, schedules, runs, s, len, k, ncuts, r);

@@ -262,9 +262,11 @@ int wr_chk_report(chk_ctx *c, const char *mode, uint64_t schedules,
     wr_check_report_free(r);
     return wr_chk_misuse(opt, WR_ENOMEM, "out of memory writing a report");
   }
-  memcpy(r->stream, stream, len);
+  if (len) /* stream and cuts may be NULL when empty */
+    memcpy(r->stream, stream, len);
   r->stream_len = len;
-  memcpy(r->cuts, cuts, ncuts * sizeof *cuts);
+  if (ncuts)
+    memcpy(r->cuts, cuts, ncuts * sizeof *cuts);
   r->ncuts = ncuts;
 
   /* What each oracle compares. */
