@@ -274,6 +274,7 @@ static void hand_suite(wr_run_suite *s, wr_run_item items[5]) {
   items[4].rep.agreement = -1;
   snprintf(items[4].rep.skip_reason, sizeof items[4].rep.skip_reason,
            "on loopback: net drop");
+  memset(s, 0, sizeof *s); /* interrupted and whatever comes next: 0 */
   s->items = items;
   s->n = 5;
   s->seconds = 2.5;

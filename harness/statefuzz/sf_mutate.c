@@ -23,7 +23,8 @@ static size_t splice(uint8_t *data, size_t size, size_t max, size_t at,
   if (size - old + n > max)
     return size;
   memmove(data + at + n, data + at + old, size - at - old);
-  memcpy(data + at, rep, n);
+  if (n) /* rep is NULL for a plain deletion */
+    memcpy(data + at, rep, n);
   return size - old + n;
 }
 
