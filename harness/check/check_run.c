@@ -242,6 +242,10 @@ int wr_chk_same(const chk_outcome *a, const chk_outcome *b, int reference) {
     return 0;
   if (reference)
     return same_msgs(a, b, 0) && (a->error != 0) == (b->error != 0);
+  /* Bytes left unconsumed are compared only when the decoder did not
+   * fail: a decoder may reject a bad byte as soon as it arrives, so where
+   * an error stops it depends on the reads (found by fuzz_picohttp). */
   return same_msgs(a, b, 1) && a->error == b->error &&
-         a->finish_error == b->finish_error && a->left == b->left;
+         a->finish_error == b->finish_error &&
+         (a->error != 0 || a->left == b->left);
 }
