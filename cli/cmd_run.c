@@ -27,7 +27,7 @@ static void usage(FILE *out) {
       "usage: " WR_RUN_PROG " [FILES|DIRS] [--seeds N] [--seed S]\n"
       "         [--transport sim|loopback|both] [--exhaustive-limit BYTES]\n"
       "         [--schedule 'A->B=POLICY'] [--jobs N] [--junit FILE]\n"
-      "         [--tap[=FILE]]\n"
+      "         [--tap[=FILE.tap]]\n"
       "         [--shrink-dir DIR] [--no-shrink] [--max-schedules N]\n"
       "         [--shard K/N] [--pcap DIR [--pcap-all]] [-v]\n"
       "\n"
@@ -59,7 +59,8 @@ static void usage(FILE *out) {
       "                      DIR/NAME-seed-S-run-K.pcap\n"
       "  --junit FILE        JUnit XML of the results\n"
       "  --tap               TAP 13 on stdout (the table goes to stderr)\n"
-      "  --tap=FILE          TAP 13 into FILE, the table on stdout\n"
+      "  --tap=FILE, --tap FILE.tap\n"
+      "                      TAP 13 into FILE, the table on stdout\n"
       "  -v, --verbose       progress on stderr even when not a terminal\n"
       "  -h, --help          this text\n"
       "\n"
@@ -106,6 +107,11 @@ static int collect_problem(void *ctx, const char *path,
     fprintf(stderr, WR_RUN_PROG ": %s: %s\n", path, strerror(err));
   }
   return 1; /* the first problem ends the run */
+}
+
+static int ends_with(const char *s, const char *tail) {
+  size_t n = strlen(s), t = strlen(tail);
+  return n > t && strcmp(s + n - t, tail) == 0;
 }
 
 /* The lines (or TAP) and the summary; the JUnit file. Returns 0, or -1
@@ -238,6 +244,11 @@ int wr_cmd_run(int argc, char **argv) {
     case OPT_TAP:
       out.tap = 1;
       out.tap_file = v; /* --tap=FILE; NULL for stdout */
+      /* `--tap FILE` too, when FILE ends in .tap: a scenario path is a
+       * folder or a .scn file, so the word after a bare --tap is a TAP
+       * file only when it says so (getopt's optional values need "="). */
+      if (!v && optind < argc && ends_with(argv[optind], ".tap"))
+        out.tap_file = argv[optind++];
       break;
     case OPT_NO_SHRINK:
       o.no_shrink = 1;

@@ -117,6 +117,11 @@ schema "JUnit of a passing suite" "$T/beside.xml"
 hasnt "JUnit names have no //" "$T/beside.xml" "//"
 hasnt "JUnit names have no ./" "$T/beside.xml" "/./"
 hasnt "the report's paths have no //" "$T/out" "//"
+run "--tap FILE.tap (a space, not =)" 0 "$WIRERIG" run --tap "$T/spaced.tap" \
+  "$T/suite" --seeds 3
+has "--tap FILE.tap: the report stays on stdout" "$T/out" "PASS  $T/suite/a.scn"
+has "--tap FILE.tap: the TAP file" "$T/spaced.tap" "ok 2 - $T/suite/sub/b.scn"
+hasnt "--tap FILE.tap: no TAP on stdout" "$T/out" "TAP version"
 
 # ---- item 4: times add up once; a target that does not start -----------------
 python3 - "$T/beside.xml" <<'PY' && ok "testcase times add up to the suite's, not twice" || bad "testcase times add up to more than the suite's time"
