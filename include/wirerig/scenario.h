@@ -171,7 +171,8 @@ typedef struct wr_scn_expect {
   wr_scn_bytes bytes;      /* BYTES */
   uint64_t count;          /* COUNT */
   const wr_scn_http *http; /* HTTP */
-  int error;               /* ERROR / tcp_error: a wr_err code (< 0) */
+  int error;               /* ERROR / tcp_error: a wr_err code (< 0); 0
+                              for `_`, any reason */
   const char *reason;      /* its name as written */
   /* VAR: the variable (1-based index into wr_scenario.vars). bind: this
    * is the variable's first use in the file, which captures what the step
@@ -181,6 +182,12 @@ typedef struct wr_scn_expect {
   int bind;
   const char *var_name; /* VAR: the name, without the `$` */
 } wr_scn_expect;
+
+/* Does result rc (a wr_err code, < 0 for an error) meet an `error REASON`
+ * expectation? `error _` (error 0) takes any error, as `{error, _}`. */
+static inline int wr_scn_error_holds(const wr_scn_expect *e, int rc) {
+  return e->error == 0 ? rc < 0 : rc == e->error;
+}
 
 /* Does packet p, framed by a type whose strings are binaries or not,
  * match the expectation? Compares the fields as gen_tcp's terms would:
