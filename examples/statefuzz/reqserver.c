@@ -105,17 +105,19 @@ static void destroy(void *state) {
 
 static int on_data(wr_sf_test *t, void *state, const wr_msg *m) {
   conn *c = state;
+  (void)t;
   uint8_t reply[RS_MAX + 1];
   int n = reqserver_reply(c->store, m->data, m->len, reply, sizeof reply);
   if (n < 0 && c->cfg->bug)
     return 0; /* the planted bug: a notify forgets to re-arm */
-  if (n >= 0) {
-    int rc = wr_sock_send(m->sock, reply, (size_t)n);
-    if (rc != 0 && rc != WR_CLOSED && rc != WR_ECONNRESET && rc != WR_TIMEOUT)
-      return wr_sf_fail(t, "send of a reply failed: %s", wr_err_name(rc));
+  /* A send or setopts that fails means the connection is going away
+   * (the client closed or reset it): the server closes its side. */
+  if (n >= 0 && wr_sock_send(m->sock, reply, (size_t)n) != 0) {
+    wr_sock_close(m->sock);
+    return 0;
   }
-  int rc = wr_sock_setopts(m->sock, &c->once, 1);
-  WR_SF_ASSERT(t, rc == 0 || rc == WR_CLOSED);
+  if (wr_sock_setopts(m->sock, &c->once, 1) != 0)
+    wr_sock_close(m->sock);
   return 0;
 }
 
@@ -171,18 +173,21 @@ static int one_request(void *ctx, const uint8_t *req, size_t len) {
   size_t left = j->tr->received_len - j->off;
   if (left < 2 || left < 2 + ((size_t)r[0] << 8 | r[1])) {
     j->failed = 1;
-    wr_sf_fail(j->t,
-               "request %zu (\"%.*s\") got no reply: the client received "
-               "%zu bytes in all, every one sent without a fault or close",
-               j->req, (int)(len < 16 ? len : 16), (const char *)req,
-               j->tr->received_len);
+    wr_sf_fail(
+        j->t,
+        "request %zu (%zu bytes, starting with byte %u) got no reply: the "
+        "client received %zu bytes in all, every one sent without a "
+        "fault or close",
+        j->req, len, len ? (unsigned)req[0] : 0u, j->tr->received_len);
     return 1;
   }
   size_t rl = (size_t)r[0] << 8 | r[1];
   if (rl != (size_t)n || memcmp(r + 2, want, rl) != 0) {
     j->failed = 1;
-    wr_sf_fail(j->t, "request %zu: reply \"%.*s\", expected \"%.*s\"", j->req,
-               (int)rl, (const char *)r + 2, n, (const char *)want);
+    wr_sf_fail(j->t,
+               "request %zu (%zu bytes, starting with byte %u): a reply of %zu "
+               "bytes other than the %d expected",
+               j->req, len, len ? (unsigned)req[0] : 0u, rl, n);
     return 1;
   }
   j->off += 2 + rl;
@@ -193,7 +198,8 @@ static int at_end(wr_sf_test *t, void *state, const wr_sf_transcript *tr) {
   (void)state;
   /* Only an undisturbed exchange is judged: a close, a fault or a failed
    * send can lose requests or replies for reasons of the client's own. */
-  if (tr->client_closed || tr->peer_closed || tr->faults || tr->send_errors)
+  if (tr->client_closed || tr->peer_closed || tr->faults || tr->send_errors ||
+      tr->unsettled)
     return 0;
   judge j = {t, reqserver_store_new(), tr, 0, 0, 0};
   if (!j.ref)

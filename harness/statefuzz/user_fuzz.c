@@ -102,7 +102,7 @@ static void report(const wr_sf_server *srv, const wr_sf_outcome *o,
            "%s\n"
            "shrunk from %zu to %zu client operations in %u runs\n"
            "`s` is the server under test (its options are its own); `c` is\n"
-           "the fuzzed client. Replay: %s=THIS_FILE %s",
+           "the fuzzed client. Replay: %s=THIS_FILE %s THIS_FILE",
            name, so.failed ? so.why : o->why, o->nops, so.nops, runs,
            WR_SF_SCENARIO_ENV, self);
   fprintf(stderr, "statefuzz: %s: %s\n", name, o->why);
@@ -115,14 +115,15 @@ static void report(const wr_sf_server *srv, const wr_sf_outcome *o,
              (unsigned long long)fnv(after.text, after.len));
     FILE *f = fopen(path, "w");
     if (f && wr_sf_write_scenario(f, &after, comment, 0) == 0 && fclose(f) == 0)
-      fprintf(stderr, "statefuzz: written to %s\nstatefuzz: replay: %s=%s %s\n",
-              path, WR_SF_SCENARIO_ENV, path, self);
+      fprintf(stderr,
+              "statefuzz: written to %s\nstatefuzz: replay: %s=%s %s %s\n",
+              path, WR_SF_SCENARIO_ENV, path, self, path);
     else
       fprintf(stderr, "statefuzz: cannot write %s\n", path);
   } else {
     fprintf(stderr,
             "statefuzz: save the case above as FILE and replay it: %s=FILE "
-            "%s (or set %s=DIR to have it written)\n",
+            "%s FILE (or set %s=DIR to have it written)\n",
             WR_SF_SCENARIO_ENV, self, WR_SF_CASE_DIR_ENV);
   }
   wr_sf_case_free(&before);

@@ -22,7 +22,7 @@
 /* After the last step: the network runs on until this long has passed
  * without anything happening, at most U_SETTLE_MS in all. */
 #define U_QUIET_MS 100
-#define U_SETTLE_MS 2000
+#define U_SETTLE_MS 60000
 
 struct wr_sf_test {
   wr_sf_outcome *out;
@@ -86,6 +86,7 @@ typedef struct urun {
   bytes sent, got;
   wr_sf_transcript tr;
   int events; /* something happened in the last slice */
+  int closed; /* the client's socket is closed */
 } urun;
 
 static int failed(const urun *u) { return u->t.out->failed; }
@@ -127,6 +128,15 @@ static void client_msg(urun *u, wr_msg *m) {
   wr_msg_free(m);
 }
 
+/* Data messages in the client's mailbox came before anything its socket
+ * still holds: the transcript takes them first, to stay in stream order
+ * (reading a mailbox changes nothing on the network). */
+static void take_older(urun *u) {
+  wr_msg m;
+  while (wr_mailbox_take(u->cmb, &m) == 0)
+    client_msg(u, &m);
+}
+
 static void client_err(urun *u, int rc) {
   if (rc == WR_CLOSED || rc == WR_ECONNRESET)
     u->tr.peer_closed = 1;
@@ -146,6 +156,7 @@ static void client_recv(urun *u, const wr_scn_step *st) {
     wr_sock_data d;
     int rc = wr_sock_recv(u->cs, n, 0, &d);
     if (rc == 0) {
+      take_older(u);
       append(&u->got, d.data, d.len);
       wr_sock_data_free(&d);
       return;
@@ -276,7 +287,7 @@ static void step(urun *u, const wr_scn_step *st) {
     break;
   case WR_SCN_CLOSE:
     if (wr_sock_close(u->cs) == 0)
-      u->tr.client_closed = 1;
+      u->tr.client_closed = u->closed = 1;
     break;
   default:
     u->tr.nops--;
@@ -285,37 +296,73 @@ static void step(urun *u, const wr_scn_step *st) {
   pump(u);
 }
 
-/* After the last step: run until quiet, then take what the client can
- * still read (mailbox first: it holds the older data). */
-static void settle(urun *u) {
-  long quiet = 0;
-  for (long t = 0; t < U_SETTLE_MS && quiet < U_QUIET_MS && !failed(u);
-       t += 10) {
-    u->events = 0;
-    slice(u, 10);
-    wr_msg m;
-    while (wr_mailbox_take(u->cmb, &m) == 0)
-      client_msg(u, &m);
-    quiet = u->events ? 0 : quiet + 10;
-  }
-  if (failed(u) || u->tr.client_closed)
-    return;
-  wr_sockopt off;
-  char err[128];
-  if (wr_sockopt_parse("active=false", &off, 1, err, sizeof err) == 1)
-    wr_sock_setopts(u->cs, &off, 1);
+/* Everything the client can read now, without waiting. */
+static void client_take(urun *u) {
   wr_msg m;
   while (wr_mailbox_take(u->cmb, &m) == 0)
     client_msg(u, &m);
+  if (u->closed)
+    return;
   for (int i = 0; i < 1024; i++) {
     wr_sock_data d;
     int rc = wr_sock_recv(u->cs, 0, 0, &d);
     if (rc != 0) {
-      client_err(u, rc);
-      break;
+      if (rc != WR_TIMEOUT && rc != WR_EINVAL)
+        client_err(u, rc);
+      return;
     }
+    u->events = 1;
     append(&u->got, d.data, d.len);
     wr_sock_data_free(&d);
+  }
+}
+
+/* How far the network has got: every direction's byte counters. Bytes
+ * on their way (a 1-byte window, jitter) change them; a direction stuck
+ * for good (a server that stopped reading, its window full) does not. */
+static uint64_t progress(urun *u) {
+  uint64_t sum = 0;
+  uint32_t n = wr_simnet_conn_count(u->net);
+  for (uint32_t c = 1; c <= n; c++)
+    for (int d = 0; d < 2; d++) {
+      wr_simnet_dirstats ds;
+      if (wr_simnet_dirstats_get(u->net, c, d, &ds) == 0)
+        sum += ds.written + ds.delivered + ds.read + ds.discarded +
+               (uint64_t)ds.fin_delivered + (uint64_t)ds.rst;
+    }
+  return sum;
+}
+
+/* After the last step: the client turns passive (its mailbox holds the
+ * older data, taken first) and keeps reading -- so a small receive buffer
+ * cannot hold the server's bytes back -- while the network runs, until
+ * neither the callbacks, the client nor the network's counters have moved
+ * for U_QUIET_MS. */
+static void settle(urun *u) {
+  if (!u->closed) {
+    wr_sockopt off;
+    char err[128];
+    if (wr_sockopt_parse("active=false", &off, 1, err, sizeof err) == 1)
+      wr_sock_setopts(u->cs, &off, 1);
+  }
+  /* While bytes flow the slices are short, so a 1-byte window still moves
+   * about a byte per millisecond; quiet slices are longer. */
+  long quiet = 0, t = 0, ms = 1;
+  while (quiet < U_QUIET_MS && !failed(u)) {
+    if (t >= U_SETTLE_MS) {
+      u->tr.unsettled = 1;
+      return;
+    }
+    u->events = 0;
+    uint64_t before = progress(u);
+    client_take(u);
+    slice(u, ms);
+    client_take(u);
+    if (progress(u) != before)
+      u->events = 1;
+    t += ms;
+    quiet = u->events ? 0 : quiet + ms;
+    ms = u->events ? 1 : 10;
   }
 }
 

@@ -141,7 +141,7 @@ int wr_sf_check_log(const wr_sf_case *c, const wr_run_result *r, char *why,
  * engine hands every message of your server's mailbox to your callbacks,
  * which may call wr_sock_send, wr_sock_setopts, wr_sock_recv,
  * wr_sock_close ... on the socket they are given. After the last
- * operation the network runs on (up to 2 s virtual) until it is quiet,
+ * operation the network runs on (up to 60 s virtual) until it is quiet,
  * the client takes whatever it can still read, and at_end judges the
  * whole exchange (a wr_sf_transcript).
  *
@@ -169,6 +169,9 @@ typedef struct wr_sf_transcript {
   /* sends that failed (a send_timeout can leave part of the data sent,
    * so `sent` is then not all the server may have got) */
   int send_errors;
+  /* the network was still busy when the run stopped waiting for it
+   * (60 s virtual after the last operation) */
+  int unsettled;
   size_t nops; /* client operations run */
 } wr_sf_transcript;
 
