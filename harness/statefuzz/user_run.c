@@ -463,9 +463,11 @@ int wr_sf_server_run_scenario(const wr_sf_server *srv, const wr_scenario *s,
       snprintf(err, errlen, "out of memory recording the exchange");
       rc = WR_ENOMEM;
     } else if (!failed(&u) && srv->at_end) {
-      u.tr.sent = u.sent.p;
+      /* never NULL, so that `received + off` is defined when empty */
+      static const uint8_t none[1];
+      u.tr.sent = u.sent.p ? u.sent.p : none;
       u.tr.sent_len = u.sent.len;
-      u.tr.received = u.got.p;
+      u.tr.received = u.got.p ? u.got.p : none;
       u.tr.received_len = u.got.len;
       if (srv->at_end(&u.t, u.state, &u.tr) && !failed(&u))
         wr_sf_fail(&u.t, "at_end failed without a reason");

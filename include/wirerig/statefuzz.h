@@ -155,7 +155,7 @@ int wr_sf_check_log(const wr_sf_case *c, const wr_run_result *r, char *why,
 /* One run, handed to every callback (failure reporting). */
 typedef struct wr_sf_test wr_sf_test;
 
-/* What the client did and saw, for at_end. */
+/* What the client did and saw, for at_end (the pointers are never NULL). */
 typedef struct wr_sf_transcript {
   const uint8_t *sent; /* the data of every send that said ok, in order */
   size_t sent_len;
