@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "sf_int.h"
+#include "user_int.h"
 #include "wirerig/error.h"
 #include "wirerig/simnet.h"
 #include "wirerig/sockopt.h"
@@ -404,10 +405,7 @@ static int setup(urun *u, const wr_scenario *s, uint64_t seed,
              s->file ? s->file : "scenario");
     return WR_EINVAL;
   }
-  wr_simnet_config cfg;
-  wr_simnet_config_init(&cfg);
-  cfg.seed = seed;
-  int rc = wr_simnet_create(&cfg, &u->net, err, errlen);
+  int rc = wr_sf_net_create_(seed, &u->net, err, errlen);
   if (rc)
     return rc;
   if ((rc = wr_sockenv_create(u->net, &u->env)) != 0 ||
