@@ -46,6 +46,10 @@ typedef struct run_rt {
   wr_strbuf text, key;
   /* The variables' values, by index (scenario.h: bound by captures). */
   wr_scn_bytes *vars;
+  uint64_t max_steps;    /* wr_run_params.max_steps, resolved */
+  wr_time wall_deadline; /* loopback: transport time the run must end by */
+  uint32_t timeout_s;
+  size_t max_mailbox, max_queue;
 } run_rt;
 
 /* Creates the run's transport (run_net.c); trace keeps simnet's trace

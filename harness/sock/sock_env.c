@@ -20,6 +20,35 @@ int wr_sockenv_create(wr_net *net, wr_sockenv **out) {
 
 wr_net *wr_sockenv_net(wr_sockenv *env) { return env->net; }
 
+int wr_sockenv_set_limits(wr_sockenv *env, const wr_sock_limits *lim) {
+  if (!env || !lim)
+    return WR_EINVAL;
+  env->limits = *lim;
+  return 0;
+}
+
+int wr_sockenv_limit_hit(const wr_sockenv *env, wr_sock_limit_hit *out) {
+  if (!env || env->hit.kind == WR_SOCK_LIMIT_NONE)
+    return 0;
+  if (out)
+    *out = env->hit;
+  return 1;
+}
+
+int wr_sock_limit_met_(wr_sockenv *env, const wr_sock_limit_hit *hit) {
+  if (env->hit.kind == WR_SOCK_LIMIT_NONE)
+    env->hit = *hit;
+  return hit->kind == WR_SOCK_LIMIT_DEADLINE ? WR_TIMEOUT : WR_ENOMEM;
+}
+
+/* Once a limit is met nothing more is waited for: the harness ends the
+ * run at the step that met it. */
+static int limit_stop(wr_sockenv *env) {
+  if (env->hit.kind == WR_SOCK_LIMIT_NONE)
+    return 0;
+  return env->hit.kind == WR_SOCK_LIMIT_DEADLINE ? WR_TIMEOUT : WR_ENOMEM;
+}
+
 void wr_sockenv_destroy(wr_sockenv *env) {
   if (!env)
     return;
@@ -102,11 +131,24 @@ static int pump(wr_sockenv *env, wr_time deadline, uint32_t *flags) {
  * change nothing. */
 int wr_sock_wait_(wr_sockenv *env, wr_time deadline, wr_sock_cond_fn done,
                   void *ctx) {
+  /* The environment's deadline ends every wait (wr_sock_limits). */
+  wr_time cap = env->limits.deadline;
+  int capped = cap && deadline > cap;
+  if (capped)
+    deadline = cap;
   for (;;) {
+    int stop = limit_stop(env);
+    if (stop)
+      return stop;
     if (done && done(ctx))
       return 0;
-    if (wr_net_now(env->net) >= deadline)
+    if (wr_net_now(env->net) >= deadline) {
+      if (capped) {
+        wr_sock_limit_hit h = {.kind = WR_SOCK_LIMIT_DEADLINE};
+        return wr_sock_limit_met_(env, &h);
+      }
       return WR_TIMEOUT;
+    }
     uint32_t flags;
     int k = pump(env, deadline, &flags);
     if (k < 0)
@@ -120,6 +162,8 @@ int wr_sockenv_run(wr_sockenv *env, long ms) {
   if (!env || ms < 0)
     return WR_EINVAL;
   wr_time deadline = wr_sock_deadline_(env, ms);
+  if (env->limits.deadline && deadline > env->limits.deadline)
+    deadline = env->limits.deadline; /* wr_sock_wait_ records it */
   /* One pass even when no time is given (wait 0): what is ready now is
    * handled. Then until the deadline, or until nothing more can happen. */
   uint32_t flags;
