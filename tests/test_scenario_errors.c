@@ -27,7 +27,7 @@
 #define REASONS                                                                \
   "einval emsgsize enomem closed timeout econnreset enotconn ealready eagain " \
   "econnrefused eaddrinuse eaddrnotavail epipe etimedout ehostunreach ebadf "  \
-  "eio enoent eacces enotsup eproto eoverflow eof unknown"
+  "eio enoent eacces enotsup eproto eoverflow eof unknown emfile enfile"
 
 typedef struct bad_row {
   const char *name;

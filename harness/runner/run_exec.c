@@ -176,10 +176,26 @@ static int check_bounds(run_rt *rt, const wr_scn_step *st) {
                mib(rt->max_queue), name_of(rt, NULL, h.sock), h.bytes,
                h.adding);
       return bound(rt, st, WR_RUN_BOUND_QUEUE, msg);
+    case WR_SOCK_LIMIT_SYSTEM:
+      /* The machine's limit, met by the harness: what gen_tcp would have
+       * returned is no verdict about the scenario. */
+      snprintf(msg, sizeof msg,
+               "the harness ran out of a system resource at this step: %s "
+               "(%s)%s",
+               wr_err_name(h.err), wr_strerror(h.err),
+               h.err == WR_ENOMEM ? ""
+                                  : "; raise the limit (ulimit -n) or open "
+                                    "fewer connections at once");
+      return stop(rt, WR_RUN_ERROR, st, msg);
     default:
       break;
     }
   } else if (!rt->wall_deadline || wr_net_now(rt->net) < rt->wall_deadline) {
+    /* A target that crashed explains the step's observation: the harness
+     * reports the crash, not the scenario's FAIL. */
+    if (rt->transport == WR_RUN_LOOPBACK &&
+        wr_run_target_died(rt, rt->r->verdict == WR_RUN_FAIL, msg, sizeof msg))
+      return stop(rt, WR_RUN_ERROR, st, msg);
     return 0;
   }
   snprintf(msg, sizeof msg,

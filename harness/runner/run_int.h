@@ -61,6 +61,10 @@ int wr_run_net_create(wr_run_transport t, uint64_t seed, int trace,
 /* Starts (or resolves) the target of a `target` step: 0, or 1 after
  * setting an ERROR verdict. */
 int wr_run_target_start(run_rt *rt, const wr_scn_step *st);
+/* A started target ended by itself (a signal, a non-zero exit): 1 with
+ * the cause in why (it is reaped), else 0; step_failed: wait up to 500 ms
+ * for a target to end (the step may have seen its sockets close first). */
+int wr_run_target_died(run_rt *rt, int step_failed, char *why, size_t len);
 /* Kills every started target's process group and reaps it. */
 void wr_run_targets_stop(run_rt *rt);
 

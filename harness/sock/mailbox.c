@@ -30,8 +30,10 @@ uint8_t *wr_msgbuf_get_(wr_sockenv *env, size_t len) {
   }
   size_t cap = len < 64 ? 64 : len;
   msgbuf *b = malloc(sizeof *b + cap);
-  if (!b)
+  if (!b) {
+    wr_sock_system_(env, WR_ENOMEM);
     return NULL;
+  }
   b->cap = cap;
   return (uint8_t *)(b + 1);
 }
@@ -68,7 +70,7 @@ static int push(wr_mailbox *mb, const wr_msg *m) {
     size_t cap = mb->cap ? mb->cap * 2 : 16;
     wr_msg *p = malloc(cap * sizeof *p);
     if (!p)
-      return WR_ENOMEM;
+      return mb->env ? wr_sock_system_(mb->env, WR_ENOMEM) : WR_ENOMEM;
     for (size_t i = 0; i < mb->len; i++)
       p[i] = mb->msgs[(mb->head + i) % mb->cap];
     free(mb->msgs);

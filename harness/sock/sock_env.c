@@ -35,10 +35,29 @@ int wr_sockenv_limit_hit(const wr_sockenv *env, wr_sock_limit_hit *out) {
   return 1;
 }
 
+static int hit_error(const wr_sock_limit_hit *hit) {
+  switch (hit->kind) {
+  case WR_SOCK_LIMIT_DEADLINE:
+    return WR_TIMEOUT;
+  case WR_SOCK_LIMIT_SYSTEM:
+    return hit->err;
+  default:
+    return WR_ENOMEM;
+  }
+}
+
 int wr_sock_limit_met_(wr_sockenv *env, const wr_sock_limit_hit *hit) {
   if (env->hit.kind == WR_SOCK_LIMIT_NONE)
     env->hit = *hit;
-  return hit->kind == WR_SOCK_LIMIT_DEADLINE ? WR_TIMEOUT : WR_ENOMEM;
+  return hit_error(hit);
+}
+
+int wr_sock_system_(wr_sockenv *env, int rc) {
+  if (rc == WR_EMFILE || rc == WR_ENFILE || rc == WR_ENOMEM) {
+    wr_sock_limit_hit h = {.kind = WR_SOCK_LIMIT_SYSTEM, .err = rc};
+    wr_sock_limit_met_(env, &h);
+  }
+  return rc;
 }
 
 /* Once a limit is met nothing more is waited for: the harness ends the
@@ -46,7 +65,7 @@ int wr_sock_limit_met_(wr_sockenv *env, const wr_sock_limit_hit *hit) {
 static int limit_stop(wr_sockenv *env) {
   if (env->hit.kind == WR_SOCK_LIMIT_NONE)
     return 0;
-  return env->hit.kind == WR_SOCK_LIMIT_DEADLINE ? WR_TIMEOUT : WR_ENOMEM;
+  return hit_error(&env->hit);
 }
 
 void wr_sockenv_destroy(wr_sockenv *env) {
@@ -338,11 +357,11 @@ int wr_sock_listen(wr_sockenv *env, wr_mailbox *owner, const wr_addr *addr,
       return WR_EINVAL;
   wr_sock *s = sock_new(env, owner);
   if (!s)
-    return WR_ENOMEM;
+    return wr_sock_system_(env, WR_ENOMEM);
   s->listener = 1;
   int rc = wr_sock_apply_list_(s, opts, nopts, 1);
   if (rc == 0) {
-    rc = wr_net_listen(env->net, addr, s->backlog);
+    rc = wr_sock_system_(env, wr_net_listen(env->net, addr, s->backlog));
     if (rc >= 0) {
       s->h = rc;
       rc = map_handle(env, s->h, s);
@@ -399,11 +418,11 @@ int wr_sock_accept(wr_sock *ls, wr_mailbox *owner, long timeout_ms,
   if (ls->h < 0)
     return WR_CLOSED;
   if (a.h < 0)
-    return a.h;
+    return wr_sock_system_(env, a.h);
   wr_sock *s = sock_new(env, owner);
   if (!s) {
     wr_net_abort(env->net, a.h);
-    return WR_ENOMEM;
+    return wr_sock_system_(env, WR_ENOMEM);
   }
   copy_opts(s, ls); /* accepted sockets inherit the listener's options */
   s->h = a.h;
@@ -431,11 +450,11 @@ int wr_sock_connect(wr_sockenv *env, wr_mailbox *owner, const wr_addr *addr,
     return WR_EINVAL;
   wr_sock *s = sock_new(env, owner);
   if (!s)
-    return WR_ENOMEM;
+    return wr_sock_system_(env, WR_ENOMEM);
   s->connecting = 1;
   int rc = wr_sock_apply_list_(s, opts, nopts, 0);
   if (rc == 0) {
-    rc = wr_net_connect(env->net, addr);
+    rc = wr_sock_system_(env, wr_net_connect(env->net, addr));
     if (rc >= 0) {
       s->h = rc;
       rc = map_handle(env, s->h, s);

@@ -109,6 +109,9 @@ wr_time wr_sock_deadline_(wr_sockenv *env, long timeout_ms);
 /* sock_env.c: records the first limit met (later ones are consequences)
  * and returns the error the call that met it returns. */
 int wr_sock_limit_met_(wr_sockenv *env, const wr_sock_limit_hit *hit);
+/* rc as it is; a resource of the system the harness ran out of (WR_EMFILE,
+ * WR_ENFILE, WR_ENOMEM) is recorded as a SYSTEM limit first. */
+int wr_sock_system_(wr_sockenv *env, int rc);
 
 /* sock_env.c */
 void wr_sock_watch_(wr_sock *s);

@@ -25,7 +25,7 @@ static int queue_append(wr_sock *s, const uint8_t *p, size_t n) {
       cap *= 2;
     uint8_t *q = realloc(s->q, cap);
     if (!q)
-      return WR_ENOMEM;
+      return wr_sock_system_(s->env, WR_ENOMEM);
     s->q = q;
     s->qcap = cap;
   }

@@ -87,7 +87,13 @@ typedef enum wr_sock_limit_kind {
   WR_SOCK_LIMIT_NONE = 0,
   WR_SOCK_LIMIT_MAILBOX,
   WR_SOCK_LIMIT_QUEUE,
-  WR_SOCK_LIMIT_DEADLINE
+  WR_SOCK_LIMIT_DEADLINE,
+  /* Not a limit set here but one of the system's the harness met: the
+   * process or the system out of descriptors (WR_EMFILE, WR_ENFILE) or
+   * memory (WR_ENOMEM) where the environment needed one. gen_tcp would
+   * return the same atom, but what it says is about the machine running
+   * the test, not about the code under test. */
+  WR_SOCK_LIMIT_SYSTEM
 } wr_sock_limit_kind;
 
 /* The first limit met: which, where, and the size it had reached. */
@@ -98,14 +104,16 @@ typedef struct wr_sock_limit_hit {
   size_t bytes;              /* MAILBOX: bytes waiting; QUEUE: bytes queued */
   size_t messages;           /* MAILBOX: messages waiting */
   size_t adding;             /* the bytes that would have passed the limit */
+  int err;                   /* SYSTEM: WR_EMFILE, WR_ENFILE or WR_ENOMEM */
 } wr_sock_limit_hit;
 
 /* Sets the limits (a copy). 0 or WR_EINVAL. */
 int wr_sockenv_set_limits(wr_sockenv *env, const wr_sock_limits *lim);
 /* 1 and *out filled once a limit was met (the first one is kept; from then
  * on every wait of the environment returns at once, WR_ENOMEM for a size
- * limit and WR_TIMEOUT for the deadline, and active sockets stop
- * reading), else 0. */
+ * limit, WR_TIMEOUT for the deadline, the error for SYSTEM, and active
+ * sockets stop reading), else 0. SYSTEM is recorded whatever the limits
+ * set (none need be). */
 int wr_sockenv_limit_hit(const wr_sockenv *env, wr_sock_limit_hit *out);
 
 /* ---- connecting --------------------------------------------------------- */
