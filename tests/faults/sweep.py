@@ -152,7 +152,7 @@ def sweep_scenarios(sw, src, rng, quick):
     files = sorted(glob.glob(os.path.join(src, "scenarios", "**", "*.scn"),
                              recursive=True))
     files = [f for f in files if not f.endswith(".shrunk.scn")]
-    picked = rng.sample(files, min(len(files), 12 if quick else 30))
+    picked = rng.sample(files, min(len(files), 12 if quick else 20))
     d = os.path.join(sw.tmp, "scn")
     os.makedirs(d, exist_ok=True)
     k = 0
