@@ -11,6 +11,9 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "testutil.h"
 #include "wirerig/runner.h"
@@ -428,6 +431,40 @@ static void test_queue_limit(void **state) {
   wr_scn_free(s);
 }
 
+/* Out of descriptors (a low RLIMIT_NOFILE, set in a child): the harness's
+ * ERROR at the step that met it, not the scenario's `error emfile`. */
+static void test_emfile_is_harness_error(void **state) {
+  (void)state;
+  char text[2048] = "s listen\n";
+  for (int i = 1; i <= 40; i++)
+    snprintf(text + strlen(text), sizeof text - strlen(text),
+             "c%d connect s as a%d\n", i, i);
+  wr_scenario *s = parse(text);
+  fflush(NULL);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    /* 40 connections are 80 descriptors. */
+    struct rlimit rl = {24, 24};
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+      _exit(3);
+    wr_run_result r = {0};
+    wr_run_verdict v = run(s, WR_RUN_LOOPBACK, 1, NULL, &r);
+    int ok = v == WR_RUN_ERROR && r.bound == WR_RUN_BOUND_SYSTEM &&
+             strstr(r.reason, ": the harness ran out of a system resource "
+                              "at this step: emfile") != NULL;
+    if (!ok)
+      fprintf(stderr, "verdict %d bound %d reason %s\n", (int)v, r.bound,
+              r.reason);
+    _exit(ok ? 0 : 1);
+  }
+  int st;
+  assert_int_equal(waitpid(pid, &st, 0), pid);
+  assert_true(WIFEXITED(st));
+  assert_int_equal(WEXITSTATUS(st), 0);
+  wr_scn_free(s);
+}
+
 /* On loopback a wait of an hour (a recv from a peer that
  * sends nothing) ends at the run's wall-time deadline. */
 static void test_loopback_timeout(void **state) {
@@ -460,6 +497,7 @@ int main(void) {
       cmocka_unit_test(test_mailbox_limit),
       cmocka_unit_test(test_queue_limit),
       cmocka_unit_test(test_loopback_timeout),
+      cmocka_unit_test(test_emfile_is_harness_error),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

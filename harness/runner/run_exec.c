@@ -187,7 +187,7 @@ static int check_bounds(run_rt *rt, const wr_scn_step *st) {
                h.err == WR_ENOMEM ? ""
                                   : "; raise the limit (ulimit -n) or open "
                                     "fewer connections at once");
-      return stop(rt, WR_RUN_ERROR, st, msg);
+      return bound(rt, st, WR_RUN_BOUND_SYSTEM, msg);
     default:
       break;
     }

@@ -120,7 +120,8 @@ enum {
   WR_RUN_BOUND_STEPS = 1, /* max_steps */
   WR_RUN_BOUND_MAILBOX,   /* max_mailbox */
   WR_RUN_BOUND_QUEUE,     /* max_queue */
-  WR_RUN_BOUND_TIMEOUT    /* timeout_s */
+  WR_RUN_BOUND_TIMEOUT,   /* timeout_s */
+  WR_RUN_BOUND_SYSTEM     /* the system's: out of descriptors or memory */
 };
 
 typedef struct wr_run_params {
