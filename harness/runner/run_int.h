@@ -46,6 +46,13 @@ typedef struct run_rt {
   wr_strbuf text, key;
   /* The variables' values, by index (scenario.h: bound by captures). */
   wr_scn_bytes *vars;
+  /* The innermost `repeat ... until` running (NULL outside one): a step
+   * whose observation is `until_text` (a prefix when until_prefix) ends
+   * it, setting until_hit; rounds: what the last such loop ran. */
+  const wr_scn_step *until;
+  char until_text[64];
+  int until_prefix, until_hit;
+  uint64_t rounds;
   uint64_t max_steps;    /* wr_run_params.max_steps, resolved */
   wr_time wall_deadline; /* loopback: transport time the run must end by */
   uint32_t timeout_s;
