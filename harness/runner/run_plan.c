@@ -107,6 +107,7 @@ typedef struct plan {
   /* Under --shard: the run about to start is not this share's; it runs
    * only for what it tells the plan (the first log) and counts nowhere. */
   int probe;
+  uint64_t steps; /* counted against the file's max_total_steps */
 } plan;
 
 int wr_run_shard_owns(const wr_run_opts *o, const char *path, uint64_t slot) {
@@ -152,15 +153,60 @@ static void pcap_path(const plan *pl, uint64_t seed, uint64_t run, char *buf,
              (unsigned long long)seed);
 }
 
+/* What one run costs the file's step budget besides its steps: creating
+ * and tearing down a network, so that many empty runs are bounded too. */
+#define RUN_COST 100u
+
+/* The file's runs took its whole step budget (wr_run_opts.max_total_steps):
+ * an ERROR of the harness that no single run reproduces. */
+static void total_spent(plan *pl, wr_run_result *r, uint64_t total,
+                        uint64_t seed) {
+  char msg[220];
+  snprintf(msg, sizeof msg,
+           "step budget of the file exhausted: its runs took more than %llu "
+           "steps in all (--max-total-steps) after %llu runs, during seed "
+           "%llu; each run alone stays within it",
+           (unsigned long long)total, (unsigned long long)pl->done,
+           (unsigned long long)seed);
+  /* Keep "FILE:LINE:COL: " when the run was stopped at a step. */
+  char *at = r->verdict == WR_RUN_ERROR && r->bound == WR_RUN_BOUND_STEPS
+                 ? strstr(r->reason, ": step budget")
+                 : NULL;
+  if (at)
+    snprintf(at + 2, sizeof r->reason - (size_t)(at + 2 - r->reason), "%s",
+             msg);
+  else
+    snprintf(r->reason, sizeof r->reason, "%s: %s", pl->s->file, msg);
+  r->verdict = WR_RUN_ERROR;
+  r->bound = WR_RUN_BOUND_STEPS;
+}
+
 /* One run; on failure keeps it in pl->fail and returns 1. */
 static int one(plan *pl, wr_run_transport t, uint64_t seed,
                const wr_run_sched *sc) {
+  const wr_run_opts *o = pl->o;
   wr_run_params p;
   memset(&p, 0, sizeof p);
   p.transport = t;
   p.seed = seed;
   p.sched = sc;
-  p.preload = pl->o->preload;
+  p.preload = o->preload;
+  p.max_mailbox = o->max_mailbox;
+  p.max_queue = o->max_queue;
+  p.timeout_s = o->timeout_s;
+  uint64_t per = o->max_steps ? o->max_steps : WR_RUN_MAX_STEPS_DEFAULT;
+  uint64_t total =
+      o->max_total_steps ? o->max_total_steps : WR_RUN_MAX_TOTAL_STEPS_DEFAULT;
+  uint64_t left = total > pl->steps ? total - pl->steps : 0;
+  if (left <= RUN_COST) {
+    total_spent(pl, pl->cur, total, seed);
+    wr_run_result *x = pl->fail;
+    pl->fail = pl->cur;
+    pl->cur = x;
+    return 1;
+  }
+  left -= RUN_COST;
+  p.max_steps = per < left ? per : left;
   char pcap[4096];
   if (pl->o->pcap_dir && pl->o->pcap_all && t == WR_RUN_SIM) {
     pcap_path(pl, seed, pl->done + 1, pcap, sizeof pcap);
@@ -171,6 +217,11 @@ static int one(plan *pl, wr_run_transport t, uint64_t seed,
   if (wr_run_interrupted())
     return 0;
   wr_run_verdict v = wr_run_once(pl->s, &p, pl->cur);
+  pl->steps += RUN_COST + pl->cur->steps;
+  if (v == WR_RUN_ERROR && pl->cur->bound == WR_RUN_BOUND_STEPS &&
+      p.max_steps < per)
+    total_spent(pl, pl->cur, total,
+                seed); /* the file's budget, not the run's */
   /* A skipped run ran nothing: counting it made a file that ran nowhere
    * look like one that passed ("1 sim run"). */
   if (v != WR_RUN_SKIP && !pl->probe) {
@@ -328,7 +379,7 @@ wr_run_kind wr_run_scenario(const wr_scenario *s, const wr_run_opts *o,
   double t0 = mono_s();
   wr_strbuf b = {0};
   wr_run_result r1 = {0}, r2 = {0}, first = {0}, lo = {0};
-  plan pl = {s, o, rep, &r1, &r2, 0, 0, 0, 0};
+  plan pl = {.s = s, .o = o, .rep = rep, .cur = &r1, .fail = &r2};
   wr_run_sched pinned, *pin = NULL;
   if (o->schedule) {
     char err[400];

@@ -332,3 +332,52 @@ void wr_run_targets_stop(run_rt *rt) {
     }
   }
 }
+
+/* A started target that ended by itself during the run: killed by a signal
+ * or exited non-zero (a crash, an abort, a sanitizer's exit). Its end is
+ * the cause of whatever the step observed (`error closed`), and it is
+ * reported as such. A step that failed may have seen the connection go
+ * before the process can be reaped: then the wait is up to 500 ms. */
+int wr_run_target_died(run_rt *rt, int step_failed, char *why, size_t len) {
+  if (!rt->eps)
+    return 0;
+  for (int tries = 0; tries < (step_failed ? 50 : 1); tries++) {
+    int any = 0;
+    for (size_t i = 0; i < rt->s->nendpoints; i++) {
+      run_ep *re = &rt->eps[i];
+      if (re->pid <= 0)
+        continue;
+      any = 1;
+      int status;
+      if (waitpid(re->pid, &status, WNOHANG) != re->pid)
+        continue;
+      /* Its group may still hold children: killed and reaped as usual. */
+      kill(-re->pid, SIGKILL);
+      wr_run_untrack_group_(re->pid);
+      re->pid = -1;
+      const char *name = rt->s->endpoints[i].name;
+      if (WIFSIGNALED(status)) {
+        snprintf(why, len,
+                 "target %.80s was killed by signal %d (%s) during this step "
+                 "(its output is below)",
+                 name, WTERMSIG(status), strsignal(WTERMSIG(status)));
+        return 1;
+      }
+      if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+        snprintf(why, len,
+                 "target %.80s exited with status %d during this step (its "
+                 "output is below)",
+                 name, WEXITSTATUS(status));
+        return 1;
+      }
+      /* Exit 0: a server that stops after serving; the steps judge. */
+    }
+    if (!any)
+      return 0;
+    if (step_failed) {
+      struct timespec ts = {0, 10 * 1000 * 1000};
+      nanosleep(&ts, NULL);
+    }
+  }
+  return 0;
+}

@@ -92,7 +92,37 @@ typedef struct wr_run_result {
   /* sim: simnet's trace hash at the end of the run (the same scenario and
    * seed give the same hash); 0 on loopback. */
   uint64_t trace_hash;
+  /* Steps counted against wr_run_params.max_steps. */
+  uint64_t steps;
+  /* ERROR: the harness bound that ended the run (WR_RUN_BOUND_*), 0 for
+   * any other error. */
+  int bound;
 } wr_run_result;
+
+/* Harness bounds (issue #17): a run that meets one ends as ERROR (the
+ * harness's verdict, never the scenario's FAIL), saying which bound, its
+ * value and the step. Simulated runs are bounded by counts only, never by
+ * the wall clock, so the same seed meets the same bound at the same step. */
+/* Steps of one run: every step executed counts 1 (a step inside `repeat`
+ * once per round, each round 1 more), and 1 more per 64 KiB sent and per
+ * message `messages` or `drain` takes. */
+#define WR_RUN_MAX_STEPS_DEFAULT 10000000ull
+/* Steps of all the runs of one file (seeds, schedules, loopback), each
+ * run counting 100 more for its network: `seeds 4294967295` ends. */
+#define WR_RUN_MAX_TOTAL_STEPS_DEFAULT 200000000ull
+/* One mailbox's waiting data, one socket's send queue (wr_sock_limits). */
+#define WR_RUN_MAX_MAILBOX_DEFAULT (64u * 1024u * 1024u)
+#define WR_RUN_MAX_QUEUE_DEFAULT (64u * 1024u * 1024u)
+/* Wall time of one loopback run (targets included), seconds. */
+#define WR_RUN_TIMEOUT_DEFAULT_S 300u
+
+enum {
+  WR_RUN_BOUND_STEPS = 1, /* max_steps */
+  WR_RUN_BOUND_MAILBOX,   /* max_mailbox */
+  WR_RUN_BOUND_QUEUE,     /* max_queue */
+  WR_RUN_BOUND_TIMEOUT,   /* timeout_s */
+  WR_RUN_BOUND_SYSTEM     /* the system's: out of descriptors or memory */
+};
 
 typedef struct wr_run_params {
   wr_run_transport transport;
@@ -118,6 +148,11 @@ typedef struct wr_run_params {
    * for up to 2 s of virtual time, so segments and FINs still in flight
    * arrive in the file. NULL: none. */
   const char *pcap;
+  /* The bounds above; 0: the default. max_steps bounds this run; a plan
+   * gives its runs what is left of the file's total. */
+  uint64_t max_steps;
+  size_t max_mailbox, max_queue;
+  uint32_t timeout_s; /* loopback only: wall time of the run */
 } wr_run_params;
 
 /* Runs once. r is reused between runs (its buffers grow, never shrink);
@@ -191,6 +226,13 @@ typedef struct wr_run_opts {
   unsigned shard_k, shard_n;
   void (*progress)(void *ctx, const char *file, uint64_t done, uint64_t total);
   void *progress_ctx;
+  /* The harness bounds (wr_run_params; 0: the defaults), max_total_steps
+   * for all the runs of one file, max_file_data for the parser
+   * (wr_scn_config.max_file_data) when the suite loads a file. */
+  uint64_t max_steps, max_total_steps;
+  size_t max_mailbox, max_queue;
+  uint32_t timeout_s;
+  uint64_t max_file_data;
 } wr_run_opts;
 
 typedef enum wr_run_kind {
