@@ -44,11 +44,15 @@ static void usage(FILE *out) {
       "  --exhaustive-limit BYTES  try every cut schedule of directions of\n"
       "                      at most BYTES bytes (0..1048576; default 12)\n"
       "  --schedule A->B=P   pin the segmentation of direction A->B\n"
-      "                      (e.g. client->server=cuts:1,3)\n"
+      "                      (e.g. client->server=cuts:1,3); NAME#C=P\n"
+      "                      the reads of shim target NAME's connection C\n"
       "  --shrink-dir DIR    write FILE.shrunk.scn there (default: next\n"
       "                      to FILE)\n"
       "  --no-shrink         do not shrink failures\n"
       "  --max-schedules N   exhaustive runs per scenario (default 2048)\n"
+      "  --max-shim-schedules N  runs over the cut schedules of a shim\n"
+      "                      target's reads, each a new server (default\n"
+      "                      80; cuts within --exhaustive-limit bytes)\n"
       "  --jobs N            files in parallel (1..64)\n"
       "  --shard K/N         run only the K-th of N shares of the files\n"
       "                      (a CI matrix of N machines runs each once)\n"
@@ -175,6 +179,7 @@ enum {
   OPT_SCHEDULE,
   OPT_SHRINK_DIR,
   OPT_MAX_SCHEDULES,
+  OPT_MAX_SHIM_SCHEDULES,
   OPT_TAP,
   OPT_NO_SHRINK,
   OPT_SHARD,
@@ -192,6 +197,7 @@ static const struct option long_options[] = {
     {"schedule", required_argument, NULL, OPT_SCHEDULE},
     {"shrink-dir", required_argument, NULL, OPT_SHRINK_DIR},
     {"max-schedules", required_argument, NULL, OPT_MAX_SCHEDULES},
+    {"max-shim-schedules", required_argument, NULL, OPT_MAX_SHIM_SCHEDULES},
     {"tap", optional_argument, NULL, OPT_TAP},
     {"no-shrink", no_argument, NULL, OPT_NO_SHRINK},
     {"shard", required_argument, NULL, OPT_SHARD},
@@ -305,6 +311,11 @@ int wr_cmd_run(int argc, char **argv) {
     case OPT_MAX_SCHEDULES:
       if (wr_cli_parse_uint(WR_RUN_PROG, "--max-schedules", v, 1, UINT32_MAX,
                             &o.max_schedules) < 0)
+        goto done;
+      break;
+    case OPT_MAX_SHIM_SCHEDULES:
+      if (wr_cli_parse_uint(WR_RUN_PROG, "--max-shim-schedules", v, 1,
+                            UINT32_MAX, &o.max_shim_schedules) < 0)
         goto done;
       break;
     case WR_CLI_ARG:

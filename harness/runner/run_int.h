@@ -37,6 +37,7 @@ typedef struct run_rt {
   wr_time start;
   uint64_t seed;
   const char *preload;
+  const char *shim_trace; /* wr_run_params.shim_trace */
   long default_ms;
   int observe; /* wr_run_params.observe */
   uint32_t dconn[64];
@@ -57,6 +58,11 @@ int wr_run_net_create(wr_run_transport t, uint64_t seed, int trace,
 /* Starts (or resolves) the target of a `target` step: 0, or 1 after
  * setting an ERROR verdict. */
 int wr_run_target_start(run_rt *rt, const wr_scn_step *st);
+/* The WIRERIG_PRELOAD_CONN_READS text for target ep: its shim_conn with
+ * the run's shim schedule of ep on top (run_shim.c). 0, or -1 when they do
+ * not fit. */
+int wr_run_shim_conn_reads_(const run_rt *rt, int ep, char *buf, size_t len);
+
 /* Kills every started target's process group and reaps it. */
 void wr_run_targets_stop(run_rt *rt);
 

@@ -214,6 +214,16 @@ static void fail_sim(plan *pl, uint64_t seed, const wr_run_sched *sc,
     wr_run_shrink(pl->s, pl->o, pl->fail, seed, sc, rep, b);
 }
 
+/* One loopback run of the shim schedule pass (run_shim.c). */
+typedef struct lo_one {
+  plan *pl;
+  uint64_t seed;
+} lo_one;
+static int one_lo(void *ctx, const wr_run_sched *sc) {
+  lo_one *c = ctx;
+  return one(c->pl, WR_RUN_LOOPBACK, c->seed, sc);
+}
+
 /* Both transports may skip a file: keep both reasons. */
 static void add_skip_reason(wr_run_report *rep, const char *where,
                             const char *why) {
@@ -272,6 +282,7 @@ static int sim_plan(plan *pl, const wr_run_sched *pinned, uint64_t seeds,
                          err, sizeof err) < 0)
       continue;
     wr_run_sched sc;
+    memset(&sc, 0, sizeof sc);
     sc.ep = dir->ep;
     sc.peer = dir->peer;
     while (wr_cut_iter_next(&it, NULL, &sc.seg)) {
@@ -293,7 +304,7 @@ wr_run_kind wr_run_scenario(const wr_scenario *s, const wr_run_opts *o,
   wr_strbuf b = {0};
   wr_run_result r1 = {0}, r2 = {0}, first = {0}, lo = {0};
   plan pl = {s, o, rep, &r1, &r2, 0, 0, 0};
-  wr_run_sched pinned, *pin = NULL;
+  wr_run_sched pinned, shim_sc, *pin = NULL;
   if (o->schedule) {
     char err[400];
     if (wr_run_sched_parse(s, o->schedule, &pinned, err, sizeof err) < 0) {
@@ -339,6 +350,16 @@ wr_run_kind wr_run_scenario(const wr_scenario *s, const wr_run_opts *o,
     }
     if (lo_seeds > 1 && rep->seeds == 0)
       rep->seeds = lo_failed ? lo_seed - first_seed + 1 : lo_seeds;
+    /* Then every small cut schedule of the shim target's reads. */
+    if (!lo_failed && !pin && pl.cur->verdict != WR_RUN_SKIP) {
+      lo_one c = {&pl, first_seed};
+      lo_failed =
+          wr_run_shim_pass_(s, o, first_seed, limit, rep, one_lo, &c, &shim_sc);
+      if (lo_failed) {
+        lo_seed = first_seed;
+        pin = &shim_sc;
+      }
+    }
   }
   if (o->loopback && !failed) {
     if (lo_failed) {
@@ -357,6 +378,9 @@ wr_run_kind wr_run_scenario(const wr_scenario *s, const wr_run_opts *o,
                          s->file, (unsigned long long)first_seed);
       }
       report_failure(s, o, pl.fail, WR_RUN_LOOPBACK, lo_seed, pin, rep, &b);
+      if (pl.fail->verdict == WR_RUN_FAIL && !o->no_shrink &&
+          wr_run_shim_target_(s) >= 0)
+        wr_run_shim_shrink_(s, o, pl.fail, lo_seed, pin, rep, &b);
       if (rep->kind == WR_RUN_K_DISAGREE)
         wr_strbuf_printf(&b, "  compare both: %s run %s --seed %llu\n",
                          o->prog ? o->prog : "wirerig", s->file,

@@ -217,8 +217,8 @@ done:
   return rc;
 }
 
-static void shrunk_path(const wr_scenario *s, const wr_run_opts *o, char *buf,
-                        size_t len) {
+void wr_run_shrunk_path_(const wr_scenario *s, const wr_run_opts *o, char *buf,
+                         size_t len) {
   if (o->shrink_dir) {
     mkdir(o->shrink_dir, 0777); /* an existing one is fine */
     const char *base = strrchr(s->file, '/');
@@ -234,6 +234,7 @@ void wr_run_shrink(const wr_scenario *s, const wr_run_opts *o,
                    const wr_run_sched *sc, wr_run_report *rep, wr_strbuf *b) {
   wr_run_result probe = {0}, traced = {0};
   wr_run_sched best;
+  memset(&best, 0, sizeof best);
   int have = 0;
   unsigned tries = 0;
   if (sc && sc->seg.seg == WR_SEG_CUTS) {
@@ -285,7 +286,7 @@ void wr_run_shrink(const wr_scenario *s, const wr_run_opts *o,
   wr_run_sched_format(s, &best, after, sizeof after);
   wr_strbuf_printf(b, "  shrunk: %s -> %s (%u runs)\n", before, after, tries);
 write:
-  shrunk_path(s, o, rep->shrunk, sizeof rep->shrunk);
+  wr_run_shrunk_path_(s, o, rep->shrunk, sizeof rep->shrunk);
   char src[400], repro[1200];
   wr_strbuf header = {0};
   snprintf(repro, sizeof repro, "%s run %s --transport sim --seed %llu",
