@@ -61,27 +61,31 @@ static void conn_sched(wr_run_sched *sc, int ep, uint64_t conn,
 }
 
 /* The read ends of a traced run, one connection at a time, until one
- * reproduces the failure. */
+ * reproduces the failure. Where the kernel had not received all of a
+ * piece, a read ends early; such a run may not reproduce, so a second
+ * traced run gets a chance. */
 static int from_trace(shrink *k, wr_run_sched *best) {
   wr_run_shim_reads *reads = malloc(sizeof *reads);
   wr_run_result r;
   memset(&r, 0, sizeof r);
   int have = 0;
-  if (reads && wr_run_shim_traced_run_(&k->copy, k->o, k->seed, NULL, k->ep, &r,
-                                       reads) == 0) {
+  for (int attempt = 0; attempt < 2 && reads && !have; attempt++) {
+    k->tries++;
+    if (wr_run_shim_traced_run_(&k->copy, k->o, k->seed, NULL, k->ep, &r,
+                                reads) < 0)
+      break;
     for (size_t c = 0; c < reads->n && !have; c++) {
       wr_run_shim_stream *st = &reads->conn[c];
-      /* The last read's end is the end of what was read: no cut. */
+      /* Every end is a cut, the last one too: the run may have stopped
+       * reading there because of the failure, and the peer had sent
+       * more. */
       uint32_t n = st->nends;
-      if (n && !st->ends_overflow && st->ends[n - 1] == st->len)
-        n--;
       if (n == 0)
         continue;
       conn_sched(best, k->ep, c, st->ends, n);
       have = fails_same(k, best);
     }
   }
-  k->tries++;
   wr_run_result_free(&r);
   free(reads);
   return have;
