@@ -24,6 +24,15 @@ void wr_run_shrink(const wr_scenario *s, const wr_run_opts *o,
 void wr_run_shrunk_path_(const wr_scenario *s, const wr_run_opts *o, char *buf,
                          size_t len);
 
+/* The header comment of a shrunk file (where it fails, what was shrunk:
+ * `WHAT AFTER`, how to reproduce) into header, and the reproduction
+ * command of the file at path shrunk into repro. */
+void wr_run_shrunk_header_(const wr_scenario *s, const wr_run_opts *o,
+                           const wr_run_result *fail, wr_run_transport t,
+                           uint64_t seed, const char *what, const char *after,
+                           const char *shrunk, char *repro, size_t rlen,
+                           wr_strbuf *header);
+
 /* ---- shim targets (run_shim.c, run_shim_shrink.c) ----------------------- */
 
 #define WR_RUN_SHIM_MAX_CONNS 64

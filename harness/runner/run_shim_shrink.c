@@ -294,21 +294,10 @@ void wr_run_shim_shrink_(const wr_scenario *s, const wr_run_opts *o,
   }
   wr_conn_policies_format(&cp, conn_reads, sizeof conn_reads);
   wr_run_shrunk_path_(s, o, rep->shrunk, sizeof rep->shrunk);
-  char src[400], repro[1200];
-  snprintf(repro, sizeof repro, "%s run %s --transport loopback --seed %llu",
-           o->prog ? o->prog : "wirerig", rep->shrunk,
-           (unsigned long long)seed);
-  wr_run_source_line(fail->fail_step->pos.file, fail->fail_step->pos.line, src,
-                     sizeof src);
+  char repro[1200];
   wr_strbuf header = {0};
-  wr_strbuf_printf(&header,
-                   "# Shrunk by `wirerig run` from %s (seed %llu, target "
-                   "reads %s).\n# Fails at `%s`: expected ",
-                   s->file, (unsigned long long)seed, after, src);
-  wr_strbuf_puts(&header, fail->expected);
-  wr_strbuf_puts(&header, ", observed ");
-  wr_strbuf_puts(&header, fail->observed);
-  wr_strbuf_printf(&header, ".\n# Reproduce: %s\n", repro);
+  wr_run_shrunk_header_(s, o, fail, WR_RUN_LOOPBACK, seed, "target reads",
+                        after, rep->shrunk, repro, sizeof repro, &header);
   int wrc = header.p && !header.oom
                 ? write_file(&k, header.p, conn_reads, rep->shrunk)
                 : -1;
