@@ -14,6 +14,8 @@
 #   kv_schedules.sh WIRERIG KVSERVER
 set -uo pipefail
 wirerig=$1 kv=$2
+# Nothing may be written into the source tree: every failing run below
+# shrinks into $tmp or not at all.
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "kv_schedules: $*" >&2; exit 1; }
@@ -35,7 +37,8 @@ out=$("$wirerig" run "$file" --shrink-dir "$tmp" 2>&1)
 sched=$(sed -n "s/.*--schedule '\(kv#0=cuts:[0-9,]*\)'.*/\1/p" <<<"$out" | head -n 1)
 [ -n "$sched" ] || { echo "$out"; fail "no --schedule in the reproduction command"; }
 for i in 1 2 3 4 5; do
-  "$wirerig" run "$file" --transport loopback --seed 1 --schedule "$sched" >/dev/null 2>&1
+  "$wirerig" run "$file" --transport loopback --seed 1 --schedule "$sched" \
+    --no-shrink >/dev/null 2>&1
   [ $? -eq 1 ] || fail "run $i of --schedule '$sched' did not fail"
 done
 shrunk=$tmp/kv-schedules.scn.shrunk.scn
@@ -43,10 +46,10 @@ grep -q "shrunk scenario: $shrunk (run again: fails the same way)" <<<"$out" ||
   { echo "$out"; fail "no confirmed shrunk scenario"; }
 grep -q 'shim_conn="0=cuts:' "$shrunk" || { cat "$shrunk"; fail "no shim_conn in $shrunk"; }
 for i in 1 2 3 4 5; do
-  "$wirerig" run "$shrunk" >/dev/null 2>&1
+  "$wirerig" run "$shrunk" --no-shrink >/dev/null 2>&1
   [ $? -eq 1 ] || fail "run $i of the shrunk file did not fail"
 done
-WIRERIG_KVSERVER_ARGS= "$wirerig" run "$shrunk" >/dev/null 2>&1 ||
+WIRERIG_KVSERVER_ARGS= "$wirerig" run "$shrunk" --no-shrink >/dev/null 2>&1 ||
   fail "the shrunk file fails against the correct server too"
 echo "kv_schedules: --bug found by schedule $sched; shrunk to $(grep -o 'shim_conn="[^"]*"' "$shrunk")"
 
@@ -56,6 +59,8 @@ out=$("$wirerig" run scenarios/target/kv-shim.scn --shrink-dir "$tmp" 2>&1)
 grep -Eq '  shrunk: kv#0=cuts:[0-9,]+ -> kv#0=cuts:[0-9,]+' <<<"$out" ||
   { echo "$out"; fail "the seed's failure was not shrunk to a cut list"; }
 shrunk=$tmp/kv-shim.scn.shrunk.scn
-"$wirerig" run "$shrunk" --transport loopback --seed 1 >/dev/null 2>&1
+"$wirerig" run "$shrunk" --transport loopback --seed 1 --no-shrink >/dev/null 2>&1
 [ $? -eq 1 ] || { cat "$shrunk"; fail "the shrunk kv-shim file does not fail"; }
+ls scenarios/target/*.shrunk.scn >/dev/null 2>&1 &&
+  fail "a shrunk file was written into scenarios/target"
 echo "kv_schedules: kv-shim.scn's seed failure shrunk to $(grep -o 'shim_conn="[^"]*"' "$shrunk")"
