@@ -46,7 +46,7 @@ static void peer(uint16_t port) {
     _exit(2);
   /* The peer's own writes are cut too (it inherited the shim). */
   for (size_t off = 0; off < PLEN;) {
-    ssize_t n = send(c, PAYLOAD + off, PLEN - off, MSG_NOSIGNAL);
+    ssize_t n = send(c, &PAYLOAD[off], PLEN - off, MSG_NOSIGNAL);
     if (n <= 0)
       _exit(3);
     off += (size_t)n;
