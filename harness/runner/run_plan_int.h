@@ -64,7 +64,8 @@ int wr_run_shim_traced_run_(const wr_scenario *s, const wr_run_opts *o,
                             wr_run_result *r, wr_run_shim_reads *reads);
 /* The pass over the small cut schedules of the shim target's reads (see
  * run_shim.c), each run through one(ctx, schedule), which returns 1 on a
- * failure. Returns 1 with the schedule in *failed, else 0. */
+ * failure, 0 on a pass, -1 when the run is another share's (--shard: not
+ * run, not counted). Returns 1 with the schedule in *failed, else 0. */
 int wr_run_shim_pass_(const wr_scenario *s, const wr_run_opts *o, uint64_t seed,
                       uint64_t limit, wr_run_report *rep,
                       int (*one)(void *ctx, const wr_run_sched *sc), void *ctx,
