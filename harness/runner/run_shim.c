@@ -189,11 +189,11 @@ int wr_run_shim_pass_(const wr_scenario *s, const wr_run_opts *o, uint64_t seed,
       if (sc.seg.ncuts == 0)
         continue; /* the connection read whole: not a cut schedule */
       listed++;
-      int r = one(ctx, &sc);
-      if (r < 0)
+      int rc1 = one(ctx, &sc);
+      if (rc1 < 0)
         continue; /* not this share's (--shard) */
       rep->shim_schedules++;
-      if (r) {
+      if (rc1) {
         *failed = sc;
         return 1;
       }
