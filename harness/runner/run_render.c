@@ -142,7 +142,7 @@ static void core(rbuf *o, const wr_scn_expect *e) {
     return;
   case WR_SCN_EXPECT_ERROR:
     put(o, "error ");
-    put(o, wr_err_name(e->error));
+    put(o, e->error ? wr_err_name(e->error) : "_");
     return;
   case WR_SCN_EXPECT_ANY:
     put(o, "any");
@@ -183,7 +183,7 @@ static void expect(rbuf *o, const wr_scn_step *st) {
       return;
     case WR_SCN_MSG_TCP_ERROR:
       put(o, "tcp_error ");
-      put(o, wr_err_name(e->error));
+      put(o, e->error ? wr_err_name(e->error) : "_");
       return;
     case WR_SCN_MSG_TCP_PASSIVE:
       put(o, "tcp_passive");
