@@ -74,7 +74,7 @@ static void check_expect(const wr_scn_expect *e) {
       if (strs[k]->len > FUZZ_MAX_DATA || (strs[k]->len && !strs[k]->ptr))
         fail("an HTTP term string over the cap");
   }
-  /* error 0 is `error _` (any reason), written as "_". */
+  /* error 0 is `error _`, any reason, and says so in its text. */
   if (e->kind == WR_SCN_EXPECT_ERROR &&
       (e->error > 0 || !e->reason ||
        (e->error == 0 && strcmp(e->reason, "_") != 0)))
