@@ -46,11 +46,15 @@ static void usage(FILE *out) {
       "  --exhaustive-limit BYTES  try every cut schedule of directions of\n"
       "                      at most BYTES bytes (0..1048576; default 12)\n"
       "  --schedule A->B=P   pin the segmentation of direction A->B\n"
-      "                      (e.g. client->server=cuts:1,3)\n"
+      "                      (e.g. client->server=cuts:1,3); NAME#C=P\n"
+      "                      the reads of shim target NAME's connection C\n"
       "  --shrink-dir DIR    write FILE.shrunk.scn there (default: next\n"
       "                      to FILE)\n"
       "  --no-shrink         do not shrink failures\n"
       "  --max-schedules N   exhaustive runs per scenario (default 2048)\n"
+      "  --max-shim-schedules N  runs over the cut schedules of a shim\n"
+      "                      target's reads, each a new server (default\n"
+      "                      80; cuts within --exhaustive-limit bytes)\n"
       "  --jobs N            files in parallel (1..64)\n"
       "  --shard K/N         run only the K-th of N shares of the runs (seeds\n"
       "                      and schedules of every file)\n"
@@ -196,6 +200,7 @@ enum {
   OPT_SCHEDULE,
   OPT_SHRINK_DIR,
   OPT_MAX_SCHEDULES,
+  OPT_MAX_SHIM_SCHEDULES,
   OPT_TAP,
   OPT_NO_SHRINK,
   OPT_SHARD,
@@ -219,6 +224,7 @@ static const struct option long_options[] = {
     {"schedule", required_argument, NULL, OPT_SCHEDULE},
     {"shrink-dir", required_argument, NULL, OPT_SHRINK_DIR},
     {"max-schedules", required_argument, NULL, OPT_MAX_SCHEDULES},
+    {"max-shim-schedules", required_argument, NULL, OPT_MAX_SHIM_SCHEDULES},
     {"tap", optional_argument, NULL, OPT_TAP},
     {"no-shrink", no_argument, NULL, OPT_NO_SHRINK},
     {"shard", required_argument, NULL, OPT_SHARD},
@@ -374,6 +380,11 @@ int wr_cmd_run(int argc, char **argv) {
       if (wr_cli_parse_uint(WR_RUN_PROG, "--max-data", v, 1, 4096, &u) < 0)
         goto done;
       o.max_file_data = u << 20;
+      break;
+    case OPT_MAX_SHIM_SCHEDULES:
+      if (wr_cli_parse_uint(WR_RUN_PROG, "--max-shim-schedules", v, 1,
+                            UINT32_MAX, &o.max_shim_schedules) < 0)
+        goto done;
       break;
     case WR_CLI_ARG:
       if (push(&in, v) < 0) {

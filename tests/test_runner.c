@@ -126,6 +126,45 @@ static void test_schedule_text_round_trip(void **state) {
   wr_scn_free(s);
 }
 
+/* NAME#CONN=POLICY: a shim target's reads of one connection. */
+static void test_shim_schedule_text(void **state) {
+  (void)state;
+  wr_scenario *s = parse("target kv start \"./kv {port}\" shim=\"whole\"\n"
+                         "target plain start \"./p {port}\"\n"
+                         "c connect kv\n");
+  wr_run_sched sc;
+  char err[300], buf[300];
+  assert_int_equal(wr_run_sched_parse(s, "kv#3=cuts:2,5", &sc, err, sizeof err),
+                   0);
+  assert_true(sc.shim);
+  assert_int_equal(sc.ep, 0);
+  assert_int_equal(sc.peer, -1);
+  assert_true(sc.conn == 3);
+  assert_int_equal(sc.seg.ncuts, 2);
+  wr_run_sched_format(s, &sc, buf, sizeof buf);
+  assert_string_equal(buf, "kv#3=cuts:2,5");
+  /* A target without the shim, a socket, a bad number, a delay. */
+  assert_int_equal(
+      wr_run_sched_parse(s, "plain#0=cuts:1", &sc, err, sizeof err), WR_EINVAL);
+  assert_non_null(strstr(err, "'plain' is not a target"));
+  assert_int_equal(wr_run_sched_parse(s, "c#0=cuts:1", &sc, err, sizeof err),
+                   WR_EINVAL);
+  assert_int_equal(wr_run_sched_parse(s, "kv#x=cuts:1", &sc, err, sizeof err),
+                   WR_EINVAL);
+  assert_non_null(strstr(err, "decimal digits, found 'x'"));
+  assert_int_equal(wr_run_sched_parse(s, "kv#=cuts:1", &sc, err, sizeof err),
+                   WR_EINVAL);
+  assert_int_equal(
+      wr_run_sched_parse(s, "kv#0=latency:1ms", &sc, err, sizeof err),
+      WR_EINVAL);
+  assert_non_null(strstr(err, "not delayed"));
+  /* The arrow form still parses, and is not a shim schedule. */
+  assert_int_equal(wr_run_sched_parse(s, "c->kv=fixed:1", &sc, err, sizeof err),
+                   0);
+  assert_false(sc.shim);
+  wr_scn_free(s);
+}
+
 /* Same seed, same log; the random segmentation is drawn from the seed. */
 static void test_sim_runs_are_deterministic(void **state) {
   (void)state;
@@ -554,6 +593,7 @@ int main(void) {
       cmocka_unit_test(test_log_of_a_passing_run),
       cmocka_unit_test(test_failure_names_step_expected_observed),
       cmocka_unit_test(test_schedule_text_round_trip),
+      cmocka_unit_test(test_shim_schedule_text),
       cmocka_unit_test(test_sim_runs_are_deterministic),
       cmocka_unit_test(test_directions_are_measured),
       cmocka_unit_test(test_messages_and_mailbox),

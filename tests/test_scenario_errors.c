@@ -468,6 +468,18 @@ static const bad_row rows[] = {
      "1:20: bad shim policy 'latency:1ms': the shim cuts calls; latency, "
      "jitter and bandwidth do not apply",
      1},
+    {"shim_conn bad", "target t start \"x\" shim_conn=\"a=whole\"\n",
+     "1:20: bad shim_conn: connection policy item 1 'a=whole': expected "
+     "CONN=POLICY with CONN a connection number (0 is the first), e.g. "
+     "0=cuts:3,7",
+     1},
+    {"shim_conn not a string", "target t start \"x\" shim_conn=3\n",
+     "1:30: bad option value for 'shim_conn'; expected a string like "
+     "\"0=cuts:3,7\"",
+     1},
+    {"shim_conn twice",
+     "target t start \"x\" shim_conn=\"0=whole\" shim_conn=\"1=whole\"\n",
+     "1:40: shim_conn given twice", 1},
     {"shim twice", "target t start \"x\" shim=\"fixed:1\" shim=\"fixed:2\"\n",
      "1:35: shim given twice", 1},
     {"bad port", "target t at 127.0.0.1:70000\n",

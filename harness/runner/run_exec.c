@@ -261,7 +261,7 @@ static wr_policy merged_policy(run_rt *rt, int ep, const wr_policy *file) {
   else
     wr_policy_init(&p);
   const wr_run_sched *sc = rt->sched;
-  if (sc && sc->ep == ep) {
+  if (sc && !sc->shim && sc->ep == ep) {
     p.seg = sc->seg.seg;
     p.seg_min = sc->seg.seg_min;
     p.seg_max = sc->seg.seg_max;
@@ -286,7 +286,8 @@ static int set_policy(run_rt *rt, int ep, const wr_policy *p) {
 static void conn_created(run_rt *rt, int ep, int peer) {
   run_ep *e = &rt->eps[ep];
   e->peer = peer;
-  if (e->has_pending || (rt->sched && rt->sched->ep == ep)) {
+  if (e->has_pending ||
+      (rt->sched && !rt->sched->shim && rt->sched->ep == ep)) {
     wr_policy p = merged_policy(rt, ep, e->has_pending ? &e->pending : NULL);
     e->has_pending = 0;
     set_policy(rt, ep, &p);
@@ -1163,6 +1164,7 @@ wr_run_verdict wr_run_once(const wr_scenario *s, const wr_run_params *p,
   rt.s = s;
   rt.r = r;
   rt.sched = p->sched;
+  rt.shim_trace = p->shim_trace;
   rt.transport = p->transport;
   rt.seed = p->seed;
   rt.preload = p->preload;

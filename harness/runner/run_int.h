@@ -37,6 +37,7 @@ typedef struct run_rt {
   wr_time start;
   uint64_t seed;
   const char *preload;
+  const char *shim_trace; /* wr_run_params.shim_trace */
   long default_ms;
   int observe; /* wr_run_params.observe */
   uint32_t dconn[64];
@@ -72,6 +73,11 @@ int wr_run_target_start(run_rt *rt, const wr_scn_step *st);
  * the cause in why (it is reaped), else 0; step_failed: wait up to 500 ms
  * for a target to end (the step may have seen its sockets close first). */
 int wr_run_target_died(run_rt *rt, int step_failed, char *why, size_t len);
+/* The WIRERIG_PRELOAD_CONN_READS text for target ep: its shim_conn with
+ * the run's shim schedule of ep on top (run_shim.c). 0, or -1 when they do
+ * not fit. */
+int wr_run_shim_conn_reads_(const run_rt *rt, int ep, char *buf, size_t len);
+
 /* Kills every started target's process group and reaps it. */
 void wr_run_targets_stop(run_rt *rt);
 

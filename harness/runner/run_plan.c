@@ -284,6 +284,19 @@ static void fail_sim(plan *pl, uint64_t seed, const wr_run_sched *sc,
     wr_run_shrink(pl->s, pl->o, pl->fail, seed, sc, rep, b);
 }
 
+/* One loopback run of the shim schedule pass (run_shim.c). */
+typedef struct lo_one {
+  plan *pl;
+  uint64_t seed;
+  uint64_t slot; /* the next schedule's slot under --shard */
+} lo_one;
+static int one_lo(void *ctx, const wr_run_sched *sc) {
+  lo_one *c = ctx;
+  if (!owns(c->pl, c->slot++))
+    return -1; /* another share's */
+  return one(c->pl, WR_RUN_LOOPBACK, c->seed, sc);
+}
+
 /* Both transports may skip a file: keep both reasons. */
 static void add_skip_reason(wr_run_report *rep, const char *where,
                             const char *why) {
@@ -357,6 +370,7 @@ static int sim_plan(plan *pl, const wr_run_sched *pinned, uint64_t seeds,
                          err, sizeof err) < 0)
       continue;
     wr_run_sched sc;
+    memset(&sc, 0, sizeof sc);
     sc.ep = dir->ep;
     sc.peer = dir->peer;
     while (wr_cut_iter_next(&it, NULL, &sc.seg)) {
@@ -380,7 +394,7 @@ wr_run_kind wr_run_scenario(const wr_scenario *s, const wr_run_opts *o,
   wr_strbuf b = {0};
   wr_run_result r1 = {0}, r2 = {0}, first = {0}, lo = {0};
   plan pl = {.s = s, .o = o, .rep = rep, .cur = &r1, .fail = &r2};
-  wr_run_sched pinned, *pin = NULL;
+  wr_run_sched pinned, shim_sc, *pin = NULL;
   if (o->schedule) {
     char err[400];
     if (wr_run_sched_parse(s, o->schedule, &pinned, err, sizeof err) < 0) {
@@ -432,6 +446,19 @@ wr_run_kind wr_run_scenario(const wr_scenario *s, const wr_run_opts *o,
       rep->seeds = lo_ran;
     if (lo_ran == 0) /* every loopback run is another share's */
       rep->ran_lo = 0;
+    /* Then every small cut schedule of the shim target's reads, in the
+     * slots after the seeds (a shim file has no simnet schedules). */
+    if (!lo_failed && !pin && pl.cur->verdict != WR_RUN_SKIP) {
+      lo_one c = {&pl, first_seed, seeds};
+      lo_failed =
+          wr_run_shim_pass_(s, o, first_seed, limit, rep, one_lo, &c, &shim_sc);
+      if (lo_failed) {
+        lo_seed = first_seed;
+        pin = &shim_sc;
+      }
+      if (lo_failed || rep->shim_schedules)
+        rep->ran_lo = 1;
+    }
   }
   if (o->loopback && !failed && rep->ran_lo) {
     if (lo_failed) {
@@ -450,6 +477,9 @@ wr_run_kind wr_run_scenario(const wr_scenario *s, const wr_run_opts *o,
                          s->file, (unsigned long long)first_seed);
       }
       report_failure(s, o, pl.fail, WR_RUN_LOOPBACK, lo_seed, pin, rep, &b);
+      if (pl.fail->verdict == WR_RUN_FAIL && !o->no_shrink &&
+          wr_run_shim_target_(s) >= 0)
+        wr_run_shim_shrink_(s, o, pl.fail, lo_seed, pin, rep, &b);
       if (rep->kind == WR_RUN_K_DISAGREE)
         wr_strbuf_printf(&b, "  compare both: %s run %s --seed %llu\n",
                          o->prog ? o->prog : "wirerig", s->file,

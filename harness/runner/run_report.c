@@ -64,6 +64,12 @@ static void line(FILE *f, const wr_run_item *it) {
           seeds, plural(seeds, "seed", "seeds"), sched,
           plural(sched, "schedule", "schedules"), wr_run_verdict_word(r, 1), lo,
           plural(lo, "run", "runs"), wr_run_agreement_word(r), r->seconds);
+  if (r->shim_schedules)
+    fprintf(
+        f, "      target reads: %llu cut %s (up to %u cuts per connection)%s\n",
+        (unsigned long long)r->shim_schedules,
+        plural(r->shim_schedules, "schedule", "schedules"), r->shim_cuts,
+        r->shim_capped ? ", bounded: not every schedule was tried" : "");
   if (r->capped)
     fprintf(f, "      exhaustive pass bounded: not every schedule of every "
                "small direction was tried\n");
@@ -291,7 +297,7 @@ void wr_run_write_summary(FILE *f, const wr_run_suite *s) {
     sim += r->sim_runs;
     lo += r->lo_runs;
     seeds += r->seeds;
-    sched += r->schedules;
+    sched += r->schedules + r->shim_schedules;
     if (r->agreement >= 0)
       compared++;
     if (r->agreement > 0)

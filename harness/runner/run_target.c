@@ -138,12 +138,20 @@ int wr_run_target_start(run_rt *rt, const wr_scn_step *st) {
       return fail(rt, st, err);
     return 0;
   }
-  int shim = e->shim_reads || e->shim_writes;
+  int shim = e->shim_reads || e->shim_writes || e->shim_conn;
   if (shim && !rt->preload)
     return fail(rt, st,
                 "shim= needs libwirerig_preload.so, which was not found "
                 "(build the wirerig_preload target or set "
                 "WIRERIG_PRELOAD_LIB)");
+  /* The connections whose reads have their own policy: the file's
+   * shim_conn, and a schedule of this target's reads on top. */
+  char conn_reads[WR_CONN_POLICIES_MAX * (WR_POLICY_MAX_CUTS * 24 + 64)] = "";
+  if (shim &&
+      wr_run_shim_conn_reads_(rt, st->ep, conn_reads, sizeof conn_reads) < 0)
+    return fail(rt, st,
+                "shim_conn: too many connections with their own "
+                "policy");
   uint16_t port;
   if (free_port(&port) < 0)
     return fail(rt, st, "no free loopback port");
@@ -203,8 +211,15 @@ int wr_run_target_start(run_rt *rt, const wr_scn_step *st) {
              1);
       setenv("WIRERIG_PRELOAD_WRITES",
              e->shim_writes ? e->shim_writes : "whole", 1);
+      setenv("WIRERIG_PRELOAD_CONN_READS", conn_reads, 1);
       unsetenv("WIRERIG_PRELOAD_FAULTS");
-      unsetenv("WIRERIG_PRELOAD_TRACE");
+      if (rt->shim_trace) {
+        /* One file per target: each numbers its connections from 0. */
+        char tp[600];
+        snprintf(tp, sizeof tp, "%s.%d", rt->shim_trace, st->ep);
+        setenv("WIRERIG_PRELOAD_TRACE", tp, 1);
+      } else
+        unsetenv("WIRERIG_PRELOAD_TRACE");
       unsetenv("WIRERIG_PRELOAD_PORTS");
     }
     execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);

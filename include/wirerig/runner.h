@@ -42,10 +42,17 @@ typedef enum wr_run_verdict {
 } wr_run_verdict;
 
 /* The segmentation of direction ep -> peer (endpoint indexes) replaced by
- * seg's (its seg, seg_min/max and cuts; its delays are ignored). */
+ * seg's (its seg, seg_min/max and cuts; its delays are ignored).
+ *
+ * With shim set, a schedule of a target's own reads instead: target ep
+ * (started with shim=) reads its connection number conn (as the preload
+ * shim numbers them, docs/exec.md) by seg; peer is -1. Written
+ * `NAME#CONN=POLICY` (`kv#0=cuts:3,7`). */
 typedef struct wr_run_sched {
   int ep, peer;
   wr_policy seg;
+  int shim;
+  uint64_t conn;
 } wr_run_sched;
 
 /* One observation: text and key point into the run's buffer. `key` is what
@@ -133,6 +140,10 @@ typedef struct wr_run_params {
   /* libwirerig_preload.so, for targets started with shim=: they get it in
    * LD_PRELOAD with this run's seed. NULL: such a target is an ERROR. */
   const char *preload;
+  /* Targets under the shim append their shim trace (docs/exec.md) to
+   * this file: how `wirerig run` measures a target's read streams. NULL:
+   * none. */
+  const char *shim_trace;
   /* Observe only: no expectation ends the run; every step runs and is
    * logged (the verdict stays PASS unless the harness fails). The stateful
    * fuzzer (statefuzz.h) generates steps whose outcome it does not know in
@@ -206,6 +217,9 @@ typedef struct wr_run_opts {
   int sim, loopback;      /* transports asked for */
   uint64_t exhaustive;    /* byte limit; a file's `exhaustive` wins */
   uint64_t max_schedules; /* per scenario; 0: 2048 */
+  /* Runs of the pass over a shim target's read schedules (run_shim.c),
+   * each a new server process; 0: WR_RUN_SHIM_SCHEDULES. */
+  uint64_t max_shim_schedules;
   const char *schedule;   /* --schedule text, NULL */
   const char *shrink_dir; /* NULL: next to the scenario */
   int no_shrink;
@@ -243,9 +257,20 @@ typedef enum wr_run_kind {
   WR_RUN_K_BADINPUT  /* a bad --schedule for this file */
 } wr_run_kind;
 
+/* The default bound of the shim schedule pass: every schedule with as
+ * many cuts as fit in it, over the first --exhaustive-limit bytes of each
+ * connection a shim target reads. */
+#define WR_RUN_SHIM_SCHEDULES 80
+
 typedef struct wr_run_report {
   wr_run_kind kind;
   uint64_t sim_runs, lo_runs, seeds, schedules;
+  /* Loopback runs over a shim target's read schedules, among lo_runs;
+   * shim_cuts: the most cuts a schedule had; shim_capped: the bound
+   * stopped it before every connection's schedules were tried. */
+  uint64_t shim_schedules;
+  uint32_t shim_cuts;
+  int shim_capped;
   int capped;             /* the exhaustive pass stopped at max_schedules */
   wr_run_verdict sim, lo; /* PASS/FAIL/SKIP/ERROR of each transport */
   int ran_sim, ran_lo;

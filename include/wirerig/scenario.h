@@ -84,6 +84,10 @@ typedef struct wr_scn_endpoint {
    * libwirerig_preload.so (docs/exec.md) with these policies for its own
    * reads and writes, seeded by the run's seed. NULL: no shim. */
   const char *shim_reads, *shim_writes;
+  /* shim_conn="C=POLICY;...": connections whose reads follow their own
+   * policy (policy.h, wr_conn_policies); what a shrunk target scenario
+   * pins. NULL: none. */
+  const char *shim_conn;
 } wr_scn_endpoint;
 
 /* ---- expectations -------------------------------------------------------- */
