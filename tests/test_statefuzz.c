@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "scenario/scn_dump.h"
 #include "wirerig/error.h"
 #include "wirerig/statefuzz.h"
 
@@ -62,6 +63,46 @@ static void test_decode_total(void **state) {
   }
   /* the tables hold only values the parser takes */
   assert_int_equal(fallbacks, 0);
+}
+
+/* The case's steps are built beside its text, not parsed from it: the
+ * parser must make exactly those steps of the text (every field scn_dump
+ * shows, positions included), for random inputs on both transports. */
+static void same_as_parsed(const wr_sf_case *c) {
+  wr_scn_config cfg = {.max_data = 64 * 1024, .no_files = 1};
+  wr_scenario *p = wr_scn_parse("statefuzz.scn", c->text, c->len, &cfg);
+  assert_non_null(p);
+  if (p->nerrors) {
+    char msg[512];
+    wr_scn_error_format(p, &p->errors[0], msg, sizeof msg);
+    fail_msg("the text of a case does not parse: %s\n%s", msg, c->text);
+  }
+  tu_str want = {0}, got = {0};
+  scn_dump(p, &want);
+  scn_dump(c->scn, &got);
+  if (strcmp(want.s, got.s) != 0)
+    fail_msg("built and parsed steps differ for\n%s\nparsed:\n%s\nbuilt:\n%s",
+             c->text, want.s, got.s);
+  assert_string_equal(c->scn->title, p->title);
+  assert_int_equal(c->scn->nvars, 0);
+  assert_int_equal(p->nvars, 0);
+  free(want.s);
+  free(got.s);
+  wr_scn_free(p);
+}
+
+static void test_built_as_parsed(void **state) {
+  (void)state;
+  uint32_t s = 4242;
+  uint8_t buf[400];
+  for (int i = 0; i < 4000; i++) {
+    size_t n = random_input(buf, sizeof buf, &s);
+    wr_sf_decode_opts o = {.loopback = i & 1};
+    wr_sf_case c;
+    assert_int_equal(wr_sf_decode(buf, n, &o, &c), 0);
+    same_as_parsed(&c);
+    wr_sf_case_free(&c);
+  }
 }
 
 static char *decode_text(const uint8_t *b, size_t n, wr_sf_case *c) {
@@ -284,6 +325,7 @@ static void test_write(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_decode_total),
+      cmocka_unit_test(test_built_as_parsed),
       cmocka_unit_test(test_roundtrip),
       cmocka_unit_test(test_encode_scenarios),
       cmocka_unit_test(test_mutator),

@@ -101,22 +101,37 @@ static int apply_opt(wr_sock *s, const wr_sockopt *o, int *armed) {
   }
 }
 
+/* An entry of a listen or connect list that a later entry of the same
+ * option overrides. */
+static int overridden(const wr_sockopt *opts, size_t n, size_t i) {
+  for (size_t j = i + 1; j < n; j++)
+    if (opts[j].name == opts[i].name)
+      return 1;
+  return 0;
+}
+
 /* Checks and applies a list as inet:setopts does: the driver receives the
  * list reversed, so the last element is applied first and the first
- * occurrence of an option is the one that stays. Values are checked before
+ * occurrence of an option is the one that stays. gen_tcp:listen and
+ * gen_tcp:connect first keep only the LAST occurrence of each option, then
+ * hand the driver the rest the same way (semantics §5.2, "Order"): their
+ * [{active,false},{active,true}] is active true, their
+ * [{active,2},{active,3}] a counter of 3, not 5. Values are checked before
  * anything is applied; an active counter overflow stops there. */
 int wr_sock_apply_list_(wr_sock *s, const wr_sockopt *opts, size_t n,
-                        int listen_opts) {
+                        wr_sock_list_kind kind) {
   if (n && !opts)
     return WR_EINVAL;
   for (size_t i = 0; i < n; i++) {
     if (wr_sockopt_check(&opts[i], NULL, 0) != 0)
       return WR_EINVAL;
-    if (opts[i].name == WR_OPT_BACKLOG && !listen_opts)
+    if (opts[i].name == WR_OPT_BACKLOG && kind != WR_SOCK_LIST_LISTEN)
       return WR_EINVAL; /* a listen option only */
   }
   int armed = 0;
   for (size_t i = n; i-- > 0;) {
+    if (kind != WR_SOCK_LIST_SETOPTS && overridden(opts, n, i))
+      continue;
     int rc = apply_opt(s, &opts[i], &armed);
     if (rc)
       return rc;
@@ -130,7 +145,7 @@ int wr_sock_apply_list_(wr_sock *s, const wr_sockopt *opts, size_t n,
 int wr_sock_setopts(wr_sock *s, const wr_sockopt *opts, size_t n) {
   if (!s || s->port_closed)
     return WR_EINVAL; /* inet:setopts on a closed port */
-  return wr_sock_apply_list_(s, opts, n, 0);
+  return wr_sock_apply_list_(s, opts, n, WR_SOCK_LIST_SETOPTS);
 }
 
 int wr_sock_getopt(wr_sock *s, wr_sockopt *o) {

@@ -77,19 +77,24 @@ typedef struct ep_state {
   int raw;        /* packet raw/0 (the last setting that held) */
 } ep_state;
 
-/* An option list that held (listen, connect, a successful setopts). The
- * first active option of a listen or connect replaces the default
- * {active,true} before any data could arrive (initial). */
+/* An option list that held (listen, connect, a successful setopts), in
+ * the order gen_tcp applies it: back to front, and for listen and connect
+ * (initial) only the last occurrence of each option (semantics §5.2,
+ * "Order"). The active option of a listen or connect replaces the default
+ * {active,true} before any data could arrive. */
 static void apply(ep_state *e, const wr_sockopt *o, size_t n, int initial) {
-  for (size_t i = 0; i < n; i++) {
-    if (initial && o[i].name == WR_OPT_ACTIVE) {
-      e->unlimited = 0;
-      initial = 0;
-    }
+  for (size_t i = n; i-- > 0;) {
+    int later = 0;
+    for (size_t j = i + 1; initial && j < n; j++)
+      later |= o[j].name == o[i].name;
+    if (later)
+      continue;
     if (o[i].name == WR_OPT_PACKET)
       e->raw = o[i].value == 0;
     if (o[i].name != WR_OPT_ACTIVE)
       continue;
+    if (initial)
+      e->unlimited = 0;
     e->always_on = o[i].value == WR_ACTIVE_TRUE;
     if (o[i].value == WR_ACTIVE_TRUE)
       e->unlimited = 1;

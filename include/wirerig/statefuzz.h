@@ -4,12 +4,13 @@
  * A fuzz input is decoded into a scenario -- a listener `s` and a client
  * `c` with their socket options, then a sequence of operations (sends,
  * recvs, mailbox reads, setopts, shutdowns, closes, waits, network
- * policies and faults) -- written as scenario TEXT and parsed by the
- * scenario parser, so a generated case is exactly what a scenario file
- * says and every finding is a file `wirerig run FILE --transport sim
- * --seed S` runs. Any byte string decodes (no rejects): every choice is
- * taken modulo its range, a missing byte reads as 0, and the number of
- * operations and the data sizes are bounded.
+ * policies and faults) -- written as scenario TEXT and, beside it, as the
+ * steps the scenario parser makes of that text (tests/test_statefuzz.c
+ * requires the two to agree on every field), so a generated case is
+ * exactly what a scenario file says and every finding is a file `wirerig
+ * run FILE --transport sim --seed S` runs. Any byte string decodes (no
+ * rejects): every choice is taken modulo its range, a missing byte reads as 0,
+ * and the number of operations and the data sizes are bounded.
  *
  * Generated operations carry no real expectation (`-> any`): what the
  * model must do is not known in advance. The oracles (wr_sf_check) run
@@ -37,6 +38,9 @@ extern "C" {
 #define WR_SF_MAX_DATA 32
 /* Longest input the mutator builds. */
 #define WR_SF_MAX_INPUT 2048
+/* Loopback cases: the wait after every operation that lets the network
+ * settle (docs/fuzzing.md, "Triage"). */
+#define WR_SF_SETTLE_MS 5
 
 /* Where each operation of an input starts and ends (the mutator's unit):
  * the header (seed, both sockets' options) is input[0..header). */
@@ -49,10 +53,12 @@ typedef struct wr_sf_layout {
 typedef struct wr_sf_case {
   char *text; /* the scenario file's text (malloc'd, NUL-terminated) */
   size_t len;
-  wr_scenario *scn; /* parsed, nerrors == 0 */
+  wr_scenario *scn; /* the text's scenario, nerrors == 0 */
   uint64_t seed;    /* simnet's seed, from the input */
   size_t nops;      /* operations kept */
   int sim_only;     /* uses reset or drop: loopback would skip it */
+  void *ast_;       /* internal: the storage scn points into (NULL: scn was
+                       parsed, and wr_sf_case_free frees it as such) */
 } wr_sf_case;
 
 typedef struct wr_sf_decode_opts {
