@@ -41,13 +41,16 @@ struct wr_sock {
   wr_stream rx;
 
   /* receive-side state (semantics §4.3) */
-  int port_closed;   /* the port is gone: everything returns closed */
-  int fd_closed;     /* descriptor closed, port alive: enotconn */
-  int send_once;     /* the next send returns this code, then enotconn */
-  int rd_done;       /* end of stream seen; rd_reason says how */
-  int rd_reason;     /* WR_CLOSED, WR_ECONNRESET */
-  int rd_reported;   /* a passive recv returned the close */
-  int closed_msg;    /* tcp_closed was sent */
+  int port_closed; /* the port is gone: everything returns closed */
+  int fd_closed;   /* descriptor closed, port alive: enotconn */
+  int send_once;   /* the next send returns this code, then enotconn */
+  int rd_done;     /* end of stream seen; rd_reason says how */
+  int rd_reason;   /* WR_CLOSED, WR_ECONNRESET */
+  int rd_reported; /* a passive recv returned the close */
+  int closed_msg;  /* tcp_closed was sent */
+  /* Active, after a framing error with exit_on_close false: nothing is
+   * delivered until setopts arms the socket again (sock_recv.c). */
+  int paused;
   int in_recv;       /* a recv is waiting for this socket */
   int send_reported; /* a send returned the end of the connection */
   int delay_failed;  /* delay_send: a send after a hangup said ok once */

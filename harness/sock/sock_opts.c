@@ -4,6 +4,7 @@
 
 /* Applies one checked option (semantics §4.1, §5.1, §5.2). */
 static int apply_opt(wr_sock *s, const wr_sockopt *o, int *armed) {
+  int was = s->active;
   switch (o->name) {
   case WR_OPT_ACTIVE:
     if (o->value == WR_ACTIVE_N) {
@@ -30,6 +31,11 @@ static int apply_opt(wr_sock *s, const wr_sockopt *o, int *armed) {
     }
     if (s->active != WR_ACTIVE_FALSE)
       *armed = 1;
+    /* A socket paused by a framing error resumes when armed anew; true on
+     * a socket already true changes nothing in inet_drv (sock_recv.c). */
+    if (s->paused && s->active != WR_ACTIVE_FALSE &&
+        (was != WR_ACTIVE_TRUE || s->active != WR_ACTIVE_TRUE))
+      s->paused = 0;
     return 0;
   case WR_OPT_PACKET:
     s->packet = (wr_packet_type)o->value;

@@ -74,11 +74,22 @@ static int close_reason(const wr_sock *s) {
 static void report_close_active(wr_sock *s, int error) {
   if (error)
     wr_sock_post_(s, WR_MSG_TCP_ERROR, error, NULL, 0);
-  wr_sock_post_(s, WR_MSG_TCP_CLOSED, 0, NULL, 0);
+  /* A second framing error with exit_on_close false posts tcp_error only:
+   * tcp_closed comes once per port (OTP 25, checked with erl). */
+  if (!(error == WR_EMSGSIZE && !s->exit_on_close && s->closed_msg))
+    wr_sock_post_(s, WR_MSG_TCP_CLOSED, 0, NULL, 0);
   wr_stream_discard(&s->rx);
   if (error == WR_EMSGSIZE && !s->exit_on_close) {
-    /* OTP 25: the bad bytes are dropped and the connection goes on; later
-     * packets are delivered and sends work (checked with escripts). */
+    /* OTP 25: the bad bytes are dropped and the connection goes on, sends
+     * work; but nothing more is delivered until a setopts arms the socket
+     * again (active false then true, once, N; setting true on a socket
+     * that is true does not), and that tcp_closed was the only one: a
+     * later peer close posts nothing (semantics §4.3, checked with erl;
+     * scenarios/regressions/emsgsize-active-exit-on-close-false-pause.scn).
+     * What arrives meanwhile is read into the buffer and delivered once
+     * armed, as inet_drv would read it then. */
+    s->closed_msg = 1;
+    s->paused = 1;
     wr_sock_watch_(s);
     return;
   }
@@ -156,7 +167,7 @@ static int post_packet(wr_sock *s, const wr_stream_packet *p) {
 
 void wr_sock_deliver_(wr_sock *s) {
   int delivered = 0;
-  while (s->active != WR_ACTIVE_FALSE && !s->port_closed) {
+  while (s->active != WR_ACTIVE_FALSE && !s->port_closed && !s->paused) {
     wr_stream_packet p;
     int r = wr_stream_next(&s->rx, &p);
     if (r == WR_FRAME_PACKET) {
