@@ -545,6 +545,13 @@ int wr_sf_decode(const uint8_t *data, size_t len, const wr_sf_decode_opts *o,
     return WR_ENOMEM;
   ast_init(a);
   int lo = o && o->loopback;
+  out->rerun = 1;
+  if (o && o->rerun_every > 1) {
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+      h = (h ^ data[i]) * 16777619u;
+    out->rerun = h % o->rerun_every == 0;
+  }
   out->seed = (uint64_t)next(&r) + 1;
   endpoint_line(&r, &b, a, 0);
   endpoint_line(&r, &b, a, 1);

@@ -57,6 +57,7 @@ typedef struct wr_sf_case {
   uint64_t seed;    /* simnet's seed, from the input */
   size_t nops;      /* operations kept */
   int sim_only;     /* uses reset or drop: loopback would skip it */
+  int rerun;        /* wr_sf_check runs it twice (determinism) */
   void *ast_;       /* internal: the storage scn points into (NULL: scn was
                        parsed, and wr_sf_case_free frees it as such) */
 } wr_sf_case;
@@ -65,6 +66,11 @@ typedef struct wr_sf_decode_opts {
   /* Durations for loopback: waits and timeouts short, and recvs long
    * enough for real sockets to deliver (the loopback target). */
   int loopback;
+  /* The determinism re-run of wr_sf_check for one case in this many,
+   * chosen by a hash of the input (so a replay of one input decides the
+   * same way); 0 or 1: every case. The stateful_model target uses 4: the
+   * second run was half of a case's time (docs/fuzzing.md). */
+  unsigned rerun_every;
 } wr_sf_decode_opts;
 
 /* Decodes any input into a case. 0, or WR_ENOMEM (out is then zeroed).
@@ -108,12 +114,12 @@ typedef struct wr_sf_verdict {
   int ran_to_end; /* the run was not stopped by the harness */
 } wr_sf_verdict;
 
-/* Runs the case on simnet twice with its seed and checks: the same
- * verdict, log and trace hash; byte conservation in every direction; the
- * gen_tcp invariants visible in the log (data messages within what active
- * allows, tcp_passive only after a counter, nothing after tcp_closed but
- * what the model allows, verbs on a closed socket fail). r and r2 are
- * reused between calls (zero them first, free with wr_run_result_free).
+/* Runs the case on simnet -- twice with its seed when c->rerun -- and
+ * checks: the same verdict, log and trace hash; byte conservation in every
+ * direction; the gen_tcp invariants visible in the log (data messages within
+ * what active allows, tcp_passive only after a counter, nothing after
+ * tcp_closed but what the model allows, verbs on a closed socket fail). r and
+ * r2 are reused between calls (zero them first, free with wr_run_result_free).
  * Returns v->ok. */
 int wr_sf_check(const wr_sf_case *c, wr_run_result *r, wr_run_result *r2,
                 wr_sf_verdict *v);
