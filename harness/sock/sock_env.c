@@ -315,12 +315,25 @@ int wr_sock_listen(wr_sockenv *env, wr_mailbox *owner, const wr_addr *addr,
   return 0;
 }
 
+/* Once the port is closed both answer einval, as inet:sockname/peername do
+ * on a closed port (experiment: gen_tcp:close(C), inet:sockname(C) gives
+ * {error,einval} on OTP 25). */
 int wr_sock_sockname(wr_sock *s, wr_addr *out) {
   if (!s || !out)
     return WR_EINVAL;
   if (s->h < 0)
-    return s->port_closed ? WR_CLOSED : WR_ENOTCONN;
+    return s->port_closed ? WR_EINVAL : WR_ENOTCONN;
   return wr_net_local_addr(s->env->net, s->h, out);
+}
+
+int wr_sock_peername(wr_sock *s, wr_addr *out) {
+  if (!s || !out)
+    return WR_EINVAL;
+  if (s->h < 0)
+    return s->port_closed ? WR_EINVAL : WR_ENOTCONN;
+  if (s->listener)
+    return WR_ENOTCONN;
+  return wr_net_peer_addr(s->env->net, s->h, out);
 }
 
 typedef struct accept_ctx {
