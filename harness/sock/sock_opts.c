@@ -141,6 +141,16 @@ int wr_sock_apply_list_(wr_sock *s, const wr_sockopt *opts, size_t n,
     int rc = apply_opt(s, &opts[i], &armed);
     if (rc)
       return rc;
+    /* New framing on an active socket delivers what the buffer now holds
+     * at once: OTP 25 posts the bytes of a partial http line as soon as
+     * setopts makes the socket raw (checked with erl; before, they sat in
+     * a full buffer that no input event emptied, a livelock found by
+     * stateful_model, scenarios/regressions/setopts-framing-delivers.scn). */
+    wr_sockopt_name o = opts[i].name;
+    if (s->active != WR_ACTIVE_FALSE &&
+        (o == WR_OPT_PACKET || o == WR_OPT_PACKET_SIZE || o == WR_OPT_BUFFER ||
+         o == WR_OPT_LINE_DELIMITER))
+      armed = 1;
   }
   if (armed && !s->listener && !s->connecting)
     wr_sock_armed_(s);

@@ -254,9 +254,15 @@ void wr_sock_input_(wr_sock *s, uint32_t events) {
    * sees: the framing, the message sizes and the deferred error are
    * decided per read exactly as before. */
   for (int round = 0; round < READS_PER_EVENT; round++) {
-    long n = s->active == WR_ACTIVE_TRUE ? read_ahead(s) : read_some(s, 0);
-    if (n == WR_EAGAIN)
+    long n = s->active == WR_ACTIVE_TRUE || s->paused ? read_ahead(s)
+                                                      : read_some(s, 0);
+    if (n == WR_EAGAIN) {
+      /* Nothing read: the kernel is empty, or the buffer is full of what
+       * may be packets by now. Deliver them: the input stays ready while
+       * the kernel holds bytes, and would come back at once forever. */
+      wr_sock_deliver_(s);
       return;
+    }
     if (n <= 0)
       saw_end(s, n);
     wr_sock_deliver_(s);
