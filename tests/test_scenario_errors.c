@@ -24,7 +24,8 @@
 #define OPTS                                                                   \
   "active packet packet_size line_delimiter buffer header exit_on_close "      \
   "show_econnreset send_timeout send_timeout_close high_watermark "            \
-  "low_watermark delay_send nodelay linger reuseaddr backlog"
+  "low_watermark delay_send nodelay linger reuseaddr backlog sndbuf recbuf "   \
+  "priority tos"
 #define REASONS                                                                \
   "einval emsgsize enomem closed timeout econnreset enotconn ealready eagain " \
   "econnrefused eaddrinuse eaddrnotavail epipe etimedout ehostunreach ebadf "  \

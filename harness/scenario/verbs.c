@@ -325,6 +325,15 @@ static int v_getopts(scn_parser *p, wr_scn_step *st, const tok *name) {
   scn_next(p);
   if (arrow(p, "getopts", "VALUE"))
     return -1;
+  if (wr_scnp_is(scn_peek(p), "error")) {
+    /* `-> error einval` on a closed port: the option asked, no value. */
+    char oname[64];
+    snprintf(oname, sizeof oname, "%.*s", (int)o->len, o->text);
+    wr_sockopt asked = {(wr_sockopt_name)wr_sockopt_from_name(oname), 0, 0};
+    if (wr_scnp_expect_result(p, &st->expect))
+      return -1;
+    return wr_scnp_opts_store(p, st, &asked, 1);
+  }
   const tok *first;
   const char *text;
   size_t len;

@@ -278,6 +278,12 @@ static int copy_opts(wr_sock *to, const wr_sock *from) {
   to->listener = to->accepting = to->connecting = 0;
   to->q = NULL;
   to->qoff = to->qlen = to->qcap = 0;
+  /* The transport copied the kernel options into the new socket itself,
+   * as Linux does at the SYN -- all but the priority, which Linux does not
+   * carry over and inet's accept sets again from the listener's
+   * (experiment: a listener with {priority,3} accepts a socket whose
+   * priority reads 3; a bare Linux accept gives 0). */
+  to->net_pending = from->net_set & (1u << WR_NET_SO_PRIORITY);
   wr_stream_set_type(&to->rx, to->packet);
   wr_stream_set_packet_size(&to->rx, to->packet_size);
   wr_stream_set_delimiter(&to->rx, to->delimiter);
@@ -305,6 +311,8 @@ int wr_sock_listen(wr_sockenv *env, wr_mailbox *owner, const wr_addr *addr,
       s->h = rc;
       rc = map_handle(env, s->h, s);
       wr_sock_watch_(s);
+      if (rc == 0)
+        rc = wr_sock_push_net_(s);
     }
   }
   if (rc < 0) {
@@ -378,9 +386,10 @@ int wr_sock_accept(wr_sock *ls, wr_mailbox *owner, long timeout_ms,
   }
   copy_opts(s, ls); /* accepted sockets inherit the listener's options */
   s->h = a.h;
-  if (map_handle(env, a.h, s) != 0) {
+  rc = map_handle(env, a.h, s) != 0 ? WR_ENOMEM : wr_sock_push_net_(s);
+  if (rc < 0) {
     wr_sock_close_port_(s, 1);
-    return WR_ENOMEM;
+    return rc;
   }
   wr_sock_watch_(s);
   if (s->active != WR_ACTIVE_FALSE)
@@ -410,6 +419,8 @@ int wr_sock_connect(wr_sockenv *env, wr_mailbox *owner, const wr_addr *addr,
     if (rc >= 0) {
       s->h = rc;
       rc = map_handle(env, s->h, s);
+      if (rc == 0)
+        rc = wr_sock_push_net_(s);
     }
   }
   if (rc == 0)

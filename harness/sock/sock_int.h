@@ -37,6 +37,12 @@ struct wr_sock {
   uint32_t high, low;
   int linger_on;
   int64_t linger_s;
+  int buffer_user; /* `buffer` was set: recbuf no longer raises it */
+  /* Kernel options (sndbuf, recbuf, priority, tos, nodelay) set but not
+   * yet handed to the transport: a bit per wr_net_sockopt, the 32-bit
+   * value inet encodes in netval. */
+  unsigned net_pending, net_set; /* net_set: ever set */
+  int net_val[5];
 
   wr_stream rx;
 
@@ -121,6 +127,8 @@ void wr_sock_close_port_(wr_sock *s, int abort);
 int wr_sock_post_(wr_sock *s, wr_msg_kind kind, int reason, const uint8_t *p,
                   size_t len);
 
+/* Hands the kernel options set since the last push to the transport. */
+int wr_sock_push_net_(wr_sock *s);
 /* sock_opts.c: checks and applies an option list as the call of that kind
  * does (listen: backlog allowed; listen and connect: the last occurrence
  * of an option wins, setopts: the first). 0 or WR_EINVAL with nothing

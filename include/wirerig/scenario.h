@@ -119,9 +119,27 @@ typedef enum wr_scn_http_strings {
  * accepts only the shapes gen_tcp can return, so comparing is comparing
  * fields (wr_scn_http_match), whatever their size; wr_scn_http_render
  * writes the term back for reports. */
+/* Fields of an http term written `_` (matched by anything, as in an
+ * Erlang pattern): bits of wr_scn_http.any. */
+enum {
+  WR_SCN_HTTP_ANY_TERM = 1u << 0, /* `http _`: any packet at all */
+  WR_SCN_HTTP_ANY_METHOD = 1u << 1,
+  WR_SCN_HTTP_ANY_URI = 1u << 2,
+  WR_SCN_HTTP_ANY_MAJOR = 1u << 3,
+  WR_SCN_HTTP_ANY_MINOR = 1u << 4,
+  WR_SCN_HTTP_ANY_STATUS = 1u << 5,
+  WR_SCN_HTTP_ANY_REASON = 1u << 6,
+  WR_SCN_HTTP_ANY_NUMBER = 1u << 7, /* a header's number */
+  WR_SCN_HTTP_ANY_FIELD = 1u << 8,
+  WR_SCN_HTTP_ANY_RAW_FIELD = 1u << 9,
+  WR_SCN_HTTP_ANY_VALUE = 1u << 10,
+  WR_SCN_HTTP_ANY_LINE = 1u << 11
+};
+
 typedef struct wr_scn_http {
   wr_http_kind kind;
   wr_scn_http_strings strings;
+  uint32_t any; /* WR_SCN_HTTP_ANY_* */
   /* request, response: {Major,Minor} */
   int32_t major, minor;
   /* request: a known method is an atom ('GET': method_index 1..7, see
@@ -234,13 +252,13 @@ typedef struct wr_scn_block {
 typedef struct wr_scn_step {
   wr_scn_kind kind;
   wr_scn_pos pos;
-  int ep;   /* endpoint index (subject), -1 for wait/elapsed/repeat */
-  int peer; /* connect/accept: the listener or target; net: B; owner: the
-               mailbox; -1 otherwise */
-  int acc;  /* connect: the accepted socket's endpoint (may equal peer, see
-               listener_named_conn), -1 when nothing is accepted */
-  int both; /* net A<->B */
-  int inet6; /* listen: on ::1 rather than 127.0.0.1 (gen_tcp's `inet6`) */
+  int ep;       /* endpoint index (subject), -1 for wait/elapsed/repeat */
+  int peer;     /* connect/accept: the listener or target; net: B; owner: the
+                   mailbox; -1 otherwise */
+  int acc;      /* connect: the accepted socket's endpoint (may equal peer, see
+                   listener_named_conn), -1 when nothing is accepted */
+  int both;     /* net A<->B */
+  int inet6;    /* listen: on ::1 rather than 127.0.0.1 (gen_tcp's `inet6`) */
   wr_addr addr; /* sockname, peername: the IP expected (port 0: any) */
   /* listen, connect, setopts: gen_tcp options, typed and checked once, by
    * the parser, with the sockets' own wr_sockopt_parse; the runner hands
