@@ -28,6 +28,13 @@ static const char *reason_names(void) {
 
 int wr_scnp_reason(scn_parser *p, const tok *t, wr_scn_expect *e) {
   char name[32];
+  if (t->kind == T_ATOM && t->len == 1 && t->text[0] == '_') {
+    e->kind = WR_SCN_EXPECT_ERROR; /* {error, _}: any reason */
+    e->error = 0;
+    e->reason = "_";
+    scn_next(p);
+    return 0;
+  }
   if (t->kind != T_ATOM)
     return wr_scnp_err(p, t,
                        "missing error reason; expected one of %s, found %s",
