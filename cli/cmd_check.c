@@ -13,7 +13,7 @@
 
 static void usage(FILE *out) {
   fprintf(out,
-          "usage: " PROG " [-q] FILE|DIR...\n"
+          "usage: " PROG " [-q] [--max-data MIB] FILE|DIR...\n"
           "\n"
           "Parses scenario files (docs/scenarios.md) without running them.\n"
           "Directories are searched recursively for *.scn files (symbolic\n"
@@ -24,6 +24,8 @@ static void usage(FILE *out) {
           "line to stdout.\n"
           "\n"
           "  -q, --quiet   no summary line\n"
+          "  --max-data MIB  data one file may build (default 64, as\n"
+          "                wirerig run)\n"
           "  -h, --help    this text\n"
           "\n"
           "Exit status: 0 every file is valid, 2 an error in a file, an\n"
@@ -33,10 +35,11 @@ static void usage(FILE *out) {
 typedef struct check_stats {
   size_t files, invalid, errors;
   int io_failed;
+  wr_scn_config cfg;
 } check_stats;
 
 static void check_file(const char *path, check_stats *st) {
-  wr_scenario *s = wr_scn_load(path, NULL);
+  wr_scenario *s = wr_scn_load(path, &st->cfg);
   st->files++;
   if (!s) {
     fprintf(stderr, "%s: out of memory\n", path);
@@ -87,12 +90,17 @@ static int check_problem(void *ctx, const char *path,
   return 0; /* report every problem, check every file */
 }
 
-static const struct option long_options[] = {{"quiet", no_argument, NULL, 'q'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
+enum { OPT_MAX_DATA = 256 };
+
+static const struct option long_options[] = {
+    {"quiet", no_argument, NULL, 'q'},
+    {"max-data", required_argument, NULL, OPT_MAX_DATA},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0}};
 
 int wr_cmd_check(int argc, char **argv) {
   int quiet = 0;
+  uint64_t max_data_mib = 0;
   /* The paths, in order; never more than the arguments. */
   const char **paths = calloc(argc > 0 ? (size_t)argc : 1, sizeof *paths);
   size_t npaths = 0;
@@ -116,6 +124,13 @@ int wr_cmd_check(int argc, char **argv) {
     case 'q':
       quiet = 1;
       break;
+    case OPT_MAX_DATA:
+      if (wr_cli_parse_uint(PROG, "--max-data", v, 1, 4096, &max_data_mib) <
+          0) {
+        free(paths);
+        return 2;
+      }
+      break;
     case WR_CLI_ARG:
       paths[npaths++] = v;
       break;
@@ -126,6 +141,7 @@ int wr_cmd_check(int argc, char **argv) {
     return wr_cli_usage_error(PROG, PROG, "no files or directories given");
   }
   check_stats st = {0};
+  st.cfg.max_file_data = max_data_mib << 20;
   /* Every *.scn, the runner's shrunk files too: they are scenarios. */
   wr_run_collect_opts co = {
       .shrunk = 1, .file = check_found, .problem = check_problem, .ctx = &st};

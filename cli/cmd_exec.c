@@ -35,6 +35,9 @@ static void usage(FILE *out) {
           "                    fixed:N, random:A-B, cuts:N,M,... (default\n"
           "                    whole)\n"
           "  --writes POLICY   how much each write may accept (same forms)\n"
+          "  --conn-reads LIST reads of some connections by their own\n"
+          "                    policy: C=POLICY;C=POLICY (0 is the first\n"
+          "                    connection accepted or made)\n"
           "  --faults SPEC     eintr:P eintr-calls:N,.. reset:N[@C]\n"
           "                    eof:N[@C] refuse:C,.. (space-separated)\n"
           "  --trace FILE      one line per shaped call (truncated first)\n"
@@ -88,6 +91,7 @@ int wr_cmd_exec(int argc, char **argv) {
       {"seed", required_argument, NULL, 's'},
       {"reads", required_argument, NULL, 'r'},
       {"writes", required_argument, NULL, 'w'},
+      {"conn-reads", required_argument, NULL, 'c'},
       {"faults", required_argument, NULL, 'f'},
       {"trace", required_argument, NULL, 't'},
       {"ports", required_argument, NULL, 'p'},
@@ -96,7 +100,7 @@ int wr_cmd_exec(int argc, char **argv) {
       {NULL, 0, NULL, 0},
   };
   const char *seed = "0", *reads = "whole", *writes = "whole", *faults = "",
-             *trace = NULL, *ports = "", *lib = NULL;
+             *conn_reads = "", *trace = NULL, *ports = "", *lib = NULL;
   wr_pl_cfg cfg;
   wr_pl_cfg_init(&cfg);
   char err[400];
@@ -134,6 +138,14 @@ int wr_cmd_exec(int argc, char **argv) {
       }
       writes = optarg;
       break;
+    case 'c':
+      if (wr_conn_policies_parse(optarg, &cfg.conn_reads, err, sizeof err) <
+          0) {
+        fprintf(stderr, PROG ": --conn-reads: %s\n", err);
+        return 2;
+      }
+      conn_reads = optarg;
+      break;
     case 'f':
       if (wr_pl_faults_parse(optarg, &cfg, err, sizeof err) < 0) {
         fprintf(stderr, PROG ": --faults: %s\n", err);
@@ -165,7 +177,7 @@ int wr_cmd_exec(int argc, char **argv) {
     default:
       if (optopt)
         fprintf(stderr, PROG ": option '-%c' %s\n", optopt,
-                strchr("srwftpL", optopt) ? "needs a value" : "is unknown");
+                strchr("srwcftpL", optopt) ? "needs a value" : "is unknown");
       else
         fprintf(stderr, PROG ": option '%s' is unknown or needs a value\n",
                 argv[optind - 1]);
@@ -243,6 +255,7 @@ int wr_cmd_exec(int argc, char **argv) {
   setenv("WIRERIG_PRELOAD_SEED", seed, 1);
   setenv("WIRERIG_PRELOAD_READS", reads, 1);
   setenv("WIRERIG_PRELOAD_WRITES", writes, 1);
+  setenv("WIRERIG_PRELOAD_CONN_READS", conn_reads, 1);
   setenv("WIRERIG_PRELOAD_FAULTS", faults, 1);
   setenv("WIRERIG_PRELOAD_PORTS", ports, 1);
   setenv("WIRERIG_PRELOAD_MARK", mark, 1);

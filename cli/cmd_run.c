@@ -30,6 +30,8 @@ static void usage(FILE *out) {
       "         [--tap[=FILE.tap]]\n"
       "         [--shrink-dir DIR] [--no-shrink] [--max-schedules N]\n"
       "         [--shard K/N] [--pcap DIR [--pcap-all]] [-v]\n"
+      "         [--timeout S] [--max-steps N] [--max-total-steps N]\n"
+      "         [--max-mailbox MIB] [--max-queue MIB] [--max-data MIB]\n"
       "\n"
       "Runs scenario files (docs/scenarios.md): on simnet with N seeds\n"
       "(default: the file's `seeds`, else 100) and over every cut schedule of\n"
@@ -44,11 +46,15 @@ static void usage(FILE *out) {
       "  --exhaustive-limit BYTES  try every cut schedule of directions of\n"
       "                      at most BYTES bytes (0..1048576; default 12)\n"
       "  --schedule A->B=P   pin the segmentation of direction A->B\n"
-      "                      (e.g. client->server=cuts:1,3)\n"
+      "                      (e.g. client->server=cuts:1,3); NAME#C=P\n"
+      "                      the reads of shim target NAME's connection C\n"
       "  --shrink-dir DIR    write FILE.shrunk.scn there (default: next\n"
       "                      to FILE)\n"
       "  --no-shrink         do not shrink failures\n"
       "  --max-schedules N   exhaustive runs per scenario (default 2048)\n"
+      "  --max-shim-schedules N  runs over the cut schedules of a shim\n"
+      "                      target's reads, each a new server (default\n"
+      "                      80; cuts within --exhaustive-limit bytes)\n"
       "  --jobs N            files in parallel (1..64)\n"
       "  --shard K/N         run only the K-th of N shares of the runs (seeds\n"
       "                      and schedules of every file)\n"
@@ -57,6 +63,16 @@ static void usage(FILE *out) {
       "                      DIR/NAME-seed-S.pcap (opens in Wireshark)\n"
       "  --pcap-all          with --pcap: every simnet run's, as\n"
       "                      DIR/NAME-seed-S-run-K.pcap\n"
+      "  --timeout S         wall time of one loopback run, targets\n"
+      "                      included (default 300; simnet runs count\n"
+      "                      steps instead)\n"
+      "  --max-steps N       steps of one run (default 10000000)\n"
+      "  --max-total-steps N steps of all runs of one file (default\n"
+      "                      200000000)\n"
+      "  --max-mailbox MIB   data waiting in one mailbox (default 64)\n"
+      "  --max-queue MIB     data in one socket's send queue (default 64)\n"
+      "  --max-data MIB      data one scenario file may build (default 64)\n"
+      "                      A run past a bound is an ERROR naming it.\n"
       "  --junit FILE        JUnit XML of the results\n"
       "  --tap               TAP 13 on stdout (the table goes to stderr)\n"
       "  --tap=FILE, --tap FILE.tap\n"
@@ -184,11 +200,18 @@ enum {
   OPT_SCHEDULE,
   OPT_SHRINK_DIR,
   OPT_MAX_SCHEDULES,
+  OPT_MAX_SHIM_SCHEDULES,
   OPT_TAP,
   OPT_NO_SHRINK,
   OPT_SHARD,
   OPT_PCAP,
-  OPT_PCAP_ALL
+  OPT_PCAP_ALL,
+  OPT_TIMEOUT,
+  OPT_MAX_STEPS,
+  OPT_MAX_TOTAL_STEPS,
+  OPT_MAX_MAILBOX,
+  OPT_MAX_QUEUE,
+  OPT_MAX_DATA
 };
 
 static const struct option long_options[] = {
@@ -201,11 +224,18 @@ static const struct option long_options[] = {
     {"schedule", required_argument, NULL, OPT_SCHEDULE},
     {"shrink-dir", required_argument, NULL, OPT_SHRINK_DIR},
     {"max-schedules", required_argument, NULL, OPT_MAX_SCHEDULES},
+    {"max-shim-schedules", required_argument, NULL, OPT_MAX_SHIM_SCHEDULES},
     {"tap", optional_argument, NULL, OPT_TAP},
     {"no-shrink", no_argument, NULL, OPT_NO_SHRINK},
     {"shard", required_argument, NULL, OPT_SHARD},
     {"pcap", required_argument, NULL, OPT_PCAP},
     {"pcap-all", no_argument, NULL, OPT_PCAP_ALL},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"max-steps", required_argument, NULL, OPT_MAX_STEPS},
+    {"max-total-steps", required_argument, NULL, OPT_MAX_TOTAL_STEPS},
+    {"max-mailbox", required_argument, NULL, OPT_MAX_MAILBOX},
+    {"max-queue", required_argument, NULL, OPT_MAX_QUEUE},
+    {"max-data", required_argument, NULL, OPT_MAX_DATA},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
@@ -229,6 +259,7 @@ int wr_cmd_run(int argc, char **argv) {
   wr_cli_opts_init(&p, WR_RUN_PROG, WR_RUN_PROG, argc, argv, "hv",
                    long_options);
   const char *v;
+  uint64_t u;
   int c;
   while ((c = wr_cli_next(&p, &v)) != WR_CLI_DONE) {
     switch (c) {
@@ -319,6 +350,40 @@ int wr_cmd_run(int argc, char **argv) {
     case OPT_MAX_SCHEDULES:
       if (wr_cli_parse_uint(WR_RUN_PROG, "--max-schedules", v, 1, UINT32_MAX,
                             &o.max_schedules) < 0)
+        goto done;
+      break;
+    case OPT_TIMEOUT:
+      if (wr_cli_parse_uint(WR_RUN_PROG, "--timeout", v, 1, 86400, &u) < 0)
+        goto done;
+      o.timeout_s = (uint32_t)u;
+      break;
+    case OPT_MAX_STEPS:
+      if (wr_cli_parse_uint(WR_RUN_PROG, "--max-steps", v, 1, UINT64_MAX / 2,
+                            &o.max_steps) < 0)
+        goto done;
+      break;
+    case OPT_MAX_TOTAL_STEPS:
+      if (wr_cli_parse_uint(WR_RUN_PROG, "--max-total-steps", v, 1,
+                            UINT64_MAX / 2, &o.max_total_steps) < 0)
+        goto done;
+      break;
+    case OPT_MAX_MAILBOX:
+    case OPT_MAX_QUEUE:
+      if (wr_cli_parse_uint(WR_RUN_PROG,
+                            c == OPT_MAX_MAILBOX ? "--max-mailbox"
+                                                 : "--max-queue",
+                            v, 1, 65536, &u) < 0)
+        goto done;
+      *(c == OPT_MAX_MAILBOX ? &o.max_mailbox : &o.max_queue) = (size_t)u << 20;
+      break;
+    case OPT_MAX_DATA:
+      if (wr_cli_parse_uint(WR_RUN_PROG, "--max-data", v, 1, 4096, &u) < 0)
+        goto done;
+      o.max_file_data = u << 20;
+      break;
+    case OPT_MAX_SHIM_SCHEDULES:
+      if (wr_cli_parse_uint(WR_RUN_PROG, "--max-shim-schedules", v, 1,
+                            UINT32_MAX, &o.max_shim_schedules) < 0)
         goto done;
       break;
     case WR_CLI_ARG:

@@ -54,6 +54,12 @@ int wr_err_from_errno(int errnum) {
   case ENOMEM:
   case ENOBUFS:
     return WR_ENOMEM;
+  /* gen_tcp's own atoms for these: the process or the system is out of
+   * descriptors (the harness's resource, not the peer's behaviour). */
+  case EMFILE:
+    return WR_EMFILE;
+  case ENFILE:
+    return WR_ENFILE;
   case ECONNRESET:
     return WR_ECONNRESET;
   case ENOTCONN:

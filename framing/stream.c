@@ -78,10 +78,12 @@ void wr_stream_free(wr_stream *s) {
   s->alloc = s->start = s->end = 0;
 }
 
+/* The HTTP state is left where the last parsed line put it: only lines
+ * move it (http_eoh back to the request line), never a change of type
+ * (semantics §3.3, checked against OTP 25). */
 void wr_stream_set_type(wr_stream *s, wr_packet_type type) {
   s->type = type;
   s->remain = 0;
-  s->http_state = WR_HTTP_REQUEST_LINE;
 }
 
 void wr_stream_set_packet_size(wr_stream *s, uint32_t packet_size) {

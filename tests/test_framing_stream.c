@@ -646,7 +646,9 @@ static void test_switch_type_keeps_bytes(void **st) {
            "partial line kept");
   wr_stream_free(&s);
 
-  /* setting the type resets the HTTP state to the request line */
+  /* setting the type keeps the HTTP state where the last line left it
+   * (OTP 25, semantics §3.3): a request line after a switch in the header
+   * state is a header that waits for the next line, then an http_error */
   wr_stream_init(&s, WR_PACKET_HTTP_BIN);
   TU_CHECK(FEED(&s, "GET / HTTP/1.1\r\n") == 0, "feed failed");
   TU_CHECK(wr_stream_next(&s, &p) == WR_FRAME_PACKET &&
@@ -654,14 +656,21 @@ static void test_switch_type_keeps_bytes(void **st) {
            "request");
   TU_CHECK(s.http_state == WR_HTTP_HEADERS, "state after request %d",
            s.http_state);
+  wr_stream_set_type(&s, WR_PACKET_RAW);
   wr_stream_set_type(&s, WR_PACKET_HTTP_BIN);
-  TU_CHECK(s.http_state == WR_HTTP_REQUEST_LINE,
-           "set_type did not reset the state");
+  TU_CHECK(s.http_state == WR_HTTP_HEADERS, "set_type changed the state");
   TU_CHECK(FEED(&s, "GET /2 HTTP/1.1\r\n") == 0, "feed failed");
+  TU_CHECK(wr_stream_next(&s, &p) == WR_FRAME_MORE,
+           "a header line waits for the next line");
+  TU_CHECK(FEED(&s, "\r\n") == 0, "feed failed");
   TU_CHECK(wr_stream_next(&s, &p) == WR_FRAME_PACKET &&
-               p.http.kind == WR_HTTP_REQUEST,
-           "second request after the reset parsed as kind %d",
+               p.http.kind == WR_HTTP_ERROR,
+           "the request line in the header state parsed as kind %d",
            (int)p.http.kind);
+  TU_CHECK(wr_stream_next(&s, &p) == WR_FRAME_PACKET &&
+               p.http.kind == WR_HTTP_EOH,
+           "http_eoh");
+  TU_CHECK(s.http_state == WR_HTTP_REQUEST_LINE, "eoh leaves the request line");
   wr_stream_free(&s);
   tu_count(13);
 }

@@ -221,6 +221,53 @@ static void test_env(void **state) {
   assert_true(c.seed == 0); /* unchanged */
 }
 
+/* One policy per connection: parsed, found, refused with a message. */
+static void test_conn_reads(void **state) {
+  (void)state;
+  wr_conn_policies l;
+  char err[400], buf[400];
+  assert_int_equal(
+      wr_conn_policies_parse("0=cuts:3,7;2=fixed:1", &l, err, sizeof err), 0);
+  assert_int_equal(l.n, 2);
+  assert_non_null(wr_conn_policies_find(&l, 2));
+  assert_null(wr_conn_policies_find(&l, 1));
+  assert_int_equal(wr_conn_policies_find(&l, 0)->ncuts, 2);
+  wr_conn_policies_format(&l, buf, sizeof buf);
+  assert_string_equal(buf, "0=cuts:3,7;2=fixed:1");
+  assert_int_equal(wr_conn_policies_parse("", &l, err, sizeof err), 0);
+  assert_int_equal(l.n, 0);
+  static const char *const bad[][2] = {
+      {"x=whole", "expected CONN=POLICY"},
+      {"0=whole;0=fixed:1", "connection 0 given twice"},
+      {"0=fixed:0", "connection policy item 1: policy item 1 'fixed:0'"},
+      {"0=latency:1ms", "latency, jitter and bandwidth do not apply"},
+      {"0=whole;", "nothing after the last ';'"},
+      {"=whole", "expected CONN=POLICY"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    assert_int_equal(wr_conn_policies_parse(bad[i][0], &l, err, sizeof err),
+                     WR_EINVAL);
+    if (!strstr(err, bad[i][1]))
+      fail_msg("'%s': message '%s' lacks '%s'", bad[i][0], err, bad[i][1]);
+  }
+  /* The shim's read policy of a connection: its own, else the global. */
+  wr_pl_cfg c;
+  wr_pl_cfg_init(&c);
+  assert_int_equal(wr_pl_policy_parse("fixed:4", &c.reads, err, sizeof err), 0);
+  assert_int_equal(
+      wr_conn_policies_parse("1=cuts:5", &c.conn_reads, err, sizeof err), 0);
+  assert_int_equal(wr_pl_reads_for(&c, 0)->seg, WR_SEG_FIXED);
+  assert_int_equal(wr_pl_reads_for(&c, 1)->seg, WR_SEG_CUTS);
+  wr_pl_cursor cur = {0};
+  assert_true(wr_pl_piece(wr_pl_reads_for(&c, 1), 0, 1, WR_PL_IN, &cur) == 5);
+  /* A cut list alone makes the configuration active. */
+  wr_pl_cfg_init(&c);
+  assert_true(wr_pl_cfg_is_passive(&c));
+  assert_int_equal(
+      wr_conn_policies_parse("0=cuts:1", &c.conn_reads, err, sizeof err), 0);
+  assert_false(wr_pl_cfg_is_passive(&c));
+}
+
 static void test_trace_lines(void **state) {
   (void)state;
   char b[200];
@@ -281,6 +328,7 @@ int main(void) {
       cmocka_unit_test(test_faults_parse),
       cmocka_unit_test(test_eintr_probability),
       cmocka_unit_test(test_env),
+      cmocka_unit_test(test_conn_reads),
       cmocka_unit_test(test_trace_lines),
       cmocka_unit_test(test_policy_refuses_delays),
       cmocka_unit_test(test_program_checks),

@@ -11,6 +11,9 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "testutil.h"
 #include "wirerig/runner.h"
@@ -120,6 +123,45 @@ static void test_schedule_text_round_trip(void **state) {
       WR_EINVAL);
   assert_int_equal(wr_run_sched_parse(s, "client", &sc, err, sizeof err),
                    WR_EINVAL);
+  wr_scn_free(s);
+}
+
+/* NAME#CONN=POLICY: a shim target's reads of one connection. */
+static void test_shim_schedule_text(void **state) {
+  (void)state;
+  wr_scenario *s = parse("target kv start \"./kv {port}\" shim=\"whole\"\n"
+                         "target plain start \"./p {port}\"\n"
+                         "c connect kv\n");
+  wr_run_sched sc;
+  char err[300], buf[300];
+  assert_int_equal(wr_run_sched_parse(s, "kv#3=cuts:2,5", &sc, err, sizeof err),
+                   0);
+  assert_true(sc.shim);
+  assert_int_equal(sc.ep, 0);
+  assert_int_equal(sc.peer, -1);
+  assert_true(sc.conn == 3);
+  assert_int_equal(sc.seg.ncuts, 2);
+  wr_run_sched_format(s, &sc, buf, sizeof buf);
+  assert_string_equal(buf, "kv#3=cuts:2,5");
+  /* A target without the shim, a socket, a bad number, a delay. */
+  assert_int_equal(
+      wr_run_sched_parse(s, "plain#0=cuts:1", &sc, err, sizeof err), WR_EINVAL);
+  assert_non_null(strstr(err, "'plain' is not a target"));
+  assert_int_equal(wr_run_sched_parse(s, "c#0=cuts:1", &sc, err, sizeof err),
+                   WR_EINVAL);
+  assert_int_equal(wr_run_sched_parse(s, "kv#x=cuts:1", &sc, err, sizeof err),
+                   WR_EINVAL);
+  assert_non_null(strstr(err, "decimal digits, found 'x'"));
+  assert_int_equal(wr_run_sched_parse(s, "kv#=cuts:1", &sc, err, sizeof err),
+                   WR_EINVAL);
+  assert_int_equal(
+      wr_run_sched_parse(s, "kv#0=latency:1ms", &sc, err, sizeof err),
+      WR_EINVAL);
+  assert_non_null(strstr(err, "not delayed"));
+  /* The arrow form still parses, and is not a shim schedule. */
+  assert_int_equal(wr_run_sched_parse(s, "c->kv=fixed:1", &sc, err, sizeof err),
+                   0);
+  assert_false(sc.shim);
   wr_scn_free(s);
 }
 
@@ -336,6 +378,149 @@ static void test_long_header_value(void **state) {
   wr_run_result_free(&lo);
 }
 
+/* ---- harness bounds (issue #17) ---------------------------------------- */
+
+static wr_run_verdict run_bounded(const wr_scenario *s, wr_run_transport t,
+                                  const wr_run_params *bounds,
+                                  wr_run_result *r) {
+  wr_run_params p = *bounds;
+  p.transport = t;
+  p.seed = 7;
+  return wr_run_once(s, &p, r);
+}
+
+/* Nested repeats that would run for ever stop at the step budget, at the
+ * same step with the same count on every run of the seed. */
+static void test_step_budget(void **state) {
+  (void)state;
+  wr_scenario *s = parse("s listen\n"
+                         "c connect s\n"
+                         "repeat 4294967295 {\n"
+                         "  repeat 4294967295 {\n"
+                         "    s mailbox >= 0\n"
+                         "  }\n"
+                         "}\n");
+  wr_run_params b = {.max_steps = 1000};
+  wr_run_result r = {0};
+  assert_int_equal(run_bounded(s, WR_RUN_SIM, &b, &r), WR_RUN_ERROR);
+  assert_int_equal(r.bound, WR_RUN_BOUND_STEPS);
+  assert_int_equal(r.steps, 1001);
+  assert_non_null(strstr(r.reason, "inline.scn:5:5: step budget exhausted: "
+                                   "this run took more than 1000 steps"));
+  size_t nobs = r.nobs;
+  assert_int_equal(run_bounded(s, WR_RUN_SIM, &b, &r), WR_RUN_ERROR);
+  assert_int_equal(r.nobs, nobs);
+  /* A scenario within the budget is not touched by it. */
+  wr_scn_free(s);
+  s = parse(packet2);
+  b.max_steps = 7;
+  assert_int_equal(run_bounded(s, WR_RUN_SIM, &b, &r), WR_RUN_PASS);
+  assert_int_equal(r.steps, 7);
+  b.max_steps = 6;
+  assert_int_equal(run_bounded(s, WR_RUN_SIM, &b, &r), WR_RUN_ERROR);
+  wr_run_result_free(&r);
+  wr_scn_free(s);
+}
+
+/* An active socket flooded by its peer: the mailbox limit ends the run as
+ * ERROR naming the mailbox, its size and the step, instead of growing to
+ * gigabytes. */
+static void test_mailbox_limit(void **state) {
+  (void)state;
+  wr_scenario *s = parse("s listen active=true\n"
+                         "c connect s\n"
+                         "repeat 100000 {\n"
+                         "  c send pattern(65536)\n"
+                         "}\n");
+  wr_run_params b = {.max_mailbox = 1u << 20};
+  wr_run_result r = {0};
+  assert_int_equal(run_bounded(s, WR_RUN_SIM, &b, &r), WR_RUN_ERROR);
+  assert_int_equal(r.bound, WR_RUN_BOUND_MAILBOX);
+  assert_non_null(strstr(r.reason, "inline.scn:4:3: mailbox exceeded 1 MiB "
+                                   "(--max-mailbox): s held "));
+  /* The same flood taken as it comes stays within the limit. */
+  wr_scn_free(s);
+  s = parse("s listen active=true\n"
+            "c connect s\n"
+            "repeat 64 {\n"
+            "  c send pattern(65536)\n"
+            "  s drain -> bytes 65536\n"
+            "}\n");
+  assert_int_equal(run_bounded(s, WR_RUN_SIM, &b, &r), WR_RUN_PASS);
+  wr_run_result_free(&r);
+  wr_scn_free(s);
+}
+
+/* A send loop to a peer that never reads, with a watermark that lets the
+ * queue grow: the queue limit ends it. */
+static void test_queue_limit(void **state) {
+  (void)state;
+  wr_scenario *s = parse("s listen active=false\n"
+                         "c connect s high_watermark=1000000000\n"
+                         "repeat 100000 {\n"
+                         "  c send pattern(65536)\n"
+                         "}\n");
+  wr_run_params b = {.max_queue = 2u << 20};
+  wr_run_result r = {0};
+  assert_int_equal(run_bounded(s, WR_RUN_SIM, &b, &r), WR_RUN_ERROR);
+  assert_int_equal(r.bound, WR_RUN_BOUND_QUEUE);
+  assert_non_null(strstr(r.reason, "inline.scn:4:3: send queue exceeded 2 "
+                                   "MiB (--max-queue): c had "));
+  wr_run_result_free(&r);
+  wr_scn_free(s);
+}
+
+/* Out of descriptors (a low RLIMIT_NOFILE, set in a child): the harness's
+ * ERROR at the step that met it, not the scenario's `error emfile`. */
+static void test_emfile_is_harness_error(void **state) {
+  (void)state;
+  char text[2048] = "s listen\n";
+  for (int i = 1; i <= 40; i++)
+    snprintf(text + strlen(text), sizeof text - strlen(text),
+             "c%d connect s as a%d\n", i, i);
+  wr_scenario *s = parse(text);
+  fflush(NULL);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    /* 40 connections are 80 descriptors. */
+    struct rlimit rl = {24, 24};
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+      _exit(3);
+    wr_run_result r = {0};
+    wr_run_verdict v = run(s, WR_RUN_LOOPBACK, 1, NULL, &r);
+    int ok = v == WR_RUN_ERROR && r.bound == WR_RUN_BOUND_SYSTEM &&
+             strstr(r.reason, ": the harness ran out of a system resource "
+                              "at this step: emfile") != NULL;
+    if (!ok)
+      fprintf(stderr, "verdict %d bound %d reason %s\n", (int)v, r.bound,
+              r.reason);
+    _exit(ok ? 0 : 1);
+  }
+  int st;
+  assert_int_equal(waitpid(pid, &st, 0), pid);
+  assert_true(WIFEXITED(st));
+  assert_int_equal(WEXITSTATUS(st), 0);
+  wr_scn_free(s);
+}
+
+/* On loopback a wait of an hour (a recv from a peer that
+ * sends nothing) ends at the run's wall-time deadline. */
+static void test_loopback_timeout(void **state) {
+  (void)state;
+  wr_scenario *s = parse("s listen active=false\n"
+                         "c connect s\n"
+                         "s recv timeout=3600s -> any\n");
+  wr_run_params b = {.timeout_s = 1};
+  wr_run_result r = {0};
+  assert_int_equal(run_bounded(s, WR_RUN_LOOPBACK, &b, &r), WR_RUN_ERROR);
+  assert_int_equal(r.bound, WR_RUN_BOUND_TIMEOUT);
+  assert_non_null(strstr(r.reason, "inline.scn:3:1: timeout: the run took "
+                                   "more than 1 s of wall time (--timeout)"));
+  wr_run_result_free(&r);
+  wr_scn_free(s);
+}
+
 /* repeat ... until: the loop ends at the result, logs one observation
  * whose key leaves the rounds out, and fails with a report when the
  * result does not come within its rounds or its time. */
@@ -408,12 +593,18 @@ int main(void) {
       cmocka_unit_test(test_log_of_a_passing_run),
       cmocka_unit_test(test_failure_names_step_expected_observed),
       cmocka_unit_test(test_schedule_text_round_trip),
+      cmocka_unit_test(test_shim_schedule_text),
       cmocka_unit_test(test_sim_runs_are_deterministic),
       cmocka_unit_test(test_directions_are_measured),
       cmocka_unit_test(test_messages_and_mailbox),
       cmocka_unit_test(test_agreement_compares_keys),
       cmocka_unit_test(test_loopback_agrees_with_sim),
       cmocka_unit_test(test_long_header_value),
+      cmocka_unit_test(test_step_budget),
+      cmocka_unit_test(test_mailbox_limit),
+      cmocka_unit_test(test_queue_limit),
+      cmocka_unit_test(test_loopback_timeout),
+      cmocka_unit_test(test_emfile_is_harness_error),
       cmocka_unit_test(test_repeat_until),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -549,12 +549,15 @@ static void test_lines_and_summary(void **state) {
   char *t = capture(wr_run_write_summary, NULL, &s);
   const char *row = strchr(t + 1, '\n');
   assert_non_null(row);
-  unsigned long long n, pass, fail, skip, bad, sim, seeds, sched, lo;
+  unsigned long long n, pass, fail, err, skip, bad, sim, seeds, sched, lo;
   char ag[32];
-  assert_int_equal(
-      sscanf(row + 1, "%llu %llu %llu %llu %llu %llu %llu %llu %llu %31s", &n,
-             &pass, &fail, &skip, &bad, &sim, &seeds, &sched, &lo, ag),
-      10);
+  assert_int_equal(sscanf(row + 1,
+                          "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu "
+                          "%31s",
+                          &n, &pass, &fail, &err, &skip, &bad, &sim, &seeds,
+                          &sched, &lo, ag),
+                   11);
+  assert_int_equal(err, 0);
   assert_int_equal(skip, 0); /* skip.scn ran on simnet: it passed */
   assert_int_equal(n, 5);
   assert_int_equal(pass, 2);
@@ -731,10 +734,10 @@ static void test_skipped_everywhere(void **state) {
   assert_int_equal(count(x, "<skipped "), 4);
   free(x);
   char *sum = capture(wr_run_write_summary, NULL, &s);
-  unsigned long long n, pass, fail, skip;
-  assert_int_equal(sscanf(strchr(sum + 1, '\n') + 1, "%llu %llu %llu %llu", &n,
-                          &pass, &fail, &skip),
-                   4);
+  unsigned long long n, pass, fail, err, skip;
+  assert_int_equal(sscanf(strchr(sum + 1, '\n') + 1, "%llu %llu %llu %llu %llu",
+                          &n, &pass, &fail, &err, &skip),
+                   5);
   assert_int_equal(pass, 0);
   assert_int_equal(skip, 2);
   free(sum);
@@ -745,6 +748,40 @@ static void test_skipped_everywhere(void **state) {
   items[1].rep.sim_runs = 1;
   assert_false(wr_run_report_skipped(&items[1].rep));
   assert_int_equal(wr_run_suite_status(&s), 0);
+}
+
+/* A harness ERROR (a bound met, a worker killed) is its own word in the
+ * lines and its own column in the table: never counted as a FAIL of the
+ * scenario (issue #17). */
+static void test_error_is_not_fail(void **state) {
+  (void)state;
+  wr_run_item items[2];
+  items[0] = mk_item("err.scn", WR_RUN_K_ERROR);
+  items[0].rep.sim = WR_RUN_ERROR;
+  items[0].rep.ran_lo = 0;
+  items[0].rep.agreement = -1;
+  items[0].rep.text = (char *)"ERROR err.scn (err)\n";
+  items[1] = mk_item("pass.scn", WR_RUN_K_PASS);
+  wr_run_suite s;
+  memset(&s, 0, sizeof s);
+  s.items = items;
+  s.n = 2;
+  s.seconds = 1;
+  char *l = capture(wr_run_write_lines, NULL, &s);
+  assert_non_null(strstr(l, "ERROR err.scn: sim ERROR (100 runs"));
+  assert_null(strstr(l, "FAIL"));
+  free(l);
+  char *sum = capture(wr_run_write_summary, NULL, &s);
+  unsigned long long n, pass, fail, err;
+  assert_int_equal(sscanf(strchr(sum + 1, '\n') + 1, "%llu %llu %llu %llu", &n,
+                          &pass, &fail, &err),
+                   4);
+  assert_int_equal(pass, 1);
+  assert_int_equal(fail, 0);
+  assert_int_equal(err, 1);
+  assert_non_null(strstr(sum, " 1/1 ")); /* agreement: pass.scn only */
+  free(sum);
+  assert_int_equal(wr_run_suite_status(&s), 1);
 }
 
 /* One spelling of a path in every report. */
@@ -798,6 +835,7 @@ int main(void) {
       cmocka_unit_test(test_junit_shard),
       cmocka_unit_test(test_tap),
       cmocka_unit_test(test_lines_and_summary),
+      cmocka_unit_test(test_error_is_not_fail),
       cmocka_unit_test(test_suite_jobs_give_the_same_items),
       cmocka_unit_test(test_suite_of_nothing),
   };

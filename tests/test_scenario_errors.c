@@ -29,7 +29,7 @@
 #define REASONS                                                                \
   "einval emsgsize enomem closed timeout econnreset enotconn ealready eagain " \
   "econnrefused eaddrinuse eaddrnotavail epipe etimedout ehostunreach ebadf "  \
-  "eio enoent eacces enotsup eproto eoverflow eof unknown"
+  "eio enoent eacces enotsup eproto eoverflow eof unknown emfile enfile"
 
 typedef struct bad_row {
   const char *name;
@@ -411,8 +411,9 @@ static const bad_row rows[] = {
      "s listen\n"
      "c connect s\n"
      "c send \"ab\" * 200000000\n",
-     "3:13: data too large: 2 bytes * 200000000 is over the limit of 268435456 "
-     "bytes",
+     "3:13: data too large: 2 bytes * 200000000 would take the file's data "
+     "(0 bytes before this expression) over the limit of 67108864 bytes for "
+     "one file",
      1},
     {"pattern too large",
      "s listen\n"
@@ -467,6 +468,18 @@ static const bad_row rows[] = {
      "1:20: bad shim policy 'latency:1ms': the shim cuts calls; latency, "
      "jitter and bandwidth do not apply",
      1},
+    {"shim_conn bad", "target t start \"x\" shim_conn=\"a=whole\"\n",
+     "1:20: bad shim_conn: connection policy item 1 'a=whole': expected "
+     "CONN=POLICY with CONN a connection number (0 is the first), e.g. "
+     "0=cuts:3,7",
+     1},
+    {"shim_conn not a string", "target t start \"x\" shim_conn=3\n",
+     "1:30: bad option value for 'shim_conn'; expected a string like "
+     "\"0=cuts:3,7\"",
+     1},
+    {"shim_conn twice",
+     "target t start \"x\" shim_conn=\"0=whole\" shim_conn=\"1=whole\"\n",
+     "1:40: shim_conn given twice", 1},
     {"shim twice", "target t start \"x\" shim=\"fixed:1\" shim=\"fixed:2\"\n",
      "1:35: shim given twice", 1},
     {"bad port", "target t at 127.0.0.1:70000\n",
@@ -754,6 +767,56 @@ static void test_data_cap(void **state) {
   }
 }
 
+/* All of a file's data together is capped too (issue #17): four
+ * expressions each within the per-expression limit once built a GiB from
+ * a 130-byte file. The error is at the term that crosses the file's limit,
+ * with the limit's value; the lines before it are kept. */
+static void test_file_data_cap(void **state) {
+  (void)state;
+  wr_scn_config cfg = {.max_data = 16, .max_file_data = 40};
+  static const char text[] = "s listen\n"
+                             "c connect s\n"
+                             "c send pattern(16)\n"
+                             "c send \"ab\" * 8\n"
+                             "c send \"x\" pattern(8)\n";
+  wr_scenario *s = wr_scn_parse("t.scn", text, strlen(text), &cfg);
+  assert_non_null(s);
+  assert_int_equal(s->nerrors, 1);
+  char got[WR_SCN_MSG_MAX + 128];
+  format_error(s, &s->errors[0], got, sizeof got);
+  assert_string_equal(got, "5:12: data too large: this expression would come "
+                           "to 9 bytes, and the file's data (32 bytes before "
+                           "it) to over the limit of 40 bytes for one file");
+  wr_scn_free(s);
+  /* A repetition is refused before anything is built, at its '*'. */
+  static const char rep[] = "s listen\n"
+                            "c connect s\n"
+                            "c send pattern(16)\n"
+                            "c send \"abcd\" * 4\n"
+                            "c send \"ab\" * 5\n";
+  s = wr_scn_parse("t.scn", rep, strlen(rep), &cfg);
+  assert_non_null(s);
+  assert_int_equal(s->nerrors, 1);
+  format_error(s, &s->errors[0], got, sizeof got);
+  assert_string_equal(got, "5:13: data too large: 2 bytes * 5 would take the "
+                           "file's data (32 bytes before this expression) "
+                           "over the limit of 40 bytes for one file");
+  wr_scn_free(s);
+  /* The default: 64 MiB for the file, whatever each line asks. */
+  static const char big[] = "s listen\n"
+                            "c connect s\n"
+                            "c send pattern(33554432)\n"
+                            "c send pattern(33554432)\n"
+                            "c send \"x\"\n";
+  s = wr_scn_parse("t.scn", big, strlen(big), NULL);
+  assert_non_null(s);
+  assert_int_equal(s->nerrors, 1);
+  assert_int_equal(s->errors[0].line, 5);
+  assert_int_equal(s->errors[0].col, 8);
+  assert_non_null(strstr(s->errors[0].msg, "limit of 67108864 bytes"));
+  wr_scn_free(s);
+}
+
 /* Endpoint names are looked up linearly, so their number is capped. */
 static void test_endpoint_cap(void **state) {
   (void)state;
@@ -776,6 +839,7 @@ int main(void) {
       cmocka_unit_test(test_collects_errors),
       cmocka_unit_test(test_odd_bytes),
       cmocka_unit_test(test_data_cap),
+      cmocka_unit_test(test_file_data_cap),
       cmocka_unit_test(test_endpoint_cap),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

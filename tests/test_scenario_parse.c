@@ -134,10 +134,10 @@ static const good_row rows[] = {
      "5:1 connect d peer=db\n"},
     {"targets under the shim",
      "target app start \"./server {port}\" shim=\"fixed:1\" "
-     "shim_writes=\"random:1-8\"\n"
+     "shim_writes=\"random:1-8\" shim_conn=\"0=cuts:3,7;2=whole\"\n"
      "c connect app\n",
      "ep app target 1:8 cmd=\"./server {port}\" shim=\"fixed:1\" "
-     "shim_writes=\"random:1-8\"\n"
+     "shim_writes=\"random:1-8\" shim_conn=\"0=cuts:3,7;2=whole\"\n"
      "ep c socket 2:1\n"
      "1:1 target start app\n"
      "2:1 connect c peer=app\n"},

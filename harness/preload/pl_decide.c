@@ -224,6 +224,9 @@ int wr_pl_cfg_from_env(wr_pl_cfg *c, const char *(*get)(const char *name),
   if ((v = get("WIRERIG_PRELOAD_WRITES")) && *v &&
       wr_pl_policy_parse(v, &t.writes, m, sizeof m) < 0)
     return perr(err, errlen, "WIRERIG_PRELOAD_WRITES: %s", m);
+  if ((v = get("WIRERIG_PRELOAD_CONN_READS")) &&
+      wr_conn_policies_parse(v, &t.conn_reads, m, sizeof m) < 0)
+    return perr(err, errlen, "WIRERIG_PRELOAD_CONN_READS: %s", m);
   if ((v = get("WIRERIG_PRELOAD_FAULTS")) &&
       wr_pl_faults_parse(v, &t, m, sizeof m) < 0)
     return perr(err, errlen, "WIRERIG_PRELOAD_FAULTS: %s", m);
@@ -234,7 +237,15 @@ int wr_pl_cfg_from_env(wr_pl_cfg *c, const char *(*get)(const char *name),
   return 0;
 }
 
+const wr_policy *wr_pl_reads_for(const wr_pl_cfg *c, uint64_t conn) {
+  const wr_policy *p = wr_conn_policies_find(&c->conn_reads, conn);
+  return p ? p : &c->reads;
+}
+
 int wr_pl_cfg_is_passive(const wr_pl_cfg *c) {
+  for (uint32_t i = 0; i < c->conn_reads.n; i++)
+    if (c->conn_reads.v[i].seg.seg != WR_SEG_WHOLE)
+      return 0;
   return c->reads.seg == WR_SEG_WHOLE && c->writes.seg == WR_SEG_WHOLE &&
          c->nfaults == 0 && c->eintr_ppm == 0 && c->neintr_calls == 0;
 }

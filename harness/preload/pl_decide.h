@@ -40,8 +40,12 @@ typedef struct wr_pl_fault {
 typedef struct wr_pl_cfg {
   uint64_t seed;
   wr_policy reads, writes; /* segmentation items only */
-  uint32_t eintr_ppm;      /* eintr:P, per million shaped calls */
-  uint32_t neintr_calls;   /* eintr-calls:N,...: 1-based call numbers */
+  /* Connections whose reads follow their own policy instead of `reads`
+   * (WIRERIG_PRELOAD_CONN_READS, `wirerig exec --conn-reads`): how
+   * `wirerig run` pins one small cut schedule of a target's reads. */
+  wr_conn_policies conn_reads;
+  uint32_t eintr_ppm;    /* eintr:P, per million shaped calls */
+  uint32_t neintr_calls; /* eintr-calls:N,...: 1-based call numbers */
   uint64_t eintr_calls[WR_PL_MAX_LIST];
   uint32_t nfaults;
   wr_pl_fault faults[WR_PL_MAX_FAULTS];
@@ -85,14 +89,18 @@ int wr_pl_ports_parse(const char *text, wr_pl_cfg *c, char *err, size_t errlen);
 
 /* Reads the whole configuration from the environment through get (getenv
  * in the shim, a table in tests): WIRERIG_PRELOAD_SEED, _READS, _WRITES,
- * _FAULTS, _PORTS. Unset variables keep their defaults. On error the
- * message names the variable. */
+ * _CONN_READS, _FAULTS, _PORTS. Unset variables keep their defaults. On error
+ * the message names the variable. */
 int wr_pl_cfg_from_env(wr_pl_cfg *c, const char *(*get)(const char *name),
                        char *err, size_t errlen);
 
 /* 1 when the configuration changes nothing (whole both ways, no faults):
  * the shim then only counts and traces. */
 int wr_pl_cfg_is_passive(const wr_pl_cfg *c);
+
+/* The read policy of connection conn: its own from conn_reads, else
+ * reads. */
+const wr_policy *wr_pl_reads_for(const wr_pl_cfg *c, uint64_t conn);
 
 /* splitmix64 of the four coordinates and a salt naming the decision. */
 uint64_t wr_pl_hash(uint64_t seed, uint64_t conn, unsigned dir, uint64_t off,

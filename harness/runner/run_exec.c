@@ -130,6 +130,100 @@ static int stop_name(run_rt *rt, wr_run_verdict v, const wr_scn_step *st,
   return stop(rt, v, st, msg);
 }
 
+/* ---- harness bounds (issue #17) -------------------------------------------
+ * A run ends as ERROR, naming the bound, its value and the step, when it
+ * has taken max_steps steps (counted, so a seed meets the bound at the
+ * same step every time), when a mailbox or a send queue passes its limit
+ * (wr_sock_limits), or, on loopback, at the wall-time deadline. */
+
+#define STEP_DATA_UNIT 65536u
+
+static int bound(run_rt *rt, const wr_scn_step *st, int which,
+                 const char *what) {
+  rt->r->bound = which;
+  return stop(rt, WR_RUN_ERROR, st, what);
+}
+
+/* Counts n steps; 1 once the budget is spent (the run then ends here). */
+static int spend(run_rt *rt, const wr_scn_step *st, uint64_t n) {
+  rt->r->steps += n;
+  if (rt->r->steps <= rt->max_steps)
+    return 0;
+  char msg[200];
+  snprintf(msg, sizeof msg,
+           "step budget exhausted: this run took more than %llu steps "
+           "(--max-steps); stopped at this step",
+           (unsigned long long)rt->max_steps);
+  return bound(rt, st, WR_RUN_BOUND_STEPS, msg);
+}
+
+/* The scenario's name for a mailbox or a socket, "?" when it has none. */
+static const char *name_of(run_rt *rt, const wr_mailbox *mb,
+                           const wr_sock *so) {
+  for (size_t i = 0; i < rt->s->nendpoints; i++)
+    if ((mb && rt->eps[i].mb == mb) ||
+        (so && (rt->eps[i].s == so || rt->eps[i].ls == so)))
+      return rt->s->endpoints[i].name;
+  return "?";
+}
+
+static double mib(size_t n) { return (double)n / (1024.0 * 1024.0); }
+
+/* After each step: a limit the socket layer met, or the deadline. */
+static int check_bounds(run_rt *rt, const wr_scn_step *st) {
+  if (rt->r->bound)
+    return 1; /* reported at the step inside that met it */
+  if (!rt->env)
+    return 0;
+  char msg[240];
+  wr_sock_limit_hit h;
+  if (wr_sockenv_limit_hit(rt->env, &h)) {
+    switch (h.kind) {
+    case WR_SOCK_LIMIT_MAILBOX:
+      snprintf(msg, sizeof msg,
+               "mailbox exceeded %.0f MiB (--max-mailbox): %.80s held %zu "
+               "bytes in %zu messages and %zu more arrived; a peer sends "
+               "faster than the scenario takes messages",
+               mib(rt->max_mailbox), name_of(rt, h.mailbox, NULL), h.bytes,
+               h.messages, h.adding);
+      return bound(rt, st, WR_RUN_BOUND_MAILBOX, msg);
+    case WR_SOCK_LIMIT_QUEUE:
+      snprintf(msg, sizeof msg,
+               "send queue exceeded %.0f MiB (--max-queue): %.80s had %zu "
+               "bytes queued and a send of %zu more; the peer does not "
+               "read what is sent",
+               mib(rt->max_queue), name_of(rt, NULL, h.sock), h.bytes,
+               h.adding);
+      return bound(rt, st, WR_RUN_BOUND_QUEUE, msg);
+    case WR_SOCK_LIMIT_SYSTEM:
+      /* The machine's limit, met by the harness: what gen_tcp would have
+       * returned is no verdict about the scenario. */
+      snprintf(msg, sizeof msg,
+               "the harness ran out of a system resource at this step: %s "
+               "(%s)%s",
+               wr_err_name(h.err), wr_strerror(h.err),
+               h.err == WR_ENOMEM ? ""
+                                  : "; raise the limit (ulimit -n) or open "
+                                    "fewer connections at once");
+      return bound(rt, st, WR_RUN_BOUND_SYSTEM, msg);
+    default:
+      break;
+    }
+  } else if (!rt->wall_deadline || wr_net_now(rt->net) < rt->wall_deadline) {
+    /* A target that crashed explains the step's observation: the harness
+     * reports the crash, not the scenario's FAIL. */
+    if (rt->transport == WR_RUN_LOOPBACK &&
+        wr_run_target_died(rt, rt->r->verdict == WR_RUN_FAIL, msg, sizeof msg))
+      return stop(rt, WR_RUN_ERROR, st, msg);
+    return 0;
+  }
+  snprintf(msg, sizeof msg,
+           "timeout: the run took more than %u s of wall time (--timeout); "
+           "stopped during this step",
+           (unsigned)rt->timeout_s);
+  return bound(rt, st, WR_RUN_BOUND_TIMEOUT, msg);
+}
+
 static long ms_of(wr_time t) {
   return (long)((t + WR_NS_PER_MS - 1) / WR_NS_PER_MS);
 }
@@ -167,7 +261,7 @@ static wr_policy merged_policy(run_rt *rt, int ep, const wr_policy *file) {
   else
     wr_policy_init(&p);
   const wr_run_sched *sc = rt->sched;
-  if (sc && sc->ep == ep) {
+  if (sc && !sc->shim && sc->ep == ep) {
     p.seg = sc->seg.seg;
     p.seg_min = sc->seg.seg_min;
     p.seg_max = sc->seg.seg_max;
@@ -192,7 +286,8 @@ static int set_policy(run_rt *rt, int ep, const wr_policy *p) {
 static void conn_created(run_rt *rt, int ep, int peer) {
   run_ep *e = &rt->eps[ep];
   e->peer = peer;
-  if (e->has_pending || (rt->sched && rt->sched->ep == ep)) {
+  if (e->has_pending ||
+      (rt->sched && !rt->sched->shim && rt->sched->ep == ep)) {
     wr_policy p = merged_policy(rt, ep, e->has_pending ? &e->pending : NULL);
     e->has_pending = 0;
     set_policy(rt, ep, &p);
@@ -534,6 +629,8 @@ static int exec_message(run_rt *rt, const wr_scn_step *st) {
   uint64_t count = st->kind == WR_SCN_MESSAGES ? st->n : 1;
   for (uint64_t i = 0; i < count; i++) {
     wr_msg m;
+    if (i && spend(rt, st, 1))
+      return 1;
     int rc = mb ? wr_mailbox_recv(mb, step_timeout(rt, st), &m) : WR_ENOMEM;
     int pass;
     obs_clear(rt);
@@ -584,6 +681,8 @@ static int exec_drain(run_rt *rt, const wr_scn_step *st) {
   uint64_t got = 0;
   char text[200];
   while (got < st->n) {
+    if (spend(rt, st, 1))
+      return 1;
     wr_time now = wr_net_now(rt->net);
     long left = now >= deadline ? 0 : ms_of(deadline - now);
     wr_msg m;
@@ -824,7 +923,7 @@ static int exec_until(run_rt *rt, const wr_scn_step *st) {
   int failed = 0, hit = 0, late = 0;
   while (round < st->n && !failed && !hit) {
     round++;
-    failed = exec_block(rt, &st->body);
+    failed = spend(rt, st, 1) || exec_block(rt, &st->body);
     if (rt->until_hit) {
       rt->until_hit = 0;
       failed = 0;
@@ -863,6 +962,12 @@ static int exec_until(run_rt *rt, const wr_scn_step *st) {
 static int exec_step(run_rt *rt, const wr_scn_step *st) {
   wr_sock *s;
   int rc;
+  uint64_t cost = 1;
+  if (st->kind == WR_SCN_SEND)
+    cost += (st->data_var ? rt->vars[st->data_var - 1].len : st->data.len) /
+            STEP_DATA_UNIT;
+  if (spend(rt, st, cost))
+    return 1;
   switch (st->kind) {
   case WR_SCN_LISTEN:
     return exec_listen(rt, st);
@@ -923,8 +1028,9 @@ static int exec_step(run_rt *rt, const wr_scn_step *st) {
   case WR_SCN_REPEAT:
     if (st->until)
       return exec_until(rt, st);
+    /* A round counts too: `repeat 4294967295 {}` nested is bounded. */
     for (uint64_t i = 0; i < st->n; i++)
-      if (exec_block(rt, &st->body))
+      if (spend(rt, st, 1) || exec_block(rt, &st->body))
         return 1;
     return 0;
   case WR_SCN_MAILBOX:
@@ -957,9 +1063,13 @@ static int exec_step(run_rt *rt, const wr_scn_step *st) {
 }
 
 static int exec_block(run_rt *rt, const wr_scn_block *b) {
-  for (size_t i = 0; i < b->n; i++)
-    if (exec_step(rt, &b->steps[i]))
+  for (size_t i = 0; i < b->n; i++) {
+    int rc = exec_step(rt, &b->steps[i]);
+    /* A bound met during the step is the run's verdict, whatever the
+     * step observed (a flood's mailbox refused messages). */
+    if (check_bounds(rt, &b->steps[i]) || rc)
       return 1;
+  }
   return 0;
 }
 
@@ -974,6 +1084,14 @@ static int make_net(run_rt *rt, const wr_run_params *p) {
   }
   if (wr_sockenv_create(rt->net, &rt->env) < 0)
     return stop(rt, WR_RUN_ERROR, NULL, "out of memory");
+  wr_sock_limits lim = {.mailbox_bytes = rt->max_mailbox,
+                        .queue_bytes = rt->max_queue};
+  /* Wall time bounds loopback runs only: a simulated run never reads the
+   * clock, its steps are counted instead. */
+  if (p->transport == WR_RUN_LOOPBACK)
+    lim.deadline = rt->wall_deadline =
+        wr_net_now(rt->net) + (wr_time)rt->timeout_s * WR_NS_PER_SEC;
+  wr_sockenv_set_limits(rt->env, &lim);
   return 0;
 }
 
@@ -1039,15 +1157,22 @@ wr_run_verdict wr_run_once(const wr_scenario *s, const wr_run_params *p,
   r->ndirs = 0;
   r->elapsed = 0;
   r->trace_hash = 0;
+  r->steps = 0;
+  r->bound = 0;
   run_rt rt;
   memset(&rt, 0, sizeof rt);
   rt.s = s;
   rt.r = r;
   rt.sched = p->sched;
+  rt.shim_trace = p->shim_trace;
   rt.transport = p->transport;
   rt.seed = p->seed;
   rt.preload = p->preload;
   rt.observe = p->observe;
+  rt.max_steps = p->max_steps ? p->max_steps : WR_RUN_MAX_STEPS_DEFAULT;
+  rt.max_mailbox = p->max_mailbox ? p->max_mailbox : WR_RUN_MAX_MAILBOX_DEFAULT;
+  rt.max_queue = p->max_queue ? p->max_queue : WR_RUN_MAX_QUEUE_DEFAULT;
+  rt.timeout_s = p->timeout_s ? p->timeout_s : WR_RUN_TIMEOUT_DEFAULT_S;
   rt.default_ms =
       p->default_timeout ? ms_of(p->default_timeout) : DEFAULT_TIMEOUT_MS;
   rt.eps = calloc(s->nendpoints ? s->nendpoints : 1, sizeof *rt.eps);

@@ -37,6 +37,7 @@ typedef struct run_rt {
   wr_time start;
   uint64_t seed;
   const char *preload;
+  const char *shim_trace; /* wr_run_params.shim_trace */
   long default_ms;
   int observe; /* wr_run_params.observe */
   uint32_t dconn[64];
@@ -53,6 +54,10 @@ typedef struct run_rt {
   char until_text[64];
   int until_prefix, until_hit;
   uint64_t rounds;
+  uint64_t max_steps;    /* wr_run_params.max_steps, resolved */
+  wr_time wall_deadline; /* loopback: transport time the run must end by */
+  uint32_t timeout_s;
+  size_t max_mailbox, max_queue;
 } run_rt;
 
 /* Creates the run's transport (run_net.c); trace keeps simnet's trace
@@ -64,6 +69,15 @@ int wr_run_net_create(wr_run_transport t, uint64_t seed, int trace,
 /* Starts (or resolves) the target of a `target` step: 0, or 1 after
  * setting an ERROR verdict. */
 int wr_run_target_start(run_rt *rt, const wr_scn_step *st);
+/* A started target ended by itself (a signal, a non-zero exit): 1 with
+ * the cause in why (it is reaped), else 0; step_failed: wait up to 500 ms
+ * for a target to end (the step may have seen its sockets close first). */
+int wr_run_target_died(run_rt *rt, int step_failed, char *why, size_t len);
+/* The WIRERIG_PRELOAD_CONN_READS text for target ep: its shim_conn with
+ * the run's shim schedule of ep on top (run_shim.c). 0, or -1 when they do
+ * not fit. */
+int wr_run_shim_conn_reads_(const run_rt *rt, int ep, char *buf, size_t len);
+
 /* Kills every started target's process group and reaps it. */
 void wr_run_targets_stop(run_rt *rt);
 

@@ -107,6 +107,7 @@ typedef struct plan {
   /* Under --shard: the run about to start is not this share's; it runs
    * only for what it tells the plan (the first log) and counts nowhere. */
   int probe;
+  uint64_t steps; /* counted against the file's max_total_steps */
 } plan;
 
 int wr_run_shard_owns(const wr_run_opts *o, const char *path, uint64_t slot) {
@@ -152,15 +153,60 @@ static void pcap_path(const plan *pl, uint64_t seed, uint64_t run, char *buf,
              (unsigned long long)seed);
 }
 
+/* What one run costs the file's step budget besides its steps: creating
+ * and tearing down a network, so that many empty runs are bounded too. */
+#define RUN_COST 100u
+
+/* The file's runs took its whole step budget (wr_run_opts.max_total_steps):
+ * an ERROR of the harness that no single run reproduces. */
+static void total_spent(plan *pl, wr_run_result *r, uint64_t total,
+                        uint64_t seed) {
+  char msg[220];
+  snprintf(msg, sizeof msg,
+           "step budget of the file exhausted: its runs took more than %llu "
+           "steps in all (--max-total-steps) after %llu runs, during seed "
+           "%llu; each run alone stays within it",
+           (unsigned long long)total, (unsigned long long)pl->done,
+           (unsigned long long)seed);
+  /* Keep "FILE:LINE:COL: " when the run was stopped at a step. */
+  char *at = r->verdict == WR_RUN_ERROR && r->bound == WR_RUN_BOUND_STEPS
+                 ? strstr(r->reason, ": step budget")
+                 : NULL;
+  if (at)
+    snprintf(at + 2, sizeof r->reason - (size_t)(at + 2 - r->reason), "%s",
+             msg);
+  else
+    snprintf(r->reason, sizeof r->reason, "%s: %s", pl->s->file, msg);
+  r->verdict = WR_RUN_ERROR;
+  r->bound = WR_RUN_BOUND_STEPS;
+}
+
 /* One run; on failure keeps it in pl->fail and returns 1. */
 static int one(plan *pl, wr_run_transport t, uint64_t seed,
                const wr_run_sched *sc) {
+  const wr_run_opts *o = pl->o;
   wr_run_params p;
   memset(&p, 0, sizeof p);
   p.transport = t;
   p.seed = seed;
   p.sched = sc;
-  p.preload = pl->o->preload;
+  p.preload = o->preload;
+  p.max_mailbox = o->max_mailbox;
+  p.max_queue = o->max_queue;
+  p.timeout_s = o->timeout_s;
+  uint64_t per = o->max_steps ? o->max_steps : WR_RUN_MAX_STEPS_DEFAULT;
+  uint64_t total =
+      o->max_total_steps ? o->max_total_steps : WR_RUN_MAX_TOTAL_STEPS_DEFAULT;
+  uint64_t left = total > pl->steps ? total - pl->steps : 0;
+  if (left <= RUN_COST) {
+    total_spent(pl, pl->cur, total, seed);
+    wr_run_result *x = pl->fail;
+    pl->fail = pl->cur;
+    pl->cur = x;
+    return 1;
+  }
+  left -= RUN_COST;
+  p.max_steps = per < left ? per : left;
   char pcap[4096];
   if (pl->o->pcap_dir && pl->o->pcap_all && t == WR_RUN_SIM) {
     pcap_path(pl, seed, pl->done + 1, pcap, sizeof pcap);
@@ -171,6 +217,11 @@ static int one(plan *pl, wr_run_transport t, uint64_t seed,
   if (wr_run_interrupted())
     return 0;
   wr_run_verdict v = wr_run_once(pl->s, &p, pl->cur);
+  pl->steps += RUN_COST + pl->cur->steps;
+  if (v == WR_RUN_ERROR && pl->cur->bound == WR_RUN_BOUND_STEPS &&
+      p.max_steps < per)
+    total_spent(pl, pl->cur, total,
+                seed); /* the file's budget, not the run's */
   /* A skipped run ran nothing: counting it made a file that ran nowhere
    * look like one that passed ("1 sim run"). */
   if (v != WR_RUN_SKIP && !pl->probe) {
@@ -231,6 +282,19 @@ static void fail_sim(plan *pl, uint64_t seed, const wr_run_sched *sc,
   }
   if (pl->fail->verdict == WR_RUN_FAIL && !pl->o->no_shrink)
     wr_run_shrink(pl->s, pl->o, pl->fail, seed, sc, rep, b);
+}
+
+/* One loopback run of the shim schedule pass (run_shim.c). */
+typedef struct lo_one {
+  plan *pl;
+  uint64_t seed;
+  uint64_t slot; /* the next schedule's slot under --shard */
+} lo_one;
+static int one_lo(void *ctx, const wr_run_sched *sc) {
+  lo_one *c = ctx;
+  if (!owns(c->pl, c->slot++))
+    return -1; /* another share's */
+  return one(c->pl, WR_RUN_LOOPBACK, c->seed, sc);
 }
 
 /* Both transports may skip a file: keep both reasons. */
@@ -306,6 +370,7 @@ static int sim_plan(plan *pl, const wr_run_sched *pinned, uint64_t seeds,
                          err, sizeof err) < 0)
       continue;
     wr_run_sched sc;
+    memset(&sc, 0, sizeof sc);
     sc.ep = dir->ep;
     sc.peer = dir->peer;
     while (wr_cut_iter_next(&it, NULL, &sc.seg)) {
@@ -328,8 +393,8 @@ wr_run_kind wr_run_scenario(const wr_scenario *s, const wr_run_opts *o,
   double t0 = mono_s();
   wr_strbuf b = {0};
   wr_run_result r1 = {0}, r2 = {0}, first = {0}, lo = {0};
-  plan pl = {s, o, rep, &r1, &r2, 0, 0, 0, 0};
-  wr_run_sched pinned, *pin = NULL;
+  plan pl = {.s = s, .o = o, .rep = rep, .cur = &r1, .fail = &r2};
+  wr_run_sched pinned, shim_sc, *pin = NULL;
   if (o->schedule) {
     char err[400];
     if (wr_run_sched_parse(s, o->schedule, &pinned, err, sizeof err) < 0) {
@@ -381,6 +446,19 @@ wr_run_kind wr_run_scenario(const wr_scenario *s, const wr_run_opts *o,
       rep->seeds = lo_ran;
     if (lo_ran == 0) /* every loopback run is another share's */
       rep->ran_lo = 0;
+    /* Then every small cut schedule of the shim target's reads, in the
+     * slots after the seeds (a shim file has no simnet schedules). */
+    if (!lo_failed && !pin && pl.cur->verdict != WR_RUN_SKIP) {
+      lo_one c = {&pl, first_seed, seeds};
+      lo_failed =
+          wr_run_shim_pass_(s, o, first_seed, limit, rep, one_lo, &c, &shim_sc);
+      if (lo_failed) {
+        lo_seed = first_seed;
+        pin = &shim_sc;
+      }
+      if (lo_failed || rep->shim_schedules)
+        rep->ran_lo = 1;
+    }
   }
   if (o->loopback && !failed && rep->ran_lo) {
     if (lo_failed) {
@@ -399,6 +477,9 @@ wr_run_kind wr_run_scenario(const wr_scenario *s, const wr_run_opts *o,
                          s->file, (unsigned long long)first_seed);
       }
       report_failure(s, o, pl.fail, WR_RUN_LOOPBACK, lo_seed, pin, rep, &b);
+      if (pl.fail->verdict == WR_RUN_FAIL && !o->no_shrink &&
+          wr_run_shim_target_(s) >= 0)
+        wr_run_shim_shrink_(s, o, pl.fail, lo_seed, pin, rep, &b);
       if (rep->kind == WR_RUN_K_DISAGREE)
         wr_strbuf_printf(&b, "  compare both: %s run %s --seed %llu\n",
                          o->prog ? o->prog : "wirerig", s->file,

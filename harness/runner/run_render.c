@@ -266,6 +266,9 @@ int wr_run_sched_format(const wr_scenario *s, const wr_run_sched *sc, char *buf,
     snprintf(pol, sizeof pol, "whole");
   else
     wr_policy_format(&seg, pol, sizeof pol);
+  if (sc->shim)
+    return snprintf(buf, len, "%s#%llu=%s", s->endpoints[sc->ep].name,
+                    (unsigned long long)sc->conn, pol);
   return snprintf(buf, len, "%s->%s=%s", s->endpoints[sc->ep].name,
                   s->endpoints[sc->peer].name, pol);
 }
@@ -278,9 +281,67 @@ static int find_ep(const wr_scenario *s, const char *name, size_t n) {
   return -1;
 }
 
+/* NAME#CONN=POLICY: a shim target's reads of one connection. */
+static int shim_sched_parse(const wr_scenario *s, const char *text,
+                            const char *hash, wr_run_sched *out, char *err,
+                            size_t errlen) {
+  const char *eq = strchr(hash, '=');
+  int a = find_ep(s, text, (size_t)(hash - text));
+  if (a < 0 || s->endpoints[a].kind != WR_SCN_EP_TARGET ||
+      !(s->endpoints[a].shim_reads || s->endpoints[a].shim_writes ||
+        s->endpoints[a].shim_conn)) {
+    snprintf(err, errlen,
+             "schedule '%s': '%.*s' is not a target of %s started with "
+             "shim=",
+             text, (int)(hash - text), text, s->file);
+    return WR_EINVAL;
+  }
+  uint64_t conn = 0;
+  const char *d = hash + 1;
+  if (!eq || d == eq || eq - d > 19) {
+    snprintf(err, errlen,
+             "schedule '%s': expected NAME#CONN=POLICY (e.g. kv#0=cuts:3,7)",
+             text);
+    return WR_EINVAL;
+  }
+  for (; d < eq; d++) {
+    if (*d < '0' || *d > '9') {
+      snprintf(err, errlen,
+               "schedule '%s': the connection number must be decimal "
+               "digits, found '%c'",
+               text, *d);
+      return WR_EINVAL;
+    }
+    conn = conn * 10 + (uint64_t)(*d - '0');
+  }
+  wr_policy p;
+  char perr[256];
+  if (wr_policy_parse(eq + 1, &p, perr, sizeof perr) < 0) {
+    snprintf(err, errlen, "schedule '%s': %s", text, perr);
+    return WR_EINVAL;
+  }
+  if (p.latency || p.jitter_max || p.bandwidth) {
+    snprintf(err, errlen,
+             "schedule '%s': a target's reads are cut, not delayed: "
+             "latency, jitter and bandwidth do not apply",
+             text);
+    return WR_EINVAL;
+  }
+  memset(out, 0, sizeof *out);
+  out->ep = a;
+  out->peer = -1;
+  out->seg = p;
+  out->shim = 1;
+  out->conn = conn;
+  return 0;
+}
+
 int wr_run_sched_parse(const wr_scenario *s, const char *text,
                        wr_run_sched *out, char *err, size_t errlen) {
   const char *arrow = strstr(text, "->");
+  const char *hash = strchr(text, '#');
+  if (hash && (!arrow || hash < arrow))
+    return shim_sched_parse(s, text, hash, out, err, errlen);
   const char *eq = arrow ? strchr(arrow + 2, '=') : NULL;
   if (!arrow || !eq) {
     snprintf(err, errlen,
@@ -302,6 +363,7 @@ int wr_run_sched_parse(const wr_scenario *s, const char *text,
     snprintf(err, errlen, "schedule '%s': %s", text, perr);
     return WR_EINVAL;
   }
+  memset(out, 0, sizeof *out);
   out->ep = a;
   out->peer = b;
   out->seg = p;

@@ -56,13 +56,20 @@ static void line(FILE *f, const wr_run_item *it) {
   fprintf(f,
           "%-5s %s: sim %s (%llu %s: %llu %s, %llu %s), loopback %s (%llu %s), "
           "%s, %.2fs\n",
-          wr_run_report_skipped(r)   ? "SKIP"
-          : r->kind == WR_RUN_K_PASS ? "PASS"
-                                     : "FAIL",
+          wr_run_report_skipped(r)    ? "SKIP"
+          : r->kind == WR_RUN_K_PASS  ? "PASS"
+          : r->kind == WR_RUN_K_ERROR ? "ERROR"
+                                      : "FAIL",
           it->path, wr_run_verdict_word(r, 0), sim, plural(sim, "run", "runs"),
           seeds, plural(seeds, "seed", "seeds"), sched,
           plural(sched, "schedule", "schedules"), wr_run_verdict_word(r, 1), lo,
           plural(lo, "run", "runs"), wr_run_agreement_word(r), r->seconds);
+  if (r->shim_schedules)
+    fprintf(
+        f, "      target reads: %llu cut %s (up to %u cuts per connection)%s\n",
+        (unsigned long long)r->shim_schedules,
+        plural(r->shim_schedules, "schedule", "schedules"), r->shim_cuts,
+        r->shim_capped ? ", bounded: not every schedule was tried" : "");
   if (r->capped)
     fprintf(f, "      exhaustive pass bounded: not every schedule of every "
                "small direction was tried\n");
@@ -265,8 +272,8 @@ void wr_run_write_summary(FILE *f, const wr_run_suite *s) {
   const wr_run_item *items = s->items;
   size_t n = s->n;
   double secs = s->seconds;
-  unsigned long long pass = 0, fail = 0, bad = 0, skip = 0, sim = 0, lo = 0,
-                     seeds = 0, sched = 0, agree = 0, compared = 0,
+  unsigned long long pass = 0, fail = 0, err = 0, bad = 0, skip = 0, sim = 0,
+                     lo = 0, seeds = 0, sched = 0, agree = 0, compared = 0,
                      disagree = 0;
   size_t here = 0;
   for (size_t i = 0; i < n; i++) {
@@ -283,12 +290,14 @@ void wr_run_write_summary(FILE *f, const wr_run_suite *s) {
       skip++;
     else if (r->kind == WR_RUN_K_PASS)
       pass++;
+    else if (r->kind == WR_RUN_K_ERROR)
+      err++; /* the harness's, not a verdict about the scenario */
     else
       fail++;
     sim += r->sim_runs;
     lo += r->lo_runs;
     seeds += r->seeds;
-    sched += r->schedules;
+    sched += r->schedules + r->shim_schedules;
     if (r->agreement >= 0)
       compared++;
     if (r->agreement > 0)
@@ -296,15 +305,15 @@ void wr_run_write_summary(FILE *f, const wr_run_suite *s) {
     if (r->agreement == 0)
       disagree++;
   }
-  fprintf(f, "\n%-10s %7s %7s %7s %4s %10s %8s %10s %9s %11s %9s\n",
-          "scenarios", "passed", "failed", "skipped", "bad", "sim runs",
-          "seeds", "schedules", "loopback", "agreement", "time");
+  fprintf(f, "\n%-10s %7s %7s %7s %7s %4s %10s %8s %10s %9s %11s %9s\n",
+          "scenarios", "passed", "failed", "errors", "skipped", "bad",
+          "sim runs", "seeds", "schedules", "loopback", "agreement", "time");
   char ag[32];
   snprintf(ag, sizeof ag, "%llu/%llu", agree, compared);
   fprintf(f,
-          "%-10zu %7llu %7llu %7llu %4llu %10llu %8llu %10llu %9llu %11s "
-          "%8.2fs\n",
-          here, pass, fail, skip, bad, sim, seeds, sched, lo, ag, secs);
+          "%-10zu %7llu %7llu %7llu %7llu %4llu %10llu %8llu %10llu %9llu "
+          "%11s %8.2fs\n",
+          here, pass, fail, err, skip, bad, sim, seeds, sched, lo, ag, secs);
   if (secs > 0 && sim)
     fprintf(f,
             "(%.0f runs/s; agreement: scenarios whose simnet and loopback "

@@ -217,8 +217,8 @@ done:
   return rc;
 }
 
-static void shrunk_path(const wr_scenario *s, const wr_run_opts *o, char *buf,
-                        size_t len) {
+void wr_run_shrunk_path_(const wr_scenario *s, const wr_run_opts *o, char *buf,
+                         size_t len) {
   if (o->shrink_dir) {
     mkdir(o->shrink_dir, 0777); /* an existing one is fine */
     const char *base = strrchr(s->file, '/');
@@ -229,11 +229,35 @@ static void shrunk_path(const wr_scenario *s, const wr_run_opts *o, char *buf,
   }
 }
 
+void wr_run_shrunk_header_(const wr_scenario *s, const wr_run_opts *o,
+                           const wr_run_result *fail, wr_run_transport t,
+                           uint64_t seed, const char *what, const char *after,
+                           const char *shrunk, char *repro, size_t rlen,
+                           wr_strbuf *header) {
+  char src[400];
+  snprintf(repro, rlen, "%s run %s --transport %s --seed %llu",
+           o->prog ? o->prog : "wirerig", shrunk,
+           t == WR_RUN_SIM ? "sim" : "loopback", (unsigned long long)seed);
+  wr_run_source_line(fail->fail_step->pos.file, fail->fail_step->pos.line, src,
+                     sizeof src);
+  /* In pieces: the expected and observed texts may be any length, and one
+   * printf piece is capped (a cut header would run into the file). */
+  wr_strbuf_printf(header,
+                   "# Shrunk by `wirerig run` from %s (seed %llu, %s "
+                   "%s).\n# Fails at `%s`: expected ",
+                   s->file, (unsigned long long)seed, what, after, src);
+  wr_strbuf_puts(header, fail->expected);
+  wr_strbuf_puts(header, ", observed ");
+  wr_strbuf_puts(header, fail->observed);
+  wr_strbuf_printf(header, ".\n# Reproduce: %s\n", repro);
+}
+
 void wr_run_shrink(const wr_scenario *s, const wr_run_opts *o,
                    const wr_run_result *fail, uint64_t seed,
                    const wr_run_sched *sc, wr_run_report *rep, wr_strbuf *b) {
   wr_run_result probe = {0}, traced = {0};
   wr_run_sched best;
+  memset(&best, 0, sizeof best);
   int have = 0;
   unsigned tries = 0;
   if (sc && sc->seg.seg == WR_SEG_CUTS) {
@@ -285,24 +309,11 @@ void wr_run_shrink(const wr_scenario *s, const wr_run_opts *o,
   wr_run_sched_format(s, &best, after, sizeof after);
   wr_strbuf_printf(b, "  shrunk: %s -> %s (%u runs)\n", before, after, tries);
 write:
-  shrunk_path(s, o, rep->shrunk, sizeof rep->shrunk);
-  char src[400], repro[1200];
+  wr_run_shrunk_path_(s, o, rep->shrunk, sizeof rep->shrunk);
+  char repro[1200];
   wr_strbuf header = {0};
-  snprintf(repro, sizeof repro, "%s run %s --transport sim --seed %llu",
-           o->prog ? o->prog : "wirerig", rep->shrunk,
-           (unsigned long long)seed);
-  wr_run_source_line(fail->fail_step->pos.file, fail->fail_step->pos.line, src,
-                     sizeof src);
-  /* In pieces: the expected and observed texts may be any length, and one
-   * printf piece is capped (a cut header would run into the file). */
-  wr_strbuf_printf(&header,
-                   "# Shrunk by `wirerig run` from %s (seed %llu, schedule "
-                   "%s).\n# Fails at `%s`: expected ",
-                   s->file, (unsigned long long)seed, after, src);
-  wr_strbuf_puts(&header, fail->expected);
-  wr_strbuf_puts(&header, ", observed ");
-  wr_strbuf_puts(&header, fail->observed);
-  wr_strbuf_printf(&header, ".\n# Reproduce: %s\n", repro);
+  wr_run_shrunk_header_(s, o, fail, WR_RUN_SIM, seed, "schedule", after,
+                        rep->shrunk, repro, sizeof repro, &header);
   int wrc = header.p
                 ? write_shrunk(s, have ? &best : NULL, header.p, rep->shrunk)
                 : -1;

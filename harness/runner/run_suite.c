@@ -25,7 +25,8 @@ static double mono_s(void) {
 static void run_file(const char *path, const wr_run_opts *o, wr_run_item *it) {
   memset(it, 0, sizeof *it);
   it->path = strdup(path);
-  wr_scenario *s = wr_scn_load(path, NULL);
+  wr_scn_config cfg = {.max_file_data = o->max_file_data};
+  wr_scenario *s = wr_scn_load(path, &cfg);
   if (!s || s->nerrors_total) {
     it->bad = 1;
     size_t cap = 1 + (s ? s->nerrors : 0) * (WR_SCN_MSG_MAX + 600);

@@ -138,12 +138,20 @@ int wr_run_target_start(run_rt *rt, const wr_scn_step *st) {
       return fail(rt, st, err);
     return 0;
   }
-  int shim = e->shim_reads || e->shim_writes;
+  int shim = e->shim_reads || e->shim_writes || e->shim_conn;
   if (shim && !rt->preload)
     return fail(rt, st,
                 "shim= needs libwirerig_preload.so, which was not found "
                 "(build the wirerig_preload target or set "
                 "WIRERIG_PRELOAD_LIB)");
+  /* The connections whose reads have their own policy: the file's
+   * shim_conn, and a schedule of this target's reads on top. */
+  char conn_reads[WR_CONN_POLICIES_MAX * (WR_POLICY_MAX_CUTS * 24 + 64)] = "";
+  if (shim &&
+      wr_run_shim_conn_reads_(rt, st->ep, conn_reads, sizeof conn_reads) < 0)
+    return fail(rt, st,
+                "shim_conn: too many connections with their own "
+                "policy");
   uint16_t port;
   if (free_port(&port) < 0)
     return fail(rt, st, "no free loopback port");
@@ -203,8 +211,15 @@ int wr_run_target_start(run_rt *rt, const wr_scn_step *st) {
              1);
       setenv("WIRERIG_PRELOAD_WRITES",
              e->shim_writes ? e->shim_writes : "whole", 1);
+      setenv("WIRERIG_PRELOAD_CONN_READS", conn_reads, 1);
       unsetenv("WIRERIG_PRELOAD_FAULTS");
-      unsetenv("WIRERIG_PRELOAD_TRACE");
+      if (rt->shim_trace) {
+        /* One file per target: each numbers its connections from 0. */
+        char tp[600];
+        snprintf(tp, sizeof tp, "%s.%d", rt->shim_trace, st->ep);
+        setenv("WIRERIG_PRELOAD_TRACE", tp, 1);
+      } else
+        unsetenv("WIRERIG_PRELOAD_TRACE");
       unsetenv("WIRERIG_PRELOAD_PORTS");
     }
     execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
@@ -331,4 +346,53 @@ void wr_run_targets_stop(run_rt *rt) {
       re->log = NULL;
     }
   }
+}
+
+/* A started target that ended by itself during the run: killed by a signal
+ * or exited non-zero (a crash, an abort, a sanitizer's exit). Its end is
+ * the cause of whatever the step observed (`error closed`), and it is
+ * reported as such. A step that failed may have seen the connection go
+ * before the process can be reaped: then the wait is up to 500 ms. */
+int wr_run_target_died(run_rt *rt, int step_failed, char *why, size_t len) {
+  if (!rt->eps)
+    return 0;
+  for (int tries = 0; tries < (step_failed ? 50 : 1); tries++) {
+    int any = 0;
+    for (size_t i = 0; i < rt->s->nendpoints; i++) {
+      run_ep *re = &rt->eps[i];
+      if (re->pid <= 0)
+        continue;
+      any = 1;
+      int status;
+      if (waitpid(re->pid, &status, WNOHANG) != re->pid)
+        continue;
+      /* Its group may still hold children: killed and reaped as usual. */
+      kill(-re->pid, SIGKILL);
+      wr_run_untrack_group_(re->pid);
+      re->pid = -1;
+      const char *name = rt->s->endpoints[i].name;
+      if (WIFSIGNALED(status)) {
+        snprintf(why, len,
+                 "target %.80s was killed by signal %d (%s) during this step "
+                 "(its output is below)",
+                 name, WTERMSIG(status), strsignal(WTERMSIG(status)));
+        return 1;
+      }
+      if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+        snprintf(why, len,
+                 "target %.80s exited with status %d during this step (its "
+                 "output is below)",
+                 name, WEXITSTATUS(status));
+        return 1;
+      }
+      /* Exit 0: a server that stops after serving; the steps judge. */
+    }
+    if (!any)
+      return 0;
+    if (step_failed) {
+      struct timespec ts = {0, 10 * 1000 * 1000};
+      nanosleep(&ts, NULL);
+    }
+  }
+  return 0;
 }

@@ -41,7 +41,24 @@ static int dbuf_put(scn_parser *p, dbuf *b, const void *d, size_t n) {
   return 0;
 }
 
+/* The most bytes the expression being built may come to: the smaller of
+ * the per-expression limit and what is left of the file's. */
+static size_t cap(const scn_parser *p) {
+  uint64_t left = p->cfg.max_file_data > p->data_total
+                      ? p->cfg.max_file_data - p->data_total
+                      : 0;
+  return left < p->cfg.max_data ? (size_t)left : p->cfg.max_data;
+}
+
+/* Which limit n bytes pass, said with its value. */
 static int too_big(scn_parser *p, const tok *t, unsigned long long n) {
+  if (cap(p) < p->cfg.max_data)
+    return wr_scnp_err(p, t,
+                       "data too large: this expression would come to %llu "
+                       "bytes, and the file's data (%llu bytes before it) to "
+                       "over the limit of %llu bytes for one file",
+                       n, (unsigned long long)p->data_total,
+                       (unsigned long long)p->cfg.max_file_data);
   return wr_scnp_err(p, t, "data too large: %llu bytes; the limit is %zu bytes",
                      n, p->cfg.max_data);
 }
@@ -89,7 +106,7 @@ static int term_file(scn_parser *p, const tok *name, dbuf *out) {
   }
   char *data = NULL, err[200];
   size_t len = 0;
-  size_t room = p->cfg.max_data - out->n;
+  size_t room = cap(p) - out->n;
   int rc = wr_scnp_read_file(full, room, &data, &len, err, sizeof err);
   if (rc != 0) {
     char q[120];
@@ -148,7 +165,7 @@ static int term_frame(scn_parser *p, const tok *name, int depth, dbuf *out) {
                        type == WR_PACKET_LINE ? ", or it contains the delimiter"
                                               : "");
   }
-  if ((unsigned long long)need > p->cfg.max_data - out->n) {
+  if ((unsigned long long)need > cap(p) - out->n) {
     free(in.p);
     return too_big(p, name, (unsigned long long)need + out->n);
   }
@@ -178,7 +195,7 @@ static int term_pattern(scn_parser *p, const tok *name, dbuf *out) {
   scn_next(p);
   if (expect_tok(p, T_RP, "')' closing pattern()"))
     return -1;
-  if (n > p->cfg.max_data - out->n)
+  if (n > cap(p) - out->n)
     return too_big(p, name, (unsigned long long)(n + out->n));
   if (dbuf_reserve(p, out, (size_t)n))
     return -1;
@@ -195,7 +212,7 @@ static int term(scn_parser *p, const char *what, int depth, dbuf *out) {
   case T_STRING:
   case T_HEX:
     scn_next(p);
-    if (t->slen > p->cfg.max_data - out->n)
+    if (t->slen > cap(p) - out->n)
       return too_big(p, t, (unsigned long long)t->slen + out->n);
     if (dbuf_put(p, out, scn_sbytes(p, t), t->slen))
       return -1;
@@ -238,12 +255,20 @@ static int term(scn_parser *p, const char *what, int depth, dbuf *out) {
   }
   if (unit == 0) /* "" * 10^18 is empty, at once: no loop over N */
     return 0;
-  if (n - 1 > (p->cfg.max_data - out->n) / unit)
-    return wr_scnp_err(
-        p, star,
-        "data too large: %zu bytes * %llu is over the limit of %zu "
-        "bytes",
-        unit, (unsigned long long)n, p->cfg.max_data);
+  if (n - 1 > (cap(p) - out->n) / unit) {
+    if (cap(p) < p->cfg.max_data)
+      return wr_scnp_err(
+          p, star,
+          "data too large: %zu bytes * %llu would take the file's data "
+          "(%llu bytes before this expression) over the limit of %llu "
+          "bytes for one file",
+          unit, (unsigned long long)n, (unsigned long long)p->data_total,
+          (unsigned long long)p->cfg.max_file_data);
+    return wr_scnp_err(p, star,
+                       "data too large: %zu bytes * %llu is over the limit of "
+                       "%zu bytes",
+                       unit, (unsigned long long)n, p->cfg.max_data);
+  }
   if (dbuf_reserve(p, out, unit * (size_t)(n - 1)))
     return -1;
   /* Doubling: "x" * 2^28 is 28 copies, not 2^28. */
@@ -299,15 +324,9 @@ static int data(scn_parser *p, const char *what, int in_term,
     free(b.p);
     return -1;
   }
+  /* Every term was checked against cap(), which leaves room for the
+   * file's earlier data: the total stays within max_file_data. */
   p->data_total += b.n;
-  if (p->data_total > 4 * (uint64_t)p->cfg.max_data) {
-    free(b.p);
-    return wr_scnp_err(
-        p, &p->t[0],
-        "data too large: the scenario's data adds up to over %llu "
-        "bytes",
-        4 * (unsigned long long)p->cfg.max_data);
-  }
   out->len = b.n;
   out->ptr = NULL;
   if (b.n) {

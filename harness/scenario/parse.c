@@ -321,11 +321,33 @@ static int st_target(scn_parser *p, const tok *kw) {
           e.shim_writes = d;
         else
           e.shim_reads = d;
+      } else if (o->kind == T_OPT && o->len == 9 &&
+                 memcmp(o->text, "shim_conn", 9) == 0) {
+        /* Some connections' reads by their own policy: what `wirerig run`
+         * writes into a shrunk target scenario. */
+        if (!o->vstring)
+          return wr_scnp_err_at(p, o->line, o->vcol,
+                                "bad option value for 'shim_conn'; expected "
+                                "a string like \"0=cuts:3,7\"");
+        if (e.shim_conn)
+          return wr_scnp_err(p, o, "shim_conn given twice");
+        const uint8_t *b = scn_sbytes(p, o);
+        char text[WR_POLICY_MAX_CUTS * 24 + 64], perr[400];
+        wr_conn_policies cp;
+        if (memchr(b, 0, o->slen) || o->slen >= sizeof text)
+          return wr_scnp_err(p, o, "bad shim_conn: NUL byte or too long");
+        memcpy(text, b, o->slen);
+        text[o->slen] = '\0';
+        if (wr_conn_policies_parse(text, &cp, perr, sizeof perr) < 0)
+          return wr_scnp_err(p, o, "bad shim_conn: %s", perr);
+        e.shim_conn = wr_scnp_strdup(p, text, strlen(text));
+        if (!e.shim_conn)
+          return -1;
       } else if (o->kind == T_OPT) {
         return wr_scnp_err(p, o,
                            "unknown option '%.*s' for target start; expected "
-                           "ready=\"TEXT\", timeout=T, shim=\"POLICY\" or "
-                           "shim_writes=\"POLICY\"",
+                           "ready=\"TEXT\", timeout=T, shim=\"POLICY\", "
+                           "shim_writes=\"POLICY\" or shim_conn=\"C=POLICY\"",
                            (int)(o->len < 60 ? o->len : 60), o->text);
       } else {
         return wr_scnp_end(p);

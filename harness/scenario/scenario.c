@@ -298,6 +298,8 @@ wr_scenario *wr_scn_parse(const char *file, const char *text, size_t len,
     p.cfg = *cfg;
   if (p.cfg.max_data == 0)
     p.cfg.max_data = WR_SCN_MAX_DATA;
+  if (p.cfg.max_file_data == 0)
+    p.cfg.max_file_data = WR_SCN_MAX_FILE_DATA;
   if (p.cfg.max_errors == 0)
     p.cfg.max_errors = WR_SCN_MAX_ERRORS;
   if (!file)

@@ -30,8 +30,10 @@ uint8_t *wr_msgbuf_get_(wr_sockenv *env, size_t len) {
   }
   size_t cap = len < 64 ? 64 : len;
   msgbuf *b = malloc(sizeof *b + cap);
-  if (!b)
+  if (!b) {
+    wr_sock_system_(env, WR_ENOMEM);
     return NULL;
+  }
   b->cap = cap;
   return (uint8_t *)(b + 1);
 }
@@ -61,12 +63,14 @@ size_t wr_mailbox_len(const wr_mailbox *mb) { return mb ? mb->len : 0; }
 size_t wr_mailbox_bytes(const wr_mailbox *mb) { return mb ? mb->bytes : 0; }
 size_t wr_mailbox_peak(const wr_mailbox *mb) { return mb ? mb->peak : 0; }
 
-int wr_mailbox_push_(wr_mailbox *mb, const wr_msg *m) {
+/* Appends without looking at the limit (a move between mailboxes takes
+ * nothing new from the network). */
+static int push(wr_mailbox *mb, const wr_msg *m) {
   if (mb->len == mb->cap) {
     size_t cap = mb->cap ? mb->cap * 2 : 16;
     wr_msg *p = malloc(cap * sizeof *p);
     if (!p)
-      return WR_ENOMEM;
+      return mb->env ? wr_sock_system_(mb->env, WR_ENOMEM) : WR_ENOMEM;
     for (size_t i = 0; i < mb->len; i++)
       p[i] = mb->msgs[(mb->head + i) % mb->cap];
     free(mb->msgs);
@@ -80,6 +84,21 @@ int wr_mailbox_push_(wr_mailbox *mb, const wr_msg *m) {
   if (mb->len > mb->peak)
     mb->peak = mb->len;
   return 0;
+}
+
+int wr_mailbox_push_(wr_mailbox *mb, const wr_msg *m) {
+  size_t lim = mb->env ? mb->env->limits.mailbox_bytes : 0;
+  if (lim && (mb->env->hit.kind != WR_SOCK_LIMIT_NONE ||
+              m->len > lim - (mb->bytes < lim ? mb->bytes : lim))) {
+    wr_sock_limit_hit h = {.kind = WR_SOCK_LIMIT_MAILBOX,
+                           .mailbox = mb,
+                           .sock = m->sock,
+                           .bytes = mb->bytes,
+                           .messages = mb->len,
+                           .adding = m->len};
+    return wr_sock_limit_met_(mb->env, &h);
+  }
+  return push(mb, m);
 }
 
 int wr_mailbox_take(wr_mailbox *mb, wr_msg *out) {
@@ -105,7 +124,7 @@ int wr_mailbox_move_(wr_mailbox *from, wr_mailbox *to, const wr_sock *s) {
      * http, tcp_error and tcp_passive stay behind (checked on OTP 25). */
     if (m.sock == s && (m.kind == WR_MSG_TCP || m.kind == WR_MSG_TCP_CLOSED)) {
       from->bytes -= m.len;
-      if (wr_mailbox_push_(to, &m) != 0)
+      if (push(to, &m) != 0)
         return WR_ENOMEM; /* cannot happen before the first move fails */
     } else {
       from->msgs[(from->head + kept) % from->cap] = m;

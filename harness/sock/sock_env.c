@@ -22,6 +22,54 @@ int wr_sockenv_create(wr_net *net, wr_sockenv **out) {
 
 wr_net *wr_sockenv_net(wr_sockenv *env) { return env->net; }
 
+int wr_sockenv_set_limits(wr_sockenv *env, const wr_sock_limits *lim) {
+  if (!env || !lim)
+    return WR_EINVAL;
+  env->limits = *lim;
+  return 0;
+}
+
+int wr_sockenv_limit_hit(const wr_sockenv *env, wr_sock_limit_hit *out) {
+  if (!env || env->hit.kind == WR_SOCK_LIMIT_NONE)
+    return 0;
+  if (out)
+    *out = env->hit;
+  return 1;
+}
+
+static int hit_error(const wr_sock_limit_hit *hit) {
+  switch (hit->kind) {
+  case WR_SOCK_LIMIT_DEADLINE:
+    return WR_TIMEOUT;
+  case WR_SOCK_LIMIT_SYSTEM:
+    return hit->err;
+  default:
+    return WR_ENOMEM;
+  }
+}
+
+int wr_sock_limit_met_(wr_sockenv *env, const wr_sock_limit_hit *hit) {
+  if (env->hit.kind == WR_SOCK_LIMIT_NONE)
+    env->hit = *hit;
+  return hit_error(hit);
+}
+
+int wr_sock_system_(wr_sockenv *env, int rc) {
+  if (rc == WR_EMFILE || rc == WR_ENFILE || rc == WR_ENOMEM) {
+    wr_sock_limit_hit h = {.kind = WR_SOCK_LIMIT_SYSTEM, .err = rc};
+    wr_sock_limit_met_(env, &h);
+  }
+  return rc;
+}
+
+/* Once a limit is met nothing more is waited for: the harness ends the
+ * run at the step that met it. */
+static int limit_stop(wr_sockenv *env) {
+  if (env->hit.kind == WR_SOCK_LIMIT_NONE)
+    return 0;
+  return hit_error(&env->hit);
+}
+
 void wr_sockenv_destroy(wr_sockenv *env) {
   if (!env)
     return;
@@ -104,11 +152,24 @@ static int pump(wr_sockenv *env, wr_time deadline, uint32_t *flags) {
  * change nothing. */
 int wr_sock_wait_(wr_sockenv *env, wr_time deadline, wr_sock_cond_fn done,
                   void *ctx) {
+  /* The environment's deadline ends every wait (wr_sock_limits). */
+  wr_time cap = env->limits.deadline;
+  int capped = cap && deadline > cap;
+  if (capped)
+    deadline = cap;
   for (;;) {
+    int stop = limit_stop(env);
+    if (stop)
+      return stop;
     if (done && done(ctx))
       return 0;
-    if (wr_net_now(env->net) >= deadline)
+    if (wr_net_now(env->net) >= deadline) {
+      if (capped) {
+        wr_sock_limit_hit h = {.kind = WR_SOCK_LIMIT_DEADLINE};
+        return wr_sock_limit_met_(env, &h);
+      }
       return WR_TIMEOUT;
+    }
     uint32_t flags;
     int k = pump(env, deadline, &flags);
     if (k < 0)
@@ -122,6 +183,8 @@ int wr_sockenv_run(wr_sockenv *env, long ms) {
   if (!env || ms < 0)
     return WR_EINVAL;
   wr_time deadline = wr_sock_deadline_(env, ms);
+  if (env->limits.deadline && deadline > env->limits.deadline)
+    deadline = env->limits.deadline; /* wr_sock_wait_ records it */
   /* One pass even when no time is given (wait 0): what is ready now is
    * handled. Then until the deadline, or until nothing more can happen. */
   uint32_t flags;
@@ -302,11 +365,11 @@ int wr_sock_listen(wr_sockenv *env, wr_mailbox *owner, const wr_addr *addr,
       return WR_EINVAL;
   wr_sock *s = sock_new(env, owner);
   if (!s)
-    return WR_ENOMEM;
+    return wr_sock_system_(env, WR_ENOMEM);
   s->listener = 1;
   int rc = wr_sock_apply_list_(s, opts, nopts, WR_SOCK_LIST_LISTEN);
   if (rc == 0) {
-    rc = wr_net_listen(env->net, addr, s->backlog);
+    rc = wr_sock_system_(env, wr_net_listen(env->net, addr, s->backlog));
     if (rc >= 0) {
       s->h = rc;
       rc = map_handle(env, s->h, s);
@@ -378,11 +441,11 @@ int wr_sock_accept(wr_sock *ls, wr_mailbox *owner, long timeout_ms,
   if (ls->h < 0)
     return WR_CLOSED;
   if (a.h < 0)
-    return a.h;
+    return wr_sock_system_(env, a.h);
   wr_sock *s = sock_new(env, owner);
   if (!s) {
     wr_net_abort(env->net, a.h);
-    return WR_ENOMEM;
+    return wr_sock_system_(env, WR_ENOMEM);
   }
   copy_opts(s, ls); /* accepted sockets inherit the listener's options */
   s->h = a.h;
@@ -411,11 +474,11 @@ int wr_sock_connect(wr_sockenv *env, wr_mailbox *owner, const wr_addr *addr,
     return WR_EINVAL;
   wr_sock *s = sock_new(env, owner);
   if (!s)
-    return WR_ENOMEM;
+    return wr_sock_system_(env, WR_ENOMEM);
   s->connecting = 1;
   int rc = wr_sock_apply_list_(s, opts, nopts, WR_SOCK_LIST_CONNECT);
   if (rc == 0) {
-    rc = wr_net_connect(env->net, addr);
+    rc = wr_sock_system_(env, wr_net_connect(env->net, addr));
     if (rc >= 0) {
       s->h = rc;
       rc = map_handle(env, s->h, s);

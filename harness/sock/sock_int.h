@@ -93,6 +93,8 @@ struct wr_sockenv {
    * 16 KiB flood (bench_sock). */
   void *cache[WR_MSG_CACHE];
   int ncache;
+  wr_sock_limits limits; /* wr_sockenv_set_limits */
+  wr_sock_limit_hit hit; /* the first limit met */
   /* Last, and never zeroed (wr_sockenv_create clears only what comes
    * before it): clearing 64 KiB per environment was a fifth of a
    * stateful fuzz case under ASan (bench_statefuzz). */
@@ -115,6 +117,13 @@ typedef int (*wr_sock_cond_fn)(void *ctx);
 int wr_sock_wait_(wr_sockenv *env, wr_time deadline, wr_sock_cond_fn done,
                   void *ctx);
 wr_time wr_sock_deadline_(wr_sockenv *env, long timeout_ms);
+
+/* sock_env.c: records the first limit met (later ones are consequences)
+ * and returns the error the call that met it returns. */
+int wr_sock_limit_met_(wr_sockenv *env, const wr_sock_limit_hit *hit);
+/* rc as it is; a resource of the system the harness ran out of (WR_EMFILE,
+ * WR_ENFILE, WR_ENOMEM) is recorded as a SYSTEM limit first. */
+int wr_sock_system_(wr_sockenv *env, int rc);
 
 /* sock_env.c */
 void wr_sock_watch_(wr_sock *s);

@@ -167,7 +167,8 @@ static int post_packet(wr_sock *s, const wr_stream_packet *p) {
 
 void wr_sock_deliver_(wr_sock *s) {
   int delivered = 0;
-  while (s->active != WR_ACTIVE_FALSE && !s->port_closed && !s->paused) {
+  while (s->active != WR_ACTIVE_FALSE && !s->port_closed && !s->paused &&
+         s->env->hit.kind == WR_SOCK_LIMIT_NONE) {
     wr_stream_packet p;
     int r = wr_stream_next(&s->rx, &p);
     if (r == WR_FRAME_PACKET) {
@@ -236,6 +237,8 @@ static void hangup(wr_sock *s) {
 void wr_sock_input_(wr_sock *s, uint32_t events) {
   if (s->port_closed || s->h < 0)
     return;
+  if (s->env->hit.kind != WR_SOCK_LIMIT_NONE)
+    return; /* a harness limit was met: the run ends, nothing more is read */
   if (s->in_recv)
     return; /* the waiting recv reads for itself */
   if (s->active == WR_ACTIVE_FALSE || s->rd_done) {

@@ -9,6 +9,12 @@
 static int queue_append(wr_sock *s, const uint8_t *p, size_t n) {
   if (!n)
     return 0;
+  size_t lim = s->env->limits.queue_bytes;
+  if (lim && n > lim - (s->qlen < lim ? s->qlen : lim)) {
+    wr_sock_limit_hit h = {
+        .kind = WR_SOCK_LIMIT_QUEUE, .sock = s, .bytes = s->qlen, .adding = n};
+    return wr_sock_limit_met_(s->env, &h);
+  }
   if (s->qoff && s->qoff + s->qlen + n > s->qcap) {
     memmove(s->q, s->q + s->qoff, s->qlen);
     s->qoff = 0;
@@ -19,7 +25,7 @@ static int queue_append(wr_sock *s, const uint8_t *p, size_t n) {
       cap *= 2;
     uint8_t *q = realloc(s->q, cap);
     if (!q)
-      return WR_ENOMEM;
+      return wr_sock_system_(s->env, WR_ENOMEM);
     s->q = q;
     s->qcap = cap;
   }

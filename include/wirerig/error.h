@@ -36,7 +36,9 @@ extern "C" {
   X(EPROTO, "eproto", "malformed input")                                       \
   X(EOVERFLOW, "eoverflow", "value out of range")                              \
   X(EOF, "eof", "end of input")                                                \
-  X(UNKNOWN, "unknown", "unknown system error")
+  X(UNKNOWN, "unknown", "unknown system error")                                \
+  X(EMFILE, "emfile", "too many open files in this process")                   \
+  X(ENFILE, "enfile", "too many open files in the system")
 
 /* Positions in the table; the codes are their negations, -1 onwards. */
 enum wr_err_index_ {

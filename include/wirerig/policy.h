@@ -85,6 +85,38 @@ int wr_policy_format(const wr_policy *p, char *buf, size_t len);
 int wr_parse_time(const char *text, wr_time *out, char *err, size_t errlen);
 int wr_parse_rate(const char *text, uint64_t *out, char *err, size_t errlen);
 
+/* ---- one policy per connection ------------------------------------------ */
+
+/* "0=cuts:3,7;2=fixed:1": a segmentation policy for some connections,
+ * numbered as the preload shim numbers them (0, 1, ... in the order of
+ * accept/connect; docs/exec.md). The shim cuts those connections' reads
+ * by their own policy instead of the global one; `wirerig run` pins one
+ * connection at a time this way to try every small cut schedule of a
+ * target's reads. Only segmentation items: latency, jitter and bandwidth
+ * are refused (the shim cuts calls, it does not hold bytes back). */
+#define WR_CONN_POLICIES_MAX 16
+
+typedef struct wr_conn_policy {
+  uint64_t conn;
+  wr_policy seg;
+} wr_conn_policy;
+
+typedef struct wr_conn_policies {
+  uint32_t n;
+  wr_conn_policy v[WR_CONN_POLICIES_MAX];
+} wr_conn_policies;
+
+/* Parses the list (items separated by ';', each CONN=POLICY, CONN a
+ * decimal connection number given at most once; "" is the empty list).
+ * 0, or WR_EINVAL with a message naming the item; *out unchanged then. */
+int wr_conn_policies_parse(const char *text, wr_conn_policies *out, char *err,
+                           size_t errlen);
+/* The canonical text ("0=cuts:3,7;2=whole"); snprintf-style. */
+int wr_conn_policies_format(const wr_conn_policies *l, char *buf, size_t len);
+/* The policy of connection conn, or NULL when the list does not name it. */
+const wr_policy *wr_conn_policies_find(const wr_conn_policies *l,
+                                       uint64_t conn);
+
 /* ---- every cut schedule of a small stream ------------------------------ */
 
 /* Enumerates every way to cut a stream of len bytes into segments with at

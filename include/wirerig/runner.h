@@ -42,10 +42,17 @@ typedef enum wr_run_verdict {
 } wr_run_verdict;
 
 /* The segmentation of direction ep -> peer (endpoint indexes) replaced by
- * seg's (its seg, seg_min/max and cuts; its delays are ignored). */
+ * seg's (its seg, seg_min/max and cuts; its delays are ignored).
+ *
+ * With shim set, a schedule of a target's own reads instead: target ep
+ * (started with shim=) reads its connection number conn (as the preload
+ * shim numbers them, docs/exec.md) by seg; peer is -1. Written
+ * `NAME#CONN=POLICY` (`kv#0=cuts:3,7`). */
 typedef struct wr_run_sched {
   int ep, peer;
   wr_policy seg;
+  int shim;
+  uint64_t conn;
 } wr_run_sched;
 
 /* One observation: text and key point into the run's buffer. `key` is what
@@ -92,7 +99,37 @@ typedef struct wr_run_result {
   /* sim: simnet's trace hash at the end of the run (the same scenario and
    * seed give the same hash); 0 on loopback. */
   uint64_t trace_hash;
+  /* Steps counted against wr_run_params.max_steps. */
+  uint64_t steps;
+  /* ERROR: the harness bound that ended the run (WR_RUN_BOUND_*), 0 for
+   * any other error. */
+  int bound;
 } wr_run_result;
+
+/* Harness bounds (issue #17): a run that meets one ends as ERROR (the
+ * harness's verdict, never the scenario's FAIL), saying which bound, its
+ * value and the step. Simulated runs are bounded by counts only, never by
+ * the wall clock, so the same seed meets the same bound at the same step. */
+/* Steps of one run: every step executed counts 1 (a step inside `repeat`
+ * once per round, each round 1 more), and 1 more per 64 KiB sent and per
+ * message `messages` or `drain` takes. */
+#define WR_RUN_MAX_STEPS_DEFAULT 10000000ull
+/* Steps of all the runs of one file (seeds, schedules, loopback), each
+ * run counting 100 more for its network: `seeds 4294967295` ends. */
+#define WR_RUN_MAX_TOTAL_STEPS_DEFAULT 200000000ull
+/* One mailbox's waiting data, one socket's send queue (wr_sock_limits). */
+#define WR_RUN_MAX_MAILBOX_DEFAULT (64u * 1024u * 1024u)
+#define WR_RUN_MAX_QUEUE_DEFAULT (64u * 1024u * 1024u)
+/* Wall time of one loopback run (targets included), seconds. */
+#define WR_RUN_TIMEOUT_DEFAULT_S 300u
+
+enum {
+  WR_RUN_BOUND_STEPS = 1, /* max_steps */
+  WR_RUN_BOUND_MAILBOX,   /* max_mailbox */
+  WR_RUN_BOUND_QUEUE,     /* max_queue */
+  WR_RUN_BOUND_TIMEOUT,   /* timeout_s */
+  WR_RUN_BOUND_SYSTEM     /* the system's: out of descriptors or memory */
+};
 
 typedef struct wr_run_params {
   wr_run_transport transport;
@@ -103,6 +140,10 @@ typedef struct wr_run_params {
   /* libwirerig_preload.so, for targets started with shim=: they get it in
    * LD_PRELOAD with this run's seed. NULL: such a target is an ERROR. */
   const char *preload;
+  /* Targets under the shim append their shim trace (docs/exec.md) to
+   * this file: how `wirerig run` measures a target's read streams. NULL:
+   * none. */
+  const char *shim_trace;
   /* Observe only: no expectation ends the run; every step runs and is
    * logged (the verdict stays PASS unless the harness fails). The stateful
    * fuzzer (statefuzz.h) generates steps whose outcome it does not know in
@@ -118,6 +159,11 @@ typedef struct wr_run_params {
    * for up to 2 s of virtual time, so segments and FINs still in flight
    * arrive in the file. NULL: none. */
   const char *pcap;
+  /* The bounds above; 0: the default. max_steps bounds this run; a plan
+   * gives its runs what is left of the file's total. */
+  uint64_t max_steps;
+  size_t max_mailbox, max_queue;
+  uint32_t timeout_s; /* loopback only: wall time of the run */
 } wr_run_params;
 
 /* Runs once. r is reused between runs (its buffers grow, never shrink);
@@ -171,6 +217,9 @@ typedef struct wr_run_opts {
   int sim, loopback;      /* transports asked for */
   uint64_t exhaustive;    /* byte limit; a file's `exhaustive` wins */
   uint64_t max_schedules; /* per scenario; 0: 2048 */
+  /* Runs of the pass over a shim target's read schedules (run_shim.c),
+   * each a new server process; 0: WR_RUN_SHIM_SCHEDULES. */
+  uint64_t max_shim_schedules;
   const char *schedule;   /* --schedule text, NULL */
   const char *shrink_dir; /* NULL: next to the scenario */
   int no_shrink;
@@ -191,6 +240,13 @@ typedef struct wr_run_opts {
   unsigned shard_k, shard_n;
   void (*progress)(void *ctx, const char *file, uint64_t done, uint64_t total);
   void *progress_ctx;
+  /* The harness bounds (wr_run_params; 0: the defaults), max_total_steps
+   * for all the runs of one file, max_file_data for the parser
+   * (wr_scn_config.max_file_data) when the suite loads a file. */
+  uint64_t max_steps, max_total_steps;
+  size_t max_mailbox, max_queue;
+  uint32_t timeout_s;
+  uint64_t max_file_data;
 } wr_run_opts;
 
 typedef enum wr_run_kind {
@@ -201,9 +257,20 @@ typedef enum wr_run_kind {
   WR_RUN_K_BADINPUT  /* a bad --schedule for this file */
 } wr_run_kind;
 
+/* The default bound of the shim schedule pass: every schedule with as
+ * many cuts as fit in it, over the first --exhaustive-limit bytes of each
+ * connection a shim target reads. */
+#define WR_RUN_SHIM_SCHEDULES 80
+
 typedef struct wr_run_report {
   wr_run_kind kind;
   uint64_t sim_runs, lo_runs, seeds, schedules;
+  /* Loopback runs over a shim target's read schedules, among lo_runs;
+   * shim_cuts: the most cuts a schedule had; shim_capped: the bound
+   * stopped it before every connection's schedules were tried. */
+  uint64_t shim_schedules;
+  uint32_t shim_cuts;
+  int shim_capped;
   int capped;             /* the exhaustive pass stopped at max_schedules */
   wr_run_verdict sim, lo; /* PASS/FAIL/SKIP/ERROR of each transport */
   int ran_sim, ran_lo;

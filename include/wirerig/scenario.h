@@ -30,6 +30,11 @@ extern "C" {
 /* Largest byte string one data expression may evaluate to (repetitions,
  * pattern(), file() included), unless wr_scn_config says otherwise. */
 #define WR_SCN_MAX_DATA (256u * 1024u * 1024u)
+/* Most data all of one file's data expressions may come to together,
+ * unless wr_scn_config says otherwise: a file of a few bytes could build
+ * gigabytes (`send pattern(268435456)` four times), and every byte is
+ * built before anything runs. */
+#define WR_SCN_MAX_FILE_DATA (64u * 1024u * 1024u)
 /* Largest scenario file wr_scn_load reads: scenarios are written by hand;
  * bulk data belongs in file(). */
 #define WR_SCN_MAX_SOURCE (4u * 1024u * 1024u)
@@ -79,6 +84,10 @@ typedef struct wr_scn_endpoint {
    * libwirerig_preload.so (docs/exec.md) with these policies for its own
    * reads and writes, seeded by the run's seed. NULL: no shim. */
   const char *shim_reads, *shim_writes;
+  /* shim_conn="C=POLICY;...": connections whose reads follow their own
+   * policy (policy.h, wr_conn_policies); what a shrunk target scenario
+   * pins. NULL: none. */
+  const char *shim_conn;
 } wr_scn_endpoint;
 
 /* ---- expectations -------------------------------------------------------- */
@@ -343,6 +352,9 @@ typedef struct wr_scn_config {
   size_t max_data;     /* 0: WR_SCN_MAX_DATA */
   unsigned max_errors; /* 0: WR_SCN_MAX_ERRORS */
   int no_files;        /* refuse file() (fuzzing) */
+  /* All the file's data together; 0: WR_SCN_MAX_FILE_DATA. One expression
+   * may come to at most the smaller of the two limits. */
+  uint64_t max_file_data;
 } wr_scn_config;
 
 /* Parses text[0..len) as the scenario file `file` (used in messages and as

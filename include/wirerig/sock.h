@@ -64,6 +64,58 @@ int wr_sockenv_run(wr_sockenv *env, long ms);
 
 /* Mailboxes (the controlling processes): mailbox.h. */
 
+/* ---- harness limits ------------------------------------------------------
+ * Bounds a harness sets on an environment so that a flooding peer, a send
+ * loop or a peer that never answers ends a run with a report instead of
+ * growing without end or waiting forever. gen_tcp has no such limits (an
+ * Erlang mailbox grows until the VM runs out of memory): they are the
+ * harness's, and a run that meets one is the harness's ERROR, not a
+ * verdict about the code under test. All are off by default. */
+typedef struct wr_sock_limits {
+  /* One mailbox's data bytes: a message that would take it past this is
+   * not delivered, the limit is recorded, and the socket stops reading. */
+  size_t mailbox_bytes;
+  /* One socket's send queue (bytes gen_tcp:send queued in the driver):
+   * a send that would pass it queues nothing and returns WR_ENOMEM. */
+  size_t queue_bytes;
+  /* Transport time (wr_net_now) at which every wait of the environment
+   * ends; 0: none. On loopback that is the real clock. */
+  wr_time deadline;
+} wr_sock_limits;
+
+typedef enum wr_sock_limit_kind {
+  WR_SOCK_LIMIT_NONE = 0,
+  WR_SOCK_LIMIT_MAILBOX,
+  WR_SOCK_LIMIT_QUEUE,
+  WR_SOCK_LIMIT_DEADLINE,
+  /* Not a limit set here but one of the system's the harness met: the
+   * process or the system out of descriptors (WR_EMFILE, WR_ENFILE) or
+   * memory (WR_ENOMEM) where the environment needed one. gen_tcp would
+   * return the same atom, but what it says is about the machine running
+   * the test, not about the code under test. */
+  WR_SOCK_LIMIT_SYSTEM
+} wr_sock_limit_kind;
+
+/* The first limit met: which, where, and the size it had reached. */
+typedef struct wr_sock_limit_hit {
+  wr_sock_limit_kind kind;
+  const wr_mailbox *mailbox; /* MAILBOX */
+  const wr_sock *sock;       /* MAILBOX: the socket delivering; QUEUE */
+  size_t bytes;              /* MAILBOX: bytes waiting; QUEUE: bytes queued */
+  size_t messages;           /* MAILBOX: messages waiting */
+  size_t adding;             /* the bytes that would have passed the limit */
+  int err;                   /* SYSTEM: WR_EMFILE, WR_ENFILE or WR_ENOMEM */
+} wr_sock_limit_hit;
+
+/* Sets the limits (a copy). 0 or WR_EINVAL. */
+int wr_sockenv_set_limits(wr_sockenv *env, const wr_sock_limits *lim);
+/* 1 and *out filled once a limit was met (the first one is kept; from then
+ * on every wait of the environment returns at once, WR_ENOMEM for a size
+ * limit, WR_TIMEOUT for the deadline, the error for SYSTEM, and active
+ * sockets stop reading), else 0. SYSTEM is recorded whatever the limits
+ * set (none need be). */
+int wr_sockenv_limit_hit(const wr_sockenv *env, wr_sock_limit_hit *out);
+
 /* ---- connecting --------------------------------------------------------- */
 
 /* gen_tcp:listen. addr NULL: 127.0.0.1 with an ephemeral port. The options

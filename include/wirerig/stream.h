@@ -62,9 +62,9 @@ void wr_stream_free(wr_stream *s);
 
 /* Option changes take effect for the next packet; buffered bytes are kept,
  * so switching http -> raw after http_eoh reads a body (semantics §3.3).
- * Changing the type resets the HTTP state to the request line (OTP 25
- * keeps the state instead, semantics §3.3). buffer values below 1 become
- * 1, as in inet_drv. */
+ * Changing the type keeps the HTTP state where the last line left it, as
+ * OTP 25 does (semantics §3.3). buffer values below 1 become 1, as in
+ * inet_drv. */
 void wr_stream_set_type(wr_stream *s, wr_packet_type type);
 void wr_stream_set_packet_size(wr_stream *s, uint32_t packet_size);
 void wr_stream_set_delimiter(wr_stream *s, uint8_t delimiter);

@@ -28,6 +28,8 @@ expect 2 "--faults: fault item 1 'bogus:1': unknown fault" --faults bogus:1 -- t
 expect 2 "--faults: fault item 2 'eintr:2': probability" --faults "eof:3 eintr:2" -- true
 expect 2 "--faults: fault item 1 'reset:x'" --faults reset:x -- true
 expect 2 "--ports: .*70000 is not a port" --ports 80,70000 -- true
+expect 2 "--conn-reads: connection policy item 2: policy item 1 'fixed:0'" --conn-reads "0=whole;1=fixed:0" -- true
+expect 2 "--conn-reads: .*connection 0 given twice" --conn-reads "0=whole;0=cuts:1" -- true
 expect 2 "option '--bogus' is unknown" --bogus -- true
 expect 2 "no program given" --seed 1
 expect 2 "--trace .*: No such file or directory" --trace "$tmp/no/dir/t" -- true
@@ -49,7 +51,7 @@ expect 0 "" -- true
 "$wirerig" exec --seed 1 -- sh -c 'echo "$0 $1"' --seed x >"$tmp/out" 2>&1 &&
   grep -qx -- "--seed x" "$tmp/out" || { echo "exec_cli: PROG's options were taken" >&2; bad=1; }
 # The shim is really loaded, with the configuration it was given.
-"$wirerig" exec --seed 42 --reads fixed:3 -- sh -c 'echo "$LD_PRELOAD|$WIRERIG_PRELOAD_SEED|$WIRERIG_PRELOAD_READS"' >"$tmp/out" 2>&1
-grep -qE 'libwirerig_preload\.so\|42\|fixed:3$' "$tmp/out" || { cat "$tmp/out"; echo "exec_cli: environment not passed" >&2; bad=1; }
+"$wirerig" exec --seed 42 --reads fixed:3 --conn-reads '1=cuts:2' -- sh -c 'echo "$LD_PRELOAD|$WIRERIG_PRELOAD_SEED|$WIRERIG_PRELOAD_READS|$WIRERIG_PRELOAD_CONN_READS"' >"$tmp/out" 2>&1
+grep -qE 'libwirerig_preload\.so\|42\|fixed:3\|1=cuts:2$' "$tmp/out" || { cat "$tmp/out"; echo "exec_cli: environment not passed" >&2; bad=1; }
 [ $bad -eq 0 ] && echo "exec_cli: every case gave its status and message"
 exit $bad

@@ -67,14 +67,14 @@ echo "kv_bug: seed $found failed $runs runs out of $runs ($(($(date +%s) - start
 # run over seeds fails, and its printed `--seed` command fails again on
 # every one of RUNS runs. Run from the top of the checkout.
 export WIRERIG_KVSERVER=$kv WIRERIG_KVSERVER_ARGS=--bug
-out=$("$wirerig" run scenarios/target/kv-shim.scn 2>&1)
+out=$("$wirerig" run scenarios/target/kv-shim.scn --shrink-dir "$tmp" 2>&1)
 [ $? -eq 1 ] || { echo "$out"; fail "kv-shim.scn should fail against --bug"; }
 repro=$(grep -m1 '  reproduce: wirerig ' <<<"$out" | sed 's/^  reproduce: wirerig //')
 grep -q -- '--seed ' <<<"$repro" || { echo "$out"; fail "no --seed in the reproduction command"; }
 start_s=$(date +%s)
 for i in $(seq 1 "$runs"); do
   # shellcheck disable=SC2086 # the printed command is a list of words
-  "$wirerig" $repro >/dev/null 2>&1
+  "$wirerig" $repro --no-shrink >/dev/null 2>&1
   rc=$?
   [ $rc -eq 1 ] || fail "run $i of 'wirerig $repro' exited $rc, not 1"
 done

@@ -14,7 +14,10 @@ rc=$?
 [ $rc -eq 0 ] || { echo "$out"; fail "the correct server should pass (exit $rc)"; }
 
 export WIRERIG_KVSERVER_ARGS=--bug
-out=$("$wirerig" run scenarios/target 2>&1)
+# Failures of targets under the shim are shrunk into files: not into the
+# source tree.
+shrunk=$(mktemp -d)
+out=$("$wirerig" run scenarios/target --shrink-dir "$shrunk" 2>&1)
 rc=$?
 echo "$out"
 [ $rc -eq 1 ] || fail "the --bug server should fail the run with exit 1, got $rc"
@@ -25,11 +28,12 @@ repro=$(grep -m1 '  reproduce: wirerig ' <<<"$out" | sed 's/^  reproduce: wireri
 [ -n "$repro" ] || fail "no reproduction command printed"
 
 # shellcheck disable=SC2086 # the command is a list of words, as printed
-again=$("$wirerig" $repro 2>&1)
+again=$("$wirerig" $repro --no-shrink 2>&1)
 rc=$?
 [ $rc -eq 1 ] || { echo "$again"; fail "reproduction '$repro' should fail, exit $rc"; }
 grep -qF -- "$observed" <<<"$again" ||
   { echo "$again"; fail "reproduction should observe the same: $observed"; }
+rm -rf "$shrunk"
 echo "target_bug: --bug caught, and 'wirerig $repro' reproduces it"
 
 # {dir}: the scenario's directory, quoted for the shell, so a target file
@@ -38,7 +42,7 @@ echo "target_bug: --bug caught, and 'wirerig $repro' reproduces it"
 unset WIRERIG_KVSERVER_ARGS
 odd=$(mktemp -d)/"a b'c"
 mkdir -p "$odd"
-trap 'rm -rf "$(dirname "$odd")"' EXIT
+trap 'rm -rf "$(dirname "$odd")" "$shrunk"' EXIT
 cp scenarios/target/kvserver.sh scenarios/target/kv-basic.scn "$odd/"
 case $wirerig in /*) ;; *) wirerig=$PWD/$wirerig ;; esac
 out=$(cd / && "$wirerig" run "$odd/kv-basic.scn" 2>&1) ||

@@ -64,7 +64,7 @@ Try 'wirerig check --help'." -- --bogus good
 # --help prints usage on stdout: check its first line separately
 count=$((count + 1))
 first=$("$wirerig" check --help | head -1)
-if [ "$first" != "usage: wirerig check [-q] FILE|DIR..." ]; then
+if [ "$first" != "usage: wirerig check [-q] [--max-data MIB] FILE|DIR..." ]; then
   failures=$((failures + 1))
   printf 'FAIL help text: %s\n' "$first"
 fi

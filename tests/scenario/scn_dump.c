@@ -158,6 +158,8 @@ void scn_dump(const wr_scenario *s, tu_str *o) {
       tu_str_printf(o, " shim=\"%s\"", e->shim_reads);
     if (e->shim_writes)
       tu_str_printf(o, " shim_writes=\"%s\"", e->shim_writes);
+    if (e->shim_conn)
+      tu_str_printf(o, " shim_conn=\"%s\"", e->shim_conn);
     if (e->timeout)
       tu_str_printf(o, " timeout=%" PRIu64 "ns", (uint64_t)e->timeout);
     if (e->host)
