@@ -95,6 +95,45 @@ static void test_defaults_and_rules(void **st) {
   sx_each(defaults, "", "active=false");
 }
 
+/* gen_tcp:listen and gen_tcp:connect keep the LAST occurrence of an
+ * option and then apply the list as setopts does (back to front), where
+ * setopts keeps the first (semantics §5.2, "Order"). Found by the
+ * stateful_model fuzz target: a listener given active=false active=true
+ * was passive. Checked on OTP 25:
+ *   erl -noshell -eval '{ok,L}=gen_tcp:listen(0,[{active,false},
+ *     {active,true},{packet,2},{packet,4},{high_watermark,100},
+ *     {low_watermark,200},{high_watermark,150}]),
+ *     io:format("~p~n",[inet:getopts(L,[active,packet,high_watermark,
+ *     low_watermark])]), halt().'
+ *   -> {ok,[{active,true},{packet,4},{high_watermark,200},
+ *          {low_watermark,200}]}
+ * and connect alike; listen [{active,2},{active,3}] gives {active,3}. */
+static void last_wins(sx *x) {
+  /* the listener's list reaches the accepted socket, the client's its own */
+  TU_CHECK(get(x->s, WR_OPT_ACTIVE) == WR_ACTIVE_TRUE, "accepted: active");
+  TU_CHECK(get(x->s, WR_OPT_PACKET) == WR_PACKET_4, "accepted: packet");
+  TU_CHECK(get(x->s, WR_OPT_HIGH_WATERMARK) == 200 &&
+               get(x->s, WR_OPT_LOW_WATERMARK) == 200,
+           "accepted: watermarks 200/200, got %lld/%lld",
+           (long long)get(x->s, WR_OPT_HIGH_WATERMARK),
+           (long long)get(x->s, WR_OPT_LOW_WATERMARK));
+  wr_sockopt n = {WR_OPT_ACTIVE, 0, 0};
+  TU_CHECK(wr_sock_getopt(x->c, &n) == 0 && n.value == WR_ACTIVE_N &&
+               n.value2 == 3,
+           "client: a counter of 3 (not 5), got %lld/%lld", (long long)n.value,
+           (long long)n.value2);
+  TU_CHECK(get(x->c, WR_OPT_PACKET) == WR_PACKET_RAW, "client: packet raw");
+  /* setopts still keeps the first occurrence */
+  sx_setopts(x->s, "active=false active=true");
+  TU_CHECK(get(x->s, WR_OPT_ACTIVE) == WR_ACTIVE_FALSE, "setopts: first");
+}
+static void test_listen_connect_last_wins(void **st) {
+  (void)st;
+  sx_each(last_wins, "active=2 packet=1 active=3 packet=raw",
+          "active=false active=true packet=2 packet=4 high_watermark=100 "
+          "low_watermark=200 high_watermark=150");
+}
+
 static void test_parser_errors(void **st) {
   (void)st;
   static const struct {
@@ -199,6 +238,7 @@ static void test_backlog_waits(void **st) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_defaults_and_rules),
+      cmocka_unit_test(test_listen_connect_last_wins),
       cmocka_unit_test(test_parser_errors),
       cmocka_unit_test(test_connect_refused),
       cmocka_unit_test(test_backlog_waits),

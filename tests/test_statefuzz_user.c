@@ -291,53 +291,35 @@ static void test_same_outcome(void **state) {
 }
 
 /* A finding of stateful_model becomes a regression file: fewer
- * operations, the header, and it parses. (That `wirerig run` fails on it
- * is tests/statefuzz/regress.sh's.) An input the model passes writes
- * nothing.
- *
- * The input is fuzz/findings/stateful_model/crash-0d6dbd2d... as the
- * shrinker left it, with one operation of noise put back: a listener with
- * `active=false active=true` whose accepted socket gives a passive recv
- * data (the model's bug, under triage). When the model is fixed this input
- * passes, and this test must move to the next finding. */
+ * operations, the header, and it parses (tests/statefuzz/regress.sh runs
+ * it). The input below was fuzz/findings/stateful_model/crash-0d6dbd2d...
+ * as the shrinker left it, with one operation of noise put back: a
+ * listener with `active=false active=true` whose accepted socket gave a
+ * passive recv data. That model bug is fixed (listen keeps the last
+ * occurrence of an option, docs/fuzzing.md "Triage"), so the input now
+ * passes and writes nothing; no stateful_model finding is left to write a
+ * regression for, which leaves the writing path untested until the next
+ * one (said in docs/fuzzing.md). */
 static void test_regression(void **state) {
   (void)state;
   static const uint8_t buf[] = {0x00, 0x02, 0x01, 0x0a, 0x01, 0x01,
                                 0x00, 0x0e, 0x01, /* wait 10ms: noise */
                                 0xfe, 0xd4, 0x00, 0x05, 0x00, 0x04};
-  size_t n = sizeof buf;
-  FILE *f;
   char path[] = "/tmp/wr_sfr_XXXXXX";
   int fd = mkstemp(path);
   assert_true(fd >= 0);
   close(fd);
-  size_t before = 0, after = 0;
+  unlink(path);
   char err[512];
-  int rc =
-      wr_sf_regression_write(buf, n, path, &before, &after, err, sizeof err);
-  if (rc)
-    fail_msg("%d: %s", rc, err);
-  assert_int_equal(before, 3);
-  assert_int_equal(after, 2);
-  wr_scenario *s = wr_scn_load(path, NULL);
-  assert_non_null(s);
-  assert_int_equal(s->nerrors, 0);
-  wr_scn_free(s);
-  f = fopen(path, "r");
-  assert_non_null(f);
-  char text[8192];
-  size_t tn = fread(text, 1, sizeof text - 1, f);
-  text[tn] = '\0';
-  fclose(f);
-  assert_non_null(strstr(text, "# Pins down: recv on an {active,true}"));
-  assert_non_null(strstr(text, "# Oracle: recv on s gave data"));
-  assert_non_null(strstr(text, "-> error einval\n"));
-  /* a passing input */
+  assert_int_equal(wr_sf_regression_write(buf, sizeof buf, path, NULL, NULL,
+                                          err, sizeof err),
+                   1);
+  assert_int_equal(access(path, F_OK), -1); /* nothing written */
   static const uint8_t ok_in[] = {0, 0, 0};
   assert_int_equal(wr_sf_regression_write(ok_in, sizeof ok_in, path, NULL, NULL,
                                           err, sizeof err),
                    1);
-  unlink(path);
+  assert_int_equal(access(path, F_OK), -1);
 }
 
 int main(void) {

@@ -1,5 +1,6 @@
 /* The socket environment: the event loop over one transport, socket and
  * mailbox bookkeeping, connecting (sock.h). Options are in sock_opts.c. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,9 +11,10 @@
 int wr_sockenv_create(wr_net *net, wr_sockenv **out) {
   if (!net || !out)
     return WR_EINVAL;
-  wr_sockenv *env = calloc(1, sizeof *env);
+  wr_sockenv *env = malloc(sizeof *env);
   if (!env)
     return WR_ENOMEM;
+  memset(env, 0, offsetof(wr_sockenv, scratch));
   env->net = net;
   *out = env;
   return 0;
@@ -365,7 +367,7 @@ int wr_sock_listen(wr_sockenv *env, wr_mailbox *owner, const wr_addr *addr,
   if (!s)
     return wr_sock_system_(env, WR_ENOMEM);
   s->listener = 1;
-  int rc = wr_sock_apply_list_(s, opts, nopts, 1);
+  int rc = wr_sock_apply_list_(s, opts, nopts, WR_SOCK_LIST_LISTEN);
   if (rc == 0) {
     rc = wr_sock_system_(env, wr_net_listen(env->net, addr, s->backlog));
     if (rc >= 0) {
@@ -474,7 +476,7 @@ int wr_sock_connect(wr_sockenv *env, wr_mailbox *owner, const wr_addr *addr,
   if (!s)
     return wr_sock_system_(env, WR_ENOMEM);
   s->connecting = 1;
-  int rc = wr_sock_apply_list_(s, opts, nopts, 0);
+  int rc = wr_sock_apply_list_(s, opts, nopts, WR_SOCK_LIST_CONNECT);
   if (rc == 0) {
     rc = wr_sock_system_(env, wr_net_connect(env->net, addr));
     if (rc >= 0) {

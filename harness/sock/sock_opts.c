@@ -12,6 +12,7 @@ static void net_opt(wr_sock *s, wr_net_sockopt which, int64_t v) {
 
 /* Applies one checked option (semantics §4.1, §5.1, §5.2). */
 static int apply_opt(wr_sock *s, const wr_sockopt *o, int *armed) {
+  int was = s->active;
   switch (o->name) {
   case WR_OPT_ACTIVE:
     if (o->value == WR_ACTIVE_N) {
@@ -38,6 +39,11 @@ static int apply_opt(wr_sock *s, const wr_sockopt *o, int *armed) {
     }
     if (s->active != WR_ACTIVE_FALSE)
       *armed = 1;
+    /* A socket paused by a framing error resumes when armed anew; true on
+     * a socket already true changes nothing in inet_drv (sock_recv.c). */
+    if (s->paused && s->active != WR_ACTIVE_FALSE &&
+        (was != WR_ACTIVE_TRUE || s->active != WR_ACTIVE_TRUE))
+      s->paused = 0;
     return 0;
   case WR_OPT_PACKET:
     s->packet = (wr_packet_type)o->value;
@@ -132,25 +138,50 @@ static int apply_opt(wr_sock *s, const wr_sockopt *o, int *armed) {
   }
 }
 
+/* An entry of a listen or connect list that a later entry of the same
+ * option overrides. */
+static int overridden(const wr_sockopt *opts, size_t n, size_t i) {
+  for (size_t j = i + 1; j < n; j++)
+    if (opts[j].name == opts[i].name)
+      return 1;
+  return 0;
+}
+
 /* Checks and applies a list as inet:setopts does: the driver receives the
  * list reversed, so the last element is applied first and the first
- * occurrence of an option is the one that stays. Values are checked before
+ * occurrence of an option is the one that stays. gen_tcp:listen and
+ * gen_tcp:connect first keep only the LAST occurrence of each option, then
+ * hand the driver the rest the same way (semantics §5.2, "Order"): their
+ * [{active,false},{active,true}] is active true, their
+ * [{active,2},{active,3}] a counter of 3, not 5. Values are checked before
  * anything is applied; an active counter overflow stops there. */
 int wr_sock_apply_list_(wr_sock *s, const wr_sockopt *opts, size_t n,
-                        int listen_opts) {
+                        wr_sock_list_kind kind) {
   if (n && !opts)
     return WR_EINVAL;
   for (size_t i = 0; i < n; i++) {
     if (wr_sockopt_check(&opts[i], NULL, 0) != 0)
       return WR_EINVAL;
-    if (opts[i].name == WR_OPT_BACKLOG && !listen_opts)
+    if (opts[i].name == WR_OPT_BACKLOG && kind != WR_SOCK_LIST_LISTEN)
       return WR_EINVAL; /* a listen option only */
   }
   int armed = 0;
   for (size_t i = n; i-- > 0;) {
+    if (kind != WR_SOCK_LIST_SETOPTS && overridden(opts, n, i))
+      continue;
     int rc = apply_opt(s, &opts[i], &armed);
     if (rc)
       return rc;
+    /* New framing on an active socket delivers what the buffer now holds
+     * at once: OTP 25 posts the bytes of a partial http line as soon as
+     * setopts makes the socket raw (checked with erl; before, they sat in
+     * a full buffer that no input event emptied, a livelock found by
+     * stateful_model, scenarios/regressions/setopts-framing-delivers.scn). */
+    wr_sockopt_name o = opts[i].name;
+    if (s->active != WR_ACTIVE_FALSE &&
+        (o == WR_OPT_PACKET || o == WR_OPT_PACKET_SIZE || o == WR_OPT_BUFFER ||
+         o == WR_OPT_LINE_DELIMITER))
+      armed = 1;
   }
   if (armed && !s->listener && !s->connecting)
     wr_sock_armed_(s);
@@ -203,7 +234,7 @@ static int get_net(wr_sock *s, wr_net_sockopt which, int64_t *out) {
 int wr_sock_setopts(wr_sock *s, const wr_sockopt *opts, size_t n) {
   if (!s || s->port_closed)
     return WR_EINVAL; /* inet:setopts on a closed port */
-  return wr_sock_apply_list_(s, opts, n, 0);
+  return wr_sock_apply_list_(s, opts, n, WR_SOCK_LIST_SETOPTS);
 }
 
 int wr_sock_getopt(wr_sock *s, wr_sockopt *o) {

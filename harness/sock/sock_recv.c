@@ -74,11 +74,22 @@ static int close_reason(const wr_sock *s) {
 static void report_close_active(wr_sock *s, int error) {
   if (error)
     wr_sock_post_(s, WR_MSG_TCP_ERROR, error, NULL, 0);
-  wr_sock_post_(s, WR_MSG_TCP_CLOSED, 0, NULL, 0);
+  /* A second framing error with exit_on_close false posts tcp_error only:
+   * tcp_closed comes once per port (OTP 25, checked with erl). */
+  if (!(error == WR_EMSGSIZE && !s->exit_on_close && s->closed_msg))
+    wr_sock_post_(s, WR_MSG_TCP_CLOSED, 0, NULL, 0);
   wr_stream_discard(&s->rx);
   if (error == WR_EMSGSIZE && !s->exit_on_close) {
-    /* OTP 25: the bad bytes are dropped and the connection goes on; later
-     * packets are delivered and sends work (checked with escripts). */
+    /* OTP 25: the bad bytes are dropped and the connection goes on, sends
+     * work; but nothing more is delivered until a setopts arms the socket
+     * again (active false then true, once, N; setting true on a socket
+     * that is true does not), and that tcp_closed was the only one: a
+     * later peer close posts nothing (semantics §4.3, checked with erl;
+     * scenarios/regressions/emsgsize-active-exit-on-close-false-pause.scn).
+     * What arrives meanwhile is read into the buffer and delivered once
+     * armed, as inet_drv would read it then. */
+    s->closed_msg = 1;
+    s->paused = 1;
     wr_sock_watch_(s);
     return;
   }
@@ -156,7 +167,7 @@ static int post_packet(wr_sock *s, const wr_stream_packet *p) {
 
 void wr_sock_deliver_(wr_sock *s) {
   int delivered = 0;
-  while (s->active != WR_ACTIVE_FALSE && !s->port_closed &&
+  while (s->active != WR_ACTIVE_FALSE && !s->port_closed && !s->paused &&
          s->env->hit.kind == WR_SOCK_LIMIT_NONE) {
     wr_stream_packet p;
     int r = wr_stream_next(&s->rx, &p);
@@ -246,9 +257,15 @@ void wr_sock_input_(wr_sock *s, uint32_t events) {
    * sees: the framing, the message sizes and the deferred error are
    * decided per read exactly as before. */
   for (int round = 0; round < READS_PER_EVENT; round++) {
-    long n = s->active == WR_ACTIVE_TRUE ? read_ahead(s) : read_some(s, 0);
-    if (n == WR_EAGAIN)
+    long n = s->active == WR_ACTIVE_TRUE || s->paused ? read_ahead(s)
+                                                      : read_some(s, 0);
+    if (n == WR_EAGAIN) {
+      /* Nothing read: the kernel is empty, or the buffer is full of what
+       * may be packets by now. Deliver them: the input stays ready while
+       * the kernel holds bytes, and would come back at once forever. */
+      wr_sock_deliver_(s);
       return;
+    }
     if (n <= 0)
       saw_end(s, n);
     wr_sock_deliver_(s);

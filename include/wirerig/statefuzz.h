@@ -4,12 +4,13 @@
  * A fuzz input is decoded into a scenario -- a listener `s` and a client
  * `c` with their socket options, then a sequence of operations (sends,
  * recvs, mailbox reads, setopts, shutdowns, closes, waits, network
- * policies and faults) -- written as scenario TEXT and parsed by the
- * scenario parser, so a generated case is exactly what a scenario file
- * says and every finding is a file `wirerig run FILE --transport sim
- * --seed S` runs. Any byte string decodes (no rejects): every choice is
- * taken modulo its range, a missing byte reads as 0, and the number of
- * operations and the data sizes are bounded.
+ * policies and faults) -- written as scenario TEXT and, beside it, as the
+ * steps the scenario parser makes of that text (tests/test_statefuzz.c
+ * requires the two to agree on every field), so a generated case is
+ * exactly what a scenario file says and every finding is a file `wirerig
+ * run FILE --transport sim --seed S` runs. Any byte string decodes (no
+ * rejects): every choice is taken modulo its range, a missing byte reads as 0,
+ * and the number of operations and the data sizes are bounded.
  *
  * Generated operations carry no real expectation (`-> any`): what the
  * model must do is not known in advance. The oracles (wr_sf_check) run
@@ -39,6 +40,9 @@ extern "C" {
 #define WR_SF_MAX_DATA 32
 /* Longest input the mutator builds. */
 #define WR_SF_MAX_INPUT 2048
+/* Loopback cases: the wait after every operation that lets the network
+ * settle (docs/fuzzing.md, "Triage"). */
+#define WR_SF_SETTLE_MS 5
 
 /* Where each operation of an input starts and ends (the mutator's unit):
  * the header (seed, both sockets' options) is input[0..header). */
@@ -51,16 +55,24 @@ typedef struct wr_sf_layout {
 typedef struct wr_sf_case {
   char *text; /* the scenario file's text (malloc'd, NUL-terminated) */
   size_t len;
-  wr_scenario *scn; /* parsed, nerrors == 0 */
+  wr_scenario *scn; /* the text's scenario, nerrors == 0 */
   uint64_t seed;    /* simnet's seed, from the input */
   size_t nops;      /* operations kept */
   int sim_only;     /* uses reset or drop: loopback would skip it */
+  int rerun;        /* wr_sf_check runs it twice (determinism) */
+  void *ast_;       /* internal: the storage scn points into (NULL: scn was
+                       parsed, and wr_sf_case_free frees it as such) */
 } wr_sf_case;
 
 typedef struct wr_sf_decode_opts {
   /* Durations for loopback: waits and timeouts short, and recvs long
    * enough for real sockets to deliver (the loopback target). */
   int loopback;
+  /* The determinism re-run of wr_sf_check for one case in this many,
+   * chosen by a hash of the input (so a replay of one input decides the
+   * same way); 0 or 1: every case. The stateful_model target uses 4: the
+   * second run was half of a case's time (docs/fuzzing.md). */
+  unsigned rerun_every;
 } wr_sf_decode_opts;
 
 /* Decodes any input into a case. 0, or WR_ENOMEM (out is then zeroed).
@@ -104,12 +116,12 @@ typedef struct wr_sf_verdict {
   int ran_to_end; /* the run was not stopped by the harness */
 } wr_sf_verdict;
 
-/* Runs the case on simnet twice with its seed and checks: the same
- * verdict, log and trace hash; byte conservation in every direction; the
- * gen_tcp invariants visible in the log (data messages within what active
- * allows, tcp_passive only after a counter, nothing after tcp_closed but
- * what the model allows, verbs on a closed socket fail). r and r2 are
- * reused between calls (zero them first, free with wr_run_result_free).
+/* Runs the case on simnet -- twice with its seed when c->rerun -- and
+ * checks: the same verdict, log and trace hash; byte conservation in every
+ * direction; the gen_tcp invariants visible in the log (data messages within
+ * what active allows, tcp_passive only after a counter, nothing after
+ * tcp_closed but what the model allows, verbs on a closed socket fail). r and
+ * r2 are reused between calls (zero them first, free with wr_run_result_free).
  * Returns v->ok. */
 int wr_sf_check(const wr_sf_case *c, wr_run_result *r, wr_run_result *r2,
                 wr_sf_verdict *v);

@@ -52,7 +52,10 @@ for input in "$dir"/crash-*; do
   done
   echo "$input: $before -> $after operations; wirerig run fails at line $line 100/100"
 done
-[ "$n" -ge 1 ] || fail "no crash-* input in $dir"
+# No stateful_model finding is under triage (the first ones were fixed in
+# the model, docs/fuzzing.md "Triage"): then only the checks below run,
+# and the line says so.
+[ "$n" -ge 1 ] || echo "no crash-* input in $dir: no finding under triage to write a regression for"
 
 # an input the model passes: exit 1, nothing written
 printf '\x00\x00\x00' > "$tmp/ok.bin"
