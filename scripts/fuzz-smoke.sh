@@ -71,15 +71,17 @@ fi
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/wirerig-fuzz.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
-ntargets=$(grep -vc '_bug	\|^stateful_' "$list")
+ntargets=$(grep -vc '_bug	' "$list")
 echo "== fuzz-smoke: $ntargets targets from \$OUT, ${secs}s each (about $((ntargets * secs))s)"
 
 # Targets whose findings are still under triage (fuzz/findings/README.md):
 # built and replayed by ctest, but not fuzzed here until their first
 # findings are understood, since they would fail every run. Said, not
 # hidden: the list is printed.
-untriaged=(stateful_loopback)
-echo "== fuzz-smoke: not fuzzed, findings under triage in fuzz/findings/: ${untriaged[*]}"
+untriaged=()
+if [ ${#untriaged[@]} -gt 0 ]; then
+  echo "== fuzz-smoke: not fuzzed, findings under triage in fuzz/findings/: ${untriaged[*]}"
+fi
 
 failed=()
 while IFS=$'\t' read -r name _ _ corpus _; do
