@@ -41,10 +41,10 @@ typedef struct dgram {
   int dead;
   uint32_t nfrags;
   uint8_t *data;
-  size_t cap;          /* bytes of data; the bitmaps cover as many bits */
+  size_t cap;           /* bytes of data; the bitmaps cover as many bits */
   uint64_t *wire, *got; /* one bit per byte: carried / captured */
-  uint32_t wire_bytes; /* bits set in wire */
-  uint32_t wire_end;   /* end of the highest fragment seen */
+  uint32_t wire_bytes;  /* bits set in wire */
+  uint32_t wire_end;    /* end of the highest fragment seen */
   uint32_t total;
   int have_total;
 } dgram;

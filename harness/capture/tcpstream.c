@@ -17,7 +17,7 @@
 
 #include "reasm_internal.h"
 
-#define SEG_OF(n) ((ooo_seg *)((char *)(n) - offsetof(ooo_seg, node)))
+#define SEG_OF(n) ((ooo_seg *)((char *)(n)-offsetof(ooo_seg, node)))
 
 int64_t wr_tcpdir_offset(const tcp_dir *t, uint32_t seq) {
   uint32_t here = t->base + (uint32_t)t->next;
@@ -204,9 +204,9 @@ static void deliver(rflow *f, int dir, const uint8_t *p, size_t n, int64_t ts) {
     offer(f, dir, 0);
     /* History costs a copy per flush, so a direction keeps a little until
      * it shows retransmissions, and the full amount from then on. */
-    compact(r, t, (st->retransmits || st->overlaps || st->unverified)
-                   ? r->hist
-                   : r->hist / 4);
+    compact(r, t,
+            (st->retransmits || st->overlaps || st->unverified) ? r->hist
+                                                                : r->hist / 4);
   }
 }
 
