@@ -46,17 +46,31 @@ static wr_otree_node *balance(wr_otree_node *n) {
   return n;
 }
 
-wr_otree_node *wr_otree_insert_(wr_otree_node *root, wr_otree_node *x) {
+/* Inserts below root; *grew says whether the subtree got taller. Once a
+ * subtree keeps its height nothing above it changes, so the way back up
+ * stops looking at nodes (each one a likely cache miss in a big queue). */
+static wr_otree_node *insert(wr_otree_node *root, wr_otree_node *x, int *grew) {
   if (!root) {
     x->l = x->r = NULL;
     x->h = 1;
+    *grew = 1;
     return x;
   }
   if (x->key < root->key)
-    root->l = wr_otree_insert_(root->l, x);
+    root->l = insert(root->l, x, grew);
   else
-    root->r = wr_otree_insert_(root->r, x);
-  return balance(root);
+    root->r = insert(root->r, x, grew);
+  if (!*grew)
+    return root;
+  int before = root->h;
+  root = balance(root);
+  *grew = root->h != before;
+  return root;
+}
+
+wr_otree_node *wr_otree_insert_(wr_otree_node *root, wr_otree_node *x) {
+  int grew = 0;
+  return insert(root, x, &grew);
 }
 
 wr_otree_node *wr_otree_remove_min_(wr_otree_node *root, wr_otree_node **min) {
