@@ -6,15 +6,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "otree.h"
+#include "oindex.h"
 #include "wirerig/tcpreasm.h"
 
 /* A segment that arrived ahead of a hole, waiting for it to fill. The list
  * is sorted by offset and its segments never overlap (overlapping parts
- * are cut off on insertion: the first copy wins). The tree (keyed by
- * offset) finds where a new segment goes; the list walks them in order. */
+ * are cut off on insertion: the first copy wins). The index (oindex.h)
+ * finds where a new segment goes; the list walks them in order. */
 typedef struct ooo_seg {
-  wr_otree_node node; /* first: the tree's nodes are the segments */
   struct ooo_seg *prev, *next;
   uint64_t off;
   uint32_t len;
@@ -45,7 +44,7 @@ typedef struct tcp_dir {
   size_t flush_at;   /* offer data once len - used reaches this */
   uint64_t dropping; /* bytes given up to the cap since the buffer filled */
   ooo_seg *head, *tail;
-  wr_otree_node *root; /* the same segments, by offset */
+  wr_oindex idx; /* the same segments, by offset */
   size_t ooo_bytes;
   size_t nqueued; /* segments in the queue */
 } tcp_dir;

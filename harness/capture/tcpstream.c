@@ -3,7 +3,7 @@
  * The hot path is a segment that starts exactly where the stream stands with
  * nothing queued: its bytes are appended to a contiguous buffer, and every
  * flush_size bytes the sink is offered what waits. Segments ahead of a hole
- * go to a sorted list, indexed by an AVL tree (otree.h) so that placing one
+ * go to a sorted list, indexed by offset (oindex.h) so that placing one
  * costs O(log n) however they arrive, until the hole fills or is declared a
  * gap. Bytes at
  * offsets already delivered are compared with the buffer's history (the
@@ -11,13 +11,10 @@
  * retransmissions): equal means a retransmission, different means an
  * overlap, and the first copy stays either way.
  */
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "reasm_internal.h"
-
-#define SEG_OF(n) ((ooo_seg *)((char *)(n)-offsetof(ooo_seg, node)))
 
 int64_t wr_tcpdir_offset(const tcp_dir *t, uint32_t seq) {
   uint32_t here = t->base + (uint32_t)t->next;
@@ -246,8 +243,14 @@ static ooo_seg *new_seg(rflow *f, uint64_t off, const uint8_t *p, size_t n,
   return s;
 }
 
-/* Links s before `at` (at the tail when at is NULL). */
-static void link_before(rflow *f, tcp_dir *t, ooo_seg *s, ooo_seg *at) {
+/* Links s before `at` (at the tail when at is NULL). Out of memory, s is
+ * freed and the run fails. */
+static int link_before(rflow *f, tcp_dir *t, ooo_seg *s, ooo_seg *at) {
+  if (wr_oindex_insert_(&t->idx, s->off, s)) {
+    free(s);
+    fail_nomem(f);
+    return -1;
+  }
   s->next = at;
   s->prev = at ? at->prev : t->tail;
   if (s->prev)
@@ -258,19 +261,17 @@ static void link_before(rflow *f, tcp_dir *t, ooo_seg *s, ooo_seg *at) {
     at->prev = s;
   else
     t->tail = s;
-  s->node.key = s->off;
-  t->root = wr_otree_insert_(t->root, &s->node);
   t->ooo_bytes += s->len;
   t->nqueued++;
   f->r->held += s->len;
+  return 0;
 }
 
 /* Unlinks the first queued segment (segments leave only from the front:
  * delivered, or behind a gap) and returns it. */
 static ooo_seg *unlink_head(wr_tcp_reasm *r, tcp_dir *t) {
   ooo_seg *s = t->head;
-  wr_otree_node *min;
-  t->root = wr_otree_remove_min_(t->root, &min);
+  wr_oindex_pop_min_(&t->idx);
   t->head = s->next;
   if (s->next)
     s->next->prev = NULL;
@@ -279,7 +280,7 @@ static ooo_seg *unlink_head(wr_tcp_reasm *r, tcp_dir *t) {
   t->ooo_bytes -= s->len;
   t->nqueued--;
   r->held -= s->len;
-  return SEG_OF(min);
+  return s;
 }
 
 /* Queues [off, off + n) ahead of a hole, keeping bytes already queued.
@@ -293,17 +294,16 @@ static uint64_t queue(rflow *f, int dir, uint64_t off, const uint8_t *p,
    * before off if it reaches past it, else the next one. */
   ooo_seg *s = NULL;
   if (!t->tail || t->tail->off + t->tail->len > off) {
-    wr_otree_node *fl = wr_otree_floor_(t->root, off);
-    s = fl ? SEG_OF(fl) : t->head;
+    ooo_seg *fl = wr_oindex_floor_(&t->idx, off);
+    s = fl ? fl : t->head;
     if (fl && s->off + s->len <= off)
       s = s->next;
   } /* else the common case: beyond everything queued */
   while (x < end && s && s->off < end) {
     if (s->off > x) {
       ooo_seg *ns = new_seg(f, x, p + (x - off), s->off - x, ts);
-      if (!ns)
+      if (!ns || link_before(f, t, ns, s))
         return differ;
-      link_before(f, t, ns, s);
       *fresh += ns->len;
       x = s->off;
     }
@@ -317,10 +317,8 @@ static uint64_t queue(rflow *f, int dir, uint64_t off, const uint8_t *p,
   }
   if (x < end) {
     ooo_seg *ns = new_seg(f, x, p + (x - off), end - x, ts);
-    if (ns) {
-      link_before(f, t, ns, s);
+    if (ns && link_before(f, t, ns, s) == 0)
       *fresh += ns->len;
-    }
   }
   return differ;
 }
@@ -486,6 +484,7 @@ void wr_tcpdir_check_complete(rflow *f, int dir) {
 void wr_tcpdir_free(wr_tcp_reasm *r, tcp_dir *t) {
   while (t->head)
     free(unlink_head(r, t));
+  wr_oindex_free_(&t->idx);
   r->held -= t->len;
   free(t->buf);
   free(t->pieces);
