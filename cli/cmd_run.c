@@ -27,7 +27,7 @@ static void usage(FILE *out) {
       "usage: " WR_RUN_PROG " [FILES|DIRS] [--seeds N] [--seed S]\n"
       "         [--transport sim|loopback|both] [--exhaustive-limit BYTES]\n"
       "         [--schedule 'A->B=POLICY'] [--jobs N] [--junit FILE]\n"
-      "         [--tap[=FILE]]\n"
+      "         [--tap[=FILE.tap]]\n"
       "         [--shrink-dir DIR] [--no-shrink] [--max-schedules N]\n"
       "         [--shard K/N] [--pcap DIR [--pcap-all]] [-v]\n"
       "\n"
@@ -50,7 +50,8 @@ static void usage(FILE *out) {
       "  --no-shrink         do not shrink failures\n"
       "  --max-schedules N   exhaustive runs per scenario (default 2048)\n"
       "  --jobs N            files in parallel (1..64)\n"
-      "  --shard K/N         run only the K-th of N shares of the files\n"
+      "  --shard K/N         run only the K-th of N shares of the runs (seeds\n"
+      "                      and schedules of every file)\n"
       "                      (a CI matrix of N machines runs each once)\n"
       "  --pcap DIR          write each failing simnet run's traffic as\n"
       "                      DIR/NAME-seed-S.pcap (opens in Wireshark)\n"
@@ -58,7 +59,8 @@ static void usage(FILE *out) {
       "                      DIR/NAME-seed-S-run-K.pcap\n"
       "  --junit FILE        JUnit XML of the results\n"
       "  --tap               TAP 13 on stdout (the table goes to stderr)\n"
-      "  --tap=FILE          TAP 13 into FILE, the table on stdout\n"
+      "  --tap=FILE, --tap FILE.tap\n"
+      "                      TAP 13 into FILE, the table on stdout\n"
       "  -v, --verbose       progress on stderr even when not a terminal\n"
       "  -h, --help          this text\n"
       "\n"
@@ -107,6 +109,11 @@ static int collect_problem(void *ctx, const char *path,
   return 1; /* the first problem ends the run */
 }
 
+static int ends_with(const char *s, const char *tail) {
+  size_t n = strlen(s), t = strlen(tail);
+  return n > t && strcmp(s + n - t, tail) == 0;
+}
+
 /* The lines (or TAP) and the summary; the JUnit file. Returns 0, or -1
  * when the JUnit file could not be written. */
 static int print_suite(const run_output *out, const wr_run_suite *s) {
@@ -118,7 +125,9 @@ static int print_suite(const run_output *out, const wr_run_suite *s) {
   FILE *f = tap_stdout ? stderr : stdout;
   wr_run_write_lines(f, s);
   wr_run_write_summary(f, s);
-  if (s->n > 0 && wr_run_suite_ran(s) == 0)
+  if (s->n > 0 && wr_run_suite_ran(s) == 0 && wr_run_suite_status(s) == 0)
+    fprintf(stderr, WR_RUN_PROG ": no run of the suite fell to this shard\n");
+  else if (s->n > 0 && wr_run_suite_ran(s) == 0)
     fprintf(stderr,
             WR_RUN_PROG ": nothing ran: %s skipped on every transport "
                         "asked for\n",
@@ -235,6 +244,11 @@ int wr_cmd_run(int argc, char **argv) {
     case OPT_TAP:
       out.tap = 1;
       out.tap_file = v; /* --tap=FILE; NULL for stdout */
+      /* `--tap FILE` too, when FILE ends in .tap: a scenario path is a
+       * folder or a .scn file, so the word after a bare --tap is a TAP
+       * file only when it says so (getopt's optional values need "="). */
+      if (!v && optind < argc && ends_with(argv[optind], ".tap"))
+        out.tap_file = argv[optind++];
       break;
     case OPT_NO_SHRINK:
       o.no_shrink = 1;
@@ -336,11 +350,11 @@ int wr_cmd_run(int argc, char **argv) {
   wr_run_collect_opts co = {.problem = collect_problem};
   if (wr_run_collect((const char *const *)in.v, in.n, &co, &files) < 0)
     goto done;
-  size_t all = files.n;
-  wr_run_files_shard(&files, shard_k, shard_n);
+  o.shard_k = shard_k;
+  o.shard_n = shard_n;
   if (shard_n > 1)
-    fprintf(stderr, WR_RUN_PROG ": shard %u/%u: %zu of %zu %s\n", shard_k,
-            shard_n, files.n, all, all == 1 ? "file" : "files");
+    fprintf(stderr, WR_RUN_PROG ": shard %u/%u of the runs of %zu %s\n",
+            shard_k, shard_n, files.n, files.n == 1 ? "file" : "files");
   int tty = isatty(2);
   if ((out.verbose || tty) && jobs == 1) {
     o.progress = show_progress;
@@ -366,10 +380,6 @@ int wr_cmd_run(int argc, char **argv) {
   }
   int wrote = print_suite(&out, &suite);
   rc = wrote < 0 ? 2 : wr_run_suite_status(&suite);
-  /* A shard may be empty when there are fewer files than shards: that is
-   * the matrix's shape, not a run that checked nothing by mistake. */
-  if (rc == 1 && shard_n > 1 && files.n == 0)
-    rc = 0;
   if (suite.interrupted)
     rc = 128 + suite.interrupted;
   wr_run_suite_free(&suite);

@@ -468,6 +468,68 @@ static void test_backlog_loopback(void **state) {
   run_backlog(1);
 }
 
+/* Kernel options read back the same on both transports: Linux's rules on
+ * loopback, simnet's imitation of them (values within the default
+ * wmem_max/rmem_max, which every Linux machine allows). */
+static void run_sockopts(int loopback) {
+  static const struct {
+    wr_net_sockopt opt;
+    int set, want;
+  } rows[] = {
+      {WR_NET_SO_RCVBUF, 1153, 2306}, {WR_NET_SO_RCVBUF, 1, 2304},
+      {WR_NET_SO_RCVBUF, 0, 2304},    {WR_NET_SO_RCVBUF, 50000, 100000},
+      {WR_NET_SO_SNDBUF, 1, 4608},    {WR_NET_SO_SNDBUF, 3000, 6000},
+      {WR_NET_IP_TOS, 7, 4},          {WR_NET_IP_TOS, 255, 252},
+      {WR_NET_IP_TOS, 256, 0},        {WR_NET_SO_PRIORITY, 5, 5},
+      {WR_NET_TCP_NODELAY, 1, 1},     {WR_NET_TCP_NODELAY, 0, 0},
+  };
+  wr_net *n = make_net(loopback);
+  int l = wr_net_listen(n, NULL, 1);
+  wr_addr a;
+  wr_net_local_addr(n, l, &a);
+  int c = wr_net_connect(n, &a);
+  settle(n);
+  assert_true(wr_net_accept(n, l, NULL) >= 0); /* before the listener's */
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    int v = -7;
+    assert_int_equal(wr_net_set_sockopt(n, c, rows[i].opt, rows[i].set), 0);
+    assert_int_equal(wr_net_get_sockopt(n, c, rows[i].opt, &v), 0);
+    if (v != rows[i].want)
+      fail_msg("%s: option %d set %d reads %d, expected %d", wr_net_name(n),
+               (int)rows[i].opt, rows[i].set, v, rows[i].want);
+  }
+  /* A listener's buffers and tos go to the connections it accepts; its
+   * priority does not (Linux drops it; the socket layer sets it again). */
+  assert_int_equal(wr_net_set_sockopt(n, l, WR_NET_SO_RCVBUF, 40000), 0);
+  assert_int_equal(wr_net_set_sockopt(n, l, WR_NET_IP_TOS, 16), 0);
+  assert_int_equal(wr_net_set_sockopt(n, l, WR_NET_SO_PRIORITY, 3), 0);
+  int v = 0;
+  assert_int_equal(wr_net_get_sockopt(n, l, WR_NET_SO_RCVBUF, &v), 0);
+  assert_int_equal(v, 80000);
+  assert_true(wr_net_connect(n, &a) >= 0);
+  settle(n);
+  int s = wr_net_accept(n, l, NULL);
+  assert_true(s >= 0);
+  assert_int_equal(wr_net_get_sockopt(n, s, WR_NET_SO_RCVBUF, &v), 0);
+  assert_int_equal(v, 80000);
+  assert_int_equal(wr_net_get_sockopt(n, s, WR_NET_IP_TOS, &v), 0);
+  assert_int_equal(v, 16);
+  assert_int_equal(wr_net_get_sockopt(n, s, WR_NET_SO_PRIORITY, &v), 0);
+  assert_int_equal(v, 0);
+  assert_int_equal(wr_net_set_sockopt(n, s, (wr_net_sockopt)9, 1), WR_EINVAL);
+  wr_net_destroy(n);
+}
+
+static void test_sockopts_simnet(void **state) {
+  (void)state;
+  run_sockopts(0);
+}
+
+static void test_sockopts_loopback(void **state) {
+  (void)state;
+  run_sockopts(1);
+}
+
 /* The same data exchange on both transports over IPv6 too. */
 static void test_ipv6_loopback(void **state) {
   (void)state;
@@ -503,6 +565,8 @@ int main(void) {
       cmocka_unit_test(test_backlog_simnet),
       cmocka_unit_test(test_backlog_loopback),
       cmocka_unit_test(test_ipv6_loopback),
+      cmocka_unit_test(test_sockopts_simnet),
+      cmocka_unit_test(test_sockopts_loopback),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -259,6 +259,7 @@ static void hand_suite(wr_run_suite *s, wr_run_item items[5]) {
   items[1] = mk_item("dir/fail<1>.scn", WR_RUN_K_FAIL);
   items[1].rep.sim = WR_RUN_FAIL;
   items[1].rep.ran_lo = 0;
+  items[1].rep.lo_runs = 0;
   items[1].rep.agreement = -1;
   items[1].rep.text = (char *)"FAIL x\n  expected: \"a&b\" <x>\n";
   snprintf(items[1].rep.repro, sizeof items[1].rep.repro,
@@ -399,28 +400,33 @@ static void test_junit(void **state) {
   assert_int_equal(count(x, "<failure "), 2);
   assert_int_equal(count(x, "<error "), 2);
   /* fail: sim failed, loopback not run; skip: loopback skipped */
-  assert_non_null(strstr(
-      x, "<testcase classname=\"dir/fail&lt;1&gt;.scn\" name=\"sim\" "
-         "time=\"0.375\"><failure type=\"expectation\" message=\"wirerig run "
-         "fail.scn --schedule 'c-&gt;s=cuts:1'\">FAIL x\n  expected: "
-         "&quot;a&amp;b&quot; &lt;x&gt;\n</failure></testcase>\n"));
-  assert_non_null(strstr(x, "<testcase classname=\"dir/fail&lt;1&gt;.scn\" "
-                            "name=\"loopback\" time=\"0.125\"><skipped "
-                            "message=\"not run\"/></testcase>\n"));
-  assert_non_null(strstr(x, "name=\"loopback\" time=\"0.125\"><skipped "
-                            "message=\"on loopback: net drop\"/>"));
+  assert_non_null(
+      strstr(x, "<testcase classname=\"dir/fail&lt;1&gt;.scn\" name=\"sim\" "
+                "time=\"0.375\" assertions=\"100\"><failure "
+                "type=\"expectation\" message=\"wirerig run "
+                "fail.scn --schedule 'c-&gt;s=cuts:1'\">FAIL x\n  expected: "
+                "&quot;a&amp;b&quot; &lt;x&gt;\n</failure></testcase>\n"));
+  assert_non_null(
+      strstr(x, "<testcase classname=\"dir/fail&lt;1&gt;.scn\" "
+                "name=\"loopback\" time=\"0.125\" assertions=\"0\"><skipped "
+                "message=\"not run\"/></testcase>\n"));
+  assert_non_null(
+      strstr(x, "name=\"loopback\" time=\"0.125\" assertions=\"1\"><skipped "
+                "message=\"on loopback: net drop\"/>"));
   /* each transport has its share of the file's time (they used to carry
    * the whole time twice) */
   assert_non_null(strstr(x, "<testcase classname=\"pass.scn\" name=\"sim\" "
-                            "time=\"0.375\"></testcase>\n"));
-  assert_non_null(strstr(x, "<testcase classname=\"pass.scn\" "
-                            "name=\"loopback\" time=\"0.125\"></testcase>\n"));
+                            "time=\"0.375\" assertions=\"100\"></testcase>\n"));
+  assert_non_null(strstr(
+      x, "<testcase classname=\"pass.scn\" "
+         "name=\"loopback\" time=\"0.125\" assertions=\"1\"></testcase>\n"));
   /* the disagreement is loopback's failure, sim passed */
   assert_non_null(strstr(x, "<testcase classname=\"dis.scn\" name=\"sim\" "
-                            "time=\"0.375\"></testcase>\n"));
-  assert_non_null(strstr(x, "<testcase classname=\"dis.scn\" "
-                            "name=\"loopback\" time=\"0.125\"><failure "
-                            "type=\"disagreement\""));
+                            "time=\"0.375\" assertions=\"100\"></testcase>\n"));
+  assert_non_null(
+      strstr(x, "<testcase classname=\"dis.scn\" "
+                "name=\"loopback\" time=\"0.125\" assertions=\"1\"><failure "
+                "type=\"disagreement\""));
   assert_non_null(strstr(x, "<error type=\"bad-input\" message=\"parse "
                             "errors\">bad.scn:4:20: bad escape '\\q'\n"
                             "</error>"));
@@ -433,6 +439,65 @@ static void test_junit(void **state) {
   assert_non_null(xml_wrong("<a x=\"<\"/>"));
   assert_non_null(xml_wrong("<a></a><b/>"));
   assert_null(xml_wrong("<?xml?>\n<a><b x=\"1\"/>&lt;</a>\n"));
+}
+
+/* Under --shard a report holds this share's runs: testcases are named for
+ * the share and carry their run counts; a transport none of whose runs fell
+ * here is left out, and so is a file of which nothing did (a bad file is
+ * reported by the share that holds its first slot). */
+static void test_junit_shard(void **state) {
+  (void)state;
+  wr_run_suite s;
+  wr_run_item items[5];
+  hand_suite(&s, items);
+  for (int i = 0; i < 5; i++) {
+    items[i].rep.shard_k = 2;
+    items[i].rep.shard_n = 3;
+  }
+  items[0].rep.shard_first = 1; /* pass.scn: slot 0 here */
+  items[0].rep.sim_runs = 34;
+  items[2].rep.shard_first = 0; /* bad.scn: reported elsewhere */
+  items[3].rep.ran_lo = 0;      /* dis.scn: its loopback run elsewhere */
+  items[3].rep.lo_runs = 0;
+  items[3].rep.kind = WR_RUN_K_PASS;
+  items[3].rep.agreement = -1;
+  items[3].rep.text = NULL;
+  items[4].rep.ran_sim = items[4].rep.ran_lo = 0; /* skip.scn: nothing */
+  items[4].rep.sim_runs = items[4].rep.lo_runs = 0;
+  assert_int_equal(wr_run_item_elsewhere(&items[0]), 0);
+  assert_int_equal(wr_run_item_elsewhere(&items[2]), 1);
+  assert_int_equal(wr_run_item_elsewhere(&items[3]), 0);
+  assert_int_equal(wr_run_item_elsewhere(&items[4]), 1);
+  char *x = capture(NULL, wr_run_write_junit, &s);
+  const char *wrong = xml_wrong(x);
+  if (wrong)
+    fail_msg("JUnit not well-formed: %s:\n%s", wrong, x);
+  /* pass.scn 2, fail.scn sim only, dis.scn sim only */
+  assert_non_null(strstr(x, "tests=\"4\" failures=\"1\" errors=\"0\" "
+                            "skipped=\"0\""));
+  assert_int_equal(count(x, "<testcase "), 4);
+  assert_int_equal(count(x, "(shard 2/3)\""), 4);
+  assert_non_null(strstr(x, "<testcase classname=\"pass.scn\" "
+                            "name=\"sim (shard 2/3)\" time=\"0.375\" "
+                            "assertions=\"34\"></testcase>\n"));
+  assert_null(strstr(x, "bad.scn"));
+  assert_null(strstr(x, "skip.scn"));
+  assert_null(strstr(x, "classname=\"dis.scn\" name=\"loopback"));
+  free(x);
+  char *t = capture(wr_run_write_tap, NULL, &s);
+  assert_non_null(strstr(t, "1..3\n"));
+  assert_non_null(strstr(t, "ok 3 - dis.scn\n"));
+  assert_null(strstr(t, "bad.scn"));
+  free(t);
+  /* a share that holds no run passes: the matrix's shape */
+  wr_run_suite empty = s;
+  empty.items = &items[4];
+  empty.n = 1;
+  assert_int_equal(wr_run_suite_status(&empty), 0);
+  assert_int_equal(wr_run_suite_ran(&empty), 0);
+  /* ... but a bad file in this share still makes the suite bad */
+  items[2].rep.shard_first = 1;
+  assert_int_equal(wr_run_suite_status(&s), 2);
 }
 
 static void test_tap(void **state) {
@@ -474,7 +539,7 @@ static void test_lines_and_summary(void **state) {
                             "10 schedules), loopback pass (1 run), agree, "
                             "0.50s\n"));
   assert_non_null(strstr(l, "FAIL  dir/fail<1>.scn: sim FAIL (100 runs: 90 "
-                            "seeds, 10 schedules), loopback not run (1 run), "
+                            "seeds, 10 schedules), loopback not run (0 runs), "
                             "-, 0.50s\nFAIL x\n"));
   assert_non_null(strstr(l, "BAD   bad.scn\nbad.scn:4:20: bad escape"));
   assert_non_null(strstr(l, ", DISAGREE, 0.50s\nDISAGREE\n"));
@@ -498,7 +563,7 @@ static void test_lines_and_summary(void **state) {
   assert_int_equal(sim, 400);
   assert_int_equal(seeds, 360);
   assert_int_equal(sched, 40);
-  assert_int_equal(lo, 4);
+  assert_int_equal(lo, 3);        /* fail.scn did not run on loopback */
   assert_string_equal(ag, "1/2"); /* pass agrees, dis does not */
   assert_non_null(strstr(t, "DISAGREEMENTS above"));
   free(t);
@@ -730,6 +795,7 @@ int main(void) {
       cmocka_unit_test(test_collect_through_callback),
       cmocka_unit_test(test_scenario_names),
       cmocka_unit_test(test_junit),
+      cmocka_unit_test(test_junit_shard),
       cmocka_unit_test(test_tap),
       cmocka_unit_test(test_lines_and_summary),
       cmocka_unit_test(test_suite_jobs_give_the_same_items),

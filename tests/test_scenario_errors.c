@@ -19,11 +19,13 @@
 
 #define VERBS                                                                  \
   "listen connect accept send recv message messages nothing drain setopts "    \
-  "getopts shutdown close owner mailbox state sent received stream"
+  "getopts shutdown close owner mailbox state sent received stream sockname "  \
+  "peername"
 #define OPTS                                                                   \
   "active packet packet_size line_delimiter buffer header exit_on_close "      \
   "show_econnreset send_timeout send_timeout_close high_watermark "            \
-  "low_watermark delay_send nodelay linger reuseaddr backlog"
+  "low_watermark delay_send nodelay linger reuseaddr backlog sndbuf recbuf "   \
+  "priority tos"
 #define REASONS                                                                \
   "einval emsgsize enomem closed timeout econnreset enotconn ealready eagain " \
   "econnrefused eaddrinuse eaddrnotavail epipe etimedout ehostunreach ebadf "  \
@@ -508,6 +510,20 @@ static const bad_row rows[] = {
      "s listen\n"
      "s getopts color -> red\n",
      "2:11: unknown option 'color'; expected one of: " OPTS, 1},
+    {"sockname not an IP",
+     "s listen\n"
+     "s sockname -> \"localhost\"\n",
+     "2:15: bad address for sockname; expected an IP in quotes "
+     "(\"127.0.0.1\", \"::1\") or error REASON, found '\"localhost\"'",
+     1},
+    {"peername bare IP",
+     "s listen inet6\n"
+     "s peername -> ::1\n",
+     "2:15: bad address for peername; expected an IP in quotes "
+     "(\"127.0.0.1\", \"::1\") or error REASON, found '::1'",
+     1},
+    {"listen inet6 twice", "s listen inet6 inet6\n",
+     "1:16: expected an option NAME=VALUE, found 'inet6'", 1},
     {"shutdown bad",
      "s listen\n"
      "s shutdown both\n",

@@ -679,6 +679,47 @@ static int lb_get_bufsizes(wr_net *n, int h, uint32_t *sndbuf,
   return 0;
 }
 
+/* The kernel's own option, set and read as it is: Linux does the
+ * doubling, clamping and masking that simnet imitates. */
+static int lb_sockopt_id(wr_net_sockopt opt, int *level, int *name) {
+  static const int map[][2] = {{SOL_SOCKET, SO_SNDBUF},
+                               {SOL_SOCKET, SO_RCVBUF},
+                               {SOL_SOCKET, SO_PRIORITY},
+                               {IPPROTO_IP, IP_TOS},
+                               {IPPROTO_TCP, TCP_NODELAY}};
+  if ((unsigned)opt >= sizeof map / sizeof map[0])
+    return WR_EINVAL;
+  *level = map[opt][0];
+  *name = map[opt][1];
+  return 0;
+}
+
+static int lb_set_sockopt(wr_net *n, int h, wr_net_sockopt opt, int value) {
+  lsock *s = sock_of(lb_of(n), h);
+  int level, name;
+  if (!s)
+    return WR_EBADF;
+  if (lb_sockopt_id(opt, &level, &name) < 0)
+    return WR_EINVAL;
+  if (setsockopt(s->fd, level, name, &value, sizeof value) < 0)
+    return err_now();
+  return 0;
+}
+
+static int lb_get_sockopt(wr_net *n, int h, wr_net_sockopt opt, int *value) {
+  lsock *s = sock_of(lb_of(n), h);
+  int level, name, v = 0;
+  socklen_t len = sizeof v;
+  if (!s)
+    return WR_EBADF;
+  if (lb_sockopt_id(opt, &level, &name) < 0)
+    return WR_EINVAL;
+  if (getsockopt(s->fd, level, name, &v, &len) < 0)
+    return err_now();
+  *value = v;
+  return 0;
+}
+
 static void lb_destroy(wr_net *n) {
   wr_loopback *l = lb_of(n);
   for (int h = 0; h < l->scap; h++)
@@ -726,6 +767,8 @@ static const wr_net_ops loopback_ops = {
     .get_bufsizes = lb_get_bufsizes,
     .conn_id = NULL, /* no records that name connections */
     .queued = wr_lb_queued_,
+    .set_sockopt = lb_set_sockopt,
+    .get_sockopt = lb_get_sockopt,
 };
 
 int wr_loopback_is(const wr_net *n) { return n && n->ops == &loopback_ops; }

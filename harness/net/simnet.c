@@ -691,6 +691,8 @@ static void on_syn(wr_simnet *s, sconn *c) {
   l->syn_pending++;
   c->listener_id = l->id;
   c->ep[1].state = ST_SYN_RCVD;
+  /* The new socket is the listener's child from here on. */
+  wr_sim_inherit_opts_(s, c, l);
   wr_sim_trace_(s, WR_TR_SYN, c->id, 0, cl->addr.port, l->addr.port);
   packet_ctl(s, c, 0, WR_TCPF_SYN, (uint64_t)-1);
   push_conn_ev(s, c, s->now + hs_latency(s, c, 1), EV_SYNACK);
@@ -1378,6 +1380,8 @@ static const wr_net_ops simnet_ops = {
     .release = wr_simnet_release,
     .set_bufsizes = wr_simnet_set_bufsizes,
     .get_bufsizes = wr_sim_get_bufsizes_,
+    .set_sockopt = wr_sim_set_sockopt_,
+    .get_sockopt = wr_sim_get_sockopt_,
     .conn_id = wr_simnet_conn_id,
     .queued = wr_sim_queued_,
 };

@@ -106,6 +106,124 @@ int wr_sim_get_bufsizes_(wr_net *n, int h, uint32_t *sndbuf, uint32_t *rcvbuf) {
   return 0;
 }
 
+/* ---- kernel socket options (net.h wr_net_set_sockopt) ------------------ */
+
+/* What Linux stores for SO_SNDBUF / SO_RCVBUF = v: v taken as unsigned and
+ * capped at the sysctl maximum, doubled for the kernel's bookkeeping, and
+ * at least the minimum (experiment: inet:setopts(S, [{recbuf, 1153}])
+ * reads back 2306, 1 reads back 2304, -1 reads back 2 * rmem_max). */
+static uint32_t linux_buf(int v, uint32_t max, uint32_t min) {
+  uint32_t u = (uint32_t)v;
+  if (u > max)
+    u = max;
+  return u * 2 < min ? min : u * 2;
+}
+
+#define SIM_MIN_SNDBUF 4608u
+#define SIM_MIN_RCVBUF 2304u
+
+/* Applies one option to side `side` of c, as Linux would. */
+static void conn_set_opt(wr_simnet *s, sconn *c, int side, wr_net_sockopt opt,
+                         int value) {
+  sep *e = &c->ep[side];
+  switch (opt) {
+  case WR_NET_SO_SNDBUF:
+    c->d[side].sndbuf = linux_buf(value, WR_SIMNET_WMEM_MAX, SIM_MIN_SNDBUF);
+    break;
+  case WR_NET_SO_RCVBUF:
+    c->d[1 - side].rcvbuf =
+        linux_buf(value, WR_SIMNET_RMEM_MAX, SIM_MIN_RCVBUF);
+    wr_sim_pump_(s, &c->d[1 - side]); /* a larger window lets bytes go */
+    break;
+  case WR_NET_SO_PRIORITY:
+    e->priority = value;
+    break;
+  case WR_NET_IP_TOS:
+    /* A TCP socket keeps the ECN bits for itself (experiment: tos 7 reads
+     * back 4, 255 reads back 252, 256 reads back 0). */
+    e->tos = value & 0xfc;
+    break;
+  case WR_NET_TCP_NODELAY:
+    e->nodelay = value != 0;
+    break;
+  }
+}
+
+int wr_sim_set_sockopt_(wr_net *n, int h, wr_net_sockopt opt, int value) {
+  wr_simnet *s = sim_of(n);
+  hent *e = wr_sim_hent_(s, h);
+  if (!e || (!e->c && !e->l))
+    return WR_EINVAL;
+  if (e->l) {
+    e->l->set |= 1u << opt;
+    e->l->opt[opt] = value;
+    return 0;
+  }
+  conn_set_opt(s, e->c, e->side, opt, value);
+  wr_sim_touch_(s, h);
+  return 0;
+}
+
+void wr_sim_inherit_opts_(wr_simnet *s, sconn *c, const slisten *l) {
+  /* All but SO_PRIORITY, which a Linux child socket does not keep
+   * (loopback: a listener with priority 3 accepts one that reads 0). */
+  for (int o = WR_NET_SO_SNDBUF; o <= WR_NET_TCP_NODELAY; o++)
+    if ((l->set & (1u << o)) && o != WR_NET_SO_PRIORITY)
+      conn_set_opt(s, c, 1, (wr_net_sockopt)o, l->opt[o]);
+}
+
+/* The value one option of a listener reads back: what it was set to, as a
+ * connection of it would store it, else the default. */
+static int listener_opt(const wr_simnet *s, const slisten *l,
+                        wr_net_sockopt opt) {
+  int set = (l->set >> opt) & 1, v = l->opt[opt];
+  switch (opt) {
+  case WR_NET_SO_SNDBUF:
+    return (int)(set ? linux_buf(v, WR_SIMNET_WMEM_MAX, SIM_MIN_SNDBUF)
+                     : s->cfg.sndbuf);
+  case WR_NET_SO_RCVBUF:
+    return (int)(set ? linux_buf(v, WR_SIMNET_RMEM_MAX, SIM_MIN_RCVBUF)
+                     : s->cfg.rcvbuf);
+  case WR_NET_IP_TOS:
+    return set ? v & 0xfc : 0;
+  case WR_NET_TCP_NODELAY:
+    return set ? v != 0 : 0;
+  default:
+    return set ? v : 0;
+  }
+}
+
+int wr_sim_get_sockopt_(wr_net *n, int h, wr_net_sockopt opt, int *value) {
+  wr_simnet *s = sim_of(n);
+  hent *e = wr_sim_hent_(s, h);
+  if (!e || (!e->c && !e->l))
+    return WR_EINVAL;
+  if (e->l) {
+    *value = listener_opt(s, e->l, opt);
+    return 0;
+  }
+  const sconn *c = e->c;
+  const sep *ep = &c->ep[e->side];
+  switch (opt) {
+  case WR_NET_SO_SNDBUF:
+    *value = (int)c->d[e->side].sndbuf;
+    break;
+  case WR_NET_SO_RCVBUF:
+    *value = (int)c->d[1 - e->side].rcvbuf;
+    break;
+  case WR_NET_SO_PRIORITY:
+    *value = ep->priority;
+    break;
+  case WR_NET_IP_TOS:
+    *value = ep->tos;
+    break;
+  case WR_NET_TCP_NODELAY:
+    *value = ep->nodelay;
+    break;
+  }
+  return 0;
+}
+
 /* Bytes of h's direction not yet cut into segments, [snt, wr): what the
  * receiver's window holds back. Bytes are cut as soon as they may leave,
  * stall or not, so this is the part of the send buffer not on its way. */

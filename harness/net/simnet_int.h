@@ -70,6 +70,7 @@ typedef struct sep {
   wr_addr addr;
   uint32_t short_write_max;
   uint32_t eagain_send, eagain_recv;
+  int tos, priority, nodelay; /* wr_net_set_sockopt's records */
 } sep;
 
 struct sconn {
@@ -96,6 +97,11 @@ typedef struct slisten {
   int refuse;
   wr_addr addr;
   sconn *qhead, *qtail;
+  /* Kernel options set on the listener, for the connections it accepts
+   * (Linux copies them into each new socket): a bit per wr_net_sockopt
+   * in `set`, the value in `opt`. */
+  unsigned set;
+  int opt[5];
 } slisten;
 
 typedef struct hent {
@@ -178,6 +184,10 @@ int wr_sim_push_(wr_simnet *s, wr_time at, uint32_t kind, void *p,
 int wr_sim_policy_intern_(wr_simnet *s, const wr_policy *p, uint32_t *idx);
 /* The optional operations simnet.h has no public name for (simnet_ctl.c). */
 int wr_sim_get_bufsizes_(wr_net *n, int h, uint32_t *sndbuf, uint32_t *rcvbuf);
+int wr_sim_set_sockopt_(wr_net *n, int h, wr_net_sockopt opt, int value);
+int wr_sim_get_sockopt_(wr_net *n, int h, wr_net_sockopt opt, int *value);
+/* A new connection of listener l takes the options set on l. */
+void wr_sim_inherit_opts_(wr_simnet *s, sconn *c, const slisten *l);
 int wr_sim_queued_(wr_net *n, int h, size_t *bytes);
 hent *wr_sim_hent_(wr_simnet *s, int h);
 

@@ -7,6 +7,7 @@
  * also holds its first accepted connection (scenario.h). Network
  * directives that name a socket not connected yet wait until it exists.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -647,6 +648,26 @@ static int exec_state(run_rt *rt, const wr_scn_step *st) {
   return judge(rt, st, now == st->state, names[now], names[now]);
 }
 
+/* sockname/peername: the IP only (the port is the transport's choice), in
+ * inet's text form, so simnet and loopback observe the same text. */
+static int exec_addr(run_rt *rt, const wr_scn_step *st) {
+  wr_sock *s = ep_sock(rt, st->ep);
+  if (!s && st->kind == WR_SCN_SOCKNAME)
+    s = rt->eps[st->ep].ls;
+  wr_addr a;
+  int rc = !s                            ? WR_ENOTCONN
+           : st->kind == WR_SCN_SOCKNAME ? wr_sock_sockname(s, &a)
+                                         : wr_sock_peername(s, &a);
+  if (st->expect.kind == WR_SCN_EXPECT_ERROR || rc < 0)
+    return judge_rc(rt, st, rc < 0 ? rc : 0);
+  char text[WR_ADDR_STRLEN] = "";
+  if (!inet_ntop(a.family == 6 ? AF_INET6 : AF_INET, a.ip, text, sizeof text))
+    snprintf(text, sizeof text, "?");
+  int holds = a.family == st->addr.family &&
+              memcmp(a.ip, st->addr.ip, a.family == 6 ? 16 : 4) == 0;
+  return judge(rt, st, holds, text, text);
+}
+
 static int exec_cmp(run_rt *rt, const wr_scn_step *st, uint64_t v,
                     const char *unit) {
   char text[80];
@@ -661,9 +682,10 @@ static int exec_cmp(run_rt *rt, const wr_scn_step *st, uint64_t v,
 
 static int exec_listen(run_rt *rt, const wr_scn_step *st) {
   int rc = step_opts(st);
+  wr_addr any6 = wr_addr_loopback6(0);
   if (rc == 0)
-    rc = wr_sock_listen(rt->env, ep_mb(rt, st->ep), NULL, st->opts, st->nopts,
-                        &rt->eps[st->ep].ls);
+    rc = wr_sock_listen(rt->env, ep_mb(rt, st->ep), st->inet6 ? &any6 : NULL,
+                        st->opts, st->nopts, &rt->eps[st->ep].ls);
   /* Kept so that a connect after the listener closed is refused by the
    * transport, as it would be. */
   if (rc == 0)
@@ -803,6 +825,9 @@ static int exec_step(run_rt *rt, const wr_scn_step *st) {
     return exec_cmp(rt, st, wr_mailbox_len(ep_mb(rt, st->ep)), "");
   case WR_SCN_STATE:
     return exec_state(rt, st);
+  case WR_SCN_SOCKNAME:
+  case WR_SCN_PEERNAME:
+    return exec_addr(rt, st);
   case WR_SCN_SENT:
     return exec_cmp(rt, st, rt->eps[st->ep].sent, "");
   case WR_SCN_RECEIVED:

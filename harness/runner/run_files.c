@@ -180,20 +180,3 @@ int wr_run_collect(const char *const *paths, size_t n,
   }
   return w.failed ? -1 : 0;
 }
-
-void wr_run_files_shard(wr_run_files *f, unsigned k, unsigned n) {
-  if (n <= 1 || k < 1 || k > n)
-    return;
-  /* Round robin over the collected order (name order within a folder,
-   * the command line's order across arguments): the same on every
-   * machine of a CI matrix, and neighbouring files -- often alike in
-   * cost -- go to different shards. */
-  size_t o = 0;
-  for (size_t i = 0; i < f->n; i++) {
-    if (i % n == k - 1)
-      f->v[o++] = f->v[i];
-    else
-      free(f->v[i]);
-  }
-  f->n = o;
-}

@@ -104,7 +104,25 @@ typedef struct plan {
   wr_run_result *cur, *fail; /* swapped on failure */
   uint64_t done, total;
   double last_progress;
+  /* Under --shard: the run about to start is not this share's; it runs
+   * only for what it tells the plan (the first log) and counts nowhere. */
+  int probe;
 } plan;
+
+int wr_run_shard_owns(const wr_run_opts *o, const char *path, uint64_t slot) {
+  if (o->shard_n <= 1)
+    return 1;
+  /* FNV-1a of the path: the same on every machine of the matrix that is
+   * given the same paths, and independent of the other files. */
+  uint64_t h = 1469598103934665603ull;
+  for (const unsigned char *p = (const unsigned char *)path; p && *p; p++)
+    h = (h ^ *p) * 1099511628211ull;
+  return (h % o->shard_n + slot % o->shard_n) % o->shard_n == o->shard_k - 1;
+}
+
+static int owns(const plan *pl, uint64_t slot) {
+  return wr_run_shard_owns(pl->o, pl->s->file, slot);
+}
 
 static void progress(plan *pl) {
   pl->done++;
@@ -155,13 +173,14 @@ static int one(plan *pl, wr_run_transport t, uint64_t seed,
   wr_run_verdict v = wr_run_once(pl->s, &p, pl->cur);
   /* A skipped run ran nothing: counting it made a file that ran nowhere
    * look like one that passed ("1 sim run"). */
-  if (v != WR_RUN_SKIP) {
+  if (v != WR_RUN_SKIP && !pl->probe) {
     if (t == WR_RUN_SIM)
       pl->rep->sim_runs++;
     else
       pl->rep->lo_runs++;
   }
-  progress(pl);
+  if (!pl->probe)
+    progress(pl);
   if (v == WR_RUN_FAIL || v == WR_RUN_ERROR) {
     wr_run_result *x = pl->fail;
     pl->fail = pl->cur;
@@ -228,9 +247,20 @@ static int sim_plan(plan *pl, const wr_run_sched *pinned, uint64_t seeds,
                     wr_run_result *first_log) {
   wr_run_report *rep = pl->rep;
   rep->ran_sim = 1;
+  first_log->verdict = WR_RUN_SKIP; /* no first log yet */
   for (uint64_t i = 0; i < seeds; i++) {
     uint64_t seed = first + i;
-    if (one(pl, WR_RUN_SIM, seed, pinned)) {
+    /* Another share's first seed still runs here, uncounted: its log sizes
+     * the exhaustive pass. If it fails or skips, that share says so. */
+    pl->probe = !owns(pl, i);
+    if (pl->probe && i > 0)
+      continue;
+    int failed = one(pl, WR_RUN_SIM, seed, pinned);
+    if (pl->probe && (failed || pl->cur->verdict == WR_RUN_SKIP)) {
+      pl->probe = 0;
+      return 0;
+    }
+    if (failed) {
       fail_sim(pl, seed, pinned, b);
       return 1;
     }
@@ -239,7 +269,8 @@ static int sim_plan(plan *pl, const wr_run_sched *pinned, uint64_t seeds,
       add_skip_reason(rep, "simnet", pl->cur->reason);
       return 0;
     }
-    rep->seeds++;
+    if (!pl->probe)
+      rep->seeds++;
     if (i == 0) {
       /* Keep the first log: the agreement compares it with loopback, and
        * its directions size the exhaustive pass. */
@@ -247,18 +278,21 @@ static int sim_plan(plan *pl, const wr_run_sched *pinned, uint64_t seeds,
       *first_log = *pl->cur;
       *pl->cur = x;
     }
+    pl->probe = 0;
   }
+  pl->probe = 0;
   if (pinned || limit == 0)
     return 0;
   /* The exhaustive pass, one direction at a time, within one budget of
    * schedules for the whole scenario (a scenario with a thousand small
    * connections would otherwise run for minutes). */
   uint64_t bound = pl->o->max_schedules ? pl->o->max_schedules : 2048;
+  uint64_t listed = 0; /* schedules of every share, for the slots */
   for (size_t d = 0; d < first_log->ndirs; d++) {
     const wr_run_dir *dir = &first_log->dirs[d];
     if (dir->written < 2 || dir->written > limit)
       continue;
-    uint64_t left = bound - rep->schedules;
+    uint64_t left = bound - listed;
     if (wr_cut_iter_count(dir->written,
                           (uint32_t)(dir->written - 1 > WR_POLICY_MAX_CUTS
                                          ? WR_POLICY_MAX_CUTS
@@ -275,6 +309,8 @@ static int sim_plan(plan *pl, const wr_run_sched *pinned, uint64_t seeds,
     sc.ep = dir->ep;
     sc.peer = dir->peer;
     while (wr_cut_iter_next(&it, NULL, &sc.seg)) {
+      if (!owns(pl, seeds + listed++))
+        continue;
       rep->schedules++;
       if (one(pl, WR_RUN_SIM, first, &sc)) {
         fail_sim(pl, first, &sc, b);
@@ -292,7 +328,7 @@ wr_run_kind wr_run_scenario(const wr_scenario *s, const wr_run_opts *o,
   double t0 = mono_s();
   wr_strbuf b = {0};
   wr_run_result r1 = {0}, r2 = {0}, first = {0}, lo = {0};
-  plan pl = {s, o, rep, &r1, &r2, 0, 0, 0};
+  plan pl = {s, o, rep, &r1, &r2, 0, 0, 0, 0};
   wr_run_sched pinned, *pin = NULL;
   if (o->schedule) {
     char err[400];
@@ -331,16 +367,22 @@ wr_run_kind wr_run_scenario(const wr_scenario *s, const wr_run_opts *o,
   int lo_failed = 0;
   if (o->loopback && !failed) {
     rep->ran_lo = 1;
+    uint64_t lo_ran = 0;
     for (uint64_t i = 0; i < lo_seeds && !lo_failed; i++) {
+      if (!owns(&pl, i))
+        continue;
       lo_seed = first_seed + i;
+      lo_ran++;
       lo_failed = one(&pl, WR_RUN_LOOPBACK, lo_seed, pin);
       if (!lo_failed && pl.cur->verdict == WR_RUN_SKIP)
         break;
     }
     if (lo_seeds > 1 && rep->seeds == 0)
-      rep->seeds = lo_failed ? lo_seed - first_seed + 1 : lo_seeds;
+      rep->seeds = lo_ran;
+    if (lo_ran == 0) /* every loopback run is another share's */
+      rep->ran_lo = 0;
   }
-  if (o->loopback && !failed) {
+  if (o->loopback && !failed && rep->ran_lo) {
     if (lo_failed) {
       rep->lo = pl.fail->verdict;
       failed = 1;
@@ -364,7 +406,8 @@ wr_run_kind wr_run_scenario(const wr_scenario *s, const wr_run_opts *o,
     } else if (pl.cur->verdict == WR_RUN_SKIP) {
       rep->lo = WR_RUN_SKIP;
       add_skip_reason(rep, "loopback", pl.cur->reason);
-    } else if (rep->ran_sim && rep->sim == WR_RUN_PASS) {
+    } else if (rep->ran_sim && rep->sim == WR_RUN_PASS &&
+               first.verdict == WR_RUN_PASS) {
       char why[1024];
       rep->agreement = wr_run_agree(&first, pl.cur, why, sizeof why);
       if (!rep->agreement) {
@@ -387,6 +430,16 @@ wr_run_kind wr_run_scenario(const wr_scenario *s, const wr_run_opts *o,
     }
   }
   (void)lo;
+  if (o->shard_n > 1) {
+    rep->shard_k = o->shard_k;
+    rep->shard_n = o->shard_n;
+    rep->shard_first = owns(&pl, 0);
+    /* A transport none of whose runs fell to this share ran nowhere here
+     * (a skip or a failure of the first seed is reported by its share). */
+    if (rep->ran_sim && rep->sim_runs == 0 && rep->sim == WR_RUN_PASS &&
+        !rep->shard_first)
+      rep->ran_sim = 0;
+  }
   rep->text = b.p;
   rep->seconds = mono_s() - t0;
   rep->lo_seconds = rep->seconds - rep->sim_seconds;

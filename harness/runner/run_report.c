@@ -44,6 +44,8 @@ const char *wr_run_agreement_word(const wr_run_report *r) {
 }
 
 static void line(FILE *f, const wr_run_item *it) {
+  if (wr_run_item_elsewhere(it))
+    return;
   if (it->bad) {
     fprintf(f, "BAD   %s\n%s", it->path, it->errors ? it->errors : "");
     return;
@@ -130,15 +132,32 @@ static junit_kind junit_of(const wr_run_item *it, int lo) {
   return J_PASS;
 }
 
+/* Whether a file's testcase on one transport belongs in this report: under
+ * --shard, only where this share ran something there, or holds the file's
+ * first slot (which reports a skip, a bad file, a transport not asked). */
+static int junit_here(const wr_run_item *it, int lo) {
+  const wr_run_report *r = &it->rep;
+  if (r->shard_n <= 1 || r->shard_first)
+    return 1;
+  return !it->bad && (lo ? r->ran_lo : r->ran_sim);
+}
+
 static void junit_case(FILE *f, const wr_run_item *it, int lo) {
   const wr_run_report *r = &it->rep;
+  if (!junit_here(it, lo))
+    return;
   /* Each transport's testcase has its own share of the file's time, so
    * that the testcases add up to the files' time, not twice it. */
   double t = it->bad ? 0 : lo ? r->lo_seconds : r->sim_seconds;
   fprintf(f, "    <testcase classname=\"");
   xml_text(f, it->path);
-  fprintf(f, "\" name=\"%s\" time=\"%.3f\">", lo ? "loopback" : "sim",
-          t < 0 ? 0 : t);
+  /* A share's testcase is named for its share: the N reports of a matrix
+   * hold each (file, transport, share) once, however a viewer merges them. */
+  fprintf(f, "\" name=\"%s", lo ? "loopback" : "sim");
+  if (r->shard_n > 1)
+    fprintf(f, " (shard %u/%u)", r->shard_k, r->shard_n);
+  fprintf(f, "\" time=\"%.3f\" assertions=\"%llu\">", t < 0 ? 0 : t,
+          (unsigned long long)(lo ? r->lo_runs : r->sim_runs));
   switch (junit_of(it, lo)) {
   case J_ERROR:
     fprintf(f, "<error type=\"bad-input\" message=\"parse errors\">");
@@ -166,10 +185,13 @@ static void junit_case(FILE *f, const wr_run_item *it, int lo) {
 }
 
 int wr_run_write_junit(FILE *f, const wr_run_suite *s) {
-  size_t count[4] = {0};
+  size_t count[4] = {0}, tests = 0;
   for (size_t i = 0; i < s->n; i++)
     for (int lo = 0; lo < 2; lo++)
-      count[junit_of(&s->items[i], lo)]++;
+      if (junit_here(&s->items[i], lo)) {
+        count[junit_of(&s->items[i], lo)]++;
+        tests++;
+      }
   char host[256] = "localhost", stamp[32] = "1970-01-01T00:00:00";
   if (gethostname(host, sizeof host) != 0)
     strcpy(host, "localhost");
@@ -183,7 +205,7 @@ int wr_run_write_junit(FILE *f, const wr_run_suite *s) {
           "<testsuites>\n  <testsuite name=\"wirerig run\" tests=\"%zu\" "
           "failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\" "
           "timestamp=\"%s\" hostname=\"",
-          2 * s->n, count[J_FAIL], count[J_ERROR], count[J_SKIP], s->seconds,
+          tests, count[J_FAIL], count[J_ERROR], count[J_SKIP], s->seconds,
           stamp);
   xml_text(f, host);
   fprintf(f, "\">\n");
@@ -204,15 +226,19 @@ int wr_run_write_junit(FILE *f, const wr_run_suite *s) {
 
 void wr_run_write_tap(FILE *f, const wr_run_suite *s) {
   const wr_run_item *items = s->items;
-  size_t n = s->n;
-  fprintf(f, "TAP version 13\n1..%zu\n", n);
+  size_t n = s->n, here = 0, k = 0;
+  for (size_t i = 0; i < n; i++)
+    here += !wr_run_item_elsewhere(&items[i]);
+  fprintf(f, "TAP version 13\n1..%zu\n", here);
   if (s->interrupted)
     fprintf(f, "# interrupted by signal %d: not a complete run\n",
             s->interrupted);
   for (size_t i = 0; i < n; i++) {
     const wr_run_item *it = &items[i];
+    if (wr_run_item_elsewhere(it))
+      continue;
     int ok = !it->bad && it->rep.kind == WR_RUN_K_PASS;
-    fprintf(f, "%s %zu - %s", ok ? "ok" : "not ok", i + 1, it->path);
+    fprintf(f, "%s %zu - %s", ok ? "ok" : "not ok", ++k, it->path);
     if (ok && wr_run_report_skipped(&it->rep)) {
       /* The reason on one line: TAP ends the directive at the newline. */
       fputs(" # SKIP ", f);
@@ -242,8 +268,12 @@ void wr_run_write_summary(FILE *f, const wr_run_suite *s) {
   unsigned long long pass = 0, fail = 0, bad = 0, skip = 0, sim = 0, lo = 0,
                      seeds = 0, sched = 0, agree = 0, compared = 0,
                      disagree = 0;
+  size_t here = 0;
   for (size_t i = 0; i < n; i++) {
     const wr_run_item *it = &items[i];
+    if (wr_run_item_elsewhere(it))
+      continue;
+    here++;
     if (it->bad) {
       bad++;
       continue;
@@ -274,7 +304,7 @@ void wr_run_write_summary(FILE *f, const wr_run_suite *s) {
   fprintf(f,
           "%-10zu %7llu %7llu %7llu %4llu %10llu %8llu %10llu %9llu %11s "
           "%8.2fs\n",
-          n, pass, fail, skip, bad, sim, seeds, sched, lo, ag, secs);
+          here, pass, fail, skip, bad, sim, seeds, sched, lo, ag, secs);
   if (secs > 0 && sim)
     fprintf(f,
             "(%.0f runs/s; agreement: scenarios whose simnet and loopback "

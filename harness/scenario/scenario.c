@@ -440,7 +440,7 @@ const char *wr_scn_kind_name(wr_scn_kind k) {
       "owner",     "wait",     "repeat",    "mailbox",      "state",
       "sent",      "received", "elapsed",   "net",          "net buffers",
       "net reset", "net drop", "net stall", "net release",  "net refuse",
-      "stream"};
+      "stream",    "sockname", "peername"};
   if ((unsigned)k < sizeof names / sizeof names[0])
     return names[k];
   return "?";

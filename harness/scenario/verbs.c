@@ -1,4 +1,5 @@
 /* `NAME VERB ...` statements: sockets, their data and their mailboxes. */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -8,7 +9,8 @@
 
 static const char verb_list[] =
     "listen connect accept send recv message messages nothing drain setopts "
-    "getopts shutdown close owner mailbox state sent received stream";
+    "getopts shutdown close owner mailbox state sent received stream sockname "
+    "peername";
 
 static int is_opt(const tok *t, const char *name) {
   size_t n = strlen(name);
@@ -133,6 +135,13 @@ static int v_listen(scn_parser *p, wr_scn_step *st, const tok *name) {
   st->ep = wr_scnp_declare(p, name, WR_SCN_EP_LISTENER);
   if (st->ep < 0)
     return -1;
+  /* The address family first, as gen_tcp's bare `inet6`/`inet` atoms: a
+   * connect to this listener then uses its address, whatever family. */
+  const tok *fam = scn_peek(p);
+  if (wr_scnp_is(fam, "inet6") || wr_scnp_is(fam, "inet")) {
+    st->inet6 = wr_scnp_is(fam, "inet6");
+    scn_next(p);
+  }
   return opts_then_result(p, st, 1, 0);
 }
 
@@ -316,6 +325,15 @@ static int v_getopts(scn_parser *p, wr_scn_step *st, const tok *name) {
   scn_next(p);
   if (arrow(p, "getopts", "VALUE"))
     return -1;
+  if (wr_scnp_is(scn_peek(p), "error")) {
+    /* `-> error einval` on a closed port: the option asked, no value. */
+    char oname[64];
+    snprintf(oname, sizeof oname, "%.*s", (int)o->len, o->text);
+    wr_sockopt asked = {(wr_sockopt_name)wr_sockopt_from_name(oname), 0, 0};
+    if (wr_scnp_expect_result(p, &st->expect))
+      return -1;
+    return wr_scnp_opts_store(p, st, &asked, 1);
+  }
   const tok *first;
   const char *text;
   size_t len;
@@ -396,6 +414,33 @@ static int v_state(scn_parser *p, wr_scn_step *st, const tok *name) {
   return 0;
 }
 
+/* `sockname -> "IP"` | `peername -> "IP"`: the socket's own or its peer's
+ * address, as inet:sockname/peername give it; the port is left out (it is
+ * the kernel's or simnet's choice, not the scenario's). */
+static int v_addr(scn_parser *p, wr_scn_step *st, const tok *name) {
+  const char *verb = st->kind == WR_SCN_SOCKNAME ? "sockname" : "peername";
+  if (arrow(p, verb, "\"IP\""))
+    return -1;
+  const tok *t = scn_peek(p);
+  if (wr_scnp_is(t, "error"))
+    return wr_scnp_expect_result(p, &st->expect);
+  char text[64] = "";
+  if (t->kind == T_STRING && t->slen < sizeof text)
+    memcpy(text, scn_sbytes(p, t), t->slen);
+  int ok = t->kind == T_STRING && t->slen < sizeof text;
+  if (ok && inet_pton(AF_INET, text, st->addr.ip) == 1)
+    st->addr.family = 4;
+  else if (ok && inet_pton(AF_INET6, text, st->addr.ip) == 1)
+    st->addr.family = 6;
+  else
+    return wr_scnp_err(p, t,
+                       "bad address for %s; expected an IP in quotes "
+                       "(\"127.0.0.1\", \"::1\") or error REASON, found %s",
+                       verb, SCN_FOUND(p, t));
+  scn_next(p);
+  return 0;
+}
+
 /* `stream mark` | `stream -> EXPECT`: the data received since the start
  * or the last mark. */
 static int v_stream(scn_parser *p, wr_scn_step *st, const tok *name) {
@@ -444,6 +489,8 @@ static const struct {
     {"sent", WR_SCN_SENT, SCN_M_SOCKLIKE, v_compare},
     {"received", WR_SCN_RECEIVED, SCN_M_SOCKLIKE, v_compare},
     {"stream", WR_SCN_STREAM, SCN_M_SOCKLIKE | SCN_M_MAILBOX, v_stream},
+    {"sockname", WR_SCN_SOCKNAME, SCN_M_SOCKLIKE, v_addr},
+    {"peername", WR_SCN_PEERNAME, SCN_M_SOCKLIKE, v_addr},
 };
 
 int wr_scnp_verb(scn_parser *p, const tok *name) {

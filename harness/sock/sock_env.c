@@ -276,6 +276,12 @@ static int copy_opts(wr_sock *to, const wr_sock *from) {
   to->listener = to->accepting = to->connecting = 0;
   to->q = NULL;
   to->qoff = to->qlen = to->qcap = 0;
+  /* The transport copied the kernel options into the new socket itself,
+   * as Linux does at the SYN -- all but the priority, which Linux does not
+   * carry over and inet's accept sets again from the listener's
+   * (experiment: a listener with {priority,3} accepts a socket whose
+   * priority reads 3; a bare Linux accept gives 0). */
+  to->net_pending = from->net_set & (1u << WR_NET_SO_PRIORITY);
   wr_stream_set_type(&to->rx, to->packet);
   wr_stream_set_packet_size(&to->rx, to->packet_size);
   wr_stream_set_delimiter(&to->rx, to->delimiter);
@@ -303,6 +309,8 @@ int wr_sock_listen(wr_sockenv *env, wr_mailbox *owner, const wr_addr *addr,
       s->h = rc;
       rc = map_handle(env, s->h, s);
       wr_sock_watch_(s);
+      if (rc == 0)
+        rc = wr_sock_push_net_(s);
     }
   }
   if (rc < 0) {
@@ -313,12 +321,25 @@ int wr_sock_listen(wr_sockenv *env, wr_mailbox *owner, const wr_addr *addr,
   return 0;
 }
 
+/* Once the port is closed both answer einval, as inet:sockname/peername do
+ * on a closed port (experiment: gen_tcp:close(C), inet:sockname(C) gives
+ * {error,einval} on OTP 25). */
 int wr_sock_sockname(wr_sock *s, wr_addr *out) {
   if (!s || !out)
     return WR_EINVAL;
   if (s->h < 0)
-    return s->port_closed ? WR_CLOSED : WR_ENOTCONN;
+    return s->port_closed ? WR_EINVAL : WR_ENOTCONN;
   return wr_net_local_addr(s->env->net, s->h, out);
+}
+
+int wr_sock_peername(wr_sock *s, wr_addr *out) {
+  if (!s || !out)
+    return WR_EINVAL;
+  if (s->h < 0)
+    return s->port_closed ? WR_EINVAL : WR_ENOTCONN;
+  if (s->listener)
+    return WR_ENOTCONN;
+  return wr_net_peer_addr(s->env->net, s->h, out);
 }
 
 typedef struct accept_ctx {
@@ -363,9 +384,10 @@ int wr_sock_accept(wr_sock *ls, wr_mailbox *owner, long timeout_ms,
   }
   copy_opts(s, ls); /* accepted sockets inherit the listener's options */
   s->h = a.h;
-  if (map_handle(env, a.h, s) != 0) {
+  rc = map_handle(env, a.h, s) != 0 ? WR_ENOMEM : wr_sock_push_net_(s);
+  if (rc < 0) {
     wr_sock_close_port_(s, 1);
-    return WR_ENOMEM;
+    return rc;
   }
   wr_sock_watch_(s);
   if (s->active != WR_ACTIVE_FALSE)
@@ -395,6 +417,8 @@ int wr_sock_connect(wr_sockenv *env, wr_mailbox *owner, const wr_addr *addr,
     if (rc >= 0) {
       s->h = rc;
       rc = map_handle(env, s->h, s);
+      if (rc == 0)
+        rc = wr_sock_push_net_(s);
     }
   }
   if (rc == 0)

@@ -37,6 +37,12 @@ struct wr_sock {
   uint32_t high, low;
   int linger_on;
   int64_t linger_s;
+  int buffer_user; /* `buffer` was set: recbuf no longer raises it */
+  /* Kernel options (sndbuf, recbuf, priority, tos, nodelay) set but not
+   * yet handed to the transport: a bit per wr_net_sockopt, the 32-bit
+   * value inet encodes in netval. */
+  unsigned net_pending, net_set; /* net_set: ever set */
+  int net_val[5];
 
   wr_stream rx;
 
@@ -117,6 +123,8 @@ int wr_sock_post_(wr_sock *s, wr_msg_kind kind, int reason, const uint8_t *p,
 
 /* sock_opts.c: checks and applies a list as inet:setopts (listen_opts:
  * backlog allowed). 0 or WR_EINVAL with nothing applied. */
+/* Hands the kernel options set since the last push to the transport. */
+int wr_sock_push_net_(wr_sock *s);
 int wr_sock_apply_list_(wr_sock *s, const wr_sockopt *opts, size_t n,
                         int listen_opts);
 

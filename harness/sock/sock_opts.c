@@ -2,6 +2,14 @@
  * does, and reading them back (sock.h, sockopt.h). */
 #include "sock_int.h"
 
+/* A kernel option, kept for wr_sock_push_net_: inet sends its value as 32
+ * bits (4294967296 arrives as 0). */
+static void net_opt(wr_sock *s, wr_net_sockopt which, int64_t v) {
+  s->net_pending |= 1u << which;
+  s->net_set |= 1u << which;
+  s->net_val[which] = (int)(int32_t)(uint32_t)(uint64_t)v;
+}
+
 /* Applies one checked option (semantics §4.1, §5.1, §5.2). */
 static int apply_opt(wr_sock *s, const wr_sockopt *o, int *armed) {
   switch (o->name) {
@@ -47,9 +55,31 @@ static int apply_opt(wr_sock *s, const wr_sockopt *o, int *armed) {
     /* A 32-bit signed value in the driver: < 1 (and >= 2^31) become 1. */
     int32_t v = (int32_t)(uint32_t)o->value;
     s->buffer = v < 1 ? 1 : v;
+    s->buffer_user = 1;
     wr_stream_set_buffer(&s->rx, (uint32_t)s->buffer);
     return 0;
   }
+  case WR_OPT_RECBUF: {
+    /* recbuf raises buffer to its value until buffer is set by the user
+     * (semantics §5.1; experiment: recbuf 100000 gives buffer 100000,
+     * after buffer 300 it leaves 300, recbuf 1000 leaves 1460). */
+    int32_t v = (int32_t)(uint32_t)o->value;
+    if (!s->buffer_user && v > s->buffer) {
+      s->buffer = v;
+      wr_stream_set_buffer(&s->rx, (uint32_t)s->buffer);
+    }
+    net_opt(s, WR_NET_SO_RCVBUF, o->value);
+    return 0;
+  }
+  case WR_OPT_SNDBUF:
+    net_opt(s, WR_NET_SO_SNDBUF, o->value);
+    return 0;
+  case WR_OPT_PRIORITY:
+    net_opt(s, WR_NET_SO_PRIORITY, o->value);
+    return 0;
+  case WR_OPT_TOS:
+    net_opt(s, WR_NET_IP_TOS, o->value);
+    return 0;
   case WR_OPT_HEADER:
     s->header = (uint32_t)o->value;
     return 0;
@@ -85,6 +115,7 @@ static int apply_opt(wr_sock *s, const wr_sockopt *o, int *armed) {
     return 0;
   case WR_OPT_NODELAY:
     s->nodelay = (int)o->value;
+    net_opt(s, WR_NET_TCP_NODELAY, o->value);
     return 0;
   case WR_OPT_LINGER:
     s->linger_on = (int)o->value;
@@ -124,6 +155,48 @@ int wr_sock_apply_list_(wr_sock *s, const wr_sockopt *opts, size_t n,
   if (armed && !s->listener && !s->connecting)
     wr_sock_armed_(s);
   wr_sock_watch_(s);
+  return wr_sock_push_net_(s);
+}
+
+int wr_sock_push_net_(wr_sock *s) {
+  if (s->h < 0)
+    return 0; /* listen and connect push them once the handle exists */
+  for (int o = WR_NET_SO_SNDBUF; o <= WR_NET_TCP_NODELAY; o++) {
+    if (!(s->net_pending & (1u << o)))
+      continue;
+    s->net_pending &= ~(1u << o);
+    /* Linux resets SO_PRIORITY from the TOS bits on IP_TOS; inet's driver
+     * puts the priority back, so tos never changes priority (experiment:
+     * setopts priority 3, then tos 16: priority still reads 3). */
+    int prio = 0, keep = o == WR_NET_IP_TOS &&
+                         wr_net_get_sockopt(s->env->net, s->h,
+                                            WR_NET_SO_PRIORITY, &prio) == 0;
+    int rc =
+        wr_net_set_sockopt(s->env->net, s->h, (wr_net_sockopt)o, s->net_val[o]);
+    if (rc == 0 && keep)
+      rc = wr_net_set_sockopt(s->env->net, s->h, WR_NET_SO_PRIORITY, prio);
+    /* A transport without kernel options keeps the model's values; a
+     * kernel that refuses (EPERM for a priority above 6 without
+     * CAP_NET_ADMIN) is setopts' answer, as inet's. */
+    if (rc < 0 && rc != WR_ENOTSUP)
+      return rc;
+  }
+  return 0;
+}
+
+/* getopts of a kernel option reads the kernel's (or simnet's) answer; a
+ * transport without them answers with the value last set. */
+static int get_net(wr_sock *s, wr_net_sockopt which, int64_t *out) {
+  int v = 0;
+  int rc =
+      s->h >= 0 ? wr_net_get_sockopt(s->env->net, s->h, which, &v) : WR_ENOTSUP;
+  if (rc == WR_ENOTSUP) {
+    *out = s->net_val[which];
+    return 0;
+  }
+  if (rc < 0)
+    return rc;
+  *out = v;
   return 0;
 }
 
@@ -185,6 +258,14 @@ int wr_sock_getopt(wr_sock *s, wr_sockopt *o) {
   case WR_OPT_REUSEADDR:
     o->value = s->reuseaddr;
     return 0;
+  case WR_OPT_SNDBUF:
+    return get_net(s, WR_NET_SO_SNDBUF, &o->value);
+  case WR_OPT_RECBUF:
+    return get_net(s, WR_NET_SO_RCVBUF, &o->value);
+  case WR_OPT_PRIORITY:
+    return get_net(s, WR_NET_SO_PRIORITY, &o->value);
+  case WR_OPT_TOS:
+    return get_net(s, WR_NET_IP_TOS, &o->value);
   default:
     /* line_delimiter is write-only in inet_drv; backlog is not readable. */
     return WR_EINVAL;

@@ -99,6 +99,14 @@ int wr_sockopt_check(const wr_sockopt *o, char *err, size_t errlen) {
     if (v >= 0 && v <= 65535)
       return 0;
     return bad(err, errlen, o, "0..65535");
+  case WR_OPT_SNDBUF:
+  case WR_OPT_RECBUF:
+  case WR_OPT_PRIORITY:
+  case WR_OPT_TOS:
+    /* Any integer: inet encodes it in 32 bits (4294967296 is 0) and the
+     * kernel clamps or masks it (experiment: inet:setopts(S, [{tos,
+     * 4294967296}]) is ok and getopts gives 0). */
+    return 0;
   default:
     if (err && errlen)
       snprintf(err, errlen, "unknown option number %d", (int)o->name);

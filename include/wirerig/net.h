@@ -131,8 +131,19 @@ enum {
 
 /* Version 2: `send` became `sendv` (wr_net_send is a one-piece sendv).
  * Version 3: `poll` reports flags (WR_POLL_QUIET), and the optional
- * operations at the end of the table. */
-#define WR_NET_OPS_VERSION 3u
+ * operations at the end of the table.
+ * Version 4: the optional set_sockopt / get_sockopt. */
+#define WR_NET_OPS_VERSION 4u
+
+/* Options of the kernel's socket under a gen_tcp socket, with the values
+ * setsockopt takes (wr_net_set_sockopt). */
+typedef enum wr_net_sockopt {
+  WR_NET_SO_SNDBUF,   /* SO_SNDBUF */
+  WR_NET_SO_RCVBUF,   /* SO_RCVBUF */
+  WR_NET_SO_PRIORITY, /* SO_PRIORITY */
+  WR_NET_IP_TOS,      /* IP_TOS */
+  WR_NET_TCP_NODELAY  /* TCP_NODELAY (0 or 1) */
+} wr_net_sockopt;
 
 /* The operations a transport implements. The wrappers have already checked
  * that handles exist and have the right kind, and that arguments are sane,
@@ -177,6 +188,8 @@ typedef struct wr_net_ops {
   int (*get_bufsizes)(wr_net *n, int h, uint32_t *sndbuf, uint32_t *rcvbuf);
   int (*conn_id)(wr_net *n, int h, uint32_t *conn, int *side);
   int (*queued)(wr_net *n, int h, size_t *bytes);
+  int (*set_sockopt)(wr_net *n, int h, wr_net_sockopt opt, int value);
+  int (*get_sockopt)(wr_net *n, int h, wr_net_sockopt opt, int *value);
 } wr_net_ops;
 
 /* The part of every transport the wrappers use. Transports embed it first
@@ -554,6 +567,39 @@ static inline int wr_net_queued(wr_net *n, int h, size_t *bytes) {
   if (!bytes)
     return WR_EINVAL;
   return n->ops->queued(n, h, bytes);
+}
+
+/* Sets a kernel socket option of h (a listener's are inherited by the
+ * connections it accepts, as Linux's are: all but SO_PRIORITY), with
+ * Linux's answer: loopback
+ * calls setsockopt; simnet applies Linux's rules to its own records --
+ * SO_SNDBUF/SO_RCVBUF store twice the value (taken as unsigned, capped at
+ * WR_SIMNET_WMEM_MAX/WR_SIMNET_RMEM_MAX, at least 4608/2304 bytes) and
+ * become the connection's send buffer and receive window; IP_TOS keeps
+ * the low 8 bits without the 2 ECN bits; SO_PRIORITY and TCP_NODELAY are
+ * kept (simnet has no queueing discipline and no Nagle delay for them to
+ * change). */
+static inline int wr_net_set_sockopt(wr_net *n, int h, wr_net_sockopt opt,
+                                     int value) {
+  if (!n->ops->set_sockopt)
+    return WR_ENOTSUP;
+  if (!wr_net_slot_(n, h))
+    return WR_EBADF;
+  if ((unsigned)opt > WR_NET_TCP_NODELAY)
+    return WR_EINVAL;
+  return n->ops->set_sockopt(n, h, opt, value);
+}
+
+/* Reads a kernel socket option of h back as getsockopt reports it. */
+static inline int wr_net_get_sockopt(wr_net *n, int h, wr_net_sockopt opt,
+                                     int *value) {
+  if (!n->ops->get_sockopt)
+    return WR_ENOTSUP;
+  if (!wr_net_slot_(n, h))
+    return WR_EBADF;
+  if ((unsigned)opt > WR_NET_TCP_NODELAY || !value)
+    return WR_EINVAL;
+  return n->ops->get_sockopt(n, h, opt, value);
 }
 
 /* Called by wr_net_run for each event; return nonzero to stop. */

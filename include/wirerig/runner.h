@@ -181,6 +181,14 @@ typedef struct wr_run_opts {
    * simnet run is (NAME-seed-S-run-K.pcap). NULL: none. */
   const char *pcap_dir;
   int pcap_all;
+  /* --shard K/N over runs, not files: a CI matrix of N machines runs every
+   * run of a suite exactly once. A file's runs are numbered in slots --
+   * seed i is slot i (its loopback run and the agreement go with it), the
+   * exhaustive pass's schedule j is slot seeds + j -- and this process
+   * runs the slots s with (h + s) % shard_n == shard_k - 1, h a hash of the
+   * file's path, so that slot 0 of every file does not land on shard 1.
+   * shard_n 0 or 1: every run. */
+  unsigned shard_k, shard_n;
   void (*progress)(void *ctx, const char *file, uint64_t done, uint64_t total);
   void *progress_ctx;
 } wr_run_opts;
@@ -205,6 +213,12 @@ typedef struct wr_run_report {
   char shrunk[1024];     /* the shrunk scenario written, "" if none */
   int shrunk_confirmed;  /* it failed the same way when run again */
   char skip_reason[256]; /* "simnet: WHY; loopback: WHY" */
+  /* Under --shard: the share this report covers (shard_n 0: all runs),
+   * and whether it holds slot 0 (the first seed, the loopback run, the
+   * agreement, and a bad file's errors). ran_sim/ran_lo say whether this
+   * share ran anything there. */
+  unsigned shard_k, shard_n;
+  int shard_first;
   double seconds;
   /* seconds split between the simnet plan and the loopback run (JUnit
    * gives each transport's testcase its own share) */
@@ -214,6 +228,10 @@ typedef struct wr_run_report {
 /* The file ran nowhere: it passed only because every transport asked for
  * skipped it (or none was asked for). Reported as SKIP, not PASS. */
 int wr_run_report_skipped(const wr_run_report *r);
+
+/* Under --shard (o->shard_n > 1): whether the run in slot `slot` of the
+ * file at path is this share's (see wr_run_opts). 1 without --shard. */
+int wr_run_shard_owns(const wr_run_opts *o, const char *path, uint64_t slot);
 
 /* Runs one parsed scenario (nerrors == 0). Returns the kind. */
 wr_run_kind wr_run_scenario(const wr_scenario *s, const wr_run_opts *o,
@@ -270,11 +288,6 @@ int wr_run_collect(const char *const *paths, size_t n,
  * ("./scenarios//x.scn" -> "scenarios/x.scn"); ".." is kept. malloc'd, NULL
  * out of memory. Every collected path is given in this form. */
 char *wr_run_path_normalize(const char *path);
-/* Keeps the K-th of N shares of f (1 <= K <= N): files i with i mod N ==
- * K-1, in order. The N shares of one list are disjoint and cover it, so a
- * CI matrix of N machines running `--shard K/N` runs every file exactly
- * once. Does nothing unless 1 <= K <= N and N > 1. */
-void wr_run_files_shard(wr_run_files *f, unsigned k, unsigned n);
 /* Does this name end in .scn, and not in .shrunk.scn unless shrunk? */
 int wr_run_is_scenario_name(const char *name, int shrunk);
 
@@ -317,6 +330,9 @@ typedef struct wr_run_suite_opts {
 int wr_run_suite_run(const char *const *files, size_t n, const wr_run_opts *o,
                      const wr_run_suite_opts *so, wr_run_suite *out);
 void wr_run_suite_free(wr_run_suite *s);
+/* Under --shard, none of the file's runs (nor its parse errors) fell to
+ * this share: the reports leave it out. 0 without --shard. */
+int wr_run_item_elsewhere(const wr_run_item *it);
 /* 0 every file passed (or was skipped) and at least one ran; 1 a failure
  * or disagreement, or nothing ran at all; 2 a bad file. */
 int wr_run_suite_status(const wr_run_suite *s);

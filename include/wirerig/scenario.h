@@ -209,9 +209,11 @@ typedef enum wr_scn_kind {
   WR_SCN_NET_STALL,    /* ep->peer; t (0 = until released) */
   WR_SCN_NET_RELEASE,  /* ep->peer */
   WR_SCN_NET_REFUSE,   /* ep = listener; on */
-  WR_SCN_STREAM        /* ep; has_n = 1: `stream mark`, else expect (BYTES,
+  WR_SCN_STREAM,       /* ep; has_n = 1: `stream mark`, else expect (BYTES,
                           COUNT, PREFIX, LEN, VAR) on the data received
                           since the start or the last mark */
+  WR_SCN_SOCKNAME,     /* ep; addr: inet:sockname's IP */
+  WR_SCN_PEERNAME      /* ep; addr: inet:peername's IP */
 } wr_scn_kind;
 
 typedef enum wr_scn_cmp {
@@ -238,6 +240,8 @@ typedef struct wr_scn_step {
   int acc;  /* connect: the accepted socket's endpoint (may equal peer, see
                listener_named_conn), -1 when nothing is accepted */
   int both; /* net A<->B */
+  int inet6; /* listen: on ::1 rather than 127.0.0.1 (gen_tcp's `inet6`) */
+  wr_addr addr; /* sockname, peername: the IP expected (port 0: any) */
   /* listen, connect, setopts: gen_tcp options, typed and checked once, by
    * the parser, with the sockets' own wr_sockopt_parse; the runner hands
    * them to the socket as they are. getopts: opts[0] is the option asked

@@ -29,6 +29,10 @@ extern "C" {
 #define WR_SIMNET_DEFAULT_SNDBUF (64u * 1024u)
 #define WR_SIMNET_DEFAULT_RCVBUF (128u * 1024u)
 #define WR_SIMNET_MAX_BUF (64u * 1024u * 1024u)
+/* net.core.wmem_max / rmem_max of a Linux machine left at its defaults:
+ * the caps of SO_SNDBUF / SO_RCVBUF (wr_net_set_sockopt). */
+#define WR_SIMNET_WMEM_MAX 212992u
+#define WR_SIMNET_RMEM_MAX 212992u
 
 typedef struct wr_simnet_config {
   uint64_t seed;

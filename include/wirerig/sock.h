@@ -81,6 +81,9 @@ int wr_sock_connect(wr_sockenv *env, wr_mailbox *owner, const wr_addr *addr,
                     wr_sock **out);
 /* The listening address (port chosen by the system included). */
 int wr_sock_sockname(wr_sock *s, wr_addr *out);
+/* inet:peername: the connected peer's address; WR_ENOTCONN on a listener,
+ * WR_EINVAL once the port is closed (as wr_sock_sockname). */
+int wr_sock_peername(wr_sock *s, wr_addr *out);
 
 /* ---- data --------------------------------------------------------------- */
 

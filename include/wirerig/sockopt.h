@@ -35,7 +35,11 @@ extern "C" {
   X(NODELAY, "nodelay")                                                        \
   X(LINGER, "linger")                                                          \
   X(REUSEADDR, "reuseaddr")                                                    \
-  X(BACKLOG, "backlog")
+  X(BACKLOG, "backlog")                                                        \
+  X(SNDBUF, "sndbuf")                                                          \
+  X(RECBUF, "recbuf")                                                          \
+  X(PRIORITY, "priority")                                                      \
+  X(TOS, "tos")
 
 typedef enum wr_sockopt_name {
 #define WR_SOCKOPT_ENUM_(id, str) WR_OPT_##id,

@@ -117,6 +117,11 @@ schema "JUnit of a passing suite" "$T/beside.xml"
 hasnt "JUnit names have no //" "$T/beside.xml" "//"
 hasnt "JUnit names have no ./" "$T/beside.xml" "/./"
 hasnt "the report's paths have no //" "$T/out" "//"
+run "--tap FILE.tap (a space, not =)" 0 "$WIRERIG" run --tap "$T/spaced.tap" \
+  "$T/suite" --seeds 3
+has "--tap FILE.tap: the report stays on stdout" "$T/out" "PASS  $T/suite/a.scn"
+has "--tap FILE.tap: the TAP file" "$T/spaced.tap" "ok 2 - $T/suite/sub/b.scn"
+hasnt "--tap FILE.tap: no TAP on stdout" "$T/out" "TAP version"
 
 # ---- item 4: times add up once; a target that does not start -----------------
 python3 - "$T/beside.xml" <<'PY' && ok "testcase times add up to the suite's, not twice" || bad "testcase times add up to more than the suite's time"
@@ -152,29 +157,67 @@ run "pcap extract of a missing input" 2 "$WIRERIG" pcap extract \
 if [ -e "$T/extracted" ]; then bad "pcap extract left $T/extracted behind"; else
   ok "pcap extract made no folder for a missing input"; fi
 
-# ---- item 9: --shard K/N: the shards' JUnit files report every run once ----
+# ---- item 9: --shard K/N shares the runs (seeds and schedules) -----------
 for i in 1 2 3 4 5; do
   sed "s/packet 2 echo/shard file $i/" "$T/suite/a.scn" >"$T/suite/sub/s$i.scn"
 done
-run "the whole suite" 0 "$WIRERIG" run "$T/suite" --seeds 2 --junit "$T/all.xml"
+run "the whole suite" 0 "$WIRERIG" run "$T/suite" --seeds 5 --junit "$T/all.xml"
+cp "$T/out" "$T/all.out"
 for k in 1 2 3; do
-  run "--shard $k/3" 0 "$WIRERIG" run "$T/suite" --seeds 2 --shard "$k/3" \
+  run "--shard $k/3" 0 "$WIRERIG" run "$T/suite" --seeds 5 --shard "$k/3" \
     --junit "$T/shard$k.xml"
+  cp "$T/out" "$T/shard$k.out"
   schema "JUnit of shard $k/3" "$T/shard$k.xml"
 done
-python3 - "$T/all.xml" "$T"/shard[123].xml <<'PY' && ok "the 3 shards' JUnit files report every run of the suite exactly once" || bad "the shards do not partition the suite"
-import sys, collections, xml.etree.ElementTree as ET
+python3 - "$T/all.xml" "$T"/shard[123].xml <<'PY' && ok "the 3 shards' JUnit files share every run of every file and transport, none twice" || bad "the shards do not partition the runs"
+import sys, re, collections, xml.etree.ElementTree as ET
 def cases(f):
-    return [(c.get("classname"), c.get("name")) for c in ET.parse(f).getroot().iter("testcase")]
-whole = cases(sys.argv[1])
-union = collections.Counter(c for f in sys.argv[2:] for c in cases(f))
-ok = len(whole) == 14 and sorted(union) == sorted(whole) and set(union.values()) == {1}
+    return [(c.get("classname"), c.get("name"), int(c.get("assertions")))
+            for c in ET.parse(f).getroot().iter("testcase")]
+whole = {(c, n): runs for c, n, runs in cases(sys.argv[1])}
+shares = collections.Counter()
+names = collections.Counter()
+files_split = 0
+for k, f in enumerate(sys.argv[2:], 1):
+    seen = set()
+    for c, n, runs in cases(f):
+        m = re.fullmatch(r"(sim|loopback) \(shard (\d)/3\)", n)
+        assert m and int(m.group(2)) == k, n
+        shares[(c, m.group(1))] += runs
+        names[(c, n)] += 1
+        seen.add(c)
+ok = (len(whole) == 14 and shares == collections.Counter(whole)
+      and set(names.values()) == {1}
+      and sum(whole.values()) > 14)
+# runs, not files, are shared: some file's sim runs fall to several shards
+per_file = collections.Counter(c for (c, n) in names if n.startswith("sim"))
+ok = ok and max(per_file.values()) > 1
 if not ok:
-    print("whole:", whole, "\nunion:", union)
+    print("whole:", whole, "\nshares:", shares, "\nnames:", names)
 sys.exit(0 if ok else 1)
 PY
-run "an empty shard is not a failure" 0 "$WIRERIG" run "$T/suite/a.scn" --shard 2/2
-has "an empty shard says so" "$T/err" "shard 2/2: 0 of 1 file"
+python3 - "$T/all.out" "$T"/shard[123].out <<'PY' && ok "the shards' summaries add up to the whole suite's runs, seeds, schedules and agreement" || bad "the shards' summaries do not add up"
+import sys
+def row(f):
+    lines = open(f).read().splitlines()
+    i = next(i for i, l in enumerate(lines) if l.startswith("scenarios "))
+    v = lines[i + 1].split()
+    return [int(x) for x in v[5:9]] + [int(v[9].split("/")[0])]
+whole = row(sys.argv[1])
+total = [sum(c) for c in zip(*(row(f) for f in sys.argv[2:]))]
+print("whole", whole, "shards", total)
+sys.exit(0 if whole == total else 1)
+PY
+for k in 1 2; do
+  run "one run, shard $k/2" 0 "$WIRERIG" run "$T/suite/a.scn" --seed 1 \
+    --transport sim --shard "$k/2"
+  cp "$T/err" "$T/one$k.err"
+done
+if grep -q "no run of the suite fell to this shard" "$T/one1.err" "$T/one2.err"; then
+  ok "an empty shard is not a failure, and says so"
+else
+  bad "neither shard of a single run said it was empty"
+fi
 run "a bad --shard" 2 "$WIRERIG" run "$T/suite" --shard 4/3
 
 echo "# $passes passed, $fails failed"

@@ -42,7 +42,7 @@ check "valid dir" 0 "2 files checked: all valid" "" -- good
 check "valid file" 0 "1 file checked: all valid" "" -- good/one.scn
 check "quiet" 0 "" "" -- -q good
 check "invalid file" 2 "1 file checked: 1 invalid, 3 errors" \
-"bad/errors.scn:3:8: unknown verb 'sned'; expected one of: listen connect accept send recv message messages nothing drain setopts getopts shutdown close owner mailbox state sent received stream
+"bad/errors.scn:3:8: unknown verb 'sned'; expected one of: listen connect accept send recv message messages nothing drain setopts getopts shutdown close owner mailbox state sent received stream sockname peername
 bad/errors.scn:4:16: unknown endpoint 'srv'; expected a name declared above (by listen, connect, accept, target or owner)
 bad/errors.scn:6:13: bad escape '\\x4' in string; expected \\xHH with exactly two hex digits" \
   -- bad/errors.scn
