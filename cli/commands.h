@@ -9,6 +9,7 @@ int wr_cmd_check(int argc, char **argv);
 int wr_cmd_replay(int argc, char **argv);
 int wr_cmd_run(int argc, char **argv);
 int wr_cmd_exec(int argc, char **argv);
+int wr_cmd_statefuzz(int argc, char **argv);
 
 /* libwirerig_preload.so into out (PATH_MAX bytes): $WIRERIG_PRELOAD_LIB,
  * beside the wirerig program, or in the install's library directory.

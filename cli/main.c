@@ -19,6 +19,8 @@ static const command commands[] = {
     {"replay", wr_cmd_replay, "replay a captured flow to a live server"},
     {"run", wr_cmd_run, "run scenario files on simnet and loopback"},
     {"exec", wr_cmd_exec, "run a program with its socket I/O cut by seed"},
+    {"statefuzz", wr_cmd_statefuzz,
+     "a stateful_model finding as a regression scenario"},
 };
 
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])

@@ -16,6 +16,9 @@
 # found, shrunk to one cut, and reproduced by the command its report
 # prints: the check that the whole user path -- check.h's fuzz layout,
 # WR_CHECK_FUZZ_TARGET, wirerig_add_fuzz_target -- finds what it should.
+# The same for the server fuzzer's planted bug (examples/statefuzz,
+# fuzz_reqserver_bug): found, shrunk to at most 10 client operations,
+# written as a scenario file, and the replay command printed reproduces it.
 #
 # On a crash, leak, timeout or out-of-memory the input is copied to
 # fuzz/corpus/<target>/crash-<sha1> (so ctest replays it from then on), its
@@ -55,7 +58,7 @@ if ! CC=clang SANITIZER=address \
   exit 1
 fi
 work=$build/work/wirerig-build
-if ! cmake --build "$work" -j2 --target fuzz_lenprefix_bug >>"$build/build.log" 2>&1; then
+if ! cmake --build "$work" -j2 --target fuzz_lenprefix_bug fuzz_reqserver_bug >>"$build/build.log" 2>&1; then
   tail -40 "$build/build.log" >&2
   echo "fuzz-smoke: building the planted-bug target failed" >&2
   exit 1
@@ -173,6 +176,41 @@ if [ -z "${WIRERIG_FUZZ_TARGETS:-}" ]; then
       diff "$work/want" "$work/got" | head -20
       echo "---- fuzz_lenprefix_bug: the printed command did not reproduce the report"
       failed+=(fuzz_lenprefix_bug)
+    fi
+  fi
+fi
+
+# ---- the server fuzzer's planted bug must be found ----------------------
+if [ -z "${WIRERIG_FUZZ_TARGETS:-}" ]; then
+  bug=$(awk -F'\t' '$1 == "fuzz_reqserver_bug" { print $2 }' "$list")
+  work=$scratch/planted-server
+  mkdir -p "$work/corpus" "$work/cases"
+  cp "$root"/examples/statefuzz/corpus/* "$work/corpus/"
+  echo "== fuzz-smoke: the planted bug of examples/statefuzz must be found"
+  (cd "$work" && WR_SF_CASE_DIR="$work/cases" timeout --kill-after=10 180 \
+    "$bug" -max_total_time=120 -seed=1 \
+    -dict="$root/examples/statefuzz/fuzz_reqserver.dict" \
+    -artifact_prefix="$work/" corpus </dev/null >"$work/log" 2>&1)
+  rc=$?
+  line=$(sed -n 's/^statefuzz: replay: //p' "$work/log" | head -1)
+  nops=$(sed -n 's/^statefuzz: shrunk case (\([0-9]*\) operations):$/\1/p' "$work/log" | head -1)
+  scn=$(ls "$work"/cases/*.scn 2>/dev/null | head -1)
+  if [ "$rc" -eq 0 ] || [ -z "$line" ] || [ -z "$nops" ] || [ "$nops" -gt 10 ] ||
+    [ -z "$scn" ]; then
+    tail -40 "$work/log"
+    echo "---- fuzz_reqserver_bug: not found, or not shrunk to at most 10 operations (exit $rc)"
+    failed+=(fuzz_reqserver_bug)
+  else
+    want=$(sed -n '2s/^# //p' "$scn")
+    (cd "$work" && bash -c "$line") >"$work/again" 2>&1
+    got=$(sed -n "s|^statefuzz: reqserver_bug: $scn: ||p" "$work/again" | head -1)
+    if [ -n "$want" ] && [ "$want" = "$got" ]; then
+      echo "fuzz_reqserver_bug: found, shrunk to $nops operations: $want"
+      echo "  the printed command reproduced it: $line"
+    else
+      tail -5 "$work/again"
+      echo "---- fuzz_reqserver_bug: the printed command did not reproduce '$want'"
+      failed+=(fuzz_reqserver_bug)
     fi
   fi
 fi

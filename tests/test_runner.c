@@ -336,6 +336,73 @@ static void test_long_header_value(void **state) {
   wr_run_result_free(&lo);
 }
 
+/* repeat ... until: the loop ends at the result, logs one observation
+ * whose key leaves the rounds out, and fails with a report when the
+ * result does not come within its rounds or its time. */
+static void test_repeat_until(void **state) {
+  (void)state;
+  wr_scenario *s = parse("server listen packet=2 active=false\n"
+                         "client connect server as conn packet=2\n"
+                         "repeat 3 {\n"
+                         "  client send \"f\"\n"
+                         "}\n"
+                         "client close\n"
+                         "repeat 50 until error closed {\n"
+                         "  conn recv -> \"f\"\n"
+                         "}\n"
+                         "rounds == 4\n"
+                         "rounds != 3\n");
+  wr_run_result r;
+  memset(&r, 0, sizeof r);
+  assert_int_equal(run(s, WR_RUN_SIM, 1, NULL, &r), WR_RUN_PASS);
+  char *log = log_text(&r);
+  assert_non_null(
+      strstr(log, "7 repeat -> until error closed after 4 rounds\n"));
+  assert_null(strstr(log, "8 recv")); /* the rounds' own steps: not logged */
+  free(log);
+  wr_run_result_free(&r);
+  wr_scn_free(s);
+
+  /* the count runs out */
+  s = parse("server listen active=false\n"
+            "client connect server as conn active=false\n"
+            "repeat 3 until error closed {\n"
+            "  client send \"x\"\n"
+            "}\n");
+  memset(&r, 0, sizeof r);
+  assert_int_equal(run(s, WR_RUN_SIM, 1, NULL, &r), WR_RUN_FAIL);
+  assert_string_equal(r.expected, "until error closed within 3 rounds");
+  assert_string_equal(r.observed, "no error closed in 3 rounds");
+  wr_run_result_free(&r);
+  wr_scn_free(s);
+
+  /* the time runs out (virtual time: 5 ms a round, 12 ms allowed) */
+  s = parse("server listen active=false\n"
+            "client connect server as conn active=false\n"
+            "repeat 100 until error _ within 12ms {\n"
+            "  wait 5ms\n"
+            "}\n");
+  memset(&r, 0, sizeof r);
+  assert_int_equal(run(s, WR_RUN_SIM, 1, NULL, &r), WR_RUN_FAIL);
+  assert_string_equal(r.observed,
+                      "no error _ in 3 rounds (the loop's time ran out)");
+  wr_run_result_free(&r);
+  wr_scn_free(s);
+
+  /* a failure inside the loop that is not the result is the run's */
+  s = parse("server listen active=false\n"
+            "client connect server as conn active=false\n"
+            "client send \"abc\"\n"
+            "repeat 10 until error closed {\n"
+            "  conn recv 3 -> \"xyz\"\n"
+            "}\n");
+  memset(&r, 0, sizeof r);
+  assert_int_equal(run(s, WR_RUN_SIM, 1, NULL, &r), WR_RUN_FAIL);
+  assert_string_equal(r.observed, "\"abc\"");
+  wr_run_result_free(&r);
+  wr_scn_free(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_log_of_a_passing_run),
@@ -347,6 +414,7 @@ int main(void) {
       cmocka_unit_test(test_agreement_compares_keys),
       cmocka_unit_test(test_loopback_agrees_with_sim),
       cmocka_unit_test(test_long_header_value),
+      cmocka_unit_test(test_repeat_until),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -51,7 +51,8 @@ static const bad_row rows[] = {
      "1:2: missing verb after 's'; expected one of: " VERBS, 1},
     {"not a statement", "\"x\" listen\n",
      "1:1: expected a statement (NAME VERB ..., or scenario, seeds, "
-     "transports, exhaustive, target, net, wait, repeat, elapsed), found "
+     "transports, exhaustive, target, net, wait, repeat, elapsed, rounds), "
+     "found "
      "'\"x\"'",
      1},
     {"bad escape",
@@ -524,6 +525,39 @@ static const bad_row rows[] = {
      1},
     {"listen inet6 twice", "s listen inet6 inet6\n",
      "1:16: expected an option NAME=VALUE, found 'inet6'", 1},
+    {"until with count 0",
+     "s listen\n"
+     "repeat 0 until ok {\n"
+     "}\n",
+     "2:8: a repeat ... until loop runs at least once; expected a count of 1 "
+     "or more, found 0",
+     1},
+    {"until bad result",
+     "s listen\n"
+     "repeat 3 until done {\n"
+     "}\n",
+     "2:16: bad result after 'until'; expected ok, error REASON, tcp_closed, "
+     "tcp_passive or tcp_error REASON, found 'done'",
+     1},
+    {"until within 0",
+     "s listen\n"
+     "repeat 3 until ok within 0ms {\n"
+     "}\n",
+     "2:26: a repeat ... until loop needs time to run; expected within T with "
+     "T > 0, found '0ms'",
+     1},
+    {"until without brace",
+     "s listen\n"
+     "repeat 3 until tcp_closed\n",
+     "2:26: expected '{' after the repeat count and its until RESULT, found "
+     "end of line",
+     1},
+    {"rounds without a loop",
+     "s listen\n"
+     "rounds == 3\n",
+     "2:1: 'rounds' counts the rounds of a repeat ... until loop; no such "
+     "loop comes before it",
+     1},
     {"shutdown bad",
      "s listen\n"
      "s shutdown both\n",

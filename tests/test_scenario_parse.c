@@ -626,12 +626,72 @@ static void test_http_term_matches_packet(void **state) {
   assert_string_equal(small, "{http_r");
 }
 
+/* `_` leaves a field open: the term matches whatever that field holds,
+ * and still compares every field written; it renders back as written. */
+static void test_http_wildcards(void **state) {
+  (void)state;
+  static const struct {
+    const char *line;
+    int state, binaries;
+    const char *term;
+    int want;
+  } cases[] = {
+      {"GET /x HTTP/1.0\r\n", WR_HTTP_REQUEST_LINE, 0,
+       "{http_request,'GET',_,{1,_}}", 1},
+      {"GET /x HTTP/2.0\r\n", WR_HTTP_REQUEST_LINE, 0,
+       "{http_request,'GET',_,{1,_}}", 0},
+      {"PUT /x HTTP/1.1\r\n", WR_HTTP_REQUEST_LINE, 0,
+       "{http_request,'GET',_,_}", 0},
+      {"FOO /x HTTP/1.1\r\n", WR_HTTP_REQUEST_LINE, 1,
+       "{http_request,_,{abs_path,<<\"/x\">>},_}", 1},
+      {"FOO /y HTTP/1.1\r\n", WR_HTTP_REQUEST_LINE, 1,
+       "{http_request,_,{abs_path,<<\"/x\">>},_}", 0},
+      {"Date: today\r\n", WR_HTTP_HEADERS, 0, "{http_header,_,'Date',_,_}", 1},
+      {"Date: today\r\n", WR_HTTP_HEADERS, 1, "{http_header,_,'Date',_,_}", 1},
+      {"Host: today\r\n", WR_HTTP_HEADERS, 0, "{http_header,_,'Date',_,_}", 0},
+      {"date: x\r\n", WR_HTTP_HEADERS, 0, "{http_header,3,_,\"date\",_}", 1},
+      {"date: x\r\n", WR_HTTP_HEADERS, 0, "{http_header,3,_,\"Date\",_}", 0},
+      {"X-T: 1\r\n", WR_HTTP_HEADERS, 0, "{http_header,0,\"X-T\",_,\"1\"}", 1},
+      {"X-T: 2\r\n", WR_HTTP_HEADERS, 0, "{http_header,0,\"X-T\",_,\"1\"}", 0},
+      {"HTTP/1.1 503 Busy\r\n", WR_HTTP_REQUEST_LINE, 0,
+       "{http_response,_,503,_}", 1},
+      {"HTTP/1.1 500 Busy\r\n", WR_HTTP_REQUEST_LINE, 0,
+       "{http_response,_,503,_}", 0},
+      {"\x01\r\n", WR_HTTP_REQUEST_LINE, 0, "{http_error,_}", 1},
+      {"\r\n", WR_HTTP_HEADERS, 0, "_", 1},
+      {"GET / HTTP/1.1\r\n", WR_HTTP_REQUEST_LINE, 1, "_", 1},
+      {"\r\n", WR_HTTP_HEADERS, 0, "{http_error,_}", 0},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    wr_http_packet pk;
+    int st = cases[k].state;
+    wr_http_parse((const uint8_t *)cases[k].line, strlen(cases[k].line), &st,
+                  &pk);
+    char text[256];
+    snprintf(text, sizeof text, "s listen\ns recv -> http %s\n", cases[k].term);
+    wr_scenario *scn = wr_scn_parse("t.scn", text, strlen(text), NULL);
+    assert_non_null(scn);
+    TU_CHECK(scn->nerrors == 0, "%s: %s", cases[k].term,
+             scn->nerrors ? scn->errors[0].msg : "");
+    const wr_scn_http *term = scn->steps.steps[1].expect.http;
+    TU_CHECK(wr_scn_http_match(term, &pk, cases[k].binaries) == cases[k].want,
+             "%s against %s: expected %s", cases[k].term, cases[k].line,
+             cases[k].want ? "a match" : "no match");
+    char back[256];
+    wr_scn_http_render(term, back, sizeof back);
+    TU_CHECK(strcmp(back, cases[k].term) == 0, "%s rendered as %s",
+             cases[k].term, back);
+    wr_scn_free(scn);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_good_rows),
       cmocka_unit_test(test_positions_and_title),
       cmocka_unit_test(test_file_term),
       cmocka_unit_test(test_http_term_matches_packet),
+      cmocka_unit_test(test_http_wildcards),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

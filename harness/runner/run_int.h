@@ -46,6 +46,13 @@ typedef struct run_rt {
   wr_strbuf text, key;
   /* The variables' values, by index (scenario.h: bound by captures). */
   wr_scn_bytes *vars;
+  /* The innermost `repeat ... until` running (NULL outside one): a step
+   * whose observation is `until_text` (a prefix when until_prefix) ends
+   * it, setting until_hit; rounds: what the last such loop ran. */
+  const wr_scn_step *until;
+  char until_text[64];
+  int until_prefix, until_hit;
+  uint64_t rounds;
 } run_rt;
 
 /* Creates the run's transport (run_net.c); trace keeps simnet's trace

@@ -142,7 +142,7 @@ static void core(rbuf *o, const wr_scn_expect *e) {
     return;
   case WR_SCN_EXPECT_ERROR:
     put(o, "error ");
-    put(o, wr_err_name(e->error));
+    put(o, e->error ? wr_err_name(e->error) : "_");
     return;
   case WR_SCN_EXPECT_ANY:
     put(o, "any");
@@ -183,7 +183,7 @@ static void expect(rbuf *o, const wr_scn_step *st) {
       return;
     case WR_SCN_MSG_TCP_ERROR:
       put(o, "tcp_error ");
-      put(o, wr_err_name(e->error));
+      put(o, e->error ? wr_err_name(e->error) : "_");
       return;
     case WR_SCN_MSG_TCP_PASSIVE:
       put(o, "tcp_passive");
@@ -215,6 +215,22 @@ static void expect(rbuf *o, const wr_scn_step *st) {
   case WR_SCN_ELAPSED:
     put(o, wr_scn_cmp_name(st->cmp));
     put_num(o, " ", (unsigned long long)st->t, "ns");
+    return;
+  case WR_SCN_ROUNDS:
+    put(o, wr_scn_cmp_name(st->cmp));
+    put_num(o, " ", (unsigned long long)st->n, "");
+    return;
+  case WR_SCN_REPEAT:
+    put(o, "until ");
+    if (e->msg == WR_SCN_MSG_TCP_CLOSED)
+      put(o, "tcp_closed");
+    else if (e->msg == WR_SCN_MSG_TCP_PASSIVE)
+      put(o, "tcp_passive");
+    else if (e->msg == WR_SCN_MSG_TCP_ERROR)
+      put(o, "tcp_error "), put(o, e->error ? wr_err_name(e->error) : "_");
+    else
+      core(o, e);
+    put_num(o, " within ", (unsigned long long)st->n, " rounds");
     return;
   case WR_SCN_STATE:
     put(o, states[st->state]);

@@ -28,6 +28,13 @@ static const char *reason_names(void) {
 
 int wr_scnp_reason(scn_parser *p, const tok *t, wr_scn_expect *e) {
   char name[32];
+  if (t->kind == T_ATOM && t->len == 1 && t->text[0] == '_') {
+    e->kind = WR_SCN_EXPECT_ERROR; /* {error, _}: any reason */
+    e->error = 0;
+    e->reason = "_";
+    scn_next(p);
+    return 0;
+  }
   if (t->kind != T_ATOM)
     return wr_scnp_err(p, t,
                        "missing error reason; expected one of %s, found %s",
@@ -79,7 +86,7 @@ int wr_scnp_expect_result(scn_parser *p, wr_scn_expect *e) {
  * ("a" * 65536 is a string of 65536 bytes), evaluated into the arena.
  */
 
-typedef enum hkind { H_ATOM, H_INT, H_LIST, H_BINARY, H_TUPLE } hkind;
+typedef enum hkind { H_ATOM, H_INT, H_LIST, H_BINARY, H_TUPLE, H_ANY } hkind;
 
 typedef struct hnode {
   hkind kind;
@@ -237,6 +244,10 @@ static int h_elem(scn_parser *p, htree *h, int depth) {
       scn_next(p); /* the empty string, as Erlang prints "" */
       return h_new(p, h, H_LIST, t);
     }
+    if (t->len == 1 && t->text[0] == '_') {
+      scn_next(p); /* matches anything, as in an Erlang pattern */
+      return h_new(p, h, H_ANY, t);
+    }
     if (!bare_atom(t->text, t->len) && !integer(t->text, t->len))
       return wr_scnp_err(
           p, t,
@@ -299,7 +310,18 @@ static int atom_is(const hnode *x, const char *name) {
 /* The node's first token as "found ..." text. */
 #define H_FOUND(c, x) SCN_FOUND((c)->p, (x)->t)
 
-static int h_int(hconv *c, const hnode *x, const char *what, int32_t *out) {
+/* `_` in place of a field: the field's bit goes into e->any. */
+static int h_any(hconv *c, const hnode *x, uint32_t bit) {
+  if (x->kind != H_ANY || !bit)
+    return 0;
+  c->e->any |= bit;
+  return 1;
+}
+
+static int h_int(hconv *c, const hnode *x, const char *what, int32_t *out,
+                 uint32_t any) {
+  if (h_any(c, x, any))
+    return 0;
   if (x->kind == H_INT) {
     char buf[32];
     memcpy(buf, x->text, x->len);
@@ -321,8 +343,10 @@ static int h_int(hconv *c, const hnode *x, const char *what, int32_t *out) {
 
 /* A string, list or binary; every string of one term is the same kind,
  * as in the packets of one type. */
-static int h_str(hconv *c, const hnode *x, const char *what,
-                 wr_scn_bytes *out) {
+static int h_str(hconv *c, const hnode *x, const char *what, wr_scn_bytes *out,
+                 uint32_t any) {
+  if (h_any(c, x, any))
+    return 0;
   if (x->kind != H_LIST && x->kind != H_BINARY)
     return wr_scnp_err(c->p, x->t,
                        "bad http term; %s is a string \"...\" or a binary "
@@ -342,13 +366,17 @@ static int h_str(hconv *c, const hnode *x, const char *what,
 }
 
 static int h_version(hconv *c, const hnode *x) {
+  if (h_any(c, x, WR_SCN_HTTP_ANY_MAJOR | WR_SCN_HTTP_ANY_MINOR))
+    return 0;
   if (x->kind != H_TUPLE || x->n != 2)
     return wr_scnp_err(c->p, x->t,
                        "bad http term; expected the version {Major,Minor}, "
                        "found %s",
                        H_FOUND(c, x));
-  if (h_int(c, h_elt(c, x, 0), "the major version", &c->e->major) ||
-      h_int(c, h_elt(c, x, 1), "the minor version", &c->e->minor))
+  if (h_int(c, h_elt(c, x, 0), "the major version", &c->e->major,
+            WR_SCN_HTTP_ANY_MAJOR) ||
+      h_int(c, h_elt(c, x, 1), "the minor version", &c->e->minor,
+            WR_SCN_HTTP_ANY_MINOR))
     return -1;
   return 0;
 }
@@ -363,6 +391,8 @@ static int name_index(const char *(*name)(int), int count, const char *s,
 
 static int h_method(hconv *c, const hnode *x) {
   wr_scn_http *e = c->e;
+  if (h_any(c, x, WR_SCN_HTTP_ANY_METHOD))
+    return 0;
   if (x->kind == H_ATOM) {
     e->method_index =
         name_index(wr_http_method_name, WR_HTTP_METHOD_COUNT, x->text, x->len);
@@ -374,7 +404,7 @@ static int h_method(hconv *c, const hnode *x) {
                          (int)x->len, x->text);
     return 0;
   }
-  if (h_str(c, x, "the method", &e->method))
+  if (h_str(c, x, "the method", &e->method, 0))
     return -1;
   if (name_index(wr_http_method_name, WR_HTTP_METHOD_COUNT,
                  (const char *)e->method.ptr, e->method.len))
@@ -388,24 +418,27 @@ static int h_method(hconv *c, const hnode *x) {
 
 static int h_uri(hconv *c, const hnode *x) {
   wr_scn_http *e = c->e;
+  if (h_any(c, x, WR_SCN_HTTP_ANY_URI))
+    return 0;
   if (atom_is(x, "*")) {
     e->uri_kind = WR_URI_STAR;
     return 0;
   }
   if (x->kind == H_LIST || x->kind == H_BINARY) {
     e->uri_kind = WR_URI_STRING;
-    return h_str(c, x, "the URI", &e->uri_s1);
+    return h_str(c, x, "the URI", &e->uri_s1, 0);
   }
   if (x->kind == H_TUPLE && x->n > 0) {
     const hnode *tag = h_elt(c, x, 0);
     if (atom_is(tag, "abs_path") && x->n == 2) {
       e->uri_kind = WR_URI_ABS_PATH;
-      return h_str(c, h_elt(c, x, 1), "the path", &e->uri_s1);
+      return h_str(c, h_elt(c, x, 1), "the path", &e->uri_s1, 0);
     }
     if (atom_is(tag, "scheme") && x->n == 3) {
       e->uri_kind = WR_URI_SCHEME;
-      return h_str(c, h_elt(c, x, 1), "the scheme", &e->uri_s1) ||
-                     h_str(c, h_elt(c, x, 2), "the rest of the URI", &e->uri_s2)
+      return h_str(c, h_elt(c, x, 1), "the scheme", &e->uri_s1, 0) ||
+                     h_str(c, h_elt(c, x, 2), "the rest of the URI", &e->uri_s2,
+                           0)
                  ? -1
                  : 0;
     }
@@ -420,19 +453,19 @@ static int h_uri(hconv *c, const hnode *x) {
                            "bad http term; an absoluteURI's scheme is http "
                            "or https, found %s",
                            H_FOUND(c, sch));
-      if (h_str(c, h_elt(c, x, 2), "the host", &e->uri_s1))
+      if (h_str(c, h_elt(c, x, 2), "the host", &e->uri_s1, 0))
         return -1;
       if (atom_is(port, "undefined")) {
         e->port = 0;
       } else {
-        if (h_int(c, port, "the port", &e->port))
+        if (h_int(c, port, "the port", &e->port, 0))
           return -1;
         if (e->port == 0)
           return wr_scnp_err(c->p, port->t,
                              "bad http term; gen_tcp gives a missing port "
                              "as undefined, never 0");
       }
-      return h_str(c, h_elt(c, x, 4), "the path", &e->uri_s2);
+      return h_str(c, h_elt(c, x, 4), "the path", &e->uri_s2, 0);
     }
   }
   return wr_scnp_err(c->p, x->t,
@@ -445,14 +478,21 @@ static int h_uri(hconv *c, const hnode *x) {
 static int h_header(hconv *c, const hnode *tu) {
   wr_scn_http *e = c->e;
   const hnode *num = h_elt(c, tu, 1), *f = h_elt(c, tu, 2);
-  if (h_int(c, num, "the header number", &e->header_index))
+  if (h_int(c, num, "the header number", &e->header_index,
+            WR_SCN_HTTP_ANY_NUMBER))
     return -1;
-  if (e->header_index < 0 || e->header_index > WR_HTTP_HEADER_COUNT)
+  /* With `_` for the number, the field alone decides; the checks that tie
+   * the two apply when both are written. */
+  int any_num = (e->any & WR_SCN_HTTP_ANY_NUMBER) != 0;
+  if (!any_num &&
+      (e->header_index < 0 || e->header_index > WR_HTTP_HEADER_COUNT))
     return wr_scnp_err(c->p, num->t,
                        "bad http term; the header number is 0..%d (0 for a "
                        "header gen_tcp does not know), found %s",
                        WR_HTTP_HEADER_COUNT, H_FOUND(c, num));
-  if (f->kind == H_ATOM) {
+  if (h_any(c, f, WR_SCN_HTTP_ANY_FIELD)) {
+    /* any field: the number, if written, decides */
+  } else if (f->kind == H_ATOM) {
     e->field_index =
         name_index(wr_http_header_name, WR_HTTP_HEADER_COUNT, f->text, f->len);
     if (e->field_index == 0)
@@ -461,14 +501,14 @@ static int h_header(hconv *c, const hnode *tu) {
                          "knows (those come as atoms); write the field as a "
                          "string",
                          (int)f->len, f->text);
-    if (e->field_index != e->header_index)
+    if (!any_num && e->field_index != e->header_index)
       return wr_scnp_err(c->p, num->t,
                          "bad http term; gen_tcp numbers the header '%s' "
                          "%d, found %s",
                          wr_http_header_name(e->field_index), e->field_index,
                          H_FOUND(c, num));
   } else {
-    if (h_str(c, f, "the header field", &e->field))
+    if (h_str(c, f, "the header field", &e->field, 0))
       return -1;
     int known = name_index(wr_http_header_name, WR_HTTP_HEADER_COUNT,
                            (const char *)e->field.ptr, e->field.len);
@@ -478,14 +518,16 @@ static int h_header(hconv *c, const hnode *tu) {
                          "atom '%s' (number %d), not as a string",
                          wr_http_header_name(known), wr_http_header_name(known),
                          known);
-    if (e->header_index != 0)
+    if (!any_num && e->header_index != 0)
       return wr_scnp_err(c->p, num->t,
                          "bad http term; a header whose field is a string "
                          "has the number 0, found %s",
                          H_FOUND(c, num));
   }
-  return h_str(c, h_elt(c, tu, 3), "the field as received", &e->raw_field) ||
-                 h_str(c, h_elt(c, tu, 4), "the header value", &e->value)
+  return h_str(c, h_elt(c, tu, 3), "the field as received", &e->raw_field,
+               WR_SCN_HTTP_ANY_RAW_FIELD) ||
+                 h_str(c, h_elt(c, tu, 4), "the header value", &e->value,
+                       WR_SCN_HTTP_ANY_VALUE)
              ? -1
              : 0;
 }
@@ -526,14 +568,17 @@ static int h_convert(hconv *c, const hnode *tu) {
                : 0;
   case WR_HTTP_RESPONSE:
     return h_version(c, h_elt(c, tu, 1)) ||
-                   h_int(c, h_elt(c, tu, 2), "the status", &e->status) ||
-                   h_str(c, h_elt(c, tu, 3), "the reason", &e->reason)
+                   h_int(c, h_elt(c, tu, 2), "the status", &e->status,
+                         WR_SCN_HTTP_ANY_STATUS) ||
+                   h_str(c, h_elt(c, tu, 3), "the reason", &e->reason,
+                         WR_SCN_HTTP_ANY_REASON)
                ? -1
                : 0;
   case WR_HTTP_HEADER:
     return h_header(c, tu);
   default:
-    return h_str(c, h_elt(c, tu, 1), "the line", &e->line);
+    return h_str(c, h_elt(c, tu, 1), "the line", &e->line,
+                 WR_SCN_HTTP_ANY_LINE);
   }
 }
 
@@ -552,6 +597,9 @@ static int http_term(scn_parser *p, wr_scn_expect *e) {
   if (wr_scnp_is(t, "http_eoh")) {
     scn_next(p);
     x->kind = WR_HTTP_EOH;
+  } else if (t->kind == T_ATOM && t->len == 1 && t->text[0] == '_') {
+    scn_next(p);
+    x->any = WR_SCN_HTTP_ANY_TERM;
   } else if (t->kind == T_LB) {
     htree h = {0};
     int root = h_elem(p, &h, 0);

@@ -369,8 +369,24 @@ static int st_wait(scn_parser *p, const tok *kw) {
   return wr_scnp_step_add(p, &st) ? 0 : -1;
 }
 
-static int st_repeat(scn_parser *p, const tok *kw) {
-  wr_scn_step st = wr_scnp_step_init(p, WR_SCN_REPEAT, kw);
+/* `until RESULT`: a result a step can give -- ok, error REASON (or _) -- or
+ * a message that ends a wait: tcp_closed, tcp_passive, tcp_error REASON. */
+static int until_result(scn_parser *p, wr_scn_step *st) {
+  const tok *t = scn_peek(p);
+  if (wr_scnp_is(t, "ok") || wr_scnp_is(t, "error"))
+    return wr_scnp_expect_result(p, &st->expect);
+  if (wr_scnp_is(t, "tcp_closed") || wr_scnp_is(t, "tcp_passive") ||
+      wr_scnp_is(t, "tcp_error"))
+    return wr_scnp_expect_message(p, &st->expect);
+  return wr_scnp_err(p, t,
+                     "bad result after 'until'; expected ok, error REASON, "
+                     "tcp_closed, tcp_passive or tcp_error REASON, found %s",
+                     SCN_FOUND(p, t));
+}
+
+/* `repeat N [until RESULT [within T]]`, up to the '{'. */
+static int repeat_header(scn_parser *p, wr_scn_step *stp) {
+  wr_scn_step st = *stp;
   const tok *t = scn_peek(p);
   if (t->kind != T_ATOM)
     return wr_scnp_err(p, t,
@@ -379,13 +395,58 @@ static int st_repeat(scn_parser *p, const tok *kw) {
   if (wr_scnp_number(p, t, "repeat count", 0, REPEAT_MAX, &st.n))
     return -1;
   scn_next(p);
+  if (wr_scnp_is(scn_peek(p), "until")) {
+    scn_next(p);
+    if (until_result(p, &st))
+      return -1;
+    st.until = 1;
+    p->s->uses_until = 1;
+    if (wr_scnp_is(scn_peek(p), "within")) {
+      scn_next(p);
+      const tok *w = scn_peek(p);
+      if (wr_scnp_duration(p, w, "within", &st.t))
+        return -1;
+      if (st.t == 0)
+        return wr_scnp_err(p, w,
+                           "a repeat ... until loop needs time to run; "
+                           "expected within T with T > 0, found %s",
+                           SCN_FOUND(p, w));
+      scn_next(p);
+    }
+  }
+  /* A loop that waits for a result is bounded by its count and a time,
+   * so a result that never comes ends the run with a report. */
+  if (st.until && st.n == 0)
+    return wr_scnp_err(p, t,
+                       "a repeat ... until loop runs at least once; "
+                       "expected a count of 1 or more, found 0");
   const tok *lb = scn_peek(p);
   if (lb->kind != T_LB)
-    return wr_scnp_err(p, lb, "expected '{' after the repeat count, found %s",
+    return wr_scnp_err(p, lb, "expected '{' after the repeat count%s, found %s",
+                       st.until ? " and its until RESULT" : "",
                        SCN_FOUND(p, lb));
-  scn_next(p);
-  if (wr_scnp_end(p))
-    return -1;
+  *stp = st;
+  return 0;
+}
+
+static int st_repeat(scn_parser *p, const tok *kw) {
+  wr_scn_step st = wr_scnp_step_init(p, WR_SCN_REPEAT, kw);
+  int bad = repeat_header(p, &st) != 0;
+  if (bad) {
+    /* A mistake in the header of a block still opens the block when the
+     * line ends with '{', so its '}' closes it: one mistake, one message. */
+    size_t k = p->i;
+    while (p->t[k].kind != T_EOL)
+      k++;
+    if (k == 0 || p->t[k - 1].kind != T_LB)
+      return -1;
+    st.until = 0;
+    st.n = 0;
+  } else {
+    scn_next(p);
+    if (wr_scnp_end(p))
+      return -1;
+  }
   if (p->depth >= REPEAT_DEPTH_MAX)
     return wr_scnp_err(p, kw, "repeat blocks nested too deeply (more than %d)",
                        REPEAT_DEPTH_MAX - 1);
@@ -407,7 +468,8 @@ static int st_repeat(scn_parser *p, const tok *kw) {
   b->owner = owner;
   b->line = kw->line;
   b->col = kw->col;
-  return 0;
+  b->quiet = bad;
+  return bad ? -1 : 0;
 }
 
 static int st_close_block(scn_parser *p, const tok *rb) {
@@ -418,6 +480,28 @@ static int st_close_block(scn_parser *p, const tok *rb) {
   b->owner->body.steps = b->steps;
   b->owner->body.n = b->n;
   return wr_scnp_end(p);
+}
+
+/* `rounds OP N`: the rounds the last repeat ... until loop ran (the one
+ * that gave the result included). */
+static int st_rounds(scn_parser *p, const tok *kw) {
+  if (!p->s->uses_until)
+    return wr_scnp_err(p, kw,
+                       "'rounds' counts the rounds of a repeat ... until "
+                       "loop; no such loop comes before it");
+  wr_scn_step st = wr_scnp_step_init(p, WR_SCN_ROUNDS, kw);
+  if (wr_scnp_cmp(p, &st))
+    return -1;
+  const tok *t = scn_peek(p);
+  if (t->kind != T_ATOM)
+    return wr_scnp_err(p, t, "missing number; expected a number, found %s",
+                       SCN_FOUND(p, t));
+  if (wr_scnp_number(p, t, "rounds", 0, REPEAT_MAX, &st.n))
+    return -1;
+  scn_next(p);
+  if (wr_scnp_end(p))
+    return -1;
+  return wr_scnp_step_add(p, &st) ? 0 : -1;
 }
 
 static int st_elapsed(scn_parser *p, const tok *kw) {
@@ -442,7 +526,7 @@ static const struct {
     {"transports", st_transports}, {"exhaustive", st_exhaustive},
     {"target", st_target},         {"wait", st_wait},
     {"repeat", st_repeat},         {"elapsed", st_elapsed},
-    {"net", wr_scnp_net},
+    {"rounds", st_rounds},         {"net", wr_scnp_net},
 };
 
 int wr_scnp_statement(scn_parser *p) {
@@ -459,6 +543,6 @@ int wr_scnp_statement(scn_parser *p) {
   return wr_scnp_err(p, first,
                      "expected a statement (NAME VERB ..., or scenario, seeds, "
                      "transports, exhaustive, target, net, wait, repeat, "
-                     "elapsed), found %s",
+                     "elapsed, rounds), found %s",
                      SCN_FOUND(p, first));
 }

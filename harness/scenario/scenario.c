@@ -343,10 +343,11 @@ wr_scenario *wr_scn_parse(const char *file, const char *text, size_t len,
   while (p.depth > 1) {
     scn_blockbuild *b = &p.blocks[p.depth - 1];
     p.failed = 0;
-    wr_scnp_err_at(
-        &p, b->line, b->col,
-        "unbalanced '{': this repeat block is never closed; expected "
-        "a line with '}' alone");
+    if (!b->quiet)
+      wr_scnp_err_at(
+          &p, b->line, b->col,
+          "unbalanced '{': this repeat block is never closed; expected "
+          "a line with '}' alone");
     b->owner->body.steps = b->steps;
     b->owner->body.n = b->n;
     p.depth--;
@@ -440,7 +441,7 @@ const char *wr_scn_kind_name(wr_scn_kind k) {
       "owner",     "wait",     "repeat",    "mailbox",      "state",
       "sent",      "received", "elapsed",   "net",          "net buffers",
       "net reset", "net drop", "net stall", "net release",  "net refuse",
-      "stream",    "sockname", "peername"};
+      "stream",    "sockname", "peername",  "rounds"};
   if ((unsigned)k < sizeof names / sizeof names[0])
     return names[k];
   return "?";

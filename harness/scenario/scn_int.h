@@ -77,6 +77,7 @@ typedef struct scn_blockbuild {
   size_t n, cap;
   wr_scn_step *owner; /* the repeat step this block belongs to, or NULL */
   uint32_t line, col; /* of the repeat */
+  int quiet; /* opened after an error in its header: already reported */
 } scn_blockbuild;
 
 typedef struct scn_parser {

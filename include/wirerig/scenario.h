@@ -119,9 +119,27 @@ typedef enum wr_scn_http_strings {
  * accepts only the shapes gen_tcp can return, so comparing is comparing
  * fields (wr_scn_http_match), whatever their size; wr_scn_http_render
  * writes the term back for reports. */
+/* Fields of an http term written `_` (matched by anything, as in an
+ * Erlang pattern): bits of wr_scn_http.any. */
+enum {
+  WR_SCN_HTTP_ANY_TERM = 1u << 0, /* `http _`: any packet at all */
+  WR_SCN_HTTP_ANY_METHOD = 1u << 1,
+  WR_SCN_HTTP_ANY_URI = 1u << 2,
+  WR_SCN_HTTP_ANY_MAJOR = 1u << 3,
+  WR_SCN_HTTP_ANY_MINOR = 1u << 4,
+  WR_SCN_HTTP_ANY_STATUS = 1u << 5,
+  WR_SCN_HTTP_ANY_REASON = 1u << 6,
+  WR_SCN_HTTP_ANY_NUMBER = 1u << 7, /* a header's number */
+  WR_SCN_HTTP_ANY_FIELD = 1u << 8,
+  WR_SCN_HTTP_ANY_RAW_FIELD = 1u << 9,
+  WR_SCN_HTTP_ANY_VALUE = 1u << 10,
+  WR_SCN_HTTP_ANY_LINE = 1u << 11
+};
+
 typedef struct wr_scn_http {
   wr_http_kind kind;
   wr_scn_http_strings strings;
+  uint32_t any; /* WR_SCN_HTTP_ANY_* */
   /* request, response: {Major,Minor} */
   int32_t major, minor;
   /* request: a known method is an atom ('GET': method_index 1..7, see
@@ -153,7 +171,8 @@ typedef struct wr_scn_expect {
   wr_scn_bytes bytes;      /* BYTES */
   uint64_t count;          /* COUNT */
   const wr_scn_http *http; /* HTTP */
-  int error;               /* ERROR / tcp_error: a wr_err code (< 0) */
+  int error;               /* ERROR / tcp_error: a wr_err code (< 0); 0
+                              for `_`, any reason */
   const char *reason;      /* its name as written */
   /* VAR: the variable (1-based index into wr_scenario.vars). bind: this
    * is the variable's first use in the file, which captures what the step
@@ -163,6 +182,12 @@ typedef struct wr_scn_expect {
   int bind;
   const char *var_name; /* VAR: the name, without the `$` */
 } wr_scn_expect;
+
+/* Does result rc (a wr_err code, < 0 for an error) meet an `error REASON`
+ * expectation? `error _` (error 0) takes any error, as `{error, _}`. */
+static inline int wr_scn_error_holds(const wr_scn_expect *e, int rc) {
+  return e->error == 0 ? rc < 0 : rc == e->error;
+}
 
 /* Does packet p, framed by a type whose strings are binaries or not,
  * match the expectation? Compares the fields as gen_tcp's terms would:
@@ -213,7 +238,8 @@ typedef enum wr_scn_kind {
                           COUNT, PREFIX, LEN, VAR) on the data received
                           since the start or the last mark */
   WR_SCN_SOCKNAME,     /* ep; addr: inet:sockname's IP */
-  WR_SCN_PEERNAME      /* ep; addr: inet:peername's IP */
+  WR_SCN_PEERNAME,     /* ep; addr: inet:peername's IP */
+  WR_SCN_ROUNDS        /* cmp n: the rounds of the last `repeat ... until` */
 } wr_scn_kind;
 
 typedef enum wr_scn_cmp {
@@ -231,16 +257,24 @@ typedef struct wr_scn_block {
   size_t n;
 } wr_scn_block;
 
+/* The time a `repeat ... until` loop may take when it names none. */
+#define WR_SCN_UNTIL_WITHIN (60ull * 1000000000ull)
+
 typedef struct wr_scn_step {
   wr_scn_kind kind;
   wr_scn_pos pos;
-  int ep;   /* endpoint index (subject), -1 for wait/elapsed/repeat */
-  int peer; /* connect/accept: the listener or target; net: B; owner: the
-               mailbox; -1 otherwise */
-  int acc;  /* connect: the accepted socket's endpoint (may equal peer, see
-               listener_named_conn), -1 when nothing is accepted */
-  int both; /* net A<->B */
+  int ep;    /* endpoint index (subject), -1 for wait/elapsed/repeat */
+  int peer;  /* connect/accept: the listener or target; net: B; owner: the
+                mailbox; -1 otherwise */
+  int acc;   /* connect: the accepted socket's endpoint (may equal peer, see
+                listener_named_conn), -1 when nothing is accepted */
+  int both;  /* net A<->B */
   int inet6; /* listen: on ::1 rather than 127.0.0.1 (gen_tcp's `inet6`) */
+  /* repeat N until RESULT [within T]: the loop ends at the first step of
+   * its body whose result is `expect` (ok, error REASON, tcp_closed,
+   * tcp_passive or tcp_error REASON); at most n rounds and t of time
+   * (0: WR_SCN_UNTIL_WITHIN). */
+  int until;
   wr_addr addr; /* sockname, peername: the IP expected (port 0: any) */
   /* listen, connect, setopts: gen_tcp options, typed and checked once, by
    * the parser, with the sockets' own wr_sockopt_parse; the runner hands
@@ -295,6 +329,8 @@ typedef struct wr_scenario {
   const char **vars;
   size_t nvars;
   int uses_stream; /* some step is `stream`: the runner keeps the data */
+  int uses_until;  /* some repeat has `until` (a later `rounds` may refer to it)
+                    */
   wr_scn_block steps;
   /* Errors in source order; nerrors_total counts those beyond the cap. */
   wr_scn_error *errors;

@@ -24,8 +24,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "wirerig/mailbox.h"
 #include "wirerig/runner.h"
 #include "wirerig/scenario.h"
+#include "wirerig/sock.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -119,6 +121,203 @@ int wr_sf_check_loopback(const wr_sf_case *c, wr_run_result *sim,
  * 0 with why. */
 int wr_sf_check_log(const wr_sf_case *c, const wr_run_result *r, char *why,
                     size_t len);
+
+/* ---- fuzzing your own server (docs/fuzzing.md, "Your server") ----------
+ *
+ * The same inputs, decoder, mutator and crossover drive YOUR in-process
+ * server: code written against wirerig's sockets (sock.h, mailbox.h) and
+ * described by callbacks, as a decoder is for wr_check. The decoded
+ * scenario's listener `s` is your server (its options are yours: the
+ * decoded ones are ignored, as are the decoded operations on `s` other
+ * than `net` directives); the client `c` runs the fuzzed operations --
+ * sends, recvs, mailbox reads, setopts, shutdown, close, waits -- under
+ * fuzzed network policies and faults (segmentation, latency, buffers,
+ * reset, drop, stall) on simnet, seeded from the input. Options that
+ * change the client's framing (packet, packet_size, line_delimiter,
+ * header) are left out: the client sees your bytes raw.
+ *
+ * Everything runs in one thread on virtual time. Between and during the
+ * client's operations (a recv waiting for data is run in slices) the
+ * engine hands every message of your server's mailbox to your callbacks,
+ * which may call wr_sock_send, wr_sock_setopts, wr_sock_recv,
+ * wr_sock_close ... on the socket they are given. After the last
+ * operation the network runs on (up to 60 s virtual) until it is quiet,
+ * the client takes whatever it can still read, and at_end judges the
+ * whole exchange (a wr_sf_transcript).
+ *
+ * A callback fails the run by returning non-zero; wr_sf_fail gives the
+ * reason and WR_SF_ASSERT(t, cond) does both with the file and line.
+ * Sanitizer findings in your code are libFuzzer's as usual. A failure is
+ * shrunk -- operations first, then data, then the schedule -- and printed
+ * as a scenario file, which the fuzz binary replays: WR_SF_SCENARIO=FILE
+ * (the engine's determinism makes it fail the same way every time). */
+
+/* One run, handed to every callback (failure reporting). */
+typedef struct wr_sf_test wr_sf_test;
+
+/* What the client did and saw, for at_end (the pointers are never NULL). */
+typedef struct wr_sf_transcript {
+  const uint8_t *sent; /* the data of every send that said ok, in order */
+  size_t sent_len;
+  /* what the client took: recv results, data messages, and the final
+   * drain, in order */
+  const uint8_t *received;
+  size_t received_len;
+  int client_closed; /* the client closed, or shut down its writing side */
+  int peer_closed;   /* the client saw the end (closed, tcp_closed, reset) */
+  int faults;        /* reset, drop and stall directives the network took */
+  /* sends that failed (a send_timeout can leave part of the data sent,
+   * so `sent` is then not all the server may have got) */
+  int send_errors;
+  /* the network was still busy when the run stopped waiting for it
+   * (60 s virtual after the last operation) */
+  int unsettled;
+  size_t nops; /* client operations run */
+} wr_sf_transcript;
+
+/* Your server. Every callback is optional; each returns 0 to go on, or
+ * non-zero to fail the run (give the reason with wr_sf_fail). state is
+ * what create returned (ctx when create is NULL). */
+typedef struct wr_sf_server {
+  const char *name; /* for reports; NULL = "server" */
+  void *ctx;
+  /* The listener's options as a scenario writes them, e.g.
+   * "packet=2 active=once" (NULL: gen_tcp's defaults). Checked before
+   * anything runs: a bad one is WR_EINVAL with the parser's message. */
+  const char *listen_opts;
+  /* Fresh state for one run (NULL: out of memory, the run is an error)
+   * and its release. */
+  void *(*create)(void *ctx);
+  void (*destroy)(void *state);
+  /* The accepted connection; it is owned by the server's mailbox. */
+  int (*on_accept)(wr_sf_test *t, void *state, wr_sock *s);
+  /* A data message (`tcp`, or `http` with m->http set). */
+  int (*on_data)(wr_sf_test *t, void *state, const wr_msg *m);
+  /* tcp_closed */
+  int (*on_closed)(wr_sf_test *t, void *state, wr_sock *s);
+  /* Every other message (tcp_error, tcp_passive), and data and
+   * tcp_closed when on_data / on_closed are NULL. */
+  int (*on_message)(wr_sf_test *t, void *state, const wr_msg *m);
+  /* Called whenever time has passed: a passive server reads here
+   * (wr_sock_recv with timeout 0). */
+  int (*on_idle)(wr_sf_test *t, void *state, wr_sock *s);
+  /* The end of the run: judge the exchange. */
+  int (*at_end)(wr_sf_test *t, void *state, const wr_sf_transcript *tr);
+} wr_sf_server;
+
+/* Records why the run fails (the first call wins) and returns -1, for
+ * `return wr_sf_fail(t, "no reply to request %d", i);`. */
+int wr_sf_fail(wr_sf_test *t, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+int wr_sf_fail_at(wr_sf_test *t, const char *file, int line, const char *what);
+/* In a callback: fails the run with the condition, file and line. */
+#define WR_SF_ASSERT(t, cond)                                                  \
+  do {                                                                         \
+    if (!(cond))                                                               \
+      return wr_sf_fail_at((t), __FILE__, __LINE__, #cond);                    \
+  } while (0)
+
+/* The outcome of one run. */
+typedef struct wr_sf_outcome {
+  int failed;     /* a callback failed */
+  char why[512];  /* its reason; "file:line: cond" for WR_SF_ASSERT */
+  char site[160]; /* "file:line" of WR_SF_ASSERT, "" for wr_sf_fail */
+  size_t nops;    /* client operations run */
+  uint64_t seed;  /* simnet's seed */
+} wr_sf_outcome;
+
+/* One fuzz input against the server. 0 with out filled (out->failed says
+ * whether a callback failed), or a negative wr_err with a message in err
+ * (bad listen_opts, out of memory, the harness could not connect). */
+int wr_sf_server_run(const wr_sf_server *srv, const uint8_t *data, size_t len,
+                     wr_sf_outcome *out, char *err, size_t errlen);
+/* The same for a parsed scenario (a finding's file): `s` and `c` as the
+ * decoder writes them; seed is simnet's. */
+int wr_sf_server_run_scenario(const wr_sf_server *srv, const wr_scenario *s,
+                              uint64_t seed, wr_sf_outcome *out, char *err,
+                              size_t errlen);
+/* Reads a finding's scenario file and runs it with the seed its title
+ * carries ("statefuzz seed N"). 0 / negative wr_err as above. */
+int wr_sf_server_run_file(const wr_sf_server *srv, const char *path,
+                          wr_sf_outcome *out, char *err, size_t errlen);
+
+/* ---- shrinking (shared by your server and the model targets) ----------- */
+
+/* Does this input still fail the same way? 1 yes, 0 no. */
+typedef int (*wr_sf_still_fails)(void *ctx, const uint8_t *data, size_t len);
+
+/* Shrinks a failing input: deletes operations (one at a time, until none
+ * can go), then shortens sends' data, then simplifies the schedule (each
+ * remaining `net` policy to `whole`, the seed to 1), keeping each change
+ * only when still_fails says so. At most max_runs calls (0: 4000).
+ * *out (malloc'd) is the result, never longer than the input. 0, or
+ * WR_ENOMEM. runs (may be NULL) receives the calls made. */
+int wr_sf_shrink(const uint8_t *data, size_t len, wr_sf_still_fails fn,
+                 void *ctx, unsigned max_runs, uint8_t **out, size_t *outlen,
+                 unsigned *runs);
+
+/* The same failure, for shrinking: the same WR_SF_ASSERT site, or the same
+ * reason with its digits left out. */
+int wr_sf_same_outcome(const wr_sf_outcome *a, const wr_sf_outcome *b);
+
+/* The fuzz entry for a server: runs one input; on a failure shrinks it,
+ * prints the reason and the shrunk case as a scenario file (with the
+ * command that replays it), writes that file into $WR_SF_CASE_DIR when
+ * set, and aborts so libFuzzer keeps the input. With WR_SF_SCENARIO=FILE
+ * set, runs that file instead of the input. Returns 0. */
+int wr_sf_server_fuzz_one(const wr_sf_server *srv, const uint8_t *data,
+                          size_t size);
+#define WR_SF_SCENARIO_ENV "WR_SF_SCENARIO"
+#define WR_SF_CASE_DIR_ENV "WR_SF_CASE_DIR"
+
+/* Defines the libFuzzer entry points for a server, in a file of its own:
+ *   WR_SF_SERVER_FUZZ_TARGET(&my_server)
+ * LLVMFuzzerTestOneInput, and the scenario-level mutator and crossover.
+ * Build it with wirerig_add_fuzz_target. */
+#define WR_SF_SERVER_FUZZ_TARGET(server)                                       \
+  size_t LLVMFuzzerMutate(uint8_t *wr_d_, size_t wr_n_, size_t wr_m_)          \
+      __attribute__((weak));                                                   \
+  int LLVMFuzzerTestOneInput(const uint8_t *wr_data_, size_t wr_size_);        \
+  int LLVMFuzzerTestOneInput(const uint8_t *wr_data_, size_t wr_size_) {       \
+    return wr_sf_server_fuzz_one((server), wr_data_, wr_size_);                \
+  }                                                                            \
+  size_t LLVMFuzzerCustomMutator(uint8_t *wr_d_, size_t wr_n_, size_t wr_m_,   \
+                                 unsigned int wr_seed_);                       \
+  size_t LLVMFuzzerCustomMutator(uint8_t *wr_d_, size_t wr_n_, size_t wr_m_,   \
+                                 unsigned int wr_seed_) {                      \
+    if ((wr_seed_ & 1) && LLVMFuzzerMutate)                                    \
+      return LLVMFuzzerMutate(wr_d_, wr_n_, wr_m_);                            \
+    return wr_sf_mutate(wr_d_, wr_n_, wr_m_, wr_seed_ >> 1);                   \
+  }                                                                            \
+  size_t LLVMFuzzerCustomCrossOver(                                            \
+      const uint8_t *wr_a_, size_t wr_na_, const uint8_t *wr_b_,               \
+      size_t wr_nb_, uint8_t *wr_o_, size_t wr_m_, unsigned int wr_seed_);     \
+  size_t LLVMFuzzerCustomCrossOver(                                            \
+      const uint8_t *wr_a_, size_t wr_na_, const uint8_t *wr_b_,               \
+      size_t wr_nb_, uint8_t *wr_o_, size_t wr_m_, unsigned int wr_seed_) {    \
+    return wr_sf_crossover(wr_a_, wr_na_, wr_b_, wr_nb_, wr_o_, wr_m_,         \
+                           wr_seed_);                                          \
+  }
+
+/* ---- model findings as regression scenarios ----------------------------- */
+
+/* Shrinks an input that violates the model's oracles (wr_sf_check) to one
+ * that violates the same one, and writes it to path as a regression
+ * scenario: a comment header (what it pins down, the oracle's words, the
+ * input's hex), and every step's expectation pinned to what the model
+ * observed except the violating step's, which states what the invariant
+ * requires -- so `wirerig run FILE --transport sim --seed S` fails on that
+ * step until the model is fixed. 0; 1 when the input violates nothing
+ * (nothing written); a negative wr_err with a message (an oracle that
+ * names no step -- conservation, determinism -- is WR_ENOTSUP: the fuzz
+ * target's replay binary reproduces those). nops_before/after (may be
+ * NULL) receive the operation counts. */
+int wr_sf_regression_write(const uint8_t *data, size_t len, const char *path,
+                           size_t *nops_before, size_t *nops_after, char *err,
+                           size_t errlen);
 
 #ifdef __cplusplus
 }

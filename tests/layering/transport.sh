@@ -31,6 +31,7 @@ table=$(dirname "$0")/layers.txt
 CREATE_OK=(
   harness/runner/run_net.c # the runner: simnet or loopback per run
   harness/capture/replay.c # `wirerig replay`: a loopback to the server
+  harness/statefuzz/user_net.c # the server engine: simnet per run
 )
 DIRECT_OK=(tests/ bench/ examples/ fuzz/)
 
