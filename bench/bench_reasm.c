@@ -1,8 +1,8 @@
 /* Reassembly under attack (docs/pcap.md, "Limits"): the same bytes read
  * from a capture in order and shuffled, in the same run.
  *
- *   fragments  100,000 IPv4 fragments of 8 bytes (13 datagrams of about
- *              64 KiB, each one TCP segment of one flow) in random order,
+ *   fragments  100,000 IPv4 fragments of 8 bytes (14 datagrams of up to
+ *              60 KiB, each one TCP segment of one flow) in random order,
  *              against the same fragments datagram by datagram in order
  *   segments   80,000 TCP segments of 100 bytes of one flow in random
  *              order, against the same segments in order
