@@ -1,8 +1,9 @@
 /* `wirerig decode`: cut a byte stream into gen_tcp packets, or answer
  * erlang:decode_packet/3 questions in bulk (--batch).
  *
- * Stream mode runs wr_frame_next over the whole input and prints each
- * packet, then how the stream ends. Like a socket (and unlike one
+ * Stream mode frames the input as it is read (wirerig/framer.h: bounded
+ * memory, the packets wr_frame_next gives over the whole input) and prints
+ * each packet, then how the stream ends. Like a socket (and unlike one
  * decode_packet call) it carries the HTTP state across packets: request
  * line, then headers, then after http_eoh a request line again.
  *
@@ -13,6 +14,7 @@
  * goes on.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,7 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "decode.h"
+#include "wirerig/framer.h"
 
 #define PROG WR_DECODE_PROG
 
@@ -82,140 +85,169 @@ typedef struct decode_opts {
   const char *file;
 } decode_opts;
 
-static int decode_stream(const wr_framing *cfg, const decode_opts *o) {
-  uint8_t *data;
-  size_t n;
-  if (wr_cli_read_all(PROG, o->file, &data, &n))
-    return 2;
+/* Reads up to one room's worth of input into the framer: 1 when bytes
+ * came, 0 at the end of the input, -1 after a message. */
+static int read_some(wr_framer *fr, int fd, const char *file) {
+  uint8_t *dst;
+  size_t room;
+  if (wr_framer_room(fr, &dst, &room)) {
+    fprintf(stderr, PROG ": out of memory holding a packet of the input\n");
+    return -1;
+  }
+  /* What was decoded so far goes out before waiting for more input, so a
+   * program feeding us through a pipe sees each packet as it completes. */
+  fflush(stdout);
+  for (;;) {
+    ssize_t k = read(fd, dst, room);
+    if (k > 0) {
+      wr_framer_commit(fr, (size_t)k);
+      return 1;
+    }
+    if (k == 0)
+      return 0;
+    if (errno != EINTR) {
+      fprintf(stderr, PROG ": cannot read %s: %s\n",
+              file && strcmp(file, "-") ? file : "standard input",
+              strerror(errno));
+      return -1;
+    }
+  }
+}
+
+/* Prints one event of the framer; returns the exit status so far. */
+static int print_event(const wr_framing *cfg, const decode_opts *o,
+                       wr_json_writer *w, const wr_framer_event *ev) {
   FILE *out = stdout;
+  uint64_t off = ev->offset;
+  switch (ev->status) {
+  case WR_FRAMER_PACKET:
+    if (o->json) {
+      int state = ev->http_state;
+      wr_jw_object_begin(w);
+      wr_jw_key(w, "result");
+      wr_jw_str(w, "ok");
+      wr_jw_key(w, "offset");
+      wr_jw_uint(w, off);
+      wr_jw_key(w, "packet");
+      wr_decode_json_packet(w, cfg, &ev->frame, &state);
+      wr_jw_object_end(w);
+      return wr_decode_write_line(w) ? 2 : 0;
+    }
+    if (ev->is_http) {
+      fprintf(out, "packet %" PRIu64 " at offset %" PRIu64 ": ",
+              ev->packets + 1, off);
+      wr_http_print(out, cfg->type, &ev->http);
+    } else {
+      fprintf(out, "packet %" PRIu64 " at offset %" PRIu64 " (%zu bytes): ",
+              ev->packets + 1, off, ev->frame.packet.len);
+      wr_bytes_print(out, ev->frame.packet.ptr, ev->frame.packet.len);
+    }
+    putc('\n', out);
+    return 0;
+  case WR_FRAMER_COMPLETE:
+    if (o->json) {
+      wr_jw_object_begin(w);
+      wr_jw_key(w, "result");
+      wr_jw_str(w, "complete");
+      wr_jw_key(w, "offset");
+      wr_jw_uint(w, off);
+      wr_jw_key(w, "packets");
+      wr_jw_uint(w, ev->packets);
+      wr_jw_object_end(w);
+    } else {
+      fprintf(out,
+              "end: complete at offset %" PRIu64 " (%" PRIu64 " packet%s)\n",
+              off, ev->packets, ev->packets == 1 ? "" : "s");
+    }
+    return 0;
+  case WR_FRAMER_SHORT:
+    if (o->json) {
+      wr_jw_object_begin(w);
+      wr_jw_key(w, "result");
+      wr_jw_str(w, "more");
+      wr_jw_key(w, "offset");
+      wr_jw_uint(w, off);
+      wr_jw_key(w, "length");
+      if (ev->need)
+        wr_jw_uint(w, ev->need);
+      else
+        wr_jw_null(w);
+      wr_jw_key(w, "missing");
+      if (ev->need)
+        wr_jw_uint(w, ev->need - ev->avail);
+      else
+        wr_jw_null(w);
+      wr_jw_object_end(w);
+    } else if (ev->need) {
+      fprintf(out,
+              "end: need %zu more bytes: the packet at offset %" PRIu64
+              " is %zu bytes, %zu present\n",
+              ev->need - ev->avail, off, ev->need, ev->avail);
+    } else {
+      fprintf(out,
+              "end: need more bytes, length unknown: %zu byte%s present at "
+              "offset %" PRIu64 "\n",
+              ev->avail, ev->avail == 1 ? "" : "s", off);
+    }
+    return 0;
+  default:
+    if (o->json) {
+      wr_jw_object_begin(w);
+      wr_jw_key(w, "result");
+      wr_jw_str(w, "error");
+      wr_jw_key(w, "offset");
+      wr_jw_uint(w, off);
+      wr_jw_key(w, "reason");
+      wr_jw_str(w, "invalid");
+      wr_jw_object_end(w);
+    } else {
+      fprintf(out,
+              "error at offset %" PRIu64 ": invalid packet (decode_packet "
+              "returns {error,invalid}; a socket fails with emsgsize)\n",
+              off);
+    }
+    return 1;
+  }
+}
+
+/* The input is read in chunks and framed as it comes (framer.h): memory
+ * follows the largest packet, not the input. */
+static int decode_stream(const wr_framing *cfg, const decode_opts *o) {
+  int fd = wr_cli_open_input(PROG, o->file);
+  if (fd < 0)
+    return 2;
+  wr_framer fr;
+  wr_framer_init(&fr, cfg, 0);
   wr_json_writer w;
   wr_jw_init(&w);
-  int state = WR_HTTP_REQUEST_LINE;
-  int is_http = wr_packet_type_is_http(cfg->type);
-  int forced_headers =
-      cfg->type == WR_PACKET_HTTPH || cfg->type == WR_PACKET_HTTPH_BIN;
-  size_t off = 0, count = 0;
   int rc = 0;
   for (;;) {
-    if (off == n) { /* ends on a packet boundary */
-      if (o->json) {
-        wr_jw_object_begin(&w);
-        wr_jw_key(&w, "result");
-        wr_jw_str(&w, "complete");
-        wr_jw_key(&w, "offset");
-        wr_jw_uint(&w, off);
-        wr_jw_key(&w, "packets");
-        wr_jw_uint(&w, count);
-        wr_jw_object_end(&w);
-      } else {
-        fprintf(out, "end: complete at offset %zu (%zu packet%s)\n", off, count,
-                count == 1 ? "" : "s");
-      }
-      break;
-    }
-    if (forced_headers)
-      state = WR_HTTP_HEADERS;
-    wr_frame fr;
-    wr_frame_status st = wr_frame_next(cfg, state, data + off, n - off, &fr);
-    if (st == WR_FRAME_PACKET) {
-      count++;
-      if (o->json) {
-        wr_jw_object_begin(&w);
-        wr_jw_key(&w, "result");
-        wr_jw_str(&w, "ok");
-        wr_jw_key(&w, "offset");
-        wr_jw_uint(&w, off);
-        wr_jw_key(&w, "packet");
-        wr_decode_json_packet(&w, cfg, &fr, &state);
-        wr_jw_object_end(&w);
-        if (wr_decode_write_line(&w)) {
-          rc = 2;
-          break;
-        }
-      } else if (is_http) {
-        wr_http_packet hp;
-        wr_http_parse(fr.packet.ptr, fr.packet.len, &state, &hp);
-        fprintf(out, "packet %zu at offset %zu: ", count, off);
-        wr_http_print(out, cfg->type, &hp);
-        putc('\n', out);
-      } else {
-        fprintf(out, "packet %zu at offset %zu (%zu bytes): ", count, off,
-                fr.packet.len);
-        wr_bytes_print(out, fr.packet.ptr, fr.packet.len);
-        putc('\n', out);
-      }
-      /* A packet always consumes input (raw takes everything, the others
-       * at least a header or a delimiter), so this loop ends; should the
-       * library ever break that promise, stop rather than spin. */
-      if (fr.consumed == 0 || fr.consumed > n - off) {
-        fprintf(stderr,
-                PROG ": internal error: the framing library consumed %zu of "
-                     "%zu bytes at offset %zu\n",
-                fr.consumed, n - off, off);
+    wr_framer_event ev;
+    wr_framer_status st = wr_framer_next(&fr, &ev);
+    if (st == WR_FRAMER_INPUT) {
+      int got = read_some(&fr, fd, o->file);
+      if (got < 0) {
         rc = 2;
         break;
       }
-      off += fr.consumed;
+      if (got == 0)
+        wr_framer_end(&fr);
       continue;
     }
-    size_t avail = n - off;
-    if (st == WR_FRAME_MORE) {
-      if (o->json) {
-        wr_jw_object_begin(&w);
-        wr_jw_key(&w, "result");
-        wr_jw_str(&w, "more");
-        wr_jw_key(&w, "offset");
-        wr_jw_uint(&w, off);
-        wr_jw_key(&w, "length");
-        if (fr.need)
-          wr_jw_uint(&w, fr.need);
-        else
-          wr_jw_null(&w);
-        wr_jw_key(&w, "missing");
-        if (fr.need)
-          wr_jw_uint(&w, fr.need - avail);
-        else
-          wr_jw_null(&w);
-        wr_jw_object_end(&w);
-      } else if (fr.need) {
-        fprintf(out,
-                "end: need %zu more bytes: the packet at offset %zu is %zu "
-                "bytes, %zu present\n",
-                fr.need - avail, off, fr.need, avail);
-      } else {
-        fprintf(out,
-                "end: need more bytes, length unknown: %zu byte%s present at "
-                "offset %zu\n",
-                avail, avail == 1 ? "" : "s", off);
-      }
+    rc = print_event(cfg, o, &w, &ev);
+    if (st != WR_FRAMER_PACKET || rc == 2)
       break;
-    }
-    if (o->json) {
-      wr_jw_object_begin(&w);
-      wr_jw_key(&w, "result");
-      wr_jw_str(&w, "error");
-      wr_jw_key(&w, "offset");
-      wr_jw_uint(&w, off);
-      wr_jw_key(&w, "reason");
-      wr_jw_str(&w, "invalid");
-      wr_jw_object_end(&w);
-    } else {
-      fprintf(out,
-              "error at offset %zu: invalid packet (decode_packet returns "
-              "{error,invalid}; a socket fails with emsgsize)\n",
-              off);
-    }
-    rc = 1;
-    break;
   }
   if (rc != 2 && o->json && w.len && wr_decode_write_line(&w))
     rc = 2;
-  if (fflush(out) != 0 || ferror(out)) {
+  if (fflush(stdout) != 0 || ferror(stdout)) {
     fprintf(stderr, PROG ": cannot write the output: %s\n", strerror(errno));
     rc = 2;
   }
   wr_jw_free(&w);
-  free(data);
+  wr_framer_free(&fr);
+  if (fd != STDIN_FILENO)
+    close(fd);
   return rc;
 }
 

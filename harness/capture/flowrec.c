@@ -256,6 +256,9 @@ static void json_capture(wr_json_writer *w, const char *file,
   C(frag_dropped);
   C(frag_overlaps);
   C(frag_truncated);
+  C(frag_cap_mem);
+  C(frag_cap_pending);
+  C(frag_cap_fragments);
   C(csum_bad);
   C(csum_offloaded);
   C(bad_ip_length);
@@ -265,6 +268,12 @@ static void json_capture(wr_json_writer *w, const char *file,
   wr_jw_uint(w, ts->flows);
   wr_jw_key(w, "orphan_bad_checksums");
   wr_jw_uint(w, ts->orphan_bad_checksums);
+  wr_jw_key(w, "stream_cap_hits");
+  wr_jw_uint(w, ts->stream_cap_hits);
+  wr_jw_key(w, "total_cap_hits");
+  wr_jw_uint(w, ts->total_cap_hits);
+  wr_jw_key(w, "queue_cap_hits");
+  wr_jw_uint(w, ts->queue_cap_hits);
   wr_jw_object_end(w);
 }
 
@@ -281,7 +290,24 @@ void wr_pcap_print_notes(FILE *out, const char *prefix, const wr_pcap_stats *ps,
        "length; read as far as the frame goes)"},
       {ps->frag_dropped, "IP datagrams never completed from fragments"},
       {ps->frag_overlaps, "fragment bytes that disagreed (first kept)"},
+      {ps->frag_cap_mem,
+       "IP datagrams given up to the fragment memory limit (frag_mem)"},
+      {ps->frag_cap_pending,
+       "IP datagrams given up to the limit of datagrams waiting for "
+       "fragments (frag_max_pending)"},
+      {ps->frag_cap_fragments,
+       "IP datagrams given up for taking more fragments than the limit "
+       "(frag_max_fragments)"},
       {ts->orphan_bad_checksums, "bad-checksum segments of no known flow"},
+      {ts->stream_cap_hits,
+       "times a stream's memory cap forced a gap or dropped bytes "
+       "(stream_cap, --cap)"},
+      {ts->total_cap_hits,
+       "times the memory cap of all streams together forced a gap or "
+       "dropped bytes (total_cap)"},
+      {ts->queue_cap_hits,
+       "times the limit of segments queued behind a hole forced a gap "
+       "(max_queued)"},
   };
   for (size_t i = 0; i < sizeof notes / sizeof notes[0]; i++)
     if (notes[i].n)

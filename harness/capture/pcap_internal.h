@@ -61,14 +61,22 @@ ip_result wr_ipv6_walk(uint8_t nh, const uint8_t *p, size_t caplen, size_t len,
 
 typedef struct wr_fragq wr_fragq;
 
-wr_fragq *wr_fragq_new(size_t mem_limit);
+/* The limits of wr_pcap_options; 0 takes the default. */
+typedef struct wr_fragq_limits {
+  size_t mem;
+  size_t max_pending;
+  uint32_t max_fragments;
+} wr_fragq_limits;
+
+wr_fragq *wr_fragq_new(const wr_fragq_limits *lim);
 void wr_fragq_free(wr_fragq *q);
 
 /* Adds one fragment (ip->is_frag). Returns 1 when a datagram is complete:
  * *whole then describes it (payload valid until the next call; cap_len
  * shorter than len when a fragment was cut by the snaplen), 0 while more
  * fragments are needed, or WR_ENOMEM. Expired and evicted datagrams are
- * counted in st->frag_dropped. */
+ * counted in st->frag_dropped, and those a limit gave up also in
+ * st->frag_cap_*. */
 int wr_fragq_add(wr_fragq *q, const ip_info *ip, int64_t ts_ns,
                  wr_pcap_stats *st, ip_info *whole);
 /* Datagrams still waiting (counted as dropped at the end of the file). */

@@ -28,6 +28,7 @@ struct wr_pcap_reader {
   int no_checksum;
   int error; /* sticky */
   wr_fragq *frags;
+  wr_fragq_limits frag_lim;
   wr_pcap_stats st;
   char msg[512];
   char *iobuf;
@@ -153,7 +154,9 @@ int wr_pcap_reader_create_stream(FILE *fp, const char *name,
     }
   }
   r->no_checksum = opt->no_checksum;
-  r->frags = wr_fragq_new(opt->frag_mem);
+  r->frag_lim = (wr_fragq_limits){opt->frag_mem, opt->frag_max_pending,
+                                  opt->frag_max_fragments};
+  r->frags = wr_fragq_new(&r->frag_lim);
   if (!r->frags) {
     set_msg(err, errlen, "%s: out of memory", name);
     wr_pcap_reader_destroy(r);
@@ -649,7 +652,7 @@ int wr_pcap_next(wr_pcap_reader *r, wr_tcp_segment *seg) {
       /* Datagrams still missing fragments will never complete. */
       r->st.frag_dropped += wr_fragq_pending(r->frags);
       wr_fragq_free(r->frags);
-      r->frags = wr_fragq_new(0);
+      r->frags = wr_fragq_new(&r->frag_lim);
       if (!r->frags)
         return fail(r, WR_ENOMEM, "out of memory");
       return 0;

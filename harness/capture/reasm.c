@@ -44,6 +44,10 @@ int wr_tcp_reasm_create(const wr_tcp_options *opt, const wr_tcp_sink *sink,
     r->flush = r->cap / 2;
   r->hist = HISTORY < r->cap / 4 ? HISTORY : r->cap / 4;
   r->idle_ns = o.finished_idle_ns ? o.finished_idle_ns : DEFAULT_IDLE_NS;
+  r->total_cap = o.total_cap ? o.total_cap : WR_TCP_DEFAULT_TOTAL_CAP;
+  if (r->total_cap < MIN_CAP)
+    r->total_cap = MIN_CAP;
+  r->max_queued = o.max_queued ? o.max_queued : WR_TCP_DEFAULT_MAX_QUEUED;
   r->nbuckets = 1024;
   r->buckets = calloc(r->nbuckets, sizeof *r->buckets);
   if (!r->buckets) {
@@ -154,8 +158,8 @@ static void close_flow(wr_tcp_reasm *r, rflow *f) {
   fifo_remove(r, f);
   if (r->sink.close)
     r->sink.close(r->sink.ctx, &f->pub);
-  wr_tcpdir_free(&f->d[0]);
-  wr_tcpdir_free(&f->d[1]);
+  wr_tcpdir_free(r, &f->d[0]);
+  wr_tcpdir_free(r, &f->d[1]);
   free(f);
 }
 
@@ -368,8 +372,8 @@ void wr_tcp_reasm_destroy(wr_tcp_reasm *r) {
     rflow *f = r->buckets[i];
     while (f) {
       rflow *next = f->hnext;
-      wr_tcpdir_free(&f->d[0]);
-      wr_tcpdir_free(&f->d[1]);
+      wr_tcpdir_free(r, &f->d[0]);
+      wr_tcpdir_free(r, &f->d[1]);
       free(f);
       f = next;
     }

@@ -6,11 +6,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "oindex.h"
 #include "wirerig/tcpreasm.h"
 
 /* A segment that arrived ahead of a hole, waiting for it to fill. The list
  * is sorted by offset and its segments never overlap (overlapping parts
- * are cut off on insertion: the first copy wins). */
+ * are cut off on insertion: the first copy wins). The index (oindex.h)
+ * finds where a new segment goes; the list walks them in order. */
 typedef struct ooo_seg {
   struct ooo_seg *prev, *next;
   uint64_t off;
@@ -42,7 +44,9 @@ typedef struct tcp_dir {
   size_t flush_at;   /* offer data once len - used reaches this */
   uint64_t dropping; /* bytes given up to the cap since the buffer filled */
   ooo_seg *head, *tail;
+  wr_oindex idx; /* the same segments, by offset */
   size_t ooo_bytes;
+  size_t nqueued; /* segments in the queue */
 } tcp_dir;
 
 typedef struct rflow {
@@ -61,6 +65,9 @@ typedef struct rflow {
 struct wr_tcp_reasm {
   wr_tcp_sink sink;
   size_t cap, flush, hist;
+  size_t total_cap;  /* bytes held by all directions together */
+  size_t max_queued; /* segments queued per direction */
+  size_t held;       /* bytes held now: every direction's len + ooo_bytes */
   int64_t idle_ns;
   int error; /* sticky */
   wr_tcp_stats st;
@@ -87,6 +94,7 @@ void wr_tcpdir_ack(rflow *f, int dir, int64_t acked, int64_t ts);
 void wr_tcpdir_check_complete(rflow *f, int dir);
 /* Ends dir: holes become gaps, the rest goes to the sink, buffers go. */
 void wr_tcpdir_finish(rflow *f, int dir);
-void wr_tcpdir_free(tcp_dir *t);
+/* Frees t's buffers and queue (r's byte count follows). */
+void wr_tcpdir_free(wr_tcp_reasm *r, tcp_dir *t);
 
 #endif

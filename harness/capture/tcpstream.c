@@ -3,7 +3,9 @@
  * The hot path is a segment that starts exactly where the stream stands with
  * nothing queued: its bytes are appended to a contiguous buffer, and every
  * flush_size bytes the sink is offered what waits. Segments ahead of a hole
- * go to a sorted list until the hole fills or is declared a gap. Bytes at
+ * go to a sorted list, indexed by offset (oindex.h) so that placing one
+ * costs O(log n) however they arrive, until the hole fills or is declared a
+ * gap. Bytes at
  * offsets already delivered are compared with the buffer's history (the
  * last bytes the sink took: 16 KiB, or 64 KiB once the direction has shown
  * retransmissions): equal means a retransmission, different means an
@@ -72,12 +74,13 @@ static void offer(rflow *f, int dir, int final) {
 }
 
 /* Forgets all but the last `keep` bytes the sink already took. */
-static void compact(tcp_dir *t, size_t keep) {
+static void compact(wr_tcp_reasm *r, tcp_dir *t, size_t keep) {
   size_t from = t->used > keep ? t->used - keep : 0;
   if (from == 0)
     return;
   memmove(t->buf, t->buf + from, t->len - from);
   t->len -= from;
+  r->held -= from;
   t->used -= from;
   t->buf_off += from;
 }
@@ -97,6 +100,7 @@ static void flush_final(rflow *f, int dir) {
     t->dropping = 0;
   }
   t->buf_off = t->next;
+  f->r->held -= t->len;
   t->len = t->used = 0;
   t->npieces = 0;
 }
@@ -153,6 +157,7 @@ static void append(rflow *f, int dir, const uint8_t *p, size_t n, int64_t ts) {
   t->pieces[t->npieces++] =
       (wr_tcp_piece){t->buf_off + t->len, (uint32_t)n, ts};
   t->len += n;
+  f->r->held += n;
 }
 
 /* In-order bytes at t->next. */
@@ -170,27 +175,35 @@ static void deliver(rflow *f, int dir, const uint8_t *p, size_t n, int64_t ts) {
     st->cap_dropped += n;
     return;
   }
-  if (t->len + n + t->ooo_bytes > r->cap) {
+  if (t->len + n + t->ooo_bytes > r->cap || r->held + n > r->total_cap) {
     offer(f, dir, 0);
-    compact(t, 0); /* under pressure, history goes first */
+    compact(r, t, 0); /* under pressure, history goes first */
   }
   size_t held = t->len + t->ooo_bytes;
   size_t room = r->cap > held ? r->cap - held : 0;
+  size_t total_room = r->total_cap > r->held ? r->total_cap - r->held : 0;
+  int by_total = total_room < room;
+  if (by_total)
+    room = total_room;
   size_t take = n < room ? n : room;
   append(f, dir, p, take, ts);
   st->bytes += take;
   if (take < n) {
     t->dropping = n - take;
     st->cap_dropped += n - take;
+    if (by_total)
+      r->st.total_cap_hits++;
+    else
+      r->st.stream_cap_hits++;
     return;
   }
   if (t->len - t->used >= t->flush_at) {
     offer(f, dir, 0);
     /* History costs a copy per flush, so a direction keeps a little until
      * it shows retransmissions, and the full amount from then on. */
-    compact(t, (st->retransmits || st->overlaps || st->unverified)
-                   ? r->hist
-                   : r->hist / 4);
+    compact(r, t,
+            (st->retransmits || st->overlaps || st->unverified) ? r->hist
+                                                                : r->hist / 4);
   }
 }
 
@@ -230,8 +243,14 @@ static ooo_seg *new_seg(rflow *f, uint64_t off, const uint8_t *p, size_t n,
   return s;
 }
 
-/* Links s before `at` (at the tail when at is NULL). */
-static void link_before(tcp_dir *t, ooo_seg *s, ooo_seg *at) {
+/* Links s before `at` (at the tail when at is NULL). Out of memory, s is
+ * freed and the run fails. */
+static int link_before(rflow *f, tcp_dir *t, ooo_seg *s, ooo_seg *at) {
+  if (wr_oindex_insert_(&t->idx, s->off, s)) {
+    free(s);
+    fail_nomem(f);
+    return -1;
+  }
   s->next = at;
   s->prev = at ? at->prev : t->tail;
   if (s->prev)
@@ -243,18 +262,25 @@ static void link_before(tcp_dir *t, ooo_seg *s, ooo_seg *at) {
   else
     t->tail = s;
   t->ooo_bytes += s->len;
+  t->nqueued++;
+  f->r->held += s->len;
+  return 0;
 }
 
-static void unlink_seg(tcp_dir *t, ooo_seg *s) {
-  if (s->prev)
-    s->prev->next = s->next;
-  else
-    t->head = s->next;
+/* Unlinks the first queued segment (segments leave only from the front:
+ * delivered, or behind a gap) and returns it. */
+static ooo_seg *unlink_head(wr_tcp_reasm *r, tcp_dir *t) {
+  ooo_seg *s = t->head;
+  wr_oindex_pop_min_(&t->idx);
+  t->head = s->next;
   if (s->next)
-    s->next->prev = s->prev;
+    s->next->prev = NULL;
   else
-    t->tail = s->prev;
+    t->tail = NULL;
   t->ooo_bytes -= s->len;
+  t->nqueued--;
+  r->held -= s->len;
+  return s;
 }
 
 /* Queues [off, off + n) ahead of a hole, keeping bytes already queued.
@@ -264,17 +290,20 @@ static uint64_t queue(rflow *f, int dir, uint64_t off, const uint8_t *p,
                       size_t n, int64_t ts, uint64_t *fresh) {
   tcp_dir *t = &f->d[dir];
   uint64_t end = off + n, x = off, differ = 0;
-  ooo_seg *s = t->head;
-  if (t->tail && t->tail->off + t->tail->len <= off)
-    s = NULL; /* the common case: beyond everything queued */
-  while (s && s->off + s->len <= off)
-    s = s->next;
+  /* The first queued segment that ends after off: the one starting at or
+   * before off if it reaches past it, else the next one. */
+  ooo_seg *s = NULL;
+  if (!t->tail || t->tail->off + t->tail->len > off) {
+    ooo_seg *fl = wr_oindex_floor_(&t->idx, off);
+    s = fl ? fl : t->head;
+    if (fl && s->off + s->len <= off)
+      s = s->next;
+  } /* else the common case: beyond everything queued */
   while (x < end && s && s->off < end) {
     if (s->off > x) {
       ooo_seg *ns = new_seg(f, x, p + (x - off), s->off - x, ts);
-      if (!ns)
+      if (!ns || link_before(f, t, ns, s))
         return differ;
-      link_before(t, ns, s);
       *fresh += ns->len;
       x = s->off;
     }
@@ -288,10 +317,8 @@ static uint64_t queue(rflow *f, int dir, uint64_t off, const uint8_t *p,
   }
   if (x < end) {
     ooo_seg *ns = new_seg(f, x, p + (x - off), end - x, ts);
-    if (ns) {
-      link_before(t, ns, s);
+    if (ns && link_before(f, t, ns, s) == 0)
       *fresh += ns->len;
-    }
   }
   return differ;
 }
@@ -304,7 +331,7 @@ static void drain(rflow *f, int dir, int64_t now) {
   for (;;) {
     ooo_seg *s = t->head;
     if (s && s->off <= t->next) {
-      unlink_seg(t, s);
+      unlink_head(f->r, t);
       uint64_t end = s->off + s->len;
       if (end > t->next) {
         uint64_t skip = t->next - s->off;
@@ -325,10 +352,20 @@ static void drain(rflow *f, int dir, int64_t now) {
   }
 }
 
-/* Keeps held bytes under the cap by declaring the first hole a gap. */
+/* Keeps held bytes and queued segments under the caps by declaring the
+ * first hole a gap, counting each time a cap bites. */
 static void enforce_cap(rflow *f, int dir, int64_t now) {
   tcp_dir *t = &f->d[dir];
-  while (t->head && t->len + t->ooo_bytes > f->r->cap) {
+  wr_tcp_reasm *r = f->r;
+  while (t->head) {
+    if (t->len + t->ooo_bytes > r->cap)
+      r->st.stream_cap_hits++;
+    else if (t->nqueued > r->max_queued)
+      r->st.queue_cap_hits++;
+    else if (r->held > r->total_cap)
+      r->st.total_cap_hits++;
+    else
+      break;
     gap(f, dir, t->head->off - t->next, WR_GAP_CAP);
     drain(f, dir, now);
   }
@@ -434,7 +471,7 @@ void wr_tcpdir_finish(rflow *f, int dir) {
   if (end > t->next)
     gap(f, dir, end - t->next, WR_GAP_MISSING);
   flush_final(f, dir);
-  wr_tcpdir_free(t);
+  wr_tcpdir_free(f->r, t);
   t->done = 1;
 }
 
@@ -444,12 +481,11 @@ void wr_tcpdir_check_complete(rflow *f, int dir) {
     wr_tcpdir_finish(f, dir);
 }
 
-void wr_tcpdir_free(tcp_dir *t) {
-  while (t->head) {
-    ooo_seg *s = t->head;
-    unlink_seg(t, s);
-    free(s);
-  }
+void wr_tcpdir_free(wr_tcp_reasm *r, tcp_dir *t) {
+  while (t->head)
+    free(unlink_head(r, t));
+  wr_oindex_free_(&t->idx);
+  r->held -= t->len;
   free(t->buf);
   free(t->pieces);
   t->buf = NULL;

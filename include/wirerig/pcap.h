@@ -64,6 +64,13 @@ typedef struct wr_tcp_segment {
 } wr_tcp_segment;
 
 #define WR_PCAP_DEFAULT_FRAG_MEM ((size_t)64 << 20)
+/* Datagrams waiting for fragments at once: a capture of many datagrams
+ * that never complete cannot hold more. */
+#define WR_PCAP_DEFAULT_FRAG_PENDING ((size_t)65536)
+/* Fragments one datagram may take: 8192 is what a 64 KiB datagram needs at
+ * the smallest fragment size (8 bytes), so only duplicates and overlaps
+ * beyond that reach it. */
+#define WR_PCAP_DEFAULT_FRAG_FRAGMENTS 8192u
 
 typedef struct wr_pcap_options {
   const char *filter; /* BPF expression (pcap-filter(7)), NULL = none */
@@ -72,6 +79,13 @@ typedef struct wr_pcap_options {
    * would be needed the oldest datagram is given up (and counted). 0 means
    * WR_PCAP_DEFAULT_FRAG_MEM. */
   size_t frag_mem;
+  /* Datagrams waiting at once; when a new one would pass this, the oldest
+   * is given up (and counted). 0 means WR_PCAP_DEFAULT_FRAG_PENDING. */
+  size_t frag_max_pending;
+  /* Fragments one datagram may take; at the next one it is given up (and
+   * counted), and its later fragments are ignored until it times out. 0
+   * means WR_PCAP_DEFAULT_FRAG_FRAGMENTS. */
+  uint32_t frag_max_fragments;
 } wr_pcap_options;
 
 typedef struct wr_pcap_stats {
@@ -86,6 +100,11 @@ typedef struct wr_pcap_stats {
   uint64_t frag_dropped;  /* datagrams never completed (expired, memory, end) */
   uint64_t frag_overlaps; /* fragment bytes that disagreed (first copy kept) */
   uint64_t frag_truncated; /* fragments cut by the snaplen (datagram lost) */
+  /* Of frag_dropped, the datagrams a limit gave up: frag_mem, frag_max_pending
+   * and frag_max_fragments (the rest timed out or the capture ended). */
+  uint64_t frag_cap_mem;
+  uint64_t frag_cap_pending;
+  uint64_t frag_cap_fragments;
   uint64_t csum_bad;       /* TCP segments whose checksum is wrong */
   uint64_t csum_offloaded; /* TCP checksums left to the card: accepted */
   /* IP datagrams whose length field is larger than the frame that carried

@@ -132,6 +132,13 @@ typedef struct wr_tcp_sink {
 
 #define WR_TCP_DEFAULT_STREAM_CAP ((size_t)64 << 20)
 #define WR_TCP_DEFAULT_FLUSH ((size_t)256 << 10)
+/* All directions of all flows together: a capture of many streams that
+ * each stay under stream_cap cannot add up to more than this. */
+#define WR_TCP_DEFAULT_TOTAL_CAP ((size_t)1 << 30)
+/* Segments one direction keeps waiting behind a hole: each costs a small
+ * header besides its bytes, so a flood of 1-byte segments is bounded by
+ * count as well as by bytes. */
+#define WR_TCP_DEFAULT_MAX_QUEUED ((size_t)1 << 18)
 
 typedef struct wr_tcp_options {
   /* The most bytes one direction holds: data the sink has not used yet,
@@ -143,12 +150,25 @@ typedef struct wr_tcp_options {
   /* Close a finished flow after this much capture time without segments.
    * 0 = 120 s. */
   int64_t finished_idle_ns;
+  /* The most bytes all directions hold together (counted as for
+   * stream_cap). The direction whose data would pass it gives up as at its
+   * own cap: its first hole becomes a `cap` gap, or in-order bytes are
+   * dropped. 0 = WR_TCP_DEFAULT_TOTAL_CAP; at least 4096. */
+  size_t total_cap;
+  /* The most segments one direction queues behind a hole; one more and the
+   * first hole becomes a `cap` gap. 0 = WR_TCP_DEFAULT_MAX_QUEUED. */
+  size_t max_queued;
 } wr_tcp_options;
 
-/* Counters that belong to no flow. */
+/* Counters that belong to no flow. The *_cap_hits count the times a limit
+ * of wr_tcp_options bit: a hole declared a `cap` gap, or in-order bytes
+ * starting to be dropped (the flows' gaps and cap_dropped say how much). */
 typedef struct wr_tcp_stats {
   uint64_t flows;
   uint64_t orphan_bad_checksums; /* bad checksum, no flow to count it in */
+  uint64_t stream_cap_hits;      /* stream_cap */
+  uint64_t total_cap_hits;       /* total_cap */
+  uint64_t queue_cap_hits;       /* max_queued */
 } wr_tcp_stats;
 
 typedef struct wr_tcp_reasm wr_tcp_reasm;

@@ -12,6 +12,7 @@
 
 /* framing */
 #include "wirerig/error.h"
+#include "wirerig/framer.h"
 #include "wirerig/framing.h"
 #include "wirerig/stream.h"
 #include "wirerig/types.h"
