@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/hash.h"
 #include "pcap_internal.h"
 
 #define FRAG_TIMEOUT_NS (30LL * 1000000000LL)
@@ -132,23 +133,15 @@ void wr_fragq_free(wr_fragq *q) {
 
 size_t wr_fragq_pending(const wr_fragq *q) { return q->live; }
 
-static uint64_t mix64(uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return x;
-}
-
 static uint64_t key_hash(const ip_info *ip) {
-  uint64_t h = mix64((uint64_t)ip->frag_id << 16 | (uint64_t)ip->family << 8 |
-                     (ip->family == 4 ? ip->proto : 0));
+  uint64_t h =
+      wr_mix64((uint64_t)ip->frag_id << 16 | (uint64_t)ip->family << 8 |
+               (ip->family == 4 ? ip->proto : 0));
   for (int i = 0; i < 16; i += 8) {
     uint64_t a, b;
     memcpy(&a, ip->src + i, 8);
     memcpy(&b, ip->dst + i, 8);
-    h = mix64(h ^ a) + mix64(h ^ b ^ 0x9e3779b97f4a7c15ULL);
+    h = wr_mix64(h ^ a) + wr_mix64(h ^ b ^ 0x9e3779b97f4a7c15ULL);
   }
   return h;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/hash.h"
 #include "reasm_internal.h"
 
 #define DEFAULT_IDLE_NS (120LL * 1000000000LL)
@@ -63,25 +64,16 @@ const wr_tcp_stats *wr_tcp_reasm_stats(const wr_tcp_reasm *r) { return &r->st; }
 
 /* ---- the flow table ---------------------------------------------------- */
 
-static uint64_t mix64(uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return x;
-}
-
 static uint64_t endpoint_hash(const wr_addr *e) {
   uint64_t a, b;
   memcpy(&a, e->ip, 8);
   memcpy(&b, e->ip + 8, 8);
-  return mix64(a ^ mix64(b ^ ((uint64_t)e->port << 8 | e->family)));
+  return wr_mix64(a ^ wr_mix64(b ^ ((uint64_t)e->port << 8 | e->family)));
 }
 
 /* Symmetric in its arguments, so both directions find the flow. */
 static uint64_t flow_hash(const wr_addr *a, const wr_addr *b) {
-  return mix64(endpoint_hash(a) + endpoint_hash(b));
+  return wr_mix64(endpoint_hash(a) + endpoint_hash(b));
 }
 
 static rflow *lookup(wr_tcp_reasm *r, uint64_t h, const wr_addr *src,

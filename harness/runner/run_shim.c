@@ -1,13 +1,13 @@
 /* Targets under the preload shim (`target ... shim=`, docs/exec.md): every
- * small cut schedule of the target's own reads, the way simnet files get
- * every small cut schedule of a direction (run_plan.c).
+ * small cut schedule of each such target's own reads, the way simnet files
+ * get every small cut schedule of a direction (run_plan.c).
  *
  * A shim target numbers its connections 0, 1, ... in the order it
  * accepts or makes them, and the shim can cut one connection's reads by a
  * policy of its own (WIRERIG_PRELOAD_CONN_READS). One traced run at the
- * first seed measures how many bytes the target read on each connection;
- * then, one connection at a time (the others at the file's policy and
- * seed), every schedule of at most K cuts over its first B bytes is run,
+ * first seed measures how many bytes a target read on each connection (a
+ * run for each shim target of the file); then, one connection of one
+ * target at a time (the rest at the file's policies and seed), every schedule of at most K cuts over its first B bytes is run,
  * B the exhaustive limit (`--exhaustive-limit`, a file's `exhaustive`),
  * K the most that keeps the connection's share of the bound
  * (`--max-shim-schedules`, WR_RUN_SHIM_SCHEDULES) -- each run starts a
@@ -127,77 +127,100 @@ static uint32_t cuts_within(uint64_t len, uint64_t bound) {
   return mc;
 }
 
+/* The shim targets of s, in file order: their count, indexes in eps. */
+static size_t shim_targets(const wr_scenario *s, int *eps, size_t max) {
+  size_t n = 0;
+  for (size_t i = 0; i < s->nendpoints && n < max; i++) {
+    const wr_scn_endpoint *e = &s->endpoints[i];
+    if (e->kind == WR_SCN_EP_TARGET && e->command &&
+        (e->shim_reads || e->shim_writes || e->shim_conn))
+      eps[n++] = (int)i;
+  }
+  return n;
+}
+
 int wr_run_shim_pass_(const wr_scenario *s, const wr_run_opts *o, uint64_t seed,
                       uint64_t limit, wr_run_report *rep,
                       int (*one)(void *ctx, const wr_run_sched *sc), void *ctx,
                       wr_run_sched *failed) {
-  int ep = wr_run_shim_target_(s);
-  if (ep < 0 || limit == 0)
+  enum { MAX_TARGETS = 16 };
+  int eps[MAX_TARGETS];
+  size_t ntargets = shim_targets(s, eps, MAX_TARGETS);
+  if (ntargets == 0 || limit == 0)
     return 0;
-  wr_run_result r;
-  memset(&r, 0, sizeof r);
-  wr_run_shim_reads reads;
-  int rc = wr_run_shim_traced_run_(s, o, seed, NULL, ep, &r, &reads);
-  wr_run_verdict v = r.verdict;
-  wr_run_result_free(&r);
-  /* A measurement, counted nowhere: every share (--shard) makes it, and
-   * their counts must add up to the whole suite's. The seeds passed; a
-   * measuring run that does not is the server's own variance, and the pass has
-   * nothing reliable to cut. */
-  if (rc < 0 || v != WR_RUN_PASS)
+  /* One measuring run per target: how many bytes it read on each of its
+   * connections. A measurement, counted nowhere: every share (--shard)
+   * makes it, and their counts must add up to the whole suite's. The
+   * seeds passed; a measuring run that does not is the server's own
+   * variance, and that target has nothing reliable to cut. */
+  wr_run_shim_reads *reads = calloc(ntargets, sizeof *reads);
+  if (!reads)
     return 0;
+  size_t left_conns = 0;
+  for (size_t t = 0; t < ntargets; t++) {
+    wr_run_result r;
+    memset(&r, 0, sizeof r);
+    int rc = wr_run_shim_traced_run_(s, o, seed, NULL, eps[t], &r, &reads[t]);
+    wr_run_verdict v = r.verdict;
+    wr_run_result_free(&r);
+    if (rc < 0 || v != WR_RUN_PASS)
+      reads[t].n = 0;
+    for (size_t c = 0; c < reads[t].n; c++)
+      if (reads[t].conn[c].len >= 2)
+        left_conns++;
+  }
   uint64_t bound =
       o->max_shim_schedules ? o->max_shim_schedules : WR_RUN_SHIM_SCHEDULES;
   uint64_t listed = 0; /* schedules of every share, for the budget */
-  size_t left_conns = 0;
-  for (size_t c = 0; c < reads.n; c++)
-    if (reads.conn[c].len >= 2)
-      left_conns++;
-  for (size_t c = 0; c < reads.n; c++) {
-    uint64_t len = reads.conn[c].len;
-    if (len < 2)
-      continue;
-    /* Cuts at offsets 1..B of the stream (1..len-1 when it is shorter). */
-    uint64_t ilen = len < limit + 1 ? len : limit + 1;
-    uint64_t left = bound - listed;
-    uint64_t share = left / left_conns ? left / left_conns : left;
-    left_conns--;
-    if (share == 0) {
-      rep->shim_capped = 1;
-      break;
-    }
-    uint32_t all = ilen - 1 > WR_POLICY_MAX_CUTS ? WR_POLICY_MAX_CUTS
-                                                 : (uint32_t)(ilen - 1);
-    uint32_t k = cuts_within(ilen, share);
-    if (k < all)
-      rep->shim_capped = 1;
-    if (k == 0)
-      continue;
-    if (k > rep->shim_cuts)
-      rep->shim_cuts = k;
-    wr_cut_iter it;
-    char err[200];
-    if (wr_cut_iter_init(&it, ilen, k, err, sizeof err) < 0)
-      continue;
-    wr_run_sched sc;
-    memset(&sc, 0, sizeof sc);
-    sc.ep = ep;
-    sc.peer = -1;
-    sc.shim = 1;
-    sc.conn = c;
-    while (wr_cut_iter_next(&it, NULL, &sc.seg)) {
-      if (sc.seg.ncuts == 0)
-        continue; /* the connection read whole: not a cut schedule */
-      listed++;
-      int rc1 = one(ctx, &sc);
-      if (rc1 < 0)
-        continue; /* not this share's (--shard) */
-      rep->shim_schedules++;
-      if (rc1) {
-        *failed = sc;
-        return 1;
+  int found = 0, spent = 0;
+  for (size_t t = 0; t < ntargets && !found && !spent; t++)
+    for (size_t c = 0; c < reads[t].n && !found && !spent; c++) {
+      uint64_t len = reads[t].conn[c].len;
+      if (len < 2)
+        continue;
+      /* Cuts at offsets 1..B of the stream (1..len-1 when it is shorter). */
+      uint64_t ilen = len < limit + 1 ? len : limit + 1;
+      uint64_t left = bound - listed;
+      uint64_t share = left / left_conns ? left / left_conns : left;
+      left_conns--;
+      if (share == 0) {
+        rep->shim_capped = 1;
+        spent = 1;
+        continue;
+      }
+      uint32_t all = ilen - 1 > WR_POLICY_MAX_CUTS ? WR_POLICY_MAX_CUTS
+                                                   : (uint32_t)(ilen - 1);
+      uint32_t k = cuts_within(ilen, share);
+      if (k < all)
+        rep->shim_capped = 1;
+      if (k == 0)
+        continue;
+      if (k > rep->shim_cuts)
+        rep->shim_cuts = k;
+      wr_cut_iter it;
+      char err[200];
+      if (wr_cut_iter_init(&it, ilen, k, err, sizeof err) < 0)
+        continue;
+      wr_run_sched sc;
+      memset(&sc, 0, sizeof sc);
+      sc.ep = eps[t];
+      sc.peer = -1;
+      sc.shim = 1;
+      sc.conn = c;
+      while (!found && wr_cut_iter_next(&it, NULL, &sc.seg)) {
+        if (sc.seg.ncuts == 0)
+          continue; /* the connection read whole: not a cut schedule */
+        listed++;
+        int rc1 = one(ctx, &sc);
+        if (rc1 < 0)
+          continue; /* not this share's (--shard) */
+        rep->shim_schedules++;
+        if (rc1) {
+          *failed = sc;
+          found = 1;
+        }
       }
     }
-  }
-  return 0;
+  free(reads);
+  return found;
 }

@@ -68,3 +68,30 @@ shrunk=$tmp/kv-shim.scn.shrunk.scn
 ls scenarios/target/*.shrunk.scn >/dev/null 2>&1 &&
   fail "a shrunk file was written into scenarios/target"
 echo "kv_schedules: kv-shim.scn's seed failure shrunk to $(grep -o 'shim_conn="[^"]*"' "$shrunk")"
+
+# Every shim target of a file gets its schedule pass, not only the first:
+# here only the second target runs the broken framing (--bug as its own
+# argument), so only a schedule of its reads can find it.
+unset WIRERIG_KVSERVER_ARGS
+two=$tmp/two-targets.scn
+cat >"$two" <<SCN
+scenario "two shim targets, the second one broken"
+transports loopback
+seeds 1
+exhaustive 8
+target good start "$PWD/scenarios/target/kvserver.sh --port {port}" ready="listening" shim="whole"
+target broken start "$PWD/scenarios/target/kvserver.sh --port {port} --bug" ready="listening" shim="whole"
+c1 connect good packet=2 active=false
+c1 send "SET colour blue"
+c1 recv timeout=2s -> "OK"
+c1 close
+c2 connect broken packet=2 active=false
+c2 send "SET colour blue"
+c2 recv timeout=2s -> "OK"
+c2 close
+SCN
+out=$("$wirerig" run "$two" --no-shrink 2>&1)
+[ $? -eq 1 ] || { echo "$out"; fail "the second target's schedules were not run"; }
+grep -q "schedule broken#0=cuts:" <<<"$out" ||
+  { echo "$out"; fail "the failure does not name the second target's schedule"; }
+echo "kv_schedules: the second shim target's reads were cut too"
