@@ -7,9 +7,10 @@
  * policy of its own (WIRERIG_PRELOAD_CONN_READS). One traced run at the
  * first seed measures how many bytes a target read on each connection (a
  * run for each shim target of the file); then, one connection of one
- * target at a time (the rest at the file's policies and seed), every schedule of at most K cuts over its first B bytes is run,
- * B the exhaustive limit (`--exhaustive-limit`, a file's `exhaustive`),
- * K the most that keeps the connection's share of the bound
+ * target at a time (the rest at the file's policies and seed), every schedule
+ * of at most K cuts over its first B bytes is run, B the exhaustive limit
+ * (`--exhaustive-limit`, a file's `exhaustive`), K the most that keeps the
+ * connection's share of the bound
  * (`--max-shim-schedules`, WR_RUN_SHIM_SCHEDULES) -- each run starts a
  * server, so the bound is far below simnet's. */
 #include <stdio.h>
