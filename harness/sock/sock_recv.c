@@ -95,9 +95,12 @@ static void report_close_active(wr_sock *s, int error) {
   }
   s->closed_msg = 1;
   s->rd_done = 1;
-  if (s->exit_on_close)
+  if (s->exit_on_close) {
     wr_sock_close_port_(s, 0);
-  else if (s->rd_reason == WR_ECONNRESET && s->h >= 0)
+    return;
+  }
+  s->rd_closed = 1;
+  if (s->rd_reason == WR_ECONNRESET && s->h >= 0)
     wr_sock_release_(s, 0); /* the connection is gone, the port stays */
   else
     wr_sock_watch_(s);
@@ -168,7 +171,7 @@ static int post_packet(wr_sock *s, const wr_stream_packet *p) {
 void wr_sock_deliver_(wr_sock *s) {
   int delivered = 0;
   while (s->active != WR_ACTIVE_FALSE && !s->port_closed && !s->paused &&
-         s->env->hit.kind == WR_SOCK_LIMIT_NONE) {
+         !s->rd_closed && s->env->hit.kind == WR_SOCK_LIMIT_NONE) {
     wr_stream_packet p;
     int r = wr_stream_next(&s->rx, &p);
     if (r == WR_FRAME_PACKET) {
@@ -186,6 +189,11 @@ void wr_sock_deliver_(wr_sock *s) {
       if (s->rd_done && !s->closed_msg) {
         int reason = close_reason(s);
         report_close_active(s, reason == WR_ECONNRESET ? reason : 0);
+      } else if (s->rd_done) {
+        /* The end again after a re-arm: tcp_closed went once per port, so
+         * only the partial packet goes and the read side closes again. */
+        wr_stream_discard(&s->rx);
+        s->rd_closed = 1;
       }
       break;
     }
@@ -198,9 +206,21 @@ void wr_sock_deliver_(wr_sock *s) {
   wr_sock_watch_(s);
 }
 
-void wr_sock_armed_(wr_sock *s) {
+void wr_sock_armed_(wr_sock *s, int rearm) {
   if (s->port_closed)
     return;
+  if (rearm && (s->rd_closed || s->rd_reported) && !s->fd_closed) {
+    /* exit_on_close false, the read side reported closed: a new active
+     * mode reads the connection again. After shutdown(read) Linux still
+     * takes data in, so it may be delivered, then the close again (a
+     * passive recv's close was not a message yet: tcp_closed follows the
+     * data). Data a hangup took in while closed is delivered from the
+     * buffer (semantics §4.3, §5.4; checked with erl). */
+    s->rd_closed = 0;
+    s->rd_reported = 0;
+    if (s->h >= 0)
+      s->rd_done = 0;
+  }
   if (s->rd_reported && !s->closed_msg) {
     /* The close was seen by a passive recv: becoming active reports it. */
     report_close_active(s, 0);
@@ -419,8 +439,16 @@ int wr_sock_recv(wr_sock *s, size_t length, long timeout_ms,
     return WR_ENOMEM;
   if (s->fd_closed)
     return WR_ENOTCONN;
-  if (s->rd_reported)
-    return WR_CLOSED; /* exit_on_close false: the read side stays closed */
+  if (s->rd_reported || s->rd_closed) {
+    /* exit_on_close false and the close already reported: recv reads the
+     * connection again, as inet_drv does. A peer's FIN gives closed again;
+     * after shutdown(read) data that came in since is returned (semantics
+     * §5.4, checked with erl). */
+    s->rd_reported = 0;
+    s->rd_closed = 0;
+    if (s->h >= 0)
+      s->rd_done = 0;
+  }
   wr_time deadline = wr_sock_deadline_(s->env, timeout_ms);
   recv_call r = {s, length, out, 0};
   s->in_recv = 1;
