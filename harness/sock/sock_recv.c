@@ -6,6 +6,11 @@
 
 #include "sock_int.h"
 
+/* WR_SOCK_PLANTED_ONCE_STAYS plants a mistake (active once never spent)
+ * in a copy of this library built for tests/test_statefuzz_planted.c
+ * alone: the stateful fuzzer's regression writer is tested on a real
+ * model finding. The library itself is never built with it. */
+
 /* Reads once from the transport into the driver buffer, as inet_drv sizes
  * its reads (wr_stream_reserve); `extra` asks for at least that many more
  * bytes (raw recv of an exact length grows the buffer). Returns the bytes
@@ -178,7 +183,9 @@ void wr_sock_deliver_(wr_sock *s) {
       post_packet(s, &p);
       delivered++;
       if (s->active == WR_ACTIVE_ONCE) {
+#ifndef WR_SOCK_PLANTED_ONCE_STAYS
         s->active = WR_ACTIVE_FALSE;
+#endif
       } else if (s->active == WR_ACTIVE_N && --s->count == 0) {
         s->active = WR_ACTIVE_FALSE;
         wr_sock_post_(s, WR_MSG_TCP_PASSIVE, 0, NULL, 0);
