@@ -11,6 +11,13 @@
  * alone: the stateful fuzzer's regression writer is tested on a real
  * model finding. The library itself is never built with it. */
 
+/* Memory the harness could not get for the driver buffer or a packet is
+ * the harness's failure, not an answer gen_tcp gave: the limit ends the
+ * run as ERROR (wr_sock_system_), and the caller stops reading. */
+static int out_of_memory(wr_sock *s, int rc) {
+  return rc == WR_ENOMEM ? wr_sock_system_(s->env, rc) : rc;
+}
+
 /* Reads once from the transport into the driver buffer, as inet_drv sizes
  * its reads (wr_stream_reserve); `extra` asks for at least that many more
  * bytes (raw recv of an exact length grows the buffer). Returns the bytes
@@ -21,12 +28,12 @@ static long read_some(wr_sock *s, size_t extra) {
   size_t len;
   int rc = wr_stream_reserve(&s->rx, &dst, &len);
   if (rc < 0)
-    return rc;
+    return out_of_memory(s, rc);
   if (extra > len) {
     size_t want = extra < sizeof env->scratch ? extra : sizeof env->scratch;
     long n = wr_net_recv(env->net, s->h, env->scratch, want);
     if (n > 0 && wr_stream_feed(&s->rx, env->scratch, (size_t)n) != 0)
-      return WR_ENOMEM;
+      return out_of_memory(s, WR_ENOMEM);
     return n;
   }
   if (len == 0)
@@ -49,7 +56,7 @@ static long read_ahead(wr_sock *s) {
    * whole one. */
   int rc = wr_stream_room(&s->rx, WR_SOCK_READ_AHEAD / 2);
   if (rc < 0)
-    return rc;
+    return out_of_memory(s, rc);
   size_t room = s->rx.alloc - s->rx.end;
   if (room > WR_SOCK_READ_AHEAD)
     room = WR_SOCK_READ_AHEAD;
@@ -135,7 +142,7 @@ static int post_http(wr_sock *s, const wr_stream_packet *p) {
   size_t len = p->data.len, at = http_at(len);
   uint8_t *buf = wr_msgbuf_get_(s->env, at + sizeof(wr_http_packet));
   if (!buf)
-    return WR_ENOMEM;
+    return out_of_memory(s, WR_ENOMEM);
   if (len)
     memcpy(buf, p->data.ptr, len);
   wr_http_packet *h = (wr_http_packet *)(void *)(buf + at);
@@ -246,8 +253,10 @@ static void hangup(wr_sock *s) {
     long n =
         wr_net_recv(s->env->net, s->h, s->env->scratch, sizeof s->env->scratch);
     if (n > 0) {
-      if (wr_stream_feed(&s->rx, s->env->scratch, (size_t)n) != 0)
-        break;
+      if (wr_stream_feed(&s->rx, s->env->scratch, (size_t)n) != 0) {
+        out_of_memory(s, WR_ENOMEM); /* the run ends; nothing is lost unsaid */
+        return;
+      }
       continue;
     }
     if (!s->rd_done && n != WR_EAGAIN)
@@ -293,6 +302,8 @@ void wr_sock_input_(wr_sock *s, uint32_t events) {
       wr_sock_deliver_(s);
       return;
     }
+    if (n == WR_ENOMEM)
+      return; /* the harness's limit, met (out_of_memory): no end of stream */
     if (n <= 0)
       saw_end(s, n);
     wr_sock_deliver_(s);
@@ -324,12 +335,12 @@ void wr_sock_data_free(wr_sock_data *d) {
   memset(d, 0, sizeof *d);
 }
 
-static int give(const wr_sock *s, wr_sock_data *out,
+static int give(wr_sock *s, wr_sock_data *out,
                 const wr_stream_packet *p) {
   size_t n = p->data.len;
   out->data = malloc(n ? n : 1);
   if (!out->data)
-    return WR_ENOMEM;
+    return out_of_memory(s, WR_ENOMEM);
   if (n)
     memcpy(out->data, p->data.ptr, n);
   out->len = n;
@@ -350,7 +361,7 @@ static int try_take(wr_sock *s, size_t length, wr_sock_data *out) {
       return 0;
     out->data = malloc(length);
     if (!out->data)
-      return WR_ENOMEM;
+      return out_of_memory(s, WR_ENOMEM);
     out->len = wr_stream_take(&s->rx, out->data, length);
     out->is_http = 0;
     return 1;
