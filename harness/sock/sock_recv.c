@@ -335,8 +335,7 @@ void wr_sock_data_free(wr_sock_data *d) {
   memset(d, 0, sizeof *d);
 }
 
-static int give(wr_sock *s, wr_sock_data *out,
-                const wr_stream_packet *p) {
+static int give(wr_sock *s, wr_sock_data *out, const wr_stream_packet *p) {
   size_t n = p->data.len;
   out->data = malloc(n ? n : 1);
   if (!out->data)
