@@ -67,19 +67,27 @@ start_server differ other
 echo "# servers on ports $good_PORT (ok) and $other_PORT (differ)"
 
 # --- the capture ----------------------------------------------------------
-tcpdump -i lo -s 0 -B 4096 -U --immediate-mode -w "$T/conv.pcap" \
-  "tcp port $good_PORT" 2>"$T/tcpdump.log" &
-TCPDUMP=$!
-PIDS+=("$TCPDUMP")
-for _ in $(seq 100); do
-  grep -qs "listening on" "$T/tcpdump.log" && break
-  sleep 0.1
-done
-sleep 0.5
-timeout 30 "$SERVER" client "$good_PORT" || bad "the client's conversation"
-sleep 1
-kill -INT "$TCPDUMP"
-wait "$TCPDUMP" 2>/dev/null
+# capture FILE PORT CONVERSATIONS: records on lo what the client says to
+# the server on PORT, CONVERSATIONS times, into $T/FILE.
+capture() {
+  local file=$1 port=$2 times=$3
+  tcpdump -i lo -s 0 -B 4096 -U --immediate-mode -w "$T/$file" \
+    "tcp port $port" 2>"$T/$file.log" &
+  local dump=$!
+  PIDS+=("$dump")
+  for _ in $(seq 100); do
+    grep -qs "listening on" "$T/$file.log" && break
+    sleep 0.1
+  done
+  sleep 0.5
+  for _ in $(seq "$times"); do
+    timeout 30 "$SERVER" client "$port" || bad "a conversation for $file"
+  done
+  sleep 1
+  kill -INT "$dump"
+  wait "$dump" 2>/dev/null
+}
+capture conv.pcap "$good_PORT" 1
 expect "the capture holds the conversation" 0 \
   "c2s 167 bytes .* s2c 158 bytes .* ok$" "$WIRERIG" pcap flows "$T/conv.pcap"
 
@@ -169,19 +177,7 @@ fi
 
 # --- two flows: --flow is needed -------------------------------------------
 # Two conversations captured together.
-tcpdump -i lo -s 0 -B 4096 -U --immediate-mode -w "$T/two.pcap" \
-  "tcp port $good_PORT" 2>"$T/tcpdump2.log" &
-TCPDUMP=$!
-PIDS+=("$TCPDUMP")
-for _ in $(seq 100); do
-  grep -qs "listening on" "$T/tcpdump2.log" && break
-  sleep 0.1
-done
-sleep 0.5
-timeout 30 "$SERVER" client "$good_PORT" && timeout 30 "$SERVER" client "$good_PORT"
-sleep 1
-kill -INT "$TCPDUMP"
-wait "$TCPDUMP" 2>/dev/null
+capture two.pcap "$good_PORT" 2
 expect "two flows without --flow: exit 2, flows listed" 2 \
   "holds 2 flows; choose one with --flow N" \
   "$WIRERIG" replay "$T/two.pcap" --to "$TO"
@@ -194,19 +190,7 @@ expect "two flows with --flow 2 matches" 0 "^match:" \
 # differ, the patterns let exactly those fields differ.
 start_server dated dated1
 start_server dated dated2
-tcpdump -i lo -s 0 -B 4096 -U --immediate-mode -w "$T/dated.pcap" \
-  "tcp port $dated1_PORT" 2>"$T/tcpdump3.log" &
-TCPDUMP=$!
-PIDS+=("$TCPDUMP")
-for _ in $(seq 100); do
-  grep -qs "listening on" "$T/tcpdump3.log" && break
-  sleep 0.1
-done
-sleep 0.5
-timeout 30 "$SERVER" client "$dated1_PORT" || bad "the dated conversation"
-sleep 1
-kill -INT "$TCPDUMP"
-wait "$TCPDUMP" 2>/dev/null
+capture dated.pcap "$dated1_PORT" 1
 DATED=127.0.0.1:$dated2_PORT
 expect "volatile headers: the bytes differ (exit 1)" 1 "^differ: " \
   "$WIRERIG" replay "$T/dated.pcap" --to "$DATED" --timing fast
