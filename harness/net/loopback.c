@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #define ORPHAN_TAG (1ull << 32)
+/* lsock.registered for a socket out of epoll (WR_EV_QUIET). */
+#define LB_PARKED ((uint32_t)-2)
 
 static int err_now(void) { return wr_err_from_errno(errno); }
 
@@ -133,14 +135,23 @@ void wr_lb_register_(wr_loopback *l, lsock *s, int h) {
   }
   if (s->orphan)
     want = wr_lb_shaper_empty_(s) ? 0 : EPOLLOUT;
+  /* WR_EV_QUIET: out of epoll altogether, or HUP and ERR would come. */
+  wr_net_slot *qs = h >= 0 ? wr_net_slot_(&l->base, h) : NULL;
+  if (!want && qs && qs->interest == WR_EV_QUIET)
+    want = LB_PARKED;
   if (want == s->registered)
     return;
   struct epoll_event ev;
   memset(&ev, 0, sizeof ev);
-  ev.events = want;
+  ev.events = want == LB_PARKED ? 0 : want;
   ev.data.u64 = s->orphan ? ORPHAN_TAG | (uint64_t)(uint32_t)s->fd
                           : (uint64_t)(uint32_t)h;
-  epoll_ctl(l->epfd, EPOLL_CTL_MOD, s->fd, &ev);
+  if (want == LB_PARKED)
+    epoll_ctl(l->epfd, EPOLL_CTL_DEL, s->fd, &ev);
+  else
+    epoll_ctl(l->epfd,
+              s->registered == LB_PARKED ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, s->fd,
+              &ev);
   s->registered = want;
 }
 
@@ -307,6 +318,11 @@ static long lb_sendv(wr_net *n, int h, const wr_iovec *iov, int iovcnt) {
       return r < 0 ? err_now() : WR_EAGAIN;
     }
     s->connected = 1;
+    /* The kernel's answer first: a reset or a shutdown it knows of fails
+     * the send, as it would if the shaper were not between (a zero-length
+     * send checks just that). */
+    if (send(s->fd, "", 0, MSG_NOSIGNAL) < 0)
+      return err_now();
     long r = wr_lb_shaper_sendv_(l, s, iov, iovcnt);
     wr_lb_register_(l, s, h);
     return r;
@@ -362,7 +378,9 @@ static int orphan_add(wr_loopback *l, lsock *s) {
   lsock *o = &l->orphans[l->norphans++];
   *o = *s;
   o->orphan = 1;
-  o->registered = (uint32_t)-1; /* force the update below */
+  /* force the update below (an ADD if the socket was out of epoll) */
+  if (o->registered != LB_PARKED)
+    o->registered = (uint32_t)-1;
   wr_lb_register_(l, o, -1);
   return 0;
 }
@@ -609,7 +627,8 @@ static int lb_poll(wr_net *n, wr_net_event *evs, int max, wr_time deadline,
           bits |= WR_EV_OUT;
         wr_lb_register_(l, s, h);
       }
-      bits &= slot->interest | WR_EV_ALWAYS_;
+      bits &=
+          slot->interest == WR_EV_QUIET ? 0 : slot->interest | WR_EV_ALWAYS_;
       if (bits)
         k = add_event(evs, k, max, h, bits);
     }

@@ -1246,7 +1246,9 @@ static int collect(wr_simnet *s, wr_net_event *evs, int max) {
     int h = s->cand[i];
     wr_net_slot *slot = wr_net_slot_(&s->base, h);
     uint32_t ready = slot ? sim_readiness(&s->base, h) : 0;
-    uint32_t want = slot ? ready & (slot->interest | WR_EV_ALWAYS_) : 0;
+    uint32_t want = slot && slot->interest != WR_EV_QUIET
+                        ? ready & (slot->interest | WR_EV_ALWAYS_)
+                        : 0;
     if (want && k < max)
       evs[k++] = (wr_net_event){h, want, 0};
     if (want) {

@@ -210,6 +210,11 @@ void wr_sock_watch_(wr_sock *s) {
       want |= WR_EV_IN;
     if (s->qlen)
       want |= WR_EV_OUT;
+    /* Nobody reads and nothing is queued: inet_drv deselects the socket,
+     * and the kernel keeps what it learns (data, FIN, RST) for the next
+     * call that looks -- not even HUP or ERR is wanted meanwhile. */
+    if (!want)
+      want = WR_EV_QUIET;
   }
   /* Compared with what the transport holds, defaults included: a listener
    * starts out watching IN, and must stop until an accept asks for it. */

@@ -77,6 +77,11 @@ struct wr_sock {
   int busy;
   int shut_pending; /* WR_SHUT_* postponed until the queue is empty */
   int wr_shut;      /* shutdown(write) done */
+  /* ... by the postponed path, once the queue drained: only then does
+   * inet_drv set TCP_ADDF_SHUTDOWN_WR_DONE, which keeps a later EPIPE
+   * from counting as a reset (OTP 25 sets it after an immediate shutdown
+   * only when that failed). */
+  int wr_shut_done;
 };
 
 /* The most an `active true` socket reads in one call (sock_recv.c): one

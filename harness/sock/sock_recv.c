@@ -269,29 +269,6 @@ void wr_sock_armed_(wr_sock *s, int rearm, int active_set) {
   wr_sock_deliver_(s);
 }
 
-/* A passive socket not being read saw HUP or ERR: the kernel will keep
- * reporting it, so take what it holds now into the driver buffer and let
- * the handle go; a later recv delivers the packets, then the close. */
-static void hangup(wr_sock *s) {
-  for (int guard = 0; guard < 100000; guard++) {
-    long n =
-        wr_net_recv(s->env->net, s->h, s->env->scratch, sizeof s->env->scratch);
-    if (n > 0) {
-      if (wr_stream_feed(&s->rx, s->env->scratch, (size_t)n) != 0) {
-        out_of_memory(s, WR_ENOMEM); /* the run ends; nothing is lost unsaid */
-        return;
-      }
-      continue;
-    }
-    if (!s->rd_done && n != WR_EAGAIN)
-      saw_end(s, n);
-    break;
-  }
-  if (!s->rd_done)
-    saw_end(s, 0);
-  wr_sock_release_(s, 0);
-}
-
 #define READS_PER_EVENT 16
 
 void wr_sock_input_(wr_sock *s, uint32_t events) {
@@ -302,8 +279,11 @@ void wr_sock_input_(wr_sock *s, uint32_t events) {
   if (s->in_recv)
     return; /* the waiting recv reads for itself */
   if (s->active == WR_ACTIVE_FALSE || s->rd_done) {
-    if (events & (WR_EV_HUP | WR_EV_ERR))
-      hangup(s);
+    /* Not reading: only a queue being written made this event come (the
+     * socket is quiet otherwise, sock_env.c wr_sock_watch_); the write
+     * meets the end and reports it. */
+    if ((events & (WR_EV_HUP | WR_EV_ERR)) && s->qlen)
+      wr_sock_flush_(s);
     return;
   }
   if (s->rx.error) {

@@ -57,7 +57,7 @@ void wr_sock_flush_(wr_sock *s) {
     int how = s->shut_pending;
     s->shut_pending = 0;
     if (wr_net_shutdown(s->env->net, s->h, how) == 0 && (how & WR_SHUT_WR))
-      s->wr_shut = 1;
+      s->wr_shut = s->wr_shut_done = 1;
   }
   wr_sock_watch_(s);
 }
@@ -100,10 +100,11 @@ static int putv(wr_sock *s, wr_iovec *iov, int cnt) {
 }
 
 int wr_sock_send_failed_(wr_sock *s, int err, int caller) {
-  /* EPIPE counts as a reset unless our own shutdown(write) caused it, as
-   * inet_drv's tcp_send_error has it (a peer that closed answers the
-   * first write with an RST, and the next write meets EPIPE). */
-  int reset = err == WR_ECONNRESET || (err == WR_EPIPE && !s->wr_shut);
+  /* EPIPE counts as a reset unless a postponed shutdown(write) caused
+   * it, as inet_drv's tcp_send_error has it (a peer that closed answers
+   * the first write with an RST, and the next write meets EPIPE). Any
+   * other err (WR_CLOSED: a send while a shutdown waits) is a close. */
+  int reset = err == WR_ECONNRESET || (err == WR_EPIPE && !s->wr_shut_done);
   int show = reset && s->show_econnreset;
   s->write_failed = 1;
   s->send_reported = 1;
@@ -168,16 +169,14 @@ int wr_sock_send(wr_sock *s, const void *data, size_t len) {
     }
     return wr_sock_send_failed_(s, s->wr_shut ? WR_EPIPE : WR_ECONNRESET, 1);
   }
-  if (s->wr_shut || s->shut_pending) {
-    /* A send after shutdown(write), or while it waits for the queue:
-     * closed, and the socket closes, discarding the queue. */
-    wr_sock_close_port_(s, 0);
-    return WR_CLOSED;
-  }
+  if (s->shut_pending) /* a shutdown waits for the queue: a close */
+    return wr_sock_send_failed_(s, WR_CLOSED, 1);
   uint8_t hdr[4];
   int hl = wr_encode_header(s->packet, len, WR_ENCODE_WRAP, hdr);
   if (hl <= 0 && len == 0)
-    return 0; /* nothing goes on the wire */
+    return 0;     /* nothing goes on the wire */
+  if (s->wr_shut) /* the kernel's EPIPE, after our own shutdown(write) */
+    return wr_sock_send_failed_(s, WR_EPIPE, 1);
   int was_queued = s->qlen > 0;
   int rc = 0;
   if (hl > 0 && (s->qlen || s->delay_send)) {

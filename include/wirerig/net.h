@@ -82,6 +82,12 @@ enum {
   WR_EV_HUP = 1u << 3,
   WR_EV_ERR = 1u << 4,
   WR_EV_TIMER = 1u << 5,
+  /* As the whole interest of wr_net_watch: nothing at all, not even ERR
+   * and HUP, until the interest changes (epoll would report those for a
+   * registered descriptor whatever it asks for). For a socket whose owner
+   * is not reading, as inet_drv deselects one: what the kernel learns
+   * meanwhile is found by the next call that looks. */
+  WR_EV_QUIET = 1u << 6,
 };
 #define WR_EV_ALWAYS_ (WR_EV_ERR | WR_EV_HUP)
 
@@ -392,14 +398,17 @@ static inline uint32_t wr_net_interest(wr_net *n, int h) {
 }
 
 /* Sets the events a handle is polled for (WR_EV_IN / WR_EV_OUT / RDHUP;
- * ERR and HUP are always reported). Defaults: IN for listeners and
- * accepted connections, OUT for connecting ones. */
+ * ERR and HUP are always reported, unless the interest is WR_EV_QUIET
+ * alone). Defaults: IN for listeners and accepted connections, OUT for
+ * connecting ones. */
 static inline int wr_net_watch(wr_net *n, int h, uint32_t interest) {
   wr_net_slot *s = wr_net_slot_(n, h);
   if (!s)
     return WR_EBADF;
-  if (interest & ~(uint32_t)(WR_EV_IN | WR_EV_OUT | WR_EV_RDHUP))
-    return WR_EINVAL;
+  if (interest & ~(uint32_t)(WR_EV_IN | WR_EV_OUT | WR_EV_RDHUP)) {
+    if (interest != WR_EV_QUIET)
+      return WR_EINVAL;
+  }
   int rc = n->ops->watch(n, h, interest);
   if (rc == 0)
     s->interest = interest;
