@@ -93,6 +93,7 @@ struct wr_sockenv {
    * 16 KiB flood (bench_sock). */
   void *cache[WR_MSG_CACHE];
   int ncache;
+  wr_sock_sched sched;   /* wr_sockenv_set_sched; yield NULL: none */
   wr_sock_limits limits; /* wr_sockenv_set_limits */
   wr_sock_limit_hit hit; /* the first limit met */
   /* Last, and never zeroed (wr_sockenv_create clears only what comes

@@ -275,3 +275,11 @@ int wr_sock_close(wr_sock *s) {
   wr_sock_close_port_(s, 0);
   return 0;
 }
+
+int wr_sock_owner_exit(wr_sock *s) {
+  if (!s)
+    return WR_EINVAL;
+  if (!s->port_closed)
+    wr_sock_close_port_(s, s->linger_on && s->linger_s == 0 && !s->listener);
+  return 0;
+}
