@@ -375,6 +375,7 @@ static int st_target(scn_parser *p, const tok *kw) {
   e.name = ep->name;
   e.kind = ep->kind;
   e.pos = ep->pos;
+  e.proc = ep->proc;
   *ep = e;
   st.ep = k;
   return wr_scnp_step_add(p, &st) ? 0 : -1;
