@@ -29,7 +29,7 @@
 #define REASONS                                                                \
   "einval emsgsize enomem closed timeout econnreset enotconn ealready eagain " \
   "econnrefused eaddrinuse eaddrnotavail epipe etimedout ehostunreach ebadf "  \
-  "eio enoent eacces enotsup eproto eoverflow eof unknown emfile enfile "     \
+  "eio enoent eacces enotsup eproto eoverflow eof unknown emfile enfile "      \
   "not_owner killed"
 
 typedef struct bad_row {
@@ -636,11 +636,9 @@ static const bad_row rows[] = {
      "block; spawn every process at the top",
      1},
     {"process awaits itself", "spawn A {\n  await A\n}\n",
-     "2:9: process 'A' cannot await itself (it would wait for its own end)",
-     1},
+     "2:9: process 'A' cannot await itself (it would wait for its own end)", 1},
     {"spawn without a name", "spawn {\n}\n",
-     "1:7: missing process name after 'spawn'; expected a name, found '{'",
-     1},
+     "1:7: missing process name after 'spawn'; expected a name, found '{'", 1},
     {"spawn without a block", "spawn A\n",
      "1:8: expected '{' after spawn A, found end of line", 1},
     {"spawn never closed", "spawn A {\n",

@@ -1049,8 +1049,8 @@ static int exec_step(run_rt *rt, const wr_scn_step *st) {
     char text[64];
     if (wr_run_await_(rt, st, text, sizeof text))
       return 1;
-    return judge(rt, st,
-                 strcmp(text, st->on ? "killed" : "normal") == 0, text, text);
+    return judge(rt, st, strcmp(text, st->on ? "killed" : "normal") == 0, text,
+                 text);
   }
   case WR_SCN_KILL:
     rc = wr_run_kill_(rt, st);

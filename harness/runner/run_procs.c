@@ -138,9 +138,7 @@ static void *proc_main(void *arg) {
   return NULL;
 }
 
-static int hook_killed(void *ctx) {
-  return wr_run_dead_(ctx) ? WR_KILLED : 0;
-}
+static int hook_killed(void *ctx) { return wr_run_dead_(ctx) ? WR_KILLED : 0; }
 
 static int hook_yield(void *ctx, wr_time own, int first, wr_time *until) {
   run_rt *rt = ctx;
@@ -235,9 +233,9 @@ int wr_run_await_(run_rt *rt, const wr_scn_step *st, char *text, size_t len) {
     return 0;
   }
   run_proc *p = &ps->p[slot];
-  long ms = st->has_timeout ? (long)((st->timeout + WR_NS_PER_MS - 1) /
-                                     WR_NS_PER_MS)
-                            : rt->default_ms;
+  long ms = st->has_timeout
+                ? (long)((st->timeout + WR_NS_PER_MS - 1) / WR_NS_PER_MS)
+                : rt->default_ms;
   int rc = wr_sockenv_wait(rt->env, ms, proc_over, p);
   if (wr_run_dead_(rt))
     return 1;
@@ -268,8 +266,8 @@ void wr_run_procs_end_(run_rt *rt) {
   if (!ps)
     return;
   /* The file's end awaits every process, as if `await P` for each. */
-  for (size_t q = 1; q < ps->n && !rt->halt && !rt->r->bound &&
-                     rt->r->verdict == WR_RUN_PASS;
+  for (size_t q = 1;
+       q < ps->n && !rt->halt && !rt->r->bound && rt->r->verdict == WR_RUN_PASS;
        q++) {
     if (wr_sockenv_wait(rt->env, rt->default_ms, proc_over, &ps->p[q]) == 0)
       continue;

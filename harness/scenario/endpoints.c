@@ -10,9 +10,8 @@
 /* Statement keywords cannot name endpoints: `net listen` would read as a
  * network directive. */
 static const char *const reserved[] = {
-    "scenario", "seeds",  "transports", "exhaustive", "target",
-    "wait",     "repeat", "elapsed",    "net",        "spawn",
-    "await",    "kill",   NULL};
+    "scenario", "seeds", "transports", "exhaustive", "target", "wait", "repeat",
+    "elapsed",  "net",   "spawn",      "await",      "kill",   NULL};
 
 static const char *kind_name(wr_scn_ep_kind k) {
   switch (k) {

@@ -347,11 +347,10 @@ wr_scenario *wr_scn_parse(const char *file, const char *text, size_t len,
     scn_blockbuild *b = &p.blocks[p.depth - 1];
     p.failed = 0;
     if (!b->quiet)
-      wr_scnp_err_at(
-          &p, b->line, b->col,
-          "unbalanced '{': this %s block is never closed; expected "
-          "a line with '}' alone",
-          b->spawn ? "spawn" : "repeat");
+      wr_scnp_err_at(&p, b->line, b->col,
+                     "unbalanced '{': this %s block is never closed; expected "
+                     "a line with '}' alone",
+                     b->spawn ? "spawn" : "repeat");
     b->owner->body.steps = b->steps;
     b->owner->body.n = b->n;
     p.depth--;

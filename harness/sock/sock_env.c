@@ -127,6 +127,12 @@ static void on_event(wr_sockenv *env, const wr_net_event *ev) {
     return; /* the waiting call looks at readiness itself */
   if ((ev->events & WR_EV_OUT) && s->qlen)
     wr_sock_flush_(s);
+  if (s->exit_flush) {
+    /* Nobody reads for a dead owner; a peer that is gone ends the flush. */
+    if (s->h >= 0 && (ev->events & (WR_EV_HUP | WR_EV_ERR)))
+      wr_sock_release_(s, 0);
+    return;
+  }
   if (s->h >= 0 && (ev->events & (WR_EV_IN | WR_EV_HUP | WR_EV_ERR)))
     wr_sock_input_(s, ev->events);
 }

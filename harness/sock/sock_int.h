@@ -68,6 +68,10 @@ struct wr_sock {
   int busy;
   int shut_pending; /* WR_SHUT_* postponed until the queue is empty */
   int wr_shut;      /* shutdown(write) done */
+  /* The owner exited with data queued (wr_sock_owner_exit): the port is
+   * closed for every caller, and the descriptor closes once the loop has
+   * written the queue out. */
+  int exit_flush;
 };
 
 /* The most an `active true` socket reads in one call (sock_recv.c): one

@@ -39,7 +39,7 @@ extern "C" {
   X(UNKNOWN, "unknown", "unknown system error")                                \
   X(EMFILE, "emfile", "too many open files in this process")                   \
   X(ENFILE, "enfile", "too many open files in the system")                     \
-  X(NOT_OWNER, "not_owner", "the calling process does not own the socket")    \
+  X(NOT_OWNER, "not_owner", "the calling process does not own the socket")     \
   X(KILLED, "killed", "the waiting process was killed")
 
 /* Positions in the table; the codes are their negations, -1 onwards. */

@@ -202,11 +202,11 @@ int wr_sock_close(wr_sock *s);
  * waiting in the old owner's mailbox, to mb. */
 int wr_sock_controlling_process(wr_sock *s, wr_mailbox *mb);
 wr_mailbox *wr_sock_owner(const wr_sock *s);
-/* The owner process exited: the port closes at once, as a linked port
- * does, without gen_tcp:close's wait for the send queue (what the driver
- * still queues is dropped; the kernel sends what it holds, then FIN; with
- * {linger,{true,0}} an RST). The peer sees the close. 0; closing twice is
- * 0. */
+/* The owner process exited: the port closes at once for every caller,
+ * as a linked port does; what the driver still queues is written out by
+ * the event loop (no call waits for it), then the FIN follows; with
+ * {linger,{true,0}} an RST and the queue is dropped. The peer sees the
+ * close. 0; closing twice is 0. */
 int wr_sock_owner_exit(wr_sock *s);
 
 /* ---- options ------------------------------------------------------------ */
