@@ -128,9 +128,9 @@ static void *proc_main(void *arg) {
     rt->halt = 1; /* a failure in any process ends the run */
   p->exit_killed = p->killed || rt->halt;
   owner_exit(rt, p->ep);
-  save(rt, p);
   pthread_mutex_lock(&ps->mu);
   p->state = P_DONE;
+  ps->epoch++; /* its end is news: an await, a closed socket */
   size_t to = next_live(ps, me);
   ps->cur = to;
   pthread_cond_signal(&ps->p[to].cv);
