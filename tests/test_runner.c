@@ -680,6 +680,29 @@ static void test_kill_and_leftover(void **state) {
   wr_scn_free(s);
 }
 
+/* A process's end is news to the others before time moves: P ends at
+ * 10 ms while Q waits until 1 s, and the main process's await returns at
+ * 10 ms, not when Q's wait ends. */
+static void test_process_end_wakes_await(void **state) {
+  (void)state;
+  wr_scenario *s = parse("L listen active=false\n"
+                         "spawn P {\n"
+                         "  wait 10ms\n"
+                         "}\n"
+                         "spawn Q {\n"
+                         "  q accept L timeout=1s -> error timeout\n"
+                         "}\n"
+                         "wait 5ms\n"
+                         "await P\n"
+                         "elapsed == 10ms\n"
+                         "await Q\n"
+                         "elapsed == 1s\n");
+  wr_run_result r = {0};
+  assert_int_equal(run(s, WR_RUN_SIM, 1, NULL, &r), WR_RUN_PASS);
+  wr_run_result_free(&r);
+  wr_scn_free(s);
+}
+
 /* Same seed, same interleaving: the log and simnet's trace. */
 static void test_processes_deterministic(void **state) {
   (void)state;
@@ -721,6 +744,7 @@ int main(void) {
       cmocka_unit_test(test_process_failure_ends_run),
       cmocka_unit_test(test_kill_and_leftover),
       cmocka_unit_test(test_processes_deterministic),
+      cmocka_unit_test(test_process_end_wakes_await),
       cmocka_unit_test(test_log_of_a_passing_run),
       cmocka_unit_test(test_failure_names_step_expected_observed),
       cmocka_unit_test(test_schedule_text_round_trip),
