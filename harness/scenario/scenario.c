@@ -246,8 +246,7 @@ int wr_scnp_duration(scn_parser *p, const tok *t, const char *what,
 
 static void free_block(wr_scn_block *b) {
   for (size_t k = 0; k < b->n; k++)
-    if (b->steps[k].kind == WR_SCN_REPEAT ||
-        b->steps[k].kind == WR_SCN_SPAWN)
+    if (b->steps[k].kind == WR_SCN_REPEAT || b->steps[k].kind == WR_SCN_SPAWN)
       free_block(&b->steps[k].body);
   free(b->steps);
   b->steps = NULL;
