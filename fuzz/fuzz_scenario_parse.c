@@ -158,7 +158,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (size_t k = 0; k < s->nendpoints; k++) {
       if (!s->endpoints[k].name || !s->endpoints[k].name[0])
         fail("an endpoint without a name");
-      int in = s->endpoints[k].proc;
+      int in = s->endpoints[k].proc - 1; /* -1: main */
       if (in != -1 &&
           (in < 0 || (size_t)in >= s->nendpoints || !s->endpoints[in].process))
         fail("an endpoint declared in something that is not a process");

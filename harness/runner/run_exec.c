@@ -1037,7 +1037,7 @@ static int exec_step(run_rt *rt, const wr_scn_step *st) {
     if (rc == 0)
       rt->eps[st->ep].owner = rt->s->endpoints[st->peer].process
                                   ? st->peer
-                                  : rt->s->endpoints[st->peer].proc;
+                                  : rt->s->endpoints[st->peer].proc - 1;
     return judge_rc(rt, st, rc);
   case WR_SCN_SPAWN:
     rc = wr_run_spawn_(rt, st);
@@ -1253,7 +1253,7 @@ wr_run_verdict wr_run_once(const wr_scenario *s, const wr_run_params *p,
     rt.eps[i].client_of = -1;
     rt.eps[i].pid = -1;
     rt.eps[i].outfd = -1;
-    rt.eps[i].owner = s->endpoints[i].proc;
+    rt.eps[i].owner = s->endpoints[i].proc - 1; /* -1: main */
   }
   rt.cur = -1;
   if (s->transports == WR_SCN_SIM && p->transport == WR_RUN_LOOPBACK)

@@ -88,7 +88,7 @@ int wr_scnp_declare(scn_parser *p, const tok *t, wr_scn_ep_kind k) {
   if (!e->name)
     return -1;
   e->kind = k;
-  e->proc = p->proc;
+  e->proc = p->proc + 1; /* scenario.h: 0 is main */
   e->pos.file = s->file;
   e->pos.line = t->line;
   e->pos.col = t->col;

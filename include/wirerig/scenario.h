@@ -77,9 +77,10 @@ typedef struct wr_scn_endpoint {
   /* `spawn NAME { ... }`: a mailbox that names a process (its mailbox is
    * the process's own). */
   int process;
-  /* The process whose block declared the name (an endpoint index), -1
-   * for the file's main process: sockets belong to it until `owner`
-   * moves them, and close when it ends. */
+  /* The process whose block declared the name: its endpoint index + 1,
+   * 0 for the file's main process (so that a scenario built in C, zeroed,
+   * has everything in main). Sockets belong to it until `owner` moves
+   * them, and close when it ends. */
   int proc;
   /* target */
   const char *command; /* start: with {port} still in it; NULL for `at` */

@@ -157,8 +157,8 @@ void scn_dump(const wr_scenario *s, tu_str *o) {
       tu_str_printf(o, " named_conn");
     if (e->process)
       tu_str_printf(o, " process");
-    if (e->proc >= 0)
-      tu_str_printf(o, " in=%s", s->endpoints[e->proc].name);
+    if (e->proc > 0)
+      tu_str_printf(o, " in=%s", s->endpoints[e->proc - 1].name);
     if (e->command)
       tu_str_printf(o, " cmd=\"%s\"", e->command);
     if (e->ready)
