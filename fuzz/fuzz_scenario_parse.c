@@ -106,8 +106,17 @@ static void check_block(const wr_scenario *s, const wr_scn_block *b,
     check_expect(&st->expect);
     if (st->kind == WR_SCN_REPEAT)
       check_block(s, &st->body, lines, depth + 1);
+    else if (st->kind == WR_SCN_SPAWN && depth == 0)
+      check_block(s, &st->body, lines, depth + 1);
+    else if (st->kind == WR_SCN_SPAWN)
+      fail("a spawn inside a block");
     else if (st->body.n)
-      fail("a body on a step that is not a repeat");
+      fail("a body on a step that is not a repeat or a spawn");
+    /* Processes: spawn, await and kill name a process, spawned once. */
+    if ((st->kind == WR_SCN_SPAWN || st->kind == WR_SCN_AWAIT ||
+         st->kind == WR_SCN_KILL) &&
+        (st->ep < 0 || !s->endpoints[st->ep].process))
+      fail("a process step on a name that is not a process");
     if (st->kind >= WR_SCN_NET_POLICY && st->kind < WR_SCN_NET_REFUSE &&
         (st->ep < 0 || st->peer < 0))
       fail("a net directive without its direction");
@@ -146,9 +155,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       fail("an error that formats to nothing");
   }
   if (s->nerrors == 0) {
-    for (size_t k = 0; k < s->nendpoints; k++)
+    for (size_t k = 0; k < s->nendpoints; k++) {
       if (!s->endpoints[k].name || !s->endpoints[k].name[0])
         fail("an endpoint without a name");
+      int in = s->endpoints[k].proc - 1; /* -1: main */
+      if (in != -1 &&
+          (in < 0 || (size_t)in >= s->nendpoints || !s->endpoints[in].process))
+        fail("an endpoint declared in something that is not a process");
+    }
     check_block(s, &s->steps, lines, 0);
   }
   wr_scn_free(s);

@@ -588,8 +588,163 @@ static void test_repeat_until(void **state) {
   wr_scn_free(s);
 }
 
+/* Processes: a blocked accept lets the main process run; the clock moves
+ * only when both wait, so the accept ends when the listener closes (30 ms
+ * of virtual time), not at its own timeout; the log lists main's
+ * observations, then A's. (scenarios/processes/accept-closed-by-other.scn
+ * runs it on loopback too.) */
+static const char *accept_closed = "L listen active=false\n"
+                                   "spawn A {\n"
+                                   "  a accept L timeout=1s -> error closed\n"
+                                   "  elapsed < 31ms\n"
+                                   "}\n"
+                                   "wait 30ms\n"
+                                   "L close\n"
+                                   "await A\n"
+                                   "elapsed == 30ms\n";
+
+static void test_processes_interleave(void **state) {
+  (void)state;
+  wr_scenario *s = parse(accept_closed);
+  wr_run_result r = {0};
+  assert_int_equal(run(s, WR_RUN_SIM, 1, NULL, &r), WR_RUN_PASS);
+  char *log = log_text(&r);
+  assert_string_equal(log, "1 listen -> ok\n"
+                           "2 spawn -> ok\n"
+                           "6 wait -> ok\n"
+                           "7 close -> ok\n"
+                           "8 await -> normal\n"
+                           "9 elapsed -> 30000000ns\n"
+                           "3 accept -> error closed\n"
+                           "4 elapsed -> 30000000ns\n");
+  free(log);
+  wr_run_result_free(&r);
+  wr_scn_free(s);
+}
+
+/* A failure in a spawned process ends the whole run there: the main
+ * process, blocked in its wait, stops without another observation. */
+static void test_process_failure_ends_run(void **state) {
+  (void)state;
+  wr_scenario *s = parse("L listen active=false\n"
+                         "spawn A {\n"
+                         "  a accept L timeout=10ms\n"
+                         "}\n"
+                         "wait 1s\n"
+                         "L close\n");
+  wr_run_result r = {0};
+  assert_int_equal(run(s, WR_RUN_SIM, 1, NULL, &r), WR_RUN_FAIL);
+  assert_non_null(r.fail_step);
+  assert_int_equal(r.fail_step->pos.line, 3);
+  assert_string_equal(r.observed, "error timeout");
+  char *log = log_text(&r);
+  assert_null(strstr(log, "wait"));
+  assert_null(strstr(log, "close"));
+  free(log);
+  wr_run_result_free(&r);
+  wr_scn_free(s);
+}
+
+/* kill: the process stops in its wait (its step says nothing), its
+ * socket closes (the peer's recv sees it), await says killed; a process
+ * still running when the file ends is the harness's ERROR, named. */
+static void test_kill_and_leftover(void **state) {
+  (void)state;
+  wr_scenario *s = parse("L listen active=false\n"
+                         "spawn P {\n"
+                         "  c connect L manual active=false\n"
+                         "  c recv 0 timeout=10s -> \"never\"\n"
+                         "}\n"
+                         "a accept L\n"
+                         "kill P\n"
+                         "a recv 0 -> error closed\n"
+                         "await P -> killed\n");
+  wr_run_result r = {0};
+  assert_int_equal(run(s, WR_RUN_SIM, 1, NULL, &r), WR_RUN_PASS);
+  char *log = log_text(&r);
+  assert_null(strstr(log, "4 recv"));
+  assert_non_null(strstr(log, "9 await -> killed\n"));
+  free(log);
+  wr_run_result_free(&r);
+  wr_scn_free(s);
+
+  s = parse("L listen active=false\n"
+            "spawn P {\n"
+            "  a accept L timeout=60s -> error closed\n"
+            "}\n");
+  memset(&r, 0, sizeof r);
+  assert_int_equal(run(s, WR_RUN_SIM, 1, NULL, &r), WR_RUN_ERROR);
+  assert_non_null(strstr(r.reason, "inline.scn:2:1: process P was still "
+                                   "running at the end of the file"));
+  wr_run_result_free(&r);
+  wr_scn_free(s);
+}
+
+/* A process's end is news to the others before time moves: P ends at
+ * 10 ms while Q waits until 1 s, and the main process's await returns at
+ * 10 ms, not when Q's wait ends. */
+static void test_process_end_wakes_await(void **state) {
+  (void)state;
+  wr_scenario *s = parse("L listen active=false\n"
+                         "spawn P {\n"
+                         "  wait 10ms\n"
+                         "}\n"
+                         "spawn Q {\n"
+                         "  q accept L timeout=1s -> error timeout\n"
+                         "}\n"
+                         "wait 5ms\n"
+                         "await P\n"
+                         "elapsed == 10ms\n"
+                         "await Q\n"
+                         "elapsed == 1s\n");
+  wr_run_result r = {0};
+  assert_int_equal(run(s, WR_RUN_SIM, 1, NULL, &r), WR_RUN_PASS);
+  wr_run_result_free(&r);
+  wr_scn_free(s);
+}
+
+/* Same seed, same interleaving: the log and simnet's trace. */
+static void test_processes_deterministic(void **state) {
+  (void)state;
+  wr_scenario *s = parse("L listen active=false\n"
+                         "c1 connect L manual active=false\n"
+                         "c2 connect L manual active=false\n"
+                         "spawn A {\n"
+                         "  a accept L\n"
+                         "  a recv 0 -> any\n"
+                         "}\n"
+                         "spawn B {\n"
+                         "  b accept L\n"
+                         "  b recv 0 -> any\n"
+                         "}\n"
+                         "net c1->L random:1-3 latency:1ms jitter:1ms-9ms\n"
+                         "net c2->L random:1-3 latency:1ms jitter:1ms-9ms\n"
+                         "c1 send \"abcdef\"\n"
+                         "c2 send \"uvwxyz\"\n"
+                         "await A\n"
+                         "await B\n");
+  wr_run_result a = {0}, b = {0};
+  for (uint64_t seed = 1; seed <= 10; seed++) {
+    assert_int_equal(run(s, WR_RUN_SIM, seed, NULL, &a), WR_RUN_PASS);
+    assert_int_equal(run(s, WR_RUN_SIM, seed, NULL, &b), WR_RUN_PASS);
+    char *la = log_text(&a), *lb = log_text(&b);
+    assert_string_equal(la, lb);
+    assert_true(a.trace_hash == b.trace_hash);
+    free(la);
+    free(lb);
+  }
+  wr_run_result_free(&a);
+  wr_run_result_free(&b);
+  wr_scn_free(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_processes_interleave),
+      cmocka_unit_test(test_process_failure_ends_run),
+      cmocka_unit_test(test_kill_and_leftover),
+      cmocka_unit_test(test_processes_deterministic),
+      cmocka_unit_test(test_process_end_wakes_await),
       cmocka_unit_test(test_log_of_a_passing_run),
       cmocka_unit_test(test_failure_names_step_expected_observed),
       cmocka_unit_test(test_schedule_text_round_trip),

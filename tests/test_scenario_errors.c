@@ -29,7 +29,8 @@
 #define REASONS                                                                \
   "einval emsgsize enomem closed timeout econnreset enotconn ealready eagain " \
   "econnrefused eaddrinuse eaddrnotavail epipe etimedout ehostunreach ebadf "  \
-  "eio enoent eacces enotsup eproto eoverflow eof unknown emfile enfile"
+  "eio enoent eacces enotsup eproto eoverflow eof unknown emfile enfile "      \
+  "not_owner killed"
 
 typedef struct bad_row {
   const char *name;
@@ -51,8 +52,8 @@ static const bad_row rows[] = {
      "1:2: missing verb after 's'; expected one of: " VERBS, 1},
     {"not a statement", "\"x\" listen\n",
      "1:1: expected a statement (NAME VERB ..., or scenario, seeds, "
-     "transports, exhaustive, target, net, wait, repeat, elapsed, rounds), "
-     "found "
+     "transports, exhaustive, target, net, wait, repeat, elapsed, rounds, "
+     "spawn, await, kill), found "
      "'\"x\"'",
      1},
     {"bad escape",
@@ -609,6 +610,55 @@ static const bad_row rows[] = {
      "3:13: bad expectation for stream; expected DATA, bytes N, prefix DATA, "
      "len N or $VAR, found 'any'",
      1},
+    /* processes */
+    {"await of an unknown process", "await P\n",
+     "1:7: unknown process 'P' for await; expected a name spawned above "
+     "(spawn NAME { ... })",
+     1},
+    {"kill of an unknown process", "kill P\n",
+     "1:6: unknown process 'P' for kill; expected a name spawned above "
+     "(spawn NAME { ... })",
+     1},
+    {"await of a socket", "s listen\nawait s\n",
+     "2:7: 's' is not a process (only spawn NAME { ... } makes one); await "
+     "needs a process",
+     1},
+    {"await before the spawn", "await P\nspawn P {\n}\n",
+     "1:7: unknown process 'P' for await; expected a name spawned above "
+     "(spawn NAME { ... })",
+     1},
+    {"nested spawn", "spawn A {\n  spawn B {\n  }\n}\n",
+     "2:3: spawn is allowed only at the top of the file, not inside a spawn "
+     "block; spawn every process at the top",
+     1},
+    {"spawn inside repeat", "repeat 2 {\n  spawn B {\n  }\n}\n",
+     "2:3: spawn is allowed only at the top of the file, not inside a repeat "
+     "block; spawn every process at the top",
+     1},
+    {"process awaits itself", "spawn A {\n  await A\n}\n",
+     "2:9: process 'A' cannot await itself (it would wait for its own end)", 1},
+    {"spawn without a name", "spawn {\n}\n",
+     "1:7: missing process name after 'spawn'; expected a name, found '{'", 1},
+    {"spawn without a block", "spawn A\n",
+     "1:8: expected '{' after spawn A, found end of line", 1},
+    {"spawn never closed", "spawn A {\n",
+     "1:1: unbalanced '{': this spawn block is never closed; expected a line "
+     "with '}' alone",
+     1},
+    {"spawn of a name in use", "s listen\nspawn s {\n}\n",
+     "2:7: duplicate endpoint 's'; already declared at line 1 column 1", 1},
+    {"bad await result", "spawn A {\n}\nawait A -> ok\n",
+     "3:12: bad exit reason after '->' for await; expected normal or killed, "
+     "found 'ok'",
+     1},
+    {"await option", "spawn A {\n}\nawait A within=1s\n",
+     "3:9: unknown option 'within' for await; expected timeout=T", 1},
+    {"header inside spawn", "spawn A {\n  seeds 3\n}\n",
+     "2:3: 'seeds' is not allowed inside a spawn block", 1},
+    {"kill with extra", "spawn A {\n}\nkill A now\n",
+     "3:8: extra token 'now'; expected end of line", 1},
+    {"owner with a bad result", "s listen\nc connect s\nc owner m -> maybe\n",
+     "3:14: expected ok or error REASON after '->', found 'maybe'", 1},
 };
 
 /* Formats e the way `wirerig check` does, without the file name. */

@@ -230,6 +230,28 @@ static void test_linger_zero_resets(void **st) {
   sx_each(linger0, P " linger=true,0", P " show_econnreset=true");
 }
 
+/* The owner exited with data queued: the port is closed for every caller
+ * at once, nobody waits, and the loop still writes the queue out before
+ * the FIN (OTP 25, scenarios/processes/owner-exit-flushes.scn). */
+static void owner_exit(sx *x) {
+  if (!bulk_ok(x))
+    return;
+  uint8_t *a = pattern(BIG, 0);
+  TU_CHECK(wr_sock_send(x->c, a, BIG) == 0, "send");
+  TU_CHECK(wr_sock_queued(x->c) > 0, "queued");
+  TU_CHECK(wr_sock_owner_exit(x->c) == 0, "owner exit");
+  TU_CHECK(wr_sock_send(x->c, "x", 1) == WR_CLOSED, "the port is closed");
+  TU_CHECK(wr_sock_owner_exit(x->c) == 0, "a second exit");
+  size_t got = drain(x, x->s, BIG);
+  TU_CHECK(got == BIG, "peer got %zu of %u", got, BIG);
+  SX_EQ(sx_recv(x, x->s, 0, 5000), "error closed");
+  free(a);
+}
+static void test_owner_exit_flushes(void **st) {
+  (void)st;
+  sx_each(owner_exit, P, P);
+}
+
 /* delay_send: sends go through the queue, the bytes are the same. */
 static void delayed(sx *x) {
   SX_SEND(x->c, "\0\1a");
@@ -267,6 +289,7 @@ static void test_linger_timeout(void **st) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_send_framing),
+      cmocka_unit_test(test_owner_exit_flushes),
       cmocka_unit_test(test_watermark_send_timeout),
       cmocka_unit_test(test_send_timeout_close),
       cmocka_unit_test(test_shutdown_postponed),

@@ -35,7 +35,7 @@ static void obs_add(run_rt *rt, const wr_scn_step *st, const char *text,
   /* Inside repeat ... until, the rounds a transport needs are its own
    * (a kernel's buffers against simnet's): the loop logs one observation
    * for all of them when it ends. */
-  if (rt->until)
+  if (rt->until || wr_run_dead_(rt))
     return;
   if (r->nobs == r->obs_cap) {
     size_t cap = r->obs_cap ? r->obs_cap * 2 : 64;
@@ -57,6 +57,7 @@ static void obs_add(run_rt *rt, const wr_scn_step *st, const char *text,
     r->buf_cap = cap;
   }
   r->obs[r->nobs].step = st;
+  r->obs[r->nobs].proc = rt->cur;
   r->obs[r->nobs].text_off = r->buf_len;
   memcpy(r->buf + r->buf_len, text, tl);
   r->buf_len += tl;
@@ -89,6 +90,9 @@ static int until_met(const run_rt *rt, const char *text) {
 
 static int judge(run_rt *rt, const wr_scn_step *st, int pass, const char *text,
                  const char *key) {
+  /* A killed process's step (its wait ended by the kill) says nothing. */
+  if (wr_run_dead_(rt))
+    return 1;
   if (until_met(rt, text)) {
     rt->until_hit = 1; /* ends the loop: not a failure of this step */
     return 1;
@@ -112,6 +116,8 @@ static int judge(run_rt *rt, const wr_scn_step *st, int pass, const char *text,
 
 static int stop(run_rt *rt, wr_run_verdict v, const wr_scn_step *st,
                 const char *what) {
+  if (wr_run_dead_(rt))
+    return 1;
   rt->r->verdict = v;
   char pos[300] = "";
   if (st)
@@ -1019,8 +1025,39 @@ static int exec_step(run_rt *rt, const wr_scn_step *st) {
     return judge_rc(rt, st, rc);
   case WR_SCN_OWNER:
     s = ep_sock(rt, st->ep);
-    rc = s ? wr_sock_controlling_process(s, ep_mb(rt, st->peer)) : WR_ENOTCONN;
+    /* Only the owner may hand a socket on (gen_tcp: not_owner). The new
+     * owner is the process the mailbox names, or the one that declared
+     * it. */
+    if (s && rt->eps[st->ep].owner != rt->cur)
+      rc = WR_NOT_OWNER;
+    else if (s)
+      rc = wr_sock_controlling_process(s, ep_mb(rt, st->peer));
+    else
+      rc = WR_ENOTCONN;
+    if (rc == 0)
+      rt->eps[st->ep].owner = rt->s->endpoints[st->peer].process
+                                  ? st->peer
+                                  : rt->s->endpoints[st->peer].proc - 1;
     return judge_rc(rt, st, rc);
+  case WR_SCN_SPAWN:
+    rc = wr_run_spawn_(rt, st);
+    if (rc < 0)
+      return stop(rt, WR_RUN_ERROR, st, "cannot start the process");
+    obs_add(rt, st, "ok", "ok");
+    return 0;
+  case WR_SCN_AWAIT: {
+    char text[64];
+    if (wr_run_await_(rt, st, text, sizeof text))
+      return 1;
+    return judge(rt, st, strcmp(text, st->on ? "killed" : "normal") == 0, text,
+                 text);
+  }
+  case WR_SCN_KILL:
+    rc = wr_run_kill_(rt, st);
+    if (rc < 0)
+      return judge(rt, st, 0, "not spawned", "not spawned");
+    obs_add(rt, st, "ok", "ok");
+    return wr_run_dead_(rt); /* a process that killed itself stops */
   case WR_SCN_WAIT:
     wr_sockenv_run(rt->env, ms_of(st->t));
     obs_add(rt, st, "ok", "ok");
@@ -1063,8 +1100,16 @@ static int exec_step(run_rt *rt, const wr_scn_step *st) {
 }
 
 static int exec_block(run_rt *rt, const wr_scn_block *b) {
+  return wr_run_exec_block_(rt, b);
+}
+
+int wr_run_exec_block_(run_rt *rt, const wr_scn_block *b) {
   for (size_t i = 0; i < b->n; i++) {
+    if (wr_run_dead_(rt))
+      return 1;
     int rc = exec_step(rt, &b->steps[i]);
+    if (wr_run_dead_(rt))
+      return 1;
     /* A bound met during the step is the run's verdict, whatever the
      * step observed (a flood's mailbox refused messages). */
     if (check_bounds(rt, &b->steps[i]) || rc)
@@ -1093,6 +1138,26 @@ static int make_net(run_rt *rt, const wr_run_params *p) {
         wr_net_now(rt->net) + (wr_time)rt->timeout_s * WR_NS_PER_SEC;
   wr_sockenv_set_limits(rt->env, &lim);
   return 0;
+}
+
+static int procs_start(run_rt *rt) {
+  if (wr_run_procs_start_(rt))
+    return stop(rt, WR_RUN_ERROR, NULL, "out of memory");
+  return 0;
+}
+
+/* Observations process by process, each in its own order (runner.h):
+ * the order processes interleave in is the transport's. */
+static int obs_cmp(const void *a, const void *b) {
+  const wr_run_obs *x = a, *y = b;
+  if (x->proc != y->proc)
+    return x->proc < y->proc ? -1 : 1;
+  return x->text_off < y->text_off ? -1 : x->text_off > y->text_off;
+}
+
+static void sort_by_process(wr_run_result *r) {
+  if (r->nobs > 1)
+    qsort(r->obs, r->nobs, sizeof *r->obs, obs_cmp);
 }
 
 /* The segment boundaries simnet made in direction i, from the trace. */
@@ -1188,14 +1253,19 @@ wr_run_verdict wr_run_once(const wr_scenario *s, const wr_run_params *p,
     rt.eps[i].client_of = -1;
     rt.eps[i].pid = -1;
     rt.eps[i].outfd = -1;
+    rt.eps[i].owner = s->endpoints[i].proc - 1; /* -1: main */
   }
+  rt.cur = -1;
   if (s->transports == WR_SCN_SIM && p->transport == WR_RUN_LOOPBACK)
     stop(&rt, WR_RUN_SKIP, NULL, "the file says `transports sim`");
   else if (s->transports == WR_SCN_LOOPBACK && p->transport == WR_RUN_SIM)
     stop(&rt, WR_RUN_SKIP, NULL, "the file says `transports loopback`");
-  else if (!make_net(&rt, p) && !pcap_open(&rt, p)) {
+  else if (!make_net(&rt, p) && !pcap_open(&rt, p) && !procs_start(&rt)) {
     rt.start = wr_net_now(rt.net);
     exec_block(&rt, &s->steps);
+    wr_run_procs_end_(&rt);
+    if (s->uses_procs)
+      sort_by_process(r);
     r->elapsed = wr_net_now(rt.net) - rt.start;
     /* Directions exist only where the transport named its connections;
      * their bytes and cuts come from the same records. */

@@ -24,7 +24,13 @@ typedef struct run_ep {
    * message and drain data), kept only when the file uses `stream`. */
   uint8_t *stream;
   size_t slen, scap;
+  /* The process its sockets belong to (an endpoint index, -1 main):
+   * they close when it ends; only it may hand them on (`owner`). */
+  int owner;
+  int pslot; /* a process name: its slot in the process table, 0 none */
 } run_ep;
+
+struct run_procs;
 
 typedef struct run_rt {
   const wr_scenario *s;
@@ -58,6 +64,12 @@ typedef struct run_rt {
   wr_time wall_deadline; /* loopback: transport time the run must end by */
   uint32_t timeout_s;
   size_t max_mailbox, max_queue;
+  /* Processes (run_procs.c): NULL for a file without spawn. cur is the
+   * running process's endpoint (-1 main); halt: a process failed, so
+   * every other one stops at its next wait or step. */
+  struct run_procs *procs;
+  int cur;
+  int halt;
 } run_rt;
 
 /* Creates the run's transport (run_net.c); trace keeps simnet's trace
@@ -77,6 +89,27 @@ int wr_run_target_died(run_rt *rt, int step_failed, char *why, size_t len);
  * the run's shim schedule of ep on top (run_shim.c). 0, or -1 when they do
  * not fit. */
 int wr_run_shim_conn_reads_(const run_rt *rt, int ep, char *buf, size_t len);
+
+/* run_exec.c: runs a block of steps in the current process; 1 when the
+ * run (or the process) ends there. */
+int wr_run_exec_block_(run_rt *rt, const wr_scn_block *b);
+
+/* run_procs.c: the process table for a file with spawn, and the hooks
+ * that let a waiting process hand control to the others. 0, or 1 after
+ * setting an ERROR verdict. */
+int wr_run_procs_start_(run_rt *rt);
+/* After the main process's last step: awaits every process still
+ * running (then an ERROR if one does not end), stops them all, frees the
+ * table. */
+void wr_run_procs_end_(run_rt *rt);
+int wr_run_spawn_(run_rt *rt, const wr_scn_step *st);
+/* The observation of an await, in text (0), or 1 when the awaiting
+ * process itself was stopped. */
+int wr_run_await_(run_rt *rt, const wr_scn_step *st, char *text, size_t len);
+int wr_run_kill_(run_rt *rt, const wr_scn_step *st);
+/* The running process was killed, or the run halted: its steps stop
+ * without observations. */
+int wr_run_dead_(const run_rt *rt);
 
 /* Kills every started target's process group and reaps it. */
 void wr_run_targets_stop(run_rt *rt);

@@ -235,6 +235,9 @@ static void expect(rbuf *o, const wr_scn_step *st) {
   case WR_SCN_STATE:
     put(o, states[st->state]);
     return;
+  case WR_SCN_AWAIT:
+    put(o, st->on ? "killed" : "normal");
+    return;
   case WR_SCN_STREAM:
     if (st->has_n)
       put(o, "ok");

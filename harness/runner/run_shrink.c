@@ -67,7 +67,7 @@ static void mark_policies(const wr_scenario *s, const wr_scn_block *blk,
                           const wr_run_sched *sc, edit *e, int *found) {
   for (size_t i = 0; i < blk->n; i++) {
     const wr_scn_step *st = &blk->steps[i];
-    if (st->kind == WR_SCN_REPEAT)
+    if (st->kind == WR_SCN_REPEAT || st->kind == WR_SCN_SPAWN)
       mark_policies(s, &st->body, sc, e, found);
     if (st->kind != WR_SCN_NET_POLICY || st->pos.line >= e->nlines)
       continue;

@@ -10,8 +10,8 @@
 /* Statement keywords cannot name endpoints: `net listen` would read as a
  * network directive. */
 static const char *const reserved[] = {
-    "scenario", "seeds",  "transports", "exhaustive", "target",
-    "wait",     "repeat", "elapsed",    "net",        NULL};
+    "scenario", "seeds", "transports", "exhaustive", "target", "wait", "repeat",
+    "elapsed",  "net",   "spawn",      "await",      "kill",   NULL};
 
 static const char *kind_name(wr_scn_ep_kind k) {
   switch (k) {
@@ -88,6 +88,7 @@ int wr_scnp_declare(scn_parser *p, const tok *t, wr_scn_ep_kind k) {
   if (!e->name)
     return -1;
   e->kind = k;
+  e->proc = p->proc + 1; /* scenario.h: 0 is main */
   e->pos.file = s->file;
   e->pos.line = t->line;
   e->pos.col = t->col;

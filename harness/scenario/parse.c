@@ -113,9 +113,10 @@ int wr_scnp_word(scn_parser *p, const tok **first, const char **text,
  */
 
 static int header_only(scn_parser *p, const tok *kw) {
-  if (scn_in_repeat(p))
-    return wr_scnp_err(p, kw, "'%.*s' is not allowed inside a repeat block",
-                       (int)kw->len, kw->text);
+  if (p->depth > 1)
+    return wr_scnp_err(p, kw, "'%.*s' is not allowed inside a %s block",
+                       (int)kw->len, kw->text,
+                       p->blocks[p->depth - 1].spawn ? "spawn" : "repeat");
   return 0;
 }
 
@@ -374,6 +375,7 @@ static int st_target(scn_parser *p, const tok *kw) {
   e.name = ep->name;
   e.kind = ep->kind;
   e.pos = ep->pos;
+  e.proc = ep->proc;
   *ep = e;
   st.ep = k;
   return wr_scnp_step_add(p, &st) ? 0 : -1;
@@ -499,6 +501,8 @@ static int st_close_block(scn_parser *p, const tok *rb) {
     return wr_scnp_err(p, rb, "unbalanced '}': no repeat block is open");
   /* Closed even when more follows, so one stray token is one error. */
   scn_blockbuild *b = &p->blocks[--p->depth];
+  if (b->spawn)
+    p->proc = -1; /* spawn blocks are only at the top */
   b->owner->body.steps = b->steps;
   b->owner->body.n = b->n;
   return wr_scnp_end(p);
@@ -549,6 +553,8 @@ static const struct {
     {"target", st_target},         {"wait", st_wait},
     {"repeat", st_repeat},         {"elapsed", st_elapsed},
     {"rounds", st_rounds},         {"net", wr_scnp_net},
+    {"spawn", wr_scnp_spawn},      {"await", wr_scnp_await},
+    {"kill", wr_scnp_kill},
 };
 
 int wr_scnp_statement(scn_parser *p) {
@@ -565,6 +571,6 @@ int wr_scnp_statement(scn_parser *p) {
   return wr_scnp_err(p, first,
                      "expected a statement (NAME VERB ..., or scenario, seeds, "
                      "transports, exhaustive, target, net, wait, repeat, "
-                     "elapsed, rounds), found %s",
+                     "elapsed, rounds, spawn, await, kill), found %s",
                      SCN_FOUND(p, first));
 }

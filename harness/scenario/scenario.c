@@ -246,7 +246,7 @@ int wr_scnp_duration(scn_parser *p, const tok *t, const char *what,
 
 static void free_block(wr_scn_block *b) {
   for (size_t k = 0; k < b->n; k++)
-    if (b->steps[k].kind == WR_SCN_REPEAT)
+    if (b->steps[k].kind == WR_SCN_REPEAT || b->steps[k].kind == WR_SCN_SPAWN)
       free_block(&b->steps[k].body);
   free(b->steps);
   b->steps = NULL;
@@ -316,6 +316,7 @@ wr_scenario *wr_scn_parse(const char *file, const char *text, size_t len,
   if (!s->file || !p.dir || !p.blocks)
     goto oom;
   p.depth = 1;
+  p.proc = -1;
 
   for (;;) {
     if (s->nerrors_total >= p.cfg.max_errors)
@@ -346,10 +347,10 @@ wr_scenario *wr_scn_parse(const char *file, const char *text, size_t len,
     scn_blockbuild *b = &p.blocks[p.depth - 1];
     p.failed = 0;
     if (!b->quiet)
-      wr_scnp_err_at(
-          &p, b->line, b->col,
-          "unbalanced '{': this repeat block is never closed; expected "
-          "a line with '}' alone");
+      wr_scnp_err_at(&p, b->line, b->col,
+                     "unbalanced '{': this %s block is never closed; expected "
+                     "a line with '}' alone",
+                     b->spawn ? "spawn" : "repeat");
     b->owner->body.steps = b->steps;
     b->owner->body.n = b->n;
     p.depth--;
@@ -443,7 +444,8 @@ const char *wr_scn_kind_name(wr_scn_kind k) {
       "owner",     "wait",     "repeat",    "mailbox",      "state",
       "sent",      "received", "elapsed",   "net",          "net buffers",
       "net reset", "net drop", "net stall", "net release",  "net refuse",
-      "stream",    "sockname", "peername",  "rounds"};
+      "stream",    "sockname", "peername",  "rounds",       "spawn",
+      "await",     "kill"};
   if ((unsigned)k < sizeof names / sizeof names[0])
     return names[k];
   return "?";

@@ -78,6 +78,7 @@ typedef struct scn_blockbuild {
   wr_scn_step *owner; /* the repeat step this block belongs to, or NULL */
   uint32_t line, col; /* of the repeat */
   int quiet; /* opened after an error in its header: already reported */
+  int spawn; /* a spawn block (a process's steps), not a repeat */
 } scn_blockbuild;
 
 typedef struct scn_parser {
@@ -95,6 +96,8 @@ typedef struct scn_parser {
   /* bytes held by all data expressions so far: capped at 4 * max_data so
    * that many large lines cannot exhaust memory either */
   uint64_t data_total;
+  /* The process whose block is open (an endpoint index), -1: main. */
+  int proc;
 } scn_parser;
 
 /* Records "message" at tok's position; only the first error of a statement
@@ -232,7 +235,17 @@ int wr_scnp_cmp(scn_parser *p, wr_scn_step *st);
 int wr_scnp_word(scn_parser *p, const tok **first, const char **text,
                  size_t *len);
 /* Is the parser inside a repeat block? */
-static inline int scn_in_repeat(const scn_parser *p) { return p->depth > 1; }
+/* Inside a repeat block (a spawn block at the top is not one: what it
+ * declares is declared once). */
+static inline int scn_in_repeat(const scn_parser *p) {
+  for (size_t k = 1; k < p->depth; k++)
+    if (!p->blocks[k].spawn)
+      return 1;
+  return 0;
+}
+int wr_scnp_spawn(scn_parser *p, const tok *kw);
+int wr_scnp_await(scn_parser *p, const tok *kw);
+int wr_scnp_kill(scn_parser *p, const tok *kw);
 
 int wr_scnp_verb(scn_parser *p, const tok *name);
 int wr_scnp_net(scn_parser *p, const tok *kw);

@@ -377,7 +377,7 @@ static int v_owner(scn_parser *p, wr_scn_step *st, const tok *name) {
     return -1;
   st->peer = k;
   scn_next(p);
-  return 0;
+  return opt_result(p, st);
 }
 
 static int v_compare(scn_parser *p, wr_scn_step *st, const tok *name) {

@@ -127,6 +127,12 @@ static void on_event(wr_sockenv *env, const wr_net_event *ev) {
     return; /* the waiting call looks at readiness itself */
   if ((ev->events & WR_EV_OUT) && s->qlen)
     wr_sock_flush_(s);
+  if (s->exit_flush) {
+    /* Nobody reads for a dead owner; a peer that is gone ends the flush. */
+    if (s->h >= 0 && (ev->events & (WR_EV_HUP | WR_EV_ERR)))
+      wr_sock_release_(s, 0);
+    return;
+  }
   if (s->h >= 0 && (ev->events & (WR_EV_IN | WR_EV_HUP | WR_EV_ERR)))
     wr_sock_input_(s, ev->events);
 }
@@ -157,10 +163,17 @@ int wr_sock_wait_(wr_sockenv *env, wr_time deadline, wr_sock_cond_fn done,
   int capped = cap && deadline > cap;
   if (capped)
     deadline = cap;
+  int first = 1;
   for (;;) {
     int stop = limit_stop(env);
     if (stop)
       return stop;
+    /* A killed process stops waiting: its call returns at once. */
+    if (env->sched.killed) {
+      int dead = env->sched.killed(env->sched.ctx);
+      if (dead)
+        return dead;
+    }
     if (done && done(ctx))
       return 0;
     if (wr_net_now(env->net) >= deadline) {
@@ -170,13 +183,40 @@ int wr_sock_wait_(wr_sockenv *env, wr_time deadline, wr_sock_cond_fn done,
       }
       return WR_TIMEOUT;
     }
+    /* Other processes first; the loop runs only when all of them wait,
+     * and then only until the earliest of their deadlines. */
+    wr_time until = deadline;
+    int again = env->sched.yield &&
+                env->sched.yield(env->sched.ctx, deadline, first, &until);
+    first = 0;
+    if (again)
+      continue;
     uint32_t flags;
-    int k = pump(env, deadline, &flags);
+    int k = pump(env, until, &flags);
     if (k < 0)
       return k;
-    if (k == 0 && (flags & WR_POLL_QUIET) && wr_net_now(env->net) < deadline)
+    /* A quiet network ends the wait only when no other wait ends sooner:
+     * another process's timeout may still make something happen. */
+    if (k == 0 && (flags & WR_POLL_QUIET) && until == deadline &&
+        wr_net_now(env->net) < deadline)
       return WR_TIMEOUT;
   }
+}
+
+void wr_sockenv_set_sched(wr_sockenv *env, const wr_sock_sched *sched) {
+  if (!env)
+    return;
+  if (sched)
+    env->sched = *sched;
+  else
+    memset(&env->sched, 0, sizeof env->sched);
+}
+
+int wr_sockenv_wait(wr_sockenv *env, long timeout_ms, int (*done)(void *ctx),
+                    void *ctx) {
+  if (!env || !done)
+    return WR_EINVAL;
+  return wr_sock_wait_(env, wr_sock_deadline_(env, timeout_ms), done, ctx);
 }
 
 int wr_sockenv_run(wr_sockenv *env, long ms) {
@@ -188,7 +228,11 @@ int wr_sockenv_run(wr_sockenv *env, long ms) {
   /* One pass even when no time is given (wait 0): what is ready now is
    * handled. Then until the deadline, or until nothing more can happen. */
   uint32_t flags;
-  int k = pump(env, deadline, &flags);
+  int k = 1;
+  /* With processes, time passes in the one wait where every process's
+   * deadline is known; a first pass on its own could step over them. */
+  if (!env->sched.yield || ms == 0)
+    k = pump(env, ms == 0 ? wr_net_now(env->net) : deadline, &flags);
   if (k <= 0)
     return k;
   int rc = wr_sock_wait_(env, deadline, NULL, NULL);

@@ -82,6 +82,10 @@ struct wr_sock {
    * from counting as a reset (OTP 25 sets it after an immediate shutdown
    * only when that failed). */
   int wr_shut_done;
+  /* The owner exited with data queued (wr_sock_owner_exit): the port is
+   * closed for every caller, and the descriptor closes once the loop has
+   * written the queue out. */
+  int exit_flush;
 };
 
 /* The most an `active true` socket reads in one call (sock_recv.c): one
@@ -107,6 +111,7 @@ struct wr_sockenv {
    * 16 KiB flood (bench_sock). */
   void *cache[WR_MSG_CACHE];
   int ncache;
+  wr_sock_sched sched;   /* wr_sockenv_set_sched; yield NULL: none */
   wr_sock_limits limits; /* wr_sockenv_set_limits */
   wr_sock_limit_hit hit; /* the first limit met */
   /* Last, and never zeroed (wr_sockenv_create clears only what comes

@@ -51,6 +51,10 @@ void wr_sock_flush_(wr_sock *s) {
   }
   if (s->qlen == 0)
     s->qoff = 0;
+  if (s->qlen == 0 && s->exit_flush) {
+    wr_sock_release_(s, 0); /* written out: the FIN follows the data */
+    return;
+  }
   if (s->busy && s->qlen <= s->low)
     s->busy = 0;
   if (s->qlen == 0 && s->shut_pending && s->h >= 0) {
@@ -290,5 +294,29 @@ int wr_sock_close(wr_sock *s) {
     progress_by = wr_sock_deadline_(env, LINGER_STALL_MS);
   }
   wr_sock_close_port_(s, 0);
+  return 0;
+}
+
+/* The port of a dead owner is closed with a flush, as erts closes a port
+ * whose driver still queues data: the queue is written out, then the
+ * descriptor closes. Checked on OTP 25: a process sends until send times
+ * out with data queued, then ends; the peer reads every byte of every
+ * send, the timed-out one included, then {error,closed}. */
+int wr_sock_owner_exit(wr_sock *s) {
+  if (!s)
+    return WR_EINVAL;
+  if (s->port_closed)
+    return 0;
+  int abort = s->linger_on && s->linger_s == 0 && !s->listener;
+  if (abort || s->listener || s->h < 0 || s->qlen == 0) {
+    wr_sock_close_port_(s, abort);
+    return 0;
+  }
+  s->port_closed = 1;
+  s->active = WR_ACTIVE_FALSE;
+  s->in_recv = 0;
+  wr_stream_discard(&s->rx);
+  s->exit_flush = 1;
+  wr_sock_watch_(s);
   return 0;
 }

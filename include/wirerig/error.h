@@ -38,7 +38,9 @@ extern "C" {
   X(EOF, "eof", "end of input")                                                \
   X(UNKNOWN, "unknown", "unknown system error")                                \
   X(EMFILE, "emfile", "too many open files in this process")                   \
-  X(ENFILE, "enfile", "too many open files in the system")
+  X(ENFILE, "enfile", "too many open files in the system")                     \
+  X(NOT_OWNER, "not_owner", "the calling process does not own the socket")     \
+  X(KILLED, "killed", "the waiting process was killed")
 
 /* Positions in the table; the codes are their negations, -1 onwards. */
 enum wr_err_index_ {

@@ -62,6 +62,11 @@ typedef struct wr_run_sched {
 typedef struct wr_run_obs {
   const wr_scn_step *step;
   size_t text_off, key_off;
+  /* The process that made it: -1 the file's main process, else the
+   * endpoint its spawn names. A file with processes lists its
+   * observations process by process (each in its own order), so that
+   * transports whose processes interleave differently still agree. */
+  int proc;
 } wr_run_obs;
 
 /* A connection seen in a run: A's bytes to B and simnet's count of them. */

@@ -63,7 +63,7 @@ typedef enum wr_scn_ep_kind {
   WR_SCN_EP_LISTENER, /* `NAME listen` */
   WR_SCN_EP_SOCKET,   /* `NAME connect`, `as ACC`, `ACC accept` */
   WR_SCN_EP_TARGET,   /* `target NAME ...` */
-  WR_SCN_EP_MAILBOX   /* `owner MAILBOX` with a new name */
+  WR_SCN_EP_MAILBOX   /* `owner MAILBOX` with a new name, or `spawn NAME` */
 } wr_scn_ep_kind;
 
 typedef struct wr_scn_endpoint {
@@ -74,6 +74,14 @@ typedef struct wr_scn_endpoint {
    * `connect` without `as` creates): set once that connection exists. From
    * then on, socket verbs on the name act on that accepted socket. */
   int listener_named_conn;
+  /* `spawn NAME { ... }`: a mailbox that names a process (its mailbox is
+   * the process's own). */
+  int process;
+  /* The process whose block declared the name: its endpoint index + 1,
+   * 0 for the file's main process (so that a scenario built in C, zeroed,
+   * has everything in main). Sockets belong to it until `owner` moves
+   * them, and close when it ends. */
+  int proc;
   /* target */
   const char *command; /* start: with {port} still in it; NULL for `at` */
   const char *ready;   /* NULL: ready when the port accepts */
@@ -248,7 +256,11 @@ typedef enum wr_scn_kind {
                           since the start or the last mark */
   WR_SCN_SOCKNAME,     /* ep; addr: inet:sockname's IP */
   WR_SCN_PEERNAME,     /* ep; addr: inet:peername's IP */
-  WR_SCN_ROUNDS        /* cmp n: the rounds of the last `repeat ... until` */
+  WR_SCN_ROUNDS,       /* cmp n: the rounds of the last `repeat ... until` */
+  WR_SCN_SPAWN,        /* ep = the process; body: its steps */
+  WR_SCN_AWAIT,        /* ep = the process; timeout; on: expects `killed`
+                          (0: `normal`) */
+  WR_SCN_KILL          /* ep = the process */
 } wr_scn_kind;
 
 typedef enum wr_scn_cmp {
@@ -311,7 +323,7 @@ typedef struct wr_scn_step {
   uint64_t sndbuf, rcvbuf; /* net buffers, 0 = not set */
   const wr_policy *policy; /* net policy */
   wr_scn_expect expect;
-  wr_scn_block body; /* repeat; not expanded */
+  wr_scn_block body; /* repeat, spawn; not expanded */
 } wr_scn_step;
 
 typedef enum wr_scn_transports {
@@ -340,6 +352,7 @@ typedef struct wr_scenario {
   int uses_stream; /* some step is `stream`: the runner keeps the data */
   int uses_until;  /* some repeat has `until` (a later `rounds` may refer to it)
                     */
+  int uses_procs;  /* some step is `spawn` */
   wr_scn_block steps;
   /* Errors in source order; nerrors_total counts those beyond the cap. */
   wr_scn_error *errors;

@@ -64,6 +64,36 @@ int wr_sockenv_run(wr_sockenv *env, long ms);
 
 /* Mailboxes (the controlling processes): mailbox.h. */
 
+/* ---- cooperative processes ------------------------------------------------
+ * A caller that runs several gen_tcp "processes" on one environment (the
+ * runner's `spawn`) lets every wait of the environment hand control to the
+ * others instead of running the event loop at once: a process blocked in
+ * accept, recv, send, close or a mailbox read lets the others run, and the
+ * event loop (the simnet clock) moves only when every process waits.
+ *
+ * A wait whose condition does not hold calls killed(ctx) first: non-zero
+ * ends the wait with that code (the process is gone, its call returns).
+ * Then yield(ctx, own, first, &until): 1 means other processes ran (the
+ * condition is looked at again, nothing else happens); 0 means every
+ * process waits, so this one runs the event loop until `until` -- the
+ * earliest deadline of all the waits, never later than `own`. first is 1
+ * on a wait's first call: the process acted since its last wait (closed a
+ * socket another one waits on ...), so the others must look again. */
+typedef struct wr_sock_sched {
+  int (*killed)(void *ctx);
+  int (*yield)(void *ctx, wr_time own, int first, wr_time *until);
+  void *ctx;
+} wr_sock_sched;
+/* Installs (a copy) or, with NULL, removes the hooks. */
+void wr_sockenv_set_sched(wr_sockenv *env, const wr_sock_sched *sched);
+
+/* Runs the event loop until done(ctx) holds (0), timeout_ms passes
+ * (WR_TIMEOUT; WR_SOCK_INFINITY: no timeout) or nothing more can happen
+ * (WR_TIMEOUT): the wait of the socket calls, for a condition of the
+ * caller's (a process awaiting another). */
+int wr_sockenv_wait(wr_sockenv *env, long timeout_ms, int (*done)(void *ctx),
+                    void *ctx);
+
 /* ---- harness limits ------------------------------------------------------
  * Bounds a harness sets on an environment so that a flooding peer, a send
  * loop or a peer that never answers ends a run with a report instead of
@@ -172,6 +202,12 @@ int wr_sock_close(wr_sock *s);
  * waiting in the old owner's mailbox, to mb. */
 int wr_sock_controlling_process(wr_sock *s, wr_mailbox *mb);
 wr_mailbox *wr_sock_owner(const wr_sock *s);
+/* The owner process exited: the port closes at once for every caller,
+ * as a linked port does; what the driver still queues is written out by
+ * the event loop (no call waits for it), then the FIN follows; with
+ * {linger,{true,0}} an RST and the queue is dropped. The peer sees the
+ * close. 0; closing twice is 0. */
+int wr_sock_owner_exit(wr_sock *s);
 
 /* ---- options ------------------------------------------------------------ */
 

@@ -48,6 +48,11 @@ bad/errors.scn:6:13: bad escape '\\x4' in string; expected \\xHH with exactly tw
   -- bad/errors.scn
 check "mixed" 2 "3 files checked: 1 invalid, 3 errors" "~bad/errors.scn:6:13:" \
   -- good bad
+check "processes misused" 2 "1 file checked: 1 invalid, 3 errors" \
+"badprocs/procs.scn:4:3: spawn is allowed only at the top of the file, not inside a spawn block; spawn every process at the top
+badprocs/procs.scn:7:7: unknown process 'C' for await; expected a name spawned above (spawn NAME { ... })
+badprocs/procs.scn:8:7: 'L' is not a process (only spawn NAME { ... } makes one); await needs a process" \
+  -- badprocs/procs.scn
 check "file named explicitly, any name" 2 "1 file checked: 1 invalid, 1 error" \
   "~good/notes.txt:1:5: unknown verb 'a'" -- good/notes.txt
 # Nothing checked is never "all valid" (issue #15): the summary agrees

@@ -105,6 +105,10 @@ static void dump_block(const wr_scenario *s, const wr_scn_block *b, int depth,
       tu_str_printf(o, " state=%d", (int)st->state);
     if (st->kind == WR_SCN_NET_REFUSE)
       tu_str_printf(o, " %s", st->on ? "on" : "off");
+    if (st->kind == WR_SCN_AWAIT)
+      tu_str_printf(o, " exit=%s@%u:%u", st->on ? "killed" : "normal",
+                    (unsigned)st->expect.pos.line,
+                    (unsigned)st->expect.pos.col);
     if (st->sndbuf)
       tu_str_printf(o, " sndbuf=%" PRIu64, st->sndbuf);
     if (st->rcvbuf)
@@ -117,7 +121,8 @@ static void dump_block(const wr_scenario *s, const wr_scn_block *b, int depth,
     if (st->kind == WR_SCN_SEND || st->kind == WR_SCN_RECV ||
         st->kind == WR_SCN_MESSAGE || st->kind == WR_SCN_MESSAGES ||
         st->kind == WR_SCN_SETOPTS || st->kind == WR_SCN_SHUTDOWN ||
-        st->kind == WR_SCN_ACCEPT || (st->kind == WR_SCN_STREAM && !st->has_n))
+        st->kind == WR_SCN_ACCEPT || st->kind == WR_SCN_OWNER ||
+        (st->kind == WR_SCN_STREAM && !st->has_n))
       dump_expect(&st->expect, o);
     if (st->kind == WR_SCN_STREAM && st->has_n)
       tu_str_printf(o, " mark");
@@ -130,7 +135,7 @@ static void dump_block(const wr_scenario *s, const wr_scn_block *b, int depth,
          st->expect.pos.col != st->pos.col))
       dump_expect(&st->expect, o);
     tu_str_printf(o, "\n");
-    if (st->kind == WR_SCN_REPEAT) {
+    if (st->kind == WR_SCN_REPEAT || st->kind == WR_SCN_SPAWN) {
       dump_block(s, &st->body, depth + 1, o);
       tu_str_printf(o, "%*s}\n", depth * 2, "");
     }
@@ -150,6 +155,10 @@ void scn_dump(const wr_scenario *s, tu_str *o) {
                   (unsigned)e->pos.line, (unsigned)e->pos.col);
     if (e->listener_named_conn)
       tu_str_printf(o, " named_conn");
+    if (e->process)
+      tu_str_printf(o, " process");
+    if (e->proc > 0)
+      tu_str_printf(o, " in=%s", s->endpoints[e->proc - 1].name);
     if (e->command)
       tu_str_printf(o, " cmd=\"%s\"", e->command);
     if (e->ready)
