@@ -30,12 +30,56 @@ static size_t upper(const wr_oblock *b, uint64_t key) {
   return lo;
 }
 
-void *wr_oindex_floor_(const wr_oindex *x, uint64_t key) {
+wr_oentry *wr_oindex_first_ending_after_(wr_oindex *x, uint64_t off,
+                                         wr_opos *pos) {
   if (x->n == 0)
     return NULL;
-  const wr_oblock *b = x->b[x->start + find_block(x, key)];
-  size_t k = upper(b, key);
-  return k ? b->e[b->start + k - 1].val : NULL;
+  size_t j = find_block(x, off);
+  wr_oblock *b = x->b[x->start + j];
+  size_t k = upper(b, off);
+  if (k > 0 && b->e[b->start + k - 1].end > off)
+    k--;
+  if (k == b->n) { /* everything in b ends by off: the next block's first */
+    if (++j == x->n)
+      return NULL;
+    k = 0;
+    b = x->b[x->start + j];
+  }
+  pos->b = j;
+  pos->e = k;
+  return &b->e[b->start + k];
+}
+
+wr_oentry *wr_oindex_next_(wr_oindex *x, wr_opos *pos) {
+  wr_oblock *b = x->b[x->start + pos->b];
+  if (++pos->e == b->n) {
+    if (++pos->b == x->n)
+      return NULL;
+    pos->e = 0;
+    b = x->b[x->start + pos->b];
+  }
+  return &b->e[b->start + pos->e];
+}
+
+wr_oentry *wr_oindex_min_(const wr_oindex *x) {
+  if (x->n == 0)
+    return NULL;
+  wr_oblock *b = x->b[x->start];
+  return &b->e[b->start];
+}
+
+wr_oentry *wr_oindex_max_(const wr_oindex *x) {
+  if (x->n == 0)
+    return NULL;
+  wr_oblock *b = x->b[x->start + x->n - 1];
+  return &b->e[b->start + b->n - 1];
+}
+
+void *wr_oindex_peek_(const wr_oindex *x, size_t i) {
+  if (x->n == 0)
+    return NULL;
+  const wr_oblock *b = x->b[x->start];
+  return i < b->n ? b->e[b->start + i].val : NULL;
 }
 
 static wr_oblock *block_new(size_t cap) {
@@ -114,7 +158,8 @@ static int block_room(wr_oindex *x, size_t *j, uint64_t key) {
   return 0;
 }
 
-int wr_oindex_insert_(wr_oindex *x, uint64_t key, void *val) {
+int wr_oindex_insert_(wr_oindex *x, uint64_t key, uint64_t end, int64_t ts,
+                      void *val) {
   if (x->n == 0) {
     wr_oblock *b = block_new(4);
     if (!b || insert_block(x, 0, b, key)) {
@@ -130,8 +175,11 @@ int wr_oindex_insert_(wr_oindex *x, uint64_t key, void *val) {
   wr_oentry *e = b->e + b->start;
   memmove(e + k + 1, e + k, (b->n - k) * sizeof *e);
   e[k].key = key;
+  e[k].end = end;
+  e[k].ts = ts;
   e[k].val = val;
   b->n++;
+  x->count++;
   if (k == 0)
     x->mins[x->start + j] = key;
   return 0;
@@ -140,6 +188,7 @@ int wr_oindex_insert_(wr_oindex *x, uint64_t key, void *val) {
 void wr_oindex_pop_min_(wr_oindex *x) {
   wr_oblock *b = x->b[x->start];
   b->start++;
+  x->count--;
   if (--b->n > 0) {
     x->mins[x->start] = b->e[b->start].key;
     return;
