@@ -276,10 +276,11 @@ static int win_fits(wr_tcp_reasm *r, tcp_dir *t, uint64_t end, size_t n) {
   return 0;
 }
 
-/* Queues n bytes at off (none queued there). 0, or -1 when out of memory
- * (the run fails). */
-static int add_seg(rflow *f, tcp_dir *t, uint64_t off, const uint8_t *p,
-                   size_t n, int64_t ts) {
+/* Queues n bytes at off (none queued there), before the entry at *pos or
+ * after all of them (pos NULL). 0, or -1 when out of memory (the run
+ * fails). */
+static int add_seg(rflow *f, tcp_dir *t, const wr_opos *pos, uint64_t off,
+                   const uint8_t *p, size_t n, int64_t ts) {
   ooo_seg *s = NULL;
   if (win_fits(f->r, t, off + n, n) == 0) {
     memcpy(t->win + (off - t->win_base), p, n);
@@ -292,7 +293,7 @@ static int add_seg(rflow *f, tcp_dir *t, uint64_t off, const uint8_t *p,
     s->len = (uint32_t)n;
     memcpy(s->data, p, n);
   }
-  if (wr_oindex_insert_(&t->idx, off, off + n, ts, s)) {
+  if (wr_oindex_insert_before_(&t->idx, pos, off, off + n, ts, s)) {
     free(s);
     fail_nomem(f);
     return -1;
@@ -316,17 +317,20 @@ static const uint8_t *seg_data(const tcp_dir *t, const wr_oentry *e) {
 
 /* The offset of the first queued byte; only with a queue. */
 static uint64_t head_off(const tcp_dir *t) {
-  return wr_oindex_min_(&t->idx)->key;
+  wr_oentry e;
+  wr_oindex_min_(&t->idx, &e);
+  return e.key;
 }
 
 /* Removes the first queued segment (segments leave only from the front:
- * delivered, or behind a gap). Its bytes stay readable (*e still holds
- * them) until the next call that queues or frees. */
-static void pop_head(wr_tcp_reasm *r, tcp_dir *t, wr_oentry *e) {
-  *e = *wr_oindex_min_(&t->idx);
+ * delivered, or behind a gap); the caller has its entry and frees its
+ * ooo_seg. Window bytes stay readable until the next call that queues. */
+static void pop_head(wr_tcp_reasm *r, tcp_dir *t) {
+  wr_oentry e;
+  wr_oindex_min_(&t->idx, &e);
   wr_oindex_pop_min_(&t->idx);
-  size_t n = (size_t)(e->end - e->key);
-  if (!e->val)
+  size_t n = (size_t)(e.end - e.key);
+  if (!e.val)
     t->win_bytes -= n;
   t->ooo_bytes -= n;
   t->nqueued--;
@@ -340,33 +344,34 @@ static uint64_t queue(rflow *f, int dir, uint64_t off, const uint8_t *p,
                       size_t n, int64_t ts, uint64_t *fresh) {
   tcp_dir *t = &f->d[dir];
   uint64_t end = off + n, x = off, differ = 0;
-  const wr_oentry *last = wr_oindex_max_(&t->idx);
-  if (last && last->end > off) { /* else the common case: beyond the queue */
-    wr_opos pos;
+  wr_opos pos;
+  int more = 0; /* pos holds the first entry not yet passed */
+  if (wr_oindex_max_end_(&t->idx) > off) { /* else: beyond the queue */
+    wr_oentry e;
     /* The queued segments that end after off, in order, while they start
      * before end: the new bytes fill the holes between them. */
-    const wr_oentry *e = wr_oindex_first_ending_after_(&t->idx, off, &pos);
-    while (x < end && e && e->key < end) {
-      uint64_t ek = e->key, ee = e->end;
-      const uint8_t *sd = seg_data(t, e);
-      if (ek > x) {
-        if (add_seg(f, t, x, p + (x - off), ek - x, ts))
+    more = wr_oindex_first_ending_after_(&t->idx, off, &pos, &e);
+    while (x < end && more && e.key < end) {
+      if (e.key > x) {
+        if (add_seg(f, t, &pos, x, p + (x - off), e.key - x, ts))
           return differ;
-        *fresh += ek - x;
-        x = ek;
-        /* The insert moved entries (not bytes): find e's again. */
-        e = wr_oindex_first_ending_after_(&t->idx, ek, &pos);
+        *fresh += e.key - x;
+        x = e.key;
+        /* The insert moved entries (not bytes): find e's place again. */
+        wr_oindex_first_ending_after_(&t->idx, e.key, &pos, &e);
       }
-      uint64_t b = ee < end ? ee : end;
-      const uint8_t *q = sd + (x - ek), *y = p + (x - off);
+      wr_oindex_at_(&t->idx, &pos, &e); /* its value too */
+      uint64_t b = e.end < end ? e.end : end;
+      const uint8_t *q = seg_data(t, &e) + (x - e.key), *y = p + (x - off);
       if (memcmp(q, y, b - x) != 0)
         for (uint64_t i = 0; i < b - x; i++)
           differ += q[i] != y[i];
       x = b;
-      e = wr_oindex_next_(&t->idx, &pos);
+      more = wr_oindex_next_(&t->idx, &pos, &e);
     }
   }
-  if (x < end && add_seg(f, t, x, p + (x - off), end - x, ts) == 0)
+  if (x < end &&
+      add_seg(f, t, more ? &pos : NULL, x, p + (x - off), end - x, ts) == 0)
     *fresh += end - x;
   return differ;
 }
@@ -377,10 +382,10 @@ static uint64_t queue(rflow *f, int dir, uint64_t off, const uint8_t *p,
 static void drain(rflow *f, int dir, int64_t now) {
   tcp_dir *t = &f->d[dir];
   for (;;) {
-    const wr_oentry *e = wr_oindex_min_(&t->idx);
-    if (e && e->key <= t->next) {
-      wr_oentry h;
-      pop_head(f->r, t, &h);
+    wr_oentry h;
+    int queued = wr_oindex_min_(&t->idx, &h);
+    if (queued && h.key <= t->next) {
+      pop_head(f->r, t);
       /* Segments of their own lie in arrival order in memory, not in
        * stream order: fetch one a few ahead while this one is copied. */
       const char *ahead = wr_oindex_peek_(&t->idx, 4);
@@ -398,8 +403,8 @@ static void drain(rflow *f, int dir, int64_t now) {
     }
     if (t->trunc_until > t->next) {
       uint64_t lim = t->trunc_until;
-      if (e && e->key < lim)
-        lim = e->key;
+      if (queued && h.key < lim)
+        lim = h.key;
       gap(f, dir, lim - t->next, WR_GAP_TRUNCATED);
       continue;
     }
@@ -539,7 +544,8 @@ void wr_tcpdir_check_complete(rflow *f, int dir) {
 void wr_tcpdir_free(wr_tcp_reasm *r, tcp_dir *t) {
   while (t->nqueued) {
     wr_oentry h;
-    pop_head(r, t, &h);
+    wr_oindex_min_(&t->idx, &h);
+    pop_head(r, t);
     free(h.val);
   }
   wr_oindex_free_(&t->idx);
