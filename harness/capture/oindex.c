@@ -211,14 +211,6 @@ static int insert_first(wr_oindex *x, uint64_t key, uint64_t end, int64_t ts,
   return insert_at(x, 0, 0, key, end, ts, val); /* room: cannot fail */
 }
 
-int wr_oindex_insert_(wr_oindex *x, uint64_t key, uint64_t end, int64_t ts,
-                      void *val) {
-  if (x->n == 0)
-    return insert_first(x, key, end, ts, val);
-  size_t j = find_block(x, key);
-  return insert_at(x, j, upper(x->b[x->start + j], key), key, end, ts, val);
-}
-
 int wr_oindex_insert_before_(wr_oindex *x, const wr_opos *pos, uint64_t key,
                              uint64_t end, int64_t ts, void *val) {
   if (x->n == 0)

@@ -4,7 +4,8 @@
  * a sorted array of blocks (a two-level B+ tree): both searches are binary
  * searches over contiguous memory, a few cache lines each, where a pointer
  * tree would take a cache miss per level on a queue of any size. An insert
- * moves at most one block's entries, a split at most the array of blocks:
+ * moves at most one block's slot numbers, a split half a block's entries
+ * and at most the array of blocks:
  * bounded by OINDEX_BLOCK and by max_queued / OINDEX_BLOCK * 2. Keys are
  * unique, and entries leave only from the front.
  *
@@ -58,13 +59,10 @@ typedef struct wr_opos {
   size_t b, e;
 } wr_opos;
 
-/* Adds [key, end) -> (ts, val) (key not present). 0, or -1 when out of
- * memory (nothing changed). */
-int wr_oindex_insert_(wr_oindex *x, uint64_t key, uint64_t end, int64_t ts,
-                      void *val);
-/* The same, where the caller knows the place: before the entry at *pos
- * (as found by wr_oindex_first_ending_after_, with no change since), or
- * after every entry when pos is NULL. */
+/* Adds [key, end) -> (ts, val) (key not present, and no entry overlapping
+ * it) before the entry at *pos, as found by wr_oindex_first_ending_after_
+ * for key with no change since, or after every entry when pos is NULL.
+ * 0, or -1 when out of memory (nothing changed). */
 int wr_oindex_insert_before_(wr_oindex *x, const wr_opos *pos, uint64_t key,
                              uint64_t end, int64_t ts, void *val);
 /* The first entry whose end is > off, with its position in *pos: 1, or 0
