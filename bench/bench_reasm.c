@@ -217,6 +217,8 @@ static rec *segment_records(size_t nseg, size_t *nrec, uint64_t seed) {
  * shuffled. */
 static int captures(const rec *r, size_t n, uint8_t **ordered,
                     uint8_t **shuffled, size_t *len) {
+  if (n == 0) /* also tells gcc -O3 that order[] is written below */
+    return -1;
   size_t *order = malloc(n * sizeof *order);
   if (!order)
     return -1;

@@ -102,8 +102,8 @@ static size_t make_segments(seg *v, wr_prng *r, size_t extra) {
   return n;
 }
 
-static void write_tcp(const char *path, const uint8_t *data, const seg *v,
-                      const size_t *order, size_t n) {
+static void write_tcp_n(const char *path, const uint8_t *data, uint32_t total,
+                        const seg *v, const size_t *order, size_t n) {
   cr_conv c;
   cr_file *f = start(path, &c, CR_LINK_ETHERNET);
   cr_handshake(&c);
@@ -112,10 +112,15 @@ static void write_tcp(const char *path, const uint8_t *data, const seg *v,
     const seg *s = &v[order[i]];
     cr_send_at(&c, CR_C2S, s0 + s->off, 0, data + s->off, s->len);
   }
-  c.seq[CR_C2S] = s0 + STREAM;
+  c.seq[CR_C2S] = s0 + total;
   cr_send(&c, CR_S2C, WR_TCP_PSH, "ok", 2);
   close_both(&c);
   finish(f);
+}
+
+static void write_tcp(const char *path, const uint8_t *data, const seg *v,
+                      const size_t *order, size_t n) {
+  write_tcp_n(path, data, STREAM, v, order, n);
 }
 
 static void test_shuffled_segments(void **state) {
@@ -148,6 +153,82 @@ static void test_shuffled_segments(void **state) {
     assert_int_equal(
         b.tcp.queue_cap_hits + b.tcp.stream_cap_hits + b.tcp.total_cap_hits, 0);
     wr_pcap_capture_free(&a);
+    wr_pcap_capture_free(&b);
+  }
+}
+
+/* A stream longer than the reassembler's window of queued bytes (64 KiB
+ * to start), so that the window slides and grows under the queue, while a
+ * few segments from far ahead (a sparse queue) get their own allocations,
+ * and retransmissions overlap both kinds: the bytes come out exact. */
+#define LONG_STREAM (1u << 20)
+#define LONG_SEG_MAX 3000
+#define SCOUTS 40
+#define DISPLACE 300
+
+static int by_off(const void *a, const void *b) {
+  const seg *x = a, *y = b;
+  return x->off < y->off ? -1 : x->off > y->off;
+}
+
+typedef struct keyed {
+  size_t key, i;
+} keyed;
+
+static int by_key(const void *a, const void *b) {
+  const keyed *x = a, *y = b;
+  if (x->key != y->key)
+    return x->key < y->key ? -1 : 1;
+  return x->i < y->i ? -1 : x->i > y->i;
+}
+
+static void test_shuffled_long_stream(void **state) {
+  (void)state;
+  static uint8_t data[LONG_STREAM];
+  pt_fill(data, sizeof data, 11);
+  static seg v[LONG_SEG_MAX];
+  static size_t order[LONG_SEG_MAX];
+  for (uint64_t seed = 1; seed <= 3; seed++) {
+    wr_prng r;
+    wr_prng_seed(&r, seed);
+    size_t n = 0;
+    for (uint32_t off = 0; off < LONG_STREAM;) {
+      uint32_t len = (uint32_t)wr_prng_range(&r, 1, 1460);
+      if (off + len > LONG_STREAM)
+        len = LONG_STREAM - off;
+      TU_CHECK(n < LONG_SEG_MAX - 200, "too many segments");
+      v[n++] = (seg){off, len};
+      off += len;
+    }
+    for (int i = 0; i < 150; i++) { /* retransmitted stretches */
+      uint32_t a = (uint32_t)wr_prng_below(&r, LONG_STREAM - 1);
+      uint32_t len = (uint32_t)wr_prng_range(&r, 1, 3000);
+      v[n++] = (seg){a, a + len > LONG_STREAM ? LONG_STREAM - a : len};
+    }
+    qsort(v, n, sizeof v[0], by_off);
+    /* Scouts first: segments from the second half, far ahead of the
+     * stream; then every segment moved later by up to DISPLACE places, so
+     * that the queue never empties while the stream advances. */
+    size_t k = 0;
+    for (size_t i = 0; i < SCOUTS; i++)
+      order[k++] = n / 2 + (size_t)wr_prng_below(&r, n / 2);
+    static keyed kv[LONG_SEG_MAX];
+    for (size_t i = 0; i < n; i++)
+      kv[i] = (keyed){i + (size_t)wr_prng_below(&r, DISPLACE), i};
+    qsort(kv, n, sizeof kv[0], by_key);
+    for (size_t i = 0; i < n; i++)
+      order[k++] = kv[i].i; /* a scout sent twice is a retransmission */
+    write_tcp_n(pt_path("long.pcap"), data, LONG_STREAM, v, order, k);
+    wr_pcap_capture b;
+    pt_collect(pt_path("long.pcap"), NULL, NULL, &b);
+    char what[64];
+    snprintf(what, sizeof what, "seed %llu", (unsigned long long)seed);
+    pt_expect_bytes(&b.flows[0].dir[WR_C2S], data, LONG_STREAM, what);
+    assert_int_equal(b.flows[0].dir[WR_C2S].ngaps, 0);
+    assert_int_equal(b.flows[0].flow.dir[WR_C2S].overlaps, 0);
+    assert_true(b.flows[0].flow.dir[WR_C2S].retransmits > 0);
+    assert_int_equal(
+        b.tcp.queue_cap_hits + b.tcp.stream_cap_hits + b.tcp.total_cap_hits, 0);
     wr_pcap_capture_free(&b);
   }
 }
@@ -494,6 +575,7 @@ static void test_total_cap(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_shuffled_segments),
+      cmocka_unit_test(test_shuffled_long_stream),
       cmocka_unit_test(test_shuffled_fragments),
       cmocka_unit_test(test_frag_max_fragments),
       cmocka_unit_test(test_frag_max_pending),

@@ -9,15 +9,13 @@
 #include "oindex.h"
 #include "wirerig/tcpreasm.h"
 
-/* A segment that arrived ahead of a hole, waiting for it to fill. The list
- * is sorted by offset and its segments never overlap (overlapping parts
- * are cut off on insertion: the first copy wins). The index (oindex.h)
- * finds where a new segment goes; the list walks them in order. */
+/* A segment that arrived ahead of a hole, waiting for it to fill, when
+ * its bytes are not in the direction's window (below). The queue (the
+ * index of oindex.h, by offset, with each segment's end and arrival time)
+ * never holds overlapping segments: overlapping parts are cut off on
+ * insertion, the first copy wins. */
 typedef struct ooo_seg {
-  struct ooo_seg *prev, *next;
-  uint64_t off;
   uint32_t len;
-  int64_t ts;
   uint8_t data[];
 } ooo_seg;
 
@@ -43,8 +41,18 @@ typedef struct tcp_dir {
   size_t npieces, pieces_cap;
   size_t flush_at;   /* offer data once len - used reaches this */
   uint64_t dropping; /* bytes given up to the cap since the buffer filled */
-  ooo_seg *head, *tail;
-  wr_oindex idx; /* the same segments, by offset */
+  /* The queue: segments ahead of a hole, by offset; an entry's value is
+   * its ooo_seg, or NULL when its bytes are in the window. */
+  wr_oindex idx;
+  /* The window: queued bytes at offset o are at win[o - win_base], written
+   * once where they belong, so that a shuffled stream is stored and read
+   * back in order without an allocation per segment. Used while the queue
+   * is dense (tcpstream.c, win_fits); a sparse queue uses ooo_segs. */
+  uint8_t *win;
+  size_t win_cap;
+  uint64_t win_base;
+  uint64_t win_end; /* the end of the last window segment */
+  size_t win_bytes; /* queued bytes in the window */
   size_t ooo_bytes;
   size_t nqueued; /* segments in the queue */
 } tcp_dir;

@@ -229,58 +229,112 @@ static uint64_t compare_old(rflow *f, int dir, uint64_t off,
   return differ;
 }
 
-static ooo_seg *new_seg(rflow *f, uint64_t off, const uint8_t *p, size_t n,
-                        int64_t ts) {
-  ooo_seg *s = malloc(sizeof *s + n);
-  if (!s) {
-    fail_nomem(f);
-    return NULL;
+/* The window never spans less than this, */
+#define WIN_MIN ((size_t)64 << 10)
+/* nor more than this many times the bytes it would hold (so that a sparse
+ * queue -- an attacker's bytes spread far apart -- cannot make it large:
+ * those segments get their own allocations instead). */
+#define WIN_DENSITY 4
+
+/* Makes the window hold [t->next, end) if the queue is dense enough. 0 when
+ * it does, -1 when these bytes go to their own segment. */
+static int win_fits(wr_tcp_reasm *r, tcp_dir *t, uint64_t end, size_t n) {
+  if (t->win_bytes == 0) {
+    t->win_base = t->next; /* nothing lives in it: start again here */
+    t->win_end = t->next;
   }
-  s->off = off;
-  s->len = (uint32_t)n;
-  s->ts = ts;
-  memcpy(s->data, p, n);
-  return s;
+  if (end - t->win_base <= t->win_cap)
+    return 0;
+  uint64_t lo = t->next; /* every queued byte lies at or after next */
+  uint64_t span = end - lo;
+  if (span > r->cap ||
+      (span > WIN_MIN && span > WIN_DENSITY * (t->ooo_bytes + n)))
+    return -1;
+  /* Moves the live part [lo, win_end) to the front: in place when that
+   * leaves enough room, else into a buffer twice the span. A move happens
+   * after next advanced half the window, or when the span doubled. */
+  size_t live = t->win_end > lo ? (size_t)(t->win_end - lo) : 0;
+  size_t from = (size_t)(lo - t->win_base);
+  if (span <= t->win_cap) {
+    memmove(t->win, t->win + from, live);
+  } else {
+    size_t ncap = t->win_cap ? t->win_cap : WIN_MIN;
+    while (ncap < 2 * span)
+      ncap *= 2;
+    uint8_t *nw = malloc(ncap);
+    if (!nw)
+      return -1; /* the bytes get their own segment, or fail there */
+    if (live)
+      memcpy(nw, t->win + from, live);
+    free(t->win);
+    t->win = nw;
+    t->win_cap = ncap;
+  }
+  t->win_base = lo;
+  if (t->win_end < lo)
+    t->win_end = lo;
+  return 0;
 }
 
-/* Links s before `at` (at the tail when at is NULL). Out of memory, s is
- * freed and the run fails. */
-static int link_before(rflow *f, tcp_dir *t, ooo_seg *s, ooo_seg *at) {
-  if (wr_oindex_insert_(&t->idx, s->off, s)) {
+/* Queues n bytes at off (none queued there), before the entry at *pos or
+ * after all of them (pos NULL). 0, or -1 when out of memory (the run
+ * fails). */
+static int add_seg(rflow *f, tcp_dir *t, const wr_opos *pos, uint64_t off,
+                   const uint8_t *p, size_t n, int64_t ts) {
+  ooo_seg *s = NULL;
+  if (win_fits(f->r, t, off + n, n) == 0) {
+    memcpy(t->win + (off - t->win_base), p, n);
+  } else {
+    s = malloc(sizeof *s + n);
+    if (!s) {
+      fail_nomem(f);
+      return -1;
+    }
+    s->len = (uint32_t)n;
+    memcpy(s->data, p, n);
+  }
+  if (wr_oindex_insert_before_(&t->idx, pos, off, off + n, ts, s)) {
     free(s);
     fail_nomem(f);
     return -1;
   }
-  s->next = at;
-  s->prev = at ? at->prev : t->tail;
-  if (s->prev)
-    s->prev->next = s;
-  else
-    t->head = s;
-  if (at)
-    at->prev = s;
-  else
-    t->tail = s;
-  t->ooo_bytes += s->len;
+  if (!s) {
+    t->win_bytes += n;
+    if (off + n > t->win_end)
+      t->win_end = off + n;
+  }
+  t->ooo_bytes += n;
   t->nqueued++;
-  f->r->held += s->len;
+  f->r->held += n;
   return 0;
 }
 
-/* Unlinks the first queued segment (segments leave only from the front:
- * delivered, or behind a gap) and returns it. */
-static ooo_seg *unlink_head(wr_tcp_reasm *r, tcp_dir *t) {
-  ooo_seg *s = t->head;
+/* The bytes of queued entry e. */
+static const uint8_t *seg_data(const tcp_dir *t, const wr_oentry *e) {
+  const ooo_seg *s = e->val;
+  return s ? s->data : t->win + (e->key - t->win_base);
+}
+
+/* The offset of the first queued byte; only with a queue. */
+static uint64_t head_off(const tcp_dir *t) {
+  wr_oentry e;
+  wr_oindex_min_(&t->idx, &e);
+  return e.key;
+}
+
+/* Removes the first queued segment (segments leave only from the front:
+ * delivered, or behind a gap); the caller has its entry and frees its
+ * ooo_seg. Window bytes stay readable until the next call that queues. */
+static void pop_head(wr_tcp_reasm *r, tcp_dir *t) {
+  wr_oentry e;
+  wr_oindex_min_(&t->idx, &e);
   wr_oindex_pop_min_(&t->idx);
-  t->head = s->next;
-  if (s->next)
-    s->next->prev = NULL;
-  else
-    t->tail = NULL;
-  t->ooo_bytes -= s->len;
+  size_t n = (size_t)(e.end - e.key);
+  if (!e.val)
+    t->win_bytes -= n;
+  t->ooo_bytes -= n;
   t->nqueued--;
-  r->held -= s->len;
-  return s;
+  r->held -= n;
 }
 
 /* Queues [off, off + n) ahead of a hole, keeping bytes already queued.
@@ -290,36 +344,35 @@ static uint64_t queue(rflow *f, int dir, uint64_t off, const uint8_t *p,
                       size_t n, int64_t ts, uint64_t *fresh) {
   tcp_dir *t = &f->d[dir];
   uint64_t end = off + n, x = off, differ = 0;
-  /* The first queued segment that ends after off: the one starting at or
-   * before off if it reaches past it, else the next one. */
-  ooo_seg *s = NULL;
-  if (!t->tail || t->tail->off + t->tail->len > off) {
-    ooo_seg *fl = wr_oindex_floor_(&t->idx, off);
-    s = fl ? fl : t->head;
-    if (fl && s->off + s->len <= off)
-      s = s->next;
-  } /* else the common case: beyond everything queued */
-  while (x < end && s && s->off < end) {
-    if (s->off > x) {
-      ooo_seg *ns = new_seg(f, x, p + (x - off), s->off - x, ts);
-      if (!ns || link_before(f, t, ns, s))
-        return differ;
-      *fresh += ns->len;
-      x = s->off;
+  wr_opos pos;
+  int more = 0; /* pos holds the first entry not yet passed */
+  if (wr_oindex_max_end_(&t->idx) > off) { /* else: beyond the queue */
+    wr_oentry e;
+    /* The queued segments that end after off, in order, while they start
+     * before end: the new bytes fill the holes between them. */
+    more = wr_oindex_first_ending_after_(&t->idx, off, &pos, &e);
+    while (x < end && more && e.key < end) {
+      if (e.key > x) {
+        if (add_seg(f, t, &pos, x, p + (x - off), e.key - x, ts))
+          return differ;
+        *fresh += e.key - x;
+        x = e.key;
+        /* The insert moved entries (not bytes): find e's place again. */
+        wr_oindex_first_ending_after_(&t->idx, e.key, &pos, &e);
+      }
+      wr_oindex_at_(&t->idx, &pos, &e); /* its value too */
+      uint64_t b = e.end < end ? e.end : end;
+      const uint8_t *q = seg_data(t, &e) + (x - e.key), *y = p + (x - off);
+      if (memcmp(q, y, b - x) != 0)
+        for (uint64_t i = 0; i < b - x; i++)
+          differ += q[i] != y[i];
+      x = b;
+      more = wr_oindex_next_(&t->idx, &pos, &e);
     }
-    uint64_t b = s->off + s->len < end ? s->off + s->len : end;
-    const uint8_t *q = s->data + (x - s->off), *y = p + (x - off);
-    if (memcmp(q, y, b - x) != 0)
-      for (uint64_t i = 0; i < b - x; i++)
-        differ += q[i] != y[i];
-    x = b;
-    s = s->next;
   }
-  if (x < end) {
-    ooo_seg *ns = new_seg(f, x, p + (x - off), end - x, ts);
-    if (ns && link_before(f, t, ns, s) == 0)
-      *fresh += ns->len;
-  }
+  if (x < end &&
+      add_seg(f, t, more ? &pos : NULL, x, p + (x - off), end - x, ts) == 0)
+    *fresh += end - x;
   return differ;
 }
 
@@ -329,22 +382,29 @@ static uint64_t queue(rflow *f, int dir, uint64_t off, const uint8_t *p,
 static void drain(rflow *f, int dir, int64_t now) {
   tcp_dir *t = &f->d[dir];
   for (;;) {
-    ooo_seg *s = t->head;
-    if (s && s->off <= t->next) {
-      unlink_head(f->r, t);
-      uint64_t end = s->off + s->len;
-      if (end > t->next) {
-        uint64_t skip = t->next - s->off;
-        deliver(f, dir, s->data + skip, (size_t)(end - t->next),
-                s->ts > now ? s->ts : now);
+    wr_oentry h;
+    int queued = wr_oindex_min_(&t->idx, &h);
+    if (queued && h.key <= t->next) {
+      pop_head(f->r, t);
+      /* Segments of their own lie in arrival order in memory, not in
+       * stream order: fetch one a few ahead while this one is copied. */
+      const char *ahead = wr_oindex_peek_(&t->idx, 4);
+      if (ahead) {
+        __builtin_prefetch(ahead);
+        __builtin_prefetch(ahead + 64);
       }
-      free(s);
+      if (h.end > t->next) {
+        uint64_t skip = t->next - h.key;
+        deliver(f, dir, seg_data(t, &h) + skip, (size_t)(h.end - t->next),
+                h.ts > now ? h.ts : now);
+      }
+      free(h.val);
       continue;
     }
     if (t->trunc_until > t->next) {
       uint64_t lim = t->trunc_until;
-      if (s && s->off < lim)
-        lim = s->off;
+      if (queued && h.key < lim)
+        lim = h.key;
       gap(f, dir, lim - t->next, WR_GAP_TRUNCATED);
       continue;
     }
@@ -357,7 +417,7 @@ static void drain(rflow *f, int dir, int64_t now) {
 static void enforce_cap(rflow *f, int dir, int64_t now) {
   tcp_dir *t = &f->d[dir];
   wr_tcp_reasm *r = f->r;
-  while (t->head) {
+  while (t->nqueued) {
     if (t->len + t->ooo_bytes > r->cap)
       r->st.stream_cap_hits++;
     else if (t->nqueued > r->max_queued)
@@ -366,7 +426,7 @@ static void enforce_cap(rflow *f, int dir, int64_t now) {
       r->st.total_cap_hits++;
     else
       break;
-    gap(f, dir, t->head->off - t->next, WR_GAP_CAP);
+    gap(f, dir, head_off(t) - t->next, WR_GAP_CAP);
     drain(f, dir, now);
   }
 }
@@ -413,7 +473,7 @@ void wr_tcpdir_segment(rflow *f, int dir, int64_t off, const uint8_t *data,
     s = oe;
   }
   if (e > s) {
-    if (s == (int64_t)t->next && !t->head) {
+    if (s == (int64_t)t->next && !t->nqueued) {
       deliver(f, dir, data, (size_t)(e - s), ts);
       fresh = (uint64_t)(e - s);
     } else {
@@ -443,9 +503,9 @@ void wr_tcpdir_ack(rflow *f, int dir, int64_t acked, int64_t ts) {
   uint64_t lim = t->acked;
   if (t->fin && lim > t->fin_off)
     lim = t->fin_off;
-  if (t->head && lim > t->next) {
-    if (t->head->off < lim)
-      lim = t->head->off;
+  if (t->nqueued && lim > t->next) {
+    if (head_off(t) < lim)
+      lim = head_off(t);
     gap(f, dir, lim - t->next, WR_GAP_MISSING);
     drain(f, dir, ts);
   }
@@ -456,8 +516,8 @@ void wr_tcpdir_finish(rflow *f, int dir) {
   if (t->done)
     return;
   drain(f, dir, INT64_MIN);
-  while (t->head) {
-    gap(f, dir, t->head->off - t->next, WR_GAP_MISSING);
+  while (t->nqueued) {
+    gap(f, dir, head_off(t) - t->next, WR_GAP_MISSING);
     drain(f, dir, INT64_MIN);
   }
   /* Bytes the FIN or the peer's acknowledgement show were sent but that
@@ -477,14 +537,21 @@ void wr_tcpdir_finish(rflow *f, int dir) {
 
 void wr_tcpdir_check_complete(rflow *f, int dir) {
   tcp_dir *t = &f->d[dir];
-  if (!t->done && t->fin && t->next >= t->fin_off && !t->head)
+  if (!t->done && t->fin && t->next >= t->fin_off && !t->nqueued)
     wr_tcpdir_finish(f, dir);
 }
 
 void wr_tcpdir_free(wr_tcp_reasm *r, tcp_dir *t) {
-  while (t->head)
-    free(unlink_head(r, t));
+  while (t->nqueued) {
+    wr_oentry h;
+    wr_oindex_min_(&t->idx, &h);
+    pop_head(r, t);
+    free(h.val);
+  }
   wr_oindex_free_(&t->idx);
+  free(t->win);
+  t->win = NULL;
+  t->win_cap = 0;
   r->held -= t->len;
   free(t->buf);
   free(t->pieces);

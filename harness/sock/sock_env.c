@@ -85,8 +85,7 @@ void wr_sockenv_destroy(wr_sockenv *env) {
     free(s->q);
     free(s);
   }
-  for (int i = 0; i < env->ncache; i++)
-    free(env->cache[i]);
+  wr_msgbuf_clear_(env);
   free(env->socks);
   free(env->by_handle);
   free(env->boxes);
