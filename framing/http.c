@@ -10,24 +10,12 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "http_scan.h"
 #include "wirerig/framing.h"
 
-/* Header names are scanned 16 bytes at a time with SSE2, which every
- * x86-64 processor has; elsewhere, or when built with WR_HTTP_SCALAR=1
- * (CMake option WIRERIG_HTTP_SCALAR, and the scalar test build), one byte at
- * a time. Both give the same result byte for byte (test_framing_http and
- * test_framing_http_scalar run the same rows). */
-#ifndef WR_HTTP_SCALAR
-#define WR_HTTP_SCALAR 0
-#endif
-#if defined(__SSE2__) && !WR_HTTP_SCALAR
-#define WR_HTTP_SSE2 1
-#include <emmintrin.h>
-#else
-#define WR_HTTP_SSE2 0
-#endif
-
-static const char *const header_names[WR_HTTP_HEADER_COUNT] = {
+/* Padded to 20 bytes a name (the longest is 19) so that the known-header
+ * lookup can compare 16 bytes at a time without reading past a row. */
+static const char header_names[WR_HTTP_HEADER_COUNT][20] = {
     "Cache-Control",
     "Connection",
     "Date",
@@ -97,37 +85,6 @@ const char *wr_http_method_name(int index) {
   return method_names[index - 1];
 }
 
-/* Token characters: 33..127 except the separators. DEL (127) counts as a
- * token character because OTP's separator table leaves it unset; real
- * Erlang accepts "X\177y: v" as a header. */
-static inline int is_token(uint8_t c) {
-  if (c <= 32 || c >= 128)
-    return 0;
-  switch (c) {
-  case '(':
-  case ')':
-  case '<':
-  case '>':
-  case '@':
-  case ',':
-  case ';':
-  case ':':
-  case '\\':
-  case '"':
-  case '/':
-  case '[':
-  case ']':
-  case '?':
-  case '=':
-  case '{':
-  case '}':
-    return 0;
-  default:
-    return 1;
-  }
-}
-
-static inline int is_sp(uint8_t c) { return c == ' ' || c == '\t'; }
 static inline int is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
 
 /* Reads a run of digits at *p (< n), wrapping like a C int. Returns the
@@ -258,12 +215,31 @@ static const uint8_t by_len[20][7] = {{0},
                                       {27},
                                       {19, 21}};
 
-static int header_index(const uint8_t *name, size_t len) {
+/* name[0..len) equals the table row h (len <= 19). With SSE2, two 16-byte
+ * compares (at 0 and at len - 16) instead of a call to memcmp: name is a
+ * packet's field_buf_, which has WR_HTTP_MAX_NAME_LEN (> 32) bytes, and
+ * every row 20, so both loads stay inside their objects. */
+static inline int name_eq(const uint8_t *name, const char *h, size_t len) {
+#if WR_HTTP_SSE2
+  const uint8_t *r = (const uint8_t *)h;
+  unsigned eq = (unsigned)_mm_movemask_epi8(
+      _mm_cmpeq_epi8(wr_load16_(name), wr_load16_(r)));
+  if (len <= 16)
+    return ((eq | (0xffffu << len)) & 0xffffu) == 0xffffu;
+  unsigned eq2 = (unsigned)_mm_movemask_epi8(
+      _mm_cmpeq_epi8(wr_load16_(name + len - 16), wr_load16_(r + len - 16)));
+  return (eq & eq2) == 0xffffu;
+#else
+  return memcmp(h, name, len) == 0;
+#endif
+}
+
+static inline int header_index(const uint8_t *name, size_t len) {
   if (len >= 20)
     return 0;
   for (const uint8_t *i = by_len[len]; *i; i++) {
     const char *h = header_names[*i - 1];
-    if ((uint8_t)h[0] == name[0] && memcmp(h, name, len) == 0)
+    if ((uint8_t)h[0] == name[0] && name_eq(name, h, len))
       return *i;
   }
   return 0;
@@ -276,13 +252,13 @@ static int parse_status_line(const uint8_t *buf, size_t n,
   if (read_version(buf, &p, n, out) != 0)
     return -1;
   size_t sp = p;
-  while (p < n && is_sp(buf[p]))
+  while (p < n && wr_http_is_sp_(buf[p]))
     p++;
   if (p == sp)
     return -1;
   read_digits(buf, &p, n, &out->status); /* no digits at all means 0 */
   sp = p;
-  while (p < n && is_sp(buf[p]))
+  while (p < n && wr_http_is_sp_(buf[p]))
     p++;
   if (p == sp && p < n) /* "200OK" */
     return -1;
@@ -296,22 +272,22 @@ static int parse_status_line(const uint8_t *buf, size_t n,
 static int parse_request_line(const uint8_t *buf, size_t n,
                               wr_http_packet *out) {
   size_t p = 0;
-  while (p < n && is_token(buf[p]))
+  while (p < n && wr_http_is_token_(buf[p]))
     p++;
-  if (p == n || p == 0 || !is_sp(buf[p]))
+  if (p == n || p == 0 || !wr_http_is_sp_(buf[p]))
     return -1;
   out->method.ptr = buf;
   out->method.len = p;
   out->method_index = method_index(buf, p);
-  while (p < n && is_sp(buf[p]))
+  while (p < n && wr_http_is_sp_(buf[p]))
     p++;
   size_t uri_start = p;
-  while (p < n && !is_sp(buf[p]))
+  while (p < n && !wr_http_is_sp_(buf[p]))
     p++;
   if (p == uri_start)
     return -1;
   size_t uri_end = p;
-  while (p < n && is_sp(buf[p]))
+  while (p < n && wr_http_is_sp_(buf[p]))
     p++;
   if (p == n) { /* HTTP/0.9: no version */
     out->major = 0;
@@ -329,103 +305,9 @@ static int parse_request_line(const uint8_t *buf, size_t n,
   return 0;
 }
 
-/* The canonical name upper-cases the first letter and each letter after a
- * '-', lower-cases the rest; a '-' in the upper-case position does not
- * re-arm it ("a--b" -> "A--b"). One byte at a time from p, with `up` the
- * state after byte p - 1; returns the end of the token run (<= n). */
-static size_t scan_name_scalar(const uint8_t *buf, size_t p, size_t n, int up,
-                               uint8_t *canon) {
-  while (p < n && is_token(buf[p])) {
-    uint8_t c = buf[p];
-    if (p < WR_HTTP_MAX_NAME_LEN) {
-      if (up) {
-        if (c >= 'a' && c <= 'z')
-          c = (uint8_t)(c - ('a' - 'A'));
-        up = 0;
-      } else if (c >= 'A' && c <= 'Z') {
-        c = (uint8_t)(c + ('a' - 'A'));
-      } else if (c == '-') {
-        up = 1;
-      }
-      canon[p] = c;
-    }
-    p++;
-  }
-  return p;
-}
-
-#if WR_HTTP_SSE2
-/* Token characters of 16 bytes at once: 33..127 (signed > 32) and none of
- * the separators, which fall in the ranges 0x28-0x29, 0x3a-0x40 and
- * 0x5b-0x5d or are one of " , / { }. */
-static inline __m128i token_mask(__m128i v) {
-  __m128i ok = _mm_cmpgt_epi8(v, _mm_set1_epi8(32));
-#define WR_IN_RANGE(lo, hi)                                                    \
-  _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8((char)((lo)-1))),              \
-                _mm_cmplt_epi8(v, _mm_set1_epi8((char)((hi) + 1))))
-  __m128i sep = _mm_or_si128(WR_IN_RANGE(0x28, 0x29), WR_IN_RANGE(0x3a, 0x40));
-  sep = _mm_or_si128(sep, WR_IN_RANGE(0x5b, 0x5d));
-#undef WR_IN_RANGE
-  sep = _mm_or_si128(sep, _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
-  sep = _mm_or_si128(sep, _mm_cmpeq_epi8(v, _mm_set1_epi8(',')));
-  sep = _mm_or_si128(sep, _mm_cmpeq_epi8(v, _mm_set1_epi8('/')));
-  sep = _mm_or_si128(sep, _mm_cmpeq_epi8(v, _mm_set1_epi8('{')));
-  sep = _mm_or_si128(sep, _mm_cmpeq_epi8(v, _mm_set1_epi8('}')));
-  return _mm_andnot_si128(sep, ok);
-}
-
-/* The same scan 16 bytes at a time while the chunk and its canonical form
- * fit (the buffer and field_buf_). Without two '-' in a row, a byte is in
- * the upper-case position exactly when it is first or follows a '-', so the
- * case change is a shift and two range tests; a "--" (or a leading '-')
- * hands the rest to the scalar loop, which knows the alternation. */
-static size_t scan_name(const uint8_t *buf, size_t n, uint8_t *canon) {
-  size_t p = 0;
-  __m128i prev_dash = _mm_setr_epi8(-1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                    0, 0); /* "byte 0 is up" */
-  int carry = 0;                           /* the previous chunk ended in '-' */
-  if (n == 0 || buf[0] == '-')
-    return scan_name_scalar(buf, 0, n, 1, canon);
-  while (p + 16 <= n && p + 16 <= WR_HTTP_MAX_NAME_LEN) {
-    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(buf + p));
-    unsigned tok = (unsigned)_mm_movemask_epi8(token_mask(v));
-    unsigned run = ~tok & 0xffffu; /* non-token bytes */
-    unsigned len = run ? (unsigned)__builtin_ctz(run) : 16u;
-    unsigned keep = len == 16 ? 0xffffu : (1u << len) - 1u;
-    __m128i dash = _mm_cmpeq_epi8(v, _mm_set1_epi8('-'));
-    unsigned dm = (unsigned)_mm_movemask_epi8(dash) & keep;
-    if ((dm & (dm << 1)) || (carry && (dm & 1u)))
-      return scan_name_scalar(buf, 0, n, 1, canon); /* rare: start over */
-    __m128i up = _mm_or_si128(_mm_slli_si128(dash, 1), prev_dash);
-    __m128i lower = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('a' - 1)),
-                                  _mm_cmplt_epi8(v, _mm_set1_epi8('z' + 1)));
-    __m128i upper = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)),
-                                  _mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)));
-    __m128i k32 = _mm_set1_epi8(32);
-    __m128i add = _mm_and_si128(_mm_andnot_si128(up, upper), k32);
-    __m128i sub = _mm_and_si128(_mm_and_si128(up, lower), k32);
-    __m128i c = _mm_sub_epi8(_mm_add_epi8(v, add), sub);
-    _mm_storeu_si128((__m128i *)(void *)(canon + p), c);
-    if (len < 16)
-      return p + len;
-    carry = (dm >> 15) & 1u;
-    prev_dash =
-        carry ? _mm_setr_epi8(-1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-              : _mm_setzero_si128();
-    p += 16;
-  }
-  /* The tail: a '-' at p - 1 that was not itself up arms byte p. */
-  return scan_name_scalar(buf, p, n, p == 0 || carry, canon);
-}
-#else
-static size_t scan_name(const uint8_t *buf, size_t n, uint8_t *canon) {
-  return scan_name_scalar(buf, 0, n, 1, canon);
-}
-#endif
-
 /* Header = token ":" SP* value, with the name canonicalised on the way. */
 static int parse_header(const uint8_t *buf, size_t n, wr_http_packet *out) {
-  size_t p = scan_name(buf, n, out->field_buf_);
+  size_t p = wr_http_scan_name_(buf, n, out->field_buf_);
   if (p == n || buf[p] != ':')
     return -1;
   out->raw_field.ptr = buf;
@@ -433,7 +315,7 @@ static int parse_header(const uint8_t *buf, size_t n, wr_http_packet *out) {
   out->header_index =
       p <= WR_HTTP_MAX_NAME_LEN && p > 0 ? header_index(out->field_buf_, p) : 0;
   p++;
-  while (p < n && is_sp(buf[p]))
+  while (p < n && wr_http_is_sp_(buf[p]))
     p++;
   out->value.ptr = buf + p;
   out->value.len = n - p;
@@ -525,11 +407,12 @@ wr_frame_status wr_frame_http(const wr_framing *cfg, int *state,
       *state = WR_HTTP_REQUEST_LINE;
       return WR_FRAME_PACKET;
     }
-    size_t p = scan_name(buf, n, pkt->field_buf_);
+    size_t p = wr_http_scan_name_(buf, n, pkt->field_buf_);
     if (p > 0 && p < n && buf[p] == ':') {
-      const uint8_t *lf = memchr(buf + p + 1, '\n', n - p - 1);
-      size_t len = lf ? (size_t)(lf - buf) + 1 : 0;
-      if (lf && (max == 0 || len <= max) && len < n && !is_sp(buf[len])) {
+      size_t lf = wr_http_find_lf_(buf, p + 1, n);
+      size_t len = lf + 1;
+      if (lf < n && (max == 0 || len <= max) && len < n &&
+          !wr_http_is_sp_(buf[len])) {
         /* len >= 3 here, so a following SP or HT would fold. */
         size_t end = buf[len - 2] == '\r' ? len - 2 : len - 1;
         clear_packet(pkt);
@@ -541,7 +424,7 @@ wr_frame_status wr_frame_http(const wr_framing *cfg, int *state,
         pkt->header_index =
             p <= WR_HTTP_MAX_NAME_LEN ? header_index(pkt->field_buf_, p) : 0;
         size_t v = p + 1;
-        while (v < end && is_sp(buf[v]))
+        while (v < end && wr_http_is_sp_(buf[v]))
           v++;
         pkt->value.ptr = buf + v;
         pkt->value.len = end - v;
