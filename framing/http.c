@@ -184,8 +184,9 @@ static void parse_uri(wr_http_uri *uri, const uint8_t *u, size_t len) {
 }
 
 static int method_index(const uint8_t *m, size_t len) {
+  static const uint8_t method_len[WR_HTTP_METHOD_COUNT] = {7, 3, 4, 4, 3, 6, 5};
   for (int i = 0; i < WR_HTTP_METHOD_COUNT; i++)
-    if (strlen(method_names[i]) == len && memcmp(method_names[i], m, len) == 0)
+    if (method_len[i] == len && memcmp(method_names[i], m, len) == 0)
       return i + 1;
   return 0;
 }
@@ -379,14 +380,112 @@ wr_http_kind wr_http_parse(const uint8_t *line, size_t len, int *state,
   return out->kind;
 }
 
-/* The common header line "Name: value\r\n" followed by at least one byte
- * that does not fold, within the line limit, is found and parsed in one
- * walk: the name scan stops at the ':' (a token never contains LF, so the
- * LF found after it is the line's first, as http_length finds it), then
- * the value runs to that LF. Everything else - request and status lines,
- * folded or over-long lines, lines still arriving, errors - goes through
- * wr_frame_next and wr_http_parse, which define the result (semantics
- * §3). */
+/* The line terminator at buf[q]: "\r\n" or "\n" within n bytes. Returns
+ * the line's length (terminator included), or 0 for anything else. */
+static inline size_t line_end_at(const uint8_t *buf, size_t q, size_t n) {
+  if (q < n && buf[q] == '\n')
+    return q + 1;
+  if (q + 1 < n && buf[q] == '\r' && buf[q + 1] == '\n')
+    return q + 2;
+  return 0;
+}
+
+/* "HTTP/" major "." minor at buf[p..n), as read_version reads it after
+ * the prefix, into *major and *minor; returns the index after the minor
+ * version, or 0. */
+static inline size_t version_at(const uint8_t *buf, size_t p, size_t n,
+                                int32_t *major, int32_t *minor) {
+  if (n - p < 8 || memcmp(buf + p, "HTTP/", 5) != 0)
+    return 0;
+  p += 5;
+  if (read_digits(buf, &p, n, major) == 0 || p >= n || buf[p] != '.')
+    return 0;
+  p++;
+  return read_digits(buf, &p, n, minor) ? p : 0;
+}
+
+/* The common request line, "token SP uri SP HTTP/d.d" CRLF (or LF), framed
+ * and parsed in one walk over buf[0..n): the method's token run, the URI up
+ * to its SP, the version, the terminator right after it. Returns the
+ * line's length with *out filled as wr_http_parse fills it, or 0 - and
+ * then the caller takes the general path, which decides everything else
+ * (several spaces, HTTP/0.9, text after the version, a CR or LF inside the
+ * line, errors, the limit). Starting with "HTTP/" never gets here: '/' ends
+ * the token "HTTP" without the SP this path needs. */
+static size_t request_line_once(const uint8_t *buf, size_t n, size_t max,
+                                wr_http_packet *out) {
+  size_t m = wr_http_token_end_(buf, 0, n);
+  if (m == 0 || m + 1 >= n || buf[m] != ' ')
+    return 0;
+  size_t u = m + 1;
+  size_t e = wr_http_find_space_(buf, u, n);
+  if (e == u || e >= n || buf[e] != ' ')
+    return 0;
+  int32_t major, minor;
+  size_t q = version_at(buf, e + 1, n, &major, &minor);
+  size_t len = q ? line_end_at(buf, q, n) : 0;
+  if (len == 0 || (max != 0 && len > max))
+    return 0;
+  clear_packet(out);
+  wr_put_span_(&out->line, buf, len);
+  out->major = major;
+  out->minor = minor;
+  wr_put_span_(&out->method, buf, m);
+  out->method_index = method_index(buf, m);
+  parse_uri(&out->uri, buf + u, e - u);
+  out->kind = WR_HTTP_REQUEST;
+  return len;
+}
+
+/* The common status line, "HTTP/d.d SP digits [SP+ reason]" CRLF (or LF),
+ * in one walk; 0 hands the line to the general path as above (several
+ * spaces before the code, no code, "200OK", a limit). */
+static size_t status_line_once(const uint8_t *buf, size_t n, size_t max,
+                               wr_http_packet *out) {
+  int32_t major, minor, status;
+  size_t p = version_at(buf, 0, n, &major, &minor);
+  if (p == 0 || p + 1 >= n || buf[p] != ' ' || !is_digit(buf[p + 1]))
+    return 0;
+  p++;
+  read_digits(buf, &p, n, &status);
+  size_t r = p, len;
+  if (p < n && wr_http_is_sp_(buf[p])) {
+    while (r < n && wr_http_is_sp_(buf[r]))
+      r++;
+    size_t lf = wr_http_find_lf_(buf, r, n);
+    if (lf == n)
+      return 0;
+    len = lf + 1;
+  } else {
+    len = line_end_at(buf, p, n);
+    if (len == 0)
+      return 0;
+  }
+  if (max != 0 && len > max)
+    return 0;
+  /* The terminator wr_http_parse strips: CR LF, any byte after a CR at
+   * len - 2 (OTP), or the LF alone. r <= end: the spaces stop before it. */
+  size_t end = buf[len - 2] == '\r' ? len - 2 : len - 1;
+  clear_packet(out);
+  wr_put_span_(&out->line, buf, len);
+  out->major = major;
+  out->minor = minor;
+  out->status = status;
+  wr_put_span_(&out->reason, buf + r, end - r);
+  out->kind = WR_HTTP_RESPONSE;
+  return len;
+}
+
+/* One walk per line for the common shapes. A header line "Name: value\r\n"
+ * followed by at least one byte that does not fold, within the line limit:
+ * the name scan stops at the ':' (a token never contains LF, so the LF found
+ * after it is the line's first, as http_length finds it), then the value
+ * runs to that LF. A request or status line: request_line_once and
+ * status_line_once. Everything else - folded or over-long lines, lines
+ * still arriving, unusual spacing, errors - goes through wr_frame_next and
+ * wr_http_parse, which define the result (semantics §3); the fast paths
+ * only ever give what they would (test_framing_common.c's check_batch on
+ * every framing row, and the split_http* fuzz targets, compare the two). */
 wr_frame_status wr_frame_http(const wr_framing *cfg, int *state,
                               const uint8_t *buf, size_t n, wr_frame *out,
                               wr_http_packet *pkt) {
@@ -434,6 +533,18 @@ wr_frame_status wr_frame_http(const wr_framing *cfg, int *state,
         *state = WR_HTTP_HEADERS;
         return WR_FRAME_PACKET;
       }
+    }
+  }
+  if (st == WR_HTTP_REQUEST_LINE && n > 2) {
+    size_t len = n >= 5 && memcmp(buf, "HTTP/", 5) == 0
+                     ? status_line_once(buf, n, max, pkt)
+                     : request_line_once(buf, n, max, pkt);
+    if (len) {
+      out->packet = pkt->line;
+      out->consumed = len;
+      out->need = 0;
+      *state = WR_HTTP_HEADERS;
+      return WR_FRAME_PACKET;
     }
   }
   wr_frame_status fs = wr_frame_next(cfg, st, buf, n, out);
