@@ -196,34 +196,45 @@ static inline size_t wr_http_scan_name_scalar_(const uint8_t *buf, size_t p,
  * the upper-case position exactly when it is first or follows a '-', so the
  * case change is a shift and two range tests; a "--" (or a leading '-')
  * hands the rest to the scalar loop, which knows the alternation. */
-static inline size_t wr_http_scan_name_(const uint8_t *buf, size_t n,
-                                        uint8_t *canon) {
+static inline __attribute__((always_inline)) size_t
+wr_http_scan_name_(const uint8_t *buf, size_t n, uint8_t *canon) {
   size_t p = 0;
   __m128i prev_dash = _mm_setr_epi8(-1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
                                     0, 0); /* "byte 0 is up" */
   int carry = 0;                           /* the previous chunk ended in '-' */
   if (n == 0 || buf[0] == '-')
     return wr_http_scan_name_scalar_(buf, 0, n, 1, canon);
+  const __m128i k32 = _mm_set1_epi8(32);
   while (p + 16 <= n && p + 16 <= WR_HTTP_MAX_NAME_LEN) {
     __m128i v = wr_load16_(buf + p);
-    unsigned tok = (unsigned)_mm_movemask_epi8(wr_token_mask_(v));
-    unsigned run = ~tok & 0xffffu; /* non-token bytes */
-    unsigned len = run ? (unsigned)__builtin_ctz(run) : 16u;
-    unsigned keep = len == 16 ? 0xffffu : (1u << len) - 1u;
+    /* Letters (either case), digits and '-' are token characters, and the
+     * names seen in practice are made of them: test that class first, and
+     * the full token set only when something else comes before the ':'. */
+    __m128i x = _mm_or_si128(v, k32);
+    __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('a' - 1)),
+                                   _mm_cmplt_epi8(x, _mm_set1_epi8('z' + 1)));
     __m128i dash = _mm_cmpeq_epi8(v, _mm_set1_epi8('-'));
+    __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                  _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+    unsigned tok = (unsigned)_mm_movemask_epi8(
+        _mm_or_si128(_mm_or_si128(letter, dash), digit));
+    unsigned run = ~tok & 0xffffu; /* bytes outside the class */
+    unsigned len = run ? (unsigned)__builtin_ctz(run) : 16u;
+    if (len < 16 && buf[p + len] != ':') {
+      tok = (unsigned)_mm_movemask_epi8(wr_token_mask_(v));
+      run = ~tok & 0xffffu; /* non-token bytes */
+      len = run ? (unsigned)__builtin_ctz(run) : 16u;
+    }
+    unsigned keep = len == 16 ? 0xffffu : (1u << len) - 1u;
     unsigned dm = (unsigned)_mm_movemask_epi8(dash) & keep;
     if ((dm & (dm << 1)) || (carry && (dm & 1u)))
       return wr_http_scan_name_scalar_(buf, 0, n, 1,
                                        canon); /* rare: start over */
+    /* Every letter lower-cased, then those in the upper-case position
+     * upper-cased; other bytes unchanged. */
     __m128i up = _mm_or_si128(_mm_slli_si128(dash, 1), prev_dash);
-    __m128i lower = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('a' - 1)),
-                                  _mm_cmplt_epi8(v, _mm_set1_epi8('z' + 1)));
-    __m128i upper = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)),
-                                  _mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)));
-    __m128i k32 = _mm_set1_epi8(32);
-    __m128i add = _mm_and_si128(_mm_andnot_si128(up, upper), k32);
-    __m128i sub = _mm_and_si128(_mm_and_si128(up, lower), k32);
-    __m128i c = _mm_sub_epi8(_mm_add_epi8(v, add), sub);
+    __m128i c = _mm_or_si128(v, _mm_and_si128(letter, k32));
+    c = _mm_sub_epi8(c, _mm_and_si128(_mm_and_si128(letter, up), k32));
     _mm_storeu_si128((__m128i *)(void *)(canon + p), c);
     if (len < 16)
       return p + len;
@@ -237,8 +248,8 @@ static inline size_t wr_http_scan_name_(const uint8_t *buf, size_t n,
   return wr_http_scan_name_scalar_(buf, p, n, p == 0 || carry, canon);
 }
 #else
-static inline size_t wr_http_scan_name_(const uint8_t *buf, size_t n,
-                                        uint8_t *canon) {
+static inline __attribute__((always_inline)) size_t
+wr_http_scan_name_(const uint8_t *buf, size_t n, uint8_t *canon) {
   return wr_http_scan_name_scalar_(buf, 0, n, 1, canon);
 }
 #endif
