@@ -216,6 +216,31 @@ static const uint8_t by_len[20][7] = {{0},
                                       {27},
                                       {19, 21}};
 
+#if WR_HTTP_SSE2
+/* by_len_first[L][k] is the first byte of name by_len[L][k] (0 after the
+ * last), so that one compare finds the candidates worth a look. */
+static const uint8_t by_len_first[20][8] = {{0},
+                                            {0},
+                                            {0},
+                                            {'V', 'A'},
+                                            {'D', 'F', 'H', 'V', 'E'},
+                                            {'R', 'A'},
+                                            {'P', 'A', 'P', 'S', 'C'},
+                                            {'U', 'R', 'W', 'E'},
+                                            {'I', 'I', 'L'},
+                                            {0},
+                                            {'C', 'U', 'S', 'K'},
+                                            {'R', 'C', 'S'},
+                                            {'M', 'C', 'C'},
+                                            {'C', 'A', 'I', 'C', 'L', 'A'},
+                                            {'A', 'C'},
+                                            {'A', 'A', 'X'},
+                                            {'W', 'C', 'C', 'C', 'P'},
+                                            {'T', 'I'},
+                                            {'P'},
+                                            {'I', 'P'}};
+#endif
+
 /* name[0..len) equals the table row h (len <= 19). With SSE2, two 16-byte
  * compares (at 0 and at len - 16) instead of a call to memcmp: name is a
  * packet's field_buf_, which has WR_HTTP_MAX_NAME_LEN (> 32) bytes, and
@@ -238,11 +263,24 @@ static inline int name_eq(const uint8_t *name, const char *h, size_t len) {
 static inline int header_index(const uint8_t *name, size_t len) {
   if (len >= 20)
     return 0;
+#if WR_HTTP_SSE2
+  __m128i first =
+      _mm_loadl_epi64((const __m128i *)(const void *)by_len_first[len]);
+  unsigned m = (unsigned)_mm_movemask_epi8(
+                   _mm_cmpeq_epi8(first, _mm_set1_epi8((char)name[0]))) &
+               0xffu;
+  for (; m; m &= m - 1) {
+    int i = by_len[len][__builtin_ctz(m)];
+    if (name_eq(name, header_names[i - 1], len))
+      return i;
+  }
+#else
   for (const uint8_t *i = by_len[len]; *i; i++) {
     const char *h = header_names[*i - 1];
     if ((uint8_t)h[0] == name[0] && name_eq(name, h, len))
       return *i;
   }
+#endif
   return 0;
 }
 
