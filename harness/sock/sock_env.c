@@ -456,7 +456,7 @@ int wr_sock_accept(wr_sock *ls, wr_mailbox *owner, long timeout_ms,
   }
   wr_sock_watch_(s);
   if (s->active != WR_ACTIVE_FALSE)
-    wr_sock_armed_(s);
+    wr_sock_armed_(s, 1);
   *out = s;
   return 0;
 }
@@ -503,7 +503,7 @@ int wr_sock_connect(wr_sockenv *env, wr_mailbox *owner, const wr_addr *addr,
   s->connecting = 0;
   wr_sock_watch_(s);
   if (s->active != WR_ACTIVE_FALSE)
-    wr_sock_armed_(s);
+    wr_sock_armed_(s, 1);
   *out = s;
   return 0;
 }

@@ -57,6 +57,10 @@ struct wr_sock {
   /* Active, after a framing error with exit_on_close false: nothing is
    * delivered until setopts arms the socket again (sock_recv.c). */
   int paused;
+  /* Active, after tcp_closed with exit_on_close false: the read side is
+   * done (inet_drv's desc_close_read), nothing is read or delivered until
+   * a setopts changes the active mode or a passive recv reads again. */
+  int rd_closed;
   int in_recv;       /* a recv is waiting for this socket */
   int send_reported; /* a send returned the end of the connection */
   int delay_failed;  /* delay_send: a send after a hangup said ok once */
@@ -158,8 +162,10 @@ void wr_sock_input_(wr_sock *s, uint32_t events);
 void wr_sock_deliver_(wr_sock *s);
 /* The connection failed under a send (EPIPE, ECONNRESET). */
 void wr_sock_fail_io_(wr_sock *s, int err);
-/* The socket was made active: deliver, or report a close seen earlier. */
-void wr_sock_armed_(wr_sock *s);
+/* The socket was made active: deliver, or report a close seen earlier.
+ * rearm: the active mode changed (false, true, once, N), which is what
+ * makes inet_drv read again after a read-side close or a pause. */
+void wr_sock_armed_(wr_sock *s, int rearm);
 
 /* sock_send.c */
 void wr_sock_flush_(wr_sock *s);
