@@ -159,13 +159,14 @@ int wr_sock_apply_list_(wr_sock *s, const wr_sockopt *opts, size_t n,
     if (opts[i].name == WR_OPT_BACKLOG && kind != WR_SOCK_LIST_LISTEN)
       return WR_EINVAL; /* a listen option only */
   }
-  int armed = 0, was = s->active;
+  int armed = 0, was = s->active, active_set = 0;
   for (size_t i = n; i-- > 0;) {
     if (kind != WR_SOCK_LIST_SETOPTS && overridden(opts, n, i))
       continue;
     int rc = apply_opt(s, &opts[i], &armed);
     if (rc)
       return rc;
+    active_set |= opts[i].name == WR_OPT_ACTIVE;
     /* New framing on an active socket delivers what the buffer now holds
      * at once: OTP 25 posts the bytes of a partial http line as soon as
      * setopts makes the socket raw (checked with erl; before, they sat in
@@ -184,10 +185,11 @@ int wr_sock_apply_list_(wr_sock *s, const wr_sockopt *opts, size_t n,
    * new packet type (semantics §4.3, checked with erl;
    * scenarios/regressions/rearm-*.scn). */
   int rearm = s->active != WR_ACTIVE_FALSE && s->active != was;
+  active_set = active_set && s->active != WR_ACTIVE_FALSE;
   if (rearm)
     s->paused = 0;
   if (armed && !s->listener && !s->connecting)
-    wr_sock_armed_(s, rearm);
+    wr_sock_armed_(s, rearm, active_set);
   wr_sock_watch_(s);
   return wr_sock_push_net_(s);
 }

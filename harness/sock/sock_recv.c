@@ -107,15 +107,19 @@ static void report_close_active(wr_sock *s, int error) {
   }
   s->closed_msg = 1;
   s->rd_done = 1;
+  /* The end read as a close (a FIN, or a reset not shown): inet_drv's
+   * tcp_recv_closed has the next send say closed. */
+  if (!error && !s->busy)
+    s->dcs = 1;
   if (s->exit_on_close) {
     wr_sock_close_port_(s, 0);
     return;
   }
+  /* Only the read side closes: the descriptor stays, and a reset is
+   * reported once -- reads from now on see the end. */
   s->rd_closed = 1;
-  if (s->rd_reason == WR_ECONNRESET && s->h >= 0)
-    wr_sock_release_(s, 0); /* the connection is gone, the port stays */
-  else
-    wr_sock_watch_(s);
+  s->rd_reason = WR_CLOSED;
+  wr_sock_watch_(s);
 }
 
 /* Big packets are handed to their message without a copy, as inet_drv
@@ -208,6 +212,8 @@ void wr_sock_deliver_(wr_sock *s) {
          * only the partial packet goes and the read side closes again. */
         wr_stream_discard(&s->rx);
         s->rd_closed = 1;
+        if (!s->busy)
+          s->dcs = 1;
       }
       break;
     }
@@ -220,10 +226,28 @@ void wr_sock_deliver_(wr_sock *s) {
   wr_sock_watch_(s);
 }
 
-void wr_sock_armed_(wr_sock *s, int rearm) {
+void wr_sock_armed_(wr_sock *s, int rearm, int active_set) {
   if (s->port_closed)
     return;
-  if (rearm && (s->rd_closed || s->rd_reported) && !s->fd_closed) {
+  if (s->fd_closed) {
+    /* inet_drv: an active setting on a closed descriptor posts what is
+     * owed -- a reset a send met, then tcp_closed (once per port) -- and
+     * with exit_on_close the port goes. */
+    if (!active_set)
+      return;
+    if (s->der) {
+      s->der = 0;
+      wr_sock_post_(s, WR_MSG_TCP_ERROR, WR_ECONNRESET, NULL, 0);
+    }
+    if (!s->closed_msg) {
+      s->closed_msg = 1;
+      wr_sock_post_(s, WR_MSG_TCP_CLOSED, 0, NULL, 0);
+    }
+    if (s->exit_on_close)
+      wr_sock_close_port_(s, 0);
+    return;
+  }
+  if (rearm && (s->rd_closed || s->rd_reported)) {
     /* exit_on_close false, the read side reported closed: a new active
      * mode reads the connection again. After shutdown(read) Linux still
      * takes data in, so it may be delivered, then the close again (a
@@ -314,16 +338,8 @@ void wr_sock_input_(wr_sock *s, uint32_t events) {
 }
 
 void wr_sock_fail_io_(wr_sock *s, int err) {
-  s->write_failed = 1;
-  wr_sock_release_(s, 0);
-  if (!s->rd_done) {
-    s->rd_done = 1;
-    s->rd_reason = err == WR_ECONNRESET ? WR_ECONNRESET : WR_CLOSED;
-  }
-  if (s->active != WR_ACTIVE_FALSE && !s->closed_msg) {
-    int reason = close_reason(s);
-    report_close_active(s, reason == WR_ECONNRESET ? reason : 0);
-  }
+  /* A write from the queue: the send blocked on it, if any, is answered. */
+  s->send_answer = wr_sock_send_failed_(s, err, s->busy);
 }
 
 /* ---- passive recv -------------------------------------------------------- */
@@ -383,12 +399,18 @@ static int report_close_passive(wr_sock *s, int reason) {
     wr_sock_watch_(s);
     return reason;
   }
-  s->rd_reported = 1;
-  if (reason == WR_EMSGSIZE || reason == WR_ECONNRESET || s->exit_on_close) {
-    wr_sock_release_(s, 0);
-    s->fd_closed = 1;
-    s->send_once = reason == WR_CLOSED && !s->send_reported ? WR_CLOSED : 0;
+  /* tcp_recv_closed (a FIN, or a reset not shown): the next send says
+   * closed; tcp_recv_error (a reset shown, a framing error) does not. */
+  if (reason == WR_CLOSED && !s->busy)
+    s->dcs = 1;
+  if (reason == WR_EMSGSIZE || s->exit_on_close) {
+    wr_sock_desc_close_(s);
+    return reason;
   }
+  /* exit_on_close false: only the read side closes; a reset is reported
+   * once, reads from now on see the end (semantics §4.3). */
+  s->rd_reported = 1;
+  s->rd_reason = WR_CLOSED;
   wr_sock_watch_(s);
   return reason;
 }
@@ -448,14 +470,24 @@ int wr_sock_recv(wr_sock *s, size_t length, long timeout_ms,
     return WR_CLOSED;
   if (s->listener || s->connecting)
     return WR_ENOTCONN;
+  if (s->fd_closed) {
+    /* Not connected comes first, as in inet_drv; a close a send met is
+     * said once more (TCP_ADDF_DELAYED_CLOSE_RECV). */
+    if (!s->dcr)
+      return WR_ENOTCONN;
+    s->dcr = s->dcs = 0;
+    if (s->der) {
+      s->der = 0;
+      return WR_ECONNRESET;
+    }
+    return WR_CLOSED;
+  }
   if (s->active != WR_ACTIVE_FALSE)
     return WR_EINVAL;
   if (length && s->packet != WR_PACKET_RAW)
     return WR_EINVAL;
   if (length > WR_SOCK_MAX_RECV)
     return WR_ENOMEM;
-  if (s->fd_closed)
-    return WR_ENOTCONN;
   if (s->rd_reported || s->rd_closed) {
     /* exit_on_close false and the close already reported: recv reads the
      * connection again, as inet_drv does. A peer's FIN gives closed again;
