@@ -10,24 +10,12 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "http_scan.h"
 #include "wirerig/framing.h"
 
-/* Header names are scanned 16 bytes at a time with SSE2, which every
- * x86-64 processor has; elsewhere, or when built with WR_HTTP_SCALAR=1
- * (CMake option WIRERIG_HTTP_SCALAR, and the scalar test build), one byte at
- * a time. Both give the same result byte for byte (test_framing_http and
- * test_framing_http_scalar run the same rows). */
-#ifndef WR_HTTP_SCALAR
-#define WR_HTTP_SCALAR 0
-#endif
-#if defined(__SSE2__) && !WR_HTTP_SCALAR
-#define WR_HTTP_SSE2 1
-#include <emmintrin.h>
-#else
-#define WR_HTTP_SSE2 0
-#endif
-
-static const char *const header_names[WR_HTTP_HEADER_COUNT] = {
+/* Padded to 20 bytes a name (the longest is 19) so that the known-header
+ * lookup can compare 16 bytes at a time without reading past a row. */
+static const char header_names[WR_HTTP_HEADER_COUNT][20] = {
     "Cache-Control",
     "Connection",
     "Date",
@@ -97,37 +85,6 @@ const char *wr_http_method_name(int index) {
   return method_names[index - 1];
 }
 
-/* Token characters: 33..127 except the separators. DEL (127) counts as a
- * token character because OTP's separator table leaves it unset; real
- * Erlang accepts "X\177y: v" as a header. */
-static inline int is_token(uint8_t c) {
-  if (c <= 32 || c >= 128)
-    return 0;
-  switch (c) {
-  case '(':
-  case ')':
-  case '<':
-  case '>':
-  case '@':
-  case ',':
-  case ';':
-  case ':':
-  case '\\':
-  case '"':
-  case '/':
-  case '[':
-  case ']':
-  case '?':
-  case '=':
-  case '{':
-  case '}':
-    return 0;
-  default:
-    return 1;
-  }
-}
-
-static inline int is_sp(uint8_t c) { return c == ' ' || c == '\t'; }
 static inline int is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
 
 /* Reads a run of digits at *p (< n), wrapping like a C int. Returns the
@@ -227,8 +184,9 @@ static void parse_uri(wr_http_uri *uri, const uint8_t *u, size_t len) {
 }
 
 static int method_index(const uint8_t *m, size_t len) {
+  static const uint8_t method_len[WR_HTTP_METHOD_COUNT] = {7, 3, 4, 4, 3, 6, 5};
   for (int i = 0; i < WR_HTTP_METHOD_COUNT; i++)
-    if (strlen(method_names[i]) == len && memcmp(method_names[i], m, len) == 0)
+    if (method_len[i] == len && memcmp(method_names[i], m, len) == 0)
       return i + 1;
   return 0;
 }
@@ -258,14 +216,71 @@ static const uint8_t by_len[20][7] = {{0},
                                       {27},
                                       {19, 21}};
 
-static int header_index(const uint8_t *name, size_t len) {
+#if WR_HTTP_SSE2
+/* by_len_first[L][k] is the first byte of name by_len[L][k] (0 after the
+ * last), so that one compare finds the candidates worth a look. */
+static const uint8_t by_len_first[20][8] = {{0},
+                                            {0},
+                                            {0},
+                                            {'V', 'A'},
+                                            {'D', 'F', 'H', 'V', 'E'},
+                                            {'R', 'A'},
+                                            {'P', 'A', 'P', 'S', 'C'},
+                                            {'U', 'R', 'W', 'E'},
+                                            {'I', 'I', 'L'},
+                                            {0},
+                                            {'C', 'U', 'S', 'K'},
+                                            {'R', 'C', 'S'},
+                                            {'M', 'C', 'C'},
+                                            {'C', 'A', 'I', 'C', 'L', 'A'},
+                                            {'A', 'C'},
+                                            {'A', 'A', 'X'},
+                                            {'W', 'C', 'C', 'C', 'P'},
+                                            {'T', 'I'},
+                                            {'P'},
+                                            {'I', 'P'}};
+#endif
+
+/* name[0..len) equals the table row h (len <= 19). With SSE2, two 16-byte
+ * compares (at 0 and at len - 16) instead of a call to memcmp: name is a
+ * packet's field_buf_, which has WR_HTTP_MAX_NAME_LEN (> 32) bytes, and
+ * every row 20, so both loads stay inside their objects. */
+static inline int name_eq(const uint8_t *name, const char *h, size_t len) {
+#if WR_HTTP_SSE2
+  const uint8_t *r = (const uint8_t *)h;
+  unsigned eq = (unsigned)_mm_movemask_epi8(
+      _mm_cmpeq_epi8(wr_load16_(name), wr_load16_(r)));
+  if (len <= 16)
+    return ((eq | (0xffffu << len)) & 0xffffu) == 0xffffu;
+  unsigned eq2 = (unsigned)_mm_movemask_epi8(
+      _mm_cmpeq_epi8(wr_load16_(name + len - 16), wr_load16_(r + len - 16)));
+  return (eq & eq2) == 0xffffu;
+#else
+  return memcmp(h, name, len) == 0;
+#endif
+}
+
+static inline int header_index(const uint8_t *name, size_t len) {
   if (len >= 20)
     return 0;
+#if WR_HTTP_SSE2
+  __m128i first =
+      _mm_loadl_epi64((const __m128i *)(const void *)by_len_first[len]);
+  unsigned m = (unsigned)_mm_movemask_epi8(
+                   _mm_cmpeq_epi8(first, _mm_set1_epi8((char)name[0]))) &
+               0xffu;
+  for (; m; m &= m - 1) {
+    int i = by_len[len][__builtin_ctz(m)];
+    if (name_eq(name, header_names[i - 1], len))
+      return i;
+  }
+#else
   for (const uint8_t *i = by_len[len]; *i; i++) {
     const char *h = header_names[*i - 1];
-    if ((uint8_t)h[0] == name[0] && memcmp(h, name, len) == 0)
+    if ((uint8_t)h[0] == name[0] && name_eq(name, h, len))
       return *i;
   }
+#endif
   return 0;
 }
 
@@ -276,13 +291,13 @@ static int parse_status_line(const uint8_t *buf, size_t n,
   if (read_version(buf, &p, n, out) != 0)
     return -1;
   size_t sp = p;
-  while (p < n && is_sp(buf[p]))
+  while (p < n && wr_http_is_sp_(buf[p]))
     p++;
   if (p == sp)
     return -1;
   read_digits(buf, &p, n, &out->status); /* no digits at all means 0 */
   sp = p;
-  while (p < n && is_sp(buf[p]))
+  while (p < n && wr_http_is_sp_(buf[p]))
     p++;
   if (p == sp && p < n) /* "200OK" */
     return -1;
@@ -296,22 +311,22 @@ static int parse_status_line(const uint8_t *buf, size_t n,
 static int parse_request_line(const uint8_t *buf, size_t n,
                               wr_http_packet *out) {
   size_t p = 0;
-  while (p < n && is_token(buf[p]))
+  while (p < n && wr_http_is_token_(buf[p]))
     p++;
-  if (p == n || p == 0 || !is_sp(buf[p]))
+  if (p == n || p == 0 || !wr_http_is_sp_(buf[p]))
     return -1;
   out->method.ptr = buf;
   out->method.len = p;
   out->method_index = method_index(buf, p);
-  while (p < n && is_sp(buf[p]))
+  while (p < n && wr_http_is_sp_(buf[p]))
     p++;
   size_t uri_start = p;
-  while (p < n && !is_sp(buf[p]))
+  while (p < n && !wr_http_is_sp_(buf[p]))
     p++;
   if (p == uri_start)
     return -1;
   size_t uri_end = p;
-  while (p < n && is_sp(buf[p]))
+  while (p < n && wr_http_is_sp_(buf[p]))
     p++;
   if (p == n) { /* HTTP/0.9: no version */
     out->major = 0;
@@ -329,103 +344,9 @@ static int parse_request_line(const uint8_t *buf, size_t n,
   return 0;
 }
 
-/* The canonical name upper-cases the first letter and each letter after a
- * '-', lower-cases the rest; a '-' in the upper-case position does not
- * re-arm it ("a--b" -> "A--b"). One byte at a time from p, with `up` the
- * state after byte p - 1; returns the end of the token run (<= n). */
-static size_t scan_name_scalar(const uint8_t *buf, size_t p, size_t n, int up,
-                               uint8_t *canon) {
-  while (p < n && is_token(buf[p])) {
-    uint8_t c = buf[p];
-    if (p < WR_HTTP_MAX_NAME_LEN) {
-      if (up) {
-        if (c >= 'a' && c <= 'z')
-          c = (uint8_t)(c - ('a' - 'A'));
-        up = 0;
-      } else if (c >= 'A' && c <= 'Z') {
-        c = (uint8_t)(c + ('a' - 'A'));
-      } else if (c == '-') {
-        up = 1;
-      }
-      canon[p] = c;
-    }
-    p++;
-  }
-  return p;
-}
-
-#if WR_HTTP_SSE2
-/* Token characters of 16 bytes at once: 33..127 (signed > 32) and none of
- * the separators, which fall in the ranges 0x28-0x29, 0x3a-0x40 and
- * 0x5b-0x5d or are one of " , / { }. */
-static inline __m128i token_mask(__m128i v) {
-  __m128i ok = _mm_cmpgt_epi8(v, _mm_set1_epi8(32));
-#define WR_IN_RANGE(lo, hi)                                                    \
-  _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8((char)((lo)-1))),              \
-                _mm_cmplt_epi8(v, _mm_set1_epi8((char)((hi) + 1))))
-  __m128i sep = _mm_or_si128(WR_IN_RANGE(0x28, 0x29), WR_IN_RANGE(0x3a, 0x40));
-  sep = _mm_or_si128(sep, WR_IN_RANGE(0x5b, 0x5d));
-#undef WR_IN_RANGE
-  sep = _mm_or_si128(sep, _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
-  sep = _mm_or_si128(sep, _mm_cmpeq_epi8(v, _mm_set1_epi8(',')));
-  sep = _mm_or_si128(sep, _mm_cmpeq_epi8(v, _mm_set1_epi8('/')));
-  sep = _mm_or_si128(sep, _mm_cmpeq_epi8(v, _mm_set1_epi8('{')));
-  sep = _mm_or_si128(sep, _mm_cmpeq_epi8(v, _mm_set1_epi8('}')));
-  return _mm_andnot_si128(sep, ok);
-}
-
-/* The same scan 16 bytes at a time while the chunk and its canonical form
- * fit (the buffer and field_buf_). Without two '-' in a row, a byte is in
- * the upper-case position exactly when it is first or follows a '-', so the
- * case change is a shift and two range tests; a "--" (or a leading '-')
- * hands the rest to the scalar loop, which knows the alternation. */
-static size_t scan_name(const uint8_t *buf, size_t n, uint8_t *canon) {
-  size_t p = 0;
-  __m128i prev_dash = _mm_setr_epi8(-1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                    0, 0); /* "byte 0 is up" */
-  int carry = 0;                           /* the previous chunk ended in '-' */
-  if (n == 0 || buf[0] == '-')
-    return scan_name_scalar(buf, 0, n, 1, canon);
-  while (p + 16 <= n && p + 16 <= WR_HTTP_MAX_NAME_LEN) {
-    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(buf + p));
-    unsigned tok = (unsigned)_mm_movemask_epi8(token_mask(v));
-    unsigned run = ~tok & 0xffffu; /* non-token bytes */
-    unsigned len = run ? (unsigned)__builtin_ctz(run) : 16u;
-    unsigned keep = len == 16 ? 0xffffu : (1u << len) - 1u;
-    __m128i dash = _mm_cmpeq_epi8(v, _mm_set1_epi8('-'));
-    unsigned dm = (unsigned)_mm_movemask_epi8(dash) & keep;
-    if ((dm & (dm << 1)) || (carry && (dm & 1u)))
-      return scan_name_scalar(buf, 0, n, 1, canon); /* rare: start over */
-    __m128i up = _mm_or_si128(_mm_slli_si128(dash, 1), prev_dash);
-    __m128i lower = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('a' - 1)),
-                                  _mm_cmplt_epi8(v, _mm_set1_epi8('z' + 1)));
-    __m128i upper = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)),
-                                  _mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)));
-    __m128i k32 = _mm_set1_epi8(32);
-    __m128i add = _mm_and_si128(_mm_andnot_si128(up, upper), k32);
-    __m128i sub = _mm_and_si128(_mm_and_si128(up, lower), k32);
-    __m128i c = _mm_sub_epi8(_mm_add_epi8(v, add), sub);
-    _mm_storeu_si128((__m128i *)(void *)(canon + p), c);
-    if (len < 16)
-      return p + len;
-    carry = (dm >> 15) & 1u;
-    prev_dash =
-        carry ? _mm_setr_epi8(-1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-              : _mm_setzero_si128();
-    p += 16;
-  }
-  /* The tail: a '-' at p - 1 that was not itself up arms byte p. */
-  return scan_name_scalar(buf, p, n, p == 0 || carry, canon);
-}
-#else
-static size_t scan_name(const uint8_t *buf, size_t n, uint8_t *canon) {
-  return scan_name_scalar(buf, 0, n, 1, canon);
-}
-#endif
-
 /* Header = token ":" SP* value, with the name canonicalised on the way. */
 static int parse_header(const uint8_t *buf, size_t n, wr_http_packet *out) {
-  size_t p = scan_name(buf, n, out->field_buf_);
+  size_t p = wr_http_scan_name_(buf, n, out->field_buf_);
   if (p == n || buf[p] != ':')
     return -1;
   out->raw_field.ptr = buf;
@@ -433,7 +354,7 @@ static int parse_header(const uint8_t *buf, size_t n, wr_http_packet *out) {
   out->header_index =
       p <= WR_HTTP_MAX_NAME_LEN && p > 0 ? header_index(out->field_buf_, p) : 0;
   p++;
-  while (p < n && is_sp(buf[p]))
+  while (p < n && wr_http_is_sp_(buf[p]))
     p++;
   out->value.ptr = buf + p;
   out->value.len = n - p;
@@ -441,10 +362,35 @@ static int parse_header(const uint8_t *buf, size_t n, wr_http_packet *out) {
   return 0;
 }
 
-/* Every field before field_buf_ to zero. Stored one by one: a memset of
- * the whole prefix compiled to `rep stos`, whose start-up alone was about a
- * third of the time of parsing a header line (docs/benchmarks.md). */
+/* Every field before field_buf_ to zero. Not a memset: that compiled to
+ * `rep stos`, whose start-up alone was about a third of the time of parsing
+ * a header line (docs/benchmarks.md). With SSE2, 16-byte stores of a zero
+ * register over the prefix (the last one overlapping); else field by field.
+ * Either way each field is zero as an object of its type, as the
+ * = {0} initialiser would leave it (pointers included). */
 static inline void clear_packet(wr_http_packet *out) {
+#if WR_HTTP_SSE2
+  /* Written out, not as a loop: gcc turns a loop of stores back into
+   * `rep stos`. */
+  enum { PREFIX = offsetof(wr_http_packet, field_buf_) };
+  _Static_assert(PREFIX > 144 && PREFIX <= 176,
+                 "clear_packet's stores cover the prefix exactly");
+  uint8_t *b = (uint8_t *)out;
+  const __m128i z = _mm_setzero_si128();
+#define WR_Z(off) _mm_storeu_si128((__m128i *)(void *)(b + (off)), z)
+  WR_Z(0);
+  WR_Z(16);
+  WR_Z(32);
+  WR_Z(48);
+  WR_Z(64);
+  WR_Z(80);
+  WR_Z(96);
+  WR_Z(112);
+  WR_Z(128);
+  WR_Z(144);
+  WR_Z(PREFIX - 16);
+#undef WR_Z
+#else
   static const wr_http_packet zero = {0};
   out->kind = zero.kind;
   out->line = zero.line;
@@ -457,6 +403,7 @@ static inline void clear_packet(wr_http_packet *out) {
   out->header_index = 0;
   out->raw_field = zero.raw_field;
   out->value = zero.value;
+#endif
 }
 
 wr_http_kind wr_http_parse(const uint8_t *line, size_t len, int *state,
@@ -497,14 +444,117 @@ wr_http_kind wr_http_parse(const uint8_t *line, size_t len, int *state,
   return out->kind;
 }
 
-/* The common header line "Name: value\r\n" followed by at least one byte
- * that does not fold, within the line limit, is found and parsed in one
- * walk: the name scan stops at the ':' (a token never contains LF, so the
- * LF found after it is the line's first, as http_length finds it), then
- * the value runs to that LF. Everything else - request and status lines,
- * folded or over-long lines, lines still arriving, errors - goes through
- * wr_frame_next and wr_http_parse, which define the result (semantics
- * §3). */
+/* The line terminator at buf[q]: "\r\n" or "\n" within n bytes. Returns
+ * the line's length (terminator included), or 0 for anything else. */
+static inline size_t line_end_at(const uint8_t *buf, size_t q, size_t n) {
+  if (q < n && buf[q] == '\n')
+    return q + 1;
+  if (q + 1 < n && buf[q] == '\r' && buf[q + 1] == '\n')
+    return q + 2;
+  return 0;
+}
+
+/* "HTTP/" major "." minor at buf[p..n), as read_version reads it after
+ * the prefix, into *major and *minor; returns the index after the minor
+ * version, or 0. */
+static inline size_t version_at(const uint8_t *buf, size_t p, size_t n,
+                                int32_t *major, int32_t *minor) {
+  if (n - p < 8 || memcmp(buf + p, "HTTP/", 5) != 0)
+    return 0;
+  p += 5;
+  if (read_digits(buf, &p, n, major) == 0 || p >= n || buf[p] != '.')
+    return 0;
+  p++;
+  return read_digits(buf, &p, n, minor) ? p : 0;
+}
+
+/* The common request line, "token SP uri SP HTTP/d.d" CRLF (or LF), framed
+ * and parsed in one walk over buf[0..n): the method's token run, the URI up
+ * to its SP, the version, the terminator right after it. Returns the
+ * line's length with *out filled as wr_http_parse fills it, or 0 - and
+ * then the caller takes the general path, which decides everything else
+ * (several spaces, HTTP/0.9, text after the version, a CR or LF inside the
+ * line, errors, the limit). Starting with "HTTP/" never gets here: '/' ends
+ * the token "HTTP" without the SP this path needs. */
+static size_t request_line_once(const uint8_t *buf, size_t n, size_t max,
+                                wr_http_packet *out) {
+  size_t m = wr_http_token_end_(buf, 0, n);
+  if (m == 0 || m + 1 >= n || buf[m] != ' ')
+    return 0;
+  size_t u = m + 1;
+  size_t e = wr_http_find_space_(buf, u, n);
+  if (e == u || e >= n || buf[e] != ' ')
+    return 0;
+  int32_t major, minor;
+  size_t q = version_at(buf, e + 1, n, &major, &minor);
+  size_t len = q ? line_end_at(buf, q, n) : 0;
+  if (len == 0 || (max != 0 && len > max))
+    return 0;
+  clear_packet(out);
+  wr_put_span_(&out->line, buf, len);
+  out->major = major;
+  out->minor = minor;
+  wr_put_span_(&out->method, buf, m);
+  out->method_index = method_index(buf, m);
+  parse_uri(&out->uri, buf + u, e - u);
+  out->kind = WR_HTTP_REQUEST;
+  return len;
+}
+
+/* The common status line, "HTTP/d.d SP digits [SP+ reason]" CRLF (or LF),
+ * in one walk; 0 hands the line to the general path as above (several
+ * spaces before the code, no code, "200OK", a limit). */
+static size_t status_line_once(const uint8_t *buf, size_t n, size_t max,
+                               wr_http_packet *out) {
+  int32_t major, minor, status;
+  size_t p = version_at(buf, 0, n, &major, &minor);
+  if (p == 0 || p + 1 >= n || buf[p] != ' ' || !is_digit(buf[p + 1]))
+    return 0;
+  p++;
+  read_digits(buf, &p, n, &status);
+  size_t r = p, len;
+  if (p < n && wr_http_is_sp_(buf[p])) {
+    while (r < n && wr_http_is_sp_(buf[r]))
+      r++;
+    size_t lf = wr_http_find_lf_(buf, r, n);
+    if (lf == n)
+      return 0;
+    len = lf + 1;
+  } else {
+    len = line_end_at(buf, p, n);
+    if (len == 0)
+      return 0;
+  }
+  if (max != 0 && len > max)
+    return 0;
+  /* The terminator wr_http_parse strips: CR LF, any byte after a CR at
+   * len - 2 (OTP), or the LF alone. r <= end: the spaces stop before it. */
+  size_t end = buf[len - 2] == '\r' ? len - 2 : len - 1;
+  clear_packet(out);
+  wr_put_span_(&out->line, buf, len);
+  out->major = major;
+  out->minor = minor;
+  out->status = status;
+  wr_put_span_(&out->reason, buf + r, end - r);
+  out->kind = WR_HTTP_RESPONSE;
+  return len;
+}
+
+/* One walk per line for the common shapes. A header line "Name: value\r\n"
+ * followed by at least one byte that does not fold, within the line limit:
+ * the name scan stops at the ':' (a token never contains LF, so the LF found
+ * after it is the line's first, as http_length finds it), then the value
+ * runs to that LF. A request or status line: request_line_once and
+ * status_line_once. Everything else - folded or over-long lines, lines
+ * still arriving, unusual spacing, errors - goes through wr_frame_next and
+ * wr_http_parse, which define the result (semantics §3); the fast paths
+ * only ever give what they would (test_framing_common.c's check_batch on
+ * every framing row, and the split_http* fuzz targets, compare the two). */
+static wr_frame_status frame_http_rest(const wr_framing *cfg, int st,
+                                       int *state, const uint8_t *buf, size_t n,
+                                       size_t max, wr_frame *out,
+                                       wr_http_packet *pkt);
+
 wr_frame_status wr_frame_http(const wr_framing *cfg, int *state,
                               const uint8_t *buf, size_t n, wr_frame *out,
                               wr_http_packet *pkt) {
@@ -516,41 +566,60 @@ wr_frame_status wr_frame_http(const wr_framing *cfg, int *state,
     if (buf[0] == '\r' && buf[1] == '\n' && (max == 0 || max >= 2)) {
       /* The end of the headers: a 2-byte line, never folded. */
       clear_packet(pkt);
-      pkt->line.ptr = buf;
-      pkt->line.len = 2;
+      wr_put_span_(&pkt->line, buf, 2);
       pkt->kind = WR_HTTP_EOH;
-      out->packet = pkt->line;
+      wr_put_span_(&out->packet, buf, 2);
       out->consumed = 2;
       out->need = 0;
       *state = WR_HTTP_REQUEST_LINE;
       return WR_FRAME_PACKET;
     }
-    size_t p = scan_name(buf, n, pkt->field_buf_);
+    size_t p = wr_http_scan_name_(buf, n, pkt->field_buf_);
     if (p > 0 && p < n && buf[p] == ':') {
-      const uint8_t *lf = memchr(buf + p + 1, '\n', n - p - 1);
-      size_t len = lf ? (size_t)(lf - buf) + 1 : 0;
-      if (lf && (max == 0 || len <= max) && len < n && !is_sp(buf[len])) {
+      size_t lf = wr_http_find_lf_(buf, p + 1, n);
+      size_t len = lf + 1;
+      if (lf < n && (max == 0 || len <= max) && len < n &&
+          !wr_http_is_sp_(buf[len])) {
         /* len >= 3 here, so a following SP or HT would fold. */
         size_t end = buf[len - 2] == '\r' ? len - 2 : len - 1;
         clear_packet(pkt);
         pkt->kind = WR_HTTP_HEADER;
-        pkt->line.ptr = buf;
-        pkt->line.len = len;
-        pkt->raw_field.ptr = buf;
-        pkt->raw_field.len = p;
+        wr_put_span_(&pkt->line, buf, len);
+        wr_put_span_(&pkt->raw_field, buf, p);
         pkt->header_index =
             p <= WR_HTTP_MAX_NAME_LEN ? header_index(pkt->field_buf_, p) : 0;
+        /* Most values follow one SP; the loop is for the others. */
         size_t v = p + 1;
-        while (v < end && is_sp(buf[v]))
+        v += v < end && buf[v] == ' ';
+        while (v < end && wr_http_is_sp_(buf[v]))
           v++;
-        pkt->value.ptr = buf + v;
-        pkt->value.len = end - v;
-        out->packet = pkt->line;
+        wr_put_span_(&pkt->value, buf + v, end - v);
+        wr_put_span_(&out->packet, buf, len);
         out->consumed = len;
         out->need = 0;
         *state = WR_HTTP_HEADERS;
         return WR_FRAME_PACKET;
       }
+    }
+  }
+  return frame_http_rest(cfg, st, state, buf, n, max, out, pkt);
+}
+
+/* Everything but the header lines of wr_frame_http's fast path: out of
+ * line, so that the header path (nine lines in ten) stays small. */
+static __attribute__((noinline)) wr_frame_status
+frame_http_rest(const wr_framing *cfg, int st, int *state, const uint8_t *buf,
+                size_t n, size_t max, wr_frame *out, wr_http_packet *pkt) {
+  if (st == WR_HTTP_REQUEST_LINE && n > 2) {
+    size_t len = n >= 5 && memcmp(buf, "HTTP/", 5) == 0
+                     ? status_line_once(buf, n, max, pkt)
+                     : request_line_once(buf, n, max, pkt);
+    if (len) {
+      wr_put_span_(&out->packet, buf, len);
+      out->consumed = len;
+      out->need = 0;
+      *state = WR_HTTP_HEADERS;
+      return WR_FRAME_PACKET;
     }
   }
   wr_frame_status fs = wr_frame_next(cfg, st, buf, n, out);

@@ -217,6 +217,29 @@ int wr_stream_next(wr_stream *s, wr_stream_packet *out) {
     /* The driver has read at most cap bytes of what is buffered here. */
     size_t seen = avail < s->cap ? avail : s->cap;
     wr_framing f = {s->type, s->packet_size, (uint32_t)s->cap, s->delimiter};
+    if (wr_packet_type_is_http(s->type)) {
+      /* One walk frames and parses the line (wr_frame_http); an HTTP line
+       * is complete only once all of it and its look-ahead byte are here,
+       * so it never needs a known total larger than what is buffered. */
+      wr_frame fr;
+      wr_frame_status fs =
+          wr_frame_http(&f, &s->http_state, p, seen, &fr, &out->http);
+      if (fs == WR_FRAME_INVALID)
+        return fail(s);
+      if (fs == WR_FRAME_MORE) {
+        if (seen < s->cap)
+          return WR_FRAME_MORE;
+        if (s->packet_size > s->cap) { /* as below */
+          s->cap = s->packet_size;
+          continue;
+        }
+        return fail(s);
+      }
+      out->data = fr.packet;
+      out->is_http = 1;
+      consumed(s, fr.consumed);
+      return WR_FRAME_PACKET;
+    }
     size_t total = 0;
     wr_len_result r = wr_frame_length(&f, s->http_state, p, seen, &total);
     if (r == WR_LEN_INVALID)
@@ -239,16 +262,8 @@ int wr_stream_next(wr_stream *s, wr_stream_packet *out) {
         s->cap = total;
       return WR_FRAME_MORE;
     }
-    wr_span packet = wr_deliver_span_(s->type, p, total);
-    out->data = packet;
-    out->is_http = wr_packet_type_is_http(s->type);
-    if (out->is_http) {
-      int state = s->type == WR_PACKET_HTTPH || s->type == WR_PACKET_HTTPH_BIN
-                      ? WR_HTTP_HEADERS
-                      : s->http_state;
-      wr_http_parse(packet.ptr, packet.len, &state, &out->http);
-      s->http_state = state;
-    }
+    out->data = wr_deliver_span_(s->type, p, total);
+    out->is_http = 0;
     consumed(s, total);
     return WR_FRAME_PACKET;
   }

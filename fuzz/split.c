@@ -135,6 +135,52 @@ static void check_delivered(const wr_framing *cfg, const uint8_t *buf, size_t n,
            (int)ref.result, ref.total, ref.deliver_off, ref.deliver_len);
 }
 
+/* wr_frame_http (one walk for the common lines, SSE2 scans where built
+ * with them) must give what the wr_frame_next + wr_http_parse steps gave:
+ * the same status, bytes, need, state and parsed term, and leave its packet
+ * alone unless it found one. */
+static void check_frame_http(const wr_framing *cfg, int state,
+                             const uint8_t *buf, size_t n, wr_frame_status st,
+                             const wr_frame *f, const wr_http_packet *hp,
+                             int after) {
+  wr_frame g;
+  wr_http_packet gp;
+  memset(&g, 0xa5, sizeof g);
+  memset(&gp, 0x5a, sizeof gp);
+  int gs = state;
+  wr_frame_status gst = wr_frame_http(cfg, &gs, buf, n, &g, &gp);
+  FZ_CHECK(gst == st, "wr_frame_http says %d, wr_frame_next %d over \"%s\"",
+           (int)gst, (int)st, fz_escape(buf, n));
+  if (st == WR_FRAME_MORE)
+    FZ_CHECK(g.need == f->need, "wr_frame_http needs %zu, wr_frame_next %zu",
+             g.need, f->need);
+  if (st != WR_FRAME_PACKET) {
+    FZ_CHECK(gs == state, "wr_frame_http moved the state without a packet");
+    FZ_CHECK(gp.kind == (wr_http_kind)0x5a5a5a5a,
+             "wr_frame_http wrote its packet without finding one");
+    return;
+  }
+  FZ_CHECK(g.consumed == f->consumed && g.packet.ptr == f->packet.ptr &&
+               g.packet.len == f->packet.len,
+           "wr_frame_http framed %zu bytes (packet %zu), wr_frame_next %zu "
+           "(%zu) over \"%s\"",
+           g.consumed, g.packet.len, f->consumed, f->packet.len,
+           fz_escape(buf, n));
+  FZ_CHECK(gs == after, "wr_frame_http left state %d, wr_http_parse %d", gs,
+           after);
+  char one;
+  size_t la = (size_t)wr_http_render(&gp, 1, &one, 1) + 1;
+  size_t lb = (size_t)wr_http_render(hp, 1, &one, 1) + 1;
+  char *a = fz_xrealloc(NULL, la), *b = fz_xrealloc(NULL, lb);
+  wr_http_render(&gp, 1, a, la);
+  wr_http_render(hp, 1, b, lb);
+  FZ_CHECK(la == lb && strcmp(a, b) == 0 && gp.line.ptr == hp->line.ptr &&
+               gp.line.len == hp->line.len,
+           "wr_frame_http parsed %s, wr_http_parse %s", a, b);
+  free(a);
+  free(b);
+}
+
 /* One wr_frame_next call over buf[0..n), with every per-step check. Parses
  * http lines, moving r->http_state as a socket would. */
 static wr_frame_status step_once(const wr_framing *cfg, run *r,
@@ -195,9 +241,10 @@ static wr_frame_status step_once(const wr_framing *cfg, run *r,
              st == WR_FRAME_PACKET ? f->consumed : 0, (int)want, ref.total);
   }
 
+  wr_http_packet hp;
+  int after = state;
   if (st == WR_FRAME_PACKET && is_http()) {
-    wr_http_packet hp;
-    int before = state, after = state;
+    int before = state;
     memset(&hp, 0x5a, sizeof hp);
     wr_http_kind k = wr_http_parse(f->packet.ptr, f->packet.len, &after, &hp);
     FZ_CHECK(k == hp.kind, "wr_http_parse returned %d, out->kind %d", (int)k,
@@ -205,6 +252,8 @@ static wr_frame_status step_once(const wr_framing *cfg, run *r,
     fz_check_http(&hp, f->packet.ptr, f->packet.len, before, after);
     r->http_state = after;
   }
+  if (is_http())
+    check_frame_http(cfg, state, buf, n, st, f, &hp, after);
   return st;
 }
 

@@ -552,12 +552,134 @@ static const fr_row known_rows[] = {
     KNOWN(52, "Proxy-Connection"),
 };
 
+/* ---- lines long enough for the 16-byte scans ----------------------------
+ * The SSE2 scans (framing/http_scan.h) load 16 bytes only where 16 remain,
+ * so the short rows above mostly take their byte-by-byte tails. Here the
+ * interesting byte lies well before the input's end: a name with token
+ * characters outside letters, digits and '-' (the full token test), a
+ * separator or a "--" in a 16-byte chunk, values crossing chunks, and the
+ * request and status lines that wr_frame_http's one-walk paths hand back
+ * to the general parser (two spaces, a tab or CR in the URI, text after
+ * the version, HTTP/0.9, no SP after the code, the limit). Each row runs
+ * on the SSE2 and the scalar builds and against Erlang (the oracle). */
+static const fr_row wide_rows[] = {
+    {"wide: token name, every class", HHB,
+     IN("X_Y.Z!#$%&'*+^`|~Long-Name: value\r\nNext-Header-Line: x\r\n"),
+     TERM("{http_header,0,\"X_y.z!#$%&'*+^`|~long-Name\","
+          "\"X_Y.Z!#$%&'*+^`|~Long-Name\",\"value\"}",
+          21)},
+    {"wide: underscore in a known-looking name", HHB,
+     IN("Accept_Encoding: gzip, deflate\r\nX-Pad: 0123456789\r\n"),
+     TERM("{http_header,0,\"Accept_encoding\",\"Accept_Encoding\","
+          "\"gzip, deflate\"}",
+          19)},
+    {"wide: separator at byte 16 of the name", HHB,
+     IN("X-Custom-Header-(1): v\r\nX-Pad: 0123456789\r\n"),
+     TERM("{http_error,\"X-Custom-Header-(1): v\\r\\n\"}", 19)},
+    {"wide: double dash in a chunk", HHB,
+     IN("X--Long--Header-Name: v\r\nX-Pad: 0123456789\r\n"),
+     TERM("{http_header,0,\"X--long--header-Name\",\"X--Long--Header-Name\","
+          "\"v\"}",
+          19)},
+    {"wide: dash ending a chunk", HHB,
+     IN("X-Abcdefghijklm-Nop: v\r\nX-Pad: 0123456789\r\n"),
+     TERM("{http_header,0,\"X-Abcdefghijklm-Nop\",\"X-Abcdefghijklm-Nop\","
+          "\"v\"}",
+          19)},
+    {"wide: long value, tab and spaces skipped", HHB,
+     IN("X-Long-Value:\t  0123456789abcdefghijklmnopqrstuvwxyz\r\n"
+        "X-Pad: 0123456789\r\n"),
+     TERM("{http_header,0,\"X-Long-Value\",\"X-Long-Value\","
+          "\"0123456789abcdefghijklmnopqrstuvwxyz\"}",
+          19)},
+    {"wide: folded value", HHB,
+     IN("X-Folded-Header-Name: first part\r\n continued here\r\n"
+        "X-Pad: 0123456789\r\n"),
+     TERM("{http_header,0,\"X-Folded-Header-Name\",\"X-Folded-Header-Name\","
+          "\"first part\\r\\n continued here\"}",
+          19)},
+    {"wide: header over PS", HHB,
+     IN("X-Long-Value: 0123456789abcdefghijklmnopqrstuvwxyz\r\n"
+        "X-Pad: 0123456789\r\n"),
+     PS(40), INVALID},
+    {"wide: request, two spaces", HB,
+     IN("GET  /two/spaces/in/front HTTP/1.1\r\nHost: padding.example\r\n"),
+     TERM("{http_request,'GET',{abs_path,\"/two/spaces/in/front\"},{1,1}}",
+          23)},
+    {"wide: request, tab in the URI", HB,
+     IN("GET /tab\tin/the/uri/here HTTP/1.1\r\nHost: padding.example\r\n"),
+     TERM("{http_error,\"GET /tab\\tin/the/uri/here HTTP/1.1\\r\\n\"}", 23)},
+    {"wide: request, text after the version", HB,
+     IN("GET /version/then/text HTTP/1.1 extra\r\nHost: padding.example\r\n"),
+     TERM("{http_request,'GET',{abs_path,\"/version/then/text\"},{1,1}}", 23)},
+    {"wide: request, CR in the URI", HB,
+     IN("GET /carriage\rreturn/in/uri HTTP/1.1\r\nHost: padding.example\r\n"),
+     TERM("{http_request,'GET',{abs_path,\"/carriage\\rreturn/in/uri\"},"
+          "{1,1}}",
+          23)},
+    {"wide: request, CR right before the version", HB,
+     IN("GET /cr/before/version\rHTTP/1.1\r\nHost: padding.example\r\n"),
+     TERM("{http_request,'GET',{abs_path,\"/cr/before/version\\rHTTP/1.1\"},"
+          "{0,9}}",
+          23)},
+    {"wide: request, HTTP/0.9", HB,
+     IN("GET /http09/long/path/here\r\nHost: padding.example\r\n"),
+     TERM("{http_request,'GET',{abs_path,\"/http09/long/path/here\"},{0,9}}",
+          23)},
+    {"wide: request, token method", HB,
+     IN("CUSTOM_METHOD.X /long/path/here HTTP/1.1\r\nHost: "
+        "padding.example\r\n"),
+     TERM("{http_request,\"CUSTOM_METHOD.X\",{abs_path,\"/long/path/here\"},"
+          "{1,1}}",
+          23)},
+    {"wide: request, LF only", HB,
+     IN("GET /lf/only/terminator HTTP/1.0\nHost: padding.example\r\n"),
+     TERM("{http_request,'GET',{abs_path,\"/lf/only/terminator\"},{1,0}}", 23)},
+    {"wide: request, absolute URI", HB,
+     IN("GET http://example.com:8080/p HTTP/1.1\r\nHost: padding.example\r\n"),
+     TERM("{http_request,'GET',{absoluteURI,http,\"example.com\",8080,\"/p\"},"
+          "{1,1}}",
+          23)},
+    {"wide: request over PS", HB,
+     IN("GET /a/long/path/over/the/limit HTTP/1.1\r\nHost: "
+        "padding.example\r\n"),
+     PS(30), INVALID},
+    {"wide: request at PS", HB,
+     IN("GET /a/long/path/at/the/limit HTTP/1.1\r\nHost: padding.example\r\n"),
+     PS(40),
+     TERM("{http_request,'GET',{abs_path,\"/a/long/path/at/the/limit\"},"
+          "{1,1}}",
+          23)},
+    {"wide: status, two spaces", HB,
+     IN("HTTP/1.1  200 Two Spaces Before\r\nServer: padding-name\r\n"),
+     TERM("{http_response,{1,1},200,\"Two Spaces Before\"}", 22)},
+    {"wide: status, tab before the reason", HB,
+     IN("HTTP/1.1 200 \t Reason After Tab\r\nServer: padding-name\r\n"),
+     TERM("{http_response,{1,1},200,\"Reason After Tab\"}", 22)},
+    {"wide: status, no SP after the code", HB,
+     IN("HTTP/1.1 200OK-no-space-here\r\nServer: padding-name\r\n"),
+     TERM("{http_error,\"HTTP/1.1 200OK-no-space-here\\r\\n\"}", 22)},
+    {"wide: status, no reason", HB,
+     IN("HTTP/1.1 304\r\nServer: padding-name-longer\r\n"),
+     TERM("{http_response,{1,1},304,\"\"}", 29)},
+    {"wide: status, LF only", HB,
+     IN("HTTP/1.0 404 Not Found\nServer: padding-name\r\n"),
+     TERM("{http_response,{1,0},404,\"Not Found\"}", 22)},
+    {"wide: status, CR inside the reason", HB,
+     IN("HTTP/1.1 200 O\rK\nServer: padding-name\r\n"),
+     TERM("{http_response,{1,1},200,\"O\\rK\"}", 22)},
+    {"wide: status over PS", HB,
+     IN("HTTP/1.1 200 A Long Reason Phrase\r\nServer: padding-name\r\n"),
+     PS(20), INVALID},
+};
+
 static const fr_table tables[] = {
     {framing_rows, FR_COUNT(framing_rows)},
     {request_rows, FR_COUNT(request_rows)},
     {status_rows, FR_COUNT(status_rows)},
     {header_rows, FR_COUNT(header_rows)},
     {known_rows, FR_COUNT(known_rows)},
+    {wide_rows, FR_COUNT(wide_rows)},
 };
 
 static void test_line_framing(void **st) {
@@ -575,6 +697,10 @@ static void test_status_lines(void **st) {
 static void test_header_lines(void **st) {
   (void)st;
   fr_check_rows(header_rows, FR_COUNT(header_rows));
+}
+static void test_wide_lines(void **st) {
+  (void)st;
+  fr_check_rows(wide_rows, FR_COUNT(wide_rows));
 }
 static void test_known_headers(void **st) {
   (void)st;
@@ -772,15 +898,11 @@ static void test_conversations(void **st) {
 
 int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_line_framing),
-      cmocka_unit_test(test_request_lines),
-      cmocka_unit_test(test_status_lines),
-      cmocka_unit_test(test_header_lines),
-      cmocka_unit_test(test_known_headers),
-      cmocka_unit_test(test_name_tables),
-      cmocka_unit_test(test_parse_state),
-      cmocka_unit_test(test_long_field),
-      cmocka_unit_test(test_conversations),
+      cmocka_unit_test(test_line_framing), cmocka_unit_test(test_request_lines),
+      cmocka_unit_test(test_status_lines), cmocka_unit_test(test_header_lines),
+      cmocka_unit_test(test_wide_lines),   cmocka_unit_test(test_known_headers),
+      cmocka_unit_test(test_name_tables),  cmocka_unit_test(test_parse_state),
+      cmocka_unit_test(test_long_field),   cmocka_unit_test(test_conversations),
   };
   return fr_main(argc, argv, "framing_http", tests, FR_COUNT(tests), tables,
                  FR_COUNT(tables));
