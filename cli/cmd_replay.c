@@ -3,9 +3,12 @@
  * server's. Options, the choice of flow and the report live here; the
  * conversation and the comparison are the capture library's
  * (wirerig/replay.h). */
+#include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +22,7 @@ static const char usage_text[] =
     "                      [--timing original|fast|scale=X]\n"
     "                      [--cut POLICY [--seed S]] [--packet TYPE "
     "[framing options]]\n"
+    "                      [--ignore-header NAMES] [--ignore-packet NS]\n"
     "                      [--json] [--timeout T] [--quiet T] "
     "[--skip-gaps] [--allow-remote]\n"
     "\n"
@@ -42,6 +46,11 @@ static const char usage_text[] =
     "                       httph_bin\n"
     "  --packet-size N, --line-length N, --line-delimiter BYTE\n"
     "                       as for `wirerig decode`\n"
+    "  --ignore-header NAMES  with an http type: these headers' values may\n"
+    "                       differ (comma-separated, any case: Date,Server)\n"
+    "  --ignore-packet NS   with --packet: these packets' contents may\n"
+    "                       differ (comma-separated 1-based numbers: 3,7)\n"
+    "                       With either, packets equal under them match\n"
     "  --timeout T          give up after T without progress (default 10s;\n"
     "                       ns us ms s, a bare number is seconds)\n"
     "  --quiet T            silence that ends the wait once the server has\n"
@@ -61,7 +70,8 @@ static const char usage_text[] =
 
 typedef struct opts {
   const char *file, *to, *flow, *timing, *cut, *seed, *packet, *packet_size,
-      *line_length, *line_delimiter, *timeout, *quiet, *filter;
+      *line_length, *line_delimiter, *timeout, *quiet, *filter, *ignore_header,
+      *ignore_packet;
   int json, skip_gaps, allow_remote, no_checksum;
 } opts;
 
@@ -91,7 +101,9 @@ enum {
   OPT_JSON,
   OPT_SKIP_GAPS,
   OPT_ALLOW_REMOTE,
-  OPT_NO_CHECKSUM
+  OPT_NO_CHECKSUM,
+  OPT_IGNORE_HEADER,
+  OPT_IGNORE_PACKET
 };
 
 static const struct option long_options[] = {
@@ -111,6 +123,8 @@ static const struct option long_options[] = {
     {"skip-gaps", no_argument, NULL, OPT_SKIP_GAPS},
     {"allow-remote", no_argument, NULL, OPT_ALLOW_REMOTE},
     {"no-checksum", no_argument, NULL, OPT_NO_CHECKSUM},
+    {"ignore-header", required_argument, NULL, OPT_IGNORE_HEADER},
+    {"ignore-packet", required_argument, NULL, OPT_IGNORE_PACKET},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
@@ -173,6 +187,12 @@ static int parse_args(int argc, char **argv, opts *o, int *status) {
       break;
     case OPT_FILTER:
       slot = &o->filter;
+      break;
+    case OPT_IGNORE_HEADER:
+      slot = &o->ignore_header;
+      break;
+    case OPT_IGNORE_PACKET:
+      slot = &o->ignore_packet;
       break;
     case OPT_JSON:
       o->json = 1;
@@ -447,7 +467,8 @@ static void report_run(const wr_pcap_flow *pf, const replay_plan *p,
 }
 
 static void report_text(const wr_pcap_flow *pf, const replay_result *r,
-                        const replay_diff *d, const char *to) {
+                        const replay_diff *d, const char *to,
+                        int with_patterns) {
   char a[WR_ADDR_STRLEN], b[WR_ADDR_STRLEN];
   const wr_tcp_stream *s = &pf->dir[WR_S2C];
   if (!d->packets) {
@@ -467,6 +488,15 @@ static void report_text(const wr_pcap_flow *pf, const replay_result *r,
            wr_addr_str(&pf->flow.server, b), to);
     return;
   }
+  if (with_patterns && d->packets_match) {
+    printf("match: the live answers equal the captured ones but for %zu "
+           "packet%s the patterns let differ (%zu bytes live, %zu captured) "
+           "[flow %" PRIu64 " %s > %s, replayed to %s]\n",
+           d->ignored, d->ignored == 1 ? "" : "s", r->live_len, s->len,
+           pf->flow.id, wr_addr_str(&pf->flow.client, a),
+           wr_addr_str(&pf->flow.server, b), to);
+    return;
+  }
   printf("differ: the live answers (%zu bytes) differ from the captured ones "
          "(%zu bytes) at byte %zu\n",
          r->live_len, s->len, d->first_diff);
@@ -479,7 +509,7 @@ static void report_text(const wr_pcap_flow *pf, const replay_result *r,
 
 static void report_json(const wr_pcap_flow *pf, const replay_plan *p,
                         const replay_result *r, const replay_diff *d,
-                        const char *to) {
+                        const char *to, int with_patterns) {
   char tn[32];
   wr_json_writer w;
   wr_jw_init(&w);
@@ -508,12 +538,14 @@ static void report_json(const wr_pcap_flow *pf, const replay_plan *p,
   wr_jw_key(&w, "elapsed_ns");
   wr_jw_uint(&w, r->elapsed);
   wr_jw_key(&w, "match");
-  wr_jw_bool(&w, d->match);
+  wr_jw_bool(&w, d->match || (with_patterns && d->packets_match));
   wr_jw_key(&w, "first_difference");
   if (d->match)
     wr_jw_null(&w);
   else
     wr_jw_uint(&w, d->first_diff);
+  wr_jw_key(&w, "byte_match");
+  wr_jw_bool(&w, d->match);
   wr_jw_key(&w, "live");
   wr_jw_bytes(&w, r->live, r->live_len);
   if (p->timing != REPLAY_FAST) {
@@ -537,6 +569,8 @@ static void report_json(const wr_pcap_flow *pf, const replay_plan *p,
     wr_jw_uint(&w, d->ncaptured);
     wr_jw_key(&w, "live");
     wr_jw_uint(&w, d->nlive);
+    wr_jw_key(&w, "matched_by_pattern");
+    wr_jw_uint(&w, d->ignored);
     wr_jw_key(&w, "first_differing");
     if (d->packet_diff) {
       wr_jw_uint(&w, d->packet_diff);
@@ -554,6 +588,89 @@ static void report_json(const wr_pcap_flow *pf, const replay_plan *p,
   if (!w.failed)
     fwrite(w.buf, 1, w.len, stdout);
   wr_jw_free(&w);
+}
+
+/* ---- patterns ----------------------------------------------------------- */
+
+/* The --ignore-header and --ignore-packet lists, split in place into the
+ * storage below. */
+typedef struct patterns {
+  wr_replay_patterns pat;
+  char names_buf[1024];
+  const char *names[WR_REPLAY_MAX_PATTERNS];
+  size_t numbers[WR_REPLAY_MAX_PATTERNS];
+} patterns;
+
+/* An HTTP token (RFC 9110: the characters a field name may hold). */
+static int is_token(const char *t) {
+  if (!*t)
+    return 0;
+  for (; *t; t++)
+    if (!(isalnum((unsigned char)*t) || strchr("!#$%&'*+-.^_`|~", *t)))
+      return 0;
+  return 1;
+}
+
+static int parse_patterns(const opts *o, const wr_framing *framing,
+                          patterns *ps) {
+  memset(ps, 0, sizeof *ps);
+  if ((o->ignore_header || o->ignore_packet) && !o->packet)
+    return usage_error("--ignore-header and --ignore-packet need --packet "
+                       "TYPE (the answers are compared packet by packet)");
+  if (o->ignore_header) {
+    if (!wr_packet_type_is_http(framing->type))
+      return usage_error("--ignore-header needs an http packet type (http, "
+                         "httph, http_bin, httph_bin), not --packet %s",
+                         o->packet);
+    if (strlen(o->ignore_header) >= sizeof ps->names_buf)
+      return usage_error("--ignore-header: the list is over %zu characters",
+                         sizeof ps->names_buf - 1);
+    strcpy(ps->names_buf, o->ignore_header);
+    char *save = NULL;
+    size_t k = 0;
+    for (char *t = strtok_r(ps->names_buf, ",", &save); t;
+         t = strtok_r(NULL, ",", &save), k++) {
+      if (k == WR_REPLAY_MAX_PATTERNS)
+        return usage_error("--ignore-header: more than %d names",
+                           WR_REPLAY_MAX_PATTERNS);
+      if (!is_token(t))
+        return usage_error("--ignore-header: '%s' is not a header name "
+                           "(letters, digits and !#$%%&'*+-.^_`|~)",
+                           t);
+      ps->names[k] = t;
+    }
+    if (k == 0 || o->ignore_header[strlen(o->ignore_header) - 1] == ',' ||
+        o->ignore_header[0] == ',' || strstr(o->ignore_header, ",,"))
+      return usage_error("--ignore-header: expected header names separated "
+                         "by single commas (Date,Server), found '%s'",
+                         o->ignore_header);
+    ps->pat.headers = ps->names;
+    ps->pat.nheaders = k;
+  }
+  if (o->ignore_packet) {
+    const char *t = o->ignore_packet;
+    size_t k = 0;
+    for (;;) {
+      char *end;
+      errno = 0;
+      unsigned long long v = strtoull(t, &end, 10);
+      if (!isdigit((unsigned char)*t) || errno || v == 0 || v > SIZE_MAX ||
+          (*end && *end != ','))
+        return usage_error("--ignore-packet: expected packet numbers from 1 "
+                           "separated by commas (3,7), found '%s'",
+                           o->ignore_packet);
+      if (k == WR_REPLAY_MAX_PATTERNS)
+        return usage_error("--ignore-packet: more than %d numbers",
+                           WR_REPLAY_MAX_PATTERNS);
+      ps->numbers[k++] = (size_t)v;
+      if (!*end)
+        break;
+      t = end + 1;
+    }
+    ps->pat.packets = ps->numbers;
+    ps->pat.npackets = k;
+  }
+  return 0;
 }
 
 /* ---- the command ------------------------------------------------------------
@@ -602,6 +719,10 @@ int wr_cmd_replay(int argc, char **argv) {
                        "need --packet TYPE");
   if (o.packet && parse_framing(&o, &framing))
     return 2;
+  patterns ps;
+  if (parse_patterns(&o, &framing, &ps))
+    return 2;
+  int with_patterns = ps.pat.nheaders || ps.pat.npackets;
 
   wr_pcap_capture cap = {0};
   const wr_pcap_flow *pf = NULL;
@@ -619,6 +740,9 @@ int wr_cmd_replay(int argc, char **argv) {
   }
   if (status == 0)
     status = build_plan(&o, pf, &p, &units);
+  if (status == 0 && with_patterns) /* an ignored value may be shorter live */
+    p.expect_len = wr_replay_fixed_len(pf->dir[WR_S2C].data,
+                                       pf->dir[WR_S2C].len, &framing, &ps.pat);
   if (status == 0) {
     char a[WR_ADDR_STRLEN], b[WR_ADDR_STRLEN], tn[32];
     if (!o.json)
@@ -644,19 +768,19 @@ int wr_cmd_replay(int argc, char **argv) {
   }
   if (status == 0) {
     const wr_tcp_stream *s = &pf->dir[WR_S2C];
-    if (wr_replay_compare(s->data, s->len, r.live, r.live_len,
-                          o.packet ? &framing : NULL, o.json ? NULL : stdout,
-                          &d) != 0) {
+    if (wr_replay_compare_patterns(
+            s->data, s->len, r.live, r.live_len, o.packet ? &framing : NULL,
+            with_patterns ? &ps.pat : NULL, o.json ? NULL : stdout, &d) != 0) {
       fprintf(stderr, WR_REPLAY_PROG ": out of memory\n");
       status = 2;
     }
   }
   if (status == 0) {
     if (o.json)
-      report_json(pf, &p, &r, &d, to);
+      report_json(pf, &p, &r, &d, to, with_patterns);
     else
-      report_text(pf, &r, &d, to);
-    status = d.match ? 0 : 1;
+      report_text(pf, &r, &d, to, with_patterns);
+    status = d.match || (with_patterns && d.packets_match) ? 0 : 1;
     if (fflush(stdout) != 0)
       status = 2;
   }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "wirerig/statefuzz.h"
 
@@ -59,9 +60,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   return 0;
 }
 
+/* WR_SF_MUTATOR=bytes turns the operation-level mutator and crossover
+ * off, leaving libFuzzer's byte mutations and a byte splice: the baseline
+ * of the coverage comparison in docs/fuzzing.md ("Mutator"). libFuzzer
+ * has no flag for it, and the functions must exist in the binary. */
+static int bytes_only(void) {
+  static int v = -1;
+  if (v < 0) {
+    const char *e = getenv("WR_SF_MUTATOR");
+    v = e && !strcmp(e, "bytes");
+  }
+  return v;
+}
+
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max,
                                unsigned int seed) {
-  if ((seed & 1) && LLVMFuzzerMutate)
+  if (((seed & 1) || bytes_only()) && LLVMFuzzerMutate)
     return LLVMFuzzerMutate(data, size, max);
   return wr_sf_mutate(data, size, max, seed >> 1);
 }
@@ -69,5 +83,16 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max,
 size_t LLVMFuzzerCustomCrossOver(const uint8_t *d1, size_t s1,
                                  const uint8_t *d2, size_t s2, uint8_t *out,
                                  size_t max, unsigned int seed) {
+  if (bytes_only()) {
+    /* A prefix of one and a suffix of the other, at seeded points. */
+    size_t a = s1 ? seed % (s1 + 1) : 0, b = s2 ? (seed >> 8) % (s2 + 1) : 0;
+    size_t n = a < max ? a : max;
+    if (n)
+      memcpy(out, d1, n);
+    size_t m = s2 - b < max - n ? s2 - b : max - n;
+    if (m)
+      memcpy(out + n, d2 + b, m);
+    return n + m;
+  }
   return wr_sf_crossover(d1, s1, d2, s2, out, max, seed);
 }

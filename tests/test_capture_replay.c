@@ -247,6 +247,74 @@ static void test_compare_sides(void **state) {
   free(t);
 }
 
+/* Patterns: a listed header's value, or a listed packet, may differ (and
+ * be of another length); anything else still differs, a listed header
+ * must still be the same header, and fixed_len leaves out exactly the
+ * ignored bytes. */
+static void test_compare_patterns(void **state) {
+  (void)state;
+  wr_framing http = wr_framing_default(WR_PACKET_HTTP);
+  const char *cap = "HTTP/1.1 200 OK\r\nDate: Mon\r\nX-Id: 7\r\n\r\n";
+  const char *live = "HTTP/1.1 200 OK\r\nDATE: Tuesday\r\nX-Id: 8\r\n\r\n";
+  const char *names[] = {"date"};
+  wr_replay_patterns pat = {.headers = names, .nheaders = 1};
+  wr_replay_diff d;
+  size_t cl = strlen(cap), ll = strlen(live);
+  assert_int_equal(wr_replay_compare_patterns((const uint8_t *)cap, cl,
+                                              (const uint8_t *)live, ll, &http,
+                                              &pat, NULL, &d),
+                   0);
+  assert_false(d.match);
+  assert_false(d.packets_match); /* X-Id still differs */
+  assert_int_equal(d.packet_diff, 3);
+  assert_int_equal(d.ignored, 1);
+  wr_replay_diff_free(&d);
+  const size_t nums[] = {3};
+  pat.packets = nums;
+  pat.npackets = 1;
+  assert_int_equal(wr_replay_compare_patterns((const uint8_t *)cap, cl,
+                                              (const uint8_t *)live, ll, &http,
+                                              &pat, NULL, &d),
+                   0);
+  assert_true(d.packets_match);
+  assert_int_equal(d.ignored, 2);
+  wr_replay_diff_free(&d);
+  /* "Mon" (3) and the X-Id line (9) are left out of the 40 bytes */
+  assert_int_equal(wr_replay_fixed_len((const uint8_t *)cap, cl, &http, &pat),
+                   cl - 3 - 9);
+  assert_int_equal(wr_replay_fixed_len((const uint8_t *)cap, cl, &http, NULL),
+                   cl);
+  /* without patterns, the same answers differ at packet 2 */
+  assert_int_equal(wr_replay_compare((const uint8_t *)cap, cl,
+                                     (const uint8_t *)live, ll, &http, NULL,
+                                     &d),
+                   0);
+  assert_int_equal(d.packet_diff, 2);
+  assert_int_equal(d.ignored, 0);
+  wr_replay_diff_free(&d);
+  /* a listed header must face the same header */
+  const char *other = "HTTP/1.1 200 OK\r\nServer: Mon\r\nX-Id: 7\r\n\r\n";
+  pat.npackets = 0;
+  assert_int_equal(wr_replay_compare_patterns(
+                       (const uint8_t *)cap, cl, (const uint8_t *)other,
+                       strlen(other), &http, &pat, NULL, &d),
+                   0);
+  assert_false(d.packets_match);
+  assert_int_equal(d.packet_diff, 2);
+  wr_replay_diff_free(&d);
+  /* httph: header lines from the first byte */
+  wr_framing httph = wr_framing_default(WR_PACKET_HTTPH);
+  const char *h1 = "Date: 1\r\nA: b\r\n\r\n", *h2 = "Date: 22\r\nA: b\r\n\r\n";
+  pat.nheaders = 1;
+  assert_int_equal(wr_replay_compare_patterns((const uint8_t *)h1, strlen(h1),
+                                              (const uint8_t *)h2, strlen(h2),
+                                              &httph, &pat, NULL, &d),
+                   0);
+  assert_true(d.packets_match);
+  assert_int_equal(d.ignored, 1);
+  wr_replay_diff_free(&d);
+}
+
 static void test_replay_refused(void **state) {
   (void)state;
   const char *path = write_capture("refused.pcap", "a\nb\n");
@@ -285,6 +353,7 @@ int main(void) {
       cmocka_unit_test(test_replay_match),
       cmocka_unit_test(test_replay_differs),
       cmocka_unit_test(test_compare_sides),
+      cmocka_unit_test(test_compare_patterns),
       cmocka_unit_test(test_replay_refused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -349,6 +349,33 @@ static void test_oracle_emsgsize_keep_open(void **state) {
   wr_sf_case_free(&c);
 }
 
+/* And after shutdown(read) with exit_on_close false: Linux still takes
+ * data in, and a setopts that changes the active mode delivers what came
+ * in by then after the tcp_closed (semantics §5.4; the oracle called it a
+ * violation, found by stateful_model in a CI smoke run,
+ * fuzz/corpus/stateful_model/ crash-6fb6be15...). */
+static void test_oracle_shutdown_read_keep_open(void **state) {
+  (void)state;
+  wr_sf_case c = parse_case("s listen active=true exit_on_close=false\n"
+                            "c connect s active=false\n"
+                            "s shutdown read\n"
+                            "s message timeout=10ms -> tcp any\n"
+                            "c send \"x\"\n"
+                            "wait 100ms\n"
+                            "s setopts active=3\n"
+                            "s message timeout=1000ms -> tcp any\n");
+  wr_run_result r = {0}, r2 = {0};
+  wr_sf_verdict v;
+  if (!wr_sf_check(&c, &r, &r2, &v))
+    fail_msg("%s", v.why);
+  assert_int_equal(r.nobs, 8);
+  assert_string_equal(wr_run_obs_text(&r, 3), "tcp_closed");
+  assert_string_equal(wr_run_obs_text(&r, 7), "tcp \"x\"");
+  wr_run_result_free(&r);
+  wr_run_result_free(&r2);
+  wr_sf_case_free(&c);
+}
+
 /* A finding is written as a scenario file that parses back to the same
  * steps. */
 static void test_write(void **state) {
@@ -384,6 +411,7 @@ int main(void) {
       cmocka_unit_test(test_oracle_passes),
       cmocka_unit_test(test_oracle_fires),
       cmocka_unit_test(test_oracle_emsgsize_keep_open),
+      cmocka_unit_test(test_oracle_shutdown_read_keep_open),
       cmocka_unit_test(test_write),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -233,6 +233,14 @@ void wr_sock_release_(wr_sock *s, int abort) {
   s->shut_pending = 0;
 }
 
+void wr_sock_desc_close_(wr_sock *s) {
+  wr_sock_release_(s, 0);
+  wr_stream_discard(&s->rx);
+  s->fd_closed = 1;
+  s->rd_done = 1;
+  s->rd_closed = s->rd_reported = s->paused = 0;
+}
+
 void wr_sock_close_port_(wr_sock *s, int abort) {
   wr_sock_release_(s, abort);
   s->port_closed = 1;
@@ -456,7 +464,7 @@ int wr_sock_accept(wr_sock *ls, wr_mailbox *owner, long timeout_ms,
   }
   wr_sock_watch_(s);
   if (s->active != WR_ACTIVE_FALSE)
-    wr_sock_armed_(s);
+    wr_sock_armed_(s, 1, 1);
   *out = s;
   return 0;
 }
@@ -503,7 +511,7 @@ int wr_sock_connect(wr_sockenv *env, wr_mailbox *owner, const wr_addr *addr,
   s->connecting = 0;
   wr_sock_watch_(s);
   if (s->active != WR_ACTIVE_FALSE)
-    wr_sock_armed_(s);
+    wr_sock_armed_(s, 1, 1);
   *out = s;
   return 0;
 }

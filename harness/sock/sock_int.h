@@ -49,7 +49,11 @@ struct wr_sock {
   /* receive-side state (semantics §4.3) */
   int port_closed; /* the port is gone: everything returns closed */
   int fd_closed;   /* descriptor closed, port alive: enotconn */
-  int send_once;   /* the next send returns this code, then enotconn */
+  /* inet_drv's delayed reports (TCP_ADDF_DELAYED_*): after the descriptor
+   * closed, the next send says closed (dcs) and the next recv says closed
+   * (dcr) instead of enotconn; with der, econnreset instead of closed
+   * (semantics §4.3). */
+  int dcs, dcr, der;
   int rd_done;     /* end of stream seen; rd_reason says how */
   int rd_reason;   /* WR_CLOSED, WR_ECONNRESET */
   int rd_reported; /* a passive recv returned the close */
@@ -57,8 +61,13 @@ struct wr_sock {
   /* Active, after a framing error with exit_on_close false: nothing is
    * delivered until setopts arms the socket again (sock_recv.c). */
   int paused;
+  /* Active, after tcp_closed with exit_on_close false: the read side is
+   * done (inet_drv's desc_close_read), nothing is read or delivered until
+   * a setopts changes the active mode or a passive recv reads again. */
+  int rd_closed;
   int in_recv;       /* a recv is waiting for this socket */
   int send_reported; /* a send returned the end of the connection */
+  int send_answer;   /* what a failed write answers a send waiting on it */
   int delay_failed;  /* delay_send: a send after a hangup said ok once */
   int write_failed;  /* a write of ours failed (not only a hangup seen) */
 
@@ -158,8 +167,19 @@ void wr_sock_input_(wr_sock *s, uint32_t events);
 void wr_sock_deliver_(wr_sock *s);
 /* The connection failed under a send (EPIPE, ECONNRESET). */
 void wr_sock_fail_io_(wr_sock *s, int err);
-/* The socket was made active: deliver, or report a close seen earlier. */
-void wr_sock_armed_(wr_sock *s);
+/* inet_drv's tcp_send_or_shutdown_error: a write met err; caller: a send
+ * is there to answer. Reports it as gen_tcp does and closes the descriptor
+ * (or, active with exit_on_close, the port); returns the send's answer. */
+int wr_sock_send_failed_(wr_sock *s, int err, int caller);
+/* inet_drv's tcp_desc_close: the descriptor goes (input and output
+ * discarded), the port stays: later calls are not connected. */
+void wr_sock_desc_close_(wr_sock *s);
+/* The socket was made active: deliver, or report a close seen earlier.
+ * rearm: the active mode changed (false, true, once, N), which is what
+ * makes inet_drv read again after a read-side close or a pause;
+ * active_set: an active option was applied (on a closed descriptor it
+ * posts the close). */
+void wr_sock_armed_(wr_sock *s, int rearm, int active_set);
 
 /* sock_send.c */
 void wr_sock_flush_(wr_sock *s);

@@ -12,7 +12,6 @@ static void net_opt(wr_sock *s, wr_net_sockopt which, int64_t v) {
 
 /* Applies one checked option (semantics §4.1, §5.1, §5.2). */
 static int apply_opt(wr_sock *s, const wr_sockopt *o, int *armed) {
-  int was = s->active;
   switch (o->name) {
   case WR_OPT_ACTIVE:
     if (o->value == WR_ACTIVE_N) {
@@ -39,11 +38,6 @@ static int apply_opt(wr_sock *s, const wr_sockopt *o, int *armed) {
     }
     if (s->active != WR_ACTIVE_FALSE)
       *armed = 1;
-    /* A socket paused by a framing error resumes when armed anew; true on
-     * a socket already true changes nothing in inet_drv (sock_recv.c). */
-    if (s->paused && s->active != WR_ACTIVE_FALSE &&
-        (was != WR_ACTIVE_TRUE || s->active != WR_ACTIVE_TRUE))
-      s->paused = 0;
     return 0;
   case WR_OPT_PACKET:
     s->packet = (wr_packet_type)o->value;
@@ -165,13 +159,14 @@ int wr_sock_apply_list_(wr_sock *s, const wr_sockopt *opts, size_t n,
     if (opts[i].name == WR_OPT_BACKLOG && kind != WR_SOCK_LIST_LISTEN)
       return WR_EINVAL; /* a listen option only */
   }
-  int armed = 0;
+  int armed = 0, was = s->active, active_set = 0;
   for (size_t i = n; i-- > 0;) {
     if (kind != WR_SOCK_LIST_SETOPTS && overridden(opts, n, i))
       continue;
     int rc = apply_opt(s, &opts[i], &armed);
     if (rc)
       return rc;
+    active_set |= opts[i].name == WR_OPT_ACTIVE;
     /* New framing on an active socket delivers what the buffer now holds
      * at once: OTP 25 posts the bytes of a partial http line as soon as
      * setopts makes the socket raw (checked with erl; before, they sat in
@@ -183,8 +178,18 @@ int wr_sock_apply_list_(wr_sock *s, const wr_sockopt *opts, size_t n,
          o == WR_OPT_LINE_DELIMITER))
       armed = 1;
   }
+  /* inet_drv selects the socket for reading again only when the list
+   * changed the active mode: a socket paused by a framing error, or
+   * read-closed after tcp_closed, resumes on false -> once, true -> 3,
+   * once -> true..., but not on true -> true, once -> once, N -> M or a
+   * new packet type (semantics §4.3, checked with erl;
+   * scenarios/regressions/rearm-*.scn). */
+  int rearm = s->active != WR_ACTIVE_FALSE && s->active != was;
+  active_set = active_set && s->active != WR_ACTIVE_FALSE;
+  if (rearm)
+    s->paused = 0;
   if (armed && !s->listener && !s->connecting)
-    wr_sock_armed_(s);
+    wr_sock_armed_(s, rearm, active_set);
   wr_sock_watch_(s);
   return wr_sock_push_net_(s);
 }

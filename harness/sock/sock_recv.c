@@ -6,6 +6,18 @@
 
 #include "sock_int.h"
 
+/* WR_SOCK_PLANTED_ONCE_STAYS plants a mistake (active once never spent)
+ * in a copy of this library built for tests/test_statefuzz_planted.c
+ * alone: the stateful fuzzer's regression writer is tested on a real
+ * model finding. The library itself is never built with it. */
+
+/* Memory the harness could not get for the driver buffer or a packet is
+ * the harness's failure, not an answer gen_tcp gave: the limit ends the
+ * run as ERROR (wr_sock_system_), and the caller stops reading. */
+static int out_of_memory(wr_sock *s, int rc) {
+  return rc == WR_ENOMEM ? wr_sock_system_(s->env, rc) : rc;
+}
+
 /* Reads once from the transport into the driver buffer, as inet_drv sizes
  * its reads (wr_stream_reserve); `extra` asks for at least that many more
  * bytes (raw recv of an exact length grows the buffer). Returns the bytes
@@ -16,12 +28,12 @@ static long read_some(wr_sock *s, size_t extra) {
   size_t len;
   int rc = wr_stream_reserve(&s->rx, &dst, &len);
   if (rc < 0)
-    return rc;
+    return out_of_memory(s, rc);
   if (extra > len) {
     size_t want = extra < sizeof env->scratch ? extra : sizeof env->scratch;
     long n = wr_net_recv(env->net, s->h, env->scratch, want);
     if (n > 0 && wr_stream_feed(&s->rx, env->scratch, (size_t)n) != 0)
-      return WR_ENOMEM;
+      return out_of_memory(s, WR_ENOMEM);
     return n;
   }
   if (len == 0)
@@ -44,7 +56,7 @@ static long read_ahead(wr_sock *s) {
    * whole one. */
   int rc = wr_stream_room(&s->rx, WR_SOCK_READ_AHEAD / 2);
   if (rc < 0)
-    return rc;
+    return out_of_memory(s, rc);
   size_t room = s->rx.alloc - s->rx.end;
   if (room > WR_SOCK_READ_AHEAD)
     room = WR_SOCK_READ_AHEAD;
@@ -95,12 +107,19 @@ static void report_close_active(wr_sock *s, int error) {
   }
   s->closed_msg = 1;
   s->rd_done = 1;
-  if (s->exit_on_close)
+  /* The end read as a close (a FIN, or a reset not shown): inet_drv's
+   * tcp_recv_closed has the next send say closed. */
+  if (!error && !s->busy)
+    s->dcs = 1;
+  if (s->exit_on_close) {
     wr_sock_close_port_(s, 0);
-  else if (s->rd_reason == WR_ECONNRESET && s->h >= 0)
-    wr_sock_release_(s, 0); /* the connection is gone, the port stays */
-  else
-    wr_sock_watch_(s);
+    return;
+  }
+  /* Only the read side closes: the descriptor stays, and a reset is
+   * reported once -- reads from now on see the end. */
+  s->rd_closed = 1;
+  s->rd_reason = WR_CLOSED;
+  wr_sock_watch_(s);
 }
 
 /* Big packets are handed to their message without a copy, as inet_drv
@@ -127,7 +146,7 @@ static int post_http(wr_sock *s, const wr_stream_packet *p) {
   size_t len = p->data.len, at = http_at(len);
   uint8_t *buf = wr_msgbuf_get_(s->env, at + sizeof(wr_http_packet));
   if (!buf)
-    return WR_ENOMEM;
+    return out_of_memory(s, WR_ENOMEM);
   if (len)
     memcpy(buf, p->data.ptr, len);
   wr_http_packet *h = (wr_http_packet *)(void *)(buf + at);
@@ -168,13 +187,15 @@ static int post_packet(wr_sock *s, const wr_stream_packet *p) {
 /* Can the delivery loop go on? Checked before every packet. */
 static int delivering(const wr_sock *s) {
   return s->active != WR_ACTIVE_FALSE && !s->port_closed && !s->paused &&
-         s->env->hit.kind == WR_SOCK_LIMIT_NONE;
+         !s->rd_closed && s->env->hit.kind == WR_SOCK_LIMIT_NONE;
 }
 
 /* Counts one delivered packet against active once / N. */
 static void count_active(wr_sock *s) {
   if (s->active == WR_ACTIVE_ONCE) {
+#ifndef WR_SOCK_PLANTED_ONCE_STAYS
     s->active = WR_ACTIVE_FALSE;
+#endif
   } else if (s->active == WR_ACTIVE_N && --s->count == 0) {
     s->active = WR_ACTIVE_FALSE;
     wr_sock_post_(s, WR_MSG_TCP_PASSIVE, 0, NULL, 0);
@@ -232,6 +253,13 @@ void wr_sock_deliver_(wr_sock *s) {
       if (s->rd_done && !s->closed_msg) {
         int reason = close_reason(s);
         report_close_active(s, reason == WR_ECONNRESET ? reason : 0);
+      } else if (s->rd_done) {
+        /* The end again after a re-arm: tcp_closed went once per port, so
+         * only the partial packet goes and the read side closes again. */
+        wr_stream_discard(&s->rx);
+        s->rd_closed = 1;
+        if (!s->busy)
+          s->dcs = 1;
       }
       break;
     }
@@ -244,9 +272,39 @@ void wr_sock_deliver_(wr_sock *s) {
   wr_sock_watch_(s);
 }
 
-void wr_sock_armed_(wr_sock *s) {
+void wr_sock_armed_(wr_sock *s, int rearm, int active_set) {
   if (s->port_closed)
     return;
+  if (s->fd_closed) {
+    /* inet_drv: an active setting on a closed descriptor posts what is
+     * owed -- a reset a send met, then tcp_closed (once per port) -- and
+     * with exit_on_close the port goes. */
+    if (!active_set)
+      return;
+    if (s->der) {
+      s->der = 0;
+      wr_sock_post_(s, WR_MSG_TCP_ERROR, WR_ECONNRESET, NULL, 0);
+    }
+    if (!s->closed_msg) {
+      s->closed_msg = 1;
+      wr_sock_post_(s, WR_MSG_TCP_CLOSED, 0, NULL, 0);
+    }
+    if (s->exit_on_close)
+      wr_sock_close_port_(s, 0);
+    return;
+  }
+  if (rearm && (s->rd_closed || s->rd_reported)) {
+    /* exit_on_close false, the read side reported closed: a new active
+     * mode reads the connection again. After shutdown(read) Linux still
+     * takes data in, so it may be delivered, then the close again (a
+     * passive recv's close was not a message yet: tcp_closed follows the
+     * data). Data a hangup took in while closed is delivered from the
+     * buffer (semantics §4.3, §5.4; checked with erl). */
+    s->rd_closed = 0;
+    s->rd_reported = 0;
+    if (s->h >= 0)
+      s->rd_done = 0;
+  }
   if (s->rd_reported && !s->closed_msg) {
     /* The close was seen by a passive recv: becoming active reports it. */
     report_close_active(s, 0);
@@ -265,8 +323,10 @@ static void hangup(wr_sock *s) {
     long n =
         wr_net_recv(s->env->net, s->h, s->env->scratch, sizeof s->env->scratch);
     if (n > 0) {
-      if (wr_stream_feed(&s->rx, s->env->scratch, (size_t)n) != 0)
-        break;
+      if (wr_stream_feed(&s->rx, s->env->scratch, (size_t)n) != 0) {
+        out_of_memory(s, WR_ENOMEM); /* the run ends; nothing is lost unsaid */
+        return;
+      }
       continue;
     }
     if (!s->rd_done && n != WR_EAGAIN)
@@ -312,6 +372,8 @@ void wr_sock_input_(wr_sock *s, uint32_t events) {
       wr_sock_deliver_(s);
       return;
     }
+    if (n == WR_ENOMEM)
+      return; /* the harness's limit, met (out_of_memory): no end of stream */
     if (n <= 0)
       saw_end(s, n);
     wr_sock_deliver_(s);
@@ -322,16 +384,8 @@ void wr_sock_input_(wr_sock *s, uint32_t events) {
 }
 
 void wr_sock_fail_io_(wr_sock *s, int err) {
-  s->write_failed = 1;
-  wr_sock_release_(s, 0);
-  if (!s->rd_done) {
-    s->rd_done = 1;
-    s->rd_reason = err == WR_ECONNRESET ? WR_ECONNRESET : WR_CLOSED;
-  }
-  if (s->active != WR_ACTIVE_FALSE && !s->closed_msg) {
-    int reason = close_reason(s);
-    report_close_active(s, reason == WR_ECONNRESET ? reason : 0);
-  }
+  /* A write from the queue: the send blocked on it, if any, is answered. */
+  s->send_answer = wr_sock_send_failed_(s, err, s->busy);
 }
 
 /* ---- passive recv -------------------------------------------------------- */
@@ -343,12 +397,11 @@ void wr_sock_data_free(wr_sock_data *d) {
   memset(d, 0, sizeof *d);
 }
 
-static int give(const wr_sock *s, wr_sock_data *out,
-                const wr_stream_packet *p) {
+static int give(wr_sock *s, wr_sock_data *out, const wr_stream_packet *p) {
   size_t n = p->data.len;
   out->data = malloc(n ? n : 1);
   if (!out->data)
-    return WR_ENOMEM;
+    return out_of_memory(s, WR_ENOMEM);
   if (n)
     memcpy(out->data, p->data.ptr, n);
   out->len = n;
@@ -369,7 +422,7 @@ static int try_take(wr_sock *s, size_t length, wr_sock_data *out) {
       return 0;
     out->data = malloc(length);
     if (!out->data)
-      return WR_ENOMEM;
+      return out_of_memory(s, WR_ENOMEM);
     out->len = wr_stream_take(&s->rx, out->data, length);
     out->is_http = 0;
     return 1;
@@ -392,12 +445,18 @@ static int report_close_passive(wr_sock *s, int reason) {
     wr_sock_watch_(s);
     return reason;
   }
-  s->rd_reported = 1;
-  if (reason == WR_EMSGSIZE || reason == WR_ECONNRESET || s->exit_on_close) {
-    wr_sock_release_(s, 0);
-    s->fd_closed = 1;
-    s->send_once = reason == WR_CLOSED && !s->send_reported ? WR_CLOSED : 0;
+  /* tcp_recv_closed (a FIN, or a reset not shown): the next send says
+   * closed; tcp_recv_error (a reset shown, a framing error) does not. */
+  if (reason == WR_CLOSED && !s->busy)
+    s->dcs = 1;
+  if (reason == WR_EMSGSIZE || s->exit_on_close) {
+    wr_sock_desc_close_(s);
+    return reason;
   }
+  /* exit_on_close false: only the read side closes; a reset is reported
+   * once, reads from now on see the end (semantics §4.3). */
+  s->rd_reported = 1;
+  s->rd_reason = WR_CLOSED;
   wr_sock_watch_(s);
   return reason;
 }
@@ -457,16 +516,34 @@ int wr_sock_recv(wr_sock *s, size_t length, long timeout_ms,
     return WR_CLOSED;
   if (s->listener || s->connecting)
     return WR_ENOTCONN;
+  if (s->fd_closed) {
+    /* Not connected comes first, as in inet_drv; a close a send met is
+     * said once more (TCP_ADDF_DELAYED_CLOSE_RECV). */
+    if (!s->dcr)
+      return WR_ENOTCONN;
+    s->dcr = s->dcs = 0;
+    if (s->der) {
+      s->der = 0;
+      return WR_ECONNRESET;
+    }
+    return WR_CLOSED;
+  }
   if (s->active != WR_ACTIVE_FALSE)
     return WR_EINVAL;
   if (length && s->packet != WR_PACKET_RAW)
     return WR_EINVAL;
   if (length > WR_SOCK_MAX_RECV)
     return WR_ENOMEM;
-  if (s->fd_closed)
-    return WR_ENOTCONN;
-  if (s->rd_reported)
-    return WR_CLOSED; /* exit_on_close false: the read side stays closed */
+  if (s->rd_reported || s->rd_closed) {
+    /* exit_on_close false and the close already reported: recv reads the
+     * connection again, as inet_drv does. A peer's FIN gives closed again;
+     * after shutdown(read) data that came in since is returned (semantics
+     * §5.4, checked with erl). */
+    s->rd_reported = 0;
+    s->rd_closed = 0;
+    if (s->h >= 0)
+      s->rd_done = 0;
+  }
   wr_time deadline = wr_sock_deadline_(s->env, timeout_ms);
   recv_call r = {s, length, out, 0};
   s->in_recv = 1;

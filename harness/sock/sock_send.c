@@ -99,13 +99,37 @@ static int putv(wr_sock *s, wr_iovec *iov, int cnt) {
   return 0;
 }
 
-/* The result of a send on a connection that has failed. */
-static int failed_send_result(wr_sock *s, int err) {
-  wr_sock_fail_io_(s, err);
+int wr_sock_send_failed_(wr_sock *s, int err, int caller) {
+  /* EPIPE counts as a reset unless our own shutdown(write) caused it, as
+   * inet_drv's tcp_send_error has it (a peer that closed answers the
+   * first write with an RST, and the next write meets EPIPE). */
+  int reset = err == WR_ECONNRESET || (err == WR_EPIPE && !s->wr_shut);
+  int show = reset && s->show_econnreset;
+  s->write_failed = 1;
   s->send_reported = 1;
-  if (err == WR_ECONNRESET && s->show_econnreset)
-    return WR_ECONNRESET;
-  return WR_CLOSED;
+  s->busy = 0;
+  if (s->active != WR_ACTIVE_FALSE) {
+    if (show)
+      wr_sock_post_(s, WR_MSG_TCP_ERROR, WR_ECONNRESET, NULL, 0);
+    if (!s->closed_msg) {
+      s->closed_msg = 1;
+      wr_sock_post_(s, WR_MSG_TCP_CLOSED, 0, NULL, 0);
+    }
+    if (s->exit_on_close)
+      wr_sock_close_port_(s, 0);
+    else
+      wr_sock_desc_close_(s);
+  } else {
+    /* Passive: the next recv says it once more (so a caller may ignore
+     * send errors and see them in recv), and a write from the queue that
+     * nobody waited for is said by the next send. */
+    if (!caller)
+      s->dcs = 1;
+    wr_sock_desc_close_(s);
+    s->dcr = 1;
+    s->der = show;
+  }
+  return show ? WR_ECONNRESET : WR_CLOSED;
 }
 
 /* The condition of a busy send's wait: the queue fell to the low
@@ -113,12 +137,6 @@ static int failed_send_result(wr_sock *s, int err) {
 static int not_busy(void *ctx) {
   const wr_sock *s = ctx;
   return !s->busy || s->h < 0;
-}
-
-static int close_reason_send(const wr_sock *s) {
-  if (s->rd_reason == WR_ECONNRESET && s->show_econnreset)
-    return WR_ECONNRESET;
-  return WR_CLOSED;
 }
 
 int wr_sock_send(wr_sock *s, const void *data, size_t len) {
@@ -129,16 +147,17 @@ int wr_sock_send(wr_sock *s, const void *data, size_t len) {
   if (s->listener || s->connecting)
     return WR_ENOTCONN;
   if (s->fd_closed) {
-    int rc = s->send_once ? s->send_once : WR_ENOTCONN;
-    s->send_once = 0;
-    return rc;
+    /* Not connected: a close read earlier, or a write from the queue
+     * that failed unseen, is said once (TCP_ADDF_DELAYED_CLOSE_SEND); the
+     * reset flag stays for the recv. */
+    if (!s->dcs)
+      return WR_ENOTCONN;
+    s->dcs = 0;
+    return s->der ? WR_ECONNRESET : WR_CLOSED;
   }
   if (s->h < 0) {
-    /* The connection ended under the socket (a hangup or a failed
-     * background send): one send reports it, later ones say enotconn; a
-     * recv still reports it too (checked on OTP 25). */
-    if (s->send_reported)
-      return WR_ENOTCONN;
+    /* The connection ended under the socket (a hangup took what the
+     * kernel held): the write the kernel would refuse. */
     if (s->delay_send && !s->delay_failed && !s->write_failed) {
       /* With delay_send the driver queues the data without writing, so
        * the send that follows a hangup nobody had seen yet says ok; the
@@ -147,8 +166,7 @@ int wr_sock_send(wr_sock *s, const void *data, size_t len) {
       s->delay_failed = 1;
       return 0;
     }
-    s->send_reported = 1;
-    return close_reason_send(s);
+    return wr_sock_send_failed_(s, s->wr_shut ? WR_EPIPE : WR_ECONNRESET, 1);
   }
   if (s->wr_shut || s->shut_pending) {
     /* A send after shutdown(write), or while it waits for the queue:
@@ -174,7 +192,7 @@ int wr_sock_send(wr_sock *s, const void *data, size_t len) {
   if (rc == WR_ENOMEM)
     return rc;
   if (rc < 0)
-    return failed_send_result(s, rc);
+    return wr_sock_send_failed_(s, rc, 1);
   wr_sock_watch_(s);
   /* The busy check runs only when the queue already held data. */
   if (was_queued && s->qlen >= s->high)
@@ -188,10 +206,10 @@ int wr_sock_send(wr_sock *s, const void *data, size_t len) {
     return rc;
   if (s->port_closed)
     return WR_CLOSED;
-  if (s->h < 0) {
-    s->send_reported = 1;
-    return close_reason_send(s);
-  }
+  if (s->fd_closed && s->write_failed)
+    return s->send_answer; /* the queue's write failed under this send */
+  if (s->h < 0)
+    return wr_sock_send_failed_(s, WR_ECONNRESET, 1);
   if (!s->busy)
     return 0;
   /* Timed out: the data stays queued. */

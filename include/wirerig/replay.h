@@ -108,7 +108,25 @@ typedef struct wr_replay_diff {
   size_t ncaptured, nlive, packet_diff;
   char *captured_text, *live_text;
   int packets_match;
+  /* Packets equal only under the patterns (wr_replay_patterns): with
+   * patterns, the answers match when packets_match holds. */
+  size_t ignored;
 } wr_replay_diff;
+
+/* What the packet comparison lets differ: volatile fields of an answer (a
+ * Date header, a request id, a timestamped frame), the replay side of the
+ * scenario language's patterns (`_` in HTTP terms, `tcp any`). */
+#define WR_REPLAY_MAX_PATTERNS 64
+typedef struct wr_replay_patterns {
+  /* HTTP header names (any case) whose values may differ: the two
+   * http_header packets must still name the same header. */
+  const char *const *headers;
+  size_t nheaders;
+  /* 1-based packet numbers whose content may differ: both sides must
+   * still have that packet, complete. */
+  const size_t *packets;
+  size_t npackets;
+} wr_replay_patterns;
 
 /* Compares; with cfg (not NULL) also packet by packet, printing a line per
  * matching packet to out ("packet 1 matches (5 bytes): ..."; NULL: quiet).
@@ -116,6 +134,19 @@ typedef struct wr_replay_diff {
 int wr_replay_compare(const uint8_t *captured, size_t clen, const uint8_t *live,
                       size_t llen, const wr_framing *cfg, FILE *out,
                       wr_replay_diff *d);
+/* The same, packets equal under pat also counting as a match (pat may be
+ * NULL; patterns need cfg). */
+int wr_replay_compare_patterns(const uint8_t *captured, size_t clen,
+                               const uint8_t *live, size_t llen,
+                               const wr_framing *cfg,
+                               const wr_replay_patterns *pat, FILE *out,
+                               wr_replay_diff *d);
+/* The captured answer's bytes outside what pat lets differ: how much the
+ * live server must send before its silence may end the wait (the plan's
+ * expect_len), since an ignored value may be shorter live. */
+size_t wr_replay_fixed_len(const uint8_t *captured, size_t clen,
+                           const wr_framing *cfg,
+                           const wr_replay_patterns *pat);
 void wr_replay_diff_free(wr_replay_diff *d);
 
 /* Renders a packet as `wirerig decode` shows it (a quoted string, or the

@@ -1,13 +1,16 @@
 /* A tiny HTTP-like server and client for the replay tests
  * (tests/pcap/test_replay.sh), on 127.0.0.1 only.
  *
- *   replay_server serve ok|differ PORTFILE
+ *   replay_server serve ok|differ|dated PORTFILE
  *       listens on an ephemeral port, writes it to PORTFILE, and answers
  *       connections one at a time: each request (lines up to an empty
  *       line) gets "HTTP/1.1 200 OK" with an X-Path header naming the
  *       request's path; with `differ` the second request of a connection
- *       gets "HTTP/1.1 404 Not Found". A connection ends at the client's
- *       FIN. Exits after 120 s whatever happens.
+ *       gets "HTTP/1.1 404 Not Found"; with `dated` every answer also
+ *       carries headers whose values change from server to server and
+ *       answer to answer (a Date with nanoseconds, an X-Request-Id from
+ *       the pid), of any length. A connection ends at the client's FIN.
+ *       Exits after 120 s whatever happens.
  *   replay_server client PORT
  *       three requests, each written in two pieces 30 ms apart, each answer
  *       read before the next request, then a FIN, then reads to the end.
@@ -65,7 +68,15 @@ static int read_request(int fd, char *buf, size_t cap, size_t *have,
   }
 }
 
-static void serve_conn(int fd, int differ) {
+/* The volatile headers of `dated`: a clock reading and an id. */
+static int volatile_headers(char *out, size_t cap, int n) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return snprintf(out, cap, "Date: %lld.%09ld\r\nX-Request-Id: %ld-%d\r\n",
+                  (long long)ts.tv_sec, ts.tv_nsec, (long)getpid(), n);
+}
+
+static void serve_conn(int fd, int differ, int dated) {
   char buf[8192];
   size_t have = 0, len;
   int n = 0;
@@ -73,8 +84,10 @@ static void serve_conn(int fd, int differ) {
     n++;
     char path[256] = "?";
     sscanf(buf, "%*s %255s", path);
-    char out[512];
+    char out[512], vol[128] = "";
     int k;
+    if (dated)
+      volatile_headers(vol, sizeof vol, n);
     if (differ && n == 2)
       k = snprintf(out, sizeof out,
                    "HTTP/1.1 404 Not Found\r\nX-Path: %s\r\n"
@@ -82,8 +95,9 @@ static void serve_conn(int fd, int differ) {
                    path);
     else
       k = snprintf(out, sizeof out,
-                   "HTTP/1.1 200 OK\r\nX-Path: %s\r\nContent-Length: 0\r\n\r\n",
-                   path);
+                   "HTTP/1.1 200 OK\r\n%sX-Path: %s\r\nContent-Length: "
+                   "0\r\n\r\n",
+                   vol, path);
     if (write_all(fd, out, (size_t)k))
       break;
     memmove(buf, buf + len, have - len);
@@ -94,8 +108,9 @@ static void serve_conn(int fd, int differ) {
 
 static int serve(const char *mode, const char *portfile) {
   int differ = strcmp(mode, "differ") == 0;
-  if (!differ && strcmp(mode, "ok") != 0) {
-    fprintf(stderr, "replay_server: mode must be ok or differ\n");
+  int dated = strcmp(mode, "dated") == 0;
+  if (!differ && !dated && strcmp(mode, "ok") != 0) {
+    fprintf(stderr, "replay_server: mode must be ok, differ or dated\n");
     return 2;
   }
   alarm(120);
@@ -118,7 +133,7 @@ static int serve(const char *mode, const char *portfile) {
   for (;;) {
     int fd = accept(ls, NULL, NULL);
     if (fd >= 0)
-      serve_conn(fd, differ);
+      serve_conn(fd, differ, dated);
   }
 }
 
@@ -168,7 +183,7 @@ int main(int argc, char **argv) {
     return serve(argv[2], argv[3]);
   if (argc == 3 && strcmp(argv[1], "client") == 0)
     return client(argv[2]);
-  fprintf(stderr, "usage: replay_server serve ok|differ PORTFILE\n"
+  fprintf(stderr, "usage: replay_server serve ok|differ|dated PORTFILE\n"
                   "       replay_server client PORT\n");
   return 2;
 }

@@ -67,19 +67,27 @@ start_server differ other
 echo "# servers on ports $good_PORT (ok) and $other_PORT (differ)"
 
 # --- the capture ----------------------------------------------------------
-tcpdump -i lo -s 0 -B 4096 -U --immediate-mode -w "$T/conv.pcap" \
-  "tcp port $good_PORT" 2>"$T/tcpdump.log" &
-TCPDUMP=$!
-PIDS+=("$TCPDUMP")
-for _ in $(seq 100); do
-  grep -qs "listening on" "$T/tcpdump.log" && break
-  sleep 0.1
-done
-sleep 0.5
-timeout 30 "$SERVER" client "$good_PORT" || bad "the client's conversation"
-sleep 1
-kill -INT "$TCPDUMP"
-wait "$TCPDUMP" 2>/dev/null
+# capture FILE PORT CONVERSATIONS: records on lo what the client says to
+# the server on PORT, CONVERSATIONS times, into $T/FILE.
+capture() {
+  local file=$1 port=$2 times=$3
+  tcpdump -i lo -s 0 -B 4096 -U --immediate-mode -w "$T/$file" \
+    "tcp port $port" 2>"$T/$file.log" &
+  local dump=$!
+  PIDS+=("$dump")
+  for _ in $(seq 100); do
+    grep -qs "listening on" "$T/$file.log" && break
+    sleep 0.1
+  done
+  sleep 0.5
+  for _ in $(seq "$times"); do
+    timeout 30 "$SERVER" client "$port" || bad "a conversation for $file"
+  done
+  sleep 1
+  kill -INT "$dump"
+  wait "$dump" 2>/dev/null
+}
+capture conv.pcap "$good_PORT" 1
 expect "the capture holds the conversation" 0 \
   "c2s 167 bytes .* s2c 158 bytes .* ok$" "$WIRERIG" pcap flows "$T/conv.pcap"
 
@@ -169,24 +177,78 @@ fi
 
 # --- two flows: --flow is needed -------------------------------------------
 # Two conversations captured together.
-tcpdump -i lo -s 0 -B 4096 -U --immediate-mode -w "$T/two.pcap" \
-  "tcp port $good_PORT" 2>"$T/tcpdump2.log" &
-TCPDUMP=$!
-PIDS+=("$TCPDUMP")
-for _ in $(seq 100); do
-  grep -qs "listening on" "$T/tcpdump2.log" && break
-  sleep 0.1
-done
-sleep 0.5
-timeout 30 "$SERVER" client "$good_PORT" && timeout 30 "$SERVER" client "$good_PORT"
-sleep 1
-kill -INT "$TCPDUMP"
-wait "$TCPDUMP" 2>/dev/null
+capture two.pcap "$good_PORT" 2
 expect "two flows without --flow: exit 2, flows listed" 2 \
   "holds 2 flows; choose one with --flow N" \
   "$WIRERIG" replay "$T/two.pcap" --to "$TO"
 expect "two flows with --flow 2 matches" 0 "^match:" \
   "$WIRERIG" replay "$T/two.pcap" --to "$TO" --flow 2 --timing fast
+
+# --- volatile fields: patterns ------------------------------------------
+# A conversation with a server whose answers carry a Date and an
+# X-Request-Id that change, replayed to another such server: the bytes
+# differ, the patterns let exactly those fields differ.
+start_server dated dated1
+start_server dated dated2
+capture dated.pcap "$dated1_PORT" 1
+DATED=127.0.0.1:$dated2_PORT
+expect "volatile headers: the bytes differ (exit 1)" 1 "^differ: " \
+  "$WIRERIG" replay "$T/dated.pcap" --to "$DATED" --timing fast
+expect "volatile headers: packet 2 (Date) differs without patterns" 1 \
+  "packet 2 differs: captured \{http_header,3,'Date',\"Date\",\"[0-9.]+\"\}" \
+  "$WIRERIG" replay "$T/dated.pcap" --to "$DATED" --timing fast --packet http
+expect "--ignore-header Date alone: X-Request-Id still differs" 1 \
+  "packet 3 differs: captured \{http_header,0,\"X-Request-Id\"" \
+  "$WIRERIG" replay "$T/dated.pcap" --to "$DATED" --timing fast --packet http \
+  --ignore-header Date
+expect "--ignore-header date,x-request-id: match (6 packets by pattern)" 0 \
+  "^match: .* but for 6 packets the patterns let differ" \
+  "$WIRERIG" replay "$T/dated.pcap" --to "$DATED" --timing fast --packet http \
+  --ignore-header date,x-request-id
+expect "--ignore-header: the matching line names both values" 0 \
+  "packet 2 matches by pattern: captured \{http_header,3,'Date'.*, live \{http_header,3,'Date'" \
+  "$WIRERIG" replay "$T/dated.pcap" --to "$DATED" --timing fast --packet http \
+  --ignore-header Date,X-Request-Id
+expect "--ignore-packet by number: match" 0 "^match: .* but for 6 packets" \
+  "$WIRERIG" replay "$T/dated.pcap" --to "$DATED" --timing fast --packet http \
+  --ignore-packet 2,3,8,9,14,15
+expect "--ignore-packet misses one: exit 1, packet 15 named" 1 \
+  "packet 15 differs" \
+  "$WIRERIG" replay "$T/dated.pcap" --to "$DATED" --timing fast --packet http \
+  --ignore-packet 2,3,8,9,14
+expect "--json with patterns: match true, byte_match false" 0 \
+  "\"match\":true,.*\"byte_match\":false.*\"matched_by_pattern\":6" \
+  "$WIRERIG" replay "$T/dated.pcap" --to "$DATED" --timing fast --packet http \
+  --ignore-header Date,X-Request-Id --json
+expect "the same patterns on the same server's capture: byte match" 0 \
+  "^match: the live answers equal the captured ones \(158 bytes\)" \
+  "$WIRERIG" replay "$T/conv.pcap" --to "$TO" --timing fast --packet http \
+  --ignore-header Date
+expect "--ignore-header without --packet: exit 2" 2 \
+  "--ignore-header and --ignore-packet need --packet TYPE" \
+  "$WIRERIG" replay "$T/dated.pcap" --to "$DATED" --ignore-header Date
+expect "--ignore-header with a non-http type: exit 2" 2 \
+  "--ignore-header needs an http packet type .*not --packet line" \
+  "$WIRERIG" replay "$T/dated.pcap" --to "$DATED" --packet line \
+  --ignore-header Date
+expect "--ignore-header with a bad name: exit 2" 2 \
+  "'Da te' is not a header name" \
+  "$WIRERIG" replay "$T/dated.pcap" --to "$DATED" --packet http \
+  --ignore-header "Date,Da te"
+expect "--ignore-header with an empty item: exit 2" 2 \
+  "separated by single commas .*found 'Date,,X'" \
+  "$WIRERIG" replay "$T/dated.pcap" --to "$DATED" --packet http \
+  --ignore-header "Date,,X"
+expect "--ignore-packet 0: exit 2" 2 \
+  "expected packet numbers from 1 .*found '2,0'" \
+  "$WIRERIG" replay "$T/dated.pcap" --to "$DATED" --packet http \
+  --ignore-packet 2,0
+expect "--ignore-packet junk: exit 2" 2 "found '3x'" \
+  "$WIRERIG" replay "$T/dated.pcap" --to "$DATED" --packet http \
+  --ignore-packet 3x
+expect "--ignore-header given twice: exit 2" 2 "given more than once" \
+  "$WIRERIG" replay "$T/dated.pcap" --to "$DATED" --packet http \
+  --ignore-header Date --ignore-header X-Request-Id
 
 # --- the reader reads classic pcap in place: same as through libpcap ------
 # (a filter, or pcapng, sends every record through libpcap instead)
