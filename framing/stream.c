@@ -269,6 +269,43 @@ int wr_stream_next(wr_stream *s, wr_stream_packet *out) {
   }
 }
 
+/* Framing all buffered bytes at once gives the packets the buffer-sized
+ * view gives only where the buffer size cannot change a boundary: a
+ * {packet,1|2|4} length is decided by a header the view holds whole
+ * (cap >= 4, and cap does not change while packets are taken out and the
+ * buffer is not empty), and a line is cut at the first delimiter or at
+ * cap bytes however far the view reaches (trunc_len = cap). With
+ * packet_size, a line longer than the view can be invalid seen whole but
+ * a cap-sized piece seen through the view; the batch then stops there
+ * with no packet, and wr_stream_next decides. Raw packets are the view
+ * itself, and HTTP lines grow the buffer: those go one at a time. */
+static int batchable(const wr_stream *s) {
+  switch (s->type) {
+  case WR_PACKET_1:
+  case WR_PACKET_2:
+  case WR_PACKET_4:
+    return s->cap >= 4;
+  case WR_PACKET_LINE:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
+size_t wr_stream_peek(wr_stream *s, wr_frame *out, size_t max) {
+  if (s->error || s->buf == NULL || max == 0 || !batchable(s))
+    return 0;
+  wr_framing f = {s->type, s->packet_size, (uint32_t)s->cap, s->delimiter};
+  wr_frame_batch_result r = wr_frame_batch(&f, NULL, s->buf + s->start,
+                                           s->end - s->start, out, NULL, max);
+  return r.count;
+}
+
+void wr_stream_skip(wr_stream *s, size_t n) {
+  size_t avail = s->end - s->start;
+  consumed(s, n < avail ? n : avail);
+}
+
 void wr_stream_discard(wr_stream *s) {
   if (shared(s)) {
     block_release(s->buf);

@@ -37,6 +37,7 @@ typedef struct st_ctx {
   int live, failed;
   uint8_t *raw;
   size_t raw_len;
+  unsigned drains; /* st_drain calls, see st_peek */
 } st_ctx;
 
 static void st_begin(void *vc, tu_str *log) {
@@ -54,12 +55,42 @@ static void st_begin(void *vc, tu_str *log) {
   c->raw_len = 0;
 }
 
+/* Packets wr_stream_peek framed: every other drain takes them out with
+ * wr_stream_skip (so the row's expected log checks that path too), the
+ * others check them against what wr_stream_next then returns. */
+static void st_peek(st_ctx *c, tu_str *log, wr_frame *pk, size_t *k) {
+  *k = wr_stream_peek(&c->s, pk, 4);
+  c->drains++;
+  if (c->drains % 2 == 0)
+    return;
+  for (size_t i = 0; i < *k; i++) {
+    tu_str_quote(log, pk[i].packet.ptr, pk[i].packet.len);
+    tu_str_printf(log, " ");
+    wr_stream_skip(&c->s, pk[i].consumed);
+  }
+  *k = 0;
+}
+
 /* Takes out every complete packet. */
 static void st_drain(st_ctx *c, tu_str *log) {
+  wr_frame pk[4];
+  size_t k = 0, pi = 0;
+  st_peek(c, log, pk, &k);
   for (int guard = 0; guard < 100000; guard++) {
     wr_stream_packet p;
     memset(&p, 0, sizeof p);
     int rc = wr_stream_next(&c->s, &p);
+    if (pi < k) {
+      TU_CHECK(rc == WR_FRAME_PACKET && p.data.ptr == pk[pi].packet.ptr &&
+                   p.data.len == pk[pi].packet.len,
+               "wr_stream_peek packet %zu (%zu bytes) is not what "
+               "wr_stream_next gives (%d, %zu bytes)",
+               pi, pk[pi].packet.len, rc, p.data.len);
+      pi++;
+    } else if (rc != WR_FRAME_PACKET) {
+      TU_CHECK(pi == k, "wr_stream_peek framed %zu packets, wr_stream_next %zu",
+               k, pi);
+    }
     if (rc == WR_FRAME_MORE)
       return;
     if (rc == WR_EMSGSIZE) {
@@ -798,6 +829,117 @@ static void test_hold(void **st) {
   tu_count(N * 2 + 7);
 }
 
+/* ---- wr_stream_peek against wr_stream_next, bytes fed in any size ------ */
+
+static uint64_t pk_rand(uint64_t *x) { /* splitmix64 from a fixed seed */
+  uint64_t z = (*x += 0x9e3779b97f4a7c15u);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+  return z ^ (z >> 31);
+}
+
+/* Drains s into log: with `peek`, through wr_stream_peek + wr_stream_skip
+ * first (as the socket layer does), else wr_stream_next only. Returns the
+ * final status (WR_FRAME_MORE or WR_EMSGSIZE). */
+static int pk_drain(wr_stream *s, int peek, tu_str *log) {
+  for (int guard = 0; guard < 100000; guard++) {
+    if (peek) {
+      wr_frame pk[3];
+      size_t k = wr_stream_peek(s, pk, 3);
+      for (size_t i = 0; i < k; i++) {
+        tu_str_quote(log, pk[i].packet.ptr, pk[i].packet.len);
+        wr_stream_skip(s, pk[i].consumed);
+      }
+      if (k)
+        continue;
+    }
+    wr_stream_packet p;
+    int rc = wr_stream_next(s, &p);
+    if (rc != WR_FRAME_PACKET)
+      return rc;
+    tu_str_quote(log, p.data.ptr, p.data.len);
+  }
+  TU_FAIL("the stream keeps returning packets");
+  return 0;
+}
+
+/* Random frames (some with lengths that do not fit, bodies with and
+ * without delimiters) fed with wr_stream_feed in random sizes, so that
+ * more than the buffer size waits at once, as after an active-true
+ * read-ahead: both ways of draining must give the same packets, status,
+ * leftover and buffer size. */
+static void test_peek_matches_next(void **st) {
+  (void)st;
+  static const wr_packet_type types[] = {
+      WR_PACKET_1,    WR_PACKET_2,   WR_PACKET_4,   WR_PACKET_LINE,
+      WR_PACKET_LINE, WR_PACKET_RAW, WR_PACKET_TPKT};
+  uint64_t seed = 0x7065656bu;
+  size_t peeked = 0;
+  for (int round = 0; round < 3000; round++) {
+    wr_packet_type type = types[pk_rand(&seed) % FR_COUNT(types)];
+    uint32_t buffer = 1 + (uint32_t)(pk_rand(&seed) % 40);
+    uint32_t ps = pk_rand(&seed) % 3 ? 0 : (uint32_t)(pk_rand(&seed) % 30);
+    uint8_t delim = pk_rand(&seed) % 4 ? '\n' : 'a';
+    uint8_t in[600];
+    size_t n = 0;
+    while (n < sizeof in - 80) {
+      size_t body = pk_rand(&seed) % 50;
+      uint8_t hdr[4];
+      int h = wr_encode_header(type, body, WR_ENCODE_WRAP, hdr);
+      if (h > 0 && pk_rand(&seed) % 16 == 0)
+        hdr[0] ^= 0x80; /* a length that does not fit, now and then */
+      if (h > 0) {
+        memcpy(in + n, hdr, (size_t)h);
+        n += (size_t)h;
+      }
+      /* bodies with delimiters inside, or long lines that end in one */
+      const char *abc = pk_rand(&seed) % 2 ? "ab\n\nxyz" : "bcxyzzz";
+      for (size_t i = 0; i < body; i++)
+        in[n++] = (uint8_t)abc[pk_rand(&seed) % 7];
+      if (type == WR_PACKET_LINE)
+        in[n++] = delim;
+    }
+    wr_stream a, b;
+    tu_str la = {0}, lb = {0};
+    wr_stream *ss[2] = {&a, &b};
+    for (int j = 0; j < 2; j++) {
+      wr_stream_init(ss[j], type);
+      wr_stream_set_buffer(ss[j], buffer);
+      wr_stream_set_packet_size(ss[j], ps);
+      wr_stream_set_delimiter(ss[j], delim);
+    }
+    int ra = WR_FRAME_MORE, rb = WR_FRAME_MORE;
+    for (size_t off = 0; off < n;) {
+      size_t k = 1 + pk_rand(&seed) % 120;
+      if (k > n - off)
+        k = n - off;
+      if (ra == WR_FRAME_MORE)
+        TU_CHECK(wr_stream_feed(&a, in + off, k) == 0, "feed failed");
+      if (rb == WR_FRAME_MORE)
+        TU_CHECK(wr_stream_feed(&b, in + off, k) == 0, "feed failed");
+      off += k;
+      if (ra == WR_FRAME_MORE)
+        ra = pk_drain(&a, 0, &la);
+      size_t before = strlen(tu_str_c(&lb));
+      if (rb == WR_FRAME_MORE)
+        rb = pk_drain(&b, 1, &lb);
+      peeked += strlen(tu_str_c(&lb)) > before;
+    }
+    TU_CHECK(strcmp(tu_str_c(&la), tu_str_c(&lb)) == 0 && ra == rb &&
+                 wr_stream_buffered(&a) == wr_stream_buffered(&b) &&
+                 a.cap == b.cap,
+             "%s buffer %u packet_size %u: wr_stream_next gave %s (%d, %zu "
+             "left), peek and skip %s (%d, %zu left)",
+             fr_type_erl(type), buffer, ps, tu_str_c(&la), ra,
+             wr_stream_buffered(&a), tu_str_c(&lb), rb, wr_stream_buffered(&b));
+    tu_str_free(&la);
+    tu_str_free(&lb);
+    wr_stream_free(&a);
+    wr_stream_free(&b);
+  }
+  TU_CHECK(peeked > 1000, "only %zu drains delivered anything", peeked);
+}
+
 int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fresh_stream),
@@ -816,6 +958,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_set_buffer_and_delimiter),
       cmocka_unit_test(test_discard_and_take),
       cmocka_unit_test(test_hold),
+      cmocka_unit_test(test_peek_matches_next),
   };
   return fr_main(argc, argv, "framing_stream", tests, FR_COUNT(tests), NULL, 0);
 }

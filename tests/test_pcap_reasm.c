@@ -717,6 +717,87 @@ static void test_sink_partial(void **state) {
   assert_int_equal(ts.flows, 1);
 }
 
+/* A sink that takes the storage of every final chunk (wr_tcp_chunk_take)
+ * and copies the others: what it ends up with must be the stream, each
+ * taken block still holding its bytes after the callback returned, and
+ * the direction must go on (new storage) after a gap. */
+typedef struct take_sink {
+  uint8_t out[20000];
+  size_t len;
+  void *blocks[8];
+  const uint8_t *data[8];
+  size_t at[8], n[8], nblocks;
+  int bad;
+} take_sink;
+
+static size_t take_data(void *ctx, wr_tcp_flow *f, int dir,
+                        const wr_tcp_chunk *ch) {
+  (void)f;
+  take_sink *t = ctx;
+  if (dir != WR_C2S)
+    return ch->len;
+  if (!ch->final) {
+    if (wr_tcp_chunk_take(ch) != NULL)
+      t->bad = 1; /* only final chunks may be taken */
+    memcpy(t->out + t->len, ch->data, ch->len);
+    t->len += ch->len;
+    return ch->len;
+  }
+  void *b = wr_tcp_chunk_take(ch);
+  if (!b || wr_tcp_chunk_take(ch) != NULL || t->nblocks == 8) {
+    t->bad = 2; /* taken once, then nothing is left to take */
+    free(b);
+    return ch->len;
+  }
+  t->blocks[t->nblocks] = b;
+  t->data[t->nblocks] = ch->data;
+  t->at[t->nblocks] = t->len;
+  t->n[t->nblocks++] = ch->len;
+  t->len += ch->len; /* copied at the end, from the block */
+  return 0;          /* taken: counts as all used whatever is returned */
+}
+
+static void test_sink_take(void **state) {
+  (void)state;
+  enum { A = 2000, B = 5000 }; /* each leaves 500 bytes for its final chunk */
+  static uint8_t data[A + 3 + B];
+  pt_fill(data, sizeof data, 9);
+  cr_conv c;
+  cr_file *f = start("take.pcap", &c);
+  cr_handshake(&c);
+  uint32_t s0 = c.seq[CR_C2S];
+  for (size_t o = 0; o < A; o += 500)
+    cr_send_at(&c, CR_C2S, s0 + (uint32_t)o, 0, data + o, 500);
+  /* 3 bytes never captured, then B with one segment sent twice */
+  for (size_t o = A + 3; o < A + 3 + B; o += 500) {
+    cr_send_at(&c, CR_C2S, s0 + (uint32_t)o, 0, data + o, 500);
+    if (o == A + 3 + 1000)
+      cr_send_at(&c, CR_C2S, s0 + (uint32_t)o, 0, data + o, 500);
+  }
+  c.seq[CR_C2S] = s0 + A + 3 + B;
+  close_both(&c);
+  finish(f);
+  static take_sink t;
+  memset(&t, 0, sizeof t);
+  wr_tcp_sink sink = {&t, NULL, take_data, NULL, NULL};
+  wr_tcp_options to = {.flush_size = 1200};
+  char err[256];
+  wr_pcap_stats ps;
+  wr_tcp_stats ts;
+  int rc = wr_pcap_run(pt_path("take.pcap"), NULL, &to, &sink, &ps, &ts, err,
+                       sizeof err);
+  assert_int_equal(rc, 0);
+  assert_int_equal(t.bad, 0);
+  assert_int_equal(t.nblocks, 2); /* before the gap and at the end */
+  for (size_t i = 0; i < t.nblocks; i++) {
+    memcpy(t.out + t.at[i], t.data[i], t.n[i]);
+    free(t.blocks[i]);
+  }
+  assert_int_equal(t.len, A + B);
+  assert_memory_equal(t.out, data, A);
+  assert_memory_equal(t.out + A, data + A + 3, B);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_basic),
@@ -741,6 +822,7 @@ int main(void) {
       cmocka_unit_test(test_ipv6),
       cmocka_unit_test(test_shuffled),
       cmocka_unit_test(test_sink_partial),
+      cmocka_unit_test(test_sink_take),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -95,14 +95,30 @@ static int put(ex_ctx *c, ex_flow *x, int d, const uint8_t *p, size_t n) {
   return 0;
 }
 
+/* A final chunk's storage handed to the writer thread as it is: the
+ * reassembler gives it up (wr_tcp_chunk_take), so the bytes are not copied
+ * into the queue. Returns 1 when given (0 or -1 as put), 0 when the
+ * storage could not be taken. */
+static int give(ex_ctx *c, ex_flow *x, int d, const wr_tcp_chunk *ch) {
+  void *block = wr_tcp_chunk_take(ch);
+  if (!block)
+    return 0;
+  if (wr_cap_writer_give(c->writer, x->rec.file[d], !x->created[d], block,
+                         ch->data, ch->len))
+    return -1;
+  x->created[d] = 1;
+  x->rec.written[d] += ch->len;
+  return 1;
+}
+
 static size_t ex_data(void *ctx, wr_tcp_flow *f, int dir,
                       const wr_tcp_chunk *ch) {
   ex_ctx *c = ctx;
   ex_flow *x = f->user;
   /* A whole direction in one piece whose file does not exist yet has
    * nothing queued before it, so it may skip the queue. When the writer
-   * thread lags (no core free for it), writing it here saves the copy
-   * into the queue and the wait for room. */
+   * thread lags (no core free for it), writing it here saves the wait
+   * for room in the queue. */
   if (ch->final && ch->offset == 0 && !x->created[dir] && !c->failed &&
       wr_cap_writer_busy(c->writer)) {
     if (write_now(c, x, dir, ch->data, ch->len)) {
@@ -110,6 +126,17 @@ static size_t ex_data(void *ctx, wr_tcp_flow *f, int dir,
       return WR_TCP_SINK_ABORT;
     }
     return ch->len;
+  }
+  /* Else, the usual case: a direction ends (or a gap follows) and its bytes go
+   * to the writer without a copy (docs/benchmarks.md, bench_pcap). */
+  if (!c->failed && ch->final) {
+    int g = give(c, x, dir, ch);
+    if (g < 0) {
+      c->failed = 1;
+      return WR_TCP_SINK_ABORT;
+    }
+    if (g > 0)
+      return ch->len;
   }
   if (c->failed || put(c, x, dir, ch->data, ch->len)) {
     c->failed = 1;

@@ -15,8 +15,15 @@ typedef struct job {
   char name[64];
   int trunc;
   size_t n;
-  uint8_t data[];
+  const uint8_t *data; /* copy_[] (put), or in block (give) */
+  void *block;         /* freed with the job; NULL for a copy */
+  uint8_t copy_[];
 } job;
+
+static void job_free(job *j) {
+  free(j->block);
+  free(j);
+}
 
 struct wr_cap_writer {
   int dirfd;
@@ -78,7 +85,7 @@ static void *main_loop(void *arg) {
     if (rc)
       w->failed = 1;
     w->queued -= j->n;
-    free(j);
+    job_free(j);
     pthread_cond_signal(&w->has_room);
   }
   pthread_mutex_unlock(&w->mu);
@@ -106,23 +113,14 @@ wr_cap_writer *wr_cap_writer_start(int dirfd, const char *dir,
   return w;
 }
 
-int wr_cap_writer_put(wr_cap_writer *w, const char *name, int trunc,
-                      const void *p, size_t n) {
-  job *j = malloc(sizeof *j + n);
-  if (!j) {
-    pthread_mutex_lock(&w->mu);
-    if (!w->failed)
-      snprintf(w->err, sizeof w->err, "out of memory");
-    w->failed = 1;
-    pthread_mutex_unlock(&w->mu);
-    return -1;
-  }
+/* Queues j (its name, trunc and n unset), waiting for room. 0, or -1
+ * once a write has failed (j is freed then). */
+static int enqueue(wr_cap_writer *w, job *j, const char *name, int trunc,
+                   size_t n) {
   j->next = NULL;
   snprintf(j->name, sizeof j->name, "%s", name);
   j->trunc = trunc;
   j->n = n;
-  if (n)
-    memcpy(j->data, p, n);
   pthread_mutex_lock(&w->mu);
   /* A job larger than the whole queue still goes in once the queue is
    * empty, so nothing waits forever. */
@@ -140,10 +138,45 @@ int wr_cap_writer_put(wr_cap_writer *w, const char *name, int trunc,
   }
   pthread_mutex_unlock(&w->mu);
   if (failed) {
-    free(j);
+    job_free(j);
     return -1;
   }
   return 0;
+}
+
+static void out_of_memory(wr_cap_writer *w) {
+  pthread_mutex_lock(&w->mu);
+  if (!w->failed)
+    snprintf(w->err, sizeof w->err, "out of memory");
+  w->failed = 1;
+  pthread_mutex_unlock(&w->mu);
+}
+
+int wr_cap_writer_put(wr_cap_writer *w, const char *name, int trunc,
+                      const void *p, size_t n) {
+  job *j = malloc(sizeof *j + n);
+  if (!j) {
+    out_of_memory(w);
+    return -1;
+  }
+  j->block = NULL;
+  j->data = j->copy_;
+  if (n)
+    memcpy(j->copy_, p, n);
+  return enqueue(w, j, name, trunc, n);
+}
+
+int wr_cap_writer_give(wr_cap_writer *w, const char *name, int trunc,
+                       void *block, const void *p, size_t n) {
+  job *j = malloc(sizeof *j);
+  if (!j) {
+    free(block);
+    out_of_memory(w);
+    return -1;
+  }
+  j->block = block;
+  j->data = p;
+  return enqueue(w, j, name, trunc, n);
 }
 
 int wr_cap_writer_finish(wr_cap_writer *w, char *err, size_t errlen) {

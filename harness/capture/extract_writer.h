@@ -19,6 +19,11 @@ wr_cap_writer *wr_cap_writer_start(int dirfd, const char *dir,
  * a write has failed (the message is kept for wr_cap_writer_finish). */
 int wr_cap_writer_put(wr_cap_writer *w, const char *name, int trunc,
                       const void *p, size_t n);
+/* The same without the copy: the job writes p[0..n), which lies in
+ * `block`, and free()s block once written (or at once when it cannot be
+ * queued: the block is the writer's whatever the result). */
+int wr_cap_writer_give(wr_cap_writer *w, const char *name, int trunc,
+                       void *block, const void *p, size_t n);
 /* Nonzero while more than half of max_queued waits: the thread is not
  * keeping up (no free core), and the caller may as well write itself. */
 int wr_cap_writer_busy(wr_cap_writer *w);

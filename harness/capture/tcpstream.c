@@ -53,13 +53,20 @@ static void offer(rflow *f, int dir, int final) {
     return;
   size_t k = avail;
   if (r->sink.data && !r->error) {
-    wr_tcp_chunk c = {t->buf + t->used, avail,      t->buf_off + t->used,
-                      t->pieces,        t->npieces, final};
+    wr_tcp_chunk c = {t->buf + t->used, avail, t->buf_off + t->used,  t->pieces,
+                      t->npieces,       final, final ? &t->buf : NULL};
     k = r->sink.data(r->sink.ctx, &f->pub, dir, &c);
+    /* The sink took the storage (wr_tcp_chunk_take): everything it held
+     * is the sink's now, and the next bytes get new storage. Only final
+     * chunks can be taken, so flush_final empties the buffer next and
+     * nothing reads the old bytes again. */
+    int taken = t->buf == NULL;
+    if (taken)
+      t->cap = 0;
     if (k == WR_TCP_SINK_ABORT) {
       r->error = WR_EIO;
       k = avail;
-    } else if (k > avail) {
+    } else if (k > avail || taken) {
       k = avail;
     }
   }
@@ -71,6 +78,14 @@ static void offer(rflow *f, int dir, int final) {
    * flush_size arrived, not after every segment: a sink that keeps whole
    * streams, or waits for a large packet, is not asked quadratically. */
   t->flush_at = 2 * (avail - k) + r->flush;
+}
+
+void *wr_tcp_chunk_take(const wr_tcp_chunk *c) {
+  if (!c || !c->storage_ || !*c->storage_)
+    return NULL;
+  uint8_t *b = *c->storage_;
+  *c->storage_ = NULL;
+  return b;
 }
 
 /* Forgets all but the last `keep` bytes the sink already took. */

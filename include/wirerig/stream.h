@@ -93,6 +93,22 @@ int wr_stream_room(wr_stream *s, size_t more);
  * (read more; nothing is lost) or WR_EMSGSIZE (sticky framing error). */
 int wr_stream_next(wr_stream *s, wr_stream_packet *out);
 
+/* Frames up to max complete packets at the front of the buffer without
+ * taking them out, in one wr_frame_batch call: exactly the packets that
+ * repeated wr_stream_next calls would give next, for the types where
+ * framing them together sees what the driver's buffer-sized view sees --
+ * {packet,1|2|4} when the buffer size is 4 or more, and line.
+ * out[i].packet is what wr_stream_next would deliver (data)
+ * and out[i].consumed counts from where packet i starts. Returns how many;
+ * 0 when there is none yet, after a framing error, and always for the
+ * other types: wr_stream_next then says what comes next. Take each packet
+ * out with wr_stream_skip(s, out[i].consumed), in order, before any other
+ * stream call; the spans stay valid until then. */
+size_t wr_stream_peek(wr_stream *s, wr_frame *out, size_t max);
+/* Takes n bytes (one packet wr_stream_peek framed) out, exactly as
+ * wr_stream_next does when it delivers that packet. */
+void wr_stream_skip(wr_stream *s, size_t n);
+
 /* Keeps the storage the packet wr_stream_next just returned lies in, so
  * that its data stays valid and unchanged after later stream calls, until
  * wr_stream_release(hold): a delivered packet handed on without a copy,

@@ -98,7 +98,18 @@ typedef struct wr_tcp_chunk {
   /* Nothing contiguous follows: a gap or the end of the stream comes next,
    * and bytes the sink does not consume now are dropped. */
   int final;
+  /* private: where the reassembler keeps the storage data lies in (see
+   * wr_tcp_chunk_take) */
+  uint8_t **storage_;
 } wr_tcp_chunk;
+
+/* On a final chunk, during the data callback: takes the storage the chunk's
+ * data lies in from the reassembler instead of copying the bytes (a sink
+ * that hands them to another thread). Returns the block to free() once
+ * done with data, which stays valid until then; the chunk then counts as
+ * wholly used. NULL (nothing taken, the data stays the reassembler's until
+ * the callback returns) for a chunk that is not final or was taken. */
+void *wr_tcp_chunk_take(const wr_tcp_chunk *c);
 
 typedef enum wr_gap_reason {
   WR_GAP_MISSING = 0, /* never captured */
