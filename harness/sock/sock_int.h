@@ -68,8 +68,7 @@ struct wr_sock {
   int in_recv;       /* a recv is waiting for this socket */
   int send_reported; /* a send returned the end of the connection */
   int send_answer;   /* what a failed write answers a send waiting on it */
-  int delay_failed;  /* delay_send: a send after a hangup said ok once */
-  int write_failed;  /* a write of ours failed (not only a hangup seen) */
+  int write_failed;  /* a write of ours failed */
 
   /* send side (semantics §5.3, §5.4) */
   uint8_t *q;
@@ -118,7 +117,7 @@ struct wr_sockenv {
    * 16 KiB flood (bench_sock). */
   void *cache[WR_MSG_CACHE];
   int ncache;
-  wr_sock_sched sched;   /* wr_sockenv_set_sched; yield NULL: none */
+  wr_sock_sched sched; /* wr_sockenv_set_sched; yield NULL: none */
   void *small; /* the list of WR_MSG_SMALL buffers, linked through data */
   size_t nsmall;
   wr_sock_limits limits; /* wr_sockenv_set_limits */

@@ -298,8 +298,7 @@ void wr_sock_armed_(wr_sock *s, int rearm, int active_set) {
      * mode reads the connection again. After shutdown(read) Linux still
      * takes data in, so it may be delivered, then the close again (a
      * passive recv's close was not a message yet: tcp_closed follows the
-     * data). Data a hangup took in while closed is delivered from the
-     * buffer (semantics §4.3, §5.4; checked with erl). */
+     * data). Semantics §4.3, §5.4; checked with erl. */
     s->rd_closed = 0;
     s->rd_reported = 0;
     if (s->h >= 0)

@@ -160,19 +160,9 @@ int wr_sock_send(wr_sock *s, const void *data, size_t len) {
     s->dcs = 0;
     return s->der ? WR_ECONNRESET : WR_CLOSED;
   }
-  if (s->h < 0) {
-    /* The connection ended under the socket (a hangup took what the
-     * kernel held): the write the kernel would refuse. */
-    if (s->delay_send && !s->delay_failed && !s->write_failed) {
-      /* With delay_send the driver queues the data without writing, so
-       * the send that follows a hangup nobody had seen yet says ok; the
-       * delayed write fails and the next send is closed (OTP 25,
-       * scenarios/close/delay-send-after-reset.scn). */
-      s->delay_failed = 1;
-      return 0;
-    }
-    return wr_sock_send_failed_(s, s->wr_shut ? WR_EPIPE : WR_ECONNRESET, 1);
-  }
+  if (s->h < 0) /* no descriptor left to write to (cannot be reached by
+                 * the calls gen_tcp has; kept as the kernel's refusal) */
+    return wr_sock_send_failed_(s, WR_ECONNRESET, 1);
   if (s->shut_pending) /* a shutdown waits for the queue: a close */
     return wr_sock_send_failed_(s, WR_CLOSED, 1);
   uint8_t hdr[4];
