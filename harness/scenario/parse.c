@@ -42,6 +42,29 @@ wr_scn_step *wr_scnp_step_add(scn_parser *p, const wr_scn_step *st) {
   return &b->steps[b->n++];
 }
 
+scn_blockbuild *wr_scnp_block_open(scn_parser *p, const wr_scn_step *st,
+                                   const tok *kw) {
+  wr_scn_step *owner = wr_scnp_step_add(p, st);
+  if (!owner)
+    return NULL;
+  if (p->depth == p->bcap) {
+    size_t cap = p->bcap * 2;
+    scn_blockbuild *nb = realloc(p->blocks, cap * sizeof *nb);
+    if (!nb) {
+      p->oom = 1;
+      return NULL;
+    }
+    p->blocks = nb;
+    p->bcap = cap;
+  }
+  scn_blockbuild *b = &p->blocks[p->depth++];
+  memset(b, 0, sizeof *b);
+  b->owner = owner;
+  b->line = kw->line;
+  b->col = kw->col;
+  return b;
+}
+
 int wr_scnp_end(scn_parser *p) {
   const tok *t = scn_peek(p);
   if (t->kind == T_EOL)
@@ -474,24 +497,9 @@ static int st_repeat(scn_parser *p, const tok *kw) {
   if (p->depth >= REPEAT_DEPTH_MAX)
     return wr_scnp_err(p, kw, "repeat blocks nested too deeply (more than %d)",
                        REPEAT_DEPTH_MAX - 1);
-  wr_scn_step *owner = wr_scnp_step_add(p, &st);
-  if (!owner)
+  scn_blockbuild *b = wr_scnp_block_open(p, &st, kw);
+  if (!b)
     return -1;
-  if (p->depth == p->bcap) {
-    size_t cap = p->bcap * 2;
-    scn_blockbuild *nb = realloc(p->blocks, cap * sizeof *nb);
-    if (!nb) {
-      p->oom = 1;
-      return -1;
-    }
-    p->blocks = nb;
-    p->bcap = cap;
-  }
-  scn_blockbuild *b = &p->blocks[p->depth++];
-  memset(b, 0, sizeof *b);
-  b->owner = owner;
-  b->line = kw->line;
-  b->col = kw->col;
   b->quiet = bad;
   return bad ? -1 : 0;
 }

@@ -80,24 +80,9 @@ int wr_scnp_spawn(scn_parser *p, const tok *kw) {
       return -1;
   }
   p->s->uses_procs = 1;
-  wr_scn_step *owner = wr_scnp_step_add(p, &st);
-  if (!owner)
+  scn_blockbuild *b = wr_scnp_block_open(p, &st, kw);
+  if (!b)
     return -1;
-  if (p->depth == p->bcap) {
-    size_t cap = p->bcap * 2;
-    scn_blockbuild *nb = realloc(p->blocks, cap * sizeof *nb);
-    if (!nb) {
-      p->oom = 1;
-      return -1;
-    }
-    p->blocks = nb;
-    p->bcap = cap;
-  }
-  scn_blockbuild *b = &p->blocks[p->depth++];
-  memset(b, 0, sizeof *b);
-  b->owner = owner;
-  b->line = kw->line;
-  b->col = kw->col;
   b->quiet = bad;
   b->spawn = 1;
   if (!bad)

@@ -221,6 +221,10 @@ int wr_scnp_find(const scn_parser *p, const tok *t);
 wr_scn_step wr_scnp_step_init(const scn_parser *p, wr_scn_kind k, const tok *t);
 /* Appends to the current block; returns the stored step or NULL. */
 wr_scn_step *wr_scnp_step_add(scn_parser *p, const wr_scn_step *st);
+/* Appends st (a repeat or spawn) and opens its block at keyword kw: the
+ * new, zeroed block, or NULL out of memory. */
+scn_blockbuild *wr_scnp_block_open(scn_parser *p, const wr_scn_step *st,
+                                   const tok *kw);
 /* Checks that the statement ends here: 0, or -1 after "extra token". */
 int wr_scnp_end(scn_parser *p);
 /* Copies opts into the arena. */

@@ -281,6 +281,15 @@ void wr_sock_release_(wr_sock *s, int abort) {
   s->shut_pending = 0;
 }
 
+void wr_sock_post_closed_(wr_sock *s, int with_reset) {
+  if (with_reset)
+    wr_sock_post_(s, WR_MSG_TCP_ERROR, WR_ECONNRESET, NULL, 0);
+  if (!s->closed_msg) {
+    s->closed_msg = 1;
+    wr_sock_post_(s, WR_MSG_TCP_CLOSED, 0, NULL, 0);
+  }
+}
+
 void wr_sock_desc_close_(wr_sock *s) {
   wr_sock_release_(s, 0);
   wr_stream_discard(&s->rx);

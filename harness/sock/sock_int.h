@@ -191,6 +191,9 @@ void wr_sock_fail_io_(wr_sock *s, int err);
  * is there to answer. Reports it as gen_tcp does and closes the descriptor
  * (or, active with exit_on_close, the port); returns the send's answer. */
 int wr_sock_send_failed_(wr_sock *s, int err, int caller);
+/* What an active socket is owed at a close: {tcp_error, S, econnreset}
+ * when with_reset, then tcp_closed unless it was posted (once per port). */
+void wr_sock_post_closed_(wr_sock *s, int with_reset);
 /* inet_drv's tcp_desc_close: the descriptor goes (input and output
  * discarded), the port stays: later calls are not connected. */
 void wr_sock_desc_close_(wr_sock *s);

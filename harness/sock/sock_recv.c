@@ -281,14 +281,8 @@ void wr_sock_armed_(wr_sock *s, int rearm, int active_set) {
      * with exit_on_close the port goes. */
     if (!active_set)
       return;
-    if (s->der) {
-      s->der = 0;
-      wr_sock_post_(s, WR_MSG_TCP_ERROR, WR_ECONNRESET, NULL, 0);
-    }
-    if (!s->closed_msg) {
-      s->closed_msg = 1;
-      wr_sock_post_(s, WR_MSG_TCP_CLOSED, 0, NULL, 0);
-    }
+    wr_sock_post_closed_(s, s->der);
+    s->der = 0;
     if (s->exit_on_close)
       wr_sock_close_port_(s, 0);
     return;

@@ -114,12 +114,7 @@ int wr_sock_send_failed_(wr_sock *s, int err, int caller) {
   s->send_reported = 1;
   s->busy = 0;
   if (s->active != WR_ACTIVE_FALSE) {
-    if (show)
-      wr_sock_post_(s, WR_MSG_TCP_ERROR, WR_ECONNRESET, NULL, 0);
-    if (!s->closed_msg) {
-      s->closed_msg = 1;
-      wr_sock_post_(s, WR_MSG_TCP_CLOSED, 0, NULL, 0);
-    }
+    wr_sock_post_closed_(s, show);
     if (s->exit_on_close)
       wr_sock_close_port_(s, 0);
     else
