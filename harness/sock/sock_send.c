@@ -194,8 +194,9 @@ int wr_sock_send(wr_sock *s, const void *data, size_t len) {
     return rc;
   if (s->port_closed)
     return WR_CLOSED;
-  if (s->fd_closed && s->write_failed)
-    return s->send_answer; /* the queue's write failed under this send */
+  if (s->fd_closed) /* the queue's write failed under this send, or a
+                     * read closed the socket: inet_drv answers closed */
+    return s->write_failed ? s->send_answer : WR_CLOSED;
   if (s->h < 0)
     return wr_sock_send_failed_(s, WR_ECONNRESET, 1);
   if (!s->busy)
