@@ -158,6 +158,13 @@ static bench_result run_in_order(const uint8_t *buf, size_t n) {
 #define FRAG 8
 #define DGRAM_PAYLOAD 61440 /* 7680 fragments of 8 bytes */
 
+/* The flow's SYN, every case's record 0. */
+static void syn_record(rec *r) {
+  ip4(r->b, 20, 1, 0, 0);
+  tcp(r->b + 20, 999, 0x02);
+  r->n = 40;
+}
+
 /* SYN, then nfrag fragments of 8 bytes carrying datagrams of one flow.
  * rec 0 is the SYN; the fragments follow. */
 static rec *fragment_records(size_t nfrag, size_t *nrec, uint64_t seed) {
@@ -166,9 +173,7 @@ static rec *fragment_records(size_t nfrag, size_t *nrec, uint64_t seed) {
   rec *r = calloc(nfrag + 1, sizeof *r);
   if (!r)
     return NULL;
-  ip4(r[0].b, 20, 1, 0, 0);
-  tcp(r[0].b + 20, 999, 0x02);
-  r[0].n = 40;
+  syn_record(&r[0]);
   uint64_t st = seed;
   static uint8_t dg[DGRAM_PAYLOAD];
   size_t k = 1;
@@ -197,9 +202,7 @@ static rec *segment_records(size_t nseg, size_t *nrec, uint64_t seed) {
   rec *r = calloc(nseg + 1, sizeof *r);
   if (!r)
     return NULL;
-  ip4(r[0].b, 20, 1, 0, 0);
-  tcp(r[0].b + 20, 999, 0x02);
-  r[0].n = 40;
+  syn_record(&r[0]);
   uint64_t st = seed;
   for (size_t i = 0; i < nseg; i++) {
     rec *x = &r[i + 1];

@@ -295,7 +295,7 @@ void wr_sock_desc_close_(wr_sock *s) {
   wr_stream_discard(&s->rx);
   s->fd_closed = 1;
   s->rd_done = 1;
-  s->rd_closed = s->rd_reported = s->paused = 0;
+  s->rd_closed = s->paused = 0;
 }
 
 void wr_sock_close_port_(wr_sock *s, int abort) {

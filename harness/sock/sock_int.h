@@ -54,21 +54,19 @@ struct wr_sock {
    * (dcr) instead of enotconn; with der, econnreset instead of closed
    * (semantics §4.3). */
   int dcs, dcr, der;
-  int rd_done;     /* end of stream seen; rd_reason says how */
-  int rd_reason;   /* WR_CLOSED, WR_ECONNRESET */
-  int rd_reported; /* a passive recv returned the close */
-  int closed_msg;  /* tcp_closed was sent */
+  int rd_done;    /* end of stream seen; rd_reason says how */
+  int rd_reason;  /* WR_CLOSED, WR_ECONNRESET */
+  int closed_msg; /* tcp_closed was sent */
   /* Active, after a framing error with exit_on_close false: nothing is
    * delivered until setopts arms the socket again (sock_recv.c). */
   int paused;
-  /* Active, after tcp_closed with exit_on_close false: the read side is
-   * done (inet_drv's desc_close_read), nothing is read or delivered until
-   * a setopts changes the active mode or a passive recv reads again. */
+  /* The close was reported (tcp_closed, or a passive recv's closed) and
+   * exit_on_close is false: the read side is done (inet_drv's
+   * desc_close_read), nothing is read or delivered until a setopts
+   * changes the active mode or a passive recv reads again. */
   int rd_closed;
-  int in_recv;       /* a recv is waiting for this socket */
-  int send_reported; /* a send returned the end of the connection */
-  int send_answer;   /* what a failed write answers a send waiting on it */
-  int write_failed;  /* a write of ours failed */
+  int in_recv;     /* a recv is waiting for this socket */
+  int send_answer; /* a write of ours failed: what it answered (< 0) */
 
   /* send side (semantics §5.3, §5.4) */
   uint8_t *q;

@@ -287,18 +287,17 @@ void wr_sock_armed_(wr_sock *s, int rearm, int active_set) {
       wr_sock_close_port_(s, 0);
     return;
   }
-  if (rearm && (s->rd_closed || s->rd_reported)) {
+  if (rearm && s->rd_closed) {
     /* exit_on_close false, the read side reported closed: a new active
      * mode reads the connection again. After shutdown(read) Linux still
      * takes data in, so it may be delivered, then the close again (a
      * passive recv's close was not a message yet: tcp_closed follows the
      * data). Semantics §4.3, §5.4; checked with erl. */
     s->rd_closed = 0;
-    s->rd_reported = 0;
     if (s->h >= 0)
       s->rd_done = 0;
   }
-  if (s->rd_reported && !s->closed_msg) {
+  if (s->rd_closed && !s->closed_msg) {
     /* The close was seen by a passive recv: becoming active reports it. */
     report_close_active(s, 0);
     return;
@@ -358,7 +357,7 @@ void wr_sock_input_(wr_sock *s, uint32_t events) {
 
 void wr_sock_fail_io_(wr_sock *s, int err) {
   /* A write from the queue: the send blocked on it, if any, is answered. */
-  s->send_answer = wr_sock_send_failed_(s, err, s->busy);
+  wr_sock_send_failed_(s, err, s->busy);
 }
 
 /* ---- passive recv -------------------------------------------------------- */
@@ -428,7 +427,7 @@ static int report_close_passive(wr_sock *s, int reason) {
   }
   /* exit_on_close false: only the read side closes; a reset is reported
    * once, reads from now on see the end (semantics §4.3). */
-  s->rd_reported = 1;
+  s->rd_closed = 1;
   s->rd_reason = WR_CLOSED;
   wr_sock_watch_(s);
   return reason;
@@ -507,12 +506,11 @@ int wr_sock_recv(wr_sock *s, size_t length, long timeout_ms,
     return WR_EINVAL;
   if (length > WR_SOCK_MAX_RECV)
     return WR_ENOMEM;
-  if (s->rd_reported || s->rd_closed) {
+  if (s->rd_closed) {
     /* exit_on_close false and the close already reported: recv reads the
      * connection again, as inet_drv does. A peer's FIN gives closed again;
      * after shutdown(read) data that came in since is returned (semantics
      * §5.4, checked with erl). */
-    s->rd_reported = 0;
     s->rd_closed = 0;
     if (s->h >= 0)
       s->rd_done = 0;

@@ -110,8 +110,8 @@ int wr_sock_send_failed_(wr_sock *s, int err, int caller) {
    * other err (WR_CLOSED: a send while a shutdown waits) is a close. */
   int reset = err == WR_ECONNRESET || (err == WR_EPIPE && !s->wr_shut_done);
   int show = reset && s->show_econnreset;
-  s->write_failed = 1;
-  s->send_reported = 1;
+  int answer = show ? WR_ECONNRESET : WR_CLOSED;
+  s->send_answer = answer;
   s->busy = 0;
   if (s->active != WR_ACTIVE_FALSE) {
     wr_sock_post_closed_(s, show);
@@ -129,7 +129,7 @@ int wr_sock_send_failed_(wr_sock *s, int err, int caller) {
     s->dcr = 1;
     s->der = show;
   }
-  return show ? WR_ECONNRESET : WR_CLOSED;
+  return answer;
 }
 
 /* The condition of a busy send's wait: the queue fell to the low
@@ -196,7 +196,7 @@ int wr_sock_send(wr_sock *s, const void *data, size_t len) {
     return WR_CLOSED;
   if (s->fd_closed) /* the queue's write failed under this send, or a
                      * read closed the socket: inet_drv answers closed */
-    return s->write_failed ? s->send_answer : WR_CLOSED;
+    return s->send_answer ? s->send_answer : WR_CLOSED;
   if (s->h < 0)
     return wr_sock_send_failed_(s, WR_ECONNRESET, 1);
   if (!s->busy)
