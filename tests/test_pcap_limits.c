@@ -31,14 +31,6 @@ static cr_file *start(const char *path, cr_conv *c, int link) {
   return f;
 }
 
-static void finish(cr_file *f) { TU_CHECK(cr_close(f) == 0, "write failed"); }
-
-static void close_both(cr_conv *c) {
-  cr_send(c, CR_C2S, WR_TCP_FIN, NULL, 0);
-  cr_send(c, CR_S2C, WR_TCP_FIN, NULL, 0);
-  cr_send(c, CR_C2S, WR_TCP_ACK, NULL, 0);
-}
-
 static void shuffle(size_t *v, size_t n, wr_prng *r) {
   for (size_t i = n; i > 1; i--) {
     size_t j = (size_t)wr_prng_below(r, i);
@@ -114,8 +106,8 @@ static void write_tcp_n(const char *path, const uint8_t *data, uint32_t total,
   }
   c.seq[CR_C2S] = s0 + total;
   cr_send(&c, CR_S2C, WR_TCP_PSH, "ok", 2);
-  close_both(&c);
-  finish(f);
+  pt_close_both(&c);
+  pt_finish(f);
 }
 
 static void write_tcp(const char *path, const uint8_t *data, const seg *v,
@@ -331,8 +323,8 @@ static void write_frags(const char *path, const frag *v, const size_t *order,
     cr_record(f, 0, c.ts, frame, fl, fl);
   }
   c.seq[CR_C2S] += NDGRAM * PAYLOAD;
-  close_both(&c);
-  finish(f);
+  pt_close_both(&c);
+  pt_finish(f);
 }
 
 static void test_shuffled_fragments(void **state) {
@@ -491,8 +483,8 @@ static void test_max_queued(void **state) {
   for (uint32_t i = 1; i < 30; i++)
     cr_send_at(&c, CR_C2S, s0 + i * 100, 0, data + i * 100, 100);
   c.seq[CR_C2S] = s0 + 3000;
-  close_both(&c);
-  finish(f);
+  pt_close_both(&c);
+  pt_finish(f);
 
   wr_tcp_options to = {.max_queued = 10};
   wr_pcap_capture cap;
@@ -544,10 +536,10 @@ static void test_total_cap(void **state) {
     cr_send(&b, CR_C2S, WR_TCP_ACK, data + i * 1000, 1000);
   }
   a.ts = b.ts;
-  close_both(&a);
+  pt_close_both(&a);
   b.ts = a.ts;
-  close_both(&b);
-  finish(f);
+  pt_close_both(&b);
+  pt_finish(f);
 
   wr_tcp_options to = {.total_cap = 8192};
   wr_pcap_capture cap;

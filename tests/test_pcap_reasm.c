@@ -26,15 +26,6 @@ static cr_file *start(const char *name, cr_conv *c) {
   return f;
 }
 
-static void finish(cr_file *f) { TU_CHECK(cr_close(f) == 0, "write failed"); }
-
-/* Both sides close: FIN, FIN, ACK. */
-static void close_both(cr_conv *c) {
-  cr_send(c, CR_C2S, WR_TCP_FIN, NULL, 0);
-  cr_send(c, CR_S2C, WR_TCP_FIN, NULL, 0);
-  cr_send(c, CR_C2S, WR_TCP_ACK, NULL, 0);
-}
-
 static const wr_tcp_dir_stats *st(const wr_pcap_capture *cap, size_t i,
                                   int dir) {
   return &cap->flows[i].flow.dir[dir];
@@ -47,8 +38,8 @@ static void test_basic(void **state) {
   cr_handshake(&c);
   cr_send(&c, CR_C2S, WR_TCP_PSH, "hello", 5);
   cr_send(&c, CR_S2C, WR_TCP_PSH, "world!", 6);
-  close_both(&c);
-  finish(f);
+  pt_close_both(&c);
+  pt_finish(f);
 
   wr_pcap_capture cap;
   pt_collect(pt_path("basic.pcap"), NULL, NULL, &cap);
@@ -91,8 +82,8 @@ static void test_out_of_order(void **state) {
   cr_send_at(&c, CR_C2S, s0 + 3, WR_TCP_PSH, "def", 3);
   int64_t ts_def = c.ts;
   c.seq[CR_C2S] += 9;
-  close_both(&c);
-  finish(f);
+  pt_close_both(&c);
+  pt_finish(f);
 
   wr_pcap_capture cap;
   pt_collect(pt_path("ooo.pcap"), NULL, NULL, &cap);
@@ -119,8 +110,8 @@ static void test_retransmit_identical(void **state) {
   cr_send(&c, CR_C2S, 0, "abc", 3);
   cr_send_at(&c, CR_C2S, s0, 0, "abc", 3);
   cr_send(&c, CR_C2S, 0, "def", 3);
-  close_both(&c);
-  finish(f);
+  pt_close_both(&c);
+  pt_finish(f);
 
   wr_pcap_capture cap;
   pt_collect(pt_path("retx.pcap"), NULL, NULL, &cap);
@@ -147,8 +138,8 @@ static void test_overlap_first_wins(void **state) {
   cr_send_at(&c, CR_C2S, s0 + 21, 0, "vwx", 3);
   cr_send_at(&c, CR_C2S, s0 + 9, 0, "JKLMNOPQRSTUVWXYZ", 17);
   c.seq[CR_C2S] = s0 + 26;
-  close_both(&c);
-  finish(f);
+  pt_close_both(&c);
+  pt_finish(f);
 
   wr_pcap_capture cap;
   pt_collect(pt_path("overlap.pcap"), NULL, NULL, &cap);
@@ -169,8 +160,8 @@ static void test_gap_missing(void **state) {
   cr_send_at(&c, CR_C2S, s0, 0, "abc", 3);
   cr_send_at(&c, CR_C2S, s0 + 6, 0, "ghi", 3);
   c.seq[CR_C2S] = s0 + 9;
-  close_both(&c);
-  finish(f);
+  pt_close_both(&c);
+  pt_finish(f);
 
   wr_pcap_capture cap;
   pt_collect(pt_path("gap.pcap"), NULL, NULL, &cap);
@@ -197,8 +188,8 @@ static void test_gap_by_ack(void **state) {
   cr_send(&c, CR_S2C, WR_TCP_ACK, NULL, 0);
   int64_t ts_ack = c.ts;
   cr_send(&c, CR_C2S, 0, "jkl", 3);
-  close_both(&c);
-  finish(f);
+  pt_close_both(&c);
+  pt_finish(f);
 
   wr_pcap_capture cap;
   pt_collect(pt_path("gapack.pcap"), NULL, NULL, &cap);
@@ -222,7 +213,7 @@ static void test_trailing_gap(void **state) {
   c.seq[CR_C2S] = s0 + 6; /* [3,6) never captured, acknowledged */
   cr_send(&c, CR_S2C, 0, "xy", 2);
   cr_send_at(&c, CR_S2C, t0 + 5, WR_TCP_FIN, NULL, 0); /* [2,5) missing */
-  finish(f);
+  pt_finish(f);
 
   wr_pcap_capture cap;
   pt_collect(pt_path("trail.pcap"), NULL, NULL, &cap);
@@ -250,8 +241,8 @@ static void test_wraparound(void **state) {
   cr_send_at(&c, CR_C2S, s0 + 10, 0, want + 10, 10);
   c.seq[CR_C2S] = s0 + 64;
   cr_send(&c, CR_S2C, 0, "server", 6); /* the server's ISN+1 is 0 */
-  close_both(&c);
-  finish(f);
+  pt_close_both(&c);
+  pt_finish(f);
 
   wr_pcap_capture cap;
   pt_collect(pt_path("wrap.pcap"), NULL, NULL, &cap);
@@ -275,7 +266,7 @@ static void test_midstream(void **state) {
   cr_send(&c, CR_C2S, WR_TCP_PSH, "GET /", 5);
   cr_send_at(&c, CR_C2S, 770, 0, "0123456GE", 9); /* 7 bytes before 777 */
   cr_send(&c, CR_C2S, 0, "more", 4);
-  finish(f);
+  pt_finish(f);
 
   wr_pcap_capture cap;
   pt_collect(pt_path("mid.pcap"), NULL, NULL, &cap);
@@ -299,7 +290,7 @@ static void test_synack_first(void **state) {
   c.seq[CR_C2S] = ISN_C + 1;
   cr_send(&c, CR_S2C, WR_TCP_SYN | WR_TCP_ACK, NULL, 0);
   cr_send(&c, CR_C2S, 0, "hi", 2);
-  finish(f);
+  pt_finish(f);
   wr_pcap_capture cap;
   pt_collect(pt_path("synack.pcap"), NULL, NULL, &cap);
   assert_int_equal(cap.count, 1);
@@ -317,8 +308,8 @@ static void test_syn_with_data(void **state) {
   cr_send(&c, CR_S2C, WR_TCP_SYN | WR_TCP_ACK, NULL, 0);
   cr_send(&c, CR_C2S, 0, " world", 6);
   cr_send(&c, CR_S2C, 0, "ok", 2);
-  close_both(&c);
-  finish(f);
+  pt_close_both(&c);
+  pt_finish(f);
 
   wr_pcap_capture cap;
   pt_collect(pt_path("syndata.pcap"), NULL, NULL, &cap);
@@ -339,7 +330,7 @@ static void test_rst(void **state) {
   cr_send(&c, CR_S2C, WR_TCP_RST, NULL, 0);
   cr_send_at(&c, CR_C2S, s0 + 3, 0, "def", 3); /* too late */
   cr_send(&c, CR_S2C, 0, "zzz", 3);
-  finish(f);
+  pt_finish(f);
 
   wr_pcap_capture cap;
   pt_collect(pt_path("rst.pcap"), NULL, NULL, &cap);
@@ -367,7 +358,7 @@ static void test_half_close(void **state) {
   cr_send(&c, CR_S2C, 0, "resp2", 5);
   cr_send(&c, CR_S2C, WR_TCP_FIN, NULL, 0);
   cr_send(&c, CR_C2S, WR_TCP_ACK, NULL, 0);
-  finish(f);
+  pt_finish(f);
 
   wr_pcap_capture cap;
   pt_collect(pt_path("half.pcap"), NULL, NULL, &cap);
@@ -389,7 +380,7 @@ static void test_port_reuse(void **state) {
   cr_send_at(&c, CR_C2S, isn, WR_TCP_SYN, NULL, 0);
   cr_handshake(&c);
   cr_send(&c, CR_C2S, 0, "first", 5);
-  close_both(&c);
+  pt_close_both(&c);
   /* Second: same four-tuple, new ISNs. */
   c.seq[CR_C2S] = 90000;
   c.seq[CR_S2C] = 70000;
@@ -400,7 +391,7 @@ static void test_port_reuse(void **state) {
   c.seq[CR_C2S] = 123456;
   cr_handshake(&c);
   cr_send(&c, CR_C2S, 0, "third", 5);
-  finish(f);
+  pt_finish(f);
 
   wr_pcap_capture cap;
   pt_collect(pt_path("reuse.pcap"), NULL, NULL, &cap);
@@ -428,8 +419,8 @@ static void test_keepalive(void **state) {
   cr_send_at(&c, CR_C2S, next - 1, 0, NULL, 0); /* Linux */
   cr_send_at(&c, CR_C2S, next - 1, 0, "X", 1);  /* one garbage byte */
   cr_send(&c, CR_C2S, 0, "def", 3);
-  close_both(&c);
-  finish(f);
+  pt_close_both(&c);
+  pt_finish(f);
 
   wr_pcap_capture cap;
   pt_collect(pt_path("keepalive.pcap"), NULL, NULL, &cap);
@@ -455,8 +446,8 @@ static void write_checksums(const char *name) {
   cr_tcp o = {C, S, s0 + 9, c.seq[CR_S2C], WR_TCP_ACK, 0, "jkl", 3, 0, 1};
   cr_write(&c, &o, 0); /* offloaded: accepted */
   c.seq[CR_C2S] = s0 + 12;
-  close_both(&c);
-  finish(f);
+  pt_close_both(&c);
+  pt_finish(f);
 }
 
 static void test_bad_checksum(void **state) {
@@ -489,7 +480,7 @@ static void test_bad_checksum_orphan(void **state) {
   cr_file *f = start("orphan.pcap", &c);
   cr_tcp t = {C, S, 1, 0, WR_TCP_SYN, 0, NULL, 0, 1, 0};
   cr_write(&c, &t, 0);
-  finish(f);
+  pt_finish(f);
   wr_pcap_capture cap;
   pt_collect(pt_path("orphan.pcap"), NULL, NULL, &cap);
   assert_int_equal(cap.count, 0);
@@ -511,8 +502,8 @@ static void test_snaplen_truncation(void **state) {
   cr_tcp h = {C, S, s0 + 13, c.seq[CR_S2C], WR_TCP_ACK, 0, "zz", 2, 0, 0};
   cr_write(&c, &h, 14 + 20 + 10); /* cut inside the TCP header */
   c.seq[CR_C2S] = s0 + 15;
-  close_both(&c);
-  finish(f);
+  pt_close_both(&c);
+  pt_finish(f);
 
   wr_pcap_capture cap;
   pt_collect(pt_path("snap.pcap"), NULL, NULL, &cap);
@@ -544,8 +535,8 @@ static void test_memory_cap(void **state) {
     cr_send_at(&c, CR_C2S, s0 + (uint32_t)i * 100, 0, data + i * 100, 100);
   c.seq[CR_C2S] = s0 + 6100;
   cr_send(&c, CR_S2C, 0, data, 5000); /* server: simply longer than the cap */
-  close_both(&c);
-  finish(f);
+  pt_close_both(&c);
+  pt_finish(f);
 
   wr_tcp_options to = {.stream_cap = CAP};
   wr_pcap_capture cap;
@@ -583,8 +574,8 @@ static void test_ipv6(void **state) {
   cr_handshake(&c);
   cr_send(&c, CR_C2S, 0, "v6 data", 7);
   cr_send(&c, CR_S2C, 0, "reply", 5);
-  close_both(&c);
-  finish(f);
+  pt_close_both(&c);
+  pt_finish(f);
   wr_pcap_capture cap;
   pt_collect(pt_path("v6.pcap"), NULL, NULL, &cap);
   assert_int_equal(cap.count, 1);
@@ -642,8 +633,8 @@ static void test_shuffled(void **state) {
     for (size_t i = 0; i < n; i++)
       cr_send_at(&c, CR_C2S, s0 + offs[i], 0, data + offs[i], lens[i]);
     c.seq[CR_C2S] = s0 + N;
-    close_both(&c);
-    finish(f);
+    pt_close_both(&c);
+    pt_finish(f);
     wr_pcap_capture cap;
     pt_collect(pt_path("shuffle.pcap"), NULL, NULL, &cap);
     pt_expect_bytes(&cap.flows[0].dir[WR_C2S], data, N, tu_where());
@@ -698,8 +689,8 @@ static void test_sink_partial(void **state) {
   cr_handshake(&c);
   for (size_t o = 0; o < N; o += 1000)
     cr_send(&c, CR_C2S, 0, data + o, 1000);
-  close_both(&c);
-  finish(f);
+  pt_close_both(&c);
+  pt_finish(f);
   static half_sink h;
   memset(&h, 0, sizeof h);
   wr_tcp_sink sink = {&h, NULL, half_data, NULL, NULL};
@@ -775,8 +766,8 @@ static void test_sink_take(void **state) {
       cr_send_at(&c, CR_C2S, s0 + (uint32_t)o, 0, data + o, 500);
   }
   c.seq[CR_C2S] = s0 + A + 3 + B;
-  close_both(&c);
-  finish(f);
+  pt_close_both(&c);
+  pt_finish(f);
   static take_sink t;
   memset(&t, 0, sizeof t);
   wr_tcp_sink sink = {&t, NULL, take_data, NULL, NULL};

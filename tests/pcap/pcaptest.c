@@ -135,3 +135,11 @@ int pt_have(const char *tool) {
   snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", tool);
   return system(cmd) == 0;
 }
+
+void pt_finish(cr_file *f) { TU_CHECK(cr_close(f) == 0, "write failed"); }
+
+void pt_close_both(cr_conv *c) {
+  cr_send(c, CR_C2S, WR_TCP_FIN, NULL, 0);
+  cr_send(c, CR_S2C, WR_TCP_FIN, NULL, 0);
+  cr_send(c, CR_C2S, WR_TCP_ACK, NULL, 0);
+}

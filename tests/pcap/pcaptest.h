@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 
+#include "craft.h"
 #include "wirerig/pcapflows.h"
 
 /* A directory of its own for this test process, removed at exit. */
@@ -40,5 +41,10 @@ void pt_fill(void *p, size_t n, unsigned seed);
 void pt_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* 1 when `tool` is on PATH. */
 int pt_have(const char *tool);
+
+/* Closes a crafted capture, failing the test on a write error. */
+void pt_finish(cr_file *f);
+/* Both sides of a crafted conversation close: FIN, FIN, ACK. */
+void pt_close_both(cr_conv *c);
 
 #endif
