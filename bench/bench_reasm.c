@@ -236,8 +236,44 @@ static int captures(const rec *r, size_t n, uint8_t **ordered,
   return *ordered && *shuffled && l1 == l2 ? 0 : -1;
 }
 
+/* --pass CASE: one pass over one capture (frags, frags-shuffled, segs,
+ * segs-shuffled) and its checksum, nothing timed: for instruction and
+ * cache-miss counts under callgrind or cachegrind, which do not depend on
+ * the machine's load (docs/benchmarks.md). */
+static int one_pass(const char *which, const uint8_t *const caps[4],
+                    size_t len1, size_t len2) {
+  static const char *const names[4] = {"frags", "frags-shuffled", "segs",
+                                       "segs-shuffled"};
+  for (int i = 0; i < 4; i++)
+    if (strcmp(which, names[i]) == 0) {
+      bench_result r = run(caps[i], i < 2 ? len1 : len2);
+      printf("%s: %llu bytes, checksum %016llx%s\n", which,
+             (unsigned long long)r.packets, (unsigned long long)r.checksum,
+             r.consumed ? "" : ", FAILED (data dropped or an error)");
+      return r.consumed ? 0 : 1;
+    }
+  fprintf(stderr,
+          "bench_reasm: --pass expects frags, frags-shuffled, segs or "
+          "segs-shuffled, found '%s'\n",
+          which);
+  return 2;
+}
+
 int main(int argc, char **argv) {
   int quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
+  const char *pass = NULL;
+  if (argc > 1 && strcmp(argv[1], "--pass") == 0) {
+    if (argc != 3) {
+      fprintf(stderr, "bench_reasm: --pass expects one case name\n");
+      return 2;
+    }
+    pass = argv[2];
+  } else if (argc > 1 && !quick) {
+    fprintf(stderr,
+            "bench_reasm: expected --quick or --pass CASE, found '%s'\n",
+            argv[1]);
+    return 2;
+  }
   size_t nfrag = quick ? 10000 : 100000, nseg = quick ? 8000 : 80000;
   bench_opts o = {quick ? 2 : 5, quick ? 0.05 : 0.3, quick ? 2.0 : 20.0};
   printf("bench_reasm (%s build)%s\n", WR_BENCH_BUILD_TYPE,
@@ -251,6 +287,17 @@ int main(int argc, char **argv) {
       captures(sr, nr2, &s_ord, &s_shuf, &len2)) {
     fprintf(stderr, "bench_reasm: out of memory building the captures\n");
     return 1;
+  }
+  if (pass) {
+    const uint8_t *const caps[4] = {f_ord, f_shuf, s_ord, s_shuf};
+    int prc = one_pass(pass, caps, len1, len2);
+    free(fr);
+    free(sr);
+    free(f_ord);
+    free(f_shuf);
+    free(s_ord);
+    free(s_shuf);
+    return prc;
   }
   char n1[64], n2[64];
   snprintf(n1, sizeof n1, "%zuk frags", nfrag / 1000);

@@ -1,20 +1,25 @@
 /* The ordered index of oindex.h. */
 #include "oindex.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* The binary searches below narrow [lo, lo + len) with a conditional move
+ * instead of a branch: keys arrive in random order under attack, so a
+ * branch mispredicted half the time (about five a segment in bench_reasm,
+ * docs/benchmarks.md). The answer is the number of keys <= key. */
+
 /* The last block whose first key is <= key; 0 when key precedes all. */
 static size_t find_block(const wr_oindex *x, uint64_t key) {
-  size_t lo = 0, hi = x->n; /* answer in [lo, hi) */
-  while (hi - lo > 1) {
-    size_t mid = lo + (hi - lo) / 2;
-    if (x->mins[x->start + mid] <= key)
-      lo = mid;
-    else
-      hi = mid;
+  const uint64_t *m = x->mins + x->start;
+  size_t lo = 0, len = x->n; /* x->n > 0 */
+  while (len > 1) {
+    size_t half = len / 2;
+    lo = m[lo + half] <= key ? lo + half : lo;
+    len -= half;
   }
-  return lo;
+  return lo; /* m[lo] <= key, or lo == 0 */
 }
 
 /* The slot of entry i of b. */
@@ -25,15 +30,15 @@ static size_t slot(const wr_oblock *b, size_t i) {
 /* The number of entries of b with a key <= key. */
 static size_t upper(const wr_oblock *b, uint64_t key) {
   const uint8_t *o = b->ord + b->start;
-  size_t lo = 0, hi = b->n;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    if (b->key[o[mid]] <= key)
-      lo = mid + 1;
-    else
-      hi = mid;
+  size_t lo = 0, len = b->n;
+  if (len == 0)
+    return 0;
+  while (len > 1) {
+    size_t half = len / 2;
+    lo = b->key[o[lo + half]] <= key ? lo + half : lo;
+    len -= half;
   }
-  return lo;
+  return lo + (b->key[o[lo]] <= key);
 }
 
 static void get(const wr_oblock *b, size_t i, wr_oentry *out) {
@@ -50,7 +55,20 @@ int wr_oindex_first_ending_after_(const wr_oindex *x, uint64_t off,
     return 0;
   size_t j = find_block(x, off);
   const wr_oblock *b = x->b[x->start + j];
+  /* The search reads the header, ord and a few key lines, each address
+   * known only from the one before: asked for together, the misses of a
+   * random block overlap instead of following one another. */
+  for (size_t at = 0; at < offsetof(wr_oblock, end); at += 64)
+    __builtin_prefetch((const char *)b + at);
   size_t k = upper(b, off);
+  /* An insert usually follows into the free slot the search's block
+   * offers; its four fields lie on four lines. */
+  if (b->free) {
+    size_t s = (size_t)__builtin_ctzll(b->free);
+    __builtin_prefetch(&b->end[s], 1);
+    __builtin_prefetch(&b->ts[s], 1);
+    __builtin_prefetch(&b->val[s], 1);
+  }
   if (k > 0 && b->end[slot(b, k - 1)] > off)
     k--;
   if (k == b->n) { /* everything in b ends by off: the next block's first */
