@@ -276,13 +276,23 @@ static int win_fits(wr_tcp_reasm *r, tcp_dir *t, uint64_t end, size_t n) {
     size_t ncap = t->win_cap ? t->win_cap : WIN_MIN;
     while (ncap < 2 * span)
       ncap *= 2;
-    uint8_t *nw = malloc(ncap);
-    if (!nw)
-      return -1; /* the bytes get their own segment, or fail there */
-    if (live)
-      memcpy(nw, t->win + from, live);
-    free(t->win);
-    t->win = nw;
+    if (from == 0) {
+      /* The live part is at the front already (the usual case: next has
+       * not moved since the queue began): realloc keeps it there, without
+       * a copy when the allocator can grow the block in place. */
+      uint8_t *nw = realloc(t->win, ncap);
+      if (!nw)
+        return -1; /* the bytes get their own segment, or fail there */
+      t->win = nw;
+    } else {
+      uint8_t *nw = malloc(ncap);
+      if (!nw)
+        return -1;
+      if (live)
+        memcpy(nw, t->win + from, live);
+      free(t->win);
+      t->win = nw;
+    }
     t->win_cap = ncap;
   }
   t->win_base = lo;
@@ -337,12 +347,11 @@ static uint64_t head_off(const tcp_dir *t) {
   return e.key;
 }
 
-/* Removes the first queued segment (segments leave only from the front:
- * delivered, or behind a gap); the caller has its entry and frees its
- * ooo_seg. Window bytes stay readable until the next call that queues. */
-static void pop_head(wr_tcp_reasm *r, tcp_dir *t) {
-  wr_oentry e;
-  wr_oindex_min_(&t->idx, &e);
+/* Removes the first queued segment, *h (segments leave only from the
+ * front: delivered, or behind a gap); the caller frees its ooo_seg. Window
+ * bytes stay readable until the next call that queues. */
+static void pop_head(wr_tcp_reasm *r, tcp_dir *t, const wr_oentry *h) {
+  const wr_oentry e = *h;
   wr_oindex_pop_min_(&t->idx);
   size_t n = (size_t)(e.end - e.key);
   if (!e.val)
@@ -359,6 +368,14 @@ static uint64_t queue(rflow *f, int dir, uint64_t off, const uint8_t *p,
                       size_t n, int64_t ts, uint64_t *fresh) {
   tcp_dir *t = &f->d[dir];
   uint64_t end = off + n, x = off, differ = 0;
+  /* Where the window will take these bytes, if it will: a random line in a
+   * large buffer, fetched while the index is searched. */
+  if (t->win_bytes && off >= t->win_base && end - t->win_base <= t->win_cap) {
+    const uint8_t *w = t->win + (off - t->win_base);
+    __builtin_prefetch(w, 1);      /* n > 0; w + 64 may be past the end: */
+    __builtin_prefetch(w + 64, 1); /* a prefetch never faults */
+    __builtin_prefetch(w + n - 1, 1);
+  }
   wr_opos pos;
   int more = 0; /* pos holds the first entry not yet passed */
   if (wr_oindex_max_end_(&t->idx) > off) { /* else: beyond the queue */
@@ -400,7 +417,7 @@ static void drain(rflow *f, int dir, int64_t now) {
     wr_oentry h;
     int queued = wr_oindex_min_(&t->idx, &h);
     if (queued && h.key <= t->next) {
-      pop_head(f->r, t);
+      pop_head(f->r, t, &h);
       /* Segments of their own lie in arrival order in memory, not in
        * stream order: fetch one a few ahead while this one is copied. */
       const char *ahead = wr_oindex_peek_(&t->idx, 4);
@@ -413,7 +430,8 @@ static void drain(rflow *f, int dir, int64_t now) {
         deliver(f, dir, seg_data(t, &h) + skip, (size_t)(h.end - t->next),
                 h.ts > now ? h.ts : now);
       }
-      free(h.val);
+      if (h.val) /* window bytes have none, and free is a call */
+        free(h.val);
       continue;
     }
     if (t->trunc_until > t->next) {
@@ -560,7 +578,7 @@ void wr_tcpdir_free(wr_tcp_reasm *r, tcp_dir *t) {
   while (t->nqueued) {
     wr_oentry h;
     wr_oindex_min_(&t->idx, &h);
-    pop_head(r, t);
+    pop_head(r, t, &h);
     free(h.val);
   }
   wr_oindex_free_(&t->idx);
