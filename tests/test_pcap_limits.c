@@ -228,6 +228,8 @@ static void test_shuffled_long_stream(void **state) {
      * queued. */
     wr_tcp_options to = {.stream_cap = LONG_STREAM + LONG_STREAM / 2};
     pt_collect(pt_path("long.pcap"), NULL, &to, &b);
+    snprintf(what, sizeof what, "seed %llu, stream cap",
+             (unsigned long long)seed);
     pt_expect_bytes(&b.flows[0].dir[WR_C2S], data, LONG_STREAM, what);
     assert_int_equal(b.flows[0].dir[WR_C2S].ngaps, 0);
     assert_int_equal(
