@@ -13,6 +13,8 @@
  * verified (no_checksum), on either side: their cost is the same per byte
  * and says nothing about ordering. The goal is shuffled <= 2x the time in
  * order: the table shows in-order time / shuffled time, goal >= 0.5.
+ * `--pass CASE` runs one untimed pass, for counting one side on its own
+ * under callgrind (docs/benchmarks.md).
  */
 #include <stdio.h>
 #include <stdlib.h>
