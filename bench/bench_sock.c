@@ -217,6 +217,7 @@ int main(int argc, char **argv) {
          WR_BENCH_BUILD_TYPE, quick ? ", --quick" : "");
   uint64_t big = quick ? 2000 : 40000, small = quick ? 20000 : 400000;
   /* BENCH_SOCK_SIMNET_ONLY: the simnet rows alone (for profiling them);
+   * with BENCH_SOCK_SMALL_ONLY or BENCH_SOCK_BIG_ONLY too, one of them;
    * BENCH_SOCK_FIRST_ONLY: the loopback goal row alone. */
   if (!getenv("BENCH_SOCK_SIMNET_ONLY")) {
     row("loopback 16 KiB frames, 128K turns", 1, 16384, big * 3, 128 * KIB,
@@ -227,7 +228,9 @@ int main(int argc, char **argv) {
     row("loopback 64 B frames, 128K turns", 1, 64, small, 128 * KIB, 0);
   }
   /* Goals from issue #13 (item 6). */
-  row("simnet 16 KiB frames, 128K turns", 0, 16384, big / 4, 128 * KIB, 0.85);
-  row("simnet 64 B frames, 128K turns", 0, 64, small, 128 * KIB, 0.7);
+  if (!getenv("BENCH_SOCK_SMALL_ONLY"))
+    row("simnet 16 KiB frames, 128K turns", 0, 16384, big / 4, 128 * KIB, 0.85);
+  if (!getenv("BENCH_SOCK_BIG_ONLY"))
+    row("simnet 64 B frames, 128K turns", 0, 64, small, 128 * KIB, 0.7);
   return 0;
 }

@@ -3,23 +3,12 @@
  * machine and in every process of a run. */
 #include "pl_decide.h"
 
+#include "base/errtext.h"
+
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-static int perr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int perr(char *err, size_t errlen, const char *fmt, ...) {
-  if (err && errlen) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-  }
-  return WR_EINVAL;
-}
 
 void wr_pl_cfg_init(wr_pl_cfg *c) {
   memset(c, 0, sizeof *c);
@@ -33,11 +22,11 @@ int wr_pl_policy_parse(const char *text, wr_policy *out, char *err,
   if (wr_policy_parse(text, &p, err, errlen) < 0)
     return WR_EINVAL;
   if (p.latency || p.jitter_max || p.bandwidth)
-    return perr(err, errlen,
-                "policy '%s': latency, jitter and bandwidth are not "
-                "supported here (the shim cuts calls, it does not delay "
-                "bytes); use whole, fixed:N, random:A-B or cuts:LIST",
-                text);
+    return wr_errf(err, errlen, WR_EINVAL,
+                   "policy '%s': latency, jitter and bandwidth are not "
+                   "supported here (the shim cuts calls, it does not delay "
+                   "bytes); use whole, fixed:N, random:A-B or cuts:LIST",
+                   text);
   *out = p;
   return 0;
 }
@@ -124,29 +113,29 @@ int wr_pl_faults_parse(const char *text, wr_pl_cfg *c, char *err,
     int len = (int)(e - s);
     const char *colon = memchr(s, ':', (size_t)(e - s));
     if (!colon)
-      return perr(err, errlen,
-                  "fault item %d '%.*s': expected NAME:VALUE (eintr:P, "
-                  "eintr-calls:N,..., reset:N[@C], eof:N[@C], refuse:C,...)",
-                  item, len, s);
+      return wr_errf(err, errlen, WR_EINVAL,
+                     "fault item %d '%.*s': expected NAME:VALUE (eintr:P, "
+                     "eintr-calls:N,..., reset:N[@C], eof:N[@C], refuse:C,...)",
+                     item, len, s);
     size_t nl = (size_t)(colon - s);
     const char *v = colon + 1;
     if (nl == 5 && memcmp(s, "eintr", 5) == 0) {
       if (ppm_of(v, e, &t.eintr_ppm) < 0)
-        return perr(err, errlen,
-                    "fault item %d '%.*s': probability must be a decimal "
-                    "0..1 with at most 6 digits after the point",
-                    item, len, s);
+        return wr_errf(err, errlen, WR_EINVAL,
+                       "fault item %d '%.*s': probability must be a decimal "
+                       "0..1 with at most 6 digits after the point",
+                       item, len, s);
     } else if (nl == 11 && memcmp(s, "eintr-calls", 11) == 0) {
       if (list_of(v, e, t.eintr_calls, &t.neintr_calls) < 0)
-        return perr(err, errlen,
-                    "fault item %d '%.*s': expected call numbers N,M,... "
-                    "(at most %d)",
-                    item, len, s, WR_PL_MAX_LIST);
+        return wr_errf(err, errlen, WR_EINVAL,
+                       "fault item %d '%.*s': expected call numbers N,M,... "
+                       "(at most %d)",
+                       item, len, s, WR_PL_MAX_LIST);
       for (uint32_t i = 0; i < t.neintr_calls; i++)
         if (t.eintr_calls[i] == 0)
-          return perr(err, errlen,
-                      "fault item %d '%.*s': call numbers start at 1", item,
-                      len, s);
+          return wr_errf(err, errlen, WR_EINVAL,
+                         "fault item %d '%.*s': call numbers start at 1", item,
+                         len, s);
     } else if ((nl == 5 && memcmp(s, "reset", 5) == 0) ||
                (nl == 3 && memcmp(s, "eof", 3) == 0)) {
       wr_pl_fault f = {s[0] == 'r' ? WR_PL_FAULT_RESET : WR_PL_FAULT_EOF,
@@ -154,33 +143,35 @@ int wr_pl_faults_parse(const char *text, wr_pl_cfg *c, char *err,
       const char *at = memchr(v, '@', (size_t)(e - v));
       if (u64_of(v, at ? at : e, &f.bytes) < 0 ||
           (at && u64_of(at + 1, e, &f.conn) < 0))
-        return perr(err, errlen,
-                    "fault item %d '%.*s': expected %.*s:BYTES or "
-                    "%.*s:BYTES@CONNECTION",
-                    item, len, s, (int)nl, s, (int)nl, s);
+        return wr_errf(err, errlen, WR_EINVAL,
+                       "fault item %d '%.*s': expected %.*s:BYTES or "
+                       "%.*s:BYTES@CONNECTION",
+                       item, len, s, (int)nl, s, (int)nl, s);
       if (t.nfaults >= WR_PL_MAX_FAULTS)
-        return perr(err, errlen, "fault item %d: more than %d faults", item,
-                    WR_PL_MAX_FAULTS);
+        return wr_errf(err, errlen, WR_EINVAL,
+                       "fault item %d: more than %d faults", item,
+                       WR_PL_MAX_FAULTS);
       t.faults[t.nfaults++] = f;
     } else if (nl == 6 && memcmp(s, "refuse", 6) == 0) {
       uint64_t l[WR_PL_MAX_LIST];
       uint32_t n;
       if (list_of(v, e, l, &n) < 0)
-        return perr(err, errlen,
-                    "fault item %d '%.*s': expected connection numbers "
-                    "C,D,... (0 is the first connection)",
-                    item, len, s);
+        return wr_errf(err, errlen, WR_EINVAL,
+                       "fault item %d '%.*s': expected connection numbers "
+                       "C,D,... (0 is the first connection)",
+                       item, len, s);
       for (uint32_t i = 0; i < n; i++) {
         if (t.nfaults >= WR_PL_MAX_FAULTS)
-          return perr(err, errlen, "fault item %d: more than %d faults", item,
-                      WR_PL_MAX_FAULTS);
+          return wr_errf(err, errlen, WR_EINVAL,
+                         "fault item %d: more than %d faults", item,
+                         WR_PL_MAX_FAULTS);
         t.faults[t.nfaults++] = (wr_pl_fault){WR_PL_FAULT_REFUSE, l[i], 0};
       }
     } else {
-      return perr(err, errlen,
-                  "fault item %d '%.*s': unknown fault '%.*s' (expected "
-                  "eintr, eintr-calls, reset, eof or refuse)",
-                  item, len, s, (int)nl, s);
+      return wr_errf(err, errlen, WR_EINVAL,
+                     "fault item %d '%.*s': unknown fault '%.*s' (expected "
+                     "eintr, eintr-calls, reset, eof or refuse)",
+                     item, len, s, (int)nl, s);
     }
   }
   *c = t;
@@ -192,14 +183,15 @@ int wr_pl_ports_parse(const char *text, wr_pl_cfg *c, char *err,
   uint64_t l[WR_PL_MAX_LIST];
   uint32_t n = 0;
   if (*text && list_of(text, text + strlen(text), l, &n) < 0)
-    return perr(err, errlen,
-                "ports '%s': expected a comma-separated list of port "
-                "numbers (at most %d)",
-                text, WR_PL_MAX_LIST);
+    return wr_errf(err, errlen, WR_EINVAL,
+                   "ports '%s': expected a comma-separated list of port "
+                   "numbers (at most %d)",
+                   text, WR_PL_MAX_LIST);
   for (uint32_t i = 0; i < n; i++) {
     if (l[i] == 0 || l[i] > 65535)
-      return perr(err, errlen, "ports '%s': %llu is not a port (1..65535)",
-                  text, (unsigned long long)l[i]);
+      return wr_errf(err, errlen, WR_EINVAL,
+                     "ports '%s': %llu is not a port (1..65535)", text,
+                     (unsigned long long)l[i]);
     c->ports[i] = (uint16_t)l[i];
   }
   c->nports = n;
@@ -213,26 +205,26 @@ int wr_pl_cfg_from_env(wr_pl_cfg *c, const char *(*get)(const char *name),
   wr_pl_cfg t = *c;
   if ((v = get("WIRERIG_PRELOAD_SEED")) && *v) {
     if (u64_of(v, v + strlen(v), &t.seed) < 0)
-      return perr(err, errlen,
-                  "WIRERIG_PRELOAD_SEED '%s': expected an unsigned decimal "
-                  "integer",
-                  v);
+      return wr_errf(err, errlen, WR_EINVAL,
+                     "WIRERIG_PRELOAD_SEED '%s': expected an unsigned decimal "
+                     "integer",
+                     v);
   }
   if ((v = get("WIRERIG_PRELOAD_READS")) && *v &&
       wr_pl_policy_parse(v, &t.reads, m, sizeof m) < 0)
-    return perr(err, errlen, "WIRERIG_PRELOAD_READS: %s", m);
+    return wr_errf(err, errlen, WR_EINVAL, "WIRERIG_PRELOAD_READS: %s", m);
   if ((v = get("WIRERIG_PRELOAD_WRITES")) && *v &&
       wr_pl_policy_parse(v, &t.writes, m, sizeof m) < 0)
-    return perr(err, errlen, "WIRERIG_PRELOAD_WRITES: %s", m);
+    return wr_errf(err, errlen, WR_EINVAL, "WIRERIG_PRELOAD_WRITES: %s", m);
   if ((v = get("WIRERIG_PRELOAD_CONN_READS")) &&
       wr_conn_policies_parse(v, &t.conn_reads, m, sizeof m) < 0)
-    return perr(err, errlen, "WIRERIG_PRELOAD_CONN_READS: %s", m);
+    return wr_errf(err, errlen, WR_EINVAL, "WIRERIG_PRELOAD_CONN_READS: %s", m);
   if ((v = get("WIRERIG_PRELOAD_FAULTS")) &&
       wr_pl_faults_parse(v, &t, m, sizeof m) < 0)
-    return perr(err, errlen, "WIRERIG_PRELOAD_FAULTS: %s", m);
+    return wr_errf(err, errlen, WR_EINVAL, "WIRERIG_PRELOAD_FAULTS: %s", m);
   if ((v = get("WIRERIG_PRELOAD_PORTS")) &&
       wr_pl_ports_parse(v, &t, m, sizeof m) < 0)
-    return perr(err, errlen, "WIRERIG_PRELOAD_PORTS: %s", m);
+    return wr_errf(err, errlen, WR_EINVAL, "WIRERIG_PRELOAD_PORTS: %s", m);
   *c = t;
   return 0;
 }

@@ -681,20 +681,27 @@ int wr_scnp_var(scn_parser *p, const tok *t, int may_bind, int *bind) {
 /* ---- recv / message expectations ------------------------------------------
  */
 
+/* `WORD N` after the keyword was taken: N into e->count, e->kind set. */
+static int counted(scn_parser *p, wr_scn_expect *e, wr_scn_expect_kind kind,
+                   const char *word, const char *what) {
+  const tok *n = scn_peek(p);
+  if (n->kind == T_EOL)
+    return wr_scnp_err(p, n,
+                       "missing %s after '%s'; expected a number, found end "
+                       "of line",
+                       what, word);
+  if (wr_scnp_number(p, n, what, 0, UINT64_MAX, &e->count))
+    return -1;
+  scn_next(p);
+  e->kind = kind;
+  return 0;
+}
+
 static int count_or_data(scn_parser *p, wr_scn_expect *e, const char *what) {
   const tok *t = scn_peek(p);
   if (wr_scnp_is(t, "bytes")) {
     scn_next(p);
-    const tok *n = scn_peek(p);
-    if (n->kind == T_EOL)
-      return wr_scnp_err(p, n,
-                         "missing byte count after 'bytes'; expected a "
-                         "number, found end of line");
-    if (wr_scnp_number(p, n, "byte count", 0, UINT64_MAX, &e->count))
-      return -1;
-    scn_next(p);
-    e->kind = WR_SCN_EXPECT_COUNT;
-    return 0;
+    return counted(p, e, WR_SCN_EXPECT_COUNT, "bytes", "byte count");
   }
   if (wr_scnp_is(t, "any")) {
     scn_next(p);
@@ -703,16 +710,7 @@ static int count_or_data(scn_parser *p, wr_scn_expect *e, const char *what) {
   }
   if (wr_scnp_is(t, "len")) {
     scn_next(p);
-    const tok *n = scn_peek(p);
-    if (n->kind == T_EOL)
-      return wr_scnp_err(p, n,
-                         "missing length after 'len'; expected a number, "
-                         "found end of line");
-    if (wr_scnp_number(p, n, "length", 0, UINT64_MAX, &e->count))
-      return -1;
-    scn_next(p);
-    e->kind = WR_SCN_EXPECT_LEN;
-    return 0;
+    return counted(p, e, WR_SCN_EXPECT_LEN, "len", "length");
   }
   if (wr_scnp_is(t, "prefix")) {
     scn_next(p);

@@ -21,8 +21,9 @@ static int out_of_memory(wr_sock *s, int rc) {
 /* Reads once from the transport into the driver buffer, as inet_drv sizes
  * its reads (wr_stream_reserve); `extra` asks for at least that many more
  * bytes (raw recv of an exact length grows the buffer). Returns the bytes
- * read (> 0), 0 at end of stream, WR_EAGAIN, or a transport error. */
-static long read_some(wr_sock *s, size_t extra) {
+ * read (> 0), 0 at end of stream, WR_EAGAIN, or a transport error; *asked
+ * is how many it asked the transport for. */
+static long read_some(wr_sock *s, size_t extra, size_t *asked) {
   wr_sockenv *env = s->env;
   uint8_t *dst;
   size_t len;
@@ -31,6 +32,7 @@ static long read_some(wr_sock *s, size_t extra) {
     return out_of_memory(s, rc);
   if (extra > len) {
     size_t want = extra < sizeof env->scratch ? extra : sizeof env->scratch;
+    *asked = want;
     long n = wr_net_recv(env->net, s->h, env->scratch, want);
     if (n > 0 && wr_stream_feed(&s->rx, env->scratch, (size_t)n) != 0)
       return out_of_memory(s, WR_ENOMEM);
@@ -38,6 +40,7 @@ static long read_some(wr_sock *s, size_t extra) {
   }
   if (len == 0)
     return WR_EAGAIN; /* the buffer is full of undelivered packets */
+  *asked = len;
   long n = wr_net_recv(env->net, s->h, dst, len);
   if (n > 0)
     wr_stream_commit(&s->rx, (size_t)n);
@@ -50,7 +53,7 @@ static long read_some(wr_sock *s, size_t extra) {
  * packet-sized reads, at a fraction of the system calls. once and N keep
  * the driver's read sizes, so that what they do not deliver stays in the
  * kernel. */
-static long read_ahead(wr_sock *s) {
+static long read_ahead(wr_sock *s, size_t *asked) {
   /* Read straight into the storage behind the buffered bytes, with room
    * for half a read-ahead at least (so reads stay large) and at most a
    * whole one. */
@@ -60,6 +63,7 @@ static long read_ahead(wr_sock *s) {
   size_t room = s->rx.alloc - s->rx.end;
   if (room > WR_SOCK_READ_AHEAD)
     room = WR_SOCK_READ_AHEAD;
+  *asked = room;
   long n = wr_net_recv(s->env->net, s->h, s->rx.buf + s->rx.end, room);
   if (n > 0)
     wr_stream_commit(&s->rx, (size_t)n);
@@ -335,8 +339,9 @@ void wr_sock_input_(wr_sock *s, uint32_t events) {
    * sees: the framing, the message sizes and the deferred error are
    * decided per read exactly as before. */
   for (int round = 0; round < READS_PER_EVENT; round++) {
-    long n = s->active == WR_ACTIVE_TRUE || s->paused ? read_ahead(s)
-                                                      : read_some(s, 0);
+    size_t asked = 0;
+    long n = s->active == WR_ACTIVE_TRUE || s->paused ? read_ahead(s, &asked)
+                                                      : read_some(s, 0, &asked);
     if (n == WR_EAGAIN) {
       /* Nothing read: the kernel is empty, or the buffer is full of what
        * may be packets by now. Deliver them: the input stays ready while
@@ -351,6 +356,14 @@ void wr_sock_input_(wr_sock *s, uint32_t events) {
     wr_sock_deliver_(s);
     if (n <= 0 || s->port_closed || s->h < 0 || s->rx.error ||
         s->active == WR_ACTIVE_FALSE)
+      return;
+    /* A short read took all the transport had: another round would only
+     * meet EAGAIN -- unless the end or an error waits behind the data,
+     * which the readiness shows and the next round must read in this
+     * pass, before other sockets' events (their order in a mailbox). */
+    if ((size_t)n < asked &&
+        !(wr_net_readiness(s->env->net, s->h) &
+          (WR_EV_IN | WR_EV_RDHUP | WR_EV_HUP | WR_EV_ERR)))
       return;
   }
 }
@@ -465,8 +478,8 @@ static int recv_ready(void *ctx) {
     }
     if (s->h < 0)
       return 0;
-    size_t have = wr_stream_buffered(&s->rx);
-    long n = read_some(s, r->length > have ? r->length - have : 0);
+    size_t have = wr_stream_buffered(&s->rx), asked;
+    long n = read_some(s, r->length > have ? r->length - have : 0, &asked);
     if (n > 0)
       continue;
     if (n == WR_EAGAIN)

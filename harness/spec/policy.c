@@ -3,22 +3,11 @@
  * every machine, so no floating point touches it. */
 #include "wirerig/policy.h"
 
+#include "base/errtext.h"
+
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-static int perr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int perr(char *err, size_t errlen, const char *fmt, ...) {
-  if (err && errlen) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-  }
-  return WR_EINVAL;
-}
 
 void wr_policy_init(wr_policy *p) {
   memset(p, 0, sizeof *p);
@@ -106,14 +95,15 @@ int wr_parse_time(const char *text, wr_time *out, char *err, size_t errlen) {
     if (strcmp(suf, units[i].suffix) == 0)
       unit = units[i].ns;
   if (!nl || !unit)
-    return perr(err, errlen,
-                "expected a time like 250us, 1.5ms or 2s, found '%s'", text);
+    return wr_errf(err, errlen, WR_EINVAL,
+                   "expected a time like 250us, 1.5ms or 2s, found '%s'", text);
   uint64_t v;
   int rc = scaled(text, nl, unit, &v);
   if (rc == -2)
-    return perr(err, errlen, "time '%s' is finer than 1ns", text);
+    return wr_errf(err, errlen, WR_EINVAL, "time '%s' is finer than 1ns", text);
   if (rc < 0 || v > WR_POLICY_MAX_DELAY)
-    return perr(err, errlen, "time '%s' must be at most 3600s", text);
+    return wr_errf(err, errlen, WR_EINVAL, "time '%s' must be at most 3600s",
+                   text);
   *out = v;
   return 0;
 }
@@ -132,15 +122,17 @@ int wr_parse_rate(const char *text, uint64_t *out, char *err, size_t errlen) {
     if (strcmp(suf, units[i].suffix) == 0)
       unit = units[i].bps;
   if (!nl || !unit)
-    return perr(err, errlen,
-                "expected a rate like 500kB/s, 1MB/s or 2GiB/s, found '%s'",
-                text);
+    return wr_errf(err, errlen, WR_EINVAL,
+                   "expected a rate like 500kB/s, 1MB/s or 2GiB/s, found '%s'",
+                   text);
   uint64_t v;
   int rc = scaled(text, nl, unit, &v);
   if (rc == -2)
-    return perr(err, errlen, "rate '%s' is finer than 1B/s", text);
+    return wr_errf(err, errlen, WR_EINVAL, "rate '%s' is finer than 1B/s",
+                   text);
   if (rc < 0 || v == 0 || v > 1000000000000ull)
-    return perr(err, errlen, "rate '%s' must be 1B/s..1000GB/s", text);
+    return wr_errf(err, errlen, WR_EINVAL, "rate '%s' must be 1B/s..1000GB/s",
+                   text);
   *out = v;
   return 0;
 }
@@ -159,8 +151,8 @@ static int apply_item(wr_policy *p, const char *item, size_t len, int idx,
                       char *err, size_t errlen) {
   char buf[1024];
   if (len >= sizeof buf)
-    return perr(err, errlen, "policy item %d is too long (%zu characters)", idx,
-                len);
+    return wr_errf(err, errlen, WR_EINVAL,
+                   "policy item %d is too long (%zu characters)", idx, len);
   memcpy(buf, item, len);
   buf[len] = 0;
   char *colon = strchr(buf, ':');
@@ -171,8 +163,8 @@ static int apply_item(wr_policy *p, const char *item, size_t len, int idx,
   const char *key = buf;
 #define ITEM_ERR(...)                                                          \
   (snprintf(sub, sizeof sub, __VA_ARGS__),                                     \
-   perr(err, errlen, "policy item %d '%.*s': %s", idx,                         \
-        (int)(len > 80 ? 80 : len), item, sub))
+   wr_errf(err, errlen, WR_EINVAL, "policy item %d '%.*s': %s", idx,           \
+           (int)(len > 80 ? 80 : len), item, sub))
 
   if (strcmp(key, "whole") == 0) {
     if (val)
@@ -275,7 +267,7 @@ static int apply_item(wr_policy *p, const char *item, size_t len, int idx,
 
 int wr_policy_apply(wr_policy *p, const char *text, char *err, size_t errlen) {
   if (!p || !text)
-    return perr(err, errlen, "no policy given");
+    return wr_errf(err, errlen, WR_EINVAL, "no policy given");
   wr_policy tmp = *p;
   const char *s = text;
   int idx = 0;
@@ -307,7 +299,7 @@ int wr_policy_parse(const char *text, wr_policy *p, char *err, size_t errlen) {
 
 int wr_policy_check(const wr_policy *p, char *err, size_t errlen) {
   if (!p)
-    return perr(err, errlen, "no policy given");
+    return wr_errf(err, errlen, WR_EINVAL, "no policy given");
   switch (p->seg) {
   case WR_SEG_WHOLE:
     break;
@@ -315,39 +307,42 @@ int wr_policy_check(const wr_policy *p, char *err, size_t errlen) {
   case WR_SEG_RANDOM:
     if (p->seg_min < 1 || p->seg_max > WR_POLICY_MAX_SEG ||
         p->seg_min > p->seg_max)
-      return perr(err, errlen,
-                  "segment sizes must satisfy 1 <= min <= max <= %u, found "
-                  "%u..%u",
-                  WR_POLICY_MAX_SEG, p->seg_min, p->seg_max);
+      return wr_errf(err, errlen, WR_EINVAL,
+                     "segment sizes must satisfy 1 <= min <= max <= %u, found "
+                     "%u..%u",
+                     WR_POLICY_MAX_SEG, p->seg_min, p->seg_max);
     if (p->seg == WR_SEG_FIXED && p->seg_min != p->seg_max)
-      return perr(err, errlen, "fixed segments need min == max, found %u..%u",
-                  p->seg_min, p->seg_max);
+      return wr_errf(err, errlen, WR_EINVAL,
+                     "fixed segments need min == max, found %u..%u", p->seg_min,
+                     p->seg_max);
     break;
   case WR_SEG_CUTS:
     if (p->ncuts > WR_POLICY_MAX_CUTS)
-      return perr(err, errlen, "at most %d cuts, found %u", WR_POLICY_MAX_CUTS,
-                  p->ncuts);
+      return wr_errf(err, errlen, WR_EINVAL, "at most %d cuts, found %u",
+                     WR_POLICY_MAX_CUTS, p->ncuts);
     for (uint32_t i = 0; i < p->ncuts; i++) {
       if (p->cuts[i] == 0)
-        return perr(err, errlen, "cut %u is at offset 0", i + 1);
+        return wr_errf(err, errlen, WR_EINVAL, "cut %u is at offset 0", i + 1);
       if (i && p->cuts[i] <= p->cuts[i - 1])
-        return perr(err, errlen,
-                    "cuts must be strictly increasing, found %llu after %llu",
-                    (unsigned long long)p->cuts[i],
-                    (unsigned long long)p->cuts[i - 1]);
+        return wr_errf(
+            err, errlen, WR_EINVAL,
+            "cuts must be strictly increasing, found %llu after %llu",
+            (unsigned long long)p->cuts[i], (unsigned long long)p->cuts[i - 1]);
     }
     break;
   default:
-    return perr(err, errlen, "unknown segmentation policy %d", (int)p->seg);
+    return wr_errf(err, errlen, WR_EINVAL, "unknown segmentation policy %d",
+                   (int)p->seg);
   }
   if (p->latency > WR_POLICY_MAX_DELAY || p->jitter_max > WR_POLICY_MAX_DELAY)
-    return perr(err, errlen, "delays must be at most 3600s");
+    return wr_errf(err, errlen, WR_EINVAL, "delays must be at most 3600s");
   if (p->jitter_min > p->jitter_max)
-    return perr(err, errlen, "jitter min %llu ns is above max %llu ns",
-                (unsigned long long)p->jitter_min,
-                (unsigned long long)p->jitter_max);
+    return wr_errf(
+        err, errlen, WR_EINVAL, "jitter min %llu ns is above max %llu ns",
+        (unsigned long long)p->jitter_min, (unsigned long long)p->jitter_max);
   if (p->bandwidth > 1000000000000ull)
-    return perr(err, errlen, "bandwidth must be at most 1000GB/s");
+    return wr_errf(err, errlen, WR_EINVAL,
+                   "bandwidth must be at most 1000GB/s");
   return 0;
 }
 
@@ -359,12 +354,13 @@ int wr_policy_check_stream(const wr_policy *p, uint64_t stream_len, char *err,
   if (p->seg == WR_SEG_CUTS)
     for (uint32_t i = 0; i < p->ncuts; i++)
       if (p->cuts[i] >= stream_len)
-        return perr(err, errlen,
-                    "cut %u at offset %llu is beyond the stream: cuts must be "
-                    "1..%llu for a %llu-byte stream",
-                    i + 1, (unsigned long long)p->cuts[i],
-                    (unsigned long long)(stream_len ? stream_len - 1 : 0),
-                    (unsigned long long)stream_len);
+        return wr_errf(
+            err, errlen, WR_EINVAL,
+            "cut %u at offset %llu is beyond the stream: cuts must be "
+            "1..%llu for a %llu-byte stream",
+            i + 1, (unsigned long long)p->cuts[i],
+            (unsigned long long)(stream_len ? stream_len - 1 : 0),
+            (unsigned long long)stream_len);
   return 0;
 }
 
@@ -431,16 +427,17 @@ int wr_policy_format(const wr_policy *p, char *buf, size_t len) {
 int wr_cut_iter_init(wr_cut_iter *it, uint64_t len, uint32_t max_cuts,
                      char *err, size_t errlen) {
   if (!it)
-    return perr(err, errlen, "no iterator given");
+    return wr_errf(err, errlen, WR_EINVAL, "no iterator given");
   if (len < 1)
-    return perr(err, errlen,
-                "a cut schedule needs a stream of at least 1 "
-                "byte, found 0");
+    return wr_errf(err, errlen, WR_EINVAL,
+                   "a cut schedule needs a stream of at least 1 "
+                   "byte, found 0");
   if (max_cuts > len - 1)
     max_cuts = (uint32_t)(len - 1);
   if (max_cuts > WR_POLICY_MAX_CUTS)
-    return perr(err, errlen, "at most %d cuts per schedule, found %u",
-                WR_POLICY_MAX_CUTS, max_cuts);
+    return wr_errf(err, errlen, WR_EINVAL,
+                   "at most %d cuts per schedule, found %u", WR_POLICY_MAX_CUTS,
+                   max_cuts);
   memset(it, 0, sizeof *it);
   it->len = len;
   it->max_cuts = max_cuts;

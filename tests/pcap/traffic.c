@@ -370,12 +370,23 @@ static uint8_t *read_file(const char *path, size_t *len) {
   size_t cap = 1 << 16, n = 0;
   uint8_t *p = malloc(cap);
   size_t r;
-  while ((r = fread(p + n, 1, cap - n, f)) > 0) {
+  /* n < cap after the loop, so the text can end in a NUL that is not
+   * counted in *len */
+  while (p && (r = fread(p + n, 1, cap - n, f)) > 0) {
     n += r;
-    if (n == cap)
-      p = realloc(p, cap *= 2);
+    if (n == cap) {
+      uint8_t *q = realloc(p, cap *= 2);
+      if (!q)
+        free(p);
+      p = q;
+    }
   }
   fclose(f);
+  if (!p) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  p[n] = 0;
   *len = n;
   return p;
 }
@@ -523,14 +534,89 @@ static int cmd_verify_tcpflow(const char *dir, expectations *e,
   return bad;
 }
 
-/* Lines "srcport<TAB>dstport<TAB>relative-seq<TAB>hex". Each payload is
- * checked at its place in the stream: new bytes must continue it, and
- * bytes sent again (a tail loss probe, say) must equal what they repeat. */
+/* Lines "srcport<TAB>dstport<TAB>relative-seq<TAB>hex", in capture order.
+ * A capture can hold a later segment before an earlier one (loopback
+ * captures on several CPUs do), so the payloads are first put in stream
+ * order (flow, direction, sequence; the capture order among equals) and
+ * then each is checked at its place: new bytes must continue the stream,
+ * and bytes sent again (a tail loss probe, say) must equal what they
+ * repeat. */
+typedef struct tshark_payload {
+  size_t flow;  /* index into the expectations */
+  int dir;      /* 1: server to client */
+  uint64_t off; /* stream offset of the first byte */
+  size_t line;  /* the line's number, for equal offsets */
+  const char *hex;
+} tshark_payload;
+
+static int payload_order(const void *a, const void *b) {
+  const tshark_payload *x = a, *y = b;
+  if (x->flow != y->flow)
+    return x->flow < y->flow ? -1 : 1;
+  if (x->dir != y->dir)
+    return x->dir < y->dir ? -1 : 1;
+  if (x->off != y->off)
+    return x->off < y->off ? -1 : 1;
+  return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* Reads the fields file whole and collects its payload lines (the hex
+ * strings point into *text). */
+static tshark_payload *tshark_payloads(const char *fields, expectations *e,
+                                       unsigned server_port, char **text,
+                                       size_t *count) {
+  size_t len = 0;
+  *text = (char *)read_file(fields, &len);
+  if (!*text) {
+    fprintf(stderr, "%s: %s\n", fields, strerror(errno));
+    return NULL;
+  }
+  tshark_payload *v = NULL;
+  size_t n = 0, cap = 0, lineno = 0;
+  for (char *line = *text; line < *text + len; lineno++) {
+    char *eol = memchr(line, '\n', (size_t)(*text + len - line));
+    if (eol)
+      *eol = 0;
+    char *next = eol ? eol + 1 : *text + len;
+    unsigned sp, dp;
+    unsigned long long seq;
+    char *hex = line;
+    for (int tabs = 0; tabs < 3 && hex; tabs++)
+      hex = strchr(hex, '\t') ? strchr(hex, '\t') + 1 : NULL;
+    expect *x = NULL;
+    /* no payload: the FIN and later ACKs sit past the end */
+    if (sscanf(line, "%u\t%u\t%llu", &sp, &dp, &seq) == 3 && hex && seq != 0 &&
+        wr_hexval(hex[0]) >= 0)
+      x = find(e, sp == server_port ? dp : sp);
+    if (x) {
+      if (n == cap) {
+        cap = cap ? cap * 2 : 4096;
+        tshark_payload *w = realloc(v, cap * sizeof *v);
+        if (!w) {
+          fprintf(stderr, "verify-tshark: out of memory\n");
+          free(v);
+          return NULL;
+        }
+        v = w;
+      }
+      v[n++] =
+          (tshark_payload){(size_t)(x - e->v), sp == server_port,
+                           seq - 1 /* relative: the SYN is 0 */, lineno, hex};
+    }
+    line = next;
+  }
+  qsort(v, n, sizeof *v, payload_order);
+  *count = n;
+  return v ? v : malloc(1);
+}
+
 static int cmd_verify_tshark(const char *fields, expectations *e,
                              unsigned server_port) {
-  FILE *f = fopen(fields, "r");
-  if (!f) {
-    fprintf(stderr, "%s: %s\n", fields, strerror(errno));
+  char *text = NULL;
+  size_t n = 0;
+  tshark_payload *v = tshark_payloads(fields, e, server_port, &text, &n);
+  if (!v) {
+    free(text);
     return 2;
   }
   typedef struct pos {
@@ -541,29 +627,15 @@ static int cmd_verify_tshark(const char *fields, expectations *e,
   for (size_t k = 0; k < e->n; k++)
     for (int d = 0; d < 2; d++)
       gen_init(&p[k * 2 + d].g, e->seed, e->v[k].idx, d);
-  char *line = NULL;
-  size_t cap = 0;
   int bad = 0;
   uint64_t bytes = 0, again = 0;
-  while (getline(&line, &cap, f) > 0 && !bad) {
-    unsigned sp, dp;
-    unsigned long long seq;
-    if (sscanf(line, "%u\t%u\t%llu", &sp, &dp, &seq) != 3)
-      continue;
-    char *hex = line;
-    for (int tabs = 0; tabs < 3 && hex; tabs++)
-      hex = strchr(hex, '\t') ? strchr(hex, '\t') + 1 : NULL;
-    if (!hex || seq == 0 || wr_hexval(hex[0]) < 0)
-      continue; /* no payload (the FIN and later ACKs sit past the end) */
-    int d = sp == server_port;
-    unsigned cport = d ? dp : sp;
-    expect *x = find(e, cport);
-    if (!x)
-      continue;
+  for (size_t i = 0; i < n && !bad; i++) {
+    int d = v[i].dir;
+    expect *x = &e->v[v[i].flow];
     x->seen = 1;
-    pos *q = &p[(size_t)(x - e->v) * 2 + d];
-    uint64_t off = seq - 1; /* relative: the SYN is 0 */
-    gen back;               /* for bytes sent again */
+    pos *q = &p[v[i].flow * 2 + (size_t)d];
+    uint64_t off = v[i].off;
+    gen back; /* for bytes sent again */
     if (off < q->at) {
       gen_init(&back, e->seed, x->idx, d);
       for (uint64_t k = 0; k < off; k++) {
@@ -571,12 +643,12 @@ static int cmd_verify_tshark(const char *fields, expectations *e,
         gen_fill(&back, &skip, 1);
       }
     } else if (off > q->at) {
-      fprintf(stderr, "tshark port %u %s: a hole at %llu\n", cport,
+      fprintf(stderr, "tshark port %u %s: a hole at %llu\n", x->port,
               d ? "s2c" : "c2s", (unsigned long long)q->at);
       bad = 1;
       break;
     }
-    for (char *h = hex; *h && *h != '\n';) {
+    for (const char *h = v[i].hex; *h;) {
       if (*h == ':') {
         h++;
         continue;
@@ -588,7 +660,7 @@ static int cmd_verify_tshark(const char *fields, expectations *e,
       int old = off < q->at;
       gen_fill(old ? &back : &q->g, &want, 1);
       if ((uint8_t)(hi << 4 | lo) != want || off >= x->len[d]) {
-        fprintf(stderr, "tshark port %u %s differs at %llu\n", cport,
+        fprintf(stderr, "tshark port %u %s differs at %llu\n", x->port,
                 d ? "s2c" : "c2s", (unsigned long long)off);
         bad = 1;
         break;
@@ -612,9 +684,9 @@ static int cmd_verify_tshark(const char *fields, expectations *e,
         bad = 1;
         break;
       }
-  free(line);
+  free(v);
+  free(text);
   free(p);
-  fclose(f);
   if (!bad)
     printf("verified %zu flows, %llu bytes (%llu sent again)\n", e->n,
            (unsigned long long)bytes, (unsigned long long)again);
