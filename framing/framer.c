@@ -36,14 +36,16 @@ void wr_framer_free(wr_framer *f) {
   f->qpos = f->qlen = 0;
 }
 
-/* Makes room for `more` bytes after the unframed ones, moving them to the
- * front first: the buffer grows only when one packet needs it. */
+/* Forgets the packets framed ahead (before the buffer moves under them):
+ * the HTTP state goes back to the one the first of them was read in. */
 static void drop_queue(wr_framer *f) {
   if (f->qpos < f->qlen)
     f->http_state = f->q_state[f->qpos];
   f->qpos = f->qlen = 0;
 }
 
+/* Makes room for `more` bytes after the unframed ones, moving them to the
+ * front first: the buffer grows only when one packet needs it. */
 static int make_room(wr_framer *f, size_t more) {
   size_t have = f->end - f->start;
   if (f->cap - f->end >= more)
