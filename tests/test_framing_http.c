@@ -905,10 +905,9 @@ static void zero_outside_header(const wr_http_packet *p, const char *what) {
 
 static void test_header_fields_zero(void **st) {
   (void)st;
-  static const char *const lines[] = {"Host: x\r\nA", "X-Custom-Name: v\r\nA",
-                                      "Content-Length:  12\r\n\r\n",
-                                      "A-Very-Long-Header-Name-Over-Sixteen: "
-                                      "value\nB"};
+  static const char *const lines[] = {
+      "Host: x\r\nA", "X-Custom-Name: v\r\nA", "Content-Length:  12\r\n\r\n",
+      "A-Very-Long-Header-Name-Over-Sixteen: value\nB"};
   wr_framing cfg = wr_framing_default(WR_PACKET_HTTPH_BIN);
   for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
     const uint8_t *b = (const uint8_t *)lines[i];
