@@ -215,8 +215,10 @@ static void count_active(wr_sock *s) {
  * (that is what stops active once / N at its budget and a pass at a
  * harness limit; the batch is also sized to the budget so as not to frame
  * packets that stay): the messages, their order and the stream left behind
- * are those of the one-at-a-time loop. Returns the packets delivered. */
-static int deliver_batch(wr_sock *s) {
+ * are those of the one-at-a-time loop. Returns the packets delivered;
+ * *all_framed says the batch framed fewer than it could take, so that
+ * framing again finds no packet until more bytes come. */
+static int deliver_batch(wr_sock *s, int *all_framed) {
   wr_frame fb[DELIVER_BATCH];
   size_t max = DELIVER_BATCH;
   if (s->active == WR_ACTIVE_ONCE)
@@ -224,6 +226,7 @@ static int deliver_batch(wr_sock *s) {
   else if (s->active == WR_ACTIVE_N && s->count > 0 && (size_t)s->count < max)
     max = (size_t)s->count;
   size_t k = wr_stream_peek(&s->rx, fb, max);
+  *all_framed = k < max;
   int n = 0;
   for (size_t i = 0; i < k && delivering(s); i++) {
     wr_stream_packet p;
@@ -240,10 +243,17 @@ static int deliver_batch(wr_sock *s) {
 void wr_sock_deliver_(wr_sock *s) {
   int delivered = 0;
   while (delivering(s)) {
-    int b = deliver_batch(s);
+    int all_framed;
+    int b = deliver_batch(s, &all_framed);
     if (b > 0) {
       delivered += b;
-      continue;
+      /* A short batch stopped where wr_stream_next decides what follows
+       * (more bytes needed, or an error): go there without a second
+       * batch that would frame nothing. */
+      if (!all_framed)
+        continue;
+      if (!delivering(s))
+        break;
     }
     wr_stream_packet p;
     int r = wr_stream_next(&s->rx, &p);
