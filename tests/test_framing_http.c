@@ -756,7 +756,8 @@ static void test_name_tables(void **st) {
   tu_guard_free(&g);
 }
 
-/* wr_http_parse on its own: the state changes only on success. */
+/* wr_http_parse on its own: the state changes only on success, as
+ * wr_http_state_after says. */
 static void test_parse_state(void **st) {
   (void)st;
   static const struct {
@@ -800,6 +801,10 @@ static void test_parse_state(void **st) {
              (int)k, state, (int)rows[i].kind, rows[i].state_out);
     TU_CHECK(pk.line.ptr == p && pk.line.len == len,
              "row '%s': line span is not the whole line", rows[i].name);
+    /* The batch callers' restatement of the rule (framing.h) agrees. */
+    int after = wr_http_state_after(rows[i].state_in, k);
+    TU_CHECK(after == state, "row '%s': wr_http_state_after %d, parse %d",
+             rows[i].name, after, state);
     tu_count(1);
   }
   tu_guard_free(&g);
