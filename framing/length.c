@@ -271,12 +271,82 @@ batch_loop(const wr_framing *cfg, wr_packet_type type, const uint8_t *buf,
   return r;
 }
 
+/* The big-endian length in a {packet,1|2|4} header. */
+static inline __attribute__((always_inline)) uint32_t
+prefix_body(uint32_t hlen, const uint8_t *p) {
+  if (hlen == 1)
+    return p[0];
+  if (hlen == 2)
+    return wr_be16(p);
+  /* One load and a byte swap: wr_be32's byte-wise form is not always
+   * recognised as one (not at a negative offset from the loop's
+   * pointer). */
+  uint32_t v;
+  memcpy(&v, p, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  v = __builtin_bswap32(v);
+#elif !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_BIG_ENDIAN__
+  v = wr_be32(p);
+#endif
+  return v;
+}
+
+/* Stores one {packet,1|2|4} packet: its body after the header. */
+static inline __attribute__((always_inline)) void
+prefix_put(wr_frame *o, const uint8_t *p, uint32_t hlen, uint32_t body) {
+  o->packet.ptr = p + hlen;
+  o->packet.len = body;
+  o->consumed = (size_t)hlen + body;
+  o->need = 0;
+}
+
+/* The run of packets each followed by at least a whole header: one
+ * comparison (total <= rest, where rest is what follows the packet's start
+ * minus a header) says both that the packet is present and that the next
+ * header can be read, so the loop has no separate header check. With
+ * `bounded` the limit is checked too; without it the caller knows that
+ * rest never exceeds lim + hlen, so a packet that fits is within the limit
+ * (the default framing on any buffer below 2 GiB). Stops before the first
+ * packet it cannot decide alone: the caller's exact loop takes over there.
+ * The pointer carries the loop: the next header is one add away. */
+static inline __attribute__((always_inline)) size_t
+prefix_run(uint32_t hlen, uint32_t lim, int bounded, const uint8_t **pp,
+           size_t rest, wr_frame *out, size_t max) {
+  const uint8_t *q = *pp + hlen; /* the body of the packet at hand */
+  wr_frame *o = out, *oend = out + max;
+  while (o < oend) {
+    uint32_t body = prefix_body(hlen, q - hlen);
+    if (bounded && body > lim)
+      break;
+    uint64_t total = (uint64_t)hlen + body;
+    if (total > rest)
+      break;
+    o->packet.ptr = q;
+    o->packet.len = body;
+    o->consumed = total;
+    o->need = 0;
+    o++;
+    rest -= total;
+    /* The loop-carried chain is load, byte swap, zero extension, one
+     * three-operand add: the compiler would otherwise reuse `total` here
+     * and add one more link (q + (hlen + body)). The empty asm only hides
+     * that body and total are related. */
+    uint64_t b = body;
+    __asm__("" : "+r"(b));
+    q = q + b + hlen;
+  }
+  *pp = q - hlen;
+  return (size_t)(o - out);
+}
+
 /* {packet,1|2|4} with the header size a constant: size_rule's two checks
  * (packet_size, and the 32-bit signed total) folded into one bound computed
  * once per call, and the delivered span taken from the length already in a
- * register instead of a second switch (wr_deliver_span_). This is the
- * hand-written length walk plus the stores into out (docs/benchmarks.md,
- * "batch"). */
+ * register instead of a second switch (wr_deliver_span_). The bulk goes
+ * through prefix_run; the exact loop below decides the last packets (the
+ * one that ends the buffer, the one that does not fit, the invalid one).
+ * This is the hand-written length walk plus the stores into out
+ * (docs/benchmarks.md, "batch"). */
 static inline __attribute__((always_inline)) wr_frame_batch_result
 prefix_batch(const wr_framing *cfg, uint32_t hlen, const uint8_t *buf, size_t n,
              wr_frame *out, size_t max) {
@@ -284,18 +354,21 @@ prefix_batch(const wr_framing *cfg, uint32_t hlen, const uint8_t *buf, size_t n,
   uint32_t lim = (uint32_t)INT_MAX - hlen;
   if (cfg->packet_size != 0 && cfg->packet_size < lim)
     lim = cfg->packet_size;
-  /* A pointer, not an offset, carries the loop: the next header's address
-   * is then one add after the length is known (the loop-carried chain is
-   * load, byte swap, add), as in the hand walk. */
   const uint8_t *p = buf, *end = buf + n;
   size_t i = 0;
+  if (n >= hlen) {
+    size_t rest = n - hlen;
+    i = rest <= (size_t)lim + hlen
+            ? prefix_run(hlen, lim, 0, &p, rest, out, max)
+            : prefix_run(hlen, lim, 1, &p, rest, out, max);
+  }
   for (; i < max; i++) {
     size_t left = (size_t)(end - p);
     if (left < hlen) {
       r.status = WR_FRAME_MORE;
       break;
     }
-    uint32_t body = hlen == 1 ? p[0] : hlen == 2 ? wr_be16(p) : wr_be32(p);
+    uint32_t body = prefix_body(hlen, p);
     if (body > lim) {
       r.status = WR_FRAME_INVALID;
       break;
@@ -306,10 +379,7 @@ prefix_batch(const wr_framing *cfg, uint32_t hlen, const uint8_t *buf, size_t n,
       r.need = total;
       break;
     }
-    out[i].packet.ptr = p + hlen;
-    out[i].packet.len = body;
-    out[i].consumed = total;
-    out[i].need = 0;
+    prefix_put(&out[i], p, hlen, body);
     p += total;
   }
   r.count = i;

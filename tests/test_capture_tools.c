@@ -277,6 +277,190 @@ static void test_cut_flow(void **state) {
   wr_pcap_capture_free(&pc);
 }
 
+/* ---- many packets: the batch cut against a packet-at-a-time loop ------ */
+
+/* A small LCG: the test's own deterministic choices. */
+static uint32_t lcg(uint32_t *x) {
+  *x = *x * 1664525u + 1013904223u;
+  return *x >> 8;
+}
+
+/* Writes one flow whose client sends `data` in segments of 1..97 bytes,
+ * with a 3-byte hole (never captured) at `hole` when hole < n. */
+static const char *write_many(const char *name, const uint8_t *data, size_t n,
+                              size_t hole) {
+  const char *path = pt_path(name);
+  int lt = CR_LINK_ETHERNET;
+  cr_file *f = cr_open(path, CR_PCAP_US, &lt, 1, 0);
+  assert_non_null(f);
+  cr_conv c;
+  cr_conv_init(&c, f, lt, C, S, 100, 200);
+  cr_handshake(&c);
+  uint32_t x = 7;
+  size_t at = 0;
+  while (at < n) {
+    size_t k = 1 + lcg(&x) % 97;
+    if (k > n - at)
+      k = n - at;
+    if (at <= hole && hole < at + k)
+      k = hole - at;
+    if (k > 0)
+      cr_send(&c, CR_C2S, 0, data + at, k);
+    at += k;
+    if (at == hole) {
+      c.seq[CR_C2S] += 3;
+      at += 3;
+    }
+  }
+  cr_send(&c, CR_C2S, WR_TCP_FIN, NULL, 0);
+  cr_send(&c, CR_S2C, WR_TCP_FIN, NULL, 0);
+  assert_int_equal(cr_close(f), 0);
+  return path;
+}
+
+/* The events of one direction as cut_region made them before the batch
+ * call: wr_frame_next and wr_http_parse one packet at a time, the framing
+ * started over after each gap. */
+static void cut_reference(const wr_tcp_stream *s, int dir,
+                          const wr_framing *cfg, wr_pcap_events *ev) {
+  int forced = cfg->type == WR_PACKET_HTTPH || cfg->type == WR_PACKET_HTTPH_BIN;
+  ev->n = 0;
+  size_t a = 0;
+  uint64_t skipped = 0;
+  for (size_t g = 0; g <= s->ngaps; g++) {
+    size_t b = g < s->ngaps ? s->gaps[g].at : s->len;
+    size_t off = a;
+    int st = WR_HTTP_REQUEST_LINE;
+    while (off < b) {
+      if (forced)
+        st = WR_HTTP_HEADERS;
+      wr_frame fr;
+      wr_frame_status fs = wr_frame_next(cfg, st, s->data + off, b - off, &fr);
+      assert_true(ev->n < ev->cap);
+      wr_pcap_event *e = &ev->v[ev->n++];
+      memset(e, 0, sizeof *e);
+      e->dir = dir;
+      e->at = off;
+      e->offset = off + skipped;
+      if (fs == WR_FRAME_PACKET) {
+        e->kind = WR_PCAP_EV_PACKET;
+        e->consumed = fr.consumed;
+        e->packet = fr.packet;
+        e->http_state = st;
+        if (wr_packet_type_is_http(cfg->type)) {
+          wr_http_packet hp;
+          wr_http_parse(fr.packet.ptr, fr.packet.len, &st, &hp);
+        }
+        off += fr.consumed;
+        continue;
+      }
+      e->kind = fs == WR_FRAME_MORE ? WR_PCAP_EV_LEFT : WR_PCAP_EV_INVALID;
+      e->consumed = b - off;
+      e->need = fs == WR_FRAME_MORE ? fr.need : 0;
+      break;
+    }
+    if (g < s->ngaps) {
+      assert_true(ev->n < ev->cap);
+      wr_pcap_event *e = &ev->v[ev->n++];
+      memset(e, 0, sizeof *e);
+      e->kind = WR_PCAP_EV_GAP;
+      e->dir = dir;
+      e->at = b;
+      e->offset = s->gaps[g].offset;
+      e->gap_len = s->gaps[g].len;
+      skipped += s->gaps[g].len;
+    }
+    a = b;
+  }
+}
+
+/* Every field but the time (the same rule computes it on both paths) and
+ * the reason of a gap. */
+static void same_events(const wr_pcap_events *want, const wr_pcap_events *got,
+                        const char *what) {
+  TU_CHECK(want->n == got->n, "%s: %zu events one by one, %zu batched", what,
+           want->n, got->n);
+  for (size_t i = 0; i < want->n; i++) {
+    const wr_pcap_event *w = &want->v[i], *g = &got->v[i];
+    TU_CHECK(w->kind == g->kind && w->dir == g->dir && w->at == g->at &&
+                 w->offset == g->offset && w->consumed == g->consumed &&
+                 w->need == g->need && w->packet.ptr == g->packet.ptr &&
+                 w->packet.len == g->packet.len &&
+                 w->http_state == g->http_state && w->gap_len == g->gap_len,
+             "%s: event %zu differs: one by one kind %d at %zu consumed %zu "
+             "need %zu len %zu state %d; batched kind %d at %zu consumed %zu "
+             "need %zu len %zu state %d",
+             what, i, (int)w->kind, w->at, w->consumed, w->need, w->packet.len,
+             w->http_state, (int)g->kind, g->at, g->consumed, g->need,
+             g->packet.len, g->http_state);
+  }
+}
+
+/* Thousands of packets across hundreds of segments, a hole in the middle
+ * and an unfinished packet at the end (or not): wr_pcap_cut_flow, which
+ * frames through wr_frame_batch, gives the events of the one-by-one loop
+ * for each framing. */
+static void test_cut_flow_many(void **state) {
+  (void)state;
+  static uint8_t data[60000];
+  static const char *const lines[] = {
+      "GET /a HTTP/1.1\r\n",    "Host: example\r\n",
+      "X-Folded: a\r\n  b\r\n", "\r\n",
+      "HTTP/1.1 200 OK\r\n",    "bad line\n",
+      "Content-Length: 0\r\n"};
+  const wr_packet_type types[] = {WR_PACKET_1,    WR_PACKET_2,
+                                  WR_PACKET_4,    WR_PACKET_LINE,
+                                  WR_PACKET_HTTP, WR_PACKET_HTTPH_BIN};
+  for (int shape = 0; shape < 2; shape++) {
+    uint32_t x = 11u + (uint32_t)shape;
+    size_t n = 0;
+    while (n < sizeof data - 400) {
+      if (shape == 0) { /* {packet,2} frames of 0..40 bytes */
+        size_t len = lcg(&x) % 41;
+        data[n++] = 0;
+        data[n++] = (uint8_t)len;
+        for (size_t i = 0; i < len; i++)
+          data[n++] = (uint8_t)('a' + lcg(&x) % 26);
+      } else { /* HTTP lines */
+        const char *l = lines[lcg(&x) % 7];
+        memcpy(data + n, l, strlen(l));
+        n += strlen(l);
+      }
+    }
+    if (shape == 0) { /* a frame that never ends */
+      data[n++] = 0;
+      data[n++] = 200;
+      data[n++] = 'q';
+    }
+    char name[32];
+    snprintf(name, sizeof name, "many%d.pcap", shape);
+    const char *cap = write_many(name, data, n, n / 2);
+    wr_pcap_capture pc;
+    pt_collect(cap, NULL, NULL, &pc);
+    assert_int_equal(pc.count, 1);
+    const wr_tcp_stream *c2s = &pc.flows[0].dir[0];
+    assert_int_equal(c2s->ngaps, 1);
+    for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+      wr_framing cfg = wr_framing_default(types[t]);
+      wr_pcap_events got = {0}, want = {0};
+      assert_int_equal(wr_pcap_cut_flow(&pc.flows[0], &cfg, 1, &got), 0);
+      want.cap = got.n + 4;
+      want.v = calloc(want.cap, sizeof *want.v);
+      assert_non_null(want.v);
+      cut_reference(c2s, WR_C2S, &cfg, &want);
+      char what[64];
+      snprintf(what, sizeof what, "shape %d, %s", shape,
+               wr_packet_type_name(types[t]));
+      same_events(&want, &got, what);
+      if (types[t] == (shape == 0 ? WR_PACKET_2 : WR_PACKET_HTTP))
+        TU_CHECK(got.n > 1000, "%s: only %zu events", what, got.n);
+      wr_pcap_events_free(&got);
+      free(want.v);
+    }
+    wr_pcap_capture_free(&pc);
+  }
+}
+
 static void test_to_corpus(void **state) {
   (void)state;
   const char *cap = write_capture("corpus.pcap", 0);
@@ -432,6 +616,7 @@ int main(void) {
       cmocka_unit_test(test_filter),
       cmocka_unit_test(test_extract),
       cmocka_unit_test(test_cut_flow),
+      cmocka_unit_test(test_cut_flow_many),
       cmocka_unit_test(test_to_corpus),
       cmocka_unit_test(test_to_corpus_layouts),
       cmocka_unit_test(test_to_scenario),

@@ -756,7 +756,8 @@ static void test_name_tables(void **st) {
   tu_guard_free(&g);
 }
 
-/* wr_http_parse on its own: the state changes only on success. */
+/* wr_http_parse on its own: the state changes only on success, as
+ * wr_http_state_after says. */
 static void test_parse_state(void **st) {
   (void)st;
   static const struct {
@@ -800,6 +801,10 @@ static void test_parse_state(void **st) {
              (int)k, state, (int)rows[i].kind, rows[i].state_out);
     TU_CHECK(pk.line.ptr == p && pk.line.len == len,
              "row '%s': line span is not the whole line", rows[i].name);
+    /* The batch callers' restatement of the rule (framing.h) agrees. */
+    int after = wr_http_state_after(rows[i].state_in, k);
+    TU_CHECK(after == state, "row '%s': wr_http_state_after %d, parse %d",
+             rows[i].name, after, state);
     tu_count(1);
   }
   tu_guard_free(&g);
@@ -887,6 +892,46 @@ static const struct {
      "{http_header,0,\"B\",\"B\",\"2\"} http_eoh more left 0"},
 };
 
+/* A header packet's fields that a header does not use are zero, as a
+ * = {0} packet has them, whichever path parsed it: the one-pass header path
+ * of wr_frame_http (a line with a byte after it that does not fold) and
+ * wr_http_parse, into packets filled with garbage first. */
+static void zero_outside_header(const wr_http_packet *p, const char *what) {
+  TU_CHECK(p->kind == WR_HTTP_HEADER, "%s: kind %d, want a header", what,
+           (int)p->kind);
+  TU_CHECK(p->major == 0 && p->minor == 0 && p->method.ptr == NULL &&
+               p->method.len == 0 && p->method_index == 0 && p->uri.kind == 0 &&
+               p->uri.s1.ptr == NULL && p->uri.s1.len == 0 &&
+               p->uri.s2.ptr == NULL && p->uri.s2.len == 0 &&
+               p->uri.port == 0 && p->status == 0 && p->reason.ptr == NULL &&
+               p->reason.len == 0,
+           "%s: a field a header does not use is not zero", what);
+}
+
+static void test_header_fields_zero(void **st) {
+  (void)st;
+  static const char *const lines[] = {
+      "Host: x\r\nA", "X-Custom-Name: v\r\nA", "Content-Length:  12\r\n\r\n",
+      "A-Very-Long-Header-Name-Over-Sixteen: value\nB"};
+  wr_framing cfg = wr_framing_default(WR_PACKET_HTTPH_BIN);
+  for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+    const uint8_t *b = (const uint8_t *)lines[i];
+    size_t n = strlen(lines[i]);
+    wr_http_packet p;
+    wr_frame f;
+    memset(&p, 0x5a, sizeof p);
+    int state = WR_HTTP_HEADERS;
+    TU_CHECK(wr_frame_http(&cfg, &state, b, n, &f, &p) == WR_FRAME_PACKET,
+             "wr_frame_http on \"%s\"", lines[i]);
+    zero_outside_header(&p, lines[i]);
+    memset(&p, 0x5a, sizeof p);
+    state = WR_HTTP_HEADERS;
+    wr_http_parse(f.packet.ptr, f.packet.len, &state, &p);
+    zero_outside_header(&p, lines[i]);
+    tu_count(1);
+  }
+}
+
 static void test_conversations(void **st) {
   (void)st;
   for (size_t i = 0; i < FR_COUNT(convo_rows); i++) {
@@ -898,11 +943,17 @@ static void test_conversations(void **st) {
 
 int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_line_framing), cmocka_unit_test(test_request_lines),
-      cmocka_unit_test(test_status_lines), cmocka_unit_test(test_header_lines),
-      cmocka_unit_test(test_wide_lines),   cmocka_unit_test(test_known_headers),
-      cmocka_unit_test(test_name_tables),  cmocka_unit_test(test_parse_state),
-      cmocka_unit_test(test_long_field),   cmocka_unit_test(test_conversations),
+      cmocka_unit_test(test_line_framing),
+      cmocka_unit_test(test_request_lines),
+      cmocka_unit_test(test_status_lines),
+      cmocka_unit_test(test_header_lines),
+      cmocka_unit_test(test_wide_lines),
+      cmocka_unit_test(test_known_headers),
+      cmocka_unit_test(test_name_tables),
+      cmocka_unit_test(test_parse_state),
+      cmocka_unit_test(test_long_field),
+      cmocka_unit_test(test_conversations),
+      cmocka_unit_test(test_header_fields_zero),
   };
   return fr_main(argc, argv, "framing_http", tests, FR_COUNT(tests), tables,
                  FR_COUNT(tables));

@@ -446,6 +446,18 @@ static const stream_row stream_rows[] = {
      "\"a\" invalid left 5"},
     {"p4 two packets", WR_PACKET_4, TU_B("\0\0\0\2hi\0\0\0\0"), 0, 0, 0, 0,
      "\"hi\" \"\" more left 0"},
+    /* A body one over packet_size that fits the input with a header after
+     * it: the input is one byte longer than the largest packet allowed plus
+     * a header, where wr_frame_batch must still check the limit (it skips
+     * the check only on inputs no longer than that). */
+    {"p1 over the limit, header after", WR_PACKET_1, TU_B("\3abc\1"), 2, 0, 0,
+     0, "invalid left 5"},
+    {"p2 over the limit, header after", WR_PACKET_2, TU_B("\0\3abc\0\0"), 2, 0,
+     0, 0, "invalid left 7"},
+    {"p4 over the limit, header after", WR_PACKET_4,
+     TU_B("\0\0\0\3abc\0\0\0\0"), 2, 0, 0, 0, "invalid left 11"},
+    {"p1 at the limit, header after", WR_PACKET_1, TU_B("\2ab\2cd"), 2, 0, 0, 0,
+     "\"ab\" \"cd\" more left 0"},
     /* 2.3: indefinite length, the contents and EOC come out separately */
     {"asn1 indefinite stream", WR_PACKET_ASN1, TU_B("\x30\x80\2\1\5\0\0"), 0, 0,
      0, 0, "\"0\\x80\" \"\\x02\\x01\\x05\" \"\\x00\\x00\" more left 0"},

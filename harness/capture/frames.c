@@ -15,6 +15,9 @@
 
 typedef wr_pcap_event event;
 
+/* Packets framed per wr_frame_batch call. */
+#define WR_CUT_BATCH 32
+
 typedef struct events {
   wr_pcap_events *e;
   int failed;
@@ -86,30 +89,40 @@ static void cut_region(const wr_tcp_stream *s, int dir, const wr_framing *cfg,
     }
     return;
   }
+  /* Packets come WR_CUT_BATCH at a time from wr_frame_batch; the state
+   * each line was read in follows wr_http_parse's rule line by line. */
+  wr_frame fr[WR_CUT_BATCH];
+  wr_http_packet hp[WR_CUT_BATCH];
+  int http = wr_packet_type_is_http(cfg->type);
   while (off < b) {
     if (headers_only)
       state = WR_HTTP_HEADERS;
-    wr_frame fr;
-    wr_frame_status st = wr_frame_next(cfg, state, s->data + off, b - off, &fr);
-    event ev = {.dir = dir, .at = off, .offset = offset_of(s, region, off)};
-    if (st == WR_FRAME_PACKET) {
-      ev.kind = WR_PCAP_EV_PACKET;
-      ev.consumed = fr.consumed;
-      ev.packet = fr.packet;
-      ev.http_state = state;
-      ev.ts = ts_at(tc, off + fr.consumed - 1);
-      if (wr_packet_type_is_http(cfg->type)) {
-        wr_http_packet hp;
-        wr_http_parse(fr.packet.ptr, fr.packet.len, &state, &hp);
-      }
+    int before = state;
+    wr_frame_batch_result r =
+        wr_frame_batch(cfg, &state, s->data + off, b - off, fr,
+                       http ? hp : NULL, WR_CUT_BATCH);
+    for (size_t i = 0; i < r.count; i++) {
+      event ev = {.kind = WR_PCAP_EV_PACKET,
+                  .dir = dir,
+                  .at = off,
+                  .offset = offset_of(s, region, off),
+                  .consumed = fr[i].consumed,
+                  .packet = fr[i].packet,
+                  .http_state = before,
+                  .ts = ts_at(tc, off + fr[i].consumed - 1)};
       push(out, &ev);
-      off += fr.consumed;
-      continue;
+      off += fr[i].consumed;
+      if (http)
+        before = headers_only ? WR_HTTP_HEADERS
+                              : wr_http_state_after(before, hp[i].kind);
     }
+    if (r.status == WR_FRAME_PACKET || off == b)
+      continue; /* more to frame, or the region ends on a packet */
+    event ev = {.dir = dir, .at = off, .offset = offset_of(s, region, off)};
     ev.ts = ts_at(tc, b - 1);
-    ev.kind = st == WR_FRAME_MORE ? WR_PCAP_EV_LEFT : WR_PCAP_EV_INVALID;
+    ev.kind = r.status == WR_FRAME_MORE ? WR_PCAP_EV_LEFT : WR_PCAP_EV_INVALID;
     ev.consumed = b - off;
-    ev.need = st == WR_FRAME_MORE ? fr.need : 0;
+    ev.need = r.status == WR_FRAME_MORE ? r.need : 0;
     push(out, &ev);
     break;
   }

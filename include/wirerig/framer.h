@@ -53,8 +53,12 @@ typedef struct wr_framer_event {
   uint64_t packets; /* packets before this event */
 } wr_framer_event;
 
+/* How many packets one wr_frame_batch call frames ahead. */
+#define WR_FRAMER_BATCH 32
+
 typedef struct wr_framer {
   wr_framing cfg;
+  /* The HTTP state after the last packet framed (queued or handed out). */
   int http_state;
   int ended; /* wr_framer_end was called */
   /* Bytes buf[start, end) are input not yet framed; buf[start] is input
@@ -64,6 +68,13 @@ typedef struct wr_framer {
   uint64_t offset, packets;
   size_t chunk;    /* how much room wr_framer_room offers at least */
   size_t peak_cap; /* the largest cap reached (for tests and tuning) */
+  /* Packets framed by one wr_frame_batch call and not yet handed out:
+   * q[qpos, qlen), the first one at buf + start. q_state is the HTTP state
+   * each line was read in; q_http its parse (http types only). */
+  size_t qpos, qlen;
+  wr_frame q[WR_FRAMER_BATCH];
+  int q_state[WR_FRAMER_BATCH];
+  wr_http_packet q_http[WR_FRAMER_BATCH];
 } wr_framer;
 
 #define WR_FRAMER_DEFAULT_CHUNK ((size_t)64 << 10)

@@ -199,6 +199,20 @@ typedef struct wr_http_packet {
 wr_http_kind wr_http_parse(const uint8_t *line, size_t len, int *state,
                            wr_http_packet *out);
 
+/* The state after a line that parsed as `kind` in `state`, by
+ * wr_http_parse's rule: an error keeps the state; a request or status line
+ * leads to the headers; in the headers, the end of the headers leads back to
+ * a request line and a header stays. Lets a caller of wr_frame_batch know
+ * the state each line of a batch was read in (its state before the first
+ * line, then this rule line after line). */
+static inline int wr_http_state_after(int state, wr_http_kind kind) {
+  if (kind == WR_HTTP_ERROR)
+    return state;
+  if (state == WR_HTTP_REQUEST_LINE)
+    return WR_HTTP_HEADERS;
+  return kind == WR_HTTP_EOH ? WR_HTTP_REQUEST_LINE : WR_HTTP_HEADERS;
+}
+
 /* wr_frame_next at *state and, on a packet, wr_http_parse of it into pkt,
  * in one pass over the line: same results, same state update (pkt is left
  * alone unless a packet is found). For the http types only; the httph
