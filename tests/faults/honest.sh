@@ -12,6 +12,12 @@ wirerig=$(realpath "${1:?usage: honest.sh WIRERIG FAULT_SERVER_PY}")
 server=$(realpath "${2:?}")
 tmp=$(mktemp -d /tmp/wirerig-faults-honest.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
+# A copy of the fault server under this run's own path: the check that
+# nothing is left running looks for that path, and so never counts the
+# servers of another test running at the same time (test_faults_sweep
+# uses the same script).
+cp "$server" "$tmp/fault_server.py" || exit 2
+server=$tmp/fault_server.py
 fails=0 passes=0
 ok() { passes=$((passes + 1)); echo "ok - $*"; }
 bad() {
@@ -193,7 +199,7 @@ run_case "the same file passes with the memory it needs" 0 \
 
 # Nothing a target started is left behind.
 sleep 0.2
-left=$(pgrep -f "fault_server.py [a-z0-9]+ [0-9]+$")
+left=$(pgrep -f "$server [a-z0-9]+ [0-9]+$")
 if [ -n "$left" ]; then
   echo "$left" >"$tmp/out"
   bad "fault servers left running (pids above)"
