@@ -261,6 +261,42 @@ static int one_pass(const char *which, const uint8_t *const caps[4],
   return 2;
 }
 
+/* The two timed cases, each against its records in order; 0, or 1 when
+ * the two sides of a case disagree. */
+static int timed_cases(const bench_opts *o, size_t nfrag, size_t nseg,
+                       const uint8_t *f_ord, const uint8_t *f_shuf, size_t len1,
+                       const uint8_t *s_ord, const uint8_t *s_shuf,
+                       size_t len2) {
+  char n1[64], n2[64];
+  snprintf(n1, sizeof n1, "%zuk frags", nfrag / 1000);
+  snprintf(n2, sizeof n2, "%zuk segs", nseg / 1000);
+  bench_case cases[2] = {
+      {n1, "B", "same fragments in order", 0.5, f_shuf, len1, run,
+       run_in_order},
+      {n2, "B", "same segments in order", 0.5, s_shuf, len2, run, run_in_order},
+  };
+  const uint8_t *ordered[2] = {f_ord, s_ord};
+  bench_row rows[2];
+  int rc = 0;
+  for (int i = 0; i < 2; i++) {
+    in_order = ordered[i];
+    if (bench_run_case(&cases[i], o, &rows[i]) != 0) {
+      rc = 1;
+      break;
+    }
+  }
+  if (rc == 0) {
+    printf("wirerig = the capture shuffled, baseline = the same records in "
+           "order; ratio = in-order time / shuffled time (goal >= 0.5, i.e. "
+           "shuffled <= 2x)\n");
+    bench_print_table(stdout, rows, 2);
+    for (int i = 0; i < 2; i++)
+      printf("%s: shuffled takes %.2fx the in-order time (goal <= 2x)\n",
+             cases[i].name, rows[i].wirerig_s / rows[i].baseline_s);
+  }
+  return rc;
+}
+
 int main(int argc, char **argv) {
   int quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
   const char *pass = NULL;
@@ -290,43 +326,12 @@ int main(int argc, char **argv) {
     fprintf(stderr, "bench_reasm: out of memory building the captures\n");
     return 1;
   }
+  int rc = 0;
   if (pass) {
     const uint8_t *const caps[4] = {f_ord, f_shuf, s_ord, s_shuf};
-    int prc = one_pass(pass, caps, len1, len2);
-    free(fr);
-    free(sr);
-    free(f_ord);
-    free(f_shuf);
-    free(s_ord);
-    free(s_shuf);
-    return prc;
-  }
-  char n1[64], n2[64];
-  snprintf(n1, sizeof n1, "%zuk frags", nfrag / 1000);
-  snprintf(n2, sizeof n2, "%zuk segs", nseg / 1000);
-  bench_case cases[2] = {
-      {n1, "B", "same fragments in order", 0.5, f_shuf, len1, run,
-       run_in_order},
-      {n2, "B", "same segments in order", 0.5, s_shuf, len2, run, run_in_order},
-  };
-  const uint8_t *ordered[2] = {f_ord, s_ord};
-  bench_row rows[2];
-  int rc = 0;
-  for (int i = 0; i < 2; i++) {
-    in_order = ordered[i];
-    if (bench_run_case(&cases[i], &o, &rows[i]) != 0) {
-      rc = 1;
-      break;
-    }
-  }
-  if (rc == 0) {
-    printf("wirerig = the capture shuffled, baseline = the same records in "
-           "order; ratio = in-order time / shuffled time (goal >= 0.5, i.e. "
-           "shuffled <= 2x)\n");
-    bench_print_table(stdout, rows, 2);
-    for (int i = 0; i < 2; i++)
-      printf("%s: shuffled takes %.2fx the in-order time (goal <= 2x)\n",
-             cases[i].name, rows[i].wirerig_s / rows[i].baseline_s);
+    rc = one_pass(pass, caps, len1, len2);
+  } else {
+    rc = timed_cases(&o, nfrag, nseg, f_ord, f_shuf, len1, s_ord, s_shuf, len2);
   }
   free(fr);
   free(sr);
