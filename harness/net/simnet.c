@@ -1072,8 +1072,11 @@ static int sim_shutdown(wr_net *n, int h, int how) {
     return WR_ENOTCONN;
   wr_sim_trace_(s, WR_TR_SHUTDOWN, c->id, (uint32_t)x, (uint64_t)how, 0);
   /* inet_shutdown: a closed socket still gets the bits but says ENOTCONN;
-   * a connecting one is disconnected (tcp_disconnect: ECONNRESET). */
-  if (e->state == ST_CLOSED) {
+   * a connecting one is disconnected (tcp_disconnect: ECONNRESET). A
+   * socket in TIME_WAIT is a closed one to Linux (tcp_time_wait hands the
+   * connection to a timewait sock and sets TCP_CLOSE): checked with erl,
+   * a second shutdown after the peer's close says enotconn. */
+  if (e->state == ST_CLOSED || e->state == ST_TIME_WAIT) {
     e->shut |= (uint8_t)how;
     wr_sim_touch_(s, h);
     return WR_ENOTCONN;
