@@ -794,6 +794,104 @@ static void test_timers(void **state) {
   wr_net_destroy(n);
 }
 
+/* Polls until it gets something other than ready events; returns that
+ * and counts the polls. `act` runs between polls (may be NULL). */
+static int poll_until_not_ready(wr_net *n, long *polls,
+                                void (*act)(wr_net *n, int h, long i), int h) {
+  wr_net_event ev[4];
+  for (long i = 0; i < 4l * WR_SIMNET_SPIN_MAX; i++) {
+    int k = wr_net_poll(n, ev, 4, WR_TIME_NEVER);
+    *polls = i + 1;
+    if (k <= 0)
+      return k;
+    if (act)
+      act(n, h, i);
+  }
+  return 1;
+}
+
+/* What a socket layer that never saw an end of stream does: reads it
+ * again and again (recv says 0, nothing changes). */
+static void reread_eof(wr_net *n, int h, long i) {
+  (void)i;
+  char b[8];
+  assert_int_equal(wr_net_recv(n, h, b, sizeof b), 0);
+}
+
+/* A slow reader: one byte per pass, always something moved. */
+static void read_one(wr_net *n, int h, long i) {
+  (void)i;
+  char b[1];
+  long r = wr_net_recv(n, h, b, 1);
+  assert_true(r == 1 || r == 0);
+}
+
+/* Half the bound in a row, then one call that changes something. */
+static void watch_midway(wr_net *n, int h, long i) {
+  if (i == WR_SIMNET_SPIN_MAX / 2 - 1)
+    assert_int_equal(wr_net_watch(n, h, WR_EV_IN | WR_EV_RDHUP), 0);
+}
+
+/* The spin guard: ready events polled again and again while nothing
+ * changes would keep simulated time still for ever (a mutant of the socket
+ * layer that missed the end of stream hung `wirerig run`); simnet answers
+ * WR_LIVELOCK at the bound instead, and never while something moves. */
+static void test_spin_guard(void **state) {
+  (void)state;
+  long polls;
+  /* Nothing served: the first poll sets the mark, then exactly
+   * WR_SIMNET_SPIN_MAX identical ones. */
+  wr_net *n = mk(NULL, NULL, 0, 0);
+  pair p = connect_pair(n);
+  assert_int_equal(wr_net_watch(n, p.c, 0), 0);
+  assert_true(sends(n, p.c, "abc") == 3);
+  assert_int_equal(wr_net_close(n, p.c), 0);
+  wr_simnet_run(n, WR_TIME_NEVER);
+  assert_int_equal(poll_until_not_ready(n, &polls, NULL, p.s), WR_LIVELOCK);
+  assert_int_equal(polls, (long)WR_SIMNET_SPIN_MAX + 1);
+  /* It keeps saying so; reading the data moves, and the count restarts. */
+  wr_net_event ev[4];
+  assert_int_equal(wr_net_poll(n, ev, 4, WR_TIME_NEVER), WR_LIVELOCK);
+  char b[8];
+  assert_int_equal(wr_net_recv(n, p.s, b, sizeof b), 3);
+  assert_int_equal(wr_net_poll(n, ev, 4, WR_TIME_NEVER), 1);
+  assert_true(ev[0].events & WR_EV_IN);
+  /* An end of stream read again and again changes nothing either. */
+  assert_int_equal(poll_until_not_ready(n, &polls, reread_eof, p.s),
+                   WR_LIVELOCK);
+  assert_int_equal(polls, (long)WR_SIMNET_SPIN_MAX);
+  wr_net_destroy(n);
+
+  /* A call that changes something resets the count. */
+  n = mk(NULL, NULL, 0, 0);
+  p = connect_pair(n);
+  assert_int_equal(wr_net_watch(n, p.c, 0), 0);
+  assert_int_equal(wr_net_close(n, p.c), 0);
+  wr_simnet_run(n, WR_TIME_NEVER);
+  assert_int_equal(poll_until_not_ready(n, &polls, watch_midway, p.s),
+                   WR_LIVELOCK);
+  assert_int_equal(polls,
+                   WR_SIMNET_SPIN_MAX / 2 + 1 + (long)WR_SIMNET_SPIN_MAX);
+  wr_net_destroy(n);
+
+  /* A reader that takes one byte per pass, more passes than the bound at
+   * one instant, never trips it; the end of stream it then reads again
+   * and again does, the bound later. */
+  n = mk(NULL, NULL, 4u << 20, 4u << 20);
+  p = connect_pair(n);
+  assert_int_equal(wr_net_watch(n, p.c, 0), 0);
+  long len = (long)WR_SIMNET_SPIN_MAX + 4096;
+  char *big = calloc(1, (size_t)len);
+  assert_non_null(big);
+  assert_true(wr_net_send(n, p.c, big, (size_t)len) == len);
+  free(big);
+  assert_int_equal(wr_net_close(n, p.c), 0);
+  wr_simnet_run(n, WR_TIME_NEVER);
+  assert_int_equal(poll_until_not_ready(n, &polls, read_one, p.s), WR_LIVELOCK);
+  assert_int_equal(polls, len + 1 + (long)WR_SIMNET_SPIN_MAX);
+  wr_net_destroy(n);
+}
+
 /* Two networks interleaved step by step give the same traces as each run
  * alone: no state is shared. */
 static void test_independent_networks(void **state) {
@@ -871,6 +969,7 @@ int main(void) {
       cmocka_unit_test(test_sendv_one_write),
       cmocka_unit_test(test_sendv_short_and_eagain),
       cmocka_unit_test(test_timers),
+      cmocka_unit_test(test_spin_guard),
       cmocka_unit_test(test_independent_networks),
       cmocka_unit_test(test_addr_parse),
   };

@@ -403,6 +403,12 @@ static const bad_row rows[] = {
      "c connect s\n"
      "c send \"x\" -> error eoops\n",
      "3:21: unknown error reason 'eoops'; expected one of " REASONS, 1},
+    /* the harness's livelock ends a run as ERROR, no step answers it */
+    {"livelock is no reason",
+     "s listen\n"
+     "c connect s\n"
+     "c send \"x\" -> error livelock\n",
+     "3:21: unknown error reason 'livelock'; expected one of " REASONS, 1},
     {"bad result",
      "s listen\n"
      "c connect s\n"

@@ -76,6 +76,7 @@ static sev ev_pop(wr_simnet *s) {
 
 void wr_sim_trace_(wr_simnet *s, uint32_t kind, uint32_t conn, uint32_t dir,
                    uint64_t a, uint64_t b) {
+  s->moves++;
   const uint64_t w[5] = {s->now, (uint64_t)kind << 32 | dir, conn, a, b};
   uint64_t h = s->hash;
   for (int i = 0; i < 5; i++) {
@@ -106,6 +107,7 @@ static cstat *stat_of(wr_simnet *s, const sconn *c) {
  * found not ready, in the order they changed. wr_net_poll scans only
  * these, so 100,000 idle connections cost nothing per poll. */
 void wr_sim_touch_(wr_simnet *s, int handle) {
+  s->moves++; /* even for a handle already listed: its state changed */
   if (handle < 0 || handle >= s->hcap || s->h[handle].in_cand)
     return;
   if (s->ncand == s->candcap) {
@@ -811,6 +813,7 @@ int wr_simnet_step(wr_net *n) {
     return 0;
   sev e = ev_pop(s);
   s->now = e.at;
+  s->moves++;
   sconn *c = e.p;
   switch (e.kind) {
   case EV_DIR:
@@ -905,6 +908,7 @@ static int sim_listen(wr_net *n, int h, const wr_addr *addr, int backlog) {
   l->backlog = backlog;
   l->addr = a;
   s->ls[s->nls++] = l;
+  s->moves++;
   hent_set(s, h, NULL, l, 0);
   return 0;
 }
@@ -971,6 +975,14 @@ static uint64_t iov_total(const wr_iovec *iov, int iovcnt) {
   return t;
 }
 
+/* A pending error, answered once and cleared (sock_error). */
+static int take_err(wr_simnet *s, sep *e) {
+  int err = e->err;
+  e->err = 0;
+  s->moves++;
+  return err;
+}
+
 /* One send of the concatenated pieces: one WRITE record, one pump, so the
  * bytes form one write whatever the number of pieces (a one-piece sendv
  * is exactly the old send, trace included). */
@@ -983,22 +995,17 @@ static long sim_sendv(wr_net *n, int h, const wr_iovec *iov, int iovcnt) {
     return WR_EPIPE; /* a listener: Linux says EPIPE */
   /* The checks of tcp_sendmsg, in its order. */
   if (e->state != ST_ESTABLISHED && e->state != ST_CLOSE_WAIT) {
-    if (e->err) {
-      int err = e->err;
-      e->err = 0;
-      return err;
-    }
+    if (e->err)
+      return take_err(s, e);
     return e->state == ST_SYN_SENT ? WR_EAGAIN : WR_EPIPE;
   }
-  if (e->err) {
-    int err = e->err;
-    e->err = 0;
-    return err;
-  }
+  if (e->err)
+    return take_err(s, e);
   if (e->shut & SEND_SHUT)
     return WR_EPIPE;
   if (e->eagain_send) {
     e->eagain_send--;
+    s->moves++;
     return WR_EAGAIN;
   }
   sdir *d = &c->d[x];
@@ -1034,6 +1041,7 @@ static long sim_recv(wr_net *n, int h, void *buf, size_t len) {
     return WR_ENOTCONN; /* a listener */
   if (e->eagain_recv) {
     e->eagain_recv--;
+    s->moves++;
     return WR_EAGAIN;
   }
   sdir *d = &c->d[1 - x];
@@ -1051,11 +1059,8 @@ static long sim_recv(wr_net *n, int h, void *buf, size_t len) {
   /* Nothing to read: the order of tcp_recvmsg's checks. */
   if (e->done)
     return 0;
-  if (e->err) {
-    int err = e->err;
-    e->err = 0;
-    return err;
-  }
+  if (e->err)
+    return take_err(s, e);
   if (e->shut & RCV_SHUT)
     return 0;
   if (e->state == ST_CLOSED)
@@ -1186,11 +1191,9 @@ static int sim_sockerr(wr_net *n, int h) {
   sconn *c;
   int x;
   sep *e = ep_of(s, h, &c, &x);
-  if (!e)
+  if (!e || !e->err)
     return 0;
-  int err = e->err;
-  e->err = 0;
-  return err;
+  return take_err(s, e);
 }
 
 /* tcp_poll's mask. */
@@ -1243,6 +1246,7 @@ static int collect(wr_simnet *s, wr_net_event *evs, int max) {
   if (f) {
     memmove(s->fired, s->fired + f, (s->nfired - f) * sizeof *s->fired);
     s->nfired -= f;
+    s->moves++; /* a timer is reported once */
   }
   int keep = 0;
   for (int i = 0; i < s->ncand; i++) {
@@ -1264,6 +1268,22 @@ static int collect(wr_simnet *s, wr_net_event *evs, int max) {
   return k;
 }
 
+/* k ready events found: one more spin when nothing moved since the last
+ * poll that found some at this instant. Ready events are level-triggered
+ * and time moves only when none is ready, so a caller that serves none of
+ * them and changes nothing would get the same answer for ever. */
+static int spin_check(wr_simnet *s, int k) {
+  if (s->moves == s->spin_moves && s->now == s->spin_now) {
+    if (++s->spins >= WR_SIMNET_SPIN_MAX)
+      return WR_LIVELOCK;
+  } else {
+    s->spins = 0;
+  }
+  s->spin_moves = s->moves;
+  s->spin_now = s->now;
+  return k;
+}
+
 /* An empty event queue is a quiet network: every timer, segment, SYN and
  * retry is an event, so only a call from the user can make another. */
 static int sim_poll(wr_net *n, wr_net_event *evs, int max, wr_time deadline,
@@ -1272,7 +1292,7 @@ static int sim_poll(wr_net *n, wr_net_event *evs, int max, wr_time deadline,
   for (;;) {
     int k = collect(s, evs, max);
     if (k)
-      return k;
+      return spin_check(s, k);
     if (!s->nev || s->ev[0].at > deadline) {
       if (!s->nev)
         *flags |= WR_POLL_QUIET;
@@ -1309,6 +1329,7 @@ static int sim_timer_cancel(wr_net *n, uint64_t id) {
   if (id == 0 || id > s->ntimers || s->tstate[id - 1] != 1)
     return WR_ENOENT;
   s->tstate[id - 1] = 2;
+  s->moves++;
   return 0;
 }
 

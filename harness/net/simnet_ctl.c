@@ -16,6 +16,7 @@ static int conn_get(wr_net *n, int h, sconn **c, int *side) {
   hent *e = wr_sim_hent_(sim_of(n), h);
   if (!e || !e->c || !wr_net_slot_(n, h))
     return WR_EINVAL;
+  sim_of(n)->moves++; /* a control call may change what polls see */
   *c = e->c;
   if (side)
     *side = e->side;
@@ -316,6 +317,7 @@ int wr_simnet_fault_refuse(wr_net *n, int lh, int count) {
   if (!e || !e->l)
     return WR_EINVAL;
   e->l->refuse = count;
+  sim_of(n)->moves++;
   return 0;
 }
 

@@ -163,6 +163,15 @@ typedef struct wr_simnet {
   wr_trace_rec *tr;
   size_t ntr, trcap;
 
+  /* The spin guard (sim_poll, WR_SIMNET_SPIN_MAX). `moves` counts every
+   * change a caller could see: an event scheduled or stepped, a trace
+   * record, a readiness candidate touched, an error or a fault count
+   * consumed, a control call. A poll that finds ready events at the
+   * instant of the previous one with no move between is one more spin. */
+  uint64_t moves, spin_moves;
+  wr_time spin_now;
+  uint32_t spins;
+
   /* The packet hook (wr_simnet_packet_hook): every segment as it would
    * appear on the wire, for exporters such as wirerig::capture's pcap
    * writer. NULL when nobody listens, so the engine skips the work. */

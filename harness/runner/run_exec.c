@@ -212,6 +212,14 @@ static int check_bounds(run_rt *rt, const wr_scn_step *st) {
                                   : "; raise the limit (ulimit -n) or open "
                                     "fewer connections at once");
       return bound(rt, st, WR_RUN_BOUND_SYSTEM, msg);
+    case WR_SOCK_LIMIT_LIVELOCK:
+      snprintf(msg, sizeof msg,
+               "livelock in the harness at this step: its event loop found "
+               "the same ready sockets %u times at %.3f ms of simulated "
+               "time and served none; a wirerig bug, not a verdict on the "
+               "scenario: please report it with this file and seed",
+               WR_SIMNET_SPIN_MAX, (double)wr_net_now(rt->net) / 1e6);
+      return bound(rt, st, WR_RUN_BOUND_LIVELOCK, msg);
     default:
       break;
     }

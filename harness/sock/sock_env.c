@@ -43,6 +43,8 @@ static int hit_error(const wr_sock_limit_hit *hit) {
     return WR_TIMEOUT;
   case WR_SOCK_LIMIT_SYSTEM:
     return hit->err;
+  case WR_SOCK_LIMIT_LIVELOCK:
+    return WR_LIVELOCK;
   default:
     return WR_ENOMEM;
   }
@@ -142,6 +144,10 @@ static void on_event(wr_sockenv *env, const wr_net_event *ev) {
 static int pump(wr_sockenv *env, wr_time deadline, uint32_t *flags) {
   wr_net_event evs[64];
   int k = wr_net_poll_flags(env->net, evs, 64, deadline, flags);
+  if (k == WR_LIVELOCK) {
+    wr_sock_limit_hit h = {.kind = WR_SOCK_LIMIT_LIVELOCK};
+    return wr_sock_limit_met_(env, &h);
+  }
   for (int i = 0; i < k; i++)
     on_event(env, &evs[i]);
   return k;

@@ -9,7 +9,11 @@
 /* WR_SOCK_PLANTED_ONCE_STAYS plants a mistake (active once never spent)
  * in a copy of this library built for tests/test_statefuzz_planted.c
  * alone: the stateful fuzzer's regression writer is tested on a real
- * model finding. The library itself is never built with it. */
+ * model finding. WR_SOCK_PLANTED_EOF_UNSEEN plants another (an end of
+ * stream read and ignored, so the socket stays ready for ever) for
+ * tests/test_sock_livelock.c: the transport's spin guard must end such a
+ * run with an error, not let it hang. The library itself is never built
+ * with either. */
 
 /* Memory the harness could not get for the driver buffer or a packet is
  * the harness's failure, not an answer gen_tcp gave: the limit ends the
@@ -364,7 +368,11 @@ void wr_sock_input_(wr_sock *s, uint32_t events) {
     }
     if (n == WR_ENOMEM)
       return; /* the harness's limit, met (out_of_memory): no end of stream */
+#ifndef WR_SOCK_PLANTED_EOF_UNSEEN
     if (n <= 0)
+#else
+    if (n < 0)
+#endif
       saw_end(s, n);
     wr_sock_deliver_(s);
     if (n <= 0 || s->port_closed || s->h < 0 || s->rx.error ||

@@ -96,6 +96,12 @@ static int failed(const urun *u) { return u->t.out->failed; }
 static void pump(urun *u) {
   const wr_sf_server *v = u->srv;
   wr_msg m;
+  wr_sock_limit_hit hit;
+  if (!failed(u) && wr_sockenv_limit_hit(u->env, &hit) &&
+      hit.kind == WR_SOCK_LIMIT_LIVELOCK)
+    wr_sf_fail(&u->t,
+               "livelock in wirerig's event loop: ready sockets served by "
+               "none (a wirerig bug, not your server's; please report it)");
   while (!failed(u) && wr_mailbox_take(u->smb, &m) == 0) {
     int rc = 0;
     u->events = 1;

@@ -40,7 +40,8 @@ extern "C" {
   X(EMFILE, "emfile", "too many open files in this process")                   \
   X(ENFILE, "enfile", "too many open files in the system")                     \
   X(NOT_OWNER, "not_owner", "the calling process does not own the socket")     \
-  X(KILLED, "killed", "the waiting process was killed")
+  X(KILLED, "killed", "the waiting process was killed")                        \
+  X(LIVELOCK, "livelock", "the event loop spun: ready events, nothing changed")
 
 /* Positions in the table; the codes are their negations, -1 onwards. */
 enum wr_err_index_ {

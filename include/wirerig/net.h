@@ -421,7 +421,10 @@ static inline int wr_net_watch(wr_net *n, int h, uint32_t interest) {
  * the simulation: virtual time jumps to the next event; when nothing is
  * left to happen it returns 0 at once (the network is quiet), the clock
  * moved to a finite deadline. *flags (may be NULL) gets WR_POLL_QUIET
- * when the 0 means that nothing can happen any more. */
+ * when the 0 means that nothing can happen any more. WR_LIVELOCK (simnet):
+ * the caller has polled WR_SIMNET_SPIN_MAX times in a row at one instant,
+ * each time finding ready events and changing nothing before the next
+ * poll; virtual time cannot move on, so the caller would spin for ever. */
 static inline int wr_net_poll_flags(wr_net *n, wr_net_event *evs, int max,
                                     wr_time deadline, uint32_t *flags) {
   uint32_t f = 0;

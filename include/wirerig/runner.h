@@ -133,7 +133,8 @@ enum {
   WR_RUN_BOUND_MAILBOX,   /* max_mailbox */
   WR_RUN_BOUND_QUEUE,     /* max_queue */
   WR_RUN_BOUND_TIMEOUT,   /* timeout_s */
-  WR_RUN_BOUND_SYSTEM     /* the system's: out of descriptors or memory */
+  WR_RUN_BOUND_SYSTEM,    /* the system's: out of descriptors or memory */
+  WR_RUN_BOUND_LIVELOCK   /* the harness's event loop spun (a wirerig bug) */
 };
 
 typedef struct wr_run_params {

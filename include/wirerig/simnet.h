@@ -33,6 +33,13 @@ extern "C" {
  * the caps of SO_SNDBUF / SO_RCVBUF (wr_net_set_sockopt). */
 #define WR_SIMNET_WMEM_MAX 212992u
 #define WR_SIMNET_RMEM_MAX 212992u
+/* Polls in a row that find ready events at one instant while nothing
+ * changes between them, before wr_net_poll answers WR_LIVELOCK. Ready
+ * events that are never served keep simulated time still for ever (a bug
+ * of the caller: wirerig's socket layer or code on the transport); with
+ * this bound the run ends with an error instead of hanging. Legitimate
+ * loops change something on every pass, so the count never nears it. */
+#define WR_SIMNET_SPIN_MAX (1u << 20)
 
 typedef struct wr_simnet_config {
   uint64_t seed;

@@ -123,7 +123,12 @@ typedef enum wr_sock_limit_kind {
    * memory (WR_ENOMEM) where the environment needed one. gen_tcp would
    * return the same atom, but what it says is about the machine running
    * the test, not about the code under test. */
-  WR_SOCK_LIMIT_SYSTEM
+  WR_SOCK_LIMIT_SYSTEM,
+  /* Not a limit either: the transport said the event loop spun
+   * (WR_LIVELOCK, wr_net_poll), ready events that no socket served. A bug
+   * of the socket layer, never of the code under test; the run cannot go
+   * on, so it ends here rather than hang. */
+  WR_SOCK_LIMIT_LIVELOCK
 } wr_sock_limit_kind;
 
 /* The first limit met: which, where, and the size it had reached. */
