@@ -794,6 +794,26 @@ static void test_timers(void **state) {
   wr_net_destroy(n);
 }
 
+/* wr_simnet_run takes the events due at or before `until`: one due at
+ * exactly `until` is processed, one a nanosecond later is not. */
+static void test_run_until_boundary(void **state) {
+  (void)state;
+  wr_net *n = mk("latency:1ms", NULL, 0, 0);
+  pair p = connect_pair(n);
+  wr_time t0 = wr_net_now(n);
+  assert_true(sends(n, p.c, "ab") == 2);
+  assert_int_equal(wr_simnet_run(n, t0 + WR_NS_PER_MS - 1), 0);
+  assert_int_equal(wr_net_now(n), t0 + WR_NS_PER_MS - 1);
+  char b[4];
+  assert_int_equal(wr_net_recv(n, p.s, b, sizeof b), WR_EAGAIN);
+  assert_int_equal(wr_simnet_run(n, t0 + WR_NS_PER_MS), 1);
+  assert_int_equal(wr_net_recv(n, p.s, b, sizeof b), 2);
+  uint64_t id;
+  assert_int_equal(wr_net_timer_start(n, t0 + 5 * WR_NS_PER_MS, &id), 0);
+  assert_int_equal(wr_simnet_run(n, t0 + 5 * WR_NS_PER_MS), 1);
+  wr_net_destroy(n);
+}
+
 /* Polls until it gets something other than ready events; returns that
  * and counts the polls. `act` runs between polls (may be NULL). */
 static int poll_until_not_ready(wr_net *n, long *polls,
@@ -969,6 +989,7 @@ int main(void) {
       cmocka_unit_test(test_sendv_one_write),
       cmocka_unit_test(test_sendv_short_and_eagain),
       cmocka_unit_test(test_timers),
+      cmocka_unit_test(test_run_until_boundary),
       cmocka_unit_test(test_spin_guard),
       cmocka_unit_test(test_independent_networks),
       cmocka_unit_test(test_addr_parse),
