@@ -105,6 +105,35 @@ static void test_built_as_parsed(void **state) {
   }
 }
 
+/* Loopback cases keep nodelay true: the endpoint lines end with it and no
+ * setopts turns it off (Nagle would hold small writes past the settling
+ * wait, fuzz/corpus/stateful_loopback/crash-fe33bb7c...); sim cases keep
+ * whatever the input says. */
+static void test_loopback_nodelay(void **state) {
+  (void)state;
+  uint32_t s = 99;
+  uint8_t buf[400];
+  int sim_false = 0;
+  for (int i = 0; i < 2000; i++) {
+    size_t n = random_input(buf, sizeof buf, &s);
+    wr_sf_decode_opts lo = {.loopback = 1};
+    wr_sf_case c;
+    assert_int_equal(wr_sf_decode(buf, n, &lo, &c), 0);
+    assert_null(strstr(c.text, "nodelay=false"));
+    const char *l2 = strchr(c.text, '\n');
+    assert_non_null(l2);
+    const char *l3 = strchr(l2 + 1, '\n');
+    assert_non_null(l3);
+    assert_memory_equal(l2 - 13, " nodelay=true", 13);
+    assert_memory_equal(l3 - 13, " nodelay=true", 13);
+    wr_sf_case_free(&c);
+    assert_int_equal(wr_sf_decode(buf, n, NULL, &c), 0);
+    sim_false += strstr(c.text, "nodelay=false") != NULL;
+    wr_sf_case_free(&c);
+  }
+  assert_true(sim_false > 0);
+}
+
 static char *decode_text(const uint8_t *b, size_t n, wr_sf_case *c) {
   assert_int_equal(wr_sf_decode(b, n, NULL, c), 0);
   return c->text;
@@ -405,6 +434,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_decode_total),
       cmocka_unit_test(test_built_as_parsed),
+      cmocka_unit_test(test_loopback_nodelay),
       cmocka_unit_test(test_roundtrip),
       cmocka_unit_test(test_encode_scenarios),
       cmocka_unit_test(test_mutator),

@@ -96,8 +96,9 @@ static unsigned next(rd *r) { return r->i < r->n ? r->p[r->i++] : (r->i++, 0); }
 /* Steps: listen, connect, and per operation its step and (loopback) the
  * settling wait. */
 #define SF_MAX_STEPS (2 + 2 * WR_SF_MAX_OPS)
-/* Options: packet_size and up to 3 per endpoint, up to 2 per setopts. */
-#define SF_MAX_OPTS (2 * 4 + 2 * WR_SF_MAX_OPS)
+/* Options: packet_size, up to 3 and (loopback) nodelay per endpoint, up to
+ * 2 per setopts. */
+#define SF_MAX_OPTS (2 * 5 + 2 * WR_SF_MAX_OPS)
 /* A send's bytes: the data, a 4-byte header or a line's delimiter. */
 #define SF_MAX_FRAME (WR_SF_MAX_DATA + 4)
 
@@ -202,17 +203,28 @@ static size_t add_opts(sf_ast *a, const wr_sf_buf *b, size_t at) {
 
 /* One option; on listen, line_delimiter (which gen_tcp:listen refuses,
  * and so does the parser) reads as packet=line. */
-static void opt(rd *r, wr_sf_buf *b, int listen, sf_ast *a) {
+/* Loopback cases keep nodelay true (the endpoints say it last, and a
+ * setopts of nodelay sets it true): simnet cuts segments as TCP_NODELAY
+ * does, while Linux with Nagle holds a small write until the previous one
+ * is acknowledged -- with delayed ACKs, tens of milliseconds, past the
+ * settling wait. stateful_loopback found that: two 1-byte sends 5 ms
+ * apart arrived in one segment on loopback, so a raw active socket got
+ * one message where simnet gave two (fuzz/corpus/stateful_loopback/
+ * crash-fe33bb7c...). */
+static void opt(rd *r, wr_sf_buf *b, int listen, sf_ast *a, int lo) {
   const wr_sf_opt_kind *k = &wr_sf_opts_[next(r) % wr_sf_nopts_];
   size_t at = b->len;
   if (listen && !strcmp(k->name, "line_delimiter")) {
     next(r);
     puts_(b, " packet=line");
   } else {
+    const char *v = k->v[next(r) % k->nv];
+    if (lo && !strcmp(k->name, "nodelay"))
+      v = "true";
     puts_(b, " ");
     puts_(b, k->name);
     puts_(b, "=");
-    puts_(b, k->v[next(r) % k->nv]);
+    puts_(b, v);
   }
   add_opts(a, b, at);
 }
@@ -327,7 +339,7 @@ static int one_op(rd *r, wr_sf_buf *b, const wr_sf_decode_opts *o, sf_ast *a) {
     puts_(b, " setopts");
     size_t first = a ? a->nopts : 0;
     for (unsigned i = 0; i < k; i++)
-      opt(r, b, 0, a);
+      opt(r, b, 0, a, lo);
     puts_(b, "\n");
     if (a) {
       wr_scn_step *st = step_new(a, WR_SCN_SETOPTS, ep);
@@ -486,7 +498,7 @@ void wr_sf_split(const uint8_t *data, size_t len, wr_sf_layout *out) {
   for (int side = 0; side < 2; side++) {
     unsigned k = next(&r) % 4;
     for (unsigned i = 0; i < k; i++)
-      opt(&r, &b, side == 0, NULL);
+      opt(&r, &b, side == 0, NULL, 0);
   }
   out->header = r.i < len ? r.i : len;
   while (r.i < len && out->nops < WR_SF_MAX_OPS) {
@@ -519,7 +531,7 @@ static void ast_init(sf_ast *a) {
 }
 
 /* `s listen ...` (side 0) or `c connect s ...` (side 1) and its options. */
-static void endpoint_line(rd *r, wr_sf_buf *b, sf_ast *a, int side) {
+static void endpoint_line(rd *r, wr_sf_buf *b, sf_ast *a, int side, int lo) {
   unsigned k = next(r) % 4;
   size_t first = a->nopts;
   puts_(b, side ? "c connect s" : "s listen");
@@ -527,7 +539,12 @@ static void endpoint_line(rd *r, wr_sf_buf *b, sf_ast *a, int side) {
   puts_(b, SF_PACKET_SIZE);
   add_opts(a, b, at);
   for (unsigned i = 0; i < k; i++)
-    opt(r, b, side == 0, a);
+    opt(r, b, side == 0, a, lo);
+  if (lo) {
+    at = b->len;
+    puts_(b, " nodelay=true"); /* last: it wins (see opt) */
+    add_opts(a, b, at);
+  }
   puts_(b, "\n");
   a->line = (uint32_t)side + 1;
   wr_scn_step *st =
@@ -557,8 +574,8 @@ int wr_sf_decode(const uint8_t *data, size_t len, const wr_sf_decode_opts *o,
     out->rerun = h % o->rerun_every == 0;
   }
   out->seed = (uint64_t)next(&r) + 1;
-  endpoint_line(&r, &b, a, 0);
-  endpoint_line(&r, &b, a, 1);
+  endpoint_line(&r, &b, a, 0, lo);
+  endpoint_line(&r, &b, a, 1, lo);
   a->line = 3;
   while (r.i < len && out->nops < WR_SF_MAX_OPS) {
     out->sim_only |= one_op(&r, &b, o, a);
