@@ -202,8 +202,9 @@ static size_t add_opts(sf_ast *a, const wr_sf_buf *b, size_t at) {
 }
 
 /* One option; on listen, line_delimiter (which gen_tcp:listen refuses,
- * and so does the parser) reads as packet=line. */
-/* Loopback cases keep nodelay true (the endpoints say it last, and a
+ * and so does the parser) reads as packet=line.
+ *
+ * Loopback cases keep nodelay true (the endpoints say it last, and a
  * setopts of nodelay sets it true): simnet cuts segments as TCP_NODELAY
  * does, while Linux with Nagle holds a small write until the previous one
  * is acknowledged -- with delayed ACKs, tens of milliseconds, past the
