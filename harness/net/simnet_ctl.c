@@ -16,7 +16,9 @@ static int conn_get(wr_net *n, int h, sconn **c, int *side) {
   hent *e = wr_sim_hent_(sim_of(n), h);
   if (!e || !e->c || !wr_net_slot_(n, h))
     return WR_EINVAL;
-  sim_of(n)->moves++; /* a control call may change what polls see */
+  /* A control call may change what polls see. Getters count too: a move
+   * too many only delays the spin guard, one too few could trip it. */
+  sim_of(n)->moves++;
   *c = e->c;
   if (side)
     *side = e->side;
