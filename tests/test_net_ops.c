@@ -47,8 +47,10 @@ static long f_sendv(wr_net *n, int h, const wr_iovec *iov, int cnt) {
   (void)n, (void)h, (void)iov, (void)cnt;
   return WR_EAGAIN;
 }
+static int f_recvs; /* calls of f_recv */
 static long f_recv(wr_net *n, int h, void *buf, size_t len) {
   (void)n, (void)h, (void)buf, (void)len;
+  f_recvs++;
   return WR_EAGAIN;
 }
 static int f_shutdown(wr_net *n, int h, int how) {
@@ -176,6 +178,13 @@ static void test_fake_lacks_every_optional_operation(void **state) {
   expect_all_enotsup(n, c);
   expect_all_enotsup(n, 99);
   expect_all_enotsup(n, -1);
+  /* The one optional operation with a fallback: a plain recv. */
+  char buf[4];
+  int before = f_recvs;
+  assert_int_equal(wr_net_recv_arrived(n, c, buf, sizeof buf), WR_EAGAIN);
+  assert_int_equal(f_recvs, before + 1);
+  assert_int_equal(wr_net_recv_arrived(n, 99, buf, sizeof buf), WR_EBADF);
+  assert_int_equal(f_recvs, before + 1);
   wr_net_destroy(n);
 }
 

@@ -912,6 +912,100 @@ static void test_spin_guard(void **state) {
   wr_net_destroy(n);
 }
 
+/* Polls until the server end is readable: the first segment has arrived
+ * and the others of the same instant are still in flight. */
+static void poll_first(pair *p) {
+  wr_net_event ev[4];
+  assert_int_equal(wr_net_watch(p->n, p->s, WR_EV_IN), 0);
+  assert_int_equal(wr_net_poll(p->n, ev, 4, WR_TIME_NEVER), 1);
+  assert_int_equal(ev[0].handle, p->s);
+}
+
+/* wr_net_recv_arrived takes the segments arriving now that are the next
+ * events, each with its trace record; never a FIN, a later segment, one
+ * behind another event, one a stall holds or a fault waits for. */
+static void test_recv_arrived(void **state) {
+  (void)state;
+  char buf[16];
+  wr_net *n = mk(NULL, NULL, 0, 0);
+  pair p = connect_pair(n);
+  sends(n, p.c, "ab");
+  sends(n, p.c, "cd");
+  sends(n, p.c, "ef");
+  poll_first(&p);
+  assert_int_equal(wr_net_recv(n, p.s, buf, sizeof buf), 2); /* one step */
+  assert_int_equal(wr_net_recv_arrived(n, p.s, buf, sizeof buf), 4);
+  assert_memory_equal(buf, "cdef", 4);
+  assert_int_equal(trace_count(n, WR_TR_SEGMENT, 0), 3);
+  assert_int_equal(wr_simnet_pending(n), 0);
+  /* No more than asked for: a segment is stepped only while short. */
+  sends(n, p.c, "gh");
+  sends(n, p.c, "ij");
+  sends(n, p.c, "kl");
+  poll_first(&p);
+  assert_int_equal(wr_net_recv_arrived(n, p.s, buf, 3), 3);
+  assert_memory_equal(buf, "ghi", 3);
+  assert_int_equal(wr_simnet_pending(n), 1);
+  assert_int_equal(wr_net_recv_arrived(n, p.s, buf, sizeof buf), 3);
+  /* The FIN stays an event of its own. */
+  sends(n, p.c, "mn");
+  assert_int_equal(wr_net_shutdown(n, p.c, WR_SHUT_WR), 0);
+  poll_first(&p);
+  assert_int_equal(wr_net_recv_arrived(n, p.s, buf, sizeof buf), 2);
+  assert_int_equal(wr_net_recv_arrived(n, p.s, buf, sizeof buf), WR_EAGAIN);
+  assert_int_equal(wr_simnet_pending(n), 1);
+  wr_net_destroy(n);
+
+  /* The other direction's segment due first keeps its place. */
+  n = mk(NULL, NULL, 0, 0);
+  p = connect_pair(n);
+  sends(n, p.c, "ab");
+  sends(n, p.s, "xy");
+  sends(n, p.c, "cd");
+  poll_first(&p);
+  assert_int_equal(wr_net_recv_arrived(n, p.s, buf, sizeof buf), 2);
+  wr_net_destroy(n);
+
+  /* A timer due first keeps its place; so does a stall. */
+  n = mk(NULL, NULL, 0, 0);
+  p = connect_pair(n);
+  sends(n, p.c, "ab");
+  sends(n, p.c, "cd");
+  uint64_t tid;
+  assert_int_equal(wr_net_timer_start(n, wr_net_now(n), &tid), 0);
+  poll_first(&p);
+  assert_int_equal(wr_net_recv_arrived(n, p.s, buf, sizeof buf), 2);
+  wr_simnet_run(n, WR_TIME_NEVER);
+  assert_int_equal(wr_net_recv_arrived(n, p.s, buf, sizeof buf), 2);
+  wr_net_destroy(n);
+  n = mk(NULL, NULL, 0, 0);
+  p = connect_pair(n);
+  sends(n, p.c, "ef");
+  sends(n, p.c, "gh");
+  poll_first(&p);
+  assert_int_equal(wr_simnet_stall(n, p.c, wr_net_now(n) + WR_NS_PER_MS), 0);
+  assert_int_equal(wr_net_recv_arrived(n, p.s, buf, sizeof buf), 2);
+  wr_net_destroy(n);
+
+  /* Segments arriving later (bandwidth spaces them) wait for the poll. */
+  n = mk("fixed:2 bandwidth:1MB/s", NULL, 0, 0);
+  p = connect_pair(n);
+  sends(n, p.c, "abcdef");
+  poll_first(&p);
+  assert_int_equal(wr_net_recv_arrived(n, p.s, buf, sizeof buf), 2);
+  wr_net_destroy(n);
+
+  /* A reset waiting for a byte count is the fault's own step. */
+  n = mk(NULL, NULL, 0, 0);
+  p = connect_pair(n);
+  assert_int_equal(wr_simnet_fault_reset_after(n, p.c, 4), 0);
+  sends(n, p.c, "ab");
+  sends(n, p.c, "cd");
+  poll_first(&p);
+  assert_int_equal(wr_net_recv_arrived(n, p.s, buf, sizeof buf), 2);
+  wr_net_destroy(n);
+}
+
 /* Two networks interleaved step by step give the same traces as each run
  * alone: no state is shared. */
 static void test_independent_networks(void **state) {
@@ -991,6 +1085,7 @@ int main(void) {
       cmocka_unit_test(test_timers),
       cmocka_unit_test(test_run_until_boundary),
       cmocka_unit_test(test_spin_guard),
+      cmocka_unit_test(test_recv_arrived),
       cmocka_unit_test(test_independent_networks),
       cmocka_unit_test(test_addr_parse),
   };

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "sock/sockfix.h"
+#include "wirerig/simnet.h"
 #include "testutil.h"
 
 #define P "active=false"
@@ -516,6 +517,41 @@ static void test_big_packets_kept(void **st) {
   }
 }
 
+/* Reads on simnet, counted in the trace: three sends at one instant. */
+static int reads_of_three_sends(const char *sopts, const char *expect) {
+  sx x;
+  sx_open(&x, &sx_variants[0], "packet=2 active=false", sopts);
+  wr_simnet_trace_keep(x.net, 1);
+  SX_SEND(x.c, "a");
+  SX_SEND(x.c, "b");
+  SX_SEND(x.c, "c");
+  SX_EQ(sx_msgs(&x, x.ms, expect), expect);
+  uint32_t conn;
+  int side;
+  TU_CHECK(wr_net_conn_id(x.net, wr_sock_handle(x.s), &conn, &side) == 0, "conn id");
+  int reads = 0;
+  for (size_t i = 0; i < wr_simnet_trace_count(x.net); i++) {
+    const wr_trace_rec *r = wr_simnet_trace_get(x.net, i);
+    reads += r->kind == WR_TR_READ && r->conn == conn && r->dir == 0;
+  }
+  sx_close(&x);
+  return reads;
+}
+
+/* An active true socket with a framed packet type takes every segment
+ * arriving at the instant in one read (wr_net_recv_arrived); a raw one
+ * reads each segment, since there a segment is a message. */
+static void test_framed_read_takes_arrivals(void **st) {
+  (void)st;
+  int framed = reads_of_three_sends("packet=2 active=true",
+                                    "tcp \"a\"; tcp \"b\"; tcp \"c\"");
+  TU_CHECK(framed == 1, "packet 2: %d reads", framed);
+  int raw = reads_of_three_sends("active=true", "tcp \"\\x00\\x01a\"; "
+                                                "tcp \"\\x00\\x01b\"; "
+                                                "tcp \"\\x00\\x01c\"");
+  TU_CHECK(raw == 3, "raw: %d reads", raw);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_active_once),
@@ -540,6 +576,7 @@ int main(void) {
       cmocka_unit_test(test_once_fin),
       cmocka_unit_test(test_header_types_grow_buffer),
       cmocka_unit_test(test_big_packets_kept),
+      cmocka_unit_test(test_framed_read_takes_arrivals),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1032,7 +1032,25 @@ static long sim_sendv(wr_net *n, int h, const wr_iovec *iov, int iovcnt) {
   return (long)take;
 }
 
-static long sim_recv(wr_net *n, int h, void *buf, size_t len) {
+/* Is the next event of the network a plain data segment of d arriving
+ * now, one whose delivery changes nothing but what d's receiver can read
+ * and its sender can write? Not a FIN or RST, not one a fault waits for,
+ * not one the receiver refuses. (A stall or a drop needs no check:
+ * dir_deliver holds or loses the segment, as a poll's step would.) */
+static int plain_arrival_next(const wr_simnet *s, sdir *d) {
+  if (!s->nev || s->ev[0].at != s->now || s->ev[0].kind != EV_DIR ||
+      s->ev[0].p != d || !d->qlen)
+    return 0;
+  const sconn *c = d->conn;
+  const sep *r = &c->ep[1 - d->idx];
+  return !(segq_head(d)->flags & (SEG_FIN | SEG_RST)) &&
+         d->reset_after == UINT64_MAX &&
+         (r->state == ST_ESTABLISHED ||
+          ((r->state == ST_FIN_WAIT1 || r->state == ST_FIN_WAIT2) &&
+           !(r->shut & RCV_SHUT)));
+}
+
+static long recv_from(wr_net *n, int h, void *buf, size_t len, int arrived) {
   wr_simnet *s = sim_of(n);
   sconn *c;
   int x;
@@ -1045,6 +1063,11 @@ static long sim_recv(wr_net *n, int h, void *buf, size_t len) {
     return WR_EAGAIN;
   }
   sdir *d = &c->d[1 - x];
+  /* wr_net_recv_arrived: the segments that arrive at this instant and
+   * are next in the event order are delivered before the read, as the
+   * steps that poll would take next; each keeps its trace record. */
+  while (arrived && d->dlv - d->rd < len && plain_arrival_next(s, d))
+    wr_simnet_step(n);
   uint64_t avail = d->dlv - d->rd;
   if (avail && len) {
     uint64_t take = avail < len ? avail : len;
@@ -1066,6 +1089,14 @@ static long sim_recv(wr_net *n, int h, void *buf, size_t len) {
   if (e->state == ST_CLOSED)
     return WR_ENOTCONN;
   return WR_EAGAIN;
+}
+
+static long sim_recv(wr_net *n, int h, void *buf, size_t len) {
+  return recv_from(n, h, buf, len, 0);
+}
+
+static long sim_recv_arrived(wr_net *n, int h, void *buf, size_t len) {
+  return recv_from(n, h, buf, len, 1);
 }
 
 static int sim_shutdown(wr_net *n, int h, int how) {
@@ -1410,6 +1441,7 @@ static const wr_net_ops simnet_ops = {
     .get_sockopt = wr_sim_get_sockopt_,
     .conn_id = wr_simnet_conn_id,
     .queued = wr_sim_queued_,
+    .recv_arrived = sim_recv_arrived,
 };
 
 int wr_simnet_is(const wr_net *n) { return n && n->ops == &simnet_ops; }

@@ -68,7 +68,15 @@ static long read_ahead(wr_sock *s, size_t *asked) {
   if (room > WR_SOCK_READ_AHEAD)
     room = WR_SOCK_READ_AHEAD;
   *asked = room;
-  long n = wr_net_recv(s->env->net, s->h, s->rx.buf + s->rx.end, room);
+  /* A framed packet is the same whichever segments brought its bytes, so
+   * the read may take every segment arriving now in one go (the main cost
+   * of small frames on simnet was a poll and a read per segment). Raw
+   * data is delivered as read: there the segments are what a user cuts
+   * the stream into to see partial reads, and each stays a read. */
+  uint8_t *dst = s->rx.buf + s->rx.end;
+  long n = s->rx.type == WR_PACKET_RAW
+               ? wr_net_recv(s->env->net, s->h, dst, room)
+               : wr_net_recv_arrived(s->env->net, s->h, dst, room);
   if (n > 0)
     wr_stream_commit(&s->rx, (size_t)n);
   return n;

@@ -138,8 +138,9 @@ enum {
 /* Version 2: `send` became `sendv` (wr_net_send is a one-piece sendv).
  * Version 3: `poll` reports flags (WR_POLL_QUIET), and the optional
  * operations at the end of the table.
- * Version 4: the optional set_sockopt / get_sockopt. */
-#define WR_NET_OPS_VERSION 4u
+ * Version 4: the optional set_sockopt / get_sockopt.
+ * Version 5: the optional recv_arrived. */
+#define WR_NET_OPS_VERSION 5u
 
 /* Options of the kernel's socket under a gen_tcp socket, with the values
  * setsockopt takes (wr_net_set_sockopt). */
@@ -196,6 +197,7 @@ typedef struct wr_net_ops {
   int (*queued)(wr_net *n, int h, size_t *bytes);
   int (*set_sockopt)(wr_net *n, int h, wr_net_sockopt opt, int value);
   int (*get_sockopt)(wr_net *n, int h, wr_net_sockopt opt, int *value);
+  long (*recv_arrived)(wr_net *n, int h, void *buf, size_t len);
 } wr_net_ops;
 
 /* The part of every transport the wrappers use. Transports embed it first
@@ -337,6 +339,29 @@ static inline long wr_net_recv(wr_net *n, int h, void *buf, size_t len) {
   if (len > (size_t)INT32_MAX)
     len = (size_t)INT32_MAX;
   return n->ops->recv(n, h, buf, len);
+}
+
+/* wr_net_recv for a reader to whom the boundaries between segments mean
+ * nothing: the transport first lets in the bytes that arrive for h at
+ * this same instant and would be the next events anyway, so one read
+ * takes what one poll per segment would have taken in as many reads. The
+ * same bytes, at the same time; only the read sizes differ. simnet
+ * delivers the plain data segments of h's incoming direction that are
+ * due now and next in its event order (never a FIN, a reset, or one a
+ * stall or fault holds). A transport without the operation (loopback,
+ * whose kernel has everything sent by now) does a plain recv. */
+static inline long wr_net_recv_arrived(wr_net *n, int h, void *buf,
+                                       size_t len) {
+  if (!n->ops->recv_arrived)
+    return wr_net_recv(n, h, buf, len);
+  wr_net_slot *s = wr_net_slot_(n, h);
+  if (!s)
+    return WR_EBADF;
+  if (!buf && len)
+    return WR_EINVAL;
+  if (len > (size_t)INT32_MAX)
+    len = (size_t)INT32_MAX;
+  return n->ops->recv_arrived(n, h, buf, len);
 }
 
 /* shutdown(read / write / both). WR_ENOTCONN unless connected. */
