@@ -10,8 +10,8 @@
 #include <cmocka.h>
 
 #include "sock/sockfix.h"
-#include "wirerig/simnet.h"
 #include "testutil.h"
+#include "wirerig/simnet.h"
 
 #define P "active=false"
 
@@ -528,7 +528,8 @@ static int reads_of_three_sends(const char *sopts, const char *expect) {
   SX_EQ(sx_msgs(&x, x.ms, expect), expect);
   uint32_t conn;
   int side;
-  TU_CHECK(wr_net_conn_id(x.net, wr_sock_handle(x.s), &conn, &side) == 0, "conn id");
+  TU_CHECK(wr_net_conn_id(x.net, wr_sock_handle(x.s), &conn, &side) == 0,
+           "conn id");
   int reads = 0;
   for (size_t i = 0; i < wr_simnet_trace_count(x.net); i++) {
     const wr_trace_rec *r = wr_simnet_trace_get(x.net, i);
