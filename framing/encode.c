@@ -13,25 +13,33 @@ static void put_be(uint8_t *p, uint64_t v, int bytes) {
 
 int wr_encode_header(wr_packet_type type, size_t len, wr_encode_mode mode,
                      uint8_t hdr[4]) {
-  int h;
+  /* gen_tcp never checks: the header is the size modulo 2^(8h). Each
+   * size is written out, not looped over: this runs once per send. */
+  uint64_t v = (uint64_t)len;
+  int strict = mode == WR_ENCODE_STRICT;
   switch (type) {
   case WR_PACKET_1:
-    h = 1;
-    break;
+    if (strict && v >> 8)
+      return WR_EMSGSIZE;
+    hdr[0] = (uint8_t)v;
+    return 1;
   case WR_PACKET_2:
-    h = 2;
-    break;
+    if (strict && v >> 16)
+      return WR_EMSGSIZE;
+    hdr[0] = (uint8_t)(v >> 8);
+    hdr[1] = (uint8_t)v;
+    return 2;
   case WR_PACKET_4:
-    h = 4;
-    break;
+    if (strict && v >> 32)
+      return WR_EMSGSIZE;
+    hdr[0] = (uint8_t)(v >> 24);
+    hdr[1] = (uint8_t)(v >> 16);
+    hdr[2] = (uint8_t)(v >> 8);
+    hdr[3] = (uint8_t)v;
+    return 4;
   default:
     return 0; /* every other type is sent verbatim */
   }
-  /* gen_tcp never checks: the header is the size modulo 2^(8h). */
-  if (mode == WR_ENCODE_STRICT && (uint64_t)len >> (8 * h) != 0)
-    return WR_EMSGSIZE;
-  put_be(hdr, (uint64_t)len, h);
-  return h;
 }
 
 /* Copies header then payload into out as far as cap allows. */

@@ -94,20 +94,29 @@ static size_t at(const wr_mailbox *mb, size_t i) {
   return (mb->head + i) & (mb->cap - 1);
 }
 
+/* Doubles a full ring. Kept out of push so that push, once per message,
+ * stays small enough to be inlined. */
+static int grow(wr_mailbox *mb) {
+  size_t cap = mb->cap ? mb->cap * 2 : 16;
+  wr_msg *p = malloc(cap * sizeof *p);
+  if (!p)
+    return mb->env ? wr_sock_system_(mb->env, WR_ENOMEM) : WR_ENOMEM;
+  for (size_t i = 0; i < mb->len; i++)
+    p[i] = mb->msgs[at(mb, i)];
+  free(mb->msgs);
+  mb->msgs = p;
+  mb->cap = cap;
+  mb->head = 0;
+  return 0;
+}
+
 /* Appends without looking at the limit (a move between mailboxes takes
  * nothing new from the network). */
-static int push(wr_mailbox *mb, const wr_msg *m) {
+static inline int push(wr_mailbox *mb, const wr_msg *m) {
   if (mb->len == mb->cap) {
-    size_t cap = mb->cap ? mb->cap * 2 : 16;
-    wr_msg *p = malloc(cap * sizeof *p);
-    if (!p)
-      return mb->env ? wr_sock_system_(mb->env, WR_ENOMEM) : WR_ENOMEM;
-    for (size_t i = 0; i < mb->len; i++)
-      p[i] = mb->msgs[at(mb, i)];
-    free(mb->msgs);
-    mb->msgs = p;
-    mb->cap = cap;
-    mb->head = 0;
+    int rc = grow(mb);
+    if (rc)
+      return rc;
   }
   mb->msgs[at(mb, mb->len)] = *m;
   mb->len++;

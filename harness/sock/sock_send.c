@@ -181,7 +181,10 @@ int wr_sock_send(wr_sock *s, const void *data, size_t len) {
     return rc;
   if (rc < 0)
     return wr_sock_send_failed_(s, rc, 1);
-  wr_sock_watch_(s);
+  /* Only the queue decides what a send changes in the interest (OUT while
+   * it holds bytes): a write taken whole leaves it as it was. */
+  if (was_queued || s->qlen)
+    wr_sock_watch_(s);
   /* The busy check runs only when the queue already held data. */
   if (was_queued && s->qlen >= s->high)
     s->busy = 1;
