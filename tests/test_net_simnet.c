@@ -927,6 +927,7 @@ static void poll_first(pair *p) {
 static void test_recv_arrived(void **state) {
   (void)state;
   char buf[16];
+  uint64_t tid;
   wr_net *n = mk(NULL, NULL, 0, 0);
   pair p = connect_pair(n);
   sends(n, p.c, "ab");
@@ -966,12 +967,58 @@ static void test_recv_arrived(void **state) {
   assert_int_equal(wr_net_recv_arrived(n, p.s, buf, sizeof buf), 2);
   wr_net_destroy(n);
 
+  /* Taken before any poll: the first from the event queue, then none
+   * while another event is due now. */
+  n = mk(NULL, NULL, 0, 0);
+  p = connect_pair(n);
+  sends(n, p.c, "ab");
+  sends(n, p.c, "cd");
+  sends(n, p.s, "xy");
+  assert_int_equal(wr_net_recv_arrived(n, p.s, buf, sizeof buf), 2);
+  assert_int_equal(wr_simnet_pending(n), 2);
+  wr_simnet_run(n, WR_TIME_NEVER);
+  assert_int_equal(wr_net_recv_arrived(n, p.s, buf, sizeof buf), 2);
+  assert_memory_equal(buf, "cd", 2);
+  /* Nor while a stall holds the direction. */
+  sends(n, p.c, "ef");
+  assert_int_equal(wr_simnet_stall(n, p.c, wr_net_now(n) + WR_NS_PER_MS), 0);
+  assert_int_equal(wr_net_recv_arrived(n, p.s, buf, sizeof buf), WR_EAGAIN);
+  wr_net_destroy(n);
+
+  /* Bytes enough already delivered: nothing more is taken. */
+  n = mk(NULL, NULL, 0, 0);
+  p = connect_pair(n);
+  sends(n, p.c, "ab");
+  sends(n, p.c, "cd");
+  poll_first(&p);
+  assert_int_equal(wr_net_recv_arrived(n, p.s, buf, 2), 2);
+  assert_int_equal(wr_simnet_pending(n), 1);
+  /* A dropped connection's segments are not taken either. */
+  assert_int_equal(wr_simnet_fault_drop(n, p.c), 0);
+  assert_int_equal(wr_net_recv_arrived(n, p.s, buf, sizeof buf), WR_EAGAIN);
+  wr_net_destroy(n);
+
+  /* The first taken from the event queue (a timer, due at the same time
+   * but scheduled before it, made the poll return), the next not, since
+   * it arrives later. */
+  n = mk("latency:1ms", NULL, 0, 0);
+  p = connect_pair(n);
+  wr_time t0 = wr_net_now(n);
+  assert_int_equal(wr_net_timer_start(n, t0 + WR_NS_PER_MS, &tid), 0);
+  sends(n, p.c, "ab");
+  wr_simnet_run(n, t0 + WR_NS_PER_MS / 2);
+  sends(n, p.c, "cd");
+  wr_net_event ev[4];
+  assert_int_equal(wr_net_poll(n, ev, 4, WR_TIME_NEVER), 1);
+  assert_int_equal(ev[0].handle, -1);
+  assert_int_equal(wr_net_recv_arrived(n, p.s, buf, sizeof buf), 2);
+  wr_net_destroy(n);
+
   /* A timer due first keeps its place; so does a stall. */
   n = mk(NULL, NULL, 0, 0);
   p = connect_pair(n);
   sends(n, p.c, "ab");
   sends(n, p.c, "cd");
-  uint64_t tid;
   assert_int_equal(wr_net_timer_start(n, wr_net_now(n), &tid), 0);
   poll_first(&p);
   assert_int_equal(wr_net_recv_arrived(n, p.s, buf, sizeof buf), 2);

@@ -1045,7 +1045,8 @@ static long sim_sendv(wr_net *n, int h, const wr_iovec *iov, int iovcnt) {
 /* Is d's first segment a plain data segment that may arrive now, one
  * whose delivery changes nothing but what d's receiver can read and its
  * sender can write? Not a FIN or RST, not one a stall holds or a fault
- * waits for, not one the receiver refuses. */
+ * waits for, not one the receiver refuses. (A dropped connection has no
+ * segments: wr_simnet_fault_drop empties the queues.) */
 static int plain_arrival(const wr_simnet *s, const sdir *d) {
   if (!d->qlen)
     return 0;
@@ -1053,8 +1054,7 @@ static int plain_arrival(const wr_simnet *s, const sdir *d) {
   const sconn *c = d->conn;
   const sep *r = &c->ep[1 - d->idx];
   return g->at <= s->now && !(g->flags & (SEG_FIN | SEG_RST)) && !d->stalled &&
-         d->stall_until <= s->now && !c->dropped &&
-         d->reset_after == UINT64_MAX &&
+         d->stall_until <= s->now && d->reset_after == UINT64_MAX &&
          (r->state == ST_ESTABLISHED ||
           ((r->state == ST_FIN_WAIT1 || r->state == ST_FIN_WAIT2) &&
            !(r->shut & RCV_SHUT)));
