@@ -126,19 +126,49 @@ static inline int push(wr_mailbox *mb, const wr_msg *m) {
   return 0;
 }
 
-int wr_mailbox_push_(wr_mailbox *mb, const wr_msg *m) {
+/* The mailbox limit (wr_sock_limits): 0 when a message of len bytes from
+ * s may go in, else the limit's error, recorded. */
+static int limit_check(wr_mailbox *mb, wr_sock *s, size_t len) {
   size_t lim = mb->env ? mb->env->limits.mailbox_bytes : 0;
   if (lim && (mb->env->hit.kind != WR_SOCK_LIMIT_NONE ||
-              m->len > lim - (mb->bytes < lim ? mb->bytes : lim))) {
+              len > lim - (mb->bytes < lim ? mb->bytes : lim))) {
     wr_sock_limit_hit h = {.kind = WR_SOCK_LIMIT_MAILBOX,
                            .mailbox = mb,
-                           .sock = m->sock,
+                           .sock = s,
                            .bytes = mb->bytes,
                            .messages = mb->len,
-                           .adding = m->len};
+                           .adding = len};
     return wr_sock_limit_met_(mb->env, &h);
   }
-  return push(mb, m);
+  return 0;
+}
+
+int wr_mailbox_push_(wr_mailbox *mb, const wr_msg *m) {
+  int rc = limit_check(mb, m->sock, m->len);
+  return rc ? rc : push(mb, m);
+}
+
+int wr_mailbox_push_copy_(wr_mailbox *mb, wr_sock *s, const uint8_t *p,
+                          size_t len) {
+  int rc = limit_check(mb, s, len);
+  if (rc)
+    return rc;
+  uint8_t *buf = wr_msgbuf_get_(s->env, len);
+  if (!buf)
+    return WR_ENOMEM;
+  if (mb->len == mb->cap && (rc = grow(mb)) != 0) {
+    msgbuf_put(s->env, buf);
+    return rc;
+  }
+  if (len)
+    memcpy(buf, p, len);
+  mb->msgs[at(mb, mb->len)] =
+      (wr_msg){.kind = WR_MSG_TCP, .sock = s, .data = buf, .len = len};
+  mb->len++;
+  mb->bytes += len;
+  if (mb->len > mb->peak)
+    mb->peak = mb->len;
+  return 0;
 }
 
 int wr_mailbox_take(wr_mailbox *mb, wr_msg *out) {

@@ -313,18 +313,10 @@ void wr_sock_close_port_(wr_sock *s, int abort) {
 
 int wr_sock_post_(wr_sock *s, wr_msg_kind kind, int reason, const uint8_t *p,
                   size_t len) {
+  if (kind == WR_MSG_TCP)
+    return wr_mailbox_push_copy_(s->owner, s, p, len);
   wr_msg m = {.kind = kind, .reason = reason, .sock = s, .len = len};
-  if (kind == WR_MSG_TCP) {
-    m.data = wr_msgbuf_get_(s->env, len);
-    if (!m.data)
-      return WR_ENOMEM;
-    if (len)
-      memcpy(m.data, p, len);
-  }
-  int rc = wr_mailbox_push_(s->owner, &m);
-  if (rc)
-    wr_msg_free(&m);
-  return rc;
+  return wr_mailbox_push_(s->owner, &m);
 }
 
 static void set_defaults(wr_sock *s) {

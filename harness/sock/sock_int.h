@@ -133,6 +133,10 @@ uint8_t *wr_msgbuf_get_(wr_sockenv *env, size_t len);
 /* Frees the buffers kept for reuse (wr_sockenv_destroy). */
 void wr_msgbuf_clear_(wr_sockenv *env);
 int wr_mailbox_push_(wr_mailbox *mb, const wr_msg *m);
+/* wr_mailbox_push_ of {tcp, S, Data} with a copy of the len bytes at p,
+ * built in place: the path of every small packet. */
+int wr_mailbox_push_copy_(wr_mailbox *mb, wr_sock *s, const uint8_t *p,
+                          size_t len);
 void wr_mailbox_free_(wr_mailbox *mb);
 /* Moves the messages of s from `from` to the end of `to`, in order. */
 int wr_mailbox_move_(wr_mailbox *from, wr_mailbox *to, const wr_sock *s);

@@ -200,7 +200,7 @@ static int post_packet(wr_sock *s, const wr_stream_packet *p) {
       wr_msg_free(&m);
     return rc;
   }
-  return wr_sock_post_(s, WR_MSG_TCP, 0, ptr, len);
+  return wr_mailbox_push_copy_(s->owner, s, ptr, len);
 }
 
 /* Can the delivery loop go on? Checked before every packet. */
