@@ -282,7 +282,8 @@ void wr_sock_release_(wr_sock *s, int abort) {
   }
   free(s->q);
   s->q = NULL;
-  s->qoff = s->qlen = s->qcap = 0;
+  s->qoff = s->qlen = s->qcap = s->blen = 0;
+  s->bq = NULL;
   s->busy = 0;
   s->shut_pending = 0;
 }
@@ -403,7 +404,8 @@ static int copy_opts(wr_sock *to, const wr_sock *from) {
   to->env = env;
   to->listener = to->accepting = to->connecting = 0;
   to->q = NULL;
-  to->qoff = to->qlen = to->qcap = 0;
+  to->qoff = to->qlen = to->qcap = to->blen = 0;
+  to->bq = NULL;
   /* The transport copied the kernel options into the new socket itself,
    * as Linux does at the SYN -- all but the priority, which Linux does not
    * carry over and inet's accept sets again from the listener's

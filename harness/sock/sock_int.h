@@ -68,9 +68,13 @@ struct wr_sock {
   int in_recv;     /* a recv is waiting for this socket */
   int send_answer; /* a write of ours failed: what it answered (< 0) */
 
-  /* send side (semantics §5.3, §5.4) */
+  /* send side (semantics §5.3, §5.4): qlen bytes queued, the first
+   * qlen - blen of them at q + qoff; the last blen are borrowed at bq, the
+   * payload of a send waiting in wr_sock_send (sock_send.c) */
   uint8_t *q;
   size_t qoff, qlen, qcap;
+  const uint8_t *bq;
+  size_t blen;
   int busy;
   int shut_pending; /* WR_SHUT_* postponed until the queue is empty */
   int wr_shut;      /* shutdown(write) done */
