@@ -1034,6 +1034,15 @@ static void test_recv_arrived(void **state) {
   assert_int_equal(wr_net_recv_arrived(n, p.s, buf, sizeof buf), 2);
   wr_net_destroy(n);
 
+  /* A policy that cuts keeps every piece for a read of its own. */
+  n = mk("fixed:2", NULL, 0, 0);
+  p = connect_pair(n);
+  sends(n, p.c, "abcdef");
+  poll_first(&p);
+  assert_int_equal(wr_net_recv_arrived(n, p.s, buf, sizeof buf), 2);
+  assert_int_equal(wr_simnet_pending(n), 1);
+  wr_net_destroy(n);
+
   /* Segments arriving later (bandwidth spaces them) wait for the poll. */
   n = mk("fixed:2 bandwidth:1MB/s", NULL, 0, 0);
   p = connect_pair(n);

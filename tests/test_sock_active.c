@@ -518,9 +518,10 @@ static void test_big_packets_kept(void **st) {
 }
 
 /* Reads on simnet, counted in the trace: three sends at one instant. */
-static int reads_of_three_sends(const char *sopts, const char *expect) {
+static int reads_of_three_sends(const sx_variant *v, const char *sopts,
+                                const char *expect) {
   sx x;
-  sx_open(&x, &sx_variants[0], "packet=2 active=false", sopts);
+  sx_open(&x, v, "packet=2 active=false", sopts);
   wr_simnet_trace_keep(x.net, 1);
   SX_SEND(x.c, "a");
   SX_SEND(x.c, "b");
@@ -541,16 +542,22 @@ static int reads_of_three_sends(const char *sopts, const char *expect) {
 
 /* An active true socket with a framed packet type takes every segment
  * arriving at the instant in one read (wr_net_recv_arrived); a raw one
- * reads each segment, since there a segment is a message. */
+ * reads each segment, since there a segment is a message; and so does a
+ * framed one when a policy cuts the stream (fixed:1: nine segments). */
 static void test_framed_read_takes_arrivals(void **st) {
   (void)st;
-  int framed = reads_of_three_sends("packet=2 active=true",
-                                    "tcp \"a\"; tcp \"b\"; tcp \"c\"");
+  const char *abc = "tcp \"a\"; tcp \"b\"; tcp \"c\"";
+  int framed =
+      reads_of_three_sends(&sx_variants[0], "packet=2 active=true", abc);
   TU_CHECK(framed == 1, "packet 2: %d reads", framed);
-  int raw = reads_of_three_sends("active=true", "tcp \"\\x00\\x01a\"; "
-                                                "tcp \"\\x00\\x01b\"; "
-                                                "tcp \"\\x00\\x01c\"");
+  int raw = reads_of_three_sends(&sx_variants[0], "active=true",
+                                 "tcp \"\\x00\\x01a\"; "
+                                 "tcp \"\\x00\\x01b\"; "
+                                 "tcp \"\\x00\\x01c\"");
   TU_CHECK(raw == 3, "raw: %d reads", raw);
+  TU_CHECK(strcmp(sx_variants[1].policy, "fixed:1") == 0, "variant 1 cuts");
+  int cut = reads_of_three_sends(&sx_variants[1], "packet=2 active=true", abc);
+  TU_CHECK(cut == 9, "packet 2 under fixed:1: %d reads", cut);
 }
 
 int main(void) {

@@ -1073,8 +1073,11 @@ static int event_now(const wr_simnet *s) {
  * now with no other event due now, so it is taken from d's queue
  * directly: the same order, without a trip through the heap each. */
 static void take_arrivals(wr_simnet *s, sdir *d, uint64_t want) {
-  if (d->dlv - d->rd >= want || !event_now(s) || s->ev[0].kind != EV_DIR ||
-      s->ev[0].p != d || !plain_arrival(s, d))
+  /* A policy that cuts the stream is there to have each piece read on
+   * its own: its segments wait for the poll, as for wr_net_recv. */
+  const wr_policy *p = &s->pol[d->policy];
+  if (p->seg != WR_SEG_WHOLE || d->dlv - d->rd >= want || !event_now(s) ||
+      s->ev[0].kind != EV_DIR || s->ev[0].p != d || !plain_arrival(s, d))
     return;
   ev_pop(s);
   s->moves++;

@@ -348,8 +348,10 @@ static inline long wr_net_recv(wr_net *n, int h, void *buf, size_t len) {
  * same bytes, at the same time; only the read sizes differ. simnet
  * delivers the plain data segments of h's incoming direction that are
  * due now and next in its event order (never a FIN, a reset, or one a
- * stall or fault holds). A transport without the operation (loopback,
- * whose kernel has everything sent by now) does a plain recv. */
+ * stall or fault holds), and only while that direction's policy does not
+ * cut the stream (`whole`): cut pieces are there to be read one by one.
+ * A transport without the operation (loopback, whose kernel has
+ * everything sent by now) does a plain recv. */
 static inline long wr_net_recv_arrived(wr_net *n, int h, void *buf,
                                        size_t len) {
   if (!n->ops->recv_arrived)
