@@ -582,25 +582,8 @@ static void fin_receive(wr_simnet *s, sconn *c, int x) {
   wr_sim_touch_(s, snd->handle);
 }
 
-/* Delivers the first segment of d. */
-/* The direction's first segment arrives (dir_deliver). */
-static inline __attribute__((always_inline)) void seg_arrive(wr_simnet *s,
-                                                             sdir *d);
-
-static void dir_deliver(wr_simnet *s, sdir *d) {
-  sconn *c = d->conn;
-  d->in_heap = 0;
-  if (!d->qlen || c->dropped || d->stalled)
-    return;
-  if (s->now < d->stall_until) {
-    wr_sim_dir_schedule_(s, d);
-    return;
-  }
-  seg_arrive(s, d);
-  wr_sim_dir_schedule_(s, d);
-  conn_maybe_free(s, c);
-}
-
+/* The first segment of d arrives: its bytes are the receiver's, or it
+ * is refused; a FIN or an RST takes effect. */
 static inline __attribute__((always_inline)) void seg_arrive(wr_simnet *s,
                                                              sdir *d) {
   sconn *c = d->conn;
@@ -663,6 +646,21 @@ static inline __attribute__((always_inline)) void seg_arrive(wr_simnet *s,
       }
     }
   }
+}
+
+/* Delivers the first segment of d, when it may arrive now. */
+static void dir_deliver(wr_simnet *s, sdir *d) {
+  sconn *c = d->conn;
+  d->in_heap = 0;
+  if (!d->qlen || c->dropped || d->stalled)
+    return;
+  if (s->now < d->stall_until) {
+    wr_sim_dir_schedule_(s, d);
+    return;
+  }
+  seg_arrive(s, d);
+  wr_sim_dir_schedule_(s, d);
+  conn_maybe_free(s, c);
 }
 
 /* ---- the handshake --------------------------------------------------------
