@@ -1040,22 +1040,24 @@ static long sim_sendv(wr_net *n, int h, const wr_iovec *iov, int iovcnt) {
   return (long)take;
 }
 
-/* Is d's first segment a plain data segment that may arrive now, one
- * whose delivery changes nothing but what d's receiver can read and its
- * sender can write? Not a FIN or RST, not one a stall holds or a fault
- * waits for, not one the receiver refuses. (A dropped connection has no
- * segments: wr_simnet_fault_drop empties the queues.) */
-static int plain_arrival(const wr_simnet *s, const sdir *d) {
-  if (!d->qlen)
-    return 0;
-  const seg *g = &d->q[d->qhead];
-  const sconn *c = d->conn;
-  const sep *r = &c->ep[1 - d->idx];
-  return g->at <= s->now && !(g->flags & (SEG_FIN | SEG_RST)) && !d->stalled &&
-         d->stall_until <= s->now && d->reset_after == UINT64_MAX &&
+/* May d's segments arrive now without anything but bytes changing hands?
+ * Not while a stall holds them or a fault waits for a byte count, nor
+ * into a receiver that refuses data. Delivering a data segment changes
+ * none of this. (A dropped connection has no segments:
+ * wr_simnet_fault_drop empties the queues.) */
+static int open_to_arrivals(const wr_simnet *s, const sdir *d) {
+  const sep *r = &d->conn->ep[1 - d->idx];
+  return !d->stalled && d->stall_until <= s->now &&
+         d->reset_after == UINT64_MAX &&
          (r->state == ST_ESTABLISHED ||
           ((r->state == ST_FIN_WAIT1 || r->state == ST_FIN_WAIT2) &&
            !(r->shut & RCV_SHUT)));
+}
+
+/* Is d's first segment data (not a FIN or RST) due by now? */
+static int data_due(const wr_simnet *s, const sdir *d) {
+  const seg *g = &d->q[d->qhead];
+  return d->qlen && g->at <= s->now && !(g->flags & (SEG_FIN | SEG_RST));
 }
 
 /* Does the network have an event due now? */
@@ -1075,14 +1077,15 @@ static void take_arrivals(wr_simnet *s, sdir *d, uint64_t want) {
    * its own: its segments wait for the poll, as for wr_net_recv. */
   const wr_policy *p = &s->pol[d->policy];
   if (p->seg != WR_SEG_WHOLE || d->dlv - d->rd >= want || !event_now(s) ||
-      s->ev[0].kind != EV_DIR || s->ev[0].p != d || !plain_arrival(s, d))
+      s->ev[0].kind != EV_DIR || s->ev[0].p != d || !data_due(s, d) ||
+      !open_to_arrivals(s, d))
     return;
   ev_pop(s);
   s->moves++;
   d->in_heap = 0;
   do
     seg_arrive(s, d);
-  while (d->dlv - d->rd < want && !event_now(s) && plain_arrival(s, d));
+  while (d->dlv - d->rd < want && !event_now(s) && data_due(s, d));
   wr_sim_dir_schedule_(s, d);
 }
 
