@@ -1056,8 +1056,10 @@ static int open_to_arrivals(const wr_simnet *s, const sdir *d) {
 
 /* Is d's first segment data (not a FIN or RST) due by now? */
 static int data_due(const wr_simnet *s, const sdir *d) {
+  if (!d->qlen)
+    return 0; /* and d->q may still be NULL */
   const seg *g = &d->q[d->qhead];
-  return d->qlen && g->at <= s->now && !(g->flags & (SEG_FIN | SEG_RST));
+  return g->at <= s->now && !(g->flags & (SEG_FIN | SEG_RST));
 }
 
 /* Does the network have an event due now? */
