@@ -51,28 +51,20 @@ static int unborrow(wr_sock *s) {
   return own_append(s, p, n);
 }
 
-static int queue_append(wr_sock *s, const uint8_t *p, size_t n) {
+/* Queues the n bytes at p: a copy, or with `borrow` the bytes themselves,
+ * for a send that waits until the queue has drained to the low watermark:
+ * its caller's bytes stay valid meanwhile, and most of them are written
+ * out by then, so they are copied only if some remain (unborrow). A
+ * 16 KiB flood paid a tenth of its time copying payloads into the queue
+ * (bench_sock). */
+static int queue_add(wr_sock *s, const uint8_t *p, size_t n, int borrow) {
   if (!n)
     return 0;
   int rc = queue_limit(s, n);
   if (rc == 0)
     rc = unborrow(s);
-  return rc ? rc : own_append(s, p, n);
-}
-
-/* Queues the n bytes at p without a copy, for a send that waits until
- * the queue has drained to the low watermark: its caller's bytes stay
- * valid meanwhile, and most of them are written out by then, so they
- * are copied only if some remain (unborrow). A 16 KiB flood paid a
- * tenth of its time copying payloads into the queue (bench_sock). */
-static int queue_borrow(wr_sock *s, const uint8_t *p, size_t n) {
-  if (!n)
-    return 0;
-  int rc = queue_limit(s, n);
-  if (rc == 0)
-    rc = unborrow(s);
-  if (rc)
-    return rc;
+  if (rc || !borrow)
+    return rc ? rc : own_append(s, p, n);
   s->bq = p;
   s->blen = n;
   s->qlen += n;
@@ -157,7 +149,7 @@ static int putv(wr_sock *s, wr_iovec *iov, int cnt) {
     }
   }
   for (int i = 0; i < cnt; i++) {
-    int rc = queue_append(s, iov[i].base, iov[i].len);
+    int rc = queue_add(s, iov[i].base, iov[i].len, 0);
     if (rc)
       return rc;
   }
@@ -234,14 +226,14 @@ int wr_sock_send(wr_sock *s, const void *data, size_t len) {
   int waits = was_queued && s->qlen + hlen + len >= s->high;
   int rc = 0;
   if (was_queued && waits) {
-    rc = queue_append(s, hdr, hlen);
+    rc = queue_add(s, hdr, hlen, 0);
     if (rc == 0)
-      rc = queue_borrow(s, data, len);
+      rc = queue_add(s, data, len, 1);
   } else if (hl > 0 && (s->qlen || s->delay_send)) {
     /* Behind queued bytes: straight into the queue, one copy. */
-    rc = queue_append(s, hdr, (size_t)hl);
+    rc = queue_add(s, hdr, (size_t)hl, 0);
     if (rc == 0)
-      rc = queue_append(s, data, len);
+      rc = queue_add(s, data, len, 0);
   } else {
     wr_iovec iov[2] = {{hdr, hl > 0 ? (size_t)hl : 0}, {data, len}};
     rc = hl > 0 ? putv(s, iov, 2) : putv(s, iov + 1, 1);

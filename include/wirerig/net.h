@@ -329,8 +329,9 @@ static inline long wr_net_sendv(wr_net *n, int h, const wr_iovec *iov,
   return n->ops->sendv(n, h, iov, iovcnt);
 }
 
-/* Receives up to len bytes; see the top of this file for results. */
-static inline long wr_net_recv(wr_net *n, int h, void *buf, size_t len) {
+/* The checks of wr_net_recv and wr_net_recv_arrived, then op. */
+static inline long wr_net_recv_via_(wr_net *n, int h, void *buf, size_t len,
+                                    long (*op)(wr_net *, int, void *, size_t)) {
   wr_net_slot *s = wr_net_slot_(n, h);
   if (!s)
     return WR_EBADF;
@@ -338,7 +339,12 @@ static inline long wr_net_recv(wr_net *n, int h, void *buf, size_t len) {
     return WR_EINVAL;
   if (len > (size_t)INT32_MAX)
     len = (size_t)INT32_MAX;
-  return n->ops->recv(n, h, buf, len);
+  return op(n, h, buf, len);
+}
+
+/* Receives up to len bytes; see the top of this file for results. */
+static inline long wr_net_recv(wr_net *n, int h, void *buf, size_t len) {
+  return wr_net_recv_via_(n, h, buf, len, n->ops->recv);
 }
 
 /* wr_net_recv for a reader to whom the boundaries between segments mean
@@ -354,16 +360,9 @@ static inline long wr_net_recv(wr_net *n, int h, void *buf, size_t len) {
  * everything sent by now) does a plain recv. */
 static inline long wr_net_recv_arrived(wr_net *n, int h, void *buf,
                                        size_t len) {
-  if (!n->ops->recv_arrived)
-    return wr_net_recv(n, h, buf, len);
-  wr_net_slot *s = wr_net_slot_(n, h);
-  if (!s)
-    return WR_EBADF;
-  if (!buf && len)
-    return WR_EINVAL;
-  if (len > (size_t)INT32_MAX)
-    len = (size_t)INT32_MAX;
-  return n->ops->recv_arrived(n, h, buf, len);
+  return wr_net_recv_via_(n, h, buf, len,
+                          n->ops->recv_arrived ? n->ops->recv_arrived
+                                               : n->ops->recv);
 }
 
 /* shutdown(read / write / both). WR_ENOTCONN unless connected. */
