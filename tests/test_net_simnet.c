@@ -921,17 +921,32 @@ static void poll_first(pair *p) {
   assert_int_equal(ev[0].handle, p->s);
 }
 
+/* A pair on a network whose client direction has `policy`, after the
+ * client sent "ab" and "cd" (two segments in flight, unless cut). */
+static pair two_sends(const char *policy) {
+  pair p = connect_pair(mk(policy, NULL, 0, 0));
+  sends(p.n, p.c, "ab");
+  sends(p.n, p.c, "cd");
+  return p;
+}
+
+/* The server's wr_net_recv_arrived with room for len (<= 16) bytes. */
+static long arrived(pair *p, size_t len) {
+  char buf[16];
+  assert_true(len <= sizeof buf);
+  return wr_net_recv_arrived(p->n, p->s, buf, len);
+}
+
 /* wr_net_recv_arrived takes the segments arriving now that are the next
  * events, each with its trace record; never a FIN, a later segment, one
- * behind another event, one a stall holds or a fault waits for. */
+ * behind another event, one a stall holds or a fault waits for, nor the
+ * pieces of a policy that cuts. */
 static void test_recv_arrived(void **state) {
   (void)state;
   char buf[16];
   uint64_t tid;
-  wr_net *n = mk(NULL, NULL, 0, 0);
-  pair p = connect_pair(n);
-  sends(n, p.c, "ab");
-  sends(n, p.c, "cd");
+  pair p = two_sends(NULL);
+  wr_net *n = p.n;
   sends(n, p.c, "ef");
   poll_first(&p);
   assert_int_equal(wr_net_recv(n, p.s, buf, sizeof buf), 2); /* one step */
@@ -947,119 +962,104 @@ static void test_recv_arrived(void **state) {
   assert_int_equal(wr_net_recv_arrived(n, p.s, buf, 3), 3);
   assert_memory_equal(buf, "ghi", 3);
   assert_int_equal(wr_simnet_pending(n), 1);
-  assert_int_equal(wr_net_recv_arrived(n, p.s, buf, sizeof buf), 3);
+  assert_int_equal(arrived(&p, 16), 3);
   /* The FIN stays an event of its own. */
   sends(n, p.c, "mn");
   assert_int_equal(wr_net_shutdown(n, p.c, WR_SHUT_WR), 0);
   poll_first(&p);
-  assert_int_equal(wr_net_recv_arrived(n, p.s, buf, sizeof buf), 2);
-  assert_int_equal(wr_net_recv_arrived(n, p.s, buf, sizeof buf), WR_EAGAIN);
+  assert_int_equal(arrived(&p, 16), 2);
+  assert_int_equal(arrived(&p, 16), WR_EAGAIN);
   assert_int_equal(wr_simnet_pending(n), 1);
   wr_net_destroy(n);
 
   /* The other direction's segment due first keeps its place. */
-  n = mk(NULL, NULL, 0, 0);
-  p = connect_pair(n);
-  sends(n, p.c, "ab");
-  sends(n, p.s, "xy");
-  sends(n, p.c, "cd");
+  p = connect_pair(mk(NULL, NULL, 0, 0));
+  sends(p.n, p.c, "ab");
+  sends(p.n, p.s, "xy");
+  sends(p.n, p.c, "cd");
   poll_first(&p);
-  assert_int_equal(wr_net_recv_arrived(n, p.s, buf, sizeof buf), 2);
-  wr_net_destroy(n);
+  assert_int_equal(arrived(&p, 16), 2);
+  wr_net_destroy(p.n);
 
   /* Taken before any poll: the first from the event queue, then none
    * while another event is due now. */
-  n = mk(NULL, NULL, 0, 0);
-  p = connect_pair(n);
-  sends(n, p.c, "ab");
-  sends(n, p.c, "cd");
-  sends(n, p.s, "xy");
-  assert_int_equal(wr_net_recv_arrived(n, p.s, buf, sizeof buf), 2);
-  assert_int_equal(wr_simnet_pending(n), 2);
-  wr_simnet_run(n, WR_TIME_NEVER);
-  assert_int_equal(wr_net_recv_arrived(n, p.s, buf, sizeof buf), 2);
+  p = two_sends(NULL);
+  sends(p.n, p.s, "xy");
+  assert_int_equal(wr_net_recv_arrived(p.n, p.s, buf, sizeof buf), 2);
+  assert_int_equal(wr_simnet_pending(p.n), 2);
+  wr_simnet_run(p.n, WR_TIME_NEVER);
+  assert_int_equal(wr_net_recv_arrived(p.n, p.s, buf, sizeof buf), 2);
   assert_memory_equal(buf, "cd", 2);
   /* Nor while a stall holds the direction. */
-  sends(n, p.c, "ef");
-  assert_int_equal(wr_simnet_stall(n, p.c, wr_net_now(n) + WR_NS_PER_MS), 0);
-  assert_int_equal(wr_net_recv_arrived(n, p.s, buf, sizeof buf), WR_EAGAIN);
-  wr_net_destroy(n);
+  sends(p.n, p.c, "ef");
+  assert_int_equal(wr_simnet_stall(p.n, p.c, wr_net_now(p.n) + WR_NS_PER_MS),
+                   0);
+  assert_int_equal(arrived(&p, 16), WR_EAGAIN);
+  wr_net_destroy(p.n);
 
   /* Bytes enough already delivered: nothing more is taken. */
-  n = mk(NULL, NULL, 0, 0);
-  p = connect_pair(n);
-  sends(n, p.c, "ab");
-  sends(n, p.c, "cd");
+  p = two_sends(NULL);
   poll_first(&p);
-  assert_int_equal(wr_net_recv_arrived(n, p.s, buf, 2), 2);
-  assert_int_equal(wr_simnet_pending(n), 1);
+  assert_int_equal(arrived(&p, 2), 2);
+  assert_int_equal(wr_simnet_pending(p.n), 1);
   /* A dropped connection's segments are not taken either. */
-  assert_int_equal(wr_simnet_fault_drop(n, p.c), 0);
-  assert_int_equal(wr_net_recv_arrived(n, p.s, buf, sizeof buf), WR_EAGAIN);
-  wr_net_destroy(n);
+  assert_int_equal(wr_simnet_fault_drop(p.n, p.c), 0);
+  assert_int_equal(arrived(&p, 16), WR_EAGAIN);
+  wr_net_destroy(p.n);
 
   /* The first taken from the event queue (a timer, due at the same time
    * but scheduled before it, made the poll return), the next not, since
    * it arrives later. */
-  n = mk("latency:1ms", NULL, 0, 0);
-  p = connect_pair(n);
-  wr_time t0 = wr_net_now(n);
-  assert_int_equal(wr_net_timer_start(n, t0 + WR_NS_PER_MS, &tid), 0);
-  sends(n, p.c, "ab");
-  wr_simnet_run(n, t0 + WR_NS_PER_MS / 2);
-  sends(n, p.c, "cd");
+  p = connect_pair(mk("latency:1ms", NULL, 0, 0));
+  wr_time t0 = wr_net_now(p.n);
+  assert_int_equal(wr_net_timer_start(p.n, t0 + WR_NS_PER_MS, &tid), 0);
+  sends(p.n, p.c, "ab");
+  wr_simnet_run(p.n, t0 + WR_NS_PER_MS / 2);
+  sends(p.n, p.c, "cd");
   wr_net_event ev[4];
-  assert_int_equal(wr_net_poll(n, ev, 4, WR_TIME_NEVER), 1);
+  assert_int_equal(wr_net_poll(p.n, ev, 4, WR_TIME_NEVER), 1);
   assert_int_equal(ev[0].handle, -1);
-  assert_int_equal(wr_net_recv_arrived(n, p.s, buf, sizeof buf), 2);
-  wr_net_destroy(n);
+  assert_int_equal(arrived(&p, 16), 2);
+  wr_net_destroy(p.n);
 
-  /* A timer due first keeps its place; so does a stall. */
-  n = mk(NULL, NULL, 0, 0);
-  p = connect_pair(n);
-  sends(n, p.c, "ab");
-  sends(n, p.c, "cd");
-  assert_int_equal(wr_net_timer_start(n, wr_net_now(n), &tid), 0);
+  /* A timer due first keeps its place. */
+  p = two_sends(NULL);
+  assert_int_equal(wr_net_timer_start(p.n, wr_net_now(p.n), &tid), 0);
   poll_first(&p);
-  assert_int_equal(wr_net_recv_arrived(n, p.s, buf, sizeof buf), 2);
-  wr_simnet_run(n, WR_TIME_NEVER);
-  assert_int_equal(wr_net_recv_arrived(n, p.s, buf, sizeof buf), 2);
-  wr_net_destroy(n);
-  n = mk(NULL, NULL, 0, 0);
-  p = connect_pair(n);
-  sends(n, p.c, "ef");
-  sends(n, p.c, "gh");
+  assert_int_equal(arrived(&p, 16), 2);
+  wr_simnet_run(p.n, WR_TIME_NEVER);
+  assert_int_equal(arrived(&p, 16), 2);
+  wr_net_destroy(p.n);
+
+  /* So does a stall set after the first arrived. */
+  p = two_sends(NULL);
   poll_first(&p);
-  assert_int_equal(wr_simnet_stall(n, p.c, wr_net_now(n) + WR_NS_PER_MS), 0);
-  assert_int_equal(wr_net_recv_arrived(n, p.s, buf, sizeof buf), 2);
-  wr_net_destroy(n);
+  assert_int_equal(wr_simnet_stall(p.n, p.c, wr_net_now(p.n) + WR_NS_PER_MS),
+                   0);
+  assert_int_equal(arrived(&p, 16), 2);
+  wr_net_destroy(p.n);
 
   /* A policy that cuts keeps every piece for a read of its own. */
-  n = mk("fixed:2", NULL, 0, 0);
-  p = connect_pair(n);
-  sends(n, p.c, "abcdef");
+  p = two_sends("fixed:1");
   poll_first(&p);
-  assert_int_equal(wr_net_recv_arrived(n, p.s, buf, sizeof buf), 2);
-  assert_int_equal(wr_simnet_pending(n), 1);
-  wr_net_destroy(n);
+  assert_int_equal(arrived(&p, 16), 1);
+  assert_int_equal(wr_simnet_pending(p.n), 1);
+  wr_net_destroy(p.n);
 
   /* Segments arriving later (bandwidth spaces them) wait for the poll. */
-  n = mk("fixed:2 bandwidth:1MB/s", NULL, 0, 0);
-  p = connect_pair(n);
-  sends(n, p.c, "abcdef");
+  p = two_sends("bandwidth:1MB/s");
   poll_first(&p);
-  assert_int_equal(wr_net_recv_arrived(n, p.s, buf, sizeof buf), 2);
-  wr_net_destroy(n);
+  assert_int_equal(arrived(&p, 16), 2);
+  wr_net_destroy(p.n);
 
   /* A reset waiting for a byte count is the fault's own step. */
-  n = mk(NULL, NULL, 0, 0);
-  p = connect_pair(n);
-  assert_int_equal(wr_simnet_fault_reset_after(n, p.c, 4), 0);
-  sends(n, p.c, "ab");
-  sends(n, p.c, "cd");
+  p = connect_pair(mk(NULL, NULL, 0, 0));
+  assert_int_equal(wr_simnet_fault_reset_after(p.n, p.c, 4), 0);
+  sends(p.n, p.c, "ab");
+  sends(p.n, p.c, "cd");
   poll_first(&p);
-  assert_int_equal(wr_net_recv_arrived(n, p.s, buf, sizeof buf), 2);
-  wr_net_destroy(n);
+  assert_int_equal(arrived(&p, 16), 2);
+  wr_net_destroy(p.n);
 }
 
 /* Two networks interleaved step by step give the same traces as each run
