@@ -12,6 +12,7 @@
 
 #include "sock/sockfix.h"
 #include "testutil.h"
+#include "wirerig/simnet.h"
 
 #define P "active=false"
 
@@ -289,9 +290,88 @@ static void test_linger_timeout(void **st) {
   sx_each(linger_t, P " linger=true,1", P);
 }
 
+/* The borrowed tail of the queue (sock_send.c): a waiting send's payload
+ * is written with the queue's own bytes, in one write and in writes of
+ * any size; a send queued behind it (another process's: here the wait's
+ * yield hook sends) first makes it the queue's own; and each caller may
+ * reuse its buffer once its send has returned. simnet, for the trace and
+ * the forced write sizes. */
+enum { BA_LEN = 100000, BC_LEN = 3000, BB_LEN = 5000 };
+
+typedef struct behind {
+  sx *x;
+  uint8_t *b;
+  int sent;
+} behind;
+
+static int send_behind(void *ctx, wr_time own, int first, wr_time *until) {
+  behind *bh = ctx;
+  (void)own, (void)first, (void)until;
+  if (!bh->sent) {
+    bh->sent = 1;
+    TU_CHECK(wr_sock_send(bh->x->c, bh->b, BB_LEN) == 0, "send behind");
+    memset(bh->b, 0xee, BB_LEN);
+  }
+  return 0;
+}
+
+static void borrowed_tail(uint32_t write_max) {
+  tu_where_set("writes of at most %u bytes (0: any)", write_max);
+  sx x;
+  sx_open(&x, &sx_variants[0], "active=false", "active=true");
+  wr_simnet_trace_keep(x.net, 1);
+  if (write_max)
+    wr_simnet_fault_short_writes(x.net, wr_sock_handle(x.c), write_max);
+  uint8_t *a = pattern(BA_LEN, 0), *c = pattern(BC_LEN, BA_LEN),
+          *b = pattern(BB_LEN, BA_LEN + BC_LEN);
+  TU_CHECK(wr_sock_send(x.c, a, BA_LEN) == 0, "first send");
+  behind bh = {&x, b, 0};
+  wr_sock_sched sched = {.yield = send_behind, .ctx = &bh};
+  wr_sockenv_set_sched(x.env, &sched);
+  TU_CHECK(wr_sock_send(x.c, c, BC_LEN) == 0, "the send that waits");
+  memset(c, 0xee, BC_LEN);
+  wr_sockenv_set_sched(x.env, NULL);
+  TU_CHECK(bh.sent, "the yield hook sent");
+  size_t total = BA_LEN + BC_LEN + BB_LEN, got = 0, bad = 0;
+  wr_msg m;
+  while (got < total && wr_mailbox_recv(x.ms, 5000, &m) == 0) {
+    for (size_t k = 0; k < m.len; k++)
+      bad += m.data[k] != (uint8_t)((got + k) % 251);
+    got += m.len;
+    wr_msg_free(&m);
+  }
+  TU_CHECK(got == total && bad == 0, "%zu of %zu bytes, %zu wrong", got, total,
+           bad);
+  if (!write_max) {
+    /* B was borrowed behind the rest of A and C: one write took both
+     * sides of that boundary. */
+    uint64_t at = BA_LEN + BC_LEN;
+    int spans = 0;
+    for (size_t i = 0; i < wr_simnet_trace_count(x.net); i++) {
+      const wr_trace_rec *r = wr_simnet_trace_get(x.net, i);
+      spans |= r->kind == WR_TR_WRITE && r->dir == 0 && r->a < at &&
+               r->a + r->b > at;
+    }
+    TU_CHECK(spans, "no write took both sides of offset %llu",
+             (unsigned long long)at);
+  }
+  sx_close(&x);
+  free(a);
+  free(b);
+  free(c);
+}
+
+static void test_borrowed_queue_tail(void **st) {
+  (void)st;
+  borrowed_tail(0);
+  for (uint32_t n = 2; n <= 9; n++)
+    borrowed_tail(n);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_send_framing),
+      cmocka_unit_test(test_borrowed_queue_tail),
       cmocka_unit_test(test_owner_exit_flushes),
       cmocka_unit_test(test_watermark_send_timeout),
       cmocka_unit_test(test_send_timeout_close),
