@@ -162,13 +162,8 @@ int wr_mailbox_push_copy_(wr_mailbox *mb, wr_sock *s, const uint8_t *p,
   }
   if (len)
     memcpy(buf, p, len);
-  mb->msgs[at(mb, mb->len)] =
-      (wr_msg){.kind = WR_MSG_TCP, .sock = s, .data = buf, .len = len};
-  mb->len++;
-  mb->bytes += len;
-  if (mb->len > mb->peak)
-    mb->peak = mb->len;
-  return 0;
+  wr_msg m = {.kind = WR_MSG_TCP, .sock = s, .data = buf, .len = len};
+  return push(mb, &m); /* the ring has room: it cannot fail */
 }
 
 int wr_mailbox_take(wr_mailbox *mb, wr_msg *out) {

@@ -225,18 +225,14 @@ int wr_sock_send(wr_sock *s, const void *data, size_t len) {
    * borrowed while it does. */
   int waits = was_queued && s->qlen + hlen + len >= s->high;
   int rc = 0;
-  if (was_queued && waits) {
+  if (waits || (hlen && (s->qlen || s->delay_send))) {
+    /* Behind queued bytes: straight into the queue, one copy at most. */
     rc = queue_add(s, hdr, hlen, 0);
     if (rc == 0)
-      rc = queue_add(s, data, len, 1);
-  } else if (hl > 0 && (s->qlen || s->delay_send)) {
-    /* Behind queued bytes: straight into the queue, one copy. */
-    rc = queue_add(s, hdr, (size_t)hl, 0);
-    if (rc == 0)
-      rc = queue_add(s, data, len, 0);
+      rc = queue_add(s, data, len, waits);
   } else {
-    wr_iovec iov[2] = {{hdr, hl > 0 ? (size_t)hl : 0}, {data, len}};
-    rc = hl > 0 ? putv(s, iov, 2) : putv(s, iov + 1, 1);
+    wr_iovec iov[2] = {{hdr, hlen}, {data, len}};
+    rc = hlen ? putv(s, iov, 2) : putv(s, iov + 1, 1);
   }
   if (rc == WR_ENOMEM)
     return rc;
